@@ -1,0 +1,189 @@
+//! Server functions: what the web UI calls. Each is a few lines that find the session user and
+//! call into `server::`; the rules live there, shared with the JSON API and the CLI.
+
+use keytrack_wire::{Account, ActivityStats};
+use leptos::prelude::*;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// What a form shows when a server function fails: a sentence for the user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum UiError {
+    /// The user can fix this (a weak password, a taken email...).
+    #[error("{0}")]
+    Rejected(String),
+    #[error("Please log in.")]
+    NotLoggedIn,
+    #[error("Something went wrong on the server. Please try again.")]
+    Internal,
+    /// The call itself failed (network, server down).
+    #[error("Could not reach the server ({0}).")]
+    Unreachable(String),
+}
+
+impl FromServerFnError for UiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        UiError::Unreachable(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<crate::server::error::AppError> for UiError {
+    fn from(error: crate::server::error::AppError) -> Self {
+        use crate::server::error::AppError;
+        match error {
+            AppError::Internal(cause) => {
+                tracing::error!(%cause, "internal error in a server function");
+                UiError::Internal
+            }
+            other => UiError::Rejected(other.public_message()),
+        }
+    }
+}
+
+/// A token as the tokens page lists it; the token itself was shown once and is not stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenSummary {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// A token just created: the only time its secret is shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewToken {
+    pub name: String,
+    pub token: String,
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use std::net::{IpAddr, SocketAddr};
+
+    use axum::extract::ConnectInfo;
+    use leptos::prelude::use_context;
+    use tower_sessions::Session;
+
+    use super::UiError;
+    use crate::server::auth::user_of_session;
+    use crate::server::state::AppState;
+
+    pub fn state() -> Result<AppState, UiError> {
+        use_context::<AppState>().ok_or(UiError::Internal)
+    }
+
+    pub async fn session() -> Result<Session, UiError> {
+        leptos_axum::extract::<Session>().await.map_err(|_| UiError::Internal)
+    }
+
+    /// The logged-in user, or `NotLoggedIn`.
+    pub async fn user_id() -> Result<i64, UiError> {
+        user_of_session(&session().await?).await?.ok_or(UiError::NotLoggedIn)
+    }
+
+    pub async fn start_session(user_id: i64) -> Result<(), UiError> {
+        let session = session().await?;
+        // A new id at login, so that a session id planted before login is worth nothing after.
+        session.cycle_id().await.map_err(|_| UiError::Internal)?;
+        session
+            .insert(crate::server::auth::SESSION_USER_ID, user_id)
+            .await
+            .map_err(|_| UiError::Internal)
+    }
+
+    pub fn client_ip() -> Option<IpAddr> {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
+    }
+}
+
+/// The logged-in account, or `None`.
+#[server]
+pub async fn current_account() -> Result<Option<Account>, UiError> {
+    let state = ssr::state()?;
+    let session = ssr::session().await?;
+    match crate::server::auth::user_of_session(&session).await? {
+        Some(id) => Ok(crate::server::accounts::account(&state.pool, id).await.ok()),
+        None => Ok(None),
+    }
+}
+
+/// Creates an account and logs it in. `timezone` is the browser's.
+#[server]
+pub async fn sign_up(email: String, password: String, timezone: String) -> Result<(), UiError> {
+    let state = ssr::state()?;
+    let id = crate::server::accounts::sign_up(&state.pool, &email, &password, &timezone).await?;
+    ssr::start_session(id).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server]
+pub async fn log_in(email: String, password: String) -> Result<(), UiError> {
+    let state = ssr::state()?;
+    let id = crate::server::accounts::log_in(&state.pool, &state.login_limiter, &email, &password, ssr::client_ip())
+        .await?;
+    ssr::start_session(id).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server]
+pub async fn log_out() -> Result<(), UiError> {
+    ssr::session().await?.flush().await.map_err(|_| UiError::Internal)?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// Every IANA time zone, for the profile form.
+#[server]
+pub async fn time_zones() -> Result<Vec<String>, UiError> {
+    Ok(chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name().to_string()).collect())
+}
+
+#[server]
+pub async fn save_profile(display_name: String, timezone: String, day_start_hour: u8) -> Result<(), UiError> {
+    let state = ssr::state()?;
+    let id = ssr::user_id().await?;
+    crate::server::accounts::save_profile(&state.pool, id, &display_name, &timezone, day_start_hour).await?;
+    Ok(())
+}
+
+#[server]
+pub async fn list_tokens() -> Result<Vec<TokenSummary>, UiError> {
+    let state = ssr::state()?;
+    let id = ssr::user_id().await?;
+    Ok(crate::server::accounts::list_tokens(&state.pool, id).await?)
+}
+
+#[server]
+pub async fn create_token(name: String) -> Result<NewToken, UiError> {
+    let state = ssr::state()?;
+    let id = ssr::user_id().await?;
+    let token = crate::server::accounts::create_token(&state.pool, id, &name).await?;
+    Ok(NewToken {
+        name: name.trim().to_string(),
+        token,
+    })
+}
+
+#[server]
+pub async fn revoke_token(id: i64) -> Result<(), UiError> {
+    let state = ssr::state()?;
+    let user = ssr::user_id().await?;
+    crate::server::accounts::revoke_token(&state.pool, user, id).await?;
+    Ok(())
+}
+
+/// The last 7 days of the user's activity, for the home page.
+#[server]
+pub async fn recent_stats() -> Result<ActivityStats, UiError> {
+    let state = ssr::state()?;
+    let id = ssr::user_id().await?;
+    Ok(crate::server::stats::activity_stats(&state.pool, id, None, None, crate::server::state::now()).await?)
+}

@@ -1,0 +1,18 @@
+//! The KeyTrack web app: one crate that is both the server (feature `ssr`: axum, SQLite, the JSON
+//! API and server-side rendering) and the browser UI (feature `hydrate`: the same components,
+//! compiled to wasm, taking over the server-rendered page).
+
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod ui;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(ui::App);
+}

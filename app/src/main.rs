@@ -1,0 +1,194 @@
+//! `keytrack`: the KeyTrack server and its admin commands (add a user, create a token, make demo data).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use keytrack_app::server::{accounts, db, demo, http, state};
+use leptos::config::LeptosOptions;
+
+#[derive(Parser)]
+#[command(name = "keytrack", version, about = "KeyTrack: self-hosted keyboard and mouse activity analytics")]
+struct Cli {
+    /// Where the database lives.
+    #[arg(long, global = true, env = "KEYTRACK_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (the dashboard and the API).
+    Serve {
+        /// Address to listen on; port 0 picks a free port (the bound address is printed).
+        #[arg(long, env = "KEYTRACK_ADDR", default_value = "127.0.0.1:3000")]
+        addr: SocketAddr,
+        /// The built site (wasm, JS, CSS) that `cargo leptos build` writes.
+        #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+        site_dir: PathBuf,
+        /// Mark the session cookie Secure: set this when users reach the server over HTTPS.
+        #[arg(long, env = "KEYTRACK_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Create demo@keytrack.local with 90 days of realistic activity (replacing its old activity).
+    Demo {
+        /// Seed of the synthetic activity.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from standard input (one line).
+    Add {
+        #[arg(long)]
+        email: String,
+        /// IANA time zone for the user's days and hours.
+        #[arg(long, default_value = "UTC")]
+        timezone: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user and print it (alone on standard output).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KEYTRACK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_sessions=warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve {
+            addr,
+            site_dir,
+            secure_cookies,
+        } => serve(&cli.data_dir, addr, &site_dir, secure_cookies).await,
+        Command::User {
+            command: UserCommand::Add { email, timezone },
+        } => {
+            let pool = db::open(&cli.data_dir).await?;
+            let password = read_password()?;
+            let id = accounts::sign_up(&pool, &email, &password, &timezone)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
+            eprintln!("created user {email} (id {id})");
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Create { email, name },
+        } => {
+            let pool = db::open(&cli.data_dir).await?;
+            let user = db::users::by_email(&pool, &email)
+                .await?
+                .with_context(|| format!("no user with the email {email}"))?;
+            let token = accounts::create_token(&pool, user.id, &name)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Demo { seed } => {
+            let pool = db::open(&cli.data_dir).await?;
+            let started = std::time::Instant::now();
+            let summary = demo::create_demo(&pool, state::now(), seed)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "demo account ready: {} / {} ({} active minutes over 90 days, made in {:.1} s)",
+                demo::DEMO_EMAIL,
+                demo::DEMO_PASSWORD,
+                summary.minutes,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("password: ");
+        std::io::stderr().flush()?;
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        bail!("no password on standard input");
+    }
+    Ok(password)
+}
+
+async fn serve(data_dir: &Path, addr: SocketAddr, site_dir: &Path, secure_cookies: bool) -> anyhow::Result<()> {
+    let pool = db::open(data_dir).await?;
+    if !site_dir.join("pkg").exists() {
+        tracing::warn!(site = %site_dir.display(), "no built site here: pages render but do not hydrate; run `cargo leptos build`");
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let bound = listener.local_addr()?;
+    let options = LeptosOptions::builder()
+        .output_name("keytrack")
+        .site_root(site_dir.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(bound)
+        .build();
+    let app = http::router(state::AppState::new(pool.clone(), options), secure_cookies).await?;
+    println!("KeyTrack listening on http://{bound}");
+    std::io::stdout().flush()?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    pool.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

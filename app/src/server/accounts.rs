@@ -1,0 +1,130 @@
+//! Accounts, profiles and API tokens: what the web UI's forms and the CLI do.
+
+use std::net::IpAddr;
+
+use keytrack_wire::Account;
+use sqlx::SqlitePool;
+
+use super::auth::{self, LoginLimiter};
+use super::db;
+use super::db::users::UserRow;
+use super::error::AppError;
+use super::state::now;
+use crate::domain::time::UserClock;
+
+use crate::api::TokenSummary;
+
+fn account_of(user: UserRow) -> Account {
+    Account {
+        email: user.email,
+        display_name: user.display_name,
+        timezone: user.timezone,
+        day_start_hour: u8::try_from(user.day_start_hour).unwrap_or(0),
+    }
+}
+
+pub async fn account(pool: &SqlitePool, user_id: i64) -> Result<Account, AppError> {
+    db::users::by_id(pool, user_id).await?.map(account_of).ok_or(AppError::NotFound)
+}
+
+/// The user's clock for analytics; a zone the server no longer knows falls back to UTC.
+pub fn clock_of(account: &Account) -> Result<UserClock, AppError> {
+    UserClock::new(&account.timezone, account.day_start_hour)
+        .or_else(|_| UserClock::new("UTC", account.day_start_hour))
+        .map_err(AppError::internal)
+}
+
+/// Creates an account; the time zone is the browser's (or UTC when it sent none or a bad one).
+pub async fn sign_up(pool: &SqlitePool, email: &str, password: &str, timezone: &str) -> Result<i64, AppError> {
+    let email = auth::normalize_email(email)?;
+    auth::check_new_password(password, &email)?;
+    let timezone = if UserClock::new(timezone, 0).is_ok() { timezone } else { "UTC" };
+    let hash = auth::hash_password(password.to_string()).await?;
+    let display_name = email.split('@').next().unwrap_or_default().to_string();
+    db::users::insert(pool, &email, &hash, &display_name, timezone, now())
+        .await?
+        .ok_or_else(|| AppError::Conflict("An account with this email exists already. Log in instead.".into()))
+}
+
+/// Checks email and password, counting failures against the rate limit. The error never says
+/// which of the two was wrong.
+pub async fn log_in(
+    pool: &SqlitePool,
+    limiter: &LoginLimiter,
+    email: &str,
+    password: &str,
+    ip: Option<IpAddr>,
+) -> Result<i64, AppError> {
+    let email = email.trim();
+    limiter.check(email, ip)?;
+    let user = db::users::by_email(pool, email).await?;
+    let verified = match &user {
+        Some(user) => auth::verify_password(password.to_string(), user.password_hash.clone()).await?,
+        None => {
+            auth::spend_like_a_verification(password.to_string()).await;
+            false
+        }
+    };
+    match user {
+        Some(user) if verified => {
+            limiter.record_success(email, ip);
+            Ok(user.id)
+        }
+        _ => {
+            limiter.record_failure(email, ip);
+            Err(AppError::Unauthorized("Wrong email or password."))
+        }
+    }
+}
+
+pub async fn save_profile(
+    pool: &SqlitePool,
+    user_id: i64,
+    display_name: &str,
+    timezone: &str,
+    day_start_hour: u8,
+) -> Result<(), AppError> {
+    let display_name = display_name.trim();
+    if display_name.chars().count() > 100 || display_name.chars().any(char::is_control) {
+        return Err(AppError::BadRequest("The display name is at most 100 printable characters.".into()));
+    }
+    UserClock::new(timezone, day_start_hour).map_err(AppError::BadRequest)?;
+    db::users::update_profile(pool, user_id, display_name, timezone, day_start_hour).await?;
+    Ok(())
+}
+
+/// Creates a named token and returns it: the only time it is ever shown.
+pub async fn create_token(pool: &SqlitePool, user_id: i64, name: &str) -> Result<String, AppError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(AppError::BadRequest(
+            "Name the token (1 to 100 characters), e.g. after the computer it is for.".into(),
+        ));
+    }
+    let (token, hash) = auth::new_token();
+    db::tokens::insert(pool, user_id, name, &hash, now()).await?;
+    Ok(token)
+}
+
+pub async fn list_tokens(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenSummary>, AppError> {
+    Ok(db::tokens::list(pool, user_id)
+        .await?
+        .into_iter()
+        .map(|row| TokenSummary {
+            id: row.id,
+            name: row.name,
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+            revoked_at: row.revoked_at,
+        })
+        .collect())
+}
+
+/// Revokes one of the user's tokens; another user's token id is simply not found.
+pub async fn revoke_token(pool: &SqlitePool, user_id: i64, token_id: i64) -> Result<(), AppError> {
+    if db::tokens::revoke(pool, user_id, token_id, now()).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}

@@ -1,0 +1,284 @@
+//! Who is asking: passwords (argon2id), API tokens (random, stored as SHA-256), sessions, and the
+//! login rate limit.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::Argon2;
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+use subtle::ConstantTimeEq;
+use tower_sessions::Session;
+
+use super::db;
+use super::error::AppError;
+use super::state::{AppState, now};
+
+/// The session key holding the logged-in user's id.
+pub const SESSION_USER_ID: &str = "user_id";
+
+/// Every token starts with this, so a leaked one is easy to recognise (and to scan for).
+pub const TOKEN_PREFIX: &str = "kt_";
+
+pub const MIN_PASSWORD_CHARS: usize = 10;
+const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// Hashes a password with argon2id (default parameters: 19 MiB, 2 passes), off the async threads.
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(AppError::internal)
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+/// Checks a password against a stored hash, off the async threads.
+pub async fn verify_password(password: String, stored_hash: String) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&stored_hash).map_err(AppError::internal)?;
+        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+/// A hash to verify against when the email is unknown, so that a wrong email takes as long as a
+/// wrong password and does not reveal which accounts exist.
+pub async fn spend_like_a_verification(password: String) {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let dummy = DUMMY
+        .get_or_init(|| {
+            let salt = SaltString::generate(&mut OsRng);
+            Argon2::default()
+                .hash_password(b"not a real password", &salt)
+                .map(|h| h.to_string())
+                .unwrap_or_default()
+        })
+        .clone();
+    let _ = verify_password(password, dummy).await;
+}
+
+/// Checks the rules for a new password; the error says what to change.
+pub fn check_new_password(password: &str, email: &str) -> Result<(), AppError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::BadRequest(format!(
+            "The password is too weak: use at least {MIN_PASSWORD_CHARS} characters."
+        )));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(AppError::BadRequest("The password is too long (at most 1024 bytes).".into()));
+    }
+    let mut distinct: Vec<char> = password.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < 4 || password.eq_ignore_ascii_case(email) {
+        return Err(AppError::BadRequest(
+            "The password is too weak: mix more different characters, and do not reuse the email.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Trims and checks an email address; returns it as it will be stored.
+pub fn normalize_email(email: &str) -> Result<String, AppError> {
+    let email = email.trim();
+    let valid = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@') && !domain.starts_with('.')
+        });
+    if valid {
+        Ok(email.to_string())
+    } else {
+        Err(AppError::BadRequest("Enter a valid email address, like ada@example.com.".into()))
+    }
+}
+
+/// A new API token (256 random bits) and the hash that is stored in its place.
+pub fn new_token() -> (String, Vec<u8>) {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = format!("{TOKEN_PREFIX}{}", hex::encode(bytes));
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// The user a bearer token belongs to, if it is live. Notes the use.
+pub async fn user_of_token(pool: &SqlitePool, token: &str) -> Result<Option<i64>, AppError> {
+    let hash = token_hash(token);
+    let Some((token_id, user_id, stored)) = db::tokens::live_by_hash(pool, &hash).await? else {
+        return Ok(None);
+    };
+    // The index found it by equality already; compare again in constant time so that no code
+    // path ever compares secrets byte by byte with an early exit.
+    if !bool::from(stored.ct_eq(&hash)) {
+        return Ok(None);
+    }
+    db::tokens::touch(pool, token_id, now()).await?;
+    Ok(Some(user_id))
+}
+
+/// The logged-in user of a session, if any.
+pub async fn user_of_session(session: &Session) -> Result<Option<i64>, AppError> {
+    session
+        .get::<i64>(SESSION_USER_ID)
+        .await
+        .map_err(AppError::internal)
+}
+
+/// The user an API request acts for: from `Authorization: Bearer TOKEN`, else from the session
+/// cookie. Rejects with 401.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiUser(pub i64);
+
+impl<S> FromRequestParts<S> for ApiUser
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = AppState::from_ref(state);
+        if let Some(header) = parts.headers.get(http::header::AUTHORIZATION) {
+            let token = header
+                .to_str()
+                .ok()
+                .and_then(|h| h.strip_prefix("Bearer "))
+                .map(str::trim)
+                .ok_or(AppError::Unauthorized("the Authorization header must be \"Bearer TOKEN\""))?;
+            return user_of_token(&app.pool, token)
+                .await?
+                .map(ApiUser)
+                .ok_or(AppError::Unauthorized("unknown or revoked API token"));
+        }
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, why)| AppError::internal(why))?;
+        user_of_session(&session)
+            .await?
+            .map(ApiUser)
+            .ok_or(AppError::Unauthorized("send an API token as \"Authorization: Bearer TOKEN\", or log in"))
+    }
+}
+
+/// Counts failed logins in a sliding window, per account and address and per address alone
+/// (so one address cannot try a password on many accounts either).
+pub struct LoginLimiter {
+    window: Duration,
+    per_account: usize,
+    per_address: usize,
+    failures: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+impl LoginLimiter {
+    pub fn new(window: Duration, per_account: usize, per_address: usize) -> LoginLimiter {
+        LoginLimiter {
+            window,
+            per_account,
+            per_address,
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn keys(email: &str, ip: Option<IpAddr>) -> (String, String) {
+        let ip = ip.map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
+        (format!("{}|{ip}", email.to_lowercase()), format!("|{ip}"))
+    }
+
+    /// `Err(RateLimited)` when this login may not even be tried now.
+    pub fn check(&self, email: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
+        let (account, address) = Self::keys(email, ip);
+        let now = Instant::now();
+        let mut failures = self.failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for (key, limit) in [(account, self.per_account), (address, self.per_address)] {
+            if let Some(times) = failures.get_mut(&key) {
+                times.retain(|t| now.duration_since(*t) < self.window);
+                if times.len() >= limit {
+                    let oldest = times.first().copied().unwrap_or(now);
+                    let wait = self.window.saturating_sub(now.duration_since(oldest));
+                    return Err(AppError::RateLimited(wait.as_secs().div_ceil(60).max(1)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn record_failure(&self, email: &str, ip: Option<IpAddr>) {
+        let (account, address) = Self::keys(email, ip);
+        let now = Instant::now();
+        let mut failures = self.failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Forget old entries now and then, so the map cannot grow without bound.
+        if failures.len() > 10_000 {
+            failures.retain(|_, times| times.last().is_some_and(|t| now.duration_since(*t) < self.window));
+        }
+        failures.entry(account).or_default().push(now);
+        failures.entry(address).or_default().push(now);
+    }
+
+    pub fn record_success(&self, email: &str, ip: Option<IpAddr>) {
+        let (account, _) = Self::keys(email, ip);
+        let mut failures = self.failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        failures.remove(&account);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_and_hashed() {
+        let (a, hash_a) = new_token();
+        let (b, _) = new_token();
+        assert_ne!(a, b);
+        assert!(a.starts_with(TOKEN_PREFIX));
+        assert_eq!(a.len(), TOKEN_PREFIX.len() + 64);
+        assert_eq!(hash_a, token_hash(&a));
+        assert_eq!(hash_a.len(), 32);
+    }
+
+    #[test]
+    fn limiter_blocks_after_the_limit_per_account_and_address() {
+        let limiter = LoginLimiter::new(Duration::from_secs(900), 3, 5);
+        let ip: Option<IpAddr> = "127.0.0.1".parse().ok();
+        for _ in 0..3 {
+            assert!(limiter.check("A@x.org", ip).is_ok());
+            limiter.record_failure("a@x.org", ip);
+        }
+        assert!(matches!(limiter.check("a@x.org", ip), Err(AppError::RateLimited(15))));
+        // Another account from the same address still has tries, until the address limit.
+        assert!(limiter.check("b@x.org", ip).is_ok());
+        limiter.record_failure("b@x.org", ip);
+        limiter.record_failure("b@x.org", ip);
+        assert!(limiter.check("c@x.org", ip).is_err());
+        // Another address is not affected.
+        assert!(limiter.check("a@x.org", "10.0.0.1".parse().ok()).is_ok());
+    }
+
+    #[test]
+    fn password_and_email_rules() {
+        assert!(check_new_password("short", "a@b.c").is_err());
+        assert!(check_new_password("aaaaaaaaaaaa", "a@b.c").is_err());
+        assert!(check_new_password("ada@example.com", "ada@example.com").is_err());
+        assert!(check_new_password("correct horse battery", "a@b.c").is_ok());
+        assert_eq!(normalize_email("  Ada@Example.com ").ok().as_deref(), Some("Ada@Example.com"));
+        for bad in ["", "ada", "@x.org", "ada@", "a b@x.org", "a@b@c", "ada@.org"] {
+            assert!(normalize_email(bad).is_err(), "{bad}");
+        }
+    }
+}

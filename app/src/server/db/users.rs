@@ -1,0 +1,70 @@
+//! Users and their profile.
+
+use sqlx::SqlitePool;
+
+/// A user as the server sees it. Deliberately not `Serialize`: it holds the password hash.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub display_name: String,
+    pub timezone: String,
+    pub day_start_hour: i64,
+}
+
+const USER_COLUMNS: &str = "id, email, password_hash, display_name, timezone, day_start_hour";
+
+pub async fn by_email(pool: &SqlitePool, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?"))
+        .bind(email)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Inserts a user; `None` when the email is taken (compared without case).
+pub async fn insert(
+    pool: &SqlitePool,
+    email: &str,
+    password_hash: &str,
+    display_name: &str,
+    timezone: &str,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let result = sqlx::query(
+        "INSERT INTO users (email, password_hash, display_name, timezone, created_at)
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING",
+    )
+    .bind(email)
+    .bind(password_hash)
+    .bind(display_name)
+    .bind(timezone)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok((result.rows_affected() == 1).then(|| result.last_insert_rowid()))
+}
+
+pub async fn update_profile(
+    pool: &SqlitePool,
+    id: i64,
+    display_name: &str,
+    timezone: &str,
+    day_start_hour: u8,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET display_name = ?, timezone = ?, day_start_hour = ? WHERE id = ?")
+        .bind(display_name)
+        .bind(timezone)
+        .bind(i64::from(day_start_hour))
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

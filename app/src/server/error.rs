@@ -1,0 +1,104 @@
+//! The one error type of the server. Each variant says its HTTP status; every error reaches a
+//! client as `{"code", "message"}`, and internal details are logged, never sent.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use keytrack_wire::{ApiError, InvalidActivity, limits};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400: the body is not JSON at all.
+    #[error("the body is not valid JSON: {0}")]
+    InvalidJson(String),
+    /// 413: the body is over [`limits::MAX_BODY_BYTES`].
+    #[error("the body is larger than the limit of {} bytes", limits::MAX_BODY_BYTES)]
+    PayloadTooLarge,
+    /// 422: JSON of the wrong shape or an upload that breaks a rule (wrong types, impossible counts...).
+    #[error("{0}")]
+    InvalidActivity(String),
+    /// 400: a query parameter or form field is wrong.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401: no credentials, or an unknown or revoked token, or wrong login details.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// 404: nothing there, or nothing there for this user.
+    #[error("not found")]
+    NotFound,
+    /// 409: the thing exists already (an email that is taken).
+    #[error("{0}")]
+    Conflict(String),
+    /// 429: too many failed logins; the number is the minutes to wait.
+    #[error("too many failed attempts; try again in {0} minutes")]
+    RateLimited(u64),
+    /// 500: logged with its cause, sent as a plain "internal error".
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::InvalidJson(_) | AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::InvalidActivity(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::InvalidJson(_) => "invalid_json",
+            AppError::PayloadTooLarge => "payload_too_large",
+            AppError::InvalidActivity(_) => "invalid_activity",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Unauthorized(_) => "unauthorized",
+            AppError::NotFound => "not_found",
+            AppError::Conflict(_) => "conflict",
+            AppError::RateLimited(_) => "rate_limited",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// What the client is told: everything but the cause of an internal error.
+    pub fn public_message(&self) -> String {
+        match self {
+            AppError::Internal(_) => "something went wrong on the server; it has been logged".into(),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> AppError {
+        AppError::Internal(cause.to_string())
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Internal(format!("database: {e}"))
+    }
+}
+
+impl From<InvalidActivity> for AppError {
+    fn from(e: InvalidActivity) -> Self {
+        AppError::InvalidActivity(e.to_string())
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(cause) = &self {
+            tracing::error!(%cause, "internal error");
+        }
+        let body = ApiError {
+            code: self.code().to_string(),
+            message: self.public_message(),
+        };
+        (self.status(), Json(body)).into_response()
+    }
+}

@@ -1,0 +1,11 @@
+//! Server-only code (feature `ssr`): state, auth, ingest, stats, the HTTP router, and the SQL.
+
+pub mod accounts;
+pub mod auth;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod ingest;
+pub mod state;
+pub mod stats;

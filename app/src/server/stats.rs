@@ -1,0 +1,53 @@
+//! Activity statistics over a range of the user's days.
+
+use chrono::NaiveDate;
+use keytrack_wire::{ActivityMinute, ActivityStats};
+use sqlx::SqlitePool;
+
+use super::accounts;
+use super::db;
+use super::error::AppError;
+use crate::domain::stats::StatsTotals;
+
+/// Parses `YYYY-MM-DD`, naming the parameter in the error.
+pub fn parse_day(name: &str, value: &str) -> Result<NaiveDate, AppError> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| AppError::BadRequest(format!("{name} must be a date like 2026-11-24, not \"{value}\"")))
+}
+
+/// Stats for the days `from..=to` (inclusive) in the user's time zone. Without `from`/`to`: the
+/// last 7 days up to today.
+pub async fn activity_stats(
+    pool: &SqlitePool,
+    user_id: i64,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    now: i64,
+) -> Result<ActivityStats, AppError> {
+    let account = accounts::account(pool, user_id).await?;
+    let clock = accounts::clock_of(&account)?;
+    let to = to.unwrap_or_else(|| clock.today(now));
+    let from = from.unwrap_or_else(|| to - chrono::Duration::days(6));
+    if from > to {
+        return Err(AppError::BadRequest(format!("from ({from}) is after to ({to})")));
+    }
+    let (start, end) = clock.range(from, to);
+    let mut totals = StatsTotals::new();
+    let mut unreadable = 0usize;
+    db::activity::for_each_minute(pool, user_id, start, end, |minute, detail| {
+        match serde_json::from_str::<ActivityMinute>(detail) {
+            Ok(record) => totals.add(&record, clock.slot(minute)),
+            Err(_) => unreadable += 1,
+        }
+    })
+    .await?;
+    if unreadable > 0 {
+        tracing::error!(user_id, unreadable, "stored minute records that do not parse were skipped");
+    }
+    let mut stats = totals.finish();
+    stats.from = from.to_string();
+    stats.to = to.to_string();
+    stats.timezone = account.timezone;
+    stats.day_start_hour = account.day_start_hour;
+    Ok(stats)
+}

@@ -1,0 +1,194 @@
+//! Pages and components: views only. Data comes from the server functions in `crate::api`.
+
+mod account;
+mod home;
+mod profile;
+mod tokens;
+
+use keytrack_wire::Account;
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::api::{LogIn, LogOut, SignUp, UiError, current_account};
+
+/// The HTML document around the app (rendered on the server only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Who is logged in, and the actions that change it. Provided once at the top.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub log_in: ServerAction<LogIn>,
+    pub sign_up: ServerAction<SignUp>,
+    pub log_out: ServerAction<LogOut>,
+    pub account: Resource<Result<Option<Account>, UiError>>,
+}
+
+impl Auth {
+    fn provide() -> Auth {
+        let log_in = ServerAction::<LogIn>::new();
+        let sign_up = ServerAction::<SignUp>::new();
+        let log_out = ServerAction::<LogOut>::new();
+        let account = Resource::new(
+            move || (log_in.version().get(), sign_up.version().get(), log_out.version().get()),
+            |_| current_account(),
+        );
+        let auth = Auth {
+            log_in,
+            sign_up,
+            log_out,
+            account,
+        };
+        provide_context(auth);
+        auth
+    }
+}
+
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    Auth::provide();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/keytrack.css"/>
+        <Title text="KeyTrack"/>
+        <Router>
+            <Header/>
+            <main>
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=path!("/") view=home::HomePage/>
+                    <Route path=path!("/login") view=account::LoginPage/>
+                    <Route path=path!("/signup") view=account::SignupPage/>
+                    <Route path=path!("/profile") view=profile::ProfilePage/>
+                    <Route path=path!("/tokens") view=tokens::TokensPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <header class="topbar">
+            <A href="/" attr:class="brand">"KeyTrack"</A>
+            <nav aria-label="Main">
+                <Transition fallback=|| ()>
+                    {move || {
+                        auth.account
+                            .get()
+                            .map(|account| match account {
+                                Ok(Some(account)) => {
+                                    view! {
+                                        <A href="/">"Dashboard"</A>
+                                        <A href="/tokens">"API tokens"</A>
+                                        <A href="/profile">"Profile"</A>
+                                        <span class="who" data-testid="who">{account.display_name}</span>
+                                        <ActionForm action=auth.log_out attr:class="inline">
+                                            <button type="submit" class="link">"Log out"</button>
+                                        </ActionForm>
+                                    }
+                                        .into_any()
+                                }
+                                _ => {
+                                    view! {
+                                        <A href="/login">"Log in"</A>
+                                        <A href="/signup">"Sign up"</A>
+                                    }
+                                        .into_any()
+                                }
+                            })
+                    }}
+                </Transition>
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <section class="card narrow">
+            <h1>"Page not found"</h1>
+            <p><A href="/">"Back to the dashboard"</A></p>
+        </section>
+    }
+}
+
+/// Shows `children` to a logged-in user, and a way to log in to anyone else.
+#[component]
+pub fn RequireLogin(children: ChildrenFn) -> impl IntoView {
+    let auth = use_auth();
+    let children = StoredValue::new(children);
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                auth.account
+                    .get()
+                    .map(|account| match account {
+                        Ok(Some(_)) => children.read_value()().into_any(),
+                        Ok(None) => {
+                            view! {
+                                <section class="card narrow">
+                                    <h1>"Please log in"</h1>
+                                    <p>
+                                        <A href="/login">"Log in"</A>
+                                        " or "
+                                        <A href="/signup">"create an account"</A>
+                                        " to see this page."
+                                    </p>
+                                </section>
+                            }
+                                .into_any()
+                        }
+                        Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                    })
+            }}
+        </Transition>
+    }
+}
+
+/// A failed call, said plainly.
+#[component]
+pub fn ErrorNote(error: UiError) -> impl IntoView {
+    view! { <p class="error" role="alert">{error.to_string()}</p> }
+}
+
+/// The error of an action's last call, if it failed.
+pub fn action_error<I: 'static, O: Clone + Send + Sync + 'static>(
+    action: Action<I, Result<O, UiError>>,
+) -> impl Fn() -> Option<AnyView> + Copy {
+    move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|error| view! { <ErrorNote error/> }.into_any())
+    }
+}

@@ -1,0 +1,77 @@
+//! The profile: display name, time zone and day start, which every figure is counted in.
+
+use leptos::prelude::*;
+
+use super::{ErrorNote, RequireLogin, action_error};
+use crate::api::{SaveProfile, current_account, time_zones};
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    view! {
+        <RequireLogin>
+            <Profile/>
+        </RequireLogin>
+    }
+}
+
+#[component]
+fn Profile() -> impl IntoView {
+    let save = ServerAction::<SaveProfile>::new();
+    let account = Resource::new(move || save.version().get(), |_| current_account());
+    let zones = Resource::new(|| (), |_| time_zones());
+    let error = action_error(*save);
+    let saved = move || matches!(save.value().get(), Some(Ok(()))).then(|| view! { <p class="ok" role="status">"Saved."</p> });
+    view! {
+        <section class="card narrow">
+            <h1>"Profile"</h1>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    match (account.get(), zones.get()) {
+                        (Some(Ok(Some(account))), Some(Ok(zones))) => {
+                            view! {
+                                <ActionForm action=save attr:class="form" attr:data-testid="profile-form">
+                                    <p class="muted">{account.email.clone()}</p>
+                                    <label>
+                                        "Display name"
+                                        <input type="text" name="display_name" maxlength="100" value=account.display_name.clone()/>
+                                    </label>
+                                    <label>
+                                        "Time zone"
+                                        <select name="timezone">
+                                            {zones
+                                                .into_iter()
+                                                .map(|zone| {
+                                                    let selected = zone == account.timezone;
+                                                    let label = zone.clone();
+                                                    view! { <option value=zone selected=selected>{label}</option> }
+                                                })
+                                                .collect_view()}
+                                        </select>
+                                    </label>
+                                    <label>
+                                        "My day starts at"
+                                        <select name="day_start_hour">
+                                            {(0u8..24)
+                                                .map(|hour| {
+                                                    let selected = hour == account.day_start_hour;
+                                                    view! { <option value=hour.to_string() selected=selected>{format!("{hour:02}:00")}</option> }
+                                                })
+                                                .collect_view()}
+                                        </select>
+                                        <small class="muted">"Activity before this hour counts for the day before (for night owls)."</small>
+                                    </label>
+                                    {error}
+                                    {saved}
+                                    <button type="submit" disabled=move || save.pending().get()>"Save"</button>
+                                </ActionForm>
+                            }
+                                .into_any()
+                        }
+                        (Some(Err(error)), _) | (_, Some(Err(error))) => view! { <ErrorNote error/> }.into_any(),
+                        _ => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                    }
+                }}
+            </Transition>
+        </section>
+    }
+}

@@ -1,0 +1,122 @@
+//! API tokens: create one per agent (shown once), see when each was last used, revoke.
+
+use leptos::prelude::*;
+
+use super::{ErrorNote, RequireLogin, action_error};
+use crate::api::{CreateToken, RevokeToken, TokenSummary, list_tokens};
+use crate::domain::format::utc_minute;
+
+#[component]
+pub fn TokensPage() -> impl IntoView {
+    view! {
+        <RequireLogin>
+            <Tokens/>
+        </RequireLogin>
+    }
+}
+
+#[component]
+fn Tokens() -> impl IntoView {
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_tokens());
+    let create_error = action_error(*create);
+    let revoke_error = action_error(*revoke);
+    let new_token = move || {
+        create.value().get().and_then(Result::ok).map(|new| {
+            view! {
+                <div class="new-token" role="status">
+                    <p>
+                        "Token " <strong>{new.name}</strong>
+                        " created. Copy it now: it is shown only once."
+                    </p>
+                    <code data-testid="new-token">{new.token}</code>
+                    <p class="muted">"Pair an agent with it: " <code>"keytrack-agent pair --server URL --token TOKEN"</code></p>
+                </div>
+            }
+        })
+    };
+    view! {
+        <section class="card">
+            <h1>"API tokens"</h1>
+            <p class="muted">
+                "An agent uploads with a token. Create one per computer, so you can revoke one without the others."
+            </p>
+            <ActionForm action=create attr:class="form row" attr:data-testid="create-token-form">
+                <label>"Name" <input type="text" name="name" placeholder="Work laptop" maxlength="100" required/></label>
+                <button type="submit" disabled=move || create.pending().get()>"Create token"</button>
+            </ActionForm>
+            {create_error}
+            {new_token}
+        </section>
+        <section class="card">
+            <h2>"Your tokens"</h2>
+            {revoke_error}
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    tokens
+                        .get()
+                        .map(|listed| match listed {
+                            Ok(list) if list.is_empty() => {
+                                view! { <p class="muted" data-testid="no-tokens">"No tokens yet."</p> }.into_any()
+                            }
+                            Ok(list) => view! { <TokenTable list revoke/> }.into_any(),
+                            Err(error) => view! { <ErrorNote error/> }.into_any(),
+                        })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn TokenTable(list: Vec<TokenSummary>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+    view! {
+        <table class="tokens" data-testid="token-table">
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Created"</th>
+                    <th scope="col">"Last used"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col"><span class="sr-only">"Actions"</span></th>
+                </tr>
+            </thead>
+            <tbody>
+                {list
+                    .into_iter()
+                    .map(|token| {
+                        let id = token.id;
+                        let revoked = token.revoked_at.is_some();
+                        let revoke_label = format!("Revoke {}", token.name);
+                        view! {
+                            <tr data-token-name=token.name.clone() class:revoked=revoked>
+                                <td>{token.name.clone()}</td>
+                                <td>{utc_minute(token.created_at)}</td>
+                                <td>{token.last_used_at.map_or_else(|| "never".to_string(), utc_minute)}</td>
+                                <td class="status">
+                                    {token.revoked_at.map_or_else(|| "active".to_string(), |at| format!("revoked {}", utc_minute(at)))}
+                                </td>
+                                <td>
+                                    <Show when=move || !revoked>
+                                        <button
+                                            type="button"
+                                            class="danger"
+                                            aria-label=revoke_label.clone()
+                                            disabled=move || revoke.pending().get()
+                                            on:click=move |_| {
+                                                revoke.dispatch(RevokeToken { id });
+                                            }
+                                        >
+                                            "Revoke"
+                                        </button>
+                                    </Show>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}

@@ -1,0 +1,355 @@
+//! The format the KeyTrack agent uploads and the server answers with: serde types only, plus the
+//! rules that say which uploads are valid. Agent, server and the wasm UI share this crate, so the
+//! three can never disagree on a field.
+//!
+//! Privacy is designed into the format: a minute record holds counts per physical key, chord counts
+//! and timing statistics, never text and never the order in which keys were pressed.
+
+pub mod keys;
+mod validate;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use keys::{Chord, KEY_CODES, Modifier, is_known_key, is_modifier_key};
+pub use validate::{InvalidActivity, limits};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// Columns of the grid that click and movement positions are binned into, whatever the screen size.
+pub const GRID_COLS: u16 = 64;
+/// Rows of that grid (64 x 36 keeps 16:9 cells square: 30 px on a 1920x1080 screen).
+pub const GRID_ROWS: u16 = 36;
+
+/// Two text keys further apart than this end a typing burst; the gap is not typing time.
+pub const BURST_GAP_MS: u32 = 2_000;
+
+/// Upper bounds (inclusive, ms) of the buckets of [`TypingStats::intervals`]; gaps above the last
+/// bound end the burst and are not counted.
+pub const INTERVAL_BUCKETS_MS: [u32; 12] = [50, 75, 100, 125, 150, 200, 250, 300, 400, 500, 1_000, BURST_GAP_MS];
+
+/// One upload: minute records from one device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActivityBatch {
+    pub device: Device,
+    /// At most [`limits::MAX_MINUTES_PER_BATCH`] records, each minute at most once.
+    pub minutes: Vec<ActivityMinute>,
+}
+
+/// The computer the agent runs on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Device {
+    /// A stable id the agent makes once (1-64 characters of `A-Z a-z 0-9 - _`).
+    pub id: String,
+    /// What the user calls it, e.g. the host name (at most 100 characters).
+    #[serde(default)]
+    pub name: String,
+}
+
+/// Everything one device saw in one minute. The server keeps one record per device and minute:
+/// a record sent again replaces the earlier copy, so retries and overlaps never double-count.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActivityMinute {
+    /// Start of the minute, Unix time in seconds (a multiple of 60, UTC).
+    pub minute: i64,
+    /// The device's offset from UTC at that minute, in minutes east (Paris in winter: 60).
+    #[serde(default)]
+    pub utc_offset: i16,
+    /// Presses per physical key (key-down only, auto-repeat excluded), by W3C `KeyboardEvent.code`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub keys: BTreeMap<String, u32>,
+    /// Presses per chord, e.g. `Ctrl+Shift+KeyT` (see [`Chord`]). Each is also counted in `keys`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub chords: BTreeMap<String, u32>,
+    #[serde(default, skip_serializing_if = "TypingStats::is_empty")]
+    pub typing: TypingStats,
+    #[serde(default, skip_serializing_if = "ButtonCounts::is_empty")]
+    pub clicks: ButtonCounts,
+    /// Where the pointer clicked and moved, binned on the screen; absent when it did neither.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen: Option<ScreenActivity>,
+    /// Pointer travel in pixels, jitter below 3 px ignored.
+    #[serde(default)]
+    pub distance_px: u64,
+    #[serde(default, skip_serializing_if = "ScrollCounts::is_empty")]
+    pub scroll: ScrollCounts,
+    /// Seconds of this minute with any input (0-60).
+    #[serde(default)]
+    pub active_seconds: u32,
+}
+
+/// Typing speed, as timing statistics only.
+///
+/// A *typed key* is a text key (not a modifier, not navigation) pressed at most [`BURST_GAP_MS`]
+/// after the previous text key; its *gap* is the time since that previous key. Speed in words per
+/// minute is `(typed_keys / 5) / (typing_ms / 60000)`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TypingStats {
+    pub typed_keys: u32,
+    /// Sum of the gaps of the typed keys.
+    pub typing_ms: u32,
+    /// Typing bursts that ended in this minute (runs of text keys without a gap over the limit).
+    #[serde(default)]
+    pub bursts: u32,
+    /// The fastest burst of at least [`limits::MIN_BEST_BURST_KEYS`] typed keys that ended in this minute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best_burst: Option<Burst>,
+    /// Typed keys per gap bucket (bounds in [`INTERVAL_BUCKETS_MS`]); empty or one count per bucket.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intervals: Vec<u32>,
+}
+
+impl TypingStats {
+    pub fn is_empty(&self) -> bool {
+        *self == TypingStats::default()
+    }
+}
+
+/// A run of typing: how many typed keys in how many milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Burst {
+    pub typed_keys: u32,
+    pub typing_ms: u32,
+}
+
+impl Burst {
+    /// Words (5 keys) per minute; 0 for an empty burst.
+    pub fn wpm(&self) -> f64 {
+        words_per_minute(u64::from(self.typed_keys), u64::from(self.typing_ms))
+    }
+}
+
+/// `(keys / 5) / minutes`, the usual definition; 0 when no time was spent.
+pub fn words_per_minute(typed_keys: u64, typing_ms: u64) -> f64 {
+    if typing_ms == 0 {
+        return 0.0;
+    }
+    (typed_keys as f64 / 5.0) / (typing_ms as f64 / 60_000.0)
+}
+
+/// Clicks per mouse button.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ButtonCounts {
+    #[serde(default)]
+    pub left: u32,
+    #[serde(default)]
+    pub right: u32,
+    #[serde(default)]
+    pub middle: u32,
+    /// Side and extra buttons.
+    #[serde(default)]
+    pub other: u32,
+}
+
+impl ButtonCounts {
+    pub fn total(&self) -> u64 {
+        u64::from(self.left) + u64::from(self.right) + u64::from(self.middle) + u64::from(self.other)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total() == 0
+    }
+}
+
+/// Scroll wheel notches.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ScrollCounts {
+    #[serde(default)]
+    pub vertical: u32,
+    #[serde(default)]
+    pub horizontal: u32,
+}
+
+impl ScrollCounts {
+    pub fn is_empty(&self) -> bool {
+        self.vertical == 0 && self.horizontal == 0
+    }
+}
+
+/// Click and movement positions on one screen, binned on a [`GRID_COLS`] x [`GRID_ROWS`] grid.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ScreenActivity {
+    /// Screen size in pixels (all monitors together, as the pointer sees them).
+    pub width: u32,
+    pub height: u32,
+    /// Clicks per cell, as `[column, row, count]`; only cells with clicks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clicks: Vec<GridCount>,
+    /// Pointer positions sampled per cell, as `[column, row, count]`; only cells it visited.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moves: Vec<GridCount>,
+}
+
+/// `[column, row, count]`: a count in one grid cell (sent as a 3-number array to keep uploads small).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct GridCount(pub u16, pub u16, pub u32);
+
+impl GridCount {
+    /// The cell a pixel position falls in on a screen of the given size (positions off the
+    /// screen are clamped to its edge cells).
+    pub fn cell_of(x: f64, y: f64, width: u32, height: u32) -> (u16, u16) {
+        fn bin(pos: f64, size: u32, cells: u16) -> u16 {
+            if size == 0 || !pos.is_finite() || pos <= 0.0 {
+                return 0;
+            }
+            let cell = (pos / f64::from(size) * f64::from(cells)) as u32;
+            cell.min(u32::from(cells) - 1) as u16
+        }
+        (bin(x, width, GRID_COLS), bin(y, height, GRID_ROWS))
+    }
+}
+
+/// What `POST /api/v1/activity` answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct IngestReceipt {
+    /// Records stored by this request.
+    pub accepted: u32,
+    /// Of those, how many replaced an earlier copy of the same device and minute.
+    pub replaced: u32,
+}
+
+/// The one shape every API error has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ApiError {
+    /// Stable, machine-readable, e.g. `invalid_activity`, `unauthorized`, `payload_too_large`.
+    pub code: String,
+    /// For people: what was wrong and where.
+    pub message: String,
+}
+
+/// Who a token or session belongs to (`GET /api/v1/me`); the agent checks its token with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Account {
+    pub email: String,
+    pub display_name: String,
+    pub timezone: String,
+    pub day_start_hour: u8,
+}
+
+/// Activity over a range of days, as `GET /api/v1/stats` answers and the dashboard shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ActivityStats {
+    /// First day of the range (inclusive), `YYYY-MM-DD` in `timezone`.
+    pub from: String,
+    /// Last day of the range (inclusive).
+    pub to: String,
+    /// The user's IANA time zone, which days and hours are counted in.
+    pub timezone: String,
+    /// Hour at which the user's day starts (activity at 02:00 with a start of 4 counts for the day before).
+    pub day_start_hour: u8,
+    pub total_keys: u64,
+    /// Presses per key code.
+    pub keys: BTreeMap<String, u64>,
+    /// Presses per chord.
+    pub combos: BTreeMap<String, u64>,
+    pub total_clicks: u64,
+    pub clicks_by_button: ButtonTotals,
+    /// Key presses per day of the week, Monday first (7 values).
+    pub by_weekday: Vec<u64>,
+    /// Key presses per hour of the day, 00:00 first (24 values).
+    pub by_hour: Vec<u64>,
+    pub typing: TypingSummary,
+    pub mouse: MouseSummary,
+    /// Minutes with any input.
+    pub active_minutes: u64,
+    /// Seconds with any input.
+    pub active_seconds: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ButtonTotals {
+    pub left: u64,
+    pub right: u64,
+    pub middle: u64,
+    pub other: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TypingSummary {
+    /// Average speed over all typing time, words (5 keys) per minute.
+    pub wpm: f64,
+    pub typed_keys: u64,
+    pub typing_seconds: f64,
+    pub bursts: u64,
+    /// Speed of the fastest burst of at least [`limits::MIN_BEST_BURST_KEYS`] keys.
+    pub best_burst_wpm: f64,
+    /// Typed keys per gap bucket: `le_ms` is the bucket's upper bound.
+    pub intervals: Vec<IntervalCount>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct IntervalCount {
+    pub le_ms: u32,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct MouseSummary {
+    pub distance_px: u64,
+    pub scroll_vertical: u64,
+    pub scroll_horizontal: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wpm_is_five_keys_a_word() {
+        // 10 gaps of 100 ms: 10 keys per second, 120 words per minute.
+        assert!((words_per_minute(10, 1_000) - 120.0).abs() < 1e-9);
+        assert_eq!(words_per_minute(10, 0), 0.0);
+    }
+
+    #[test]
+    fn cells_clamp_to_the_screen_edges() {
+        assert_eq!(GridCount::cell_of(0.0, 0.0, 1920, 1080), (0, 0));
+        assert_eq!(GridCount::cell_of(1919.0, 1079.0, 1920, 1080), (63, 35));
+        assert_eq!(GridCount::cell_of(1920.0, 1080.0, 1920, 1080), (63, 35));
+        assert_eq!(GridCount::cell_of(-5.0, 5000.0, 1920, 1080), (0, 35));
+        assert_eq!(GridCount::cell_of(29.9, 30.0, 1920, 1080), (0, 1));
+        assert_eq!(GridCount::cell_of(f64::NAN, 10.0, 0, 1080), (0, 0));
+    }
+
+    #[test]
+    fn empty_parts_are_left_out_of_the_json() {
+        let minute = ActivityMinute {
+            minute: 1_700_000_040,
+            keys: BTreeMap::from([("KeyA".to_string(), 2)]),
+            active_seconds: 3,
+            ..Default::default()
+        };
+        let json = serde_json::to_string(&minute).unwrap_or_default();
+        assert_eq!(
+            json,
+            r#"{"minute":1700000040,"utc_offset":0,"keys":{"KeyA":2},"distance_px":0,"active_seconds":3}"#
+        );
+    }
+}
