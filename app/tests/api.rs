@@ -1,1 +1,449 @@
+//! The JSON API through the real router, on a real SQLite file in a temp dir.
 
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::body::Body;
+use http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use keytrack_app::server::{accounts, db, http as app_http, state::AppState};
+use keytrack_wire::{
+    ActivityBatch, ActivityMinute, Burst, ButtonCounts, Device, GridCount, ScreenActivity, ScrollCounts, TypingStats,
+};
+use leptos::config::LeptosOptions;
+use leptos::server_fn::ServerFn;
+use serde_json::{Value, json};
+use sqlx::SqlitePool;
+use tower::ServiceExt;
+
+struct TestServer {
+    app: Router,
+    pool: SqlitePool,
+    _dir: tempfile::TempDir,
+}
+
+async fn server() -> TestServer {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pool = db::open(dir.path()).await.expect("open database");
+    let options = LeptosOptions::builder().output_name("keytrack").site_root("target/site").build();
+    let app = app_http::router(AppState::new(pool.clone(), options), false).await.expect("router");
+    TestServer { app, pool, _dir: dir }
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A user and a live token of theirs.
+async fn user_with_token(pool: &SqlitePool, email: &str) -> (i64, String) {
+    let id = accounts::sign_up(pool, email, PASSWORD, "UTC").await.expect("sign up");
+    let token = accounts::create_token(pool, id, "test agent").await.expect("token");
+    (id, token)
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: http::HeaderMap,
+    body: Value,
+}
+
+async fn call(app: &Router, method: &str, uri: &str, auth: Option<&str>, body: Option<Vec<u8>>) -> Reply {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(auth) = auth {
+        request = request.header(header::AUTHORIZATION, auth);
+    }
+    let request = request.body(body.map_or_else(Body::empty, Body::from)).expect("request");
+    let response = app.clone().oneshot(request).await.expect("response");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Reply { status, headers, body }
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+async fn post_batch(app: &Router, token: &str, batch: &ActivityBatch) -> Reply {
+    let body = serde_json::to_vec(batch).expect("encode");
+    call(app, "POST", "/api/v1/activity", Some(&bearer(token)), Some(body)).await
+}
+
+async fn stats(app: &Router, token: &str, from: &str, to: &str) -> Value {
+    let reply = call(app, "GET", &format!("/api/v1/stats?from={from}&to={to}"), Some(&bearer(token)), None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.body
+}
+
+async fn stored_rows(pool: &SqlitePool) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM activity_minutes").fetch_one(pool).await.expect("count")
+}
+
+/// 2025-03-10 was a Monday; 09:00 UTC.
+const MONDAY_9H: i64 = 1_741_597_200;
+
+fn minute(at: i64, keys: &[(&str, u32)]) -> ActivityMinute {
+    ActivityMinute {
+        minute: at,
+        utc_offset: 60,
+        keys: keys.iter().map(|(k, n)| (k.to_string(), *n)).collect(),
+        active_seconds: 30,
+        ..Default::default()
+    }
+}
+
+/// Three minutes with every part of the format filled in.
+fn sample_batch() -> ActivityBatch {
+    let mut first = minute(MONDAY_9H, &[("KeyH", 1), ("KeyE", 1), ("KeyL", 3), ("KeyO", 2), ("Space", 1), ("ControlLeft", 2), ("KeyC", 2)]);
+    first.chords = BTreeMap::from([("Ctrl+KeyC".to_string(), 2)]);
+    first.typing = TypingStats {
+        typed_keys: 7,
+        typing_ms: 700,
+        bursts: 1,
+        best_burst: None,
+        intervals: vec![0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    };
+    first.clicks = ButtonCounts { left: 3, right: 1, middle: 1, other: 0 };
+    first.screen = Some(ScreenActivity {
+        width: 1920,
+        height: 1080,
+        clicks: vec![GridCount(10, 5, 3), GridCount(0, 0, 2)],
+        moves: vec![GridCount(10, 5, 40), GridCount(11, 5, 12)],
+    });
+    first.distance_px = 2_345;
+    first.scroll = ScrollCounts { vertical: 7, horizontal: 2 };
+    let mut second = minute(MONDAY_9H + 60, &[("KeyW", 1), ("KeyR", 1), ("KeyD", 1), ("AltLeft", 1), ("Tab", 1)]);
+    second.chords = BTreeMap::from([("Alt+Tab".to_string(), 1)]);
+    second.typing = TypingStats {
+        typed_keys: 12,
+        typing_ms: 1_200,
+        bursts: 1,
+        best_burst: Some(Burst { typed_keys: 12, typing_ms: 1_200 }),
+        intervals: vec![],
+    };
+    second.typing.typed_keys = 3;
+    second.typing.typing_ms = 300;
+    // Tuesday 14:00 UTC.
+    let third = minute(MONDAY_9H + 86_400 + 5 * 3600, &[("KeyA", 5)]);
+    ActivityBatch {
+        device: Device { id: "laptop-1".into(), name: "Laptop".into() },
+        minutes: vec![first, second, third],
+    }
+}
+
+#[tokio::test]
+async fn round_trip_gives_back_exactly_what_was_sent() {
+    let s = server().await;
+    let (_, token) = user_with_token(&s.pool, "ada@example.com").await;
+    let reply = post_batch(&s.app, &token, &sample_batch()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body, json!({"accepted": 3, "replaced": 0}));
+
+    let got = stats(&s.app, &token, "2025-03-10", "2025-03-11").await;
+    assert_eq!(got["total_keys"], 22);
+    assert_eq!(
+        got["keys"],
+        json!({"KeyH": 1, "KeyE": 1, "KeyL": 3, "KeyO": 2, "Space": 1, "ControlLeft": 2, "KeyC": 2,
+               "KeyW": 1, "KeyR": 1, "KeyD": 1, "AltLeft": 1, "Tab": 1, "KeyA": 5})
+    );
+    assert_eq!(got["combos"], json!({"Ctrl+KeyC": 2, "Alt+Tab": 1}));
+    assert_eq!(got["total_clicks"], 5);
+    assert_eq!(got["clicks_by_button"], json!({"left": 3, "right": 1, "middle": 1, "other": 0}));
+    assert_eq!(got["by_weekday"], json!([17, 5, 0, 0, 0, 0, 0]));
+    let mut by_hour = vec![0; 24];
+    by_hour[9] = 17;
+    by_hour[14] = 5;
+    assert_eq!(got["by_hour"], json!(by_hour));
+    assert_eq!(got["mouse"], json!({"distance_px": 2345, "scroll_vertical": 7, "scroll_horizontal": 2}));
+    assert_eq!(got["active_minutes"], 3);
+    assert_eq!(got["active_seconds"], 90);
+    // 10 typed keys in 1 s: 2 words a second.
+    assert_eq!(got["typing"]["typed_keys"], 10);
+    assert_eq!(got["typing"]["wpm"], 120.0);
+    assert_eq!(got["typing"]["best_burst_wpm"], 120.0);
+    assert_eq!(got["typing"]["intervals"][2], json!({"le_ms": 100, "count": 7}));
+    assert_eq!((got["from"].as_str(), got["to"].as_str(), got["timezone"].as_str()), (Some("2025-03-10"), Some("2025-03-11"), Some("UTC")));
+
+    // One day only: the Tuesday record is outside.
+    let monday = stats(&s.app, &token, "2025-03-10", "2025-03-10").await;
+    assert_eq!(monday["total_keys"], 17);
+}
+
+#[tokio::test]
+async fn sending_again_never_double_counts() {
+    let s = server().await;
+    let (_, token) = user_with_token(&s.pool, "ada@example.com").await;
+    let batch = sample_batch();
+    assert_eq!(post_batch(&s.app, &token, &batch).await.status, StatusCode::OK);
+    let once = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
+    let again = post_batch(&s.app, &token, &batch).await;
+    assert_eq!(again.body, json!({"accepted": 3, "replaced": 3}));
+    assert_eq!(stats(&s.app, &token, "2025-03-01", "2025-03-31").await, once);
+    assert_eq!(stored_rows(&s.pool).await, 3);
+
+    // A record sent again with other counts replaces the earlier copy (the agent's newer view wins).
+    let mut corrected = batch.clone();
+    corrected.minutes.truncate(1);
+    corrected.minutes[0].keys.insert("KeyE".into(), 4);
+    assert_eq!(post_batch(&s.app, &token, &corrected).await.body, json!({"accepted": 1, "replaced": 1}));
+    let after = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
+    assert_eq!(after["keys"]["KeyE"], 4);
+    assert_eq!(after["total_keys"], 25);
+
+    // The same minute from another device is another record: both count.
+    let mut other_device = batch.clone();
+    other_device.device.id = "desktop".into();
+    other_device.minutes.truncate(1);
+    assert_eq!(post_batch(&s.app, &token, &other_device).await.body, json!({"accepted": 1, "replaced": 0}));
+    let both = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
+    assert_eq!(both["total_keys"], 25 + 12);
+    // ...but it is still one active minute.
+    assert_eq!(both["active_minutes"], 3);
+}
+
+#[tokio::test]
+async fn each_bad_input_gets_its_4xx_and_changes_nothing() {
+    let s = server().await;
+    let (_, token) = user_with_token(&s.pool, "ada@example.com").await;
+    assert_eq!(post_batch(&s.app, &token, &sample_batch()).await.status, StatusCode::OK);
+    let before = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
+    let rows_before = stored_rows(&s.pool).await;
+
+    let valid = serde_json::to_value(sample_batch()).expect("json");
+    let with = |change: &dyn Fn(&mut Value)| {
+        let mut body = valid.clone();
+        change(&mut body);
+        serde_json::to_vec(&body).expect("encode")
+    };
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64;
+    let future = now - now % 60 + 3600;
+    let mut oversized = b"{\"device\":{\"id\":\"x\",\"name\":\"".to_vec();
+    oversized.extend(std::iter::repeat_n(b'a', 1024 * 1024 + 10));
+    oversized.extend(b"\"},\"minutes\":[]}");
+
+    let cases: Vec<(&str, Vec<u8>, StatusCode, &str, &str)> = vec![
+        ("not JSON", b"minute=5".to_vec(), StatusCode::BAD_REQUEST, "invalid_json", "not valid JSON"),
+        ("truncated JSON", b"{\"device\":".to_vec(), StatusCode::BAD_REQUEST, "invalid_json", "EOF"),
+        ("empty body", Vec::new(), StatusCode::BAD_REQUEST, "invalid_json", ""),
+        ("wrong type", with(&|b| b["minutes"][1]["keys"]["KeyW"] = json!("many")), StatusCode::UNPROCESSABLE_ENTITY, "invalid_activity", "minutes[1].keys.KeyW"),
+        ("negative count", with(&|b| b["minutes"][0]["clicks"]["left"] = json!(-1)), StatusCode::UNPROCESSABLE_ENTITY, "invalid_activity", "minutes[0].clicks.left"),
+        ("missing field", with(&|b| b["minutes"][0].as_object_mut().map(|m| m.remove("minute")).map_or((), |_| ())), StatusCode::UNPROCESSABLE_ENTITY, "invalid_activity", "missing field `minute`"),
+        ("unknown field", with(&|b| b["minutes"][0]["text"] = json!("hello")), StatusCode::UNPROCESSABLE_ENTITY, "invalid_activity", "unknown field `text`"),
+        ("too many presses", with(&|b| b["minutes"][2]["keys"]["KeyA"] = json!(60_001)), StatusCode::UNPROCESSABLE_ENTITY, "invalid_activity", "minutes[2].keys: 60001 presses"),
+        ("future minute", with(&|b| b["minutes"][2]["minute"] = json!(future)), StatusCode::UNPROCESSABLE_ENTITY, "invalid_activity", "in the future"),
+        ("unknown key", with(&|b| b["minutes"][2]["keys"]["KeyÆ"] = json!(1)), StatusCode::UNPROCESSABLE_ENTITY, "invalid_activity", "unknown key code"),
+        ("bad chord", with(&|b| b["minutes"][0]["chords"] = json!({"Shift+KeyC": 1})), StatusCode::UNPROCESSABLE_ENTITY, "invalid_activity", "minutes[0].chords"),
+        ("oversized", oversized, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "1048576"),
+    ];
+    for (name, body, status, code, message) in cases {
+        let reply = call(&s.app, "POST", "/api/v1/activity", Some(&bearer(&token)), Some(body)).await;
+        assert_eq!(reply.status, status, "{name}: {}", reply.body);
+        assert_eq!(reply.body["code"], code, "{name}");
+        let text = reply.body["message"].as_str().unwrap_or_default();
+        assert!(text.contains(message), "{name}: {text:?} should mention {message:?}");
+    }
+
+    // Credentials: missing, unknown, malformed, revoked.
+    let body = serde_json::to_vec(&sample_batch()).expect("encode");
+    for auth in [None, Some("Bearer kt_0000"), Some("Basic abc"), Some("Bearer")] {
+        let reply = call(&s.app, "POST", "/api/v1/activity", auth, Some(body.clone())).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{auth:?}");
+        assert_eq!(reply.body["code"], "unauthorized");
+    }
+
+    assert_eq!(stored_rows(&s.pool).await, rows_before);
+    assert_eq!(stats(&s.app, &token, "2025-03-01", "2025-03-31").await, before);
+}
+
+#[tokio::test]
+async fn a_bad_record_rejects_the_whole_batch() {
+    let s = server().await;
+    let (_, token) = user_with_token(&s.pool, "ada@example.com").await;
+    let mut batch = sample_batch();
+    batch.minutes[2].active_seconds = 61;
+    let reply = post_batch(&s.app, &token, &batch).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reply.body["message"], "minutes[2].active_seconds: a minute has at most 60 seconds");
+    assert_eq!(stored_rows(&s.pool).await, 0);
+    let devices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices").fetch_one(&s.pool).await.expect("count");
+    assert_eq!(devices, 0, "not even the device is written");
+}
+
+#[tokio::test]
+async fn revoked_tokens_stop_working_at_once() {
+    let s = server().await;
+    let (user, token) = user_with_token(&s.pool, "ada@example.com").await;
+    assert_eq!(post_batch(&s.app, &token, &sample_batch()).await.status, StatusCode::OK);
+    let listed = accounts::list_tokens(&s.pool, user).await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].last_used_at.is_some(), "the use is noted");
+    accounts::revoke_token(&s.pool, user, listed[0].id).await.expect("revoke");
+    for (method, uri) in [("POST", "/api/v1/activity"), ("GET", "/api/v1/stats"), ("GET", "/api/v1/me")] {
+        let reply = call(&s.app, method, uri, Some(&bearer(&token)), Some(b"{}".to_vec())).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{method} {uri}");
+        assert_eq!(reply.body["message"], "unknown or revoked API token");
+    }
+}
+
+#[tokio::test]
+async fn another_users_token_never_reads_or_touches_the_first_users_data() {
+    let s = server().await;
+    let (ada, ada_token) = user_with_token(&s.pool, "ada@example.com").await;
+    let (bob, bob_token) = user_with_token(&s.pool, "bob@example.com").await;
+    assert_eq!(post_batch(&s.app, &ada_token, &sample_batch()).await.status, StatusCode::OK);
+
+    // GET /api/v1/stats: Bob sees none of Ada's activity.
+    let bobs = stats(&s.app, &bob_token, "2025-03-01", "2025-03-31").await;
+    assert_eq!((bobs["total_keys"].as_u64(), bobs["active_minutes"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(bobs["keys"], json!({}));
+
+    // GET /api/v1/me: each token is its own user.
+    let me = call(&s.app, "GET", "/api/v1/me", Some(&bearer(&bob_token)), None).await;
+    assert_eq!(me.body["email"], "bob@example.com");
+
+    // POST /api/v1/activity: Bob uploading the very same device id and minutes stores Bob's own
+    // records; Ada's stay as they were.
+    let ada_before = stats(&s.app, &ada_token, "2025-03-01", "2025-03-31").await;
+    let mut bobs_batch = sample_batch();
+    bobs_batch.minutes.truncate(1);
+    bobs_batch.minutes[0].keys.insert("KeyZ".into(), 9);
+    assert_eq!(post_batch(&s.app, &bob_token, &bobs_batch).await.body, json!({"accepted": 1, "replaced": 0}));
+    assert_eq!(stats(&s.app, &ada_token, "2025-03-01", "2025-03-31").await, ada_before);
+    assert_eq!(stats(&s.app, &bob_token, "2025-03-01", "2025-03-31").await["keys"]["KeyZ"], 9);
+
+    // Tokens: Bob can neither list nor revoke Ada's.
+    let ada_tokens = accounts::list_tokens(&s.pool, ada).await.expect("list");
+    assert!(accounts::list_tokens(&s.pool, bob).await.expect("list").iter().all(|t| t.id != ada_tokens[0].id));
+    assert!(accounts::revoke_token(&s.pool, bob, ada_tokens[0].id).await.is_err());
+    assert_eq!(call(&s.app, "GET", "/api/v1/me", Some(&bearer(&ada_token)), None).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn stats_follow_the_users_time_zone_and_day_start() {
+    let s = server().await;
+    let (ada, token) = user_with_token(&s.pool, "ada@example.com").await;
+    // Monday 2025-03-10 23:30 UTC is Tuesday 00:30 in Paris; at 02:30 Paris time it is Tuesday 03:30.
+    let late = ActivityBatch {
+        device: Device { id: "laptop".into(), name: String::new() },
+        minutes: vec![minute(MONDAY_9H + 14 * 3600 + 1800, &[("KeyA", 4)]), minute(MONDAY_9H + 17 * 3600 + 1800, &[("KeyB", 2)])],
+    };
+    assert_eq!(post_batch(&s.app, &token, &late).await.status, StatusCode::OK);
+    let utc = stats(&s.app, &token, "2025-03-10", "2025-03-10").await;
+    assert_eq!(utc["total_keys"], 4, "in UTC only the 23:30 minute is on Monday");
+
+    accounts::save_profile(&s.pool, ada, "Ada", "Europe/Paris", 0).await.expect("profile");
+    let paris_tuesday = stats(&s.app, &token, "2025-03-11", "2025-03-11").await;
+    assert_eq!(paris_tuesday["total_keys"], 6);
+    assert_eq!(paris_tuesday["by_weekday"], json!([0, 6, 0, 0, 0, 0, 0]));
+    assert_eq!(paris_tuesday["by_hour"][0], 4);
+    assert_eq!(paris_tuesday["by_hour"][3], 2);
+
+    // With the day starting at 04:00, both belong to Monday.
+    accounts::save_profile(&s.pool, ada, "Ada", "Europe/Paris", 4).await.expect("profile");
+    let night_owl = stats(&s.app, &token, "2025-03-10", "2025-03-10").await;
+    assert_eq!(night_owl["total_keys"], 6);
+    assert_eq!(night_owl["by_weekday"], json!([6, 0, 0, 0, 0, 0, 0]));
+}
+
+#[tokio::test]
+async fn stats_queries_are_checked() {
+    let s = server().await;
+    let (_, token) = user_with_token(&s.pool, "ada@example.com").await;
+    for (query, needle) in [("from=2025-13-01&to=2025-03-01", "from must be a date"), ("from=2025-03-02&to=2025-03-01", "is after"), ("to=yesterday", "to must be a date")] {
+        let reply = call(&s.app, "GET", &format!("/api/v1/stats?{query}"), Some(&bearer(&token)), None).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(reply.body["code"], "bad_request");
+        assert!(reply.body["message"].as_str().unwrap_or_default().contains(needle), "{query}: {}", reply.body);
+    }
+    // Without dates: the last 7 days up to today.
+    let reply = call(&s.app, "GET", "/api/v1/stats", Some(&bearer(&token)), None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body["by_weekday"].as_array().map(Vec::len), Some(7));
+}
+
+#[tokio::test]
+async fn health_openapi_and_unknown_routes() {
+    let s = server().await;
+    let health = call(&s.app, "GET", "/healthz", None, None).await;
+    assert_eq!((health.status, health.body.clone()), (StatusCode::OK, json!({"status": "ok"})));
+    let doc = call(&s.app, "GET", "/api/v1/openapi.json", None, None).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(doc.body["openapi"].as_str().unwrap_or_default().starts_with("3."));
+    for path in ["/api/v1/activity", "/api/v1/stats", "/api/v1/me"] {
+        assert!(doc.body["paths"][path].is_object(), "{path} documented");
+    }
+    assert!(doc.body["components"]["schemas"]["ActivityMinute"].is_object());
+    let missing = call(&s.app, "GET", "/api/v1/nothing", None, None).await;
+    assert_eq!((missing.status, missing.body["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+}
+
+/// Signs up through the real server function, as the browser form does; returns the cookie.
+async fn sign_up_in_browser(app: &Router, email: &str) -> Reply {
+    let body = format!("email={}&password=correct+horse+battery&timezone=Europe%2FParis", email.replace('@', "%40"));
+    let request = Request::builder()
+        .method("POST")
+        .uri(keytrack_app::api::SignUp::PATH)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .body(Body::from(body))
+        .expect("request");
+    let response = app.clone().oneshot(request).await.expect("response");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    Reply { status, headers, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_httponly_samesite_and_reads_only_its_user() {
+    let s = server().await;
+    let (_, ada_token) = user_with_token(&s.pool, "ada@example.com").await;
+    assert_eq!(post_batch(&s.app, &ada_token, &sample_batch()).await.status, StatusCode::OK);
+
+    let reply = sign_up_in_browser(&s.app, "carol@example.com").await;
+    assert!(reply.status.is_success() || reply.status.is_redirection(), "{:?} {}", reply.status, reply.body);
+    let cookie = reply.headers.get(header::SET_COOKIE).and_then(|c| c.to_str().ok()).unwrap_or_default().to_string();
+    assert!(cookie.starts_with("keytrack_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    let session = cookie.split(';').next().unwrap_or_default().to_string();
+
+    let me = Request::builder().uri("/api/v1/me").header(header::COOKIE, &session).body(Body::empty()).expect("request");
+    let response = s.app.clone().oneshot(me).await.expect("response");
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    let me: Value = serde_json::from_slice(&bytes).expect("json");
+    assert_eq!((me["email"].as_str(), me["timezone"].as_str()), (Some("carol@example.com"), Some("Europe/Paris")));
+
+    let request = Request::builder()
+        .uri("/api/v1/stats?from=2025-03-01&to=2025-03-31")
+        .header(header::COOKIE, &session)
+        .body(Body::empty())
+        .expect("request");
+    let response = s.app.clone().oneshot(request).await.expect("response");
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    let carols: Value = serde_json::from_slice(&bytes).expect("json");
+    assert_eq!(carols["total_keys"], 0, "a session reads only its own user's data");
+
+    // Signing up twice with the same email is refused clearly.
+    let again = sign_up_in_browser(&s.app, "CAROL@example.com").await;
+    assert!(again.body.to_string().contains("exists already"), "{}", again.body);
+}
+
+#[tokio::test]
+async fn logins_are_rate_limited_and_never_say_which_part_was_wrong() {
+    let s = server().await;
+    user_with_token(&s.pool, "ada@example.com").await;
+    let state = AppState::new(s.pool.clone(), LeptosOptions::builder().output_name("keytrack").build());
+    let ip = "192.0.2.7".parse().ok();
+    let wrong_password = accounts::log_in(&s.pool, &state.login_limiter, "ada@example.com", "nope", ip).await;
+    let wrong_email = accounts::log_in(&s.pool, &state.login_limiter, "who@example.com", PASSWORD, ip).await;
+    let (a, b) = (wrong_password.expect_err("refused"), wrong_email.expect_err("refused"));
+    assert_eq!(a.public_message(), b.public_message());
+    assert_eq!(a.status(), StatusCode::UNAUTHORIZED);
+    assert!(accounts::log_in(&s.pool, &state.login_limiter, "ADA@example.com", PASSWORD, ip).await.is_ok());
+    for _ in 0..10 {
+        let _ = accounts::log_in(&s.pool, &state.login_limiter, "ada@example.com", "wrong", ip).await;
+    }
+    let limited = accounts::log_in(&s.pool, &state.login_limiter, "ada@example.com", PASSWORD, ip).await;
+    assert_eq!(limited.expect_err("limited").status(), StatusCode::TOO_MANY_REQUESTS);
+}

@@ -1,1 +1,123 @@
+//! The `keytrack` binary as an admin uses it: `user add`, `token create`, `serve` on port 0, then
+//! an upload and a read over real HTTP.
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_keytrack");
+
+/// Stops the server by its PID when the test ends, pass or fail.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn keytrack(data_dir: &std::path::Path, args: &[&str], stdin: &str) -> (bool, String, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start keytrack");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    let out = child.wait_with_output().expect("wait");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// A minimal HTTP/1.1 exchange (Connection: close), enough for a test without an HTTP client crate.
+fn http(addr: &str, method: &str, path: &str, token: &str, body: &str) -> (u16, Value) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let (head, payload) = response.split_once("\r\n\r\n").unwrap_or_default();
+    let payload = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        // One chunk is all axum sends for a small JSON body.
+        payload.split_once("\r\n").map(|(_, rest)| rest).unwrap_or_default().rsplit_once("\r\n0").map(|(b, _)| b).unwrap_or_default()
+    } else {
+        payload
+    };
+    (status, serde_json::from_str(payload).unwrap_or(Value::Null))
+}
+
+#[test]
+fn user_add_token_create_upload_and_read_back() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (ok, _, err) = keytrack(dir.path(), &["user", "add", "--email", "ops@example.com"], "a long enough password\n");
+    assert!(ok, "user add failed: {err}");
+    let (ok, _, err) = keytrack(dir.path(), &["user", "add", "--email", "ops@example.com"], "a long enough password\n");
+    assert!(!ok && err.contains("exists already"), "a second add is refused clearly: {err}");
+    let (ok, _, err) = keytrack(dir.path(), &["user", "add", "--email", "weak@example.com"], "short\n");
+    assert!(!ok && err.contains("too weak"), "{err}");
+
+    let (ok, token, err) = keytrack(dir.path(), &["token", "create", "--email", "ops@example.com", "--name", "laptop"], "");
+    assert!(ok, "token create failed: {err}");
+    let token = token.trim().to_string();
+    assert!(token.starts_with("kt_") && !token.contains(char::is_whitespace), "the token alone on stdout: {token:?}");
+
+    let child = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start server");
+    let mut server = Server(child);
+    let mut first_line = String::new();
+    BufReader::new(server.0.stdout.take().expect("stdout")).read_line(&mut first_line).expect("read address");
+    let addr = first_line.trim().rsplit("http://").next().unwrap_or_default().to_string();
+    assert!(addr.starts_with("127.0.0.1:") && !addr.ends_with(":0"), "bound address printed: {first_line:?}");
+
+    let batch = json!({
+        "device": {"id": "cli-test", "name": "CLI"},
+        "minutes": [
+            {"minute": 1_741_597_200, "utc_offset": 0, "keys": {"KeyH": 1, "KeyI": 1, "ControlLeft": 1, "KeyC": 1},
+             "chords": {"Ctrl+KeyC": 1}, "clicks": {"left": 2, "right": 1}, "distance_px": 900,
+             "scroll": {"vertical": 3}, "active_seconds": 12}
+        ]
+    })
+    .to_string();
+    let (status, receipt) = http(&addr, "POST", "/api/v1/activity", &token, &batch);
+    assert_eq!((status, receipt.clone()), (200, json!({"accepted": 1, "replaced": 0})));
+    let (status, stats) = http(&addr, "GET", "/api/v1/stats?from=2025-03-10&to=2025-03-10", &token, "");
+    assert_eq!(status, 200, "{stats}");
+    assert_eq!(stats["keys"], json!({"KeyH": 1, "KeyI": 1, "ControlLeft": 1, "KeyC": 1}));
+    assert_eq!(stats["combos"], json!({"Ctrl+KeyC": 1}));
+    assert_eq!(stats["clicks_by_button"], json!({"left": 2, "right": 1, "middle": 0, "other": 0}));
+    assert_eq!(stats["mouse"], json!({"distance_px": 900, "scroll_vertical": 3, "scroll_horizontal": 0}));
+    assert_eq!((stats["active_minutes"].as_u64(), stats["active_seconds"].as_u64()), (Some(1), Some(12)));
+
+    // Twice: the same stats.
+    assert_eq!(http(&addr, "POST", "/api/v1/activity", &token, &batch).0, 200);
+    assert_eq!(http(&addr, "GET", "/api/v1/stats?from=2025-03-10&to=2025-03-10", &token, "").1, stats);
+}
+
+#[test]
+fn demo_creates_a_populated_account_and_can_run_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (ok, out, err) = keytrack(dir.path(), &["demo"], "");
+    assert!(ok, "{err}");
+    assert!(out.contains("demo@keytrack.local / keytrack-demo"), "{out}");
+    let minutes: u64 = out.split('(').nth(1).and_then(|s| s.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
+    // About 90 days of a working rhythm: thousands of active minutes, not a handful.
+    assert!(minutes > 10_000, "{out}");
+    let (ok, again, err) = keytrack(dir.path(), &["demo"], "");
+    assert!(ok, "{err}");
+    assert!(again.contains("demo@keytrack.local"), "{again}");
+}
