@@ -85,14 +85,10 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve {
-            addr,
-            site_dir,
-            secure_cookies,
-        } => serve(&cli.data_dir, addr, &site_dir, secure_cookies).await,
-        Command::User {
-            command: UserCommand::Add { email, timezone },
-        } => {
+        Command::Serve { addr, site_dir, secure_cookies } => {
+            serve(&cli.data_dir, addr, &site_dir, secure_cookies).await
+        }
+        Command::User { command: UserCommand::Add { email, timezone } } => {
             let pool = db::open(&cli.data_dir).await?;
             let password = read_password()?;
             let id = accounts::sign_up(&pool, &email, &password, &timezone)
@@ -101,13 +97,10 @@ async fn main() -> anyhow::Result<()> {
             eprintln!("created user {email} (id {id})");
             Ok(())
         }
-        Command::Token {
-            command: TokenCommand::Create { email, name },
-        } => {
+        Command::Token { command: TokenCommand::Create { email, name } } => {
             let pool = db::open(&cli.data_dir).await?;
-            let user = db::users::by_email(&pool, &email)
-                .await?
-                .with_context(|| format!("no user with the email {email}"))?;
+            let user =
+                db::users::by_email(&pool, &email).await?.with_context(|| format!("no user with the email {email}"))?;
             let token = accounts::create_token(&pool, user.id, &name)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
@@ -117,9 +110,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Demo { seed } => {
             let pool = db::open(&cli.data_dir).await?;
             let started = std::time::Instant::now();
-            let summary = demo::create_demo(&pool, state::now(), seed)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let summary = demo::create_demo(&pool, state::now(), seed).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "demo account ready: {} / {} ({} active minutes over 90 days, made in {:.1} s)",
                 demo::DEMO_EMAIL,
@@ -152,9 +143,7 @@ async fn serve(data_dir: &Path, addr: SocketAddr, site_dir: &Path, secure_cookie
     if !site_dir.join("pkg").exists() {
         tracing::warn!(site = %site_dir.display(), "no built site here: pages render but do not hydrate; run `cargo leptos build`");
     }
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let bound = listener.local_addr()?;
     let options = LeptosOptions::builder()
         .output_name("keytrack")

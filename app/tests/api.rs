@@ -93,7 +93,10 @@ fn minute(at: i64, keys: &[(&str, u32)]) -> ActivityMinute {
 
 /// Three minutes with every part of the format filled in.
 fn sample_batch() -> ActivityBatch {
-    let mut first = minute(MONDAY_9H, &[("KeyH", 1), ("KeyE", 1), ("KeyL", 3), ("KeyO", 2), ("Space", 1), ("ControlLeft", 2), ("KeyC", 2)]);
+    let mut first = minute(
+        MONDAY_9H,
+        &[("KeyH", 1), ("KeyE", 1), ("KeyL", 3), ("KeyO", 2), ("Space", 1), ("ControlLeft", 2), ("KeyC", 2)],
+    );
     first.chords = BTreeMap::from([("Ctrl+KeyC".to_string(), 2)]);
     first.typing = TypingStats {
         typed_keys: 7,
@@ -161,7 +164,10 @@ async fn round_trip_gives_back_exactly_what_was_sent() {
     assert_eq!(got["typing"]["wpm"], 120.0);
     assert_eq!(got["typing"]["best_burst_wpm"], 120.0);
     assert_eq!(got["typing"]["intervals"][2], json!({"le_ms": 100, "count": 7}));
-    assert_eq!((got["from"].as_str(), got["to"].as_str(), got["timezone"].as_str()), (Some("2025-03-10"), Some("2025-03-11"), Some("UTC")));
+    assert_eq!(
+        (got["from"].as_str(), got["to"].as_str(), got["timezone"].as_str()),
+        (Some("2025-03-10"), Some("2025-03-11"), Some("UTC"))
+    );
 
     // One day only: the Tuesday record is outside.
     let monday = stats(&s.app, &token, "2025-03-10", "2025-03-10").await;
@@ -224,14 +230,62 @@ async fn each_bad_input_gets_its_4xx_and_changes_nothing() {
         ("not JSON", b"minute=5".to_vec(), StatusCode::BAD_REQUEST, "invalid_json", "not valid JSON"),
         ("truncated JSON", b"{\"device\":".to_vec(), StatusCode::BAD_REQUEST, "invalid_json", "EOF"),
         ("empty body", Vec::new(), StatusCode::BAD_REQUEST, "invalid_json", ""),
-        ("wrong type", with(&|b| b["minutes"][1]["keys"]["KeyW"] = json!("many")), StatusCode::UNPROCESSABLE_ENTITY, "invalid_activity", "minutes[1].keys.KeyW"),
-        ("negative count", with(&|b| b["minutes"][0]["clicks"]["left"] = json!(-1)), StatusCode::UNPROCESSABLE_ENTITY, "invalid_activity", "minutes[0].clicks.left"),
-        ("missing field", with(&|b| b["minutes"][0].as_object_mut().map(|m| m.remove("minute")).map_or((), |_| ())), StatusCode::UNPROCESSABLE_ENTITY, "invalid_activity", "missing field `minute`"),
-        ("unknown field", with(&|b| b["minutes"][0]["text"] = json!("hello")), StatusCode::UNPROCESSABLE_ENTITY, "invalid_activity", "unknown field `text`"),
-        ("too many presses", with(&|b| b["minutes"][2]["keys"]["KeyA"] = json!(60_001)), StatusCode::UNPROCESSABLE_ENTITY, "invalid_activity", "minutes[2].keys: 60001 presses"),
-        ("future minute", with(&|b| b["minutes"][2]["minute"] = json!(future)), StatusCode::UNPROCESSABLE_ENTITY, "invalid_activity", "in the future"),
-        ("unknown key", with(&|b| b["minutes"][2]["keys"]["KeyÆ"] = json!(1)), StatusCode::UNPROCESSABLE_ENTITY, "invalid_activity", "unknown key code"),
-        ("bad chord", with(&|b| b["minutes"][0]["chords"] = json!({"Shift+KeyC": 1})), StatusCode::UNPROCESSABLE_ENTITY, "invalid_activity", "minutes[0].chords"),
+        (
+            "wrong type",
+            with(&|b| b["minutes"][1]["keys"]["KeyW"] = json!("many")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_activity",
+            "minutes[1].keys.KeyW",
+        ),
+        (
+            "negative count",
+            with(&|b| b["minutes"][0]["clicks"]["left"] = json!(-1)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_activity",
+            "minutes[0].clicks.left",
+        ),
+        (
+            "missing field",
+            with(&|b| b["minutes"][0].as_object_mut().map(|m| m.remove("minute")).map_or((), |_| ())),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_activity",
+            "missing field `minute`",
+        ),
+        (
+            "unknown field",
+            with(&|b| b["minutes"][0]["text"] = json!("hello")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_activity",
+            "unknown field `text`",
+        ),
+        (
+            "too many presses",
+            with(&|b| b["minutes"][2]["keys"]["KeyA"] = json!(60_001)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_activity",
+            "minutes[2].keys: 60001 presses",
+        ),
+        (
+            "future minute",
+            with(&|b| b["minutes"][2]["minute"] = json!(future)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_activity",
+            "in the future",
+        ),
+        (
+            "unknown key",
+            with(&|b| b["minutes"][2]["keys"]["KeyÆ"] = json!(1)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_activity",
+            "unknown key code",
+        ),
+        (
+            "bad chord",
+            with(&|b| b["minutes"][0]["chords"] = json!({"Shift+KeyC": 1})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_activity",
+            "minutes[0].chords",
+        ),
         ("oversized", oversized, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "1048576"),
     ];
     for (name, body, status, code, message) in cases {
@@ -324,7 +378,10 @@ async fn stats_follow_the_users_time_zone_and_day_start() {
     // Monday 2025-03-10 23:30 UTC is Tuesday 00:30 in Paris; at 02:30 Paris time it is Tuesday 03:30.
     let late = ActivityBatch {
         device: Device { id: "laptop".into(), name: String::new() },
-        minutes: vec![minute(MONDAY_9H + 14 * 3600 + 1800, &[("KeyA", 4)]), minute(MONDAY_9H + 17 * 3600 + 1800, &[("KeyB", 2)])],
+        minutes: vec![
+            minute(MONDAY_9H + 14 * 3600 + 1800, &[("KeyA", 4)]),
+            minute(MONDAY_9H + 17 * 3600 + 1800, &[("KeyB", 2)]),
+        ],
     };
     assert_eq!(post_batch(&s.app, &token, &late).await.status, StatusCode::OK);
     let utc = stats(&s.app, &token, "2025-03-10", "2025-03-10").await;
@@ -348,7 +405,11 @@ async fn stats_follow_the_users_time_zone_and_day_start() {
 async fn stats_queries_are_checked() {
     let s = server().await;
     let (_, token) = user_with_token(&s.pool, "ada@example.com").await;
-    for (query, needle) in [("from=2025-13-01&to=2025-03-01", "from must be a date"), ("from=2025-03-02&to=2025-03-01", "is after"), ("to=yesterday", "to must be a date")] {
+    for (query, needle) in [
+        ("from=2025-13-01&to=2025-03-01", "from must be a date"),
+        ("from=2025-03-02&to=2025-03-01", "is after"),
+        ("to=yesterday", "to must be a date"),
+    ] {
         let reply = call(&s.app, "GET", &format!("/api/v1/stats?{query}"), Some(&bearer(&token)), None).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}");
         assert_eq!(reply.body["code"], "bad_request");
@@ -407,7 +468,8 @@ async fn the_session_cookie_is_httponly_samesite_and_reads_only_its_user() {
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     let session = cookie.split(';').next().unwrap_or_default().to_string();
 
-    let me = Request::builder().uri("/api/v1/me").header(header::COOKIE, &session).body(Body::empty()).expect("request");
+    let me =
+        Request::builder().uri("/api/v1/me").header(header::COOKIE, &session).body(Body::empty()).expect("request");
     let response = s.app.clone().oneshot(me).await.expect("response");
     assert_eq!(response.status(), StatusCode::OK);
     let bytes = response.into_body().collect().await.expect("body").to_bytes();

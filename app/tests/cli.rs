@@ -31,7 +31,11 @@ fn keytrack(data_dir: &std::path::Path, args: &[&str], stdin: &str) -> (bool, St
         .expect("start keytrack");
     child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
     let out = child.wait_with_output().expect("wait");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// A minimal HTTP/1.1 exchange (Connection: close), enough for a test without an HTTP client crate.
@@ -49,7 +53,13 @@ fn http(addr: &str, method: &str, path: &str, token: &str, body: &str) -> (u16, 
     let (head, payload) = response.split_once("\r\n\r\n").unwrap_or_default();
     let payload = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
         // One chunk is all axum sends for a small JSON body.
-        payload.split_once("\r\n").map(|(_, rest)| rest).unwrap_or_default().rsplit_once("\r\n0").map(|(b, _)| b).unwrap_or_default()
+        payload
+            .split_once("\r\n")
+            .map(|(_, rest)| rest)
+            .unwrap_or_default()
+            .rsplit_once("\r\n0")
+            .map(|(b, _)| b)
+            .unwrap_or_default()
     } else {
         payload
     };
@@ -66,7 +76,8 @@ fn user_add_token_create_upload_and_read_back() {
     let (ok, _, err) = keytrack(dir.path(), &["user", "add", "--email", "weak@example.com"], "short\n");
     assert!(!ok && err.contains("too weak"), "{err}");
 
-    let (ok, token, err) = keytrack(dir.path(), &["token", "create", "--email", "ops@example.com", "--name", "laptop"], "");
+    let (ok, token, err) =
+        keytrack(dir.path(), &["token", "create", "--email", "ops@example.com", "--name", "laptop"], "");
     assert!(ok, "token create failed: {err}");
     let token = token.trim().to_string();
     assert!(token.starts_with("kt_") && !token.contains(char::is_whitespace), "the token alone on stdout: {token:?}");
@@ -114,7 +125,8 @@ fn demo_creates_a_populated_account_and_can_run_again() {
     let (ok, out, err) = keytrack(dir.path(), &["demo"], "");
     assert!(ok, "{err}");
     assert!(out.contains("demo@keytrack.local / keytrack-demo"), "{out}");
-    let minutes: u64 = out.split('(').nth(1).and_then(|s| s.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
+    let minutes: u64 =
+        out.split('(').nth(1).and_then(|s| s.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
     // About 90 days of a working rhythm: thousands of active minutes, not a handful.
     assert!(minutes > 10_000, "{out}");
     let (ok, again, err) = keytrack(dir.path(), &["demo"], "");

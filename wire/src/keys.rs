@@ -217,10 +217,7 @@ impl Chord {
         if !has_command_modifier || !is_known_key(key) || is_modifier_key(key) {
             return None;
         }
-        Some(Chord {
-            modifiers,
-            key: key.to_string(),
-        })
+        Some(Chord { modifiers, key: key.to_string() })
     }
 
     /// Parses the written form, which must be canonical: `Shift+Ctrl+KeyT` is refused, so that one
@@ -230,9 +227,8 @@ impl Chord {
         let key = parts.pop().unwrap_or_default();
         let mut modifiers = Vec::with_capacity(parts.len());
         for part in parts {
-            let modifier = Modifier::from_name(part).ok_or_else(|| {
-                format!("\"{part}\" is not a modifier (Ctrl, Alt, Shift or Meta)")
-            })?;
+            let modifier = Modifier::from_name(part)
+                .ok_or_else(|| format!("\"{part}\" is not a modifier (Ctrl, Alt, Shift or Meta)"))?;
             if modifiers.last().is_some_and(|last| *last >= modifier) {
                 return Err("modifiers must be written once each, in the order Ctrl, Alt, Shift, Meta".into());
             }
@@ -247,10 +243,7 @@ impl Chord {
         if !modifiers.iter().any(|m| *m != Modifier::Shift) {
             return Err("a chord holds Ctrl, Alt or Meta".into());
         }
-        Ok(Chord {
-            modifiers,
-            key: key.to_string(),
-        })
+        Ok(Chord { modifiers, key: key.to_string() })
     }
 
     pub fn key(&self) -> &str {

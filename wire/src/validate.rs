@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::{
-    ActivityBatch, ActivityMinute, BURST_GAP_MS, Chord, GRID_COLS, GRID_ROWS, GridCount,
-    INTERVAL_BUCKETS_MS, ScreenActivity, is_known_key,
+    ActivityBatch, ActivityMinute, BURST_GAP_MS, Chord, GRID_COLS, GRID_ROWS, GridCount, INTERVAL_BUCKETS_MS,
+    ScreenActivity, is_known_key,
 };
 
 /// The documented limits of `POST /api/v1/activity`.
@@ -43,10 +43,7 @@ pub struct InvalidActivity {
 }
 
 fn invalid(at: impl Into<String>, problem: impl Into<String>) -> InvalidActivity {
-    InvalidActivity {
-        at: at.into(),
-        problem: problem.into(),
-    }
+    InvalidActivity { at: at.into(), problem: problem.into() }
 }
 
 impl ActivityBatch {
@@ -59,10 +56,7 @@ impl ActivityBatch {
         {
             return Err(invalid(
                 "device.id",
-                format!(
-                    "must be 1 to {} characters of A-Z, a-z, 0-9, '-' and '_'",
-                    limits::MAX_DEVICE_ID_CHARS
-                ),
+                format!("must be 1 to {} characters of A-Z, a-z, 0-9, '-' and '_'", limits::MAX_DEVICE_ID_CHARS),
             ));
         }
         let name = &self.device.name;
@@ -230,10 +224,7 @@ fn validate_chords(
     for (key, chorded) in per_key {
         let pressed = keys.get(&key).map_or(0, |n| u64::from(*n));
         if chorded > pressed {
-            return Err(invalid(
-                at,
-                format!("{chorded} chords end in {key}, which was pressed {pressed} times"),
-            ));
+            return Err(invalid(at, format!("{chorded} chords end in {key}, which was pressed {pressed} times")));
         }
     }
     Ok(())
@@ -242,17 +233,11 @@ fn validate_chords(
 fn validate_screen(screen: &ScreenActivity, clicks: u64, at: &str) -> Result<(), InvalidActivity> {
     let sides = 1..=limits::MAX_SCREEN_PX;
     if !sides.contains(&screen.width) || !sides.contains(&screen.height) {
-        return Err(invalid(
-            at,
-            format!("width and height must lie between 1 and {} pixels", limits::MAX_SCREEN_PX),
-        ));
+        return Err(invalid(at, format!("width and height must lie between 1 and {} pixels", limits::MAX_SCREEN_PX)));
     }
     let click_cells = check_cells(&screen.clicks, &format!("{at}.clicks"))?;
     if click_cells > clicks {
-        return Err(invalid(
-            format!("{at}.clicks"),
-            format!("{click_cells} binned clicks but only {clicks} clicks"),
-        ));
+        return Err(invalid(format!("{at}.clicks"), format!("{click_cells} binned clicks but only {clicks} clicks")));
     }
     check_cells(&screen.moves, &format!("{at}.moves"))?;
     Ok(())
@@ -264,10 +249,7 @@ fn check_cells(cells: &[GridCount], at: &str) -> Result<u64, InvalidActivity> {
     let mut sum = 0u64;
     for GridCount(col, row, count) in cells {
         if *col >= GRID_COLS || *row >= GRID_ROWS {
-            return Err(invalid(
-                at,
-                format!("cell [{col}, {row}] lies off the {GRID_COLS}x{GRID_ROWS} grid"),
-            ));
+            return Err(invalid(at, format!("cell [{col}, {row}] lies off the {GRID_COLS}x{GRID_ROWS} grid")));
         }
         if !seen.insert((*col, *row)) {
             return Err(invalid(at, format!("cell [{col}, {row}] appears twice")));
@@ -285,13 +267,7 @@ mod tests {
     const NOW: i64 = 1_790_000_000 - 1_790_000_000 % 60;
 
     fn batch(minutes: Vec<ActivityMinute>) -> ActivityBatch {
-        ActivityBatch {
-            device: Device {
-                id: "laptop-1".into(),
-                name: "Laptop".into(),
-            },
-            minutes,
-        }
+        ActivityBatch { device: Device { id: "laptop-1".into(), name: "Laptop".into() }, minutes }
     }
 
     fn good_minute() -> ActivityMinute {
@@ -307,10 +283,7 @@ mod tests {
                 best_burst: None,
                 intervals: vec![0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0],
             },
-            clicks: ButtonCounts {
-                left: 2,
-                ..Default::default()
-            },
+            clicks: ButtonCounts { left: 2, ..Default::default() },
             screen: Some(ScreenActivity {
                 width: 1920,
                 height: 1080,
@@ -318,10 +291,7 @@ mod tests {
                 moves: vec![GridCount(1, 2, 5), GridCount(63, 35, 1)],
             }),
             distance_px: 400,
-            scroll: ScrollCounts {
-                vertical: 3,
-                horizontal: 0,
-            },
+            scroll: ScrollCounts { vertical: 3, horizontal: 0 },
             active_seconds: 12,
         }
     }
@@ -338,9 +308,12 @@ mod tests {
         assert_eq!(batch(vec![good_minute()]).validate(NOW), Ok(()));
     }
 
+    /// A change that breaks one rule.
+    type Breakage = fn(&mut ActivityMinute);
+
     #[test]
     fn each_rule_names_its_field() {
-        let cases: Vec<(&str, fn(&mut ActivityMinute))> = vec![
+        let cases: Vec<(&str, Breakage)> = vec![
             ("minutes[0].minute: must be the start", |m| m.minute += 1),
             ("minutes[0].minute: lies 660 seconds in the future", |m| m.minute = NOW + 660),
             ("minutes[0].minute: lies before the year 2000", |m| m.minute = 60),
@@ -404,10 +377,7 @@ mod tests {
         assert!(bad_id.validate(NOW).is_err_and(|e| e.at == "device.id"));
         let too_many = batch(
             (0..=limits::MAX_MINUTES_PER_BATCH as i64)
-                .map(|i| ActivityMinute {
-                    minute: NOW - 60 * (i + 1),
-                    ..Default::default()
-                })
+                .map(|i| ActivityMinute { minute: NOW - 60 * (i + 1), ..Default::default() })
                 .collect(),
         );
         assert!(too_many.validate(NOW).is_err_and(|e| e.problem.contains("at most 1440")));

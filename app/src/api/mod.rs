@@ -90,10 +90,7 @@ mod ssr {
         let session = session().await?;
         // A new id at login, so that a session id planted before login is worth nothing after.
         session.cycle_id().await.map_err(|_| UiError::Internal)?;
-        session
-            .insert(crate::server::auth::SESSION_USER_ID, user_id)
-            .await
-            .map_err(|_| UiError::Internal)
+        session.insert(crate::server::auth::SESSION_USER_ID, user_id).await.map_err(|_| UiError::Internal)
     }
 
     pub fn client_ip() -> Option<IpAddr> {
@@ -126,8 +123,8 @@ pub async fn sign_up(email: String, password: String, timezone: String) -> Resul
 #[server]
 pub async fn log_in(email: String, password: String) -> Result<(), UiError> {
     let state = ssr::state()?;
-    let id = crate::server::accounts::log_in(&state.pool, &state.login_limiter, &email, &password, ssr::client_ip())
-        .await?;
+    let id =
+        crate::server::accounts::log_in(&state.pool, &state.login_limiter, &email, &password, ssr::client_ip()).await?;
     ssr::start_session(id).await?;
     leptos_axum::redirect("/");
     Ok(())
@@ -166,10 +163,7 @@ pub async fn create_token(name: String) -> Result<NewToken, UiError> {
     let state = ssr::state()?;
     let id = ssr::user_id().await?;
     let token = crate::server::accounts::create_token(&state.pool, id, &name).await?;
-    Ok(NewToken {
-        name: name.trim().to_string(),
-        token,
-    })
+    Ok(NewToken { name: name.trim().to_string(), token })
 }
 
 #[server]

@@ -32,11 +32,7 @@ pub struct StatsTotals {
 impl StatsTotals {
     pub fn new() -> StatsTotals {
         StatsTotals {
-            stats: ActivityStats {
-                by_weekday: vec![0; 7],
-                by_hour: vec![0; 24],
-                ..Default::default()
-            },
+            stats: ActivityStats { by_weekday: vec![0; 7], by_hour: vec![0; 24], ..Default::default() },
             ..Default::default()
         }
     }

@@ -15,9 +15,8 @@ pub struct UserClock {
 impl UserClock {
     /// Fails on a name that is not an IANA zone, or an hour over 23.
     pub fn new(timezone: &str, day_start_hour: u8) -> Result<UserClock, String> {
-        let tz: Tz = timezone
-            .parse()
-            .map_err(|_| format!("\"{timezone}\" is not an IANA time zone (like Europe/Paris)"))?;
+        let tz: Tz =
+            timezone.parse().map_err(|_| format!("\"{timezone}\" is not an IANA time zone (like Europe/Paris)"))?;
         if day_start_hour > 23 {
             return Err("the day start hour lies between 0 and 23".into());
         }
@@ -50,10 +49,7 @@ impl UserClock {
     pub fn slot(&self, unix: i64) -> WeekSlot {
         let local = self.local(unix);
         let day = self.day_of_local(local.naive_local());
-        WeekSlot {
-            weekday: day.weekday().num_days_from_monday() as usize,
-            hour: local.hour() as usize,
-        }
+        WeekSlot { weekday: day.weekday().num_days_from_monday() as usize, hour: local.hour() as usize }
     }
 
     /// The user's current day (it changes at the day start hour, not at midnight).
@@ -85,7 +81,10 @@ mod tests {
     #[test]
     fn utc_days_start_at_midnight() {
         let clock = UserClock::new("UTC", 0).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(clock.range(date(2026, 11, 2), date(2026, 11, 2)), (unix("2026-11-02T00:00:00Z"), unix("2026-11-03T00:00:00Z")));
+        assert_eq!(
+            clock.range(date(2026, 11, 2), date(2026, 11, 2)),
+            (unix("2026-11-02T00:00:00Z"), unix("2026-11-03T00:00:00Z"))
+        );
         // 2026-11-02 is a Monday.
         assert_eq!(clock.slot(unix("2026-11-02T13:30:00Z")), WeekSlot { weekday: 0, hour: 13 });
     }

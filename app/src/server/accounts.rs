@@ -122,9 +122,5 @@ pub async fn list_tokens(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenSum
 
 /// Revokes one of the user's tokens; another user's token id is simply not found.
 pub async fn revoke_token(pool: &SqlitePool, user_id: i64, token_id: i64) -> Result<(), AppError> {
-    if db::tokens::revoke(pool, user_id, token_id, now()).await? {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
+    if db::tokens::revoke(pool, user_id, token_id, now()).await? { Ok(()) } else { Err(AppError::NotFound) }
 }

@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use rand::RngCore;
@@ -59,10 +59,7 @@ pub async fn spend_like_a_verification(password: String) {
     let dummy = DUMMY
         .get_or_init(|| {
             let salt = SaltString::generate(&mut OsRng);
-            Argon2::default()
-                .hash_password(b"not a real password", &salt)
-                .map(|h| h.to_string())
-                .unwrap_or_default()
+            Argon2::default().hash_password(b"not a real password", &salt).map(|h| h.to_string()).unwrap_or_default()
         })
         .clone();
     let _ = verify_password(password, dummy).await;
@@ -134,10 +131,7 @@ pub async fn user_of_token(pool: &SqlitePool, token: &str) -> Result<Option<i64>
 
 /// The logged-in user of a session, if any.
 pub async fn user_of_session(session: &Session) -> Result<Option<i64>, AppError> {
-    session
-        .get::<i64>(SESSION_USER_ID)
-        .await
-        .map_err(AppError::internal)
+    session.get::<i64>(SESSION_USER_ID).await.map_err(AppError::internal)
 }
 
 /// The user an API request acts for: from `Authorization: Bearer TOKEN`, else from the session
@@ -166,9 +160,7 @@ where
                 .map(ApiUser)
                 .ok_or(AppError::Unauthorized("unknown or revoked API token"));
         }
-        let session = Session::from_request_parts(parts, state)
-            .await
-            .map_err(|(_, why)| AppError::internal(why))?;
+        let session = Session::from_request_parts(parts, state).await.map_err(|(_, why)| AppError::internal(why))?;
         user_of_session(&session)
             .await?
             .map(ApiUser)
@@ -187,12 +179,7 @@ pub struct LoginLimiter {
 
 impl LoginLimiter {
     pub fn new(window: Duration, per_account: usize, per_address: usize) -> LoginLimiter {
-        LoginLimiter {
-            window,
-            per_account,
-            per_address,
-            failures: Mutex::new(HashMap::new()),
-        }
+        LoginLimiter { window, per_account, per_address, failures: Mutex::new(HashMap::new()) }
     }
 
     fn keys(email: &str, ip: Option<IpAddr>) -> (String, String) {

@@ -60,13 +60,8 @@ pub async fn create_demo(pool: &SqlitePool, now: i64, seed: u64) -> Result<DemoS
             continue;
         }
         minutes += records.len();
-        let batch = ActivityBatch {
-            device: Device {
-                id: "demo-laptop".into(),
-                name: "Demo laptop".into(),
-            },
-            minutes: records,
-        };
+        let batch =
+            ActivityBatch { device: Device { id: "demo-laptop".into(), name: "Demo laptop".into() }, minutes: records };
         ingest::store_batch(pool, user_id, &batch, now).await?;
     }
     Ok(DemoSummary { user_id, minutes })
@@ -121,23 +116,85 @@ fn demo_day(rng: &mut StdRng, tz: Tz, day: NaiveDate, now: i64) -> Vec<ActivityM
 
 /// English letter frequencies (per mille) with the other keys of everyday typing.
 const KEY_WEIGHTS: &[(&str, u32)] = &[
-    ("KeyE", 111), ("KeyT", 79), ("KeyA", 72), ("KeyO", 67), ("KeyI", 63), ("KeyN", 60), ("KeyS", 57),
-    ("KeyH", 52), ("KeyR", 52), ("KeyD", 37), ("KeyL", 36), ("KeyC", 25), ("KeyU", 25), ("KeyM", 22),
-    ("KeyW", 20), ("KeyF", 20), ("KeyG", 18), ("KeyY", 17), ("KeyP", 17), ("KeyB", 13), ("KeyV", 9),
-    ("KeyK", 7), ("KeyJ", 2), ("KeyX", 2), ("KeyQ", 1), ("KeyZ", 1),
-    ("Space", 170), ("Backspace", 32), ("Enter", 14), ("ShiftLeft", 22), ("ShiftRight", 6), ("Comma", 11),
-    ("Period", 12), ("Quote", 3), ("Semicolon", 2), ("Slash", 2), ("Minus", 3), ("Digit1", 3), ("Digit2", 3),
-    ("Digit0", 3), ("Digit3", 2), ("Digit4", 2), ("Digit5", 2), ("Digit9", 2), ("Digit8", 1), ("Tab", 6),
-    ("ArrowDown", 5), ("ArrowUp", 4), ("ArrowLeft", 4), ("ArrowRight", 4), ("Delete", 2), ("Escape", 2),
-    ("Home", 1), ("End", 1), ("BracketLeft", 1), ("BracketRight", 1), ("Equal", 1), ("CapsLock", 1),
+    ("KeyE", 111),
+    ("KeyT", 79),
+    ("KeyA", 72),
+    ("KeyO", 67),
+    ("KeyI", 63),
+    ("KeyN", 60),
+    ("KeyS", 57),
+    ("KeyH", 52),
+    ("KeyR", 52),
+    ("KeyD", 37),
+    ("KeyL", 36),
+    ("KeyC", 25),
+    ("KeyU", 25),
+    ("KeyM", 22),
+    ("KeyW", 20),
+    ("KeyF", 20),
+    ("KeyG", 18),
+    ("KeyY", 17),
+    ("KeyP", 17),
+    ("KeyB", 13),
+    ("KeyV", 9),
+    ("KeyK", 7),
+    ("KeyJ", 2),
+    ("KeyX", 2),
+    ("KeyQ", 1),
+    ("KeyZ", 1),
+    ("Space", 170),
+    ("Backspace", 32),
+    ("Enter", 14),
+    ("ShiftLeft", 22),
+    ("ShiftRight", 6),
+    ("Comma", 11),
+    ("Period", 12),
+    ("Quote", 3),
+    ("Semicolon", 2),
+    ("Slash", 2),
+    ("Minus", 3),
+    ("Digit1", 3),
+    ("Digit2", 3),
+    ("Digit0", 3),
+    ("Digit3", 2),
+    ("Digit4", 2),
+    ("Digit5", 2),
+    ("Digit9", 2),
+    ("Digit8", 1),
+    ("Tab", 6),
+    ("ArrowDown", 5),
+    ("ArrowUp", 4),
+    ("ArrowLeft", 4),
+    ("ArrowRight", 4),
+    ("Delete", 2),
+    ("Escape", 2),
+    ("Home", 1),
+    ("End", 1),
+    ("BracketLeft", 1),
+    ("BracketRight", 1),
+    ("Equal", 1),
+    ("CapsLock", 1),
 ];
 
 /// Keys that type text, for typing speed (the others are navigation and modifiers).
 fn is_text_key(code: &str) -> bool {
     code.starts_with("Key")
         || code.starts_with("Digit")
-        || matches!(code, "Space" | "Enter" | "Comma" | "Period" | "Quote" | "Semicolon" | "Slash" | "Minus"
-            | "BracketLeft" | "BracketRight" | "Equal" | "Tab")
+        || matches!(
+            code,
+            "Space"
+                | "Enter"
+                | "Comma"
+                | "Period"
+                | "Quote"
+                | "Semicolon"
+                | "Slash"
+                | "Minus"
+                | "BracketLeft"
+                | "BracketRight"
+                | "Equal"
+                | "Tab"
+        )
 }
 
 /// Chords and how often people use them, with the modifier key each needs pressed.
@@ -262,18 +319,9 @@ fn demo_typing(rng: &mut StdRng, keys: &BTreeMap<String, u32>) -> TypingStats {
     let best_burst = (typed_keys >= 20).then(|| {
         let burst_keys = typed_keys.min(rng.gen_range(20..80));
         let burst_wpm = wpm * rng.gen_range(1.05..1.35);
-        Burst {
-            typed_keys: burst_keys,
-            typing_ms: (f64::from(burst_keys) * 12_000.0 / burst_wpm) as u32,
-        }
+        Burst { typed_keys: burst_keys, typing_ms: (f64::from(burst_keys) * 12_000.0 / burst_wpm) as u32 }
     });
-    TypingStats {
-        typed_keys,
-        typing_ms,
-        bursts,
-        best_burst,
-        intervals,
-    }
+    TypingStats { typed_keys, typing_ms, bursts, best_burst, intervals }
 }
 
 /// Pointer samples wandering between hotspots, binned; returns the screen and the distance.
@@ -308,11 +356,6 @@ fn demo_pointer(rng: &mut StdRng, clicks: u64, samples: u32) -> (Option<ScreenAc
         *move_cells.entry(GridCount::cell_of(at.0, at.1, width, height)).or_default() += 1;
     }
     let cells = |map: BTreeMap<(u16, u16), u32>| map.into_iter().map(|((c, r), n)| GridCount(c, r, n)).collect();
-    let screen = ScreenActivity {
-        width,
-        height,
-        clicks: cells(click_cells),
-        moves: cells(move_cells),
-    };
+    let screen = ScreenActivity { width, height, clicks: cells(click_cells), moves: cells(move_cells) };
     (Some(screen), distance as u64)
 }

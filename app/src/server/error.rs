@@ -95,10 +95,7 @@ impl IntoResponse for AppError {
         if let AppError::Internal(cause) = &self {
             tracing::error!(%cause, "internal error");
         }
-        let body = ApiError {
-            code: self.code().to_string(),
-            message: self.public_message(),
-        };
+        let body = ApiError { code: self.code().to_string(), message: self.public_message() };
         (self.status(), Json(body)).into_response()
     }
 }

@@ -10,7 +10,12 @@ use super::error::AppError;
 /// Validates and stores a batch for the user. Each record replaces any earlier copy of the same
 /// device and minute, so sending a batch twice changes nothing. All or nothing: an invalid
 /// record or a failed write leaves the database as it was.
-pub async fn store_batch(pool: &SqlitePool, user_id: i64, batch: &ActivityBatch, now: i64) -> Result<IngestReceipt, AppError> {
+pub async fn store_batch(
+    pool: &SqlitePool,
+    user_id: i64,
+    batch: &ActivityBatch,
+    now: i64,
+) -> Result<IngestReceipt, AppError> {
     batch.validate(now)?;
     let mut tx = db::begin_write(pool).await?;
     let device_id = db::activity::upsert_device(&mut tx, user_id, &batch.device.id, &batch.device.name, now).await?;
@@ -23,8 +28,5 @@ pub async fn store_batch(pool: &SqlitePool, user_id: i64, batch: &ActivityBatch,
         db::activity::replace_minute(&mut tx, device_id, user_id, record, &detail, now).await?;
     }
     tx.commit().await?;
-    Ok(IngestReceipt {
-        accepted: u32::try_from(batch.minutes.len()).unwrap_or(u32::MAX),
-        replaced,
-    })
+    Ok(IngestReceipt { accepted: u32::try_from(batch.minutes.len()).unwrap_or(u32::MAX), replaced })
 }

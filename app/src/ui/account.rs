@@ -29,7 +29,8 @@ pub fn LoginPage() -> impl IntoView {
 fn browser_time_zone() -> Option<String> {
     #[cfg(feature = "hydrate")]
     {
-        let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
+        let options =
+            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
         js_sys::Reflect::get(&options, &"timeZone".into()).ok().and_then(|zone| zone.as_string())
     }
     #[cfg(not(feature = "hydrate"))]

@@ -51,12 +51,7 @@ impl Auth {
             move || (log_in.version().get(), sign_up.version().get(), log_out.version().get()),
             |_| current_account(),
         );
-        let auth = Auth {
-            log_in,
-            sign_up,
-            log_out,
-            account,
-        };
+        let auth = Auth { log_in, sign_up, log_out, account };
         provide_context(auth);
         auth
     }
@@ -184,11 +179,5 @@ pub fn ErrorNote(error: UiError) -> impl IntoView {
 pub fn action_error<I: 'static, O: Clone + Send + Sync + 'static>(
     action: Action<I, Result<O, UiError>>,
 ) -> impl Fn() -> Option<AnyView> + Copy {
-    move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|error| view! { <ErrorNote error/> }.into_any())
-    }
+    move || action.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> }.into_any())
 }

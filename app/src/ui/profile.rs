@@ -20,7 +20,8 @@ fn Profile() -> impl IntoView {
     let account = Resource::new(move || save.version().get(), |_| current_account());
     let zones = Resource::new(|| (), |_| time_zones());
     let error = action_error(*save);
-    let saved = move || matches!(save.value().get(), Some(Ok(()))).then(|| view! { <p class="ok" role="status">"Saved."</p> });
+    let saved =
+        move || matches!(save.value().get(), Some(Ok(()))).then(|| view! { <p class="ok" role="status">"Saved."</p> });
     view! {
         <section class="card narrow">
             <h1>"Profile"</h1>

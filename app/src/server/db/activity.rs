@@ -29,7 +29,11 @@ pub async fn upsert_device(
 }
 
 /// The record stored for this device and minute, as its JSON.
-pub async fn stored_detail(conn: &mut SqliteConnection, device_id: i64, minute: i64) -> Result<Option<String>, sqlx::Error> {
+pub async fn stored_detail(
+    conn: &mut SqliteConnection,
+    device_id: i64,
+    minute: i64,
+) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT detail FROM activity_minutes WHERE device_id = ? AND minute = ?")
         .bind(device_id)
         .bind(minute)

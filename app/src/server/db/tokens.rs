@@ -54,11 +54,12 @@ pub async fn list(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenRow>, sqlx
 
 /// Revokes the user's token; false when the user has no such live token.
 pub async fn revoke(pool: &SqlitePool, user_id: i64, id: i64, now: i64) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL")
-        .bind(now)
-        .bind(id)
-        .bind(user_id)
-        .execute(pool)
-        .await?;
+    let result =
+        sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .bind(user_id)
+            .execute(pool)
+            .await?;
     Ok(result.rows_affected() == 1)
 }

@@ -16,17 +16,11 @@ pub struct UserRow {
 const USER_COLUMNS: &str = "id, email, password_hash, display_name, timezone, day_start_hour";
 
 pub async fn by_email(pool: &SqlitePool, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?"))
-        .bind(email)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?")).bind(email).fetch_optional(pool).await
 }
 
 pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?")).bind(id).fetch_optional(pool).await
 }
 
 /// Inserts a user; `None` when the email is taken (compared without case).
