@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Sets up, builds (release), loads the demo account and starts KeyTrack on http://127.0.0.1:3000.
+# Data lives in ./data (KEYTRACK_DATA_DIR to change it); re-running refreshes the demo account only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
+export LEPTOS_SITE_ROOT="$TARGET_DIR/site"
+# The release build runs wasm-opt: use binaryen from npm (Debian's is too old and breaks hydration).
+PATH="$PWD/end2end/node_modules/.bin:$PATH" cargo leptos build --release
+
+"$TARGET_DIR/release/keytrack" demo
+exec "$TARGET_DIR/release/keytrack" serve --addr "${KEYTRACK_ADDR:-127.0.0.1:3000}"

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs everything KeyTrack needs to build, run and test, skipping what is already there.
+# Safe to run again: each step checks first. Used by run.sh, test.sh and .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Exact versions: cargo-leptos 0.3.11+ needs a newer rustc than 1.95, and the wasm-bindgen CLI must
+# match the wasm-bindgen crate in Cargo.lock byte for byte or the generated JS will not load.
+CARGO_LEPTOS_VERSION=0.3.10
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
+APT_PACKAGES=(pkg-config libx11-dev libxtst-dev libxi-dev xvfb xdotool chromium)
+
+say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+
+missing=()
+for package in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  say "installing Debian packages: ${missing[*]}"
+  as_root=()
+  [[ $(id -u) -eq 0 ]] || as_root=(sudo)
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [[ $(cargo leptos --version 2>/dev/null) != *" $CARGO_LEPTOS_VERSION" ]]; then
+  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 16 minutes on 2 cores, once)"
+  cargo install --locked cargo-leptos --version "$CARGO_LEPTOS_VERSION"
+fi
+
+if [[ $(wasm-bindgen --version 2>/dev/null) != "wasm-bindgen $WASM_BINDGEN_VERSION"* ]]; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  # Not --locked: its own lock file names a crate version that crates.io no longer serves.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+# Playwright, wasm-opt (Debian's binaryen is too old: its output breaks hydration) and the
+# browser-side chart libraries all come from the npm registry, pinned by package-lock.json.
+if ! (cd end2end && npm ls --depth=0 >/dev/null 2>&1); then
+  say "installing npm packages"
+  (cd end2end && npm ci --no-audit --no-fund)
+fi
+say "ready"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting and lints, unit and integration tests against real SQLite
+# files, then the browser tests (Playwright + Debian's Chromium) against the real server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
+# cargo-leptos writes the site (wasm, JS, CSS) here and the server serves it from here.
+export LEPTOS_SITE_ROOT="$TARGET_DIR/site"
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "format and lints"
+scripts/lint.sh
+
+step "build the web app (server + wasm)"
+cargo leptos build
+
+step "unit and integration tests"
+cargo test -p keytrack-wire
+cargo test -p keytrack-agent
+cargo test -p keytrack-app --features ssr
+
+step "browser tests"
+(cd end2end && KEYTRACK_BIN="$TARGET_DIR/debug/keytrack" npx playwright test)
+step "all tests passed"
