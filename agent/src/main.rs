@@ -1,10 +1,222 @@
-//! `keytrack-agent`: the program users install. Capture, aggregation, spool and upload arrive with
-//! the agent issue; until then this binary only tells what it will be and which format it speaks.
+//! `keytrack-agent`: the program users install. It counts how the keyboard and mouse are used
+//! (never what is typed) and uploads the counts to a KeyTrack server.
 
-fn main() {
-    println!(
-        "keytrack-agent {}: capture is not built yet; it will upload per-minute counts of {} known keys.",
-        env!("CARGO_PKG_VERSION"),
-        keytrack_wire::KEY_CODES.len()
-    );
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use keytrack_agent::aggregate::local_utc_offset;
+use keytrack_agent::client::Client;
+use keytrack_agent::config::{self, Config, Pause};
+use keytrack_agent::input::{CaptureError, RdevCapture, now_ms};
+use keytrack_agent::run::{RunError, RunOptions, resolve_dir, run, stop_on_signals};
+use keytrack_agent::spool::Spool;
+use keytrack_agent::{bench, service};
+
+/// Exit code when there is no display to capture from.
+const EXIT_NO_DISPLAY: u8 = 3;
+
+#[derive(Parser)]
+#[command(
+    name = "keytrack-agent",
+    version,
+    about = "Counts keyboard and mouse use on this computer (never what you type) and uploads the counts to your KeyTrack server."
+)]
+struct Cli {
+    /// The agent's directory (config, spool); default: the platform's config dir + keytrack-agent.
+    #[arg(long, global = true, env = "KEYTRACK_AGENT_DIR")]
+    config_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check an API token with the server and save it (create tokens in the web UI, under API tokens).
+    Pair {
+        /// The server's address, e.g. https://keytrack.example.com
+        #[arg(long)]
+        server: String,
+        #[arg(long, env = "KEYTRACK_TOKEN")]
+        token: String,
+        /// What to call this computer in KeyTrack (default: its host name).
+        #[arg(long)]
+        device_name: Option<String>,
+    },
+    /// Capture and upload until stopped (Ctrl+C or SIGTERM save everything first).
+    Run {
+        /// Save to the spool and try to upload every N seconds.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        flush_secs: u64,
+    },
+    /// The paired server, the last upload, what waits in the spool, today's counts.
+    Status,
+    /// Stop capturing (passwords, meetings) for a while, e.g. `30m`, `2h`, or until `resume`.
+    Pause {
+        /// How long: 90s, 30m, 2h, 1d (a bare number is minutes). Without it: until `resume`.
+        duration: Option<String>,
+    },
+    /// Capture again after `pause`.
+    Resume,
+    /// Start the agent with your desktop session (systemd user unit on Linux, launchd on macOS,
+    /// the Run key on Windows).
+    InstallService {
+        /// Only write the file; do not enable or start it.
+        #[arg(long)]
+        no_enable: bool,
+    },
+    /// Measure the agent: aggregation CPU per input event and peak memory under synthetic input.
+    Bench {
+        /// Seconds of simulated input for the CPU figure.
+        #[arg(long, default_value_t = 3600)]
+        seconds: u32,
+        /// Seconds of real-time input for the memory figure.
+        #[arg(long, default_value_t = 15)]
+        rss_seconds: u32,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let no_display = matches!(e.downcast_ref::<RunError>(), Some(RunError::Capture(CaptureError::NoDisplay)));
+            eprintln!("keytrack-agent: {e:#}");
+            if no_display { ExitCode::from(EXIT_NO_DISPLAY) } else { ExitCode::FAILURE }
+        }
+    }
+}
+
+fn execute(cli: Cli) -> anyhow::Result<()> {
+    let dir = resolve_dir(cli.config_dir.as_deref())?;
+    match cli.command {
+        Command::Pair { server, token, device_name } => {
+            let server = server.trim_end_matches('/').to_string();
+            let account =
+                Client::new(&server, &token)?.me().with_context(|| format!("pairing with {server} failed"))?;
+            // Re-pairing keeps the device: its minutes stay one series on the server.
+            let previous = config::load(&dir).ok();
+            let config = Config {
+                server,
+                token,
+                device_id: previous.as_ref().map_or_else(new_device_id, |c| c.device_id.clone()),
+                device_name: device_name.or_else(|| previous.map(|c| c.device_name)).unwrap_or_else(host_name),
+            };
+            config::save(&dir, &config)?;
+            println!(
+                "paired with {} as {} (device \"{}\"); config saved in {}",
+                config.server,
+                account.email,
+                config.device_name,
+                config::config_path(&dir).display()
+            );
+            Ok(())
+        }
+        Command::Run { flush_secs } => {
+            let config = config::load(&dir)?;
+            let options = RunOptions { dir, flush: Duration::from_secs(flush_secs) };
+            let stop = stop_on_signals()?;
+            run(&options, &config, Box::new(RdevCapture), local_utc_offset(), &stop)?;
+            Ok(())
+        }
+        Command::Status => status(&dir),
+        Command::Pause { duration } => {
+            let until = match duration {
+                Some(text) => {
+                    let secs = config::parse_duration(&text).map_err(anyhow::Error::msg)?;
+                    Some(now_ms() / 1000 + secs as i64)
+                }
+                None => None,
+            };
+            config::save_pause(&dir, Some(Pause { until }))?;
+            match until {
+                Some(t) => println!("paused until {}", local_time(t)),
+                None => println!("paused until `keytrack-agent resume`"),
+            }
+            Ok(())
+        }
+        Command::Resume => {
+            config::save_pause(&dir, None)?;
+            println!("capturing again");
+            Ok(())
+        }
+        Command::InstallService { no_enable } => {
+            config::load(&dir)?;
+            let installed = service::install(&dir, !no_enable)?;
+            println!("wrote {}", installed.path.display());
+            match installed.enabled {
+                Ok(()) if no_enable => println!("not enabled (--no-enable)"),
+                Ok(()) => println!("enabled: the agent now starts with your session"),
+                Err(why) => anyhow::bail!("could not enable it: {why}"),
+            }
+            Ok(())
+        }
+        Command::Bench { seconds, rss_seconds } => bench::run_bench(seconds.max(1), rss_seconds.max(1)),
+    }
+}
+
+fn status(dir: &std::path::Path) -> anyhow::Result<()> {
+    let config = config::load(dir)?;
+    let spool = Spool::open(dir)?;
+    let now = now_ms() / 1000;
+    println!("server:      {}", config.server);
+    println!("device:      {} ({})", config.device_name, config.device_id);
+    let pause = config::load_pause(dir);
+    let capture = match pause {
+        Some(p) if config::is_paused(Some(p), now) => match p.until {
+            Some(until) => format!("paused until {}", local_time(until)),
+            None => "paused until `keytrack-agent resume`".to_string(),
+        },
+        _ => "on".to_string(),
+    };
+    println!("capture:     {capture}");
+    let last =
+        spool.fact("last_upload")?.and_then(|t| t.parse::<i64>().ok()).map_or_else(|| "never".to_string(), local_time);
+    println!("last upload: {last}");
+    println!("waiting:     {} minutes in the spool", spool.waiting_count()?);
+    let today = spool.since(local_midnight(now))?;
+    let keys: u64 = today.iter().map(|r| r.total_keys()).sum();
+    let clicks: u64 = today.iter().map(|r| r.clicks.total()).sum();
+    let active = today.iter().filter(|r| r.active_seconds > 0).count();
+    println!("today:       {keys} key presses, {clicks} clicks, {active} active minutes");
+    Ok(())
+}
+
+fn local_time(unix_secs: i64) -> String {
+    use chrono::TimeZone;
+    match chrono::Local.timestamp_opt(unix_secs, 0) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
+            t.format("%Y-%m-%d %H:%M:%S").to_string()
+        }
+        chrono::LocalResult::None => unix_secs.to_string(),
+    }
+}
+
+fn local_midnight(unix_secs: i64) -> i64 {
+    use chrono::{Local, TimeZone};
+    Local
+        .timestamp_opt(unix_secs, 0)
+        .single()
+        .and_then(|t| t.date_naive().and_hms_opt(0, 0, 0))
+        .and_then(|midnight| Local.from_local_datetime(&midnight).earliest())
+        .map_or(unix_secs - unix_secs.rem_euclid(86_400), |t| t.timestamp())
+}
+
+fn new_device_id() -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    (0..16).map(|_| format!("{:x}", rng.gen_range(0..16u8))).collect()
+}
+
+fn host_name() -> String {
+    let raw = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_default();
+    let name: String = raw.trim().chars().filter(|c| !c.is_control()).take(100).collect();
+    if name.is_empty() { "computer".into() } else { name }
 }

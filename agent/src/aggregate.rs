@@ -1,0 +1,640 @@
+//! Turns input events into per-minute records (the wire format's [`ActivityMinute`]).
+//!
+//! Privacy lives here: what leaves the aggregator is counts per key, chord counts, typing-timing
+//! statistics and binned pointer positions per minute. The only transient state is which keys are
+//! held right now (to tell a chord and to skip auto-repeat) and when the last text key came (for
+//! typing speed): never a sequence of keys.
+
+use std::collections::{BTreeMap, HashMap};
+
+use keytrack_wire::{
+    ActivityMinute, BURST_GAP_MS, Burst, ButtonCounts, Chord, GRID_COLS, GRID_ROWS, GridCount, INTERVAL_BUCKETS_MS,
+    KEY_CODES, Modifier, ScreenActivity, ScrollCounts, TypingStats, limits,
+};
+
+use crate::input::{Button, Input, InputEvent, KeyCode};
+
+/// Pointer moves shorter than this (in pixels, from the last counted position) are hand jitter:
+/// they add no distance and no movement.
+pub const JITTER_PX: f64 = 3.0;
+
+/// How many keys can be held at once before the oldest is forgotten (a lost key-up must not make
+/// every later press of that key look like auto-repeat forever).
+const MAX_HELD_KEYS: usize = 16;
+
+/// The device's offset from UTC, in minutes east, at a Unix second.
+pub type UtcOffsetAt = Box<dyn Fn(i64) -> i16 + Send>;
+
+/// The device's current time zone, as the operating system says.
+pub fn local_utc_offset() -> UtcOffsetAt {
+    Box::new(|unix_secs| {
+        use chrono::{Local, Offset, TimeZone};
+        match Local.timestamp_opt(unix_secs, 0) {
+            chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
+                (t.offset().fix().local_minus_utc() / 60) as i16
+            }
+            chrono::LocalResult::None => 0,
+        }
+    })
+}
+
+pub struct Aggregator {
+    screen: (u32, u32),
+    utc_offset_at: UtcOffsetAt,
+    open: BTreeMap<i64, MinuteBuilder>,
+    held: Vec<KeyCode>,
+    burst: Option<BurstInProgress>,
+    /// Last pointer position seen, where a click lands.
+    pointer: Option<(f64, f64)>,
+    /// Last position that counted as movement (jitter is measured from here).
+    anchor: Option<(f64, f64)>,
+}
+
+/// Typing in progress: how many typed keys over how long, and when the last text key came.
+#[derive(Debug, Clone, Copy)]
+struct BurstInProgress {
+    last_ms: i64,
+    typed_keys: u32,
+    typing_ms: u32,
+}
+
+#[derive(Debug, Default)]
+struct MinuteBuilder {
+    utc_offset: i16,
+    keys: BTreeMap<KeyCode, u32>,
+    chords: BTreeMap<String, u32>,
+    typed_keys: u32,
+    typing_ms: u32,
+    bursts: u32,
+    best_burst: Option<Burst>,
+    intervals: [u32; INTERVAL_BUCKETS_MS.len()],
+    clicks: ButtonCounts,
+    screen: Option<(u32, u32)>,
+    click_cells: HashMap<(u16, u16), u32>,
+    move_cells: HashMap<(u16, u16), u32>,
+    distance_px: f64,
+    scroll: ScrollCounts,
+    /// Seconds of the minute with input, one bit each.
+    active_mask: u64,
+    /// Active seconds carried over from a record saved before a restart.
+    active_before: u32,
+    /// Changed since it was last handed out by [`Aggregator::open_changes`].
+    dirty: bool,
+}
+
+impl Aggregator {
+    pub fn new(screen: (u32, u32), utc_offset_at: UtcOffsetAt) -> Aggregator {
+        Aggregator {
+            screen,
+            utc_offset_at,
+            open: BTreeMap::new(),
+            held: Vec::new(),
+            burst: None,
+            pointer: None,
+            anchor: None,
+        }
+    }
+
+    /// Continues minutes that were saved, unfinished, before the agent stopped: new input adds to
+    /// them instead of replacing them.
+    pub fn resume(&mut self, records: impl IntoIterator<Item = ActivityMinute>) {
+        for record in records {
+            self.open.insert(record.minute, MinuteBuilder::from_record(&record));
+        }
+    }
+
+    pub fn set_screen(&mut self, screen: (u32, u32)) {
+        self.screen = screen;
+    }
+
+    /// Forgets which keys are held, e.g. after a pause during which key-ups went unseen.
+    pub fn forget_held_keys(&mut self) {
+        self.held.clear();
+    }
+
+    pub fn handle(&mut self, event: &InputEvent) {
+        let at = event.at_ms;
+        match event.input {
+            Input::KeyDown(key) => self.key_down(at, key),
+            Input::KeyUp(key) => self.held.retain(|held| *held != key),
+            Input::ButtonDown(button) => {
+                let pointer = self.pointer;
+                let screen = self.screen;
+                let minute = self.minute_at(at);
+                let counter = match button {
+                    Button::Left => &mut minute.clicks.left,
+                    Button::Right => &mut minute.clicks.right,
+                    Button::Middle => &mut minute.clicks.middle,
+                    Button::Other => &mut minute.clicks.other,
+                };
+                *counter = counter.saturating_add(1);
+                if let Some((x, y)) = pointer {
+                    let cell = minute.cell(x, y, screen);
+                    *minute.click_cells.entry(cell).or_default() += 1;
+                }
+                minute.mark_active(at);
+            }
+            Input::Move { x, y } => {
+                self.pointer = Some((x, y));
+                let moved = match self.anchor {
+                    None => Some(0.0),
+                    Some((ax, ay)) => {
+                        let d = (x - ax).hypot(y - ay);
+                        (d >= JITTER_PX && d.is_finite()).then_some(d)
+                    }
+                };
+                if let Some(distance) = moved {
+                    self.anchor = Some((x, y));
+                    let screen = self.screen;
+                    let minute = self.minute_at(at);
+                    minute.distance_px += distance;
+                    let cell = minute.cell(x, y, screen);
+                    *minute.move_cells.entry(cell).or_default() += 1;
+                    minute.mark_active(at);
+                }
+            }
+            Input::Wheel { dx, dy } => {
+                let minute = self.minute_at(at);
+                let notches = |d: i64| u32::try_from(d.unsigned_abs()).unwrap_or(u32::MAX);
+                minute.scroll.vertical = minute.scroll.vertical.saturating_add(notches(dy));
+                minute.scroll.horizontal = minute.scroll.horizontal.saturating_add(notches(dx));
+                minute.mark_active(at);
+            }
+        }
+    }
+
+    fn key_down(&mut self, at: i64, key: KeyCode) {
+        if self.held.contains(&key) {
+            // Auto-repeat: the key was never released.
+            return;
+        }
+        if self.held.len() >= MAX_HELD_KEYS {
+            self.held.remove(0);
+        }
+        let held_modifiers: Vec<Modifier> = self.held.iter().filter_map(|k| Modifier::of_key(k)).collect();
+        self.held.push(key);
+        if Modifier::of_key(key).is_some() {
+            let minute = self.minute_at(at);
+            minute.add_key(key);
+            minute.mark_active(at);
+            return;
+        }
+        let chord = Chord::new(held_modifiers, key);
+        if chord.is_none() && is_text_key(key) {
+            self.typed(at);
+        }
+        let minute = self.minute_at(at);
+        minute.add_key(key);
+        if let Some(chord) = chord {
+            *minute.chords.entry(chord.to_string()).or_default() += 1;
+        }
+        minute.mark_active(at);
+    }
+
+    /// A text key came at `at`: it continues the burst (counting its gap) or starts a new one.
+    fn typed(&mut self, at: i64) {
+        match self.burst {
+            Some(burst) if at >= burst.last_ms && at - burst.last_ms <= i64::from(BURST_GAP_MS) => {
+                let gap = (at - burst.last_ms) as u32;
+                self.burst = Some(BurstInProgress {
+                    last_ms: at,
+                    typed_keys: burst.typed_keys + 1,
+                    typing_ms: burst.typing_ms.saturating_add(gap),
+                });
+                let minute = self.minute_at(at);
+                minute.typed_keys += 1;
+                minute.typing_ms = minute.typing_ms.saturating_add(gap);
+                let bucket =
+                    INTERVAL_BUCKETS_MS.iter().position(|bound| gap <= *bound).unwrap_or(INTERVAL_BUCKETS_MS.len() - 1);
+                minute.intervals[bucket] += 1;
+            }
+            _ => {
+                self.end_burst();
+                self.burst = Some(BurstInProgress { last_ms: at, typed_keys: 0, typing_ms: 0 });
+            }
+        }
+    }
+
+    /// Counts the burst in progress (if it held any typed key) in the minute of its last key.
+    fn end_burst(&mut self) {
+        let Some(burst) = self.burst.take() else {
+            return;
+        };
+        if burst.typed_keys == 0 {
+            return;
+        }
+        let minute = self.minute_at(burst.last_ms);
+        minute.bursts += 1;
+        let done = Burst { typed_keys: burst.typed_keys, typing_ms: burst.typing_ms };
+        if done.typed_keys >= limits::MIN_BEST_BURST_KEYS
+            && minute.best_burst.is_none_or(|best| done.wpm() > best.wpm())
+        {
+            minute.best_burst = Some(done);
+        }
+    }
+
+    /// Hands out the minutes that are over (and whose typing bursts are settled), oldest first.
+    /// Each minute is handed out here once.
+    pub fn take_finished(&mut self, now_ms: i64) -> Vec<ActivityMinute> {
+        if let Some(burst) = self.burst
+            && now_ms - burst.last_ms > i64::from(BURST_GAP_MS)
+        {
+            self.end_burst();
+        }
+        let mut finished = Vec::new();
+        while let Some(entry) = self.open.first_entry() {
+            let end_ms = (*entry.key() + 60) * 1000;
+            if now_ms < end_ms + i64::from(BURST_GAP_MS) {
+                break;
+            }
+            let minute = *entry.key();
+            finished.push(entry.remove().to_record(minute));
+        }
+        finished
+    }
+
+    /// Records of the minutes still open that changed since the last call (to save them early, so
+    /// that a crash loses little).
+    pub fn open_changes(&mut self) -> Vec<ActivityMinute> {
+        self.open
+            .iter_mut()
+            .filter(|(_, m)| m.dirty)
+            .map(|(minute, m)| {
+                m.dirty = false;
+                m.to_record(*minute)
+            })
+            .collect()
+    }
+
+    /// Counts the typing burst in progress now (when the agent stops or pauses).
+    pub fn end_typing(&mut self) {
+        self.end_burst();
+    }
+
+    /// Ends everything: the burst in progress and every open minute (when the agent stops).
+    pub fn finish_all(&mut self) -> Vec<ActivityMinute> {
+        self.end_burst();
+        let open = std::mem::take(&mut self.open);
+        open.into_iter().map(|(minute, m)| m.to_record(minute)).collect()
+    }
+
+    fn minute_at(&mut self, at_ms: i64) -> &mut MinuteBuilder {
+        let minute = at_ms.div_euclid(60_000) * 60;
+        let offset_at = &self.utc_offset_at;
+        let builder = self
+            .open
+            .entry(minute)
+            .or_insert_with(|| MinuteBuilder { utc_offset: offset_at(minute), ..MinuteBuilder::default() });
+        builder.dirty = true;
+        builder
+    }
+}
+
+/// Keys that type text (letters, digits, punctuation, space): what typing speed is measured on.
+pub fn is_text_key(key: &str) -> bool {
+    matches!(
+        key,
+        "Backquote"
+            | "Backslash"
+            | "BracketLeft"
+            | "BracketRight"
+            | "Comma"
+            | "Equal"
+            | "IntlBackslash"
+            | "IntlRo"
+            | "IntlYen"
+            | "Minus"
+            | "Period"
+            | "Quote"
+            | "Semicolon"
+            | "Slash"
+            | "Space"
+    ) || (key.len() == 4 && key.starts_with("Key"))
+        || (key.len() == 6 && key.starts_with("Digit"))
+        || (key.len() == 7 && key.starts_with("Numpad") && key.as_bytes()[6].is_ascii_digit())
+}
+
+impl MinuteBuilder {
+    fn from_record(record: &ActivityMinute) -> MinuteBuilder {
+        let mut intervals = [0; INTERVAL_BUCKETS_MS.len()];
+        for (slot, n) in intervals.iter_mut().zip(&record.typing.intervals) {
+            *slot = *n;
+        }
+        let cells = |list: &[GridCount]| list.iter().map(|GridCount(c, r, n)| ((*c, *r), *n)).collect();
+        MinuteBuilder {
+            utc_offset: record.utc_offset,
+            keys: record
+                .keys
+                .iter()
+                .filter_map(|(code, n)| KEY_CODES.iter().find(|k| **k == code.as_str()).map(|k| (*k, *n)))
+                .collect(),
+            chords: record.chords.clone(),
+            typed_keys: record.typing.typed_keys,
+            typing_ms: record.typing.typing_ms,
+            bursts: record.typing.bursts,
+            best_burst: record.typing.best_burst,
+            intervals,
+            clicks: record.clicks.clone(),
+            screen: record.screen.as_ref().map(|s| (s.width, s.height)),
+            click_cells: record.screen.as_ref().map_or_else(HashMap::new, |s| cells(&s.clicks)),
+            move_cells: record.screen.as_ref().map_or_else(HashMap::new, |s| cells(&s.moves)),
+            distance_px: record.distance_px as f64,
+            scroll: record.scroll.clone(),
+            active_mask: 0,
+            active_before: record.active_seconds,
+            dirty: false,
+        }
+    }
+
+    fn add_key(&mut self, key: KeyCode) {
+        *self.keys.entry(key).or_default() += 1;
+    }
+
+    fn mark_active(&mut self, at_ms: i64) {
+        self.active_mask |= 1 << at_ms.div_euclid(1000).rem_euclid(60);
+    }
+
+    /// The grid cell of a position; a minute keeps the screen size it first saw.
+    fn cell(&mut self, x: f64, y: f64, screen: (u32, u32)) -> (u16, u16) {
+        let (w, h) = *self.screen.get_or_insert(screen);
+        GridCount::cell_of(x, y, w, h)
+    }
+
+    fn to_record(&self, minute: i64) -> ActivityMinute {
+        let cells = |map: &HashMap<(u16, u16), u32>| {
+            let mut list: Vec<GridCount> = map
+                .iter()
+                .filter(|((c, r), _)| *c < GRID_COLS && *r < GRID_ROWS)
+                .map(|((c, r), n)| GridCount(*c, *r, *n))
+                .collect();
+            list.sort_unstable_by_key(|g| (g.1, g.0));
+            list
+        };
+        let screen = self.screen.map(|(width, height)| ScreenActivity {
+            width,
+            height,
+            clicks: cells(&self.click_cells),
+            moves: cells(&self.move_cells),
+        });
+        let intervals = if self.typed_keys == 0 { Vec::new() } else { self.intervals.to_vec() };
+        ActivityMinute {
+            minute,
+            utc_offset: self.utc_offset,
+            keys: self.keys.iter().map(|(k, n)| ((*k).to_string(), *n)).collect(),
+            chords: self.chords.clone(),
+            typing: TypingStats {
+                typed_keys: self.typed_keys,
+                typing_ms: self.typing_ms,
+                bursts: self.bursts,
+                best_burst: self.best_burst,
+                intervals,
+            },
+            clicks: self.clicks.clone(),
+            screen,
+            distance_px: self.distance_px as u64,
+            scroll: self.scroll.clone(),
+            active_seconds: (self.active_before + self.active_mask.count_ones()).min(60),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// 2026-11-24 10:00:00 UTC, a minute start.
+    const T0: i64 = 1_795_514_400_000;
+
+    fn aggregator() -> Aggregator {
+        Aggregator::new((1920, 1080), Box::new(|_| 60))
+    }
+
+    fn ev(at_ms: i64, input: Input) -> InputEvent {
+        InputEvent { at_ms, input }
+    }
+
+    fn press(agg: &mut Aggregator, at: i64, key: KeyCode) {
+        agg.handle(&ev(at, Input::KeyDown(key)));
+        agg.handle(&ev(at + 30, Input::KeyUp(key)));
+    }
+
+    fn all(agg: &mut Aggregator) -> Vec<ActivityMinute> {
+        agg.take_finished(i64::MAX / 2)
+    }
+
+    #[test]
+    fn counts_presses_per_key_and_skips_auto_repeat() {
+        let mut agg = aggregator();
+        agg.handle(&ev(T0, Input::KeyDown("KeyA")));
+        for i in 1..20 {
+            agg.handle(&ev(T0 + i * 30, Input::KeyDown("KeyA")));
+        }
+        agg.handle(&ev(T0 + 700, Input::KeyUp("KeyA")));
+        press(&mut agg, T0 + 800, "KeyA");
+        press(&mut agg, T0 + 900, "KeyB");
+        let records = all(&mut agg);
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].minute, T0 / 1000);
+        assert_eq!(records[0].utc_offset, 60);
+        assert_eq!(records[0].keys.get("KeyA"), Some(&2));
+        assert_eq!(records[0].keys.get("KeyB"), Some(&1));
+        assert_eq!(records[0].active_seconds, 1);
+    }
+
+    #[test]
+    fn chords_need_ctrl_alt_or_meta_and_are_written_canonically() {
+        let mut agg = aggregator();
+        agg.handle(&ev(T0, Input::KeyDown("ShiftLeft")));
+        agg.handle(&ev(T0 + 10, Input::KeyDown("ControlRight")));
+        press(&mut agg, T0 + 20, "KeyT");
+        agg.handle(&ev(T0 + 100, Input::KeyUp("ControlRight")));
+        press(&mut agg, T0 + 200, "KeyA"); // Shift+A is typing, not a chord
+        agg.handle(&ev(T0 + 300, Input::KeyUp("ShiftLeft")));
+        agg.handle(&ev(T0 + 400, Input::KeyDown("MetaLeft")));
+        press(&mut agg, T0 + 410, "ShiftLeft"); // a modifier alone makes no chord
+        agg.handle(&ev(T0 + 500, Input::KeyUp("MetaLeft")));
+        let record = &all(&mut agg)[0];
+        assert_eq!(record.chords, BTreeMap::from([("Ctrl+Shift+KeyT".to_string(), 1)]), "{:?}", record.chords);
+        assert_eq!(record.keys.get("KeyT"), Some(&1));
+        assert_eq!(record.keys.get("ShiftLeft"), Some(&2));
+        assert_eq!(record.keys.get("MetaLeft"), Some(&1));
+    }
+
+    #[test]
+    fn typing_bursts_give_speed_and_gap_distribution() {
+        let mut agg = aggregator();
+        // 12 keys 100 ms apart: 11 typed keys over 1100 ms = 120 wpm; then a pause; then 3 keys.
+        for i in 0..12 {
+            press(&mut agg, T0 + i * 100, "KeyE");
+        }
+        for i in 0..3 {
+            press(&mut agg, T0 + 10_000 + i * 250, "KeyF");
+        }
+        // A chord inside typing neither adds to typing nor breaks it.
+        agg.handle(&ev(T0 + 10_600, Input::KeyDown("ControlLeft")));
+        press(&mut agg, T0 + 10_650, "KeyS");
+        let record = &all(&mut agg)[0];
+        let typing = &record.typing;
+        assert_eq!(typing.typed_keys, 13);
+        assert_eq!(typing.typing_ms, 1100 + 500);
+        assert_eq!(typing.bursts, 2);
+        assert_eq!(typing.best_burst, Some(Burst { typed_keys: 11, typing_ms: 1100 }));
+        let bucket = |ms: u32| INTERVAL_BUCKETS_MS.iter().position(|b| *b == ms).unwrap_or(99);
+        assert_eq!(typing.intervals[bucket(100)], 11);
+        assert_eq!(typing.intervals[bucket(250)], 2);
+        assert_eq!(typing.intervals.iter().sum::<u32>(), 13);
+        assert!((typing.best_burst.map_or(0.0, |b| b.wpm()) - 120.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_burst_across_a_minute_boundary_counts_each_key_in_its_own_minute() {
+        let mut agg = aggregator();
+        for i in 0..10 {
+            press(&mut agg, T0 + 59_500 + i * 100, "KeyR");
+        }
+        // Not finished until the burst has settled after the minute's end.
+        assert!(agg.take_finished(T0 + 60_500).is_empty());
+        let records = all(&mut agg);
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].typing.typed_keys, 4);
+        assert_eq!(records[1].typing.typed_keys, 5);
+        assert_eq!(records[0].typing.bursts, 0);
+        assert_eq!(records[1].typing.bursts, 1);
+        assert_eq!(records[0].keys["KeyR"] + records[1].keys["KeyR"], 10);
+    }
+
+    #[test]
+    fn clicks_bin_at_the_pointer_and_screen_edges_stay_on_the_grid() {
+        let mut agg = aggregator();
+        agg.handle(&ev(T0, Input::Move { x: 1919.0, y: 1079.0 }));
+        agg.handle(&ev(T0 + 5, Input::ButtonDown(Button::Left)));
+        agg.handle(&ev(T0 + 10, Input::Move { x: 0.0, y: 0.0 }));
+        agg.handle(&ev(T0 + 15, Input::ButtonDown(Button::Right)));
+        agg.handle(&ev(T0 + 20, Input::ButtonDown(Button::Other)));
+        agg.handle(&ev(T0 + 25, Input::Move { x: 5000.0, y: -3.0 }));
+        let record = &all(&mut agg)[0];
+        let screen = record.screen.as_ref().expect("screen");
+        assert_eq!((screen.width, screen.height), (1920, 1080));
+        assert_eq!(screen.clicks, vec![GridCount(0, 0, 2), GridCount(63, 35, 1)]);
+        assert_eq!(screen.moves, vec![GridCount(0, 0, 1), GridCount(63, 0, 1), GridCount(63, 35, 1)]);
+        assert_eq!(record.clicks, ButtonCounts { left: 1, right: 1, middle: 0, other: 1 });
+    }
+
+    #[test]
+    fn jitter_under_three_pixels_adds_no_distance() {
+        let mut agg = aggregator();
+        agg.handle(&ev(T0, Input::Move { x: 100.0, y: 100.0 }));
+        for i in 0..50 {
+            let x = if i % 2 == 0 { 101.0 } else { 99.0 };
+            agg.handle(&ev(T0 + i, Input::Move { x, y: 100.0 }));
+        }
+        agg.handle(&ev(T0 + 100, Input::Move { x: 130.0, y: 140.0 }));
+        agg.handle(&ev(T0 + 200, Input::Wheel { dx: 0, dy: -1 }));
+        agg.handle(&ev(T0 + 300, Input::Wheel { dx: 1, dy: 0 }));
+        let record = &all(&mut agg)[0];
+        assert_eq!(record.distance_px, 50);
+        assert_eq!(record.screen.as_ref().map(|s| s.moves.len()), Some(2));
+        assert_eq!(record.scroll, ScrollCounts { vertical: 1, horizontal: 1 });
+    }
+
+    #[test]
+    fn resumed_minutes_keep_counting_where_they_stopped() {
+        let mut before = aggregator();
+        press(&mut before, T0 + 1_000, "KeyA");
+        let saved = before.open_changes();
+        assert_eq!(saved.len(), 1);
+        assert!(before.open_changes().is_empty(), "unchanged minutes are not handed out again");
+
+        let mut after = aggregator();
+        after.resume(saved);
+        press(&mut after, T0 + 30_000, "KeyA");
+        let record = &all(&mut after)[0];
+        assert_eq!(record.keys["KeyA"], 2);
+        assert_eq!(record.active_seconds, 2);
+    }
+
+    #[test]
+    fn records_pass_the_servers_validation() {
+        let mut agg = aggregator();
+        for i in 0..200 {
+            press(&mut agg, T0 + i * 90, if i % 7 == 0 { "Space" } else { "KeyK" });
+            agg.handle(&ev(T0 + i * 90 + 5, Input::Move { x: (i * 9) as f64, y: (i * 5) as f64 }));
+        }
+        let batch = keytrack_wire::ActivityBatch {
+            device: keytrack_wire::Device { id: "test".into(), name: String::new() },
+            minutes: all(&mut agg),
+        };
+        assert_eq!(batch.validate(T0 / 1000 + 3600), Ok(()));
+    }
+
+    fn arb_input() -> impl Strategy<Value = Input> {
+        let keys = prop::sample::select(vec![
+            "KeyA",
+            "KeyB",
+            "Space",
+            "Digit1",
+            "Enter",
+            "ShiftLeft",
+            "ControlLeft",
+            "AltLeft",
+            "MetaLeft",
+        ]);
+        prop_oneof![
+            keys.clone().prop_map(Input::KeyDown),
+            keys.prop_map(Input::KeyUp),
+            prop::sample::select(vec![Button::Left, Button::Right, Button::Middle, Button::Other])
+                .prop_map(Input::ButtonDown),
+            (-50.0..2000.0f64, -50.0..1200.0f64).prop_map(|(x, y)| Input::Move { x, y }),
+            (-2i64..=2, -2i64..=2).prop_map(|(dx, dy)| Input::Wheel { dx, dy }),
+        ]
+    }
+
+    proptest! {
+        /// Whatever the input and wherever minutes are cut, every press and click is counted once,
+        /// every minute is handed out once, and the server accepts every record.
+        #[test]
+        fn counts_are_conserved_across_minutes(
+            steps in prop::collection::vec((0i64..5_000, arb_input()), 1..400),
+            cut_every in 1usize..50,
+        ) {
+            let mut agg = aggregator();
+            let mut at = T0;
+            let mut held: Vec<&str> = Vec::new();
+            let (mut presses, mut clicks, mut scrolls) = (0u64, 0u64, 0u64);
+            let mut records = Vec::new();
+            for (i, (gap, input)) in steps.iter().enumerate() {
+                at += gap;
+                match input {
+                    Input::KeyDown(k) if !held.contains(k) => { held.push(k); presses += 1; }
+                    Input::KeyUp(k) => held.retain(|h| h != k),
+                    Input::ButtonDown(_) => clicks += 1,
+                    Input::Wheel { dx, dy } => scrolls += dx.unsigned_abs() + dy.unsigned_abs(),
+                    _ => {}
+                }
+                agg.handle(&ev(at, *input));
+                if i % cut_every == 0 {
+                    records.extend(agg.take_finished(at));
+                }
+            }
+            records.extend(agg.finish_all());
+            let minutes: Vec<i64> = records.iter().map(|r| r.minute).collect();
+            let mut unique = minutes.clone();
+            unique.dedup();
+            prop_assert_eq!(&minutes, &unique, "a minute was handed out twice");
+            prop_assert_eq!(records.iter().map(|r| r.total_keys()).sum::<u64>(), presses);
+            prop_assert_eq!(records.iter().map(|r| r.clicks.total()).sum::<u64>(), clicks);
+            prop_assert_eq!(
+                records.iter().map(|r| u64::from(r.scroll.vertical + r.scroll.horizontal)).sum::<u64>(),
+                scrolls
+            );
+            let typed: u64 = records.iter().map(|r| u64::from(r.typing.typed_keys)).sum();
+            prop_assert!(typed <= presses);
+            let batch = keytrack_wire::ActivityBatch {
+                device: keytrack_wire::Device { id: "p".into(), name: String::new() },
+                minutes: records,
+            };
+            prop_assert_eq!(batch.validate(at / 1000 + 600), Ok(()));
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! Talking to the KeyTrack server: check a token, upload a batch.
+
+use std::time::Duration;
+
+use keytrack_wire::{Account, ActivityBatch, ApiError, IngestReceipt};
+
+pub struct Client {
+    http: reqwest::blocking::Client,
+    server: String,
+    token: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot reach the server: {0}")]
+    Unreachable(String),
+    #[error("the server refused the token (revoked or unknown): create a new one and pair again")]
+    Unauthorized,
+    #[error("the server answered {status}: {message}")]
+    Refused { status: u16, message: String },
+}
+
+impl Client {
+    pub fn new(server: &str, token: &str) -> anyhow::Result<Client> {
+        let http = reqwest::blocking::Client::builder()
+            .user_agent(concat!("keytrack-agent/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .build()?;
+        Ok(Client { http, server: server.trim_end_matches('/').to_string(), token: token.to_string() })
+    }
+
+    /// Whose token this is; the way `pair` checks a token before saving it.
+    pub fn me(&self) -> Result<Account, ClientError> {
+        let response = self
+            .http
+            .get(format!("{}/api/v1/me", self.server))
+            .bearer_auth(&self.token)
+            .send()
+            .map_err(|e| ClientError::Unreachable(error_chain(&e)))?;
+        Self::read(response)
+    }
+
+    pub fn upload(&self, batch: &ActivityBatch) -> Result<IngestReceipt, ClientError> {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/activity", self.server))
+            .bearer_auth(&self.token)
+            .json(batch)
+            .send()
+            .map_err(|e| ClientError::Unreachable(error_chain(&e)))?;
+        Self::read(response)
+    }
+
+    fn read<T: serde::de::DeserializeOwned>(response: reqwest::blocking::Response) -> Result<T, ClientError> {
+        let status = response.status();
+        if status == reqwest::StatusCode::UNAUTHORIZED {
+            return Err(ClientError::Unauthorized);
+        }
+        let body = response.bytes().map_err(|e| ClientError::Unreachable(error_chain(&e)))?;
+        if !status.is_success() {
+            let message = serde_json::from_slice::<ApiError>(&body)
+                .map(|e| format!("{} ({})", e.message, e.code))
+                .unwrap_or_else(|_| String::from_utf8_lossy(&body).chars().take(200).collect());
+            return Err(ClientError::Refused { status: status.as_u16(), message });
+        }
+        serde_json::from_slice(&body).map_err(|e| ClientError::Refused {
+            status: status.as_u16(),
+            message: format!("an answer that is not KeyTrack's: {e}"),
+        })
+    }
+}
+
+/// reqwest's top-level errors say little ("error sending request"); the causes say why.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

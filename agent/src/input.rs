@@ -1,0 +1,290 @@
+//! Input events as the aggregator sees them, and where they come from.
+//!
+//! An [`InputEvent`] names a physical key (a W3C `KeyboardEvent.code`), a mouse button, a pointer
+//! position or a wheel notch, and when it happened. It has no room for the character a key typed:
+//! the capture layer never reads `rdev`'s `event.name`, which holds exactly that.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Sender;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A physical key by its W3C code; always one of [`keytrack_wire::KEY_CODES`].
+pub type KeyCode = &'static str;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Button {
+    Left,
+    Right,
+    Middle,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Input {
+    KeyDown(KeyCode),
+    KeyUp(KeyCode),
+    ButtonDown(Button),
+    /// Pointer position in screen pixels.
+    Move {
+        x: f64,
+        y: f64,
+    },
+    /// Wheel notches (signed; only their number is kept).
+    Wheel {
+        dx: i64,
+        dy: i64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InputEvent {
+    /// Wall-clock time, Unix milliseconds.
+    pub at_ms: i64,
+    pub input: Input,
+}
+
+/// What capture can fail with; each has a message a user can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error(
+        "no display to capture from: start the agent inside your desktop session (on Linux, DISPLAY must name a running X server)"
+    )]
+    NoDisplay,
+    #[error("input capture stopped: {0}")]
+    Failed(String),
+}
+
+/// A source of input events. The real one is [`RdevCapture`]; tests and the benchmark feed
+/// synthetic events through the same interface.
+pub trait Capture: Send {
+    /// The screen size in pixels (all monitors together), which positions are binned against.
+    fn screen_size(&self) -> Result<(u32, u32), CaptureError>;
+    /// Starts delivering events to `sink` on a thread of its own. Events are dropped, not sent,
+    /// while `paused` is set. `Err` arrives on `errors` if capture ends.
+    fn start(
+        self: Box<Self>,
+        sink: Sender<InputEvent>,
+        paused: Arc<AtomicBool>,
+        errors: Sender<CaptureError>,
+    ) -> Result<(), CaptureError>;
+}
+
+/// Capture with `rdev` (X11 on Linux; the same code covers Windows and macOS).
+pub struct RdevCapture;
+
+impl Capture for RdevCapture {
+    fn screen_size(&self) -> Result<(u32, u32), CaptureError> {
+        let (w, h) = rdev::display_size().map_err(|_| CaptureError::NoDisplay)?;
+        let clamp = |v: u64| u32::try_from(v).unwrap_or(u32::MAX).max(1);
+        Ok((clamp(w), clamp(h)))
+    }
+
+    fn start(
+        self: Box<Self>,
+        sink: Sender<InputEvent>,
+        paused: Arc<AtomicBool>,
+        errors: Sender<CaptureError>,
+    ) -> Result<(), CaptureError> {
+        std::thread::Builder::new()
+            .name("capture".into())
+            .spawn(move || {
+                // `listen` blocks for as long as capture runs and has no stop: the thread lives
+                // with the process. The callback only converts and forwards: no I/O, no locks.
+                let result = rdev::listen(move |event| {
+                    if paused.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    if let Some(input) = convert(&event.event_type) {
+                        let _ = sink.send(InputEvent { at_ms: unix_ms(event.time), input });
+                    }
+                });
+                let error = match result {
+                    Err(rdev::ListenError::MissingDisplayError) => CaptureError::NoDisplay,
+                    Err(other) => CaptureError::Failed(format!("{other:?}")),
+                    Ok(()) => CaptureError::Failed("the system stopped delivering input events".into()),
+                };
+                let _ = errors.send(error);
+            })
+            .map_err(|e| CaptureError::Failed(format!("cannot start the capture thread: {e}")))?;
+        Ok(())
+    }
+}
+
+pub fn unix_ms(time: SystemTime) -> i64 {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(_) => 0,
+    }
+}
+
+pub fn now_ms() -> i64 {
+    unix_ms(SystemTime::now())
+}
+
+/// Converts an rdev event type. Only the event type is read, never `event.name` (the typed text).
+fn convert(event: &rdev::EventType) -> Option<Input> {
+    use rdev::EventType as E;
+    Some(match *event {
+        E::KeyPress(key) => Input::KeyDown(key_code(key)),
+        E::KeyRelease(key) => Input::KeyUp(key_code(key)),
+        E::ButtonPress(button) => Input::ButtonDown(match button {
+            rdev::Button::Left => Button::Left,
+            rdev::Button::Right => Button::Right,
+            rdev::Button::Middle => Button::Middle,
+            // X11 buttons 4-7 are wheel notches, which also arrive as `Wheel` events.
+            rdev::Button::Unknown(4..=7) => return None,
+            rdev::Button::Unknown(_) => Button::Other,
+        }),
+        E::ButtonRelease(_) => return None,
+        E::MouseMove { x, y } => Input::Move { x, y },
+        E::Wheel { delta_x, delta_y } => Input::Wheel { dx: delta_x, dy: delta_y },
+    })
+}
+
+/// The W3C code of an rdev key (rdev names keys by their US-layout position, as W3C does).
+pub fn key_code(key: rdev::Key) -> KeyCode {
+    use rdev::Key as K;
+    match key {
+        K::Alt => "AltLeft",
+        K::AltGr => "AltRight",
+        K::Backspace => "Backspace",
+        K::CapsLock => "CapsLock",
+        K::ControlLeft => "ControlLeft",
+        K::ControlRight => "ControlRight",
+        K::Delete => "Delete",
+        K::DownArrow => "ArrowDown",
+        K::End => "End",
+        K::Escape => "Escape",
+        K::F1 => "F1",
+        K::F2 => "F2",
+        K::F3 => "F3",
+        K::F4 => "F4",
+        K::F5 => "F5",
+        K::F6 => "F6",
+        K::F7 => "F7",
+        K::F8 => "F8",
+        K::F9 => "F9",
+        K::F10 => "F10",
+        K::F11 => "F11",
+        K::F12 => "F12",
+        K::Home => "Home",
+        K::LeftArrow => "ArrowLeft",
+        K::MetaLeft => "MetaLeft",
+        K::MetaRight => "MetaRight",
+        K::PageDown => "PageDown",
+        K::PageUp => "PageUp",
+        K::Return => "Enter",
+        K::RightArrow => "ArrowRight",
+        K::ShiftLeft => "ShiftLeft",
+        K::ShiftRight => "ShiftRight",
+        K::Space => "Space",
+        K::Tab => "Tab",
+        K::UpArrow => "ArrowUp",
+        K::PrintScreen => "PrintScreen",
+        K::ScrollLock => "ScrollLock",
+        K::Pause => "Pause",
+        K::NumLock => "NumLock",
+        K::BackQuote => "Backquote",
+        K::Num1 => "Digit1",
+        K::Num2 => "Digit2",
+        K::Num3 => "Digit3",
+        K::Num4 => "Digit4",
+        K::Num5 => "Digit5",
+        K::Num6 => "Digit6",
+        K::Num7 => "Digit7",
+        K::Num8 => "Digit8",
+        K::Num9 => "Digit9",
+        K::Num0 => "Digit0",
+        K::Minus => "Minus",
+        K::Equal => "Equal",
+        K::KeyQ => "KeyQ",
+        K::KeyW => "KeyW",
+        K::KeyE => "KeyE",
+        K::KeyR => "KeyR",
+        K::KeyT => "KeyT",
+        K::KeyY => "KeyY",
+        K::KeyU => "KeyU",
+        K::KeyI => "KeyI",
+        K::KeyO => "KeyO",
+        K::KeyP => "KeyP",
+        K::LeftBracket => "BracketLeft",
+        K::RightBracket => "BracketRight",
+        K::KeyA => "KeyA",
+        K::KeyS => "KeyS",
+        K::KeyD => "KeyD",
+        K::KeyF => "KeyF",
+        K::KeyG => "KeyG",
+        K::KeyH => "KeyH",
+        K::KeyJ => "KeyJ",
+        K::KeyK => "KeyK",
+        K::KeyL => "KeyL",
+        K::SemiColon => "Semicolon",
+        K::Quote => "Quote",
+        K::BackSlash => "Backslash",
+        K::IntlBackslash => "IntlBackslash",
+        K::KeyZ => "KeyZ",
+        K::KeyX => "KeyX",
+        K::KeyC => "KeyC",
+        K::KeyV => "KeyV",
+        K::KeyB => "KeyB",
+        K::KeyN => "KeyN",
+        K::KeyM => "KeyM",
+        K::Comma => "Comma",
+        K::Dot => "Period",
+        K::Slash => "Slash",
+        K::Insert => "Insert",
+        K::KpReturn => "NumpadEnter",
+        K::KpMinus => "NumpadSubtract",
+        K::KpPlus => "NumpadAdd",
+        K::KpMultiply => "NumpadMultiply",
+        K::KpDivide => "NumpadDivide",
+        K::Kp0 => "Numpad0",
+        K::Kp1 => "Numpad1",
+        K::Kp2 => "Numpad2",
+        K::Kp3 => "Numpad3",
+        K::Kp4 => "Numpad4",
+        K::Kp5 => "Numpad5",
+        K::Kp6 => "Numpad6",
+        K::Kp7 => "Numpad7",
+        K::Kp8 => "Numpad8",
+        K::Kp9 => "Numpad9",
+        K::KpDelete => "NumpadDecimal",
+        K::Function => "Fn",
+        K::Unknown(_) => "Unidentified",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rdev_names_unlike_w3c_map_to_codes_the_server_accepts() {
+        use rdev::Key as K;
+        let keys = [
+            K::Alt,
+            K::AltGr,
+            K::Return,
+            K::Dot,
+            K::KpDelete,
+            K::Function,
+            K::Unknown(999),
+            K::BackQuote,
+            K::SemiColon,
+            K::KpReturn,
+        ];
+        for key in keys {
+            assert!(keytrack_wire::is_known_key(key_code(key)), "{key:?}");
+        }
+    }
+
+    #[test]
+    fn wheel_buttons_are_not_clicks() {
+        assert_eq!(convert(&rdev::EventType::ButtonPress(rdev::Button::Unknown(6))), None);
+        assert_eq!(
+            convert(&rdev::EventType::ButtonPress(rdev::Button::Unknown(8))),
+            Some(Input::ButtonDown(Button::Other))
+        );
+    }
+}

@@ -1,0 +1,271 @@
+//! `keytrack-agent run`: capture -> aggregate -> spool, and an uploader thread that empties the
+//! spool into the server with exponential backoff. Nothing is lost on the way: records leave the
+//! spool only when the server has accepted them, and the server's merge rule makes re-sends safe.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use keytrack_wire::{ActivityBatch, Device};
+use rand::Rng;
+
+use crate::aggregate::{Aggregator, UtcOffsetAt};
+use crate::client::{Client, ClientError};
+use crate::config::{self, Config};
+use crate::input::{Capture, CaptureError, now_ms};
+use crate::log;
+use crate::spool::Spool;
+
+/// Minutes per upload: well under the server's limits (1,440 minutes, 1 MiB) even for busy minutes.
+const BATCH_MINUTES: usize = 240;
+const MAX_BACKOFF: Duration = Duration::from_secs(600);
+
+pub struct RunOptions {
+    pub dir: PathBuf,
+    pub flush: Duration,
+}
+
+/// Why `run` ended badly, with the exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Sets `stop` when the process gets SIGINT or SIGTERM.
+pub fn stop_on_signals() -> anyhow::Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+    }
+    Ok(stop)
+}
+
+/// Runs until `stop` is set (then saves and makes a last upload attempt) or capture fails.
+pub fn run(
+    options: &RunOptions,
+    config: &Config,
+    capture: Box<dyn Capture>,
+    utc_offset_at: UtcOffsetAt,
+    stop: &AtomicBool,
+) -> Result<(), RunError> {
+    let screen = capture.screen_size()?;
+    let mut spool = Spool::open(&options.dir)?;
+    let mut aggregator = Aggregator::new(screen, utc_offset_at);
+    aggregator.resume(spool.unfinished()?);
+
+    let (events_tx, events) = mpsc::channel();
+    let (errors_tx, errors) = mpsc::channel();
+    let paused = Arc::new(AtomicBool::new(false));
+    capture.start(events_tx, Arc::clone(&paused), errors_tx)?;
+
+    let uploader = Uploader::start(options, config)?;
+    log::info(&format!(
+        "capturing on a {}x{} screen; saving every {} s; uploading to {}",
+        screen.0,
+        screen.1,
+        options.flush.as_secs_f64(),
+        config.server
+    ));
+
+    let mut next_flush = now_ms() + options.flush.as_millis() as i64;
+    let mut next_pause_check = 0;
+    let outcome = loop {
+        if stop.load(Ordering::Relaxed) {
+            break Ok(());
+        }
+        match events.recv_timeout(Duration::from_millis(100)) {
+            Ok(event) => {
+                aggregator.handle(&event);
+                while let Ok(event) = events.try_recv() {
+                    aggregator.handle(&event);
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => {}
+        }
+        if let Ok(error) = errors.try_recv() {
+            break Err(RunError::Capture(error));
+        }
+        let now = now_ms();
+        if now >= next_pause_check {
+            next_pause_check = now + 1000;
+            let pause_now = config::is_paused(config::load_pause(&options.dir), now / 1000);
+            if paused.swap(pause_now, Ordering::Relaxed) != pause_now {
+                if pause_now {
+                    log::info("paused: nothing is captured until resume");
+                } else {
+                    aggregator.forget_held_keys();
+                    log::info("resumed");
+                }
+            }
+        }
+        if now >= next_flush {
+            next_flush = now + options.flush.as_millis() as i64;
+            if let Err(e) = flush(&mut aggregator, &mut spool, now) {
+                log::error(&format!("cannot save to the spool: {e:#}"));
+            }
+            uploader.wake();
+        }
+    };
+    // Save what is open as unfinished (the next run continues those minutes), then try once more
+    // to upload before leaving.
+    let now = now_ms();
+    let saved = flush(&mut aggregator, &mut spool, now).and_then(|()| {
+        aggregator.end_typing();
+        spool.save(&aggregator.open_changes(), false).map(|_| ())
+    });
+    if let Err(e) = &saved {
+        log::error(&format!("cannot save to the spool: {e:#}"));
+    }
+    uploader.stop();
+    log::info("stopped");
+    outcome
+}
+
+fn flush(aggregator: &mut Aggregator, spool: &mut Spool, now: i64) -> anyhow::Result<()> {
+    let finished = aggregator.take_finished(now);
+    let dropped = spool.save(&finished, true)? + spool.save(&aggregator.open_changes(), false)?;
+    if dropped > 0 {
+        log::warn(&format!("the spool is full: dropped the {dropped} oldest minutes that never reached the server"));
+    }
+    Ok(())
+}
+
+/// The upload thread: sends waiting minutes oldest first; on failure waits with exponential
+/// backoff and jitter, then tries again.
+struct Uploader {
+    wake: mpsc::Sender<Wake>,
+    thread: JoinHandle<()>,
+}
+
+enum Wake {
+    Flushed,
+    Stop,
+}
+
+impl Uploader {
+    fn start(options: &RunOptions, config: &Config) -> anyhow::Result<Uploader> {
+        let spool = Spool::open(&options.dir)?;
+        let client = Client::new(&config.server, &config.token)?;
+        let device = Device { id: config.device_id.clone(), name: config.device_name.clone() };
+        let idle = options.flush;
+        let (wake, woken) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("upload".into())
+            .spawn(move || upload_loop(spool, client, device, idle, woken))?;
+        Ok(Uploader { wake, thread })
+    }
+
+    fn wake(&self) {
+        let _ = self.wake.send(Wake::Flushed);
+    }
+
+    fn stop(self) {
+        let _ = self.wake.send(Wake::Stop);
+        let _ = self.thread.join();
+    }
+}
+
+fn upload_loop(mut spool: Spool, client: Client, device: Device, idle: Duration, woken: Receiver<Wake>) {
+    let mut failures: u32 = 0;
+    let mut next_try = Instant::now();
+    loop {
+        let stopping = match woken.recv_timeout(next_try.saturating_duration_since(Instant::now())) {
+            Ok(Wake::Stop) | Err(RecvTimeoutError::Disconnected) => true,
+            // After a failure, new data does not cut the backoff short.
+            Ok(Wake::Flushed) if failures > 0 && Instant::now() < next_try => continue,
+            Ok(Wake::Flushed) | Err(RecvTimeoutError::Timeout) => false,
+        };
+        match upload_waiting(&mut spool, &client, &device) {
+            Ok(more) => {
+                if failures > 0 {
+                    log::info("the server is reachable again; uploading what waited");
+                }
+                failures = 0;
+                next_try = Instant::now() + if more { Duration::ZERO } else { idle };
+            }
+            Err(e) => {
+                failures = failures.saturating_add(1);
+                let wait = backoff(failures);
+                next_try = Instant::now() + wait;
+                log::warn(&format!(
+                    "upload failed ({e}); {} minutes wait in the spool; next try in {:.0} s",
+                    spool.waiting_count().unwrap_or(0),
+                    wait.as_secs_f64()
+                ));
+            }
+        }
+        if stopping {
+            return;
+        }
+    }
+}
+
+/// Uploads one batch; `Ok(true)` when more is waiting.
+fn upload_waiting(spool: &mut Spool, client: &Client, device: &Device) -> Result<bool, String> {
+    let waiting = spool.waiting(BATCH_MINUTES).map_err(|e| format!("{e:#}"))?;
+    if waiting.is_empty() {
+        return Ok(false);
+    }
+    let now = now_ms() / 1000;
+    // A record the server would refuse would block the queue forever: check each one here and
+    // set aside (with an error in the log) the ones that cannot be accepted.
+    let (good, bad): (Vec<_>, Vec<_>) = waiting.into_iter().partition(|item| {
+        ActivityBatch { device: device.clone(), minutes: vec![item.record.clone()] }.validate(now).is_ok()
+    });
+    if !bad.is_empty() {
+        log::error(&format!("set aside {} minutes the server would refuse", bad.len()));
+        spool.mark_sent(&bad, now).map_err(|e| format!("{e:#}"))?;
+    }
+    if good.is_empty() {
+        return Ok(true);
+    }
+    let batch = ActivityBatch { device: device.clone(), minutes: good.iter().map(|w| w.record.clone()).collect() };
+    match client.upload(&batch) {
+        Ok(_) => {
+            spool.mark_sent(&good, now).map_err(|e| format!("{e:#}"))?;
+            let _ = spool.set_fact("last_upload", &now.to_string());
+            Ok(good.len() == BATCH_MINUTES)
+        }
+        Err(ClientError::Unauthorized) => Err(ClientError::Unauthorized.to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// 2 s, 4 s, 8 s ... up to 10 minutes, each between half and one and a half times that, so that
+/// many agents coming back after an outage do not all knock at once.
+fn backoff(failures: u32) -> Duration {
+    let base = Duration::from_secs(2).saturating_mul(1 << failures.min(12).saturating_sub(1));
+    let capped = base.min(MAX_BACKOFF);
+    capped.mul_f64(rand::thread_rng().gen_range(0.5..1.5))
+}
+
+/// The agent's directory from the command line, the environment or the platform default.
+pub fn resolve_dir(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
+    match flag {
+        Some(dir) => Ok(dir.to_path_buf()),
+        None => config::default_dir(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        for failures in 1..40 {
+            let wait = backoff(failures);
+            assert!(wait <= MAX_BACKOFF.mul_f64(1.5), "{failures}: {wait:?}");
+            assert!(wait >= Duration::from_secs(1), "{failures}: {wait:?}");
+        }
+        assert!(backoff(1) < Duration::from_secs(4));
+        assert!(backoff(20) >= Duration::from_secs(300));
+    }
+}
