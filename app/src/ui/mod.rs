@@ -7,7 +7,7 @@ mod tokens;
 
 use keytrack_wire::Account;
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/keytrack.css"/>
         <Title text="KeyTrack"/>
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Router>
             <Header/>
             <main>
