@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use keytrack_app::server::{accounts, db, demo, http, state};
+use keytrack_app::server::{accounts, db, demo, http, rollups, state};
 use leptos::config::LeptosOptions;
 
 #[derive(Parser)]
@@ -140,6 +140,7 @@ fn read_password() -> anyhow::Result<String> {
 
 async fn serve(data_dir: &Path, addr: SocketAddr, site_dir: &Path, secure_cookies: bool) -> anyhow::Result<()> {
     let pool = db::open(data_dir).await?;
+    rollups::build_missing(&pool).await.map_err(|e| anyhow::anyhow!("cannot build the day rollups: {e}"))?;
     if !site_dir.join("pkg").exists() {
         tracing::warn!(site = %site_dir.display(), "no built site here: pages render but do not hydrate; run `cargo leptos build`");
     }

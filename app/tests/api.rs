@@ -206,6 +206,53 @@ async fn sending_again_never_double_counts() {
     assert_eq!(both["active_minutes"], 3);
 }
 
+/// Day rollups are kept by adding and subtracting records; after any mix of replaces and devices
+/// they must equal rollups summed afresh from the stored minutes.
+#[tokio::test]
+async fn rollups_stay_exact_through_replaces_and_equal_a_rebuild() {
+    let s = server().await;
+    let (user_id, token) = user_with_token(&s.pool, "ada@example.com").await;
+    let batch = sample_batch();
+    post_batch(&s.app, &token, &batch).await;
+    let mut phone = batch.clone();
+    phone.device.id = "phone".into();
+    phone.minutes[1].active_seconds = 55;
+    post_batch(&s.app, &token, &phone).await;
+    // The laptop's second minute comes again, slower and with fewer keys: its best burst goes.
+    let mut slower = batch.clone();
+    slower.minutes = vec![slower.minutes[1].clone()];
+    slower.minutes[0].typing.best_burst = Some(Burst { typed_keys: 12, typing_ms: 2_400 });
+    slower.minutes[0].keys.insert("KeyW".into(), 0);
+    post_batch(&s.app, &token, &slower).await;
+    let incremental = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
+    // Laptop: 12 + 4 (KeyW now 0) + 5; phone: 12 + 5 + 5.
+    assert_eq!(incremental["total_keys"], 21 + 22);
+    // The phone still holds the 12-key burst in 1.2 s: 120 WPM.
+    assert_eq!(incremental["typing"]["best_burst_wpm"], 120.0);
+    assert_eq!(incremental["active_minutes"], 3);
+    // 30 s (both devices' first minute), max(30, 55) in the second, 30 in the third.
+    assert_eq!(incremental["active_seconds"], 30 + 55 + 30);
+
+    // Changing the time zone moves the days and rebuilds the rollups from the minutes; changing it
+    // back must land exactly where the incremental rollups were.
+    accounts::save_profile(&s.pool, user_id, "", "Pacific/Auckland", 4).await.expect("profile");
+    let moved = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
+    assert_eq!(moved["total_keys"], incremental["total_keys"]);
+    assert_ne!(moved["by_hour"], incremental["by_hour"]);
+    accounts::save_profile(&s.pool, user_id, "", "UTC", 0).await.expect("profile");
+    assert_eq!(stats(&s.app, &token, "2025-03-01", "2025-03-31").await, incremental);
+
+    // Emptying the phone's copies subtracts them again: its keys, its 55 s and its fast burst.
+    let mut emptied = phone.clone();
+    emptied.minutes = phone.minutes.iter().map(|m| ActivityMinute { minute: m.minute, ..Default::default() }).collect();
+    post_batch(&s.app, &token, &emptied).await;
+    let after = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
+    assert_eq!(after["total_keys"], 21);
+    assert_eq!(after["active_minutes"], 3);
+    assert_eq!(after["active_seconds"], 30 * 3);
+    assert_eq!(after["typing"]["best_burst_wpm"], 60.0);
+}
+
 #[tokio::test]
 async fn each_bad_input_gets_its_4xx_and_changes_nothing() {
     let s = server().await;

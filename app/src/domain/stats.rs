@@ -1,16 +1,15 @@
-//! Adding minute records up into [`ActivityStats`].
+//! Adding the user's days up into [`ActivityStats`].
 //!
 //! ```text
-//! (record, slot) (record, slot) ...   -- in minute order, any number of devices
-//!        |
-//!   StatsTotals::add                   -- sums per key, chord, button, weekday, hour...
-//!        |
-//!   StatsTotals::finish -> ActivityStats  (WPM and active time derived at the end)
+//! minute records --(DayTotals::apply, on ingest)--> one DayTotals per user day (stored)
+//! DayTotals of the range's days --(StatsTotals::add_day)--> StatsTotals --finish--> ActivityStats
 //! ```
 
-use keytrack_wire::{ActivityMinute, ActivityStats, INTERVAL_BUCKETS_MS, IntervalCount, words_per_minute};
+use keytrack_wire::{ActivityStats, INTERVAL_BUCKETS_MS, IntervalCount, words_per_minute};
 
-/// Where a record falls in the user's week (see `domain::time::UserClock::slot`).
+use super::rollup::DayTotals;
+
+/// Where a minute falls in the user's week (see `domain::time::UserClock::slot`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WeekSlot {
     /// 0 = Monday.
@@ -18,99 +17,124 @@ pub struct WeekSlot {
     pub hour: usize,
 }
 
-/// Running sums over minute records.
+/// Running sums over days.
 #[derive(Debug, Default)]
 pub struct StatsTotals {
-    stats: ActivityStats,
-    typing_ms: u64,
-    intervals: [u64; INTERVAL_BUCKETS_MS.len()],
-    /// The minute being summed and the most active seconds any device had in it: two devices
-    /// busy in the same minute make one active minute, not two.
-    open_minute: Option<(i64, u64)>,
+    day: DayTotals,
+    by_weekday: [i64; 7],
 }
 
 impl StatsTotals {
     pub fn new() -> StatsTotals {
-        StatsTotals {
-            stats: ActivityStats { by_weekday: vec![0; 7], by_hour: vec![0; 24], ..Default::default() },
-            ..Default::default()
-        }
+        StatsTotals::default()
     }
 
-    /// Adds one record. Records must come in minute order (several devices may share a minute).
-    pub fn add(&mut self, record: &ActivityMinute, slot: WeekSlot) {
-        let s = &mut self.stats;
-        let keys = record.total_keys();
-        s.total_keys += keys;
-        for (code, n) in &record.keys {
-            *s.keys.entry(code.clone()).or_default() += u64::from(*n);
+    /// Adds one day; `weekday` is the day's (0 = Monday).
+    pub fn add_day(&mut self, day: &DayTotals, weekday: usize) {
+        let sum = &mut self.day;
+        for (code, n) in &day.keys {
+            *sum.keys.entry(code.clone()).or_default() += n;
         }
-        for (chord, n) in &record.chords {
-            *s.combos.entry(chord.clone()).or_default() += u64::from(*n);
+        for (chord, n) in &day.chords {
+            *sum.chords.entry(chord.clone()).or_default() += n;
         }
-        if let Some(day) = s.by_weekday.get_mut(slot.weekday) {
-            *day += keys;
-        }
-        if let Some(hour) = s.by_hour.get_mut(slot.hour) {
-            *hour += keys;
-        }
-        s.total_clicks += record.clicks.total();
-        s.clicks_by_button.left += u64::from(record.clicks.left);
-        s.clicks_by_button.right += u64::from(record.clicks.right);
-        s.clicks_by_button.middle += u64::from(record.clicks.middle);
-        s.clicks_by_button.other += u64::from(record.clicks.other);
-
-        let typing = &record.typing;
-        s.typing.typed_keys += u64::from(typing.typed_keys);
-        s.typing.bursts += u64::from(typing.bursts);
-        self.typing_ms += u64::from(typing.typing_ms);
-        if let Some(best) = typing.best_burst {
-            s.typing.best_burst_wpm = s.typing.best_burst_wpm.max(best.wpm());
-        }
-        for (sum, n) in self.intervals.iter_mut().zip(&typing.intervals) {
-            *sum += u64::from(*n);
-        }
-
-        s.mouse.distance_px += record.distance_px;
-        s.mouse.scroll_vertical += u64::from(record.scroll.vertical);
-        s.mouse.scroll_horizontal += u64::from(record.scroll.horizontal);
-
-        let active = u64::from(record.active_seconds);
-        match &mut self.open_minute {
-            Some((minute, seconds)) if *minute == record.minute => *seconds = (*seconds).max(active),
-            _ => {
-                self.close_minute();
-                self.open_minute = Some((record.minute, active));
+        let add_all = |into: &mut Vec<i64>, from: &[i64]| {
+            into.resize(into.len().max(from.len()), 0);
+            for (a, b) in into.iter_mut().zip(from) {
+                *a += b;
             }
+        };
+        add_all(&mut sum.keys_by_hour, &day.keys_by_hour);
+        add_all(&mut sum.minutes_by_hour, &day.minutes_by_hour);
+        add_all(&mut sum.intervals, &day.intervals);
+        for (a, b) in sum.clicks.iter_mut().zip(day.clicks) {
+            *a += b;
         }
-    }
-
-    fn close_minute(&mut self) {
-        if let Some((_, seconds)) = self.open_minute.take() {
-            self.stats.active_minutes += 1;
-            self.stats.active_seconds += seconds.min(60);
+        sum.typed_keys += day.typed_keys;
+        sum.typing_ms += day.typing_ms;
+        sum.bursts += day.bursts;
+        for (tenths, n) in &day.best_bursts {
+            *sum.best_bursts.entry(*tenths).or_default() += n;
+        }
+        sum.distance_px += day.distance_px;
+        sum.scroll_vertical += day.scroll_vertical;
+        sum.scroll_horizontal += day.scroll_horizontal;
+        sum.active_minutes += day.active_minutes;
+        sum.active_seconds += day.active_seconds;
+        if let Some(w) = self.by_weekday.get_mut(weekday) {
+            *w += day.keys.values().sum::<i64>();
         }
     }
 
     /// The finished figures; range and time zone fields are left for the caller.
-    pub fn finish(mut self) -> ActivityStats {
-        self.close_minute();
-        let mut stats = self.stats;
-        stats.typing.typing_seconds = self.typing_ms as f64 / 1000.0;
-        stats.typing.wpm = words_per_minute(stats.typing.typed_keys, self.typing_ms);
-        stats.typing.intervals = INTERVAL_BUCKETS_MS
-            .iter()
-            .zip(self.intervals)
-            .map(|(le_ms, count)| IntervalCount { le_ms: *le_ms, count })
-            .collect();
-        stats
+    pub fn finish(self) -> ActivityStats {
+        let day = self.day;
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        let mut hours = day.keys_by_hour.clone();
+        hours.resize(24, 0);
+        let mut intervals = day.intervals.clone();
+        intervals.resize(INTERVAL_BUCKETS_MS.len(), 0);
+        let keys: std::collections::BTreeMap<String, u64> =
+            day.keys.iter().filter(|(_, n)| **n > 0).map(|(k, n)| (k.clone(), count(*n))).collect();
+        let typed_keys = count(day.typed_keys);
+        let typing_ms = count(day.typing_ms);
+        ActivityStats {
+            total_keys: keys.values().sum(),
+            keys,
+            combos: day.chords.iter().filter(|(_, n)| **n > 0).map(|(k, n)| (k.clone(), count(*n))).collect(),
+            total_clicks: day.clicks.iter().map(|n| count(*n)).sum(),
+            clicks_by_button: keytrack_wire::ButtonTotals {
+                left: count(day.clicks[0]),
+                right: count(day.clicks[1]),
+                middle: count(day.clicks[2]),
+                other: count(day.clicks[3]),
+            },
+            by_weekday: self.by_weekday.iter().map(|n| count(*n)).collect(),
+            by_hour: hours.iter().map(|n| count(*n)).collect(),
+            typing: keytrack_wire::TypingSummary {
+                wpm: words_per_minute(typed_keys, typing_ms),
+                typed_keys,
+                typing_seconds: typing_ms as f64 / 1000.0,
+                bursts: count(day.bursts),
+                best_burst_wpm: day
+                    .best_bursts
+                    .iter()
+                    .rev()
+                    .find(|(_, n)| **n > 0)
+                    .map_or(0.0, |(tenths, _)| f64::from(*tenths) / 10.0),
+                intervals: INTERVAL_BUCKETS_MS
+                    .iter()
+                    .zip(intervals)
+                    .map(|(le_ms, n)| IntervalCount { le_ms: *le_ms, count: count(n) })
+                    .collect(),
+            },
+            mouse: keytrack_wire::MouseSummary {
+                distance_px: count(day.distance_px),
+                scroll_vertical: count(day.scroll_vertical),
+                scroll_horizontal: count(day.scroll_horizontal),
+            },
+            active_minutes: count(day.active_minutes),
+            active_seconds: count(day.active_seconds),
+            ..ActivityStats::default()
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use keytrack_wire::{Burst, ButtonCounts, ScrollCounts, TypingStats};
+    use crate::domain::rollup::presence;
+    use keytrack_wire::{ActivityMinute, Burst, ButtonCounts, ScrollCounts, TypingStats};
+
+    /// A day made of records, each in its own minute, at the given hours.
+    fn day(records: &[(&ActivityMinute, usize)]) -> DayTotals {
+        let mut day = DayTotals::default();
+        for (record, hour) in records {
+            day.apply(record, *hour, 1);
+            day.apply_presence(*hour, presence([]), presence([record.active_seconds]));
+        }
+        day
+    }
 
     fn record(minute: i64, keys: &[(&str, u32)], active_seconds: u32) -> ActivityMinute {
         ActivityMinute {
@@ -129,8 +153,8 @@ mod tests {
         first.clicks = ButtonCounts { left: 2, right: 1, middle: 0, other: 1 };
         first.scroll = ScrollCounts { vertical: 4, horizontal: 1 };
         first.distance_px = 500;
-        totals.add(&first, WeekSlot { weekday: 0, hour: 9 });
-        totals.add(&record(120, &[("KeyA", 2)], 10), WeekSlot { weekday: 6, hour: 23 });
+        totals.add_day(&day(&[(&first, 9)]), 0);
+        totals.add_day(&day(&[(&record(120, &[("KeyA", 2)], 10), 23)]), 6);
         let stats = totals.finish();
         assert_eq!(stats.total_keys, 7);
         assert_eq!(stats.keys.get("KeyA"), Some(&5));
@@ -148,10 +172,15 @@ mod tests {
     #[test]
     fn two_devices_in_one_minute_make_one_active_minute() {
         let mut totals = StatsTotals::new();
-        let slot = WeekSlot { weekday: 2, hour: 10 };
-        totals.add(&record(60, &[("KeyA", 1)], 40), slot);
-        totals.add(&record(60, &[("KeyB", 1)], 50), slot);
-        totals.add(&record(180, &[("KeyB", 1)], 5), slot);
+        let mut wednesday = DayTotals::default();
+        // Device 1 at minute 60 (40 s), device 2 at the same minute (50 s), device 2 at 180 (5 s).
+        wednesday.apply(&record(60, &[("KeyA", 1)], 40), 10, 1);
+        wednesday.apply_presence(10, presence([]), presence([40]));
+        wednesday.apply(&record(60, &[("KeyB", 1)], 50), 10, 1);
+        wednesday.apply_presence(10, presence([40]), presence([40, 50]));
+        wednesday.apply(&record(180, &[("KeyB", 1)], 5), 10, 1);
+        wednesday.apply_presence(10, presence([]), presence([5]));
+        totals.add_day(&wednesday, 2);
         let stats = totals.finish();
         assert_eq!((stats.active_minutes, stats.active_seconds, stats.total_keys), (2, 55, 3));
     }
@@ -159,7 +188,6 @@ mod tests {
     #[test]
     fn wpm_comes_from_all_typing_time_and_the_best_burst_from_its_own() {
         let mut totals = StatsTotals::new();
-        let slot = WeekSlot { weekday: 0, hour: 0 };
         let mut a = record(60, &[("KeyA", 100)], 60);
         a.typing = TypingStats {
             typed_keys: 100,
@@ -170,8 +198,7 @@ mod tests {
         };
         let mut b = record(120, &[("KeyA", 50)], 60);
         b.typing = TypingStats { typed_keys: 50, typing_ms: 10_000, bursts: 1, best_burst: None, intervals: vec![] };
-        totals.add(&a, slot);
-        totals.add(&b, slot);
+        totals.add_day(&day(&[(&a, 0), (&b, 0)]), 0);
         let stats = totals.finish();
         // 150 keys = 30 words in 30 s: 60 WPM. Best burst: 10 words in 5 s: 120 WPM.
         assert!((stats.typing.wpm - 60.0).abs() < 1e-9);

@@ -47,9 +47,14 @@ impl UserClock {
 
     /// The weekday of the user's day (which may start after midnight) and the clock hour of an instant.
     pub fn slot(&self, unix: i64) -> WeekSlot {
+        let (day, hour) = self.day_and_hour(unix);
+        WeekSlot { weekday: day.weekday().num_days_from_monday() as usize, hour }
+    }
+
+    /// The user's day an instant belongs to, and its clock hour (0-23).
+    pub fn day_and_hour(&self, unix: i64) -> (NaiveDate, usize) {
         let local = self.local(unix);
-        let day = self.day_of_local(local.naive_local());
-        WeekSlot { weekday: day.weekday().num_days_from_monday() as usize, hour: local.hour() as usize }
+        (self.day_of_local(local.naive_local()), local.hour() as usize)
     }
 
     /// The user's current day (it changes at the day start hour, not at midnight).

@@ -27,6 +27,12 @@ pub async fn account(pool: &SqlitePool, user_id: i64) -> Result<Account, AppErro
     db::users::by_id(pool, user_id).await?.map(account_of).ok_or(AppError::NotFound)
 }
 
+/// The user's clock, read inside a transaction (so it cannot change while the transaction writes).
+pub async fn clock_in(conn: &mut sqlx::SqliteConnection, user_id: i64) -> Result<UserClock, AppError> {
+    let user = db::users::by_id(&mut *conn, user_id).await?.ok_or(AppError::NotFound)?;
+    clock_of(&account_of(user))
+}
+
 /// The user's clock for analytics; a zone the server no longer knows falls back to UTC.
 pub fn clock_of(account: &Account) -> Result<UserClock, AppError> {
     UserClock::new(&account.timezone, account.day_start_hour)
@@ -88,8 +94,15 @@ pub async fn save_profile(
     if display_name.chars().count() > 100 || display_name.chars().any(char::is_control) {
         return Err(AppError::BadRequest("The display name is at most 100 printable characters.".into()));
     }
-    UserClock::new(timezone, day_start_hour).map_err(AppError::BadRequest)?;
-    db::users::update_profile(pool, user_id, display_name, timezone, day_start_hour).await?;
+    let clock = UserClock::new(timezone, day_start_hour).map_err(AppError::BadRequest)?;
+    let mut tx = db::begin_write(pool).await?;
+    let before = db::users::by_id(&mut *tx, user_id).await?.ok_or(AppError::NotFound)?;
+    db::users::update_profile(&mut *tx, user_id, display_name, timezone, day_start_hour).await?;
+    // The user's days move with their time zone and day start: sum them again.
+    if before.timezone != timezone || before.day_start_hour != i64::from(day_start_hour) {
+        super::rollups::rebuild(&mut tx, user_id, clock).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 

@@ -37,7 +37,9 @@ pub struct DemoSummary {
 pub async fn create_demo(pool: &SqlitePool, now: i64, seed: u64) -> Result<DemoSummary, AppError> {
     let user_id = match db::users::by_email(pool, DEMO_EMAIL).await? {
         Some(user) => {
-            sqlx::query("DELETE FROM devices WHERE user_id = ?").bind(user.id).execute(pool).await?;
+            let mut tx = db::begin_write(pool).await?;
+            db::activity::delete_all_activity(&mut tx, user.id).await?;
+            tx.commit().await?;
             user.id
         }
         None => {

@@ -7,5 +7,6 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod ingest;
+pub mod rollups;
 pub mod state;
 pub mod stats;

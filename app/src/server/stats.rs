@@ -1,13 +1,11 @@
 //! Activity statistics over a range of the user's days.
 
 use chrono::NaiveDate;
-use keytrack_wire::{ActivityMinute, ActivityStats};
+use keytrack_wire::ActivityStats;
 use sqlx::SqlitePool;
 
-use super::accounts;
-use super::db;
 use super::error::AppError;
-use crate::domain::stats::StatsTotals;
+use super::{accounts, rollups};
 
 /// Parses `YYYY-MM-DD`, naming the parameter in the error.
 pub fn parse_day(name: &str, value: &str) -> Result<NaiveDate, AppError> {
@@ -31,19 +29,7 @@ pub async fn activity_stats(
     if from > to {
         return Err(AppError::BadRequest(format!("from ({from}) is after to ({to})")));
     }
-    let (start, end) = clock.range(from, to);
-    let mut totals = StatsTotals::new();
-    let mut unreadable = 0usize;
-    db::activity::for_each_minute(pool, user_id, start, end, |minute, detail| {
-        match serde_json::from_str::<ActivityMinute>(detail) {
-            Ok(record) => totals.add(&record, clock.slot(minute)),
-            Err(_) => unreadable += 1,
-        }
-    })
-    .await?;
-    if unreadable > 0 {
-        tracing::error!(user_id, unreadable, "stored minute records that do not parse were skipped");
-    }
+    let totals = rollups::range_totals(pool, user_id, from, to).await?;
     let mut stats = totals.finish();
     stats.from = from.to_string();
     stats.to = to.to_string();

@@ -1,8 +1,7 @@
 //! Devices and their minute records.
 
-use futures::TryStreamExt;
 use keytrack_wire::ActivityMinute;
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqliteConnection;
 
 /// Finds or creates the user's device with the agent's id, keeping its name current.
 pub async fn upsert_device(
@@ -73,24 +72,8 @@ pub async fn replace_minute(
     Ok(())
 }
 
-/// Calls `each` with every stored record of the user in `[start, end)` (Unix seconds), in
-/// minute order, streaming rather than loading them all.
-pub async fn for_each_minute(
-    pool: &SqlitePool,
-    user_id: i64,
-    start: i64,
-    end: i64,
-    mut each: impl FnMut(i64, &str),
-) -> Result<(), sqlx::Error> {
-    let mut rows = sqlx::query_as::<_, (i64, String)>(
-        "SELECT minute, detail FROM activity_minutes WHERE user_id = ? AND minute >= ? AND minute < ? ORDER BY minute",
-    )
-    .bind(user_id)
-    .bind(start)
-    .bind(end)
-    .fetch(pool);
-    while let Some((minute, detail)) = rows.try_next().await? {
-        each(minute, &detail);
-    }
-    Ok(())
+/// Deletes all the user's devices, their minute records and the day rollups made of them.
+pub async fn delete_all_activity(conn: &mut SqliteConnection, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM devices WHERE user_id = ?").bind(user_id).execute(&mut *conn).await?;
+    super::days::delete_all(conn, user_id).await
 }

@@ -3,6 +3,7 @@
 //! instead of failing with "database is locked".
 
 pub mod activity;
+pub mod days;
 pub mod tokens;
 pub mod users;
 

@@ -19,8 +19,8 @@ pub async fn by_email(pool: &SqlitePool, email: &str) -> Result<Option<UserRow>,
     sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?")).bind(email).fetch_optional(pool).await
 }
 
-pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?")).bind(id).fetch_optional(pool).await
+pub async fn by_id(db: impl sqlx::SqliteExecutor<'_>, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?")).bind(id).fetch_optional(db).await
 }
 
 /// Inserts a user; `None` when the email is taken (compared without case).
@@ -47,7 +47,7 @@ pub async fn insert(
 }
 
 pub async fn update_profile(
-    pool: &SqlitePool,
+    db: impl sqlx::SqliteExecutor<'_>,
     id: i64,
     display_name: &str,
     timezone: &str,
@@ -58,7 +58,7 @@ pub async fn update_profile(
         .bind(timezone)
         .bind(i64::from(day_start_hour))
         .bind(id)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }

@@ -1,0 +1,198 @@
+//! Day rollups: everything the statistics need about one of the user's days, summed over that
+//! day's minute records, so that a year is 365 rows to add up instead of 125,000 minutes.
+//!
+//! A rollup changes by records coming and going: storing a record adds it, replacing a record
+//! subtracts the old copy and adds the new one (the idempotent merge rule), so rollups stay
+//! exactly equal to the sum of the minute records they cover. Every figure is therefore kept in a
+//! form that can be subtracted: counts, sums, and for maxima (the best typing burst) a count per
+//! value.
+
+use std::collections::BTreeMap;
+
+use keytrack_wire::{ActivityMinute, INTERVAL_BUCKETS_MS};
+use serde::{Deserialize, Serialize};
+
+/// One user day. Maps drop entries that fall to zero, so a rollup stays as small as its data.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DayTotals {
+    pub keys: BTreeMap<String, i64>,
+    pub chords: BTreeMap<String, i64>,
+    /// Key presses per clock hour of the day (0-23).
+    pub keys_by_hour: Vec<i64>,
+    /// Active minutes per clock hour.
+    pub minutes_by_hour: Vec<i64>,
+    /// Clicks per button: left, right, middle, other.
+    pub clicks: [i64; 4],
+    pub typed_keys: i64,
+    pub typing_ms: i64,
+    pub bursts: i64,
+    pub intervals: Vec<i64>,
+    /// Best bursts by speed in tenths of a word per minute: how many minutes had that best.
+    pub best_bursts: BTreeMap<u32, i64>,
+    pub distance_px: i64,
+    pub scroll_vertical: i64,
+    pub scroll_horizontal: i64,
+    /// Distinct minutes with any device's record, and their seconds with input (the busiest
+    /// device's, when several were used in the same minute).
+    pub active_minutes: i64,
+    pub active_seconds: i64,
+}
+
+/// How the set of records of one minute (all devices) changed: its active minute and seconds
+/// before and after.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MinutePresence {
+    pub minutes: i64,
+    pub seconds: i64,
+}
+
+impl DayTotals {
+    fn shaped(mut self) -> DayTotals {
+        self.keys_by_hour.resize(24, 0);
+        self.minutes_by_hour.resize(24, 0);
+        self.intervals.resize(INTERVAL_BUCKETS_MS.len(), 0);
+        self
+    }
+
+    /// A rollup read back from storage (or a new one), with every list at its full length.
+    pub fn from_json(json: Option<&str>) -> Result<DayTotals, serde_json::Error> {
+        let totals = match json {
+            Some(json) => serde_json::from_str(json)?,
+            None => DayTotals::default(),
+        };
+        Ok(totals.shaped())
+    }
+
+    /// Adds (`sign` = 1) or removes (`sign` = -1) a record's counts, at its clock hour.
+    pub fn apply(&mut self, record: &ActivityMinute, hour: usize, sign: i64) {
+        *self = std::mem::take(self).shaped();
+        let keys = i64::try_from(record.total_keys()).unwrap_or(i64::MAX);
+        for (code, n) in &record.keys {
+            bump(&mut self.keys, code, sign * i64::from(*n));
+        }
+        for (chord, n) in &record.chords {
+            bump(&mut self.chords, chord, sign * i64::from(*n));
+        }
+        if let Some(h) = self.keys_by_hour.get_mut(hour) {
+            *h += sign * keys;
+        }
+        let c = &record.clicks;
+        for (slot, n) in self.clicks.iter_mut().zip([c.left, c.right, c.middle, c.other]) {
+            *slot += sign * i64::from(n);
+        }
+        let t = &record.typing;
+        self.typed_keys += sign * i64::from(t.typed_keys);
+        self.typing_ms += sign * i64::from(t.typing_ms);
+        self.bursts += sign * i64::from(t.bursts);
+        for (slot, n) in self.intervals.iter_mut().zip(&t.intervals) {
+            *slot += sign * i64::from(*n);
+        }
+        if let Some(best) = t.best_burst {
+            let tenths = (best.wpm() * 10.0).round() as u32;
+            let count = self.best_bursts.entry(tenths).or_default();
+            *count += sign;
+            if *count == 0 {
+                self.best_bursts.remove(&tenths);
+            }
+        }
+        self.distance_px += sign * i64::try_from(record.distance_px).unwrap_or(i64::MAX);
+        self.scroll_vertical += sign * i64::from(record.scroll.vertical);
+        self.scroll_horizontal += sign * i64::from(record.scroll.horizontal);
+    }
+
+    /// Moves the minute's active time from `before` to `after` (both over all devices).
+    pub fn apply_presence(&mut self, hour: usize, before: MinutePresence, after: MinutePresence) {
+        *self = std::mem::take(self).shaped();
+        self.active_minutes += after.minutes - before.minutes;
+        self.active_seconds += after.seconds - before.seconds;
+        if let Some(h) = self.minutes_by_hour.get_mut(hour) {
+            *h += after.minutes - before.minutes;
+        }
+    }
+}
+
+fn bump(map: &mut BTreeMap<String, i64>, key: &str, by: i64) {
+    if by == 0 {
+        return;
+    }
+    match map.get_mut(key) {
+        Some(n) => {
+            *n += by;
+            if *n == 0 {
+                map.remove(key);
+            }
+        }
+        None => {
+            map.insert(key.to_string(), by);
+        }
+    }
+}
+
+/// The presence of a minute given the active seconds of each device's record in it: one active
+/// minute if any device sent a record, with the busiest device's seconds.
+pub fn presence(active_seconds: impl IntoIterator<Item = u32>) -> MinutePresence {
+    active_seconds.into_iter().fold(MinutePresence::default(), |p, s| MinutePresence {
+        minutes: 1,
+        seconds: p.seconds.max(i64::from(s.min(60))),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keytrack_wire::{Burst, ButtonCounts, TypingStats};
+
+    fn busy_minute() -> ActivityMinute {
+        ActivityMinute {
+            minute: 600,
+            keys: [("KeyA".to_string(), 7), ("ControlLeft".to_string(), 1), ("KeyC".to_string(), 1)].into(),
+            chords: [("Ctrl+KeyC".to_string(), 1)].into(),
+            typing: TypingStats {
+                typed_keys: 6,
+                typing_ms: 900,
+                bursts: 1,
+                best_burst: Some(Burst { typed_keys: 12, typing_ms: 1_500 }),
+                intervals: vec![0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0],
+            },
+            clicks: ButtonCounts { left: 2, right: 0, middle: 1, other: 0 },
+            distance_px: 1234,
+            active_seconds: 40,
+            ..ActivityMinute::default()
+        }
+    }
+
+    #[test]
+    fn removing_a_record_undoes_adding_it() {
+        let mut day = DayTotals::from_json(None).unwrap_or_default();
+        let empty = day.clone();
+        day.apply(&busy_minute(), 13, 1);
+        assert_eq!(day.keys["KeyA"], 7);
+        assert_eq!(day.keys_by_hour[13], 9);
+        assert_eq!(day.clicks, [2, 0, 1, 0]);
+        // 12 keys in 1.5 s: 96 WPM, kept in tenths.
+        assert_eq!(day.best_bursts, BTreeMap::from([(960, 1)]));
+        day.apply(&busy_minute(), 13, -1);
+        assert_eq!(day, empty, "no zero entries are left behind either");
+    }
+
+    #[test]
+    fn a_minute_is_present_once_with_its_busiest_devices_seconds() {
+        assert_eq!(presence([]), MinutePresence { minutes: 0, seconds: 0 });
+        assert_eq!(presence([20, 45, 5]), MinutePresence { minutes: 1, seconds: 45 });
+        assert_eq!(presence([0]), MinutePresence { minutes: 1, seconds: 0 });
+        let mut day = DayTotals::default();
+        day.apply_presence(9, presence([]), presence([20]));
+        day.apply_presence(9, presence([20]), presence([20, 45]));
+        assert_eq!((day.active_minutes, day.active_seconds, day.minutes_by_hour[9]), (1, 45, 1));
+    }
+
+    #[test]
+    fn rollups_round_trip_through_json() -> Result<(), serde_json::Error> {
+        let mut day = DayTotals::default();
+        day.apply(&busy_minute(), 0, 1);
+        let json = serde_json::to_string(&day)?;
+        assert_eq!(DayTotals::from_json(Some(&json))?, day);
+        Ok(())
+    }
+}

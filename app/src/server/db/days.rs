@@ -1,0 +1,90 @@
+//! Day rollups (`activity_days`) and the minute rows they are built from.
+
+use futures::TryStreamExt;
+use sqlx::SqliteConnection;
+
+/// The stored rollup of a day, as its JSON.
+pub async fn totals(conn: &mut SqliteConnection, user_id: i64, day: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT totals FROM activity_days WHERE user_id = ? AND day = ?")
+        .bind(user_id)
+        .bind(day)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn save(conn: &mut SqliteConnection, user_id: i64, day: &str, totals: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO activity_days (user_id, day, totals) VALUES (?, ?, ?)
+         ON CONFLICT (user_id, day) DO UPDATE SET totals = excluded.totals",
+    )
+    .bind(user_id)
+    .bind(day)
+    .bind(totals)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_all(conn: &mut SqliteConnection, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM activity_days WHERE user_id = ?").bind(user_id).execute(conn).await?;
+    Ok(())
+}
+
+/// Rollups of the days `from..=to` (`YYYY-MM-DD`), in day order.
+pub async fn range(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT day, totals FROM activity_days WHERE user_id = ? AND day >= ? AND day <= ? ORDER BY day")
+        .bind(user_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(conn)
+        .await
+}
+
+/// The active seconds of the other devices' records of the user in this minute.
+pub async fn other_devices_seconds(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    minute: i64,
+    device_id: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT active_seconds FROM activity_minutes WHERE user_id = ? AND minute = ? AND device_id <> ?",
+    )
+    .bind(user_id)
+    .bind(minute)
+    .bind(device_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// Users that have minute records but no rollups (data from before rollups existed).
+pub async fn users_without_rollups(conn: &mut SqliteConnection) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM users u WHERE EXISTS (SELECT 1 FROM activity_minutes m WHERE m.user_id = u.id)
+         AND NOT EXISTS (SELECT 1 FROM activity_days d WHERE d.user_id = u.id)",
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Calls `each` with every minute record of the user, in minute order: (minute, active seconds, detail JSON).
+pub async fn for_each_minute(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    mut each: impl FnMut(i64, i64, &str),
+) -> Result<(), sqlx::Error> {
+    let mut rows = sqlx::query_as::<_, (i64, i64, String)>(
+        "SELECT minute, active_seconds, detail FROM activity_minutes WHERE user_id = ? ORDER BY minute",
+    )
+    .bind(user_id)
+    .fetch(conn);
+    while let Some((minute, seconds, detail)) = rows.try_next().await? {
+        each(minute, seconds, &detail);
+    }
+    Ok(())
+}

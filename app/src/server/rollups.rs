@@ -1,0 +1,146 @@
+//! Keeps each user's day rollups equal to the sum of their minute records (see
+//! `domain::rollup`): updated by every upload in its own transaction, rebuilt when the user's
+//! time zone or day start changes (their days move), and built at start for data that predates
+//! them.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
+use keytrack_wire::ActivityMinute;
+use sqlx::{SqliteConnection, SqlitePool};
+
+use super::db;
+use super::error::AppError;
+use crate::domain::rollup::{DayTotals, presence};
+use crate::domain::stats::StatsTotals;
+use crate::domain::time::UserClock;
+
+/// The rollups one write transaction touches, loaded on first use and saved at the end.
+pub struct DayRollups {
+    user_id: i64,
+    clock: UserClock,
+    days: HashMap<NaiveDate, DayTotals>,
+}
+
+impl DayRollups {
+    pub fn new(user_id: i64, clock: UserClock) -> DayRollups {
+        DayRollups { user_id, clock, days: HashMap::new() }
+    }
+
+    async fn day(&mut self, conn: &mut SqliteConnection, day: NaiveDate) -> Result<&mut DayTotals, AppError> {
+        if !self.days.contains_key(&day) {
+            let stored = db::days::totals(conn, self.user_id, &day.to_string()).await?;
+            let totals = DayTotals::from_json(stored.as_deref()).map_err(AppError::internal)?;
+            self.days.insert(day, totals);
+        }
+        self.days.get_mut(&day).ok_or_else(|| AppError::internal("a day rollup vanished"))
+    }
+
+    /// Accounts for `new` replacing `old` (the same device and minute) or arriving first.
+    pub async fn replace(
+        &mut self,
+        conn: &mut SqliteConnection,
+        device_id: i64,
+        old: Option<&ActivityMinute>,
+        new: &ActivityMinute,
+    ) -> Result<(), AppError> {
+        let (day, hour) = self.clock.day_and_hour(new.minute);
+        let others: Vec<u32> = db::days::other_devices_seconds(conn, self.user_id, new.minute, device_id)
+            .await?
+            .into_iter()
+            .map(|s| u32::try_from(s).unwrap_or(0))
+            .collect();
+        let before = presence(others.iter().copied().chain(old.map(|o| o.active_seconds)));
+        let after = presence(others.iter().copied().chain([new.active_seconds]));
+        let totals = self.day(conn, day).await?;
+        if let Some(old) = old {
+            totals.apply(old, hour, -1);
+        }
+        totals.apply(new, hour, 1);
+        totals.apply_presence(hour, before, after);
+        Ok(())
+    }
+
+    pub async fn save(self, conn: &mut SqliteConnection) -> Result<(), AppError> {
+        for (day, totals) in self.days {
+            let json = serde_json::to_string(&totals).map_err(AppError::internal)?;
+            db::days::save(conn, self.user_id, &day.to_string(), &json).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Recomputes all of the user's rollups from their minute records (inside the caller's write
+/// transaction). Returns the number of days.
+pub async fn rebuild(conn: &mut SqliteConnection, user_id: i64, clock: UserClock) -> Result<usize, AppError> {
+    db::days::delete_all(conn, user_id).await?;
+    let mut days: HashMap<NaiveDate, DayTotals> = HashMap::new();
+    // Records come in minute order; the devices' seconds of the minute at hand, for its presence.
+    let mut open: Option<(i64, Vec<u32>)> = None;
+    let mut unreadable = 0usize;
+    let close = |days: &mut HashMap<NaiveDate, DayTotals>, open: Option<(i64, Vec<u32>)>| {
+        if let Some((minute, seconds)) = open {
+            let (day, hour) = clock.day_and_hour(minute);
+            days.entry(day).or_default().apply_presence(hour, presence([]), presence(seconds));
+        }
+    };
+    db::days::for_each_minute(conn, user_id, |minute, seconds, detail| {
+        let Ok(record) = serde_json::from_str::<ActivityMinute>(detail) else {
+            unreadable += 1;
+            return;
+        };
+        let (day, hour) = clock.day_and_hour(minute);
+        days.entry(day).or_default().apply(&record, hour, 1);
+        let seconds = u32::try_from(seconds).unwrap_or(0);
+        match &mut open {
+            Some((m, list)) if *m == minute => list.push(seconds),
+            _ => {
+                close(&mut days, open.take());
+                open = Some((minute, vec![seconds]));
+            }
+        }
+    })
+    .await?;
+    close(&mut days, open.take());
+    if unreadable > 0 {
+        tracing::error!(user_id, unreadable, "stored minute records that do not parse were left out of the rollups");
+    }
+    let count = days.len();
+    let mut rollups = DayRollups::new(user_id, clock);
+    rollups.days = days;
+    rollups.save(conn).await?;
+    Ok(count)
+}
+
+/// Builds rollups for users whose data predates them (run at server start).
+pub async fn build_missing(pool: &SqlitePool) -> Result<(), AppError> {
+    let mut conn = pool.acquire().await?;
+    let users = db::days::users_without_rollups(&mut conn).await?;
+    drop(conn);
+    for user_id in users {
+        let mut tx = db::begin_write(pool).await?;
+        let clock = super::accounts::clock_in(&mut tx, user_id).await?;
+        let days = rebuild(&mut tx, user_id, clock).await?;
+        tx.commit().await?;
+        tracing::info!(user_id, days, "built day rollups");
+    }
+    Ok(())
+}
+
+/// Sums the user's days `from..=to` (their days, in their time zone).
+pub async fn range_totals(
+    pool: &SqlitePool,
+    user_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<StatsTotals, AppError> {
+    let mut conn = pool.acquire().await?;
+    let rows = db::days::range(&mut conn, user_id, &from.to_string(), &to.to_string()).await?;
+    let mut totals = StatsTotals::new();
+    for (day, json) in rows {
+        let date = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(AppError::internal)?;
+        let day_totals = DayTotals::from_json(Some(&json)).map_err(AppError::internal)?;
+        totals.add_day(&day_totals, date.weekday().num_days_from_monday() as usize);
+    }
+    Ok(totals)
+}

@@ -1,0 +1,9 @@
+-- Per-user-day sums of the minute records (domain::rollup::DayTotals), kept up to date in the
+-- same transaction as every upload. Statistics read these: a year is 365 rows, not 125,000.
+-- `day` is the user's day (their time zone and day start); changing either rebuilds the rows.
+CREATE TABLE activity_days (
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    day     TEXT    NOT NULL,
+    totals  TEXT    NOT NULL,
+    PRIMARY KEY (user_id, day)
+) WITHOUT ROWID;
