@@ -194,7 +194,7 @@ impl Aggregator {
     /// A text key came at `at`: it continues the burst (counting its gap) or starts a new one.
     fn typed(&mut self, at: i64) {
         match self.burst {
-            Some(burst) if at >= burst.last_ms && at - burst.last_ms <= i64::from(BURST_GAP_MS) => {
+            Some(burst) if at >= burst.last_ms && at.saturating_sub(burst.last_ms) <= i64::from(BURST_GAP_MS) => {
                 let gap = (at - burst.last_ms) as u32;
                 self.burst = Some(BurstInProgress {
                     last_ms: at,
@@ -237,14 +237,14 @@ impl Aggregator {
     /// Each minute is handed out here once.
     pub fn take_finished(&mut self, now_ms: i64) -> Vec<ActivityMinute> {
         if let Some(burst) = self.burst
-            && now_ms - burst.last_ms > i64::from(BURST_GAP_MS)
+            && now_ms.saturating_sub(burst.last_ms) > i64::from(BURST_GAP_MS)
         {
             self.end_burst();
         }
         let mut finished = Vec::new();
         while let Some(entry) = self.open.first_entry() {
-            let end_ms = (*entry.key() + 60) * 1000;
-            if now_ms < end_ms + i64::from(BURST_GAP_MS) {
+            let end_ms = entry.key().saturating_add(60).saturating_mul(1000);
+            if now_ms < end_ms.saturating_add(i64::from(BURST_GAP_MS)) {
                 break;
             }
             let minute = *entry.key();
@@ -566,6 +566,18 @@ mod tests {
             minutes: all(&mut agg),
         };
         assert_eq!(batch.validate(T0 / 1000 + 3600), Ok(()));
+    }
+
+    #[test]
+    fn extreme_timestamps_and_positions_do_not_panic() {
+        let mut agg = aggregator();
+        for at in [i64::MIN, -1, 0, i64::MAX - 5, i64::MAX] {
+            press(&mut agg, at.saturating_sub(40), "KeyA");
+            agg.handle(&ev(at, Input::Move { x: f64::NAN, y: f64::INFINITY }));
+            agg.handle(&ev(at, Input::Wheel { dx: i64::MIN, dy: i64::MAX }));
+            agg.take_finished(at);
+        }
+        assert!(!agg.finish_all().is_empty());
     }
 
     fn arb_input() -> impl Strategy<Value = Input> {
