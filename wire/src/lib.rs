@@ -271,6 +271,9 @@ pub struct ActivityStats {
     pub by_weekday: Vec<u64>,
     /// Key presses per hour of the day, 00:00 first (24 values).
     pub by_hour: Vec<u64>,
+    /// Key presses per day of the week and hour: 7 rows (Monday first) of 24 values.
+    #[serde(default)]
+    pub by_weekday_hour: Vec<Vec<u64>>,
     pub typing: TypingSummary,
     pub mouse: MouseSummary,
     /// Minutes with any input.

@@ -174,10 +174,15 @@ pub async fn revoke_token(id: i64) -> Result<(), UiError> {
     Ok(())
 }
 
-/// The last 7 days of the user's activity, for the home page.
+/// The user's activity over the dashboard's date range.
 #[server]
-pub async fn recent_stats() -> Result<ActivityStats, UiError> {
+pub async fn dashboard_stats(
+    range: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<ActivityStats, UiError> {
     let state = ssr::state()?;
     let id = ssr::user_id().await?;
-    Ok(crate::server::stats::activity_stats(&state.pool, id, None, None, crate::server::state::now()).await?)
+    let query = crate::domain::range::RangeQuery { range, from, to };
+    Ok(crate::server::stats::stats_for_query(&state.pool, id, &query, crate::server::state::now()).await?)
 }

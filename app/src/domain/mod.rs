@@ -2,6 +2,7 @@
 //! hand-made records and compare with hand-computed figures.
 
 pub mod format;
+pub mod range;
 pub mod rollup;
 pub mod stats;
 #[cfg(feature = "ssr")]

@@ -22,6 +22,7 @@ pub struct WeekSlot {
 pub struct StatsTotals {
     day: DayTotals,
     by_weekday: [i64; 7],
+    by_weekday_hour: [[i64; 24]; 7],
 }
 
 impl StatsTotals {
@@ -64,6 +65,11 @@ impl StatsTotals {
         if let Some(w) = self.by_weekday.get_mut(weekday) {
             *w += day.keys.values().sum::<i64>();
         }
+        if let Some(row) = self.by_weekday_hour.get_mut(weekday) {
+            for (slot, n) in row.iter_mut().zip(&day.keys_by_hour) {
+                *slot += n;
+            }
+        }
     }
 
     /// The finished figures; range and time zone fields are left for the caller.
@@ -91,6 +97,7 @@ impl StatsTotals {
             },
             by_weekday: self.by_weekday.iter().map(|n| count(*n)).collect(),
             by_hour: hours.iter().map(|n| count(*n)).collect(),
+            by_weekday_hour: self.by_weekday_hour.iter().map(|row| row.iter().map(|n| count(*n)).collect()).collect(),
             typing: keytrack_wire::TypingSummary {
                 wpm: words_per_minute(typed_keys, typing_ms),
                 typed_keys,
@@ -165,6 +172,7 @@ mod tests {
         assert_eq!(stats.by_weekday, vec![5, 0, 0, 0, 0, 0, 2]);
         assert_eq!(stats.by_hour[9], 5);
         assert_eq!(stats.by_hour[23], 2);
+        assert_eq!((stats.by_weekday_hour[0][9], stats.by_weekday_hour[6][23], stats.by_weekday_hour[6][9]), (5, 2, 0));
         assert_eq!((stats.mouse.distance_px, stats.mouse.scroll_vertical, stats.mouse.scroll_horizontal), (500, 4, 1));
         assert_eq!((stats.active_minutes, stats.active_seconds), (2, 30));
     }

@@ -1,11 +1,12 @@
 //! Activity statistics over a range of the user's days.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use keytrack_wire::ActivityStats;
 use sqlx::SqlitePool;
 
 use super::error::AppError;
-use super::{accounts, rollups};
+use super::{accounts, db, rollups};
+use crate::domain::range::{Preset, RangeQuery};
 
 /// Parses `YYYY-MM-DD`, naming the parameter in the error.
 pub fn parse_day(name: &str, value: &str) -> Result<NaiveDate, AppError> {
@@ -36,4 +37,38 @@ pub async fn activity_stats(
     stats.timezone = account.timezone;
     stats.day_start_hour = account.day_start_hour;
     Ok(stats)
+}
+
+/// Stats for what the dashboard's URL asks for: a preset counted back from the user's today, or
+/// a custom range (a missing end means today; a missing start, 30 days before the end).
+pub async fn stats_for_query(
+    pool: &SqlitePool,
+    user_id: i64,
+    query: &RangeQuery,
+    now: i64,
+) -> Result<ActivityStats, AppError> {
+    let account = accounts::account(pool, user_id).await?;
+    let today = accounts::clock_of(&account)?.today(now);
+    let (from, to) = match query.preset() {
+        Some(Preset::Today) => (today, today),
+        Some(Preset::Last7Days) => (today - chrono::Duration::days(6), today),
+        Some(Preset::Last30Days) => (today - chrono::Duration::days(29), today),
+        Some(Preset::ThisYear) => (today.with_ordinal(1).unwrap_or(today), today),
+        Some(Preset::All) => {
+            let mut conn = pool.acquire().await?;
+            let first = db::days::first_day(&mut conn, user_id).await?;
+            let first = first.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()).unwrap_or(today);
+            (first.min(today), today)
+        }
+        None => {
+            let day = |name: &str, value: &Option<String>| match value.as_deref() {
+                Some(v) if !v.is_empty() => parse_day(name, v).map(Some),
+                _ => Ok(None),
+            };
+            let to = day("to", &query.to)?.unwrap_or(today);
+            let from = day("from", &query.from)?.unwrap_or(to - chrono::Duration::days(29));
+            (from, to)
+        }
+    };
+    activity_stats(pool, user_id, Some(from), Some(to), now).await
 }

@@ -1,12 +1,15 @@
-//! The home page: a summary of the last 7 days for a logged-in user, an introduction otherwise.
+//! The home page: the dashboard for a logged-in user, an introduction otherwise.
 
-use keytrack_wire::ActivityStats;
+use keytrack_wire::{ActivityStats, ButtonTotals};
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::components::{A, Form};
+use leptos_router::hooks::use_query_map;
 
+use super::keyboard::KeyboardHeatmap;
 use super::{ErrorNote, use_auth};
-use crate::api::recent_stats;
+use crate::api::dashboard_stats;
 use crate::domain::format::count;
+use crate::domain::range::{Preset, RangeQuery};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -44,21 +47,57 @@ fn Welcome() -> impl IntoView {
     }
 }
 
+/// The dashboard: the date filter and every widget, all following the range in the URL.
 #[component]
 fn Overview() -> impl IntoView {
-    let stats = Resource::new(|| (), |_| recent_stats());
+    let params = use_query_map();
+    let query =
+        Memo::new(move |_| params.with(|p| RangeQuery { range: p.get("range"), from: p.get("from"), to: p.get("to") }));
+    let stats = Resource::new(move || query.get(), |q| dashboard_stats(q.range, q.from, q.to));
     view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading your activity…"</p> }>
+        <RangeFilter query/>
+        <Transition fallback=|| view! { <p class="muted" data-testid="loading">"Loading your activity…"</p> }>
             {move || {
                 stats
                     .get()
                     .map(|stats| match stats {
-                        Ok(stats) if stats.active_minutes == 0 => view! { <PairAnAgent/> }.into_any(),
-                        Ok(stats) => view! { <Summary stats/> }.into_any(),
+                        Ok(stats) if stats.active_minutes == 0 && query.get() == RangeQuery::default() => {
+                            view! { <PairAnAgent/> }.into_any()
+                        }
+                        Ok(stats) => view! { <Widgets stats/> }.into_any(),
                         Err(error) => view! { <ErrorNote error/> }.into_any(),
                     })
             }}
         </Transition>
+    }
+}
+
+/// Presets as links (bookmarkable, keyboard friendly) and a custom range as a GET form.
+#[component]
+fn RangeFilter(query: Memo<RangeQuery>) -> impl IntoView {
+    view! {
+        <nav class="range" aria-label="Date range">
+            {Preset::ALL
+                .into_iter()
+                .map(|preset| {
+                    let current = move || query.get().preset() == Some(preset);
+                    view! {
+                        <A
+                            href=format!("/?range={}", preset.key())
+                            attr:class=move || if current() { "chip current" } else { "chip" }
+                            attr:aria-current=move || current().then_some("page")
+                        >
+                            {preset.label()}
+                        </A>
+                    }
+                })
+                .collect_view()}
+            <Form action="/" method="GET" attr:class="custom-range">
+                <label>"From " <input type="date" name="from" prop:value=move || query.get().from.unwrap_or_default()/></label>
+                <label>"to " <input type="date" name="to" prop:value=move || query.get().to.unwrap_or_default()/></label>
+                <button type="submit">"Show"</button>
+            </Form>
+        </nav>
     }
 }
 
@@ -78,6 +117,18 @@ fn PairAnAgent() -> impl IntoView {
 }
 
 #[component]
+fn Widgets(stats: ActivityStats) -> impl IntoView {
+    view! {
+        <Summary stats=stats.clone()/>
+        <KeyboardHeatmap keys=stats.keys.clone()/>
+        <div class="columns">
+            <WeekdayHour grid=stats.by_weekday_hour.clone()/>
+            <ClicksByButton clicks=stats.clicks_by_button.clone()/>
+        </div>
+    }
+}
+
+#[component]
 fn Summary(stats: ActivityStats) -> impl IntoView {
     let mut top_keys: Vec<(String, u64)> = stats.keys.clone().into_iter().collect();
     top_keys.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -89,7 +140,10 @@ fn Summary(stats: ActivityStats) -> impl IntoView {
     let minutes = stats.active_seconds % 3600 / 60;
     view! {
         <section data-widget="summary">
-            <h1>"Last 7 days " <small class="muted">{format!("{} to {} ({})", stats.from, stats.to, stats.timezone)}</small></h1>
+            <h1>
+                "Your activity "
+                <small class="muted" data-testid="range">{format!("{} to {} ({})", stats.from, stats.to, stats.timezone)}</small>
+            </h1>
             <div class="cards">
                 <div class="stat"><span class="label">"Key presses"</span><span class="value" data-testid="total-keys">{count(stats.total_keys)}</span></div>
                 <div class="stat"><span class="label">"Clicks"</span><span class="value">{count(stats.total_clicks)}</span></div>
@@ -104,12 +158,84 @@ fn Summary(stats: ActivityStats) -> impl IntoView {
                     {top_keys.into_iter().map(|(key, n)| view! { <li><code>{key}</code><span>{count(n)}</span></li> }).collect_view()}
                 </ol>
             </section>
-            <section class="card">
+            <section class="card" data-widget="key-combos">
                 <h2>"Top shortcuts"</h2>
                 <ol class="ranked">
                     {top_combos.into_iter().map(|(combo, n)| view! { <li><code>{combo}</code><span>{count(n)}</span></li> }).collect_view()}
                 </ol>
             </section>
         </div>
+    }
+}
+
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// Key presses by day of the week and hour: when the user works.
+#[component]
+fn WeekdayHour(grid: Vec<Vec<u64>>) -> impl IntoView {
+    let max = grid.iter().flatten().copied().max().unwrap_or(0).max(1);
+    view! {
+        <section class="card" data-widget="weekday-hour">
+            <h2>"Week rhythm"</h2>
+            <table class="rhythm">
+                <caption class="muted small">"Key presses per weekday and hour, in your time zone"</caption>
+                <thead>
+                    <tr>
+                        <th></th>
+                        {(0..24).map(|h| view! { <th scope="col">{if h % 6 == 0 { format!("{h}") } else { String::new() }}</th> }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody>
+                    {grid
+                        .into_iter()
+                        .zip(WEEKDAYS)
+                        .map(|(row, day)| {
+                            view! {
+                                <tr>
+                                    <th scope="row">{day}</th>
+                                    {row
+                                        .into_iter()
+                                        .enumerate()
+                                        .map(|(hour, n)| {
+                                            view! {
+                                                <td
+                                                    title=format!("{day} {hour:02}:00: {} key presses", count(n))
+                                                    style=format!("--heat: {:.3}", n as f64 / max as f64)
+                                                ></td>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+#[component]
+fn ClicksByButton(clicks: ButtonTotals) -> impl IntoView {
+    let rows = [("Left", clicks.left), ("Right", clicks.right), ("Middle", clicks.middle), ("Other", clicks.other)];
+    let max = rows.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    view! {
+        <section class="card" data-widget="clicks-by-button">
+            <h2>"Clicks by button"</h2>
+            <dl class="bars">
+                {rows
+                    .into_iter()
+                    .map(|(name, n)| {
+                        view! {
+                            <dt>{name}</dt>
+                            <dd>
+                                <span class="bar" style=format!("width: {:.1}%", 100.0 * n as f64 / max as f64)></span>
+                                <span class="n">{count(n)}</span>
+                            </dd>
+                        }
+                    })
+                    .collect_view()}
+            </dl>
+        </section>
     }
 }

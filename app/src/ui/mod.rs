@@ -2,6 +2,7 @@
 
 mod account;
 mod home;
+mod keyboard;
 mod profile;
 mod tokens;
 

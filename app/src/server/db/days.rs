@@ -30,6 +30,11 @@ pub async fn delete_all(conn: &mut SqliteConnection, user_id: i64) -> Result<(),
     Ok(())
 }
 
+/// The user's first day with activity.
+pub async fn first_day(conn: &mut SqliteConnection, user_id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT min(day) FROM activity_days WHERE user_id = ?").bind(user_id).fetch_one(conn).await
+}
+
 /// Rollups of the days `from..=to` (`YYYY-MM-DD`), in day order.
 pub async fn range(
     conn: &mut SqliteConnection,

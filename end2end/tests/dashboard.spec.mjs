@@ -1,0 +1,72 @@
+// The dashboard follows the date range in the URL: presets, a custom range, and a key's count on
+// hover, on data uploaded through the real API.
+import { test, expect } from '@playwright/test';
+
+test('the dashboard shows uploaded activity and follows the date range', async ({ page }) => {
+  const email = `grace-${Date.now()}@example.com`;
+  await page.goto('/signup');
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((r) => r.name.endsWith('.wasm')));
+  await page.waitForLoadState('networkidle');
+  await expect(page.locator('input[name="timezone"]')).toHaveValue('Europe/Paris');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page.getByTestId('empty-state')).toBeVisible();
+
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'API tokens' }).click();
+  await page.getByLabel('Name').fill('uploader');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const token = (await page.getByTestId('new-token').textContent()).trim();
+
+  // One busy minute two minutes ago, and one ten days ago.
+  const now = Math.floor(Date.now() / 60000) * 60;
+  const recent = {
+    minute: now - 120,
+    utc_offset: 60,
+    keys: { KeyA: 5, KeyB: 3, ControlLeft: 1, KeyC: 1 },
+    chords: { 'Ctrl+KeyC': 1 },
+    clicks: { left: 2, right: 1 },
+    active_seconds: 30,
+  };
+  const older = { minute: now - 10 * 86400, utc_offset: 60, keys: { KeyA: 7, Space: 4 }, active_seconds: 20 };
+  const upload = await page.request.post('/api/v1/activity', {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { device: { id: 'e2e', name: 'e2e' }, minutes: [older, recent] },
+  });
+  expect(upload.status()).toBe(200);
+
+  await nav.getByRole('link', { name: 'Dashboard' }).click();
+  for (const widget of ['summary', 'keyboard-heatmap', 'weekday-hour', 'key-combos', 'clicks-by-button']) {
+    await expect(page.locator(`[data-widget="${widget}"]`)).toBeVisible();
+  }
+  const total = page.getByTestId('total-keys');
+  await expect(total).toHaveText('10');
+  await expect(page.locator('[data-widget="key-combos"]')).toContainText('Ctrl+KeyC');
+  await expect(page.locator('[data-widget="clicks-by-button"]')).toContainText('Left2Right1', { useInnerText: false });
+
+  // A preset: the numbers and the URL change together.
+  await page.getByRole('navigation', { name: 'Date range' }).getByRole('link', { name: '30 days' }).click();
+  await expect(page).toHaveURL(/\?range=30d$/);
+  await expect(total).toHaveText('21');
+
+  // Hovering a key shows its count.
+  await page.locator('[data-key="KeyA"]').hover();
+  await expect(page.getByTestId('key-readout')).toHaveText('KeyA: 12 presses');
+
+  // A custom range around the older day only.
+  const day = new Date((now - 10 * 86400) * 1000).toLocaleDateString('en-CA', { timeZone: 'Europe/Paris' });
+  await page.locator('input[name="from"]').fill(day);
+  await page.locator('input[name="to"]').fill(day);
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect(page).toHaveURL(new RegExp(`from=${day}&to=${day}`));
+  await expect(total).toHaveText('11');
+  await expect(page.getByTestId('range')).toContainText(`${day} to ${day}`);
+
+  // A bookmarked view loads as it was shared.
+  await page.goto('/?range=30d');
+  await expect(page.getByTestId('total-keys')).toHaveText('21');
+  await page.screenshot({ path: 'output/dashboard-light.png', fullPage: true });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: 'output/dashboard-dark.png', fullPage: true });
+});
