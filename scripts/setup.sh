@@ -46,4 +46,8 @@ if ! (cd end2end && npm ls --depth=0 >/dev/null 2>&1); then
   say "installing npm packages"
   (cd end2end && npm ci --no-audit --no-fund)
 fi
+# The browser libraries are served from the site's assets; they are copied from node_modules at
+# build time (never committed) and cargo-leptos copies app/public into the site.
+mkdir -p app/public/vendor
+cp -u end2end/node_modules/chart.js/dist/chart.umd.min.js app/public/vendor/chart.umd.min.js
 say "ready"

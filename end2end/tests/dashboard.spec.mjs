@@ -37,7 +37,8 @@ test('the dashboard shows uploaded activity and follows the date range', async (
   expect(upload.status()).toBe(200);
 
   await nav.getByRole('link', { name: 'Dashboard' }).click();
-  for (const widget of ['summary', 'keyboard-heatmap', 'weekday-hour', 'key-combos', 'clicks-by-button']) {
+  const widgets = ['summary', 'keyboard-heatmap', 'weekday-hour', 'key-combos', 'clicks-by-button', 'activity-timeline', 'typing-speed'];
+  for (const widget of widgets) {
     await expect(page.locator(`[data-widget="${widget}"]`)).toBeVisible();
   }
   const total = page.getByTestId('total-keys');
@@ -49,6 +50,18 @@ test('the dashboard shows uploaded activity and follows the date range', async (
   await page.getByRole('navigation', { name: 'Date range' }).getByRole('link', { name: '30 days' }).click();
   await expect(page).toHaveURL(/\?range=30d$/);
   await expect(total).toHaveText('21');
+
+  // The timeline is a live Chart.js chart: one bar per day, a tooltip on hover, a legend that hides a series.
+  const timeline = page.locator('[data-widget="activity-timeline"] canvas');
+  const chart = (expression) => timeline.evaluate((canvas, e) => new Function('chart', `return ${e}`)(Chart.getChart(canvas)), expression);
+  await expect.poll(() => chart('chart.data.labels.length')).toBe(30);
+  expect(await chart('chart.data.datasets[0].data.reduce((a, b) => a + b, 0)')).toBe(21);
+  const lastBar = await chart('(({ x, y }) => ({ x, y }))(chart.getDatasetMeta(0).data[29])');
+  await timeline.hover({ position: { x: lastBar.x, y: lastBar.y + 2 } });
+  await expect.poll(() => chart('chart.tooltip.getActiveElements().length')).toBeGreaterThan(0);
+  const clicksLegend = await chart('(({ left, top, width, height }) => ({ x: left + width / 2, y: top + height / 2 }))(chart.legend.legendHitBoxes[1])');
+  await timeline.click({ position: clicksLegend });
+  await expect.poll(() => chart('chart.isDatasetVisible(1)')).toBe(false);
 
   // Hovering a key shows its count.
   await page.locator('[data-key="KeyA"]').hover();

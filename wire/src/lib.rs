@@ -280,6 +280,22 @@ pub struct ActivityStats {
     pub active_minutes: u64,
     /// Seconds with any input.
     pub active_seconds: u64,
+    /// Every day of the range in order, days without activity included, for charts over time.
+    #[serde(default)]
+    pub daily: Vec<DailyActivity>,
+}
+
+/// One of the user's days.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DailyActivity {
+    /// `YYYY-MM-DD`, the user's day.
+    pub day: String,
+    pub keys: u64,
+    pub clicks: u64,
+    pub active_minutes: u64,
+    /// Typing speed over the day's typing time (0 without typing).
+    pub wpm: f64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@
 //! DayTotals of the range's days --(StatsTotals::add_day)--> StatsTotals --finish--> ActivityStats
 //! ```
 
-use keytrack_wire::{ActivityStats, INTERVAL_BUCKETS_MS, IntervalCount, words_per_minute};
+use keytrack_wire::{ActivityStats, DailyActivity, INTERVAL_BUCKETS_MS, IntervalCount, words_per_minute};
 
 use super::rollup::DayTotals;
 
@@ -23,6 +23,7 @@ pub struct StatsTotals {
     day: DayTotals,
     by_weekday: [i64; 7],
     by_weekday_hour: [[i64; 24]; 7],
+    daily: Vec<DailyActivity>,
 }
 
 impl StatsTotals {
@@ -30,8 +31,17 @@ impl StatsTotals {
         StatsTotals::default()
     }
 
-    /// Adds one day; `weekday` is the day's (0 = Monday).
-    pub fn add_day(&mut self, day: &DayTotals, weekday: usize) {
+    /// Adds one day, named `date` (`YYYY-MM-DD`); `weekday` is its weekday (0 = Monday). Days
+    /// come in order, days without activity included (as empty totals).
+    pub fn add_day(&mut self, date: &str, day: &DayTotals, weekday: usize) {
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        self.daily.push(DailyActivity {
+            day: date.to_string(),
+            keys: count(day.keys.values().sum()),
+            clicks: count(day.clicks.iter().sum()),
+            active_minutes: count(day.active_minutes),
+            wpm: words_per_minute(count(day.typed_keys), count(day.typing_ms)),
+        });
         let sum = &mut self.day;
         for (code, n) in &day.keys {
             *sum.keys.entry(code.clone()).or_default() += n;
@@ -122,6 +132,7 @@ impl StatsTotals {
             },
             active_minutes: count(day.active_minutes),
             active_seconds: count(day.active_seconds),
+            daily: self.daily,
             ..ActivityStats::default()
         }
     }
@@ -160,8 +171,9 @@ mod tests {
         first.clicks = ButtonCounts { left: 2, right: 1, middle: 0, other: 1 };
         first.scroll = ScrollCounts { vertical: 4, horizontal: 1 };
         first.distance_px = 500;
-        totals.add_day(&day(&[(&first, 9)]), 0);
-        totals.add_day(&day(&[(&record(120, &[("KeyA", 2)], 10), 23)]), 6);
+        totals.add_day("2026-11-23", &day(&[(&first, 9)]), 0);
+        totals.add_day("2026-11-24", &DayTotals::default(), 1);
+        totals.add_day("2026-11-29", &day(&[(&record(120, &[("KeyA", 2)], 10), 23)]), 6);
         let stats = totals.finish();
         assert_eq!(stats.total_keys, 7);
         assert_eq!(stats.keys.get("KeyA"), Some(&5));
@@ -175,6 +187,8 @@ mod tests {
         assert_eq!((stats.by_weekday_hour[0][9], stats.by_weekday_hour[6][23], stats.by_weekday_hour[6][9]), (5, 2, 0));
         assert_eq!((stats.mouse.distance_px, stats.mouse.scroll_vertical, stats.mouse.scroll_horizontal), (500, 4, 1));
         assert_eq!((stats.active_minutes, stats.active_seconds), (2, 30));
+        let daily: Vec<(&str, u64, u64)> = stats.daily.iter().map(|d| (d.day.as_str(), d.keys, d.clicks)).collect();
+        assert_eq!(daily, vec![("2026-11-23", 5, 4), ("2026-11-24", 0, 0), ("2026-11-29", 2, 0)]);
     }
 
     #[test]
@@ -188,7 +202,7 @@ mod tests {
         wednesday.apply_presence(10, presence([40]), presence([40, 50]));
         wednesday.apply(&record(180, &[("KeyB", 1)], 5), 10, 1);
         wednesday.apply_presence(10, presence([]), presence([5]));
-        totals.add_day(&wednesday, 2);
+        totals.add_day("2026-11-25", &wednesday, 2);
         let stats = totals.finish();
         assert_eq!((stats.active_minutes, stats.active_seconds, stats.total_keys), (2, 55, 3));
     }
@@ -206,7 +220,7 @@ mod tests {
         };
         let mut b = record(120, &[("KeyA", 50)], 60);
         b.typing = TypingStats { typed_keys: 50, typing_ms: 10_000, bursts: 1, best_burst: None, intervals: vec![] };
-        totals.add_day(&day(&[(&a, 0), (&b, 0)]), 0);
+        totals.add_day("2026-11-23", &day(&[(&a, 0), (&b, 0)]), 0);
         let stats = totals.finish();
         // 150 keys = 30 words in 30 s: 60 WPM. Best burst: 10 words in 5 s: 120 WPM.
         assert!((stats.typing.wpm - 60.0).abs() < 1e-9);

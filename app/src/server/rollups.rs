@@ -136,11 +136,13 @@ pub async fn range_totals(
 ) -> Result<StatsTotals, AppError> {
     let mut conn = pool.acquire().await?;
     let rows = db::days::range(&mut conn, user_id, &from.to_string(), &to.to_string()).await?;
+    let mut stored: HashMap<String, String> = rows.into_iter().collect();
     let mut totals = StatsTotals::new();
-    for (day, json) in rows {
-        let date = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(AppError::internal)?;
-        let day_totals = DayTotals::from_json(Some(&json)).map_err(AppError::internal)?;
-        totals.add_day(&day_totals, date.weekday().num_days_from_monday() as usize);
+    // Every day of the range, in order: charts over time show the quiet days too.
+    for date in from.iter_days().take_while(|d| *d <= to) {
+        let name = date.to_string();
+        let day_totals = DayTotals::from_json(stored.remove(&name).as_deref()).map_err(AppError::internal)?;
+        totals.add_day(&name, &day_totals, date.weekday().num_days_from_monday() as usize);
     }
     Ok(totals)
 }

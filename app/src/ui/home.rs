@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
 
+use super::charts::Chart;
 use super::keyboard::KeyboardHeatmap;
 use super::{ErrorNote, use_auth};
 use crate::api::dashboard_stats;
@@ -122,6 +123,10 @@ fn Widgets(stats: ActivityStats) -> impl IntoView {
         <Summary stats=stats.clone()/>
         <KeyboardHeatmap keys=stats.keys.clone()/>
         <div class="columns">
+            <ActivityTimeline daily=stats.daily.clone()/>
+            <TypingSpeed stats=stats.clone()/>
+        </div>
+        <div class="columns">
             <WeekdayHour grid=stats.by_weekday_hour.clone()/>
             <ClicksByButton clicks=stats.clicks_by_button.clone()/>
         </div>
@@ -237,5 +242,85 @@ fn ClicksByButton(clicks: ButtonTotals) -> impl IntoView {
                     .collect_view()}
             </dl>
         </section>
+    }
+}
+
+/// Text and grid colour that reads on light and dark backgrounds alike.
+const CHART_INK: &str = "#8a94a6";
+const ACCENT: &str = "#2f6fde";
+const SECOND: &str = "#e07b39";
+
+fn axis() -> serde_json::Value {
+    serde_json::json!({ "ticks": { "color": CHART_INK }, "grid": { "color": "rgba(138,148,166,0.2)" } })
+}
+
+/// Key presses and clicks per day over the range (click a legend entry to hide a series).
+#[component]
+fn ActivityTimeline(daily: Vec<keytrack_wire::DailyActivity>) -> impl IntoView {
+    let config = serde_json::json!({
+        "type": "bar",
+        "data": {
+            "labels": daily.iter().map(|d| d.day.clone()).collect::<Vec<_>>(),
+            "datasets": [
+                { "label": "Key presses", "data": daily.iter().map(|d| d.keys).collect::<Vec<_>>(), "backgroundColor": ACCENT },
+                { "label": "Clicks", "data": daily.iter().map(|d| d.clicks).collect::<Vec<_>>(), "backgroundColor": SECOND },
+            ],
+        },
+        "options": {
+            "responsive": true,
+            "maintainAspectRatio": false,
+            "interaction": { "mode": "index", "intersect": false },
+            "plugins": { "legend": { "labels": { "color": CHART_INK } } },
+            "scales": { "x": axis(), "y": axis() },
+        },
+    });
+    view! {
+        <section class="card" data-widget="activity-timeline">
+            <h2>"Activity over time"</h2>
+            <Chart config label="Key presses and clicks per day".to_string()/>
+        </section>
+    }
+}
+
+/// Typing speed per day, and how the gaps between typed keys spread.
+#[component]
+fn TypingSpeed(stats: ActivityStats) -> impl IntoView {
+    let wpm: Vec<Option<f64>> =
+        stats.daily.iter().map(|d| (d.wpm > 0.0).then(|| (d.wpm * 10.0).round() / 10.0)).collect();
+    let config = serde_json::json!({
+        "type": "line",
+        "data": {
+            "labels": stats.daily.iter().map(|d| d.day.clone()).collect::<Vec<_>>(),
+            "datasets": [{ "label": "Words per minute", "data": wpm, "borderColor": ACCENT, "backgroundColor": ACCENT, "spanGaps": true, "tension": 0.3 }],
+        },
+        "options": {
+            "responsive": true,
+            "maintainAspectRatio": false,
+            "plugins": { "legend": { "labels": { "color": CHART_INK } } },
+            "scales": { "x": axis(), "y": axis() },
+        },
+    });
+    view! {
+        <section class="card" data-widget="typing-speed">
+            <h2>"Typing speed"</h2>
+            <Chart config label="Typing speed per day in words per minute".to_string()/>
+            <p class="muted small">
+                {format!(
+                    "{:.0} WPM over {} of typing; fastest burst {:.0} WPM. ",
+                    stats.typing.wpm,
+                    duration(stats.typing.typing_seconds as u64),
+                    stats.typing.best_burst_wpm
+                )}
+                "Speed is words (5 keys) per minute of typing time: the time between text keys pressed at most 2 s apart. A burst is such a run; the fastest counts from 10 keys."
+            </p>
+        </section>
+    }
+}
+
+fn duration(seconds: u64) -> String {
+    if seconds >= 3600 {
+        format!("{} h {:02} min", seconds / 3600, seconds % 3600 / 60)
+    } else {
+        format!("{} min", seconds / 60)
     }
 }

@@ -1,6 +1,7 @@
 //! Pages and components: views only. Data comes from the server functions in `crate::api`.
 
 mod account;
+mod charts;
 mod home;
 mod keyboard;
 mod profile;
@@ -24,6 +25,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <AutoReload options=options.clone()/>
+                // Chart.js, copied from npm at build time; `defer` runs it before the app's module script.
+                <script src="/vendor/chart.umd.min.js" defer></script>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
