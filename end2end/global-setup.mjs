@@ -1,6 +1,6 @@
 // Starts the real server (the debug build that `cargo leptos build` made) on a free port with a
 // fresh data dir, and stops it by its PID when the tests end.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,6 +10,9 @@ export default async function globalSetup() {
   const targetDir = process.env.CARGO_TARGET_DIR || join(root, 'target');
   const binary = process.env.KEYTRACK_BIN || join(targetDir, 'debug', 'keytrack');
   const dataDir = mkdtempSync(join(tmpdir(), 'keytrack-e2e-'));
+  // The demo account, as a newcomer meets it (scripts/run.sh makes the same one).
+  const demo = spawnSync(binary, ['demo', '--data-dir', dataDir], { cwd: root, encoding: 'utf8' });
+  if (demo.status !== 0) throw new Error(`keytrack demo failed: ${demo.stderr}`);
   const server = spawn(binary, ['serve', '--addr', '127.0.0.1:0', '--data-dir', dataDir], {
     cwd: root,
     env: { ...process.env, LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT || join(targetDir, 'site') },

@@ -6,7 +6,7 @@ use axum::Router;
 use axum::body::Body;
 use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use keytrack_app::server::{accounts, db, http as app_http, state::AppState};
+use keytrack_app::server::{accounts, db, http as app_http, rollups, state::AppState};
 use keytrack_wire::{
     ActivityBatch, ActivityMinute, Burst, ButtonCounts, Device, GridCount, ScreenActivity, ScrollCounts, TypingStats,
 };
@@ -242,6 +242,16 @@ async fn rollups_stay_exact_through_replaces_and_equal_a_rebuild() {
     accounts::save_profile(&s.pool, user_id, "", "UTC", 0).await.expect("profile");
     assert_eq!(stats(&s.app, &token, "2025-03-01", "2025-03-31").await, incremental);
 
+    // The screen grids follow the same rule: the laptop's and the phone's copies of the first
+    // minute both count (3 + 3 clicks in cell [10, 5]), the slower re-send changed no positions.
+    let from = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("date");
+    let to = chrono::NaiveDate::from_ymd_opt(2025, 3, 31).expect("date");
+    let maps = rollups::range_heatmaps(&s.pool, user_id, from, to).await.expect("heatmaps");
+    assert_eq!(maps.len(), 1);
+    assert_eq!((maps[0].width, maps[0].height), (1920, 1080));
+    assert_eq!(maps[0].clicks[5 * 64 + 10], 6);
+    assert_eq!(maps[0].moves.iter().sum::<u64>(), 2 * (40 + 12));
+
     // Emptying the phone's copies subtracts them again: its keys, its 55 s and its fast burst.
     let mut emptied = phone.clone();
     emptied.minutes = phone.minutes.iter().map(|m| ActivityMinute { minute: m.minute, ..Default::default() }).collect();
@@ -251,6 +261,8 @@ async fn rollups_stay_exact_through_replaces_and_equal_a_rebuild() {
     assert_eq!(after["active_minutes"], 3);
     assert_eq!(after["active_seconds"], 30 * 3);
     assert_eq!(after["typing"]["best_burst_wpm"], 60.0);
+    let maps = rollups::range_heatmaps(&s.pool, user_id, from, to).await.expect("heatmaps");
+    assert_eq!(maps[0].clicks.iter().sum::<u64>(), 3 + 2);
 }
 
 #[tokio::test]

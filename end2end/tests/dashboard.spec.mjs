@@ -27,6 +27,7 @@ test('the dashboard shows uploaded activity and follows the date range', async (
     keys: { KeyA: 5, KeyB: 3, ControlLeft: 1, KeyC: 1 },
     chords: { 'Ctrl+KeyC': 1 },
     clicks: { left: 2, right: 1 },
+    screen: { width: 1920, height: 1080, clicks: [[32, 18, 3]], moves: [[32, 18, 40], [33, 18, 10]] },
     active_seconds: 30,
   };
   const older = { minute: now - 10 * 86400, utc_offset: 60, keys: { KeyA: 7, Space: 4 }, active_seconds: 20 };
@@ -37,13 +38,19 @@ test('the dashboard shows uploaded activity and follows the date range', async (
   expect(upload.status()).toBe(200);
 
   await nav.getByRole('link', { name: 'Dashboard' }).click();
-  const widgets = ['summary', 'keyboard-heatmap', 'weekday-hour', 'key-combos', 'clicks-by-button', 'activity-timeline', 'typing-speed'];
+  const widgets = [
+    'summary', 'keyboard-heatmap', 'weekday-hour', 'key-combos', 'clicks-by-button', 'activity-timeline',
+    'typing-speed', 'click-heatmap', 'movement-heatmap',
+  ];
   for (const widget of widgets) {
     await expect(page.locator(`[data-widget="${widget}"]`)).toBeVisible();
   }
   const total = page.getByTestId('total-keys');
   await expect(total).toHaveText('10');
   await expect(page.locator('[data-widget="key-combos"]')).toContainText('Ctrl+KeyC');
+  await expect(page.getByTestId('click-heatmap-total')).toHaveText('3 clicks on a 1920×1080 screen');
+  await expect(page.getByTestId('movement-heatmap-total')).toHaveText('50 pointer moves on a 1920×1080 screen');
+  await expect(page.locator('[data-widget="click-heatmap"] rect:not(.outline)')).toHaveCount(1);
   await expect(page.locator('[data-widget="clicks-by-button"]')).toContainText('Left2Right1', { useInnerText: false });
 
   // A preset: the numbers and the URL change together.

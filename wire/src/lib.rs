@@ -285,6 +285,17 @@ pub struct ActivityStats {
     pub daily: Vec<DailyActivity>,
 }
 
+/// Where the pointer clicked and moved on one screen size over a range: counts per cell of the
+/// [`GRID_COLS`] x [`GRID_ROWS`] grid, row after row.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ScreenHeatmap {
+    pub width: u32,
+    pub height: u32,
+    pub clicks: Vec<u64>,
+    pub moves: Vec<u64>,
+}
+
 /// One of the user's days.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

@@ -1,7 +1,7 @@
 //! Server functions: what the web UI calls. Each is a few lines that find the session user and
 //! call into `server::`; the rules live there, shared with the JSON API and the CLI.
 
-use keytrack_wire::{Account, ActivityStats};
+use keytrack_wire::{Account, ActivityStats, ScreenHeatmap};
 use leptos::prelude::*;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
@@ -185,4 +185,17 @@ pub async fn dashboard_stats(
     let id = ssr::user_id().await?;
     let query = crate::domain::range::RangeQuery { range, from, to };
     Ok(crate::server::stats::stats_for_query(&state.pool, id, &query, crate::server::state::now()).await?)
+}
+
+/// Click and movement heatmaps over the dashboard's date range.
+#[server]
+pub async fn dashboard_heatmaps(
+    range: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<Vec<ScreenHeatmap>, UiError> {
+    let state = ssr::state()?;
+    let id = ssr::user_id().await?;
+    let query = crate::domain::range::RangeQuery { range, from, to };
+    Ok(crate::server::stats::heatmaps_for_query(&state.pool, id, &query, crate::server::state::now()).await?)
 }

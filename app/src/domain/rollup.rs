@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use keytrack_wire::{ActivityMinute, INTERVAL_BUCKETS_MS};
+use keytrack_wire::{ActivityMinute, GRID_COLS, GRID_ROWS, GridCount, INTERVAL_BUCKETS_MS};
 use serde::{Deserialize, Serialize};
 
 /// One user day. Maps drop entries that fall to zero, so a rollup stays as small as its data.
@@ -112,6 +112,58 @@ impl DayTotals {
     }
 }
 
+/// Cells of the position grid.
+pub const GRID_CELLS: usize = GRID_COLS as usize * GRID_ROWS as usize;
+
+/// Click and movement counts of one day on one screen size, cell by cell (row after row).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScreenGrid {
+    pub clicks: Vec<i64>,
+    pub moves: Vec<i64>,
+}
+
+impl Default for ScreenGrid {
+    fn default() -> ScreenGrid {
+        ScreenGrid { clicks: vec![0; GRID_CELLS], moves: vec![0; GRID_CELLS] }
+    }
+}
+
+impl ScreenGrid {
+    /// Adds (`sign` = 1) or removes (`sign` = -1) a record's binned positions.
+    pub fn apply(&mut self, clicks: &[GridCount], moves: &[GridCount], sign: i64) {
+        for (grid, cells) in [(&mut self.clicks, clicks), (&mut self.moves, moves)] {
+            for GridCount(col, row, n) in cells {
+                if let Some(slot) = grid.get_mut(usize::from(*row) * GRID_COLS as usize + usize::from(*col)) {
+                    *slot += sign * i64::from(*n);
+                }
+            }
+        }
+    }
+
+    /// The grid as stored: little-endian u32 per cell.
+    pub fn to_blobs(&self) -> (Vec<u8>, Vec<u8>) {
+        let blob = |cells: &[i64]| cells.iter().flat_map(|n| (u32::try_from(*n).unwrap_or(0)).to_le_bytes()).collect();
+        (blob(&self.clicks), blob(&self.moves))
+    }
+
+    pub fn from_blobs(clicks: &[u8], moves: &[u8]) -> ScreenGrid {
+        let cells = |blob: &[u8]| {
+            let mut cells: Vec<i64> =
+                blob.chunks_exact(4).map(|b| i64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))).collect();
+            cells.resize(GRID_CELLS, 0);
+            cells
+        };
+        ScreenGrid { clicks: cells(clicks), moves: cells(moves) }
+    }
+
+    /// Adds another day's grid into this one.
+    pub fn add(&mut self, other: &ScreenGrid) {
+        for (a, b) in self.clicks.iter_mut().zip(&other.clicks).chain(self.moves.iter_mut().zip(&other.moves)) {
+            *a += b;
+        }
+    }
+}
+
 fn bump(map: &mut BTreeMap<String, i64>, key: &str, by: i64) {
     if by == 0 {
         return;
@@ -185,6 +237,18 @@ mod tests {
         day.apply_presence(9, presence([]), presence([20]));
         day.apply_presence(9, presence([20]), presence([20, 45]));
         assert_eq!((day.active_minutes, day.active_seconds, day.minutes_by_hour[9]), (1, 45, 1));
+    }
+
+    #[test]
+    fn screen_grids_add_subtract_and_round_trip_through_blobs() {
+        let mut grid = ScreenGrid::default();
+        grid.apply(&[GridCount(0, 0, 2), GridCount(63, 35, 1)], &[GridCount(10, 1, 40)], 1);
+        assert_eq!((grid.clicks[0], grid.clicks[GRID_CELLS - 1], grid.moves[64 + 10]), (2, 1, 40));
+        let (clicks, moves) = grid.to_blobs();
+        assert_eq!(clicks.len(), GRID_CELLS * 4);
+        assert_eq!(ScreenGrid::from_blobs(&clicks, &moves), grid);
+        grid.apply(&[GridCount(0, 0, 2), GridCount(63, 35, 1)], &[GridCount(10, 1, 40)], -1);
+        assert_eq!(grid, ScreenGrid::default());
     }
 
     #[test]

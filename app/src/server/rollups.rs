@@ -6,12 +6,12 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
-use keytrack_wire::ActivityMinute;
+use keytrack_wire::{ActivityMinute, ScreenHeatmap};
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::db;
 use super::error::AppError;
-use crate::domain::rollup::{DayTotals, presence};
+use crate::domain::rollup::{DayTotals, ScreenGrid, presence};
 use crate::domain::stats::StatsTotals;
 use crate::domain::time::UserClock;
 
@@ -20,11 +20,12 @@ pub struct DayRollups {
     user_id: i64,
     clock: UserClock,
     days: HashMap<NaiveDate, DayTotals>,
+    screens: HashMap<(NaiveDate, u32, u32), ScreenGrid>,
 }
 
 impl DayRollups {
     pub fn new(user_id: i64, clock: UserClock) -> DayRollups {
-        DayRollups { user_id, clock, days: HashMap::new() }
+        DayRollups { user_id, clock, days: HashMap::new(), screens: HashMap::new() }
     }
 
     async fn day(&mut self, conn: &mut SqliteConnection, day: NaiveDate) -> Result<&mut DayTotals, AppError> {
@@ -34,6 +35,22 @@ impl DayRollups {
             self.days.insert(day, totals);
         }
         self.days.get_mut(&day).ok_or_else(|| AppError::internal("a day rollup vanished"))
+    }
+
+    async fn screen(
+        &mut self,
+        conn: &mut SqliteConnection,
+        day: NaiveDate,
+        width: u32,
+        height: u32,
+    ) -> Result<&mut ScreenGrid, AppError> {
+        let key = (day, width, height);
+        if !self.screens.contains_key(&key) {
+            let stored = db::days::screen(conn, self.user_id, &day.to_string(), width, height).await?;
+            let grid = stored.map_or_else(ScreenGrid::default, |(c, m)| ScreenGrid::from_blobs(&c, &m));
+            self.screens.insert(key, grid);
+        }
+        self.screens.get_mut(&key).ok_or_else(|| AppError::internal("a screen rollup vanished"))
     }
 
     /// Accounts for `new` replacing `old` (the same device and minute) or arriving first.
@@ -58,6 +75,11 @@ impl DayRollups {
         }
         totals.apply(new, hour, 1);
         totals.apply_presence(hour, before, after);
+        for (record, sign) in old.map(|o| (o, -1)).into_iter().chain([(new, 1)]) {
+            if let Some(s) = &record.screen {
+                self.screen(conn, day, s.width, s.height).await?.apply(&s.clicks, &s.moves, sign);
+            }
+        }
         Ok(())
     }
 
@@ -65,6 +87,10 @@ impl DayRollups {
         for (day, totals) in self.days {
             let json = serde_json::to_string(&totals).map_err(AppError::internal)?;
             db::days::save(conn, self.user_id, &day.to_string(), &json).await?;
+        }
+        for ((day, width, height), grid) in self.screens {
+            let (clicks, moves) = grid.to_blobs();
+            db::days::save_screen(conn, self.user_id, &day.to_string(), width, height, &clicks, &moves).await?;
         }
         Ok(())
     }
@@ -75,6 +101,7 @@ impl DayRollups {
 pub async fn rebuild(conn: &mut SqliteConnection, user_id: i64, clock: UserClock) -> Result<usize, AppError> {
     db::days::delete_all(conn, user_id).await?;
     let mut days: HashMap<NaiveDate, DayTotals> = HashMap::new();
+    let mut screens: HashMap<(NaiveDate, u32, u32), ScreenGrid> = HashMap::new();
     // Records come in minute order; the devices' seconds of the minute at hand, for its presence.
     let mut open: Option<(i64, Vec<u32>)> = None;
     let mut unreadable = 0usize;
@@ -91,6 +118,9 @@ pub async fn rebuild(conn: &mut SqliteConnection, user_id: i64, clock: UserClock
         };
         let (day, hour) = clock.day_and_hour(minute);
         days.entry(day).or_default().apply(&record, hour, 1);
+        if let Some(s) = &record.screen {
+            screens.entry((day, s.width, s.height)).or_default().apply(&s.clicks, &s.moves, 1);
+        }
         let seconds = u32::try_from(seconds).unwrap_or(0);
         match &mut open {
             Some((m, list)) if *m == minute => list.push(seconds),
@@ -108,6 +138,7 @@ pub async fn rebuild(conn: &mut SqliteConnection, user_id: i64, clock: UserClock
     let count = days.len();
     let mut rollups = DayRollups::new(user_id, clock);
     rollups.days = days;
+    rollups.screens = screens;
     rollups.save(conn).await?;
     Ok(count)
 }
@@ -145,4 +176,32 @@ pub async fn range_totals(
         totals.add_day(&name, &day_totals, date.weekday().num_days_from_monday() as usize);
     }
     Ok(totals)
+}
+
+/// Click and movement heatmaps over the days `from..=to`, one per screen size, the most used
+/// screen first.
+pub async fn range_heatmaps(
+    pool: &SqlitePool,
+    user_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<ScreenHeatmap>, AppError> {
+    let mut conn = pool.acquire().await?;
+    let rows = db::days::screens_in_range(&mut conn, user_id, &from.to_string(), &to.to_string()).await?;
+    let mut sums: HashMap<(u32, u32), ScreenGrid> = HashMap::new();
+    for (width, height, clicks, moves) in rows {
+        sums.entry((width, height)).or_default().add(&ScreenGrid::from_blobs(&clicks, &moves));
+    }
+    let count = |cells: &[i64]| cells.iter().map(|n| u64::try_from(*n).unwrap_or(0)).collect::<Vec<u64>>();
+    let mut maps: Vec<ScreenHeatmap> = sums
+        .into_iter()
+        .map(|((width, height), grid)| ScreenHeatmap {
+            width,
+            height,
+            clicks: count(&grid.clicks),
+            moves: count(&grid.moves),
+        })
+        .collect();
+    maps.sort_by_key(|m| std::cmp::Reverse(m.moves.iter().sum::<u64>() + m.clicks.iter().sum::<u64>()));
+    Ok(maps)
 }

@@ -1,7 +1,7 @@
 //! Activity statistics over a range of the user's days.
 
 use chrono::{Datelike, NaiveDate};
-use keytrack_wire::ActivityStats;
+use keytrack_wire::{ActivityStats, ScreenHeatmap};
 use sqlx::SqlitePool;
 
 use super::error::AppError;
@@ -39,17 +39,17 @@ pub async fn activity_stats(
     Ok(stats)
 }
 
-/// Stats for what the dashboard's URL asks for: a preset counted back from the user's today, or
-/// a custom range (a missing end means today; a missing start, 30 days before the end).
-pub async fn stats_for_query(
+/// The days the dashboard's URL asks for: a preset counted back from the user's today, or a
+/// custom range (a missing end means today; a missing start, 30 days before the end).
+pub async fn resolve_range(
     pool: &SqlitePool,
     user_id: i64,
     query: &RangeQuery,
     now: i64,
-) -> Result<ActivityStats, AppError> {
+) -> Result<(NaiveDate, NaiveDate), AppError> {
     let account = accounts::account(pool, user_id).await?;
     let today = accounts::clock_of(&account)?.today(now);
-    let (from, to) = match query.preset() {
+    Ok(match query.preset() {
         Some(Preset::Today) => (today, today),
         Some(Preset::Last7Days) => (today - chrono::Duration::days(6), today),
         Some(Preset::Last30Days) => (today - chrono::Duration::days(29), today),
@@ -69,6 +69,30 @@ pub async fn stats_for_query(
             let from = day("from", &query.from)?.unwrap_or(to - chrono::Duration::days(29));
             (from, to)
         }
-    };
+    })
+}
+
+/// Stats for what the dashboard's URL asks for.
+pub async fn stats_for_query(
+    pool: &SqlitePool,
+    user_id: i64,
+    query: &RangeQuery,
+    now: i64,
+) -> Result<ActivityStats, AppError> {
+    let (from, to) = resolve_range(pool, user_id, query, now).await?;
     activity_stats(pool, user_id, Some(from), Some(to), now).await
+}
+
+/// Click and movement heatmaps for what the dashboard's URL asks for.
+pub async fn heatmaps_for_query(
+    pool: &SqlitePool,
+    user_id: i64,
+    query: &RangeQuery,
+    now: i64,
+) -> Result<Vec<ScreenHeatmap>, AppError> {
+    let (from, to) = resolve_range(pool, user_id, query, now).await?;
+    if from > to {
+        return Err(AppError::BadRequest(format!("from ({from}) is after to ({to})")));
+    }
+    rollups::range_heatmaps(pool, user_id, from, to).await
 }

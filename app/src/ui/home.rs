@@ -6,9 +6,10 @@ use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
 
 use super::charts::Chart;
+use super::heatmap::{Layer, PointerHeatmap};
 use super::keyboard::KeyboardHeatmap;
 use super::{ErrorNote, use_auth};
-use crate::api::dashboard_stats;
+use crate::api::{dashboard_heatmaps, dashboard_stats};
 use crate::domain::format::count;
 use crate::domain::range::{Preset, RangeQuery};
 
@@ -55,6 +56,7 @@ fn Overview() -> impl IntoView {
     let query =
         Memo::new(move |_| params.with(|p| RangeQuery { range: p.get("range"), from: p.get("from"), to: p.get("to") }));
     let stats = Resource::new(move || query.get(), |q| dashboard_stats(q.range, q.from, q.to));
+    let heatmaps = Resource::new(move || query.get(), |q| dashboard_heatmaps(q.range, q.from, q.to));
     view! {
         <RangeFilter query/>
         <Transition fallback=|| view! { <p class="muted" data-testid="loading">"Loading your activity…"</p> }>
@@ -65,7 +67,7 @@ fn Overview() -> impl IntoView {
                         Ok(stats) if stats.active_minutes == 0 && query.get() == RangeQuery::default() => {
                             view! { <PairAnAgent/> }.into_any()
                         }
-                        Ok(stats) => view! { <Widgets stats/> }.into_any(),
+                        Ok(stats) => view! { <Widgets stats/> <Heatmaps heatmaps/> }.into_any(),
                         Err(error) => view! { <ErrorNote error/> }.into_any(),
                     })
             }}
@@ -114,6 +116,31 @@ fn PairAnAgent() -> impl IntoView {
                 <li>"Then " <code>"keytrack-agent run"</code> ": the figures appear here within a minute or two."</li>
             </ol>
         </section>
+    }
+}
+
+/// The two pointer heatmaps, loaded on their own (they are the largest part of the dashboard).
+#[component]
+fn Heatmaps(heatmaps: Resource<Result<Vec<keytrack_wire::ScreenHeatmap>, crate::api::UiError>>) -> impl IntoView {
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading the heatmaps…"</p> }>
+            {move || {
+                heatmaps
+                    .get()
+                    .map(|maps| match maps {
+                        Ok(maps) => {
+                            view! {
+                                <div class="columns">
+                                    <PointerHeatmap screens=maps.clone() layer=Layer::Clicks/>
+                                    <PointerHeatmap screens=maps layer=Layer::Moves/>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    })
+            }}
+        </Transition>
     }
 }
 

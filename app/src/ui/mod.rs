@@ -2,6 +2,7 @@
 
 mod account;
 mod charts;
+mod heatmap;
 mod home;
 mod keyboard;
 mod profile;

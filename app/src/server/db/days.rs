@@ -26,8 +26,71 @@ pub async fn save(conn: &mut SqliteConnection, user_id: i64, day: &str, totals: 
 }
 
 pub async fn delete_all(conn: &mut SqliteConnection, user_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM activity_days WHERE user_id = ?").bind(user_id).execute(conn).await?;
+    sqlx::query("DELETE FROM activity_days WHERE user_id = ?").bind(user_id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM activity_day_screens WHERE user_id = ?").bind(user_id).execute(conn).await?;
     Ok(())
+}
+
+/// A day's click and movement grids on one screen size, as stored.
+pub async fn screen(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    day: &str,
+    width: u32,
+    height: u32,
+) -> Result<Option<(Vec<u8>, Vec<u8>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT clicks, moves FROM activity_day_screens WHERE user_id = ? AND day = ? AND width = ? AND height = ?",
+    )
+    .bind(user_id)
+    .bind(day)
+    .bind(width)
+    .bind(height)
+    .fetch_optional(conn)
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn save_screen(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    day: &str,
+    width: u32,
+    height: u32,
+    clicks: &[u8],
+    moves: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO activity_day_screens (user_id, day, width, height, clicks, moves) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (user_id, day, width, height) DO UPDATE SET clicks = excluded.clicks, moves = excluded.moves",
+    )
+    .bind(user_id)
+    .bind(day)
+    .bind(width)
+    .bind(height)
+    .bind(clicks)
+    .bind(moves)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Every day's grids in `from..=to`: (width, height, clicks, moves).
+pub async fn screens_in_range(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(u32, u32, Vec<u8>, Vec<u8>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT width, height, clicks, moves FROM activity_day_screens
+         WHERE user_id = ? AND day >= ? AND day <= ?",
+    )
+    .bind(user_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await
 }
 
 /// The user's first day with activity.

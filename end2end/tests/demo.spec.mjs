@@ -1,0 +1,38 @@
+// The demo account: every widget of the dashboard shows data, in light and dark mode.
+import { test, expect } from '@playwright/test';
+
+test('the demo dashboard shows every widget with data', async ({ page }) => {
+  await page.goto('/login');
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((r) => r.name.endsWith('.wasm')));
+  await page.waitForLoadState('networkidle');
+  await page.getByLabel('Email').fill('demo@keytrack.local');
+  await page.getByLabel('Password').fill('keytrack-demo');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByTestId('who')).toHaveText('Demo User');
+
+  const keys = async () => Number((await page.getByTestId('total-keys').textContent()).replace(/,/g, ''));
+  await expect.poll(keys).toBeGreaterThan(10_000);
+  const week = await keys();
+  for (const widget of [
+    'summary', 'keyboard-heatmap', 'weekday-hour', 'key-combos', 'clicks-by-button', 'activity-timeline',
+    'typing-speed', 'click-heatmap', 'movement-heatmap',
+  ]) {
+    await expect(page.locator(`[data-widget="${widget}"]`)).toBeVisible();
+  }
+  await expect(page.locator('[data-widget="key-combos"] li')).not.toHaveCount(0);
+  await expect(page.getByTestId('click-heatmap-total')).toContainText('on a 1920×1080 screen');
+  expect(await page.locator('[data-widget="movement-heatmap"] rect:not(.outline)').count()).toBeGreaterThan(50);
+  const wpm = await page.locator('[data-widget="typing-speed"] canvas').evaluate((c) => Chart.getChart(c).data.datasets[0].data.filter((v) => v > 0).length);
+  expect(wpm).toBeGreaterThan(3);
+
+  // 30 days hold more than 7.
+  await page.getByRole('navigation', { name: 'Date range' }).getByRole('link', { name: '30 days' }).click();
+  await expect.poll(keys).toBeGreaterThan(week);
+
+  // Charts animate in; let them settle before the pictures.
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: 'output/demo-dashboard-light.png', fullPage: true });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: 'output/demo-dashboard-dark.png', fullPage: true });
+});
