@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use keytrack_wire::{
     ActivityMinute, BURST_GAP_MS, Burst, ButtonCounts, Chord, GRID_COLS, GRID_ROWS, GridCount, INTERVAL_BUCKETS_MS,
-    KEY_CODES, Modifier, ScreenActivity, ScrollCounts, TypingStats, limits,
+    KEY_CODES, Modifier, ScreenActivity, ScrollCounts, TypingStats, is_text_key, limits,
 };
 
 use crate::input::{Button, Input, InputEvent, KeyCode};
@@ -288,30 +288,6 @@ impl Aggregator {
         builder.dirty = true;
         builder
     }
-}
-
-/// Keys that type text (letters, digits, punctuation, space): what typing speed is measured on.
-pub fn is_text_key(key: &str) -> bool {
-    matches!(
-        key,
-        "Backquote"
-            | "Backslash"
-            | "BracketLeft"
-            | "BracketRight"
-            | "Comma"
-            | "Equal"
-            | "IntlBackslash"
-            | "IntlRo"
-            | "IntlYen"
-            | "Minus"
-            | "Period"
-            | "Quote"
-            | "Semicolon"
-            | "Slash"
-            | "Space"
-    ) || (key.len() == 4 && key.starts_with("Key"))
-        || (key.len() == 6 && key.starts_with("Digit"))
-        || (key.len() == 7 && key.starts_with("Numpad") && key.as_bytes()[6].is_ascii_digit())
 }
 
 impl MinuteBuilder {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use keytrack_app::server::{accounts, db, demo, http, rollups, state};
+use keytrack_app::server::{accounts, bench, db, demo, http, rollups, state};
 use leptos::config::LeptosOptions;
 
 #[derive(Parser)]
@@ -42,6 +42,19 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Time the dashboard's queries on users with a year of synthetic activity, in a fresh database
+    /// (a temporary one unless --data-dir names an empty directory).
+    Bench {
+        /// Users to load (the queries are timed for the first).
+        #[arg(long, default_value_t = 1)]
+        users: usize,
+        /// Days of activity per user.
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+        /// Runs of each query (p50 and p95 are printed).
+        #[arg(long, default_value_t = 20)]
+        repeat: usize,
     },
     /// Create demo@keytrack.local with 90 days of realistic activity (replacing its old activity).
     Demo {
@@ -106,6 +119,23 @@ async fn main() -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
             println!("{token}");
             Ok(())
+        }
+        Command::Bench { users, days, repeat } => {
+            let temp = std::env::temp_dir().join(format!("keytrack-bench-{}", std::process::id()));
+            let explicit = std::env::args().any(|a| a == "--data-dir" || a.starts_with("--data-dir="))
+                || std::env::var_os("KEYTRACK_DATA_DIR").is_some();
+            let dir = if explicit { cli.data_dir.clone() } else { temp.clone() };
+            if dir.join(db::DATABASE_FILE).exists() {
+                bail!("{} already holds a database; the benchmark needs an empty directory", dir.display());
+            }
+            let pool = db::open(&dir).await?;
+            let options = bench::BenchOptions { users: users.max(1), days: days.clamp(1, 3650), repeat: repeat.max(1) };
+            let result = bench::run(&pool, &dir, &options, state::now()).await.map_err(|e| anyhow::anyhow!("{e}"));
+            pool.close().await;
+            if !explicit {
+                let _ = std::fs::remove_dir_all(&temp);
+            }
+            result
         }
         Command::Demo { seed } => {
             let pool = db::open(&cli.data_dir).await?;

@@ -47,6 +47,8 @@ test('the dashboard shows uploaded activity and follows the date range', async (
   }
   const total = page.getByTestId('total-keys');
   await expect(total).toHaveText('10');
+  await expect(page.getByTestId('busiest-day')).toHaveText(/\(10\)$/);
+  await expect(page.getByTestId('corrections')).toHaveText('0.0 per 100 keys');
   await expect(page.locator('[data-widget="key-combos"]')).toContainText('Ctrl+KeyC');
   await expect(page.getByTestId('click-heatmap-total')).toHaveText('3 clicks on a 1920×1080 screen');
   await expect(page.getByTestId('movement-heatmap-total')).toHaveText('50 pointer moves on a 1920×1080 screen');

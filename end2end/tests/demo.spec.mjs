@@ -20,10 +20,17 @@ test('the demo dashboard shows every widget with data', async ({ page }) => {
     await expect(page.locator(`[data-widget="${widget}"]`)).toBeVisible();
   }
   await expect(page.locator('[data-widget="key-combos"] li')).not.toHaveCount(0);
+  await expect(page.getByTestId('corrections')).toHaveText(/^\d+\.\d per 100 keys$/);
+  await expect(page.getByTestId('busiest-day')).toHaveText(/^\d{4}-\d{2}-\d{2} \([\d,]+\)$/);
+  await expect(page.locator('[data-widget="summary"] .change').first()).toContainText('vs previous period');
   await expect(page.getByTestId('click-heatmap-total')).toContainText('on a 1920×1080 screen');
   expect(await page.locator('[data-widget="movement-heatmap"] rect:not(.outline)').count()).toBeGreaterThan(50);
-  const wpm = await page.locator('[data-widget="typing-speed"] canvas').evaluate((c) => Chart.getChart(c).data.datasets[0].data.filter((v) => v > 0).length);
+  const wpm = await page.locator('[data-widget="typing-speed"] canvas').first().evaluate((c) => Chart.getChart(c).data.datasets[0].data.filter((v) => v > 0).length);
   expect(wpm).toBeGreaterThan(3);
+  // The gap distribution: keys typed after each length of gap, most of them under half a second.
+  const gaps = await page.locator('[data-widget="typing-speed"] canvas').nth(1).evaluate((c) => Chart.getChart(c).data.datasets[0].data);
+  expect(gaps).toHaveLength(12);
+  expect(gaps.slice(0, 10).reduce((a, b) => a + b, 0)).toBeGreaterThan(gaps[11]);
 
   // 30 days hold more than 7.
   await page.getByRole('navigation', { name: 'Date range' }).getByRole('link', { name: '30 days' }).click();

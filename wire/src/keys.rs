@@ -154,6 +154,35 @@ pub fn is_known_key(code: &str) -> bool {
     KEY_CODES.contains(&code)
 }
 
+/// Keys that type text (letters, digits, punctuation, space): what typing speed is measured on.
+pub fn is_text_key(key: &str) -> bool {
+    matches!(
+        key,
+        "Backquote"
+            | "Backslash"
+            | "BracketLeft"
+            | "BracketRight"
+            | "Comma"
+            | "Equal"
+            | "IntlBackslash"
+            | "IntlRo"
+            | "IntlYen"
+            | "Minus"
+            | "Period"
+            | "Quote"
+            | "Semicolon"
+            | "Slash"
+            | "Space"
+    ) || (key.len() == 4 && key.starts_with("Key"))
+        || (key.len() == 6 && key.starts_with("Digit"))
+        || (key.len() == 7 && key.starts_with("Numpad") && key.as_bytes()[6].is_ascii_digit())
+}
+
+/// Keys that undo typing: the corrections rate counts these.
+pub fn is_correction_key(key: &str) -> bool {
+    matches!(key, "Backspace" | "Delete")
+}
+
 /// The four modifiers a chord can hold, in the order they are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Modifier {

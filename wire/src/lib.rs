@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use keys::{Chord, KEY_CODES, Modifier, is_known_key, is_modifier_key};
+pub use keys::{Chord, KEY_CODES, Modifier, is_correction_key, is_known_key, is_modifier_key, is_text_key};
 pub use validate::{InvalidActivity, limits};
 
 #[cfg(feature = "openapi")]
@@ -283,6 +283,24 @@ pub struct ActivityStats {
     /// Every day of the range in order, days without activity included, for charts over time.
     #[serde(default)]
     pub daily: Vec<DailyActivity>,
+    /// Backspace and Delete presses per 100 text keys (letters, digits, punctuation, space).
+    #[serde(default)]
+    pub corrections_per_100: f64,
+    /// The same figures for the period of equal length just before (the dashboard's comparison).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<PeriodSummary>,
+}
+
+/// The headline figures of a period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PeriodSummary {
+    pub from: String,
+    pub to: String,
+    pub total_keys: u64,
+    pub total_clicks: u64,
+    pub active_seconds: u64,
+    pub wpm: f64,
 }
 
 /// Where the pointer clicked and moved on one screen size over a range: counts per cell of the

@@ -5,7 +5,9 @@
 //! DayTotals of the range's days --(StatsTotals::add_day)--> StatsTotals --finish--> ActivityStats
 //! ```
 
-use keytrack_wire::{ActivityStats, DailyActivity, INTERVAL_BUCKETS_MS, IntervalCount, words_per_minute};
+use keytrack_wire::{
+    ActivityStats, DailyActivity, INTERVAL_BUCKETS_MS, IntervalCount, is_correction_key, is_text_key, words_per_minute,
+};
 
 use super::rollup::DayTotals;
 
@@ -94,6 +96,8 @@ impl StatsTotals {
             day.keys.iter().filter(|(_, n)| **n > 0).map(|(k, n)| (k.clone(), count(*n))).collect();
         let typed_keys = count(day.typed_keys);
         let typing_ms = count(day.typing_ms);
+        let text_keys: u64 = keys.iter().filter(|(k, _)| is_text_key(k)).map(|(_, n)| n).sum();
+        let corrections: u64 = keys.iter().filter(|(k, _)| is_correction_key(k)).map(|(_, n)| n).sum();
         ActivityStats {
             total_keys: keys.values().sum(),
             keys,
@@ -133,9 +137,29 @@ impl StatsTotals {
             active_minutes: count(day.active_minutes),
             active_seconds: count(day.active_seconds),
             daily: self.daily,
+            corrections_per_100: if text_keys == 0 { 0.0 } else { 100.0 * corrections as f64 / text_keys as f64 },
             ..ActivityStats::default()
         }
     }
+}
+
+/// The day with the most key presses (the first of equals); `None` when no day had any.
+pub fn busiest_day(daily: &[DailyActivity]) -> Option<&DailyActivity> {
+    daily.iter().filter(|d| d.keys > 0).fold(None, |best: Option<&DailyActivity>, d| match best {
+        Some(b) if b.keys >= d.keys => Some(b),
+        _ => Some(d),
+    })
+}
+
+/// The clock hour with the most key presses; `None` when there were none.
+pub fn busiest_hour(by_hour: &[u64]) -> Option<usize> {
+    let max = *by_hour.iter().max()?;
+    (max > 0).then(|| by_hour.iter().position(|n| *n == max)).flatten()
+}
+
+/// How much `now` differs from `before`, in percent; `None` without a base to compare with.
+pub fn change_percent(now: f64, before: f64) -> Option<f64> {
+    (before > 0.0).then(|| 100.0 * (now - before) / before)
 }
 
 #[cfg(test)]
@@ -229,6 +253,31 @@ mod tests {
         assert!((stats.typing.typing_seconds - 30.0).abs() < 1e-9);
         assert_eq!(stats.typing.intervals[5], IntervalCount { le_ms: 200, count: 100 });
         assert_eq!(stats.typing.intervals.len(), INTERVAL_BUCKETS_MS.len());
+    }
+
+    #[test]
+    fn corrections_count_per_100_text_keys() {
+        let mut totals = StatsTotals::new();
+        let typing =
+            record(60, &[("KeyA", 150), ("Space", 50), ("Backspace", 9), ("Delete", 1), ("ShiftLeft", 20)], 60);
+        totals.add_day("2026-11-23", &day(&[(&typing, 10)]), 0);
+        // 10 corrections for 200 text keys (Shift is not text).
+        assert!((totals.finish().corrections_per_100 - 5.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn busiest_day_and_hour_and_changes() {
+        let d = |day: &str, keys| DailyActivity { day: day.into(), keys, ..Default::default() };
+        let daily = vec![d("2026-11-22", 5), d("2026-11-23", 9), d("2026-11-24", 9)];
+        assert_eq!(busiest_day(&daily).map(|d| d.day.as_str()), Some("2026-11-23"));
+        assert_eq!(busiest_day(&[d("2026-11-22", 0)]), None);
+        let mut hours = vec![0; 24];
+        hours[14] = 7;
+        hours[9] = 7;
+        assert_eq!(busiest_hour(&hours), Some(9));
+        assert_eq!(busiest_hour(&[0; 24]), None);
+        assert_eq!(change_percent(150.0, 100.0), Some(50.0));
+        assert_eq!(change_percent(5.0, 0.0), None);
     }
 
     #[test]

@@ -51,11 +51,25 @@ pub async fn create_demo(pool: &SqlitePool, now: i64, seed: u64) -> Result<DemoS
     };
     db::users::update_profile(pool, user_id, "Demo User", DEMO_TIMEZONE, 4).await?;
 
-    let tz: Tz = DEMO_TIMEZONE.parse().map_err(AppError::internal)?;
+    let minutes = fill_activity(pool, user_id, DEMO_TIMEZONE, DAYS, now, seed).await?;
+    Ok(DemoSummary { user_id, minutes })
+}
+
+/// Stores `days` days of synthetic activity up to `now` for the user (the demo's, and the
+/// benchmark's), one upload per day from one laptop. Returns the number of minute records.
+pub async fn fill_activity(
+    pool: &SqlitePool,
+    user_id: i64,
+    timezone: &str,
+    days: i64,
+    now: i64,
+    seed: u64,
+) -> Result<usize, AppError> {
+    let tz: Tz = timezone.parse().map_err(AppError::internal)?;
     let mut rng = StdRng::seed_from_u64(seed);
     let today = tz.timestamp_opt(now, 0).single().map(|t| t.date_naive()).unwrap_or_default();
     let mut minutes = 0;
-    for back in (0..DAYS).rev() {
+    for back in (0..days).rev() {
         let day = today - Duration::days(back);
         let records = demo_day(&mut rng, tz, day, now);
         if records.is_empty() {
@@ -66,7 +80,7 @@ pub async fn create_demo(pool: &SqlitePool, now: i64, seed: u64) -> Result<DemoS
             ActivityBatch { device: Device { id: "demo-laptop".into(), name: "Demo laptop".into() }, minutes: records };
         ingest::store_batch(pool, user_id, &batch, now).await?;
     }
-    Ok(DemoSummary { user_id, minutes })
+    Ok(minutes)
 }
 
 /// Chance that a minute of this local hour is active, before the day's own mood.

@@ -1,7 +1,7 @@
 //! Activity statistics over a range of the user's days.
 
 use chrono::{Datelike, NaiveDate};
-use keytrack_wire::{ActivityStats, ScreenHeatmap};
+use keytrack_wire::{ActivityStats, PeriodSummary, ScreenHeatmap};
 use sqlx::SqlitePool;
 
 use super::error::AppError;
@@ -80,7 +80,20 @@ pub async fn stats_for_query(
     now: i64,
 ) -> Result<ActivityStats, AppError> {
     let (from, to) = resolve_range(pool, user_id, query, now).await?;
-    activity_stats(pool, user_id, Some(from), Some(to), now).await
+    let mut stats = activity_stats(pool, user_id, Some(from), Some(to), now).await?;
+    // The period of equal length just before, for the comparison on the summary cards.
+    let length = (to - from).num_days() + 1;
+    let (before_from, before_to) = (from - chrono::Duration::days(length), from - chrono::Duration::days(1));
+    let before = rollups::range_totals(pool, user_id, before_from, before_to).await?.finish();
+    stats.previous = Some(PeriodSummary {
+        from: before_from.to_string(),
+        to: before_to.to_string(),
+        total_keys: before.total_keys,
+        total_clicks: before.total_clicks,
+        active_seconds: before.active_seconds,
+        wpm: before.typing.wpm,
+    });
+    Ok(stats)
 }
 
 /// Click and movement heatmaps for what the dashboard's URL asks for.

@@ -12,6 +12,7 @@ use super::{ErrorNote, use_auth};
 use crate::api::{dashboard_heatmaps, dashboard_stats};
 use crate::domain::format::count;
 use crate::domain::range::{Preset, RangeQuery};
+use crate::domain::stats::{busiest_day, busiest_hour, change_percent};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -168,8 +169,20 @@ fn Summary(stats: ActivityStats) -> impl IntoView {
     let mut top_combos: Vec<(String, u64)> = stats.combos.clone().into_iter().collect();
     top_combos.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     top_combos.truncate(8);
-    let hours = stats.active_seconds / 3600;
-    let minutes = stats.active_seconds % 3600 / 60;
+    let previous = stats.previous.clone().unwrap_or_default();
+    // "+12% vs the previous 7 days", or nothing without a base to compare with.
+    let change = |now: f64, before: f64| {
+        change_percent(now, before).map(|p| {
+            let class = if p >= 0.0 { "change up" } else { "change down" };
+            view! { <span class=class title=format!("{} to {}", previous.from, previous.to)>{format!("{p:+.0}% vs previous period")}</span> }
+        })
+    };
+    let days = stats.daily.len().max(1) as u64;
+    let active_days = stats.daily.iter().filter(|d| d.active_minutes > 0).count().max(1) as u64;
+    let busiest_day =
+        busiest_day(&stats.daily).map_or_else(|| "–".to_string(), |d| format!("{} ({})", d.day, count(d.keys)));
+    let busiest_hour =
+        busiest_hour(&stats.by_hour).map_or_else(|| "–".to_string(), |h| format!("{h:02}:00–{:02}:00", (h + 1) % 24));
     view! {
         <section data-widget="summary">
             <h1>
@@ -177,11 +190,37 @@ fn Summary(stats: ActivityStats) -> impl IntoView {
                 <small class="muted" data-testid="range">{format!("{} to {} ({})", stats.from, stats.to, stats.timezone)}</small>
             </h1>
             <div class="cards">
-                <div class="stat"><span class="label">"Key presses"</span><span class="value" data-testid="total-keys">{count(stats.total_keys)}</span></div>
-                <div class="stat"><span class="label">"Clicks"</span><span class="value">{count(stats.total_clicks)}</span></div>
-                <div class="stat"><span class="label">"Typing speed"</span><span class="value">{format!("{:.0} WPM", stats.typing.wpm)}</span></div>
-                <div class="stat"><span class="label">"Active time"</span><span class="value">{format!("{hours} h {minutes:02} min")}</span></div>
+                <div class="stat">
+                    <span class="label">"Key presses"</span>
+                    <span class="value" data-testid="total-keys">{count(stats.total_keys)}</span>
+                    {change(stats.total_keys as f64, previous.total_keys as f64)}
+                </div>
+                <div class="stat">
+                    <span class="label">"Clicks"</span>
+                    <span class="value" data-testid="total-clicks">{count(stats.total_clicks)}</span>
+                    {change(stats.total_clicks as f64, previous.total_clicks as f64)}
+                </div>
+                <div class="stat">
+                    <span class="label">"Typing speed"</span>
+                    <span class="value">{format!("{:.0} WPM", stats.typing.wpm)}</span>
+                    {change(stats.typing.wpm, previous.wpm)}
+                </div>
+                <div class="stat">
+                    <span class="label">"Active time"</span>
+                    <span class="value">{duration(stats.active_seconds)}</span>
+                    {change(stats.active_seconds as f64, previous.active_seconds as f64)}
+                </div>
             </div>
+            <dl class="facts">
+                <div><dt>"Per day"</dt><dd data-testid="daily-average">{format!("{} keys, {} clicks", count(stats.total_keys / days), count(stats.total_clicks / days))}</dd></div>
+                <div><dt>"Per active day"</dt><dd>{duration(stats.active_seconds / active_days)}</dd></div>
+                <div><dt>"Busiest day"</dt><dd data-testid="busiest-day">{busiest_day}</dd></div>
+                <div><dt>"Busiest hour"</dt><dd>{busiest_hour}</dd></div>
+                <div>
+                    <dt title="Backspace and Delete presses per 100 letters, digits, punctuation and spaces">"Corrections"</dt>
+                    <dd data-testid="corrections">{format!("{:.1} per 100 keys", stats.corrections_per_100)}</dd>
+                </div>
+            </dl>
         </section>
         <div class="columns">
             <section class="card">
@@ -327,10 +366,24 @@ fn TypingSpeed(stats: ActivityStats) -> impl IntoView {
             "scales": { "x": axis(), "y": axis() },
         },
     });
+    let gaps = serde_json::json!({
+        "type": "bar",
+        "data": {
+            "labels": stats.typing.intervals.iter().map(|b| format!("≤{} ms", b.le_ms)).collect::<Vec<_>>(),
+            "datasets": [{ "label": "Keys typed after a gap of", "data": stats.typing.intervals.iter().map(|b| b.count).collect::<Vec<_>>(), "backgroundColor": SECOND }],
+        },
+        "options": {
+            "responsive": true,
+            "maintainAspectRatio": false,
+            "plugins": { "legend": { "labels": { "color": CHART_INK } } },
+            "scales": { "x": axis(), "y": axis() },
+        },
+    });
     view! {
         <section class="card" data-widget="typing-speed">
             <h2>"Typing speed"</h2>
             <Chart config label="Typing speed per day in words per minute".to_string()/>
+            <Chart config=gaps label="How many keys were typed after each length of gap".to_string()/>
             <p class="muted small">
                 {format!(
                     "{:.0} WPM over {} of typing; fastest burst {:.0} WPM. ",
@@ -338,7 +391,7 @@ fn TypingSpeed(stats: ActivityStats) -> impl IntoView {
                     duration(stats.typing.typing_seconds as u64),
                     stats.typing.best_burst_wpm
                 )}
-                "Speed is words (5 keys) per minute of typing time: the time between text keys pressed at most 2 s apart. A burst is such a run; the fastest counts from 10 keys."
+                "Speed is words (5 keys) per minute of typing time: the time between text keys pressed at most 2 s apart. A burst is such a run; the fastest counts from 10 keys. The lower chart spreads your keystrokes by the gap before them: a tall, narrow peak is a steady rhythm."
             </p>
         </section>
     }
