@@ -5,5 +5,12 @@ CREATE TABLE activity_days (
     user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     day     TEXT    NOT NULL,
     totals  TEXT    NOT NULL,
+    -- headline figures out of `totals`, so that comparisons with another period sum columns
+    -- instead of reading every day's JSON
+    total_keys     INTEGER NOT NULL,
+    total_clicks   INTEGER NOT NULL,
+    active_seconds INTEGER NOT NULL,
+    typed_keys     INTEGER NOT NULL,
+    typing_ms      INTEGER NOT NULL,
     PRIMARY KEY (user_id, day)
 ) WITHOUT ROWID;

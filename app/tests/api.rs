@@ -460,6 +460,28 @@ async fn stats_follow_the_users_time_zone_and_day_start() {
     assert_eq!(night_owl["by_weekday"], json!([6, 0, 0, 0, 0, 0, 0]));
 }
 
+/// The dashboard compares a range with the period of equal length just before it.
+#[tokio::test]
+async fn the_previous_period_sums_the_days_before_the_range() {
+    let s = server().await;
+    let (user_id, token) = user_with_token(&s.pool, "ada@example.com").await;
+    post_batch(&s.app, &token, &sample_batch()).await;
+    let query = keytrack_app::domain::range::RangeQuery {
+        range: None,
+        from: Some("2025-03-12".into()),
+        to: Some("2025-03-13".into()),
+    };
+    let stats = keytrack_app::server::stats::stats_for_query(&s.pool, user_id, &query, MONDAY_9H + 7 * 86_400)
+        .await
+        .expect("stats");
+    assert_eq!(stats.total_keys, 0);
+    let previous = stats.previous.expect("a previous period");
+    assert_eq!((previous.from.as_str(), previous.to.as_str()), ("2025-03-10", "2025-03-11"));
+    assert_eq!((previous.total_keys, previous.total_clicks, previous.active_seconds), (22, 5, 90));
+    // 7 + 3 typed keys in 700 + 300 ms.
+    assert!((previous.wpm - 120.0).abs() < 1e-9);
+}
+
 #[tokio::test]
 async fn stats_queries_are_checked() {
     let s = server().await;

@@ -86,7 +86,14 @@ impl DayRollups {
     pub async fn save(self, conn: &mut SqliteConnection) -> Result<(), AppError> {
         for (day, totals) in self.days {
             let json = serde_json::to_string(&totals).map_err(AppError::internal)?;
-            db::days::save(conn, self.user_id, &day.to_string(), &json).await?;
+            let headline = db::days::Headline {
+                total_keys: totals.keys.values().sum(),
+                total_clicks: totals.clicks.iter().sum(),
+                active_seconds: totals.active_seconds,
+                typed_keys: totals.typed_keys,
+                typing_ms: totals.typing_ms,
+            };
+            db::days::save(conn, self.user_id, &day.to_string(), &json, headline).await?;
         }
         for ((day, width, height), grid) in self.screens {
             let (clicks, moves) = grid.to_blobs();

@@ -1,7 +1,7 @@
 //! Activity statistics over a range of the user's days.
 
 use chrono::{Datelike, NaiveDate};
-use keytrack_wire::{ActivityStats, PeriodSummary, ScreenHeatmap};
+use keytrack_wire::{ActivityStats, PeriodSummary, ScreenHeatmap, words_per_minute};
 use sqlx::SqlitePool;
 
 use super::error::AppError;
@@ -84,14 +84,16 @@ pub async fn stats_for_query(
     // The period of equal length just before, for the comparison on the summary cards.
     let length = (to - from).num_days() + 1;
     let (before_from, before_to) = (from - chrono::Duration::days(length), from - chrono::Duration::days(1));
-    let before = rollups::range_totals(pool, user_id, before_from, before_to).await?.finish();
+    let mut conn = pool.acquire().await?;
+    let before = db::days::headline_sum(&mut conn, user_id, &before_from.to_string(), &before_to.to_string()).await?;
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
     stats.previous = Some(PeriodSummary {
         from: before_from.to_string(),
         to: before_to.to_string(),
-        total_keys: before.total_keys,
-        total_clicks: before.total_clicks,
-        active_seconds: before.active_seconds,
-        wpm: before.typing.wpm,
+        total_keys: count(before.total_keys),
+        total_clicks: count(before.total_clicks),
+        active_seconds: count(before.active_seconds),
+        wpm: words_per_minute(count(before.typed_keys), count(before.typing_ms)),
     });
     Ok(stats)
 }

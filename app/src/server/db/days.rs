@@ -12,17 +12,61 @@ pub async fn totals(conn: &mut SqliteConnection, user_id: i64, day: &str) -> Res
         .await
 }
 
-pub async fn save(conn: &mut SqliteConnection, user_id: i64, day: &str, totals: &str) -> Result<(), sqlx::Error> {
+/// A day's headline figures, kept in columns beside its rollup.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct Headline {
+    pub total_keys: i64,
+    pub total_clicks: i64,
+    pub active_seconds: i64,
+    pub typed_keys: i64,
+    pub typing_ms: i64,
+}
+
+pub async fn save(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    day: &str,
+    totals: &str,
+    headline: Headline,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO activity_days (user_id, day, totals) VALUES (?, ?, ?)
-         ON CONFLICT (user_id, day) DO UPDATE SET totals = excluded.totals",
+        "INSERT INTO activity_days (user_id, day, totals, total_keys, total_clicks, active_seconds, typed_keys, typing_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (user_id, day) DO UPDATE SET totals = excluded.totals, total_keys = excluded.total_keys,
+             total_clicks = excluded.total_clicks, active_seconds = excluded.active_seconds,
+             typed_keys = excluded.typed_keys, typing_ms = excluded.typing_ms",
     )
     .bind(user_id)
     .bind(day)
     .bind(totals)
+    .bind(headline.total_keys)
+    .bind(headline.total_clicks)
+    .bind(headline.active_seconds)
+    .bind(headline.typed_keys)
+    .bind(headline.typing_ms)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// The headline figures of the days `from..=to`, summed.
+pub async fn headline_sum(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    from: &str,
+    to: &str,
+) -> Result<Headline, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT coalesce(sum(total_keys), 0) AS total_keys, coalesce(sum(total_clicks), 0) AS total_clicks,
+                coalesce(sum(active_seconds), 0) AS active_seconds, coalesce(sum(typed_keys), 0) AS typed_keys,
+                coalesce(sum(typing_ms), 0) AS typing_ms
+         FROM activity_days WHERE user_id = ? AND day >= ? AND day <= ?",
+    )
+    .bind(user_id)
+    .bind(from)
+    .bind(to)
+    .fetch_one(conn)
+    .await
 }
 
 pub async fn delete_all(conn: &mut SqliteConnection, user_id: i64) -> Result<(), sqlx::Error> {
