@@ -32,9 +32,18 @@ test('the demo dashboard shows every widget with data', async ({ page }) => {
   expect(gaps).toHaveLength(12);
   expect(gaps.slice(0, 10).reduce((a, b) => a + b, 0)).toBeGreaterThan(gaps[11]);
 
+  await expect(page.locator('[data-widget="key-combos"] .sparkline').first()).toBeVisible();
+  await expect(page.locator('[data-widget="typing-speed"]')).toContainText(/rhythm consistency \d+%/);
+
   // 30 days hold more than 7.
   await page.getByRole('navigation', { name: 'Date range' }).getByRole('link', { name: '30 days' }).click();
   await expect.poll(keys).toBeGreaterThan(week);
+
+  // The dashboard's figures are the JSON API's for the same days.
+  const [, from, to] = (await page.getByTestId('range').textContent()).match(/(\S+) to (\S+)/);
+  const api = await (await page.request.get(`/api/v1/stats?from=${from}&to=${to}`)).json();
+  expect(await keys()).toBe(api.total_keys);
+  expect(Number((await page.getByTestId('total-clicks').textContent()).replace(/,/g, ''))).toBe(api.total_clicks);
 
   // Charts animate in; let them settle before the pictures.
   await page.waitForTimeout(1500);
@@ -42,4 +51,10 @@ test('the demo dashboard shows every widget with data', async ({ page }) => {
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.waitForTimeout(300);
   await page.screenshot({ path: 'output/demo-dashboard-dark.png', fullPage: true });
+  // And on a phone.
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(500);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await page.screenshot({ path: 'output/demo-dashboard-phone.png', fullPage: true });
 });

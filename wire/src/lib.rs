@@ -283,12 +283,24 @@ pub struct ActivityStats {
     /// Every day of the range in order, days without activity included, for charts over time.
     #[serde(default)]
     pub daily: Vec<DailyActivity>,
+    /// The most used chords (at most 8, most used first), each with its count on every day of the range.
+    #[serde(default)]
+    pub combo_trends: Vec<ComboTrend>,
     /// Backspace and Delete presses per 100 text keys (letters, digits, punctuation, space).
     #[serde(default)]
     pub corrections_per_100: f64,
     /// The same figures for the period of equal length just before (the dashboard's comparison).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<PeriodSummary>,
+}
+
+/// A chord's use day by day.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ComboTrend {
+    pub chord: String,
+    /// One count per day of the range, in order.
+    pub daily: Vec<u64>,
 }
 
 /// The headline figures of a period.

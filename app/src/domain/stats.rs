@@ -5,8 +5,11 @@
 //! DayTotals of the range's days --(StatsTotals::add_day)--> StatsTotals --finish--> ActivityStats
 //! ```
 
+use std::collections::BTreeMap;
+
 use keytrack_wire::{
-    ActivityStats, DailyActivity, INTERVAL_BUCKETS_MS, IntervalCount, is_correction_key, is_text_key, words_per_minute,
+    ActivityStats, ComboTrend, DailyActivity, INTERVAL_BUCKETS_MS, IntervalCount, is_correction_key, is_text_key,
+    words_per_minute,
 };
 
 use super::rollup::DayTotals;
@@ -26,7 +29,12 @@ pub struct StatsTotals {
     by_weekday: [i64; 7],
     by_weekday_hour: [[i64; 24]; 7],
     daily: Vec<DailyActivity>,
+    /// Each day's chord counts, for the trends of the top chords.
+    daily_chords: Vec<BTreeMap<String, i64>>,
 }
+
+/// How many chords get a trend.
+const TRENDED_CHORDS: usize = 8;
 
 impl StatsTotals {
     pub fn new() -> StatsTotals {
@@ -44,6 +52,7 @@ impl StatsTotals {
             active_minutes: count(day.active_minutes),
             wpm: words_per_minute(count(day.typed_keys), count(day.typing_ms)),
         });
+        self.daily_chords.push(day.chords.clone());
         let sum = &mut self.day;
         for (code, n) in &day.keys {
             *sum.keys.entry(code.clone()).or_default() += n;
@@ -137,6 +146,17 @@ impl StatsTotals {
             active_minutes: count(day.active_minutes),
             active_seconds: count(day.active_seconds),
             daily: self.daily,
+            combo_trends: {
+                let mut top: Vec<(&String, &i64)> = day.chords.iter().filter(|(_, n)| **n > 0).collect();
+                top.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+                top.into_iter()
+                    .take(TRENDED_CHORDS)
+                    .map(|(chord, _)| ComboTrend {
+                        chord: chord.clone(),
+                        daily: self.daily_chords.iter().map(|d| count(d.get(chord).copied().unwrap_or(0))).collect(),
+                    })
+                    .collect()
+            },
             corrections_per_100: if text_keys == 0 { 0.0 } else { 100.0 * corrections as f64 / text_keys as f64 },
             ..ActivityStats::default()
         }
@@ -155,6 +175,21 @@ pub fn busiest_day(daily: &[DailyActivity]) -> Option<&DailyActivity> {
 pub fn busiest_hour(by_hour: &[u64]) -> Option<usize> {
     let max = *by_hour.iter().max()?;
     (max > 0).then(|| by_hour.iter().position(|n| *n == max)).flatten()
+}
+
+/// Typing rhythm consistency: the share (0-100) of typed keys whose gap before them fell in the
+/// most common gap bucket or the buckets on either side of it. 0 without typing.
+pub fn rhythm_consistency(intervals: &[IntervalCount]) -> f64 {
+    let total: u64 = intervals.iter().map(|b| b.count).sum();
+    let Some(peak) = intervals.iter().enumerate().max_by_key(|(i, b)| (b.count, std::cmp::Reverse(*i))).map(|(i, _)| i)
+    else {
+        return 0.0;
+    };
+    if total == 0 {
+        return 0.0;
+    }
+    let near: u64 = intervals[peak.saturating_sub(1)..(peak + 2).min(intervals.len())].iter().map(|b| b.count).sum();
+    100.0 * near as f64 / total as f64
 }
 
 /// How much `now` differs from `before`, in percent; `None` without a base to compare with.
@@ -263,6 +298,34 @@ mod tests {
         totals.add_day("2026-11-23", &day(&[(&typing, 10)]), 0);
         // 10 corrections for 200 text keys (Shift is not text).
         assert!((totals.finish().corrections_per_100 - 5.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn top_chords_get_a_count_per_day() {
+        let mut totals = StatsTotals::new();
+        let with = |chords: &[(&str, u32)]| {
+            let mut r = record(60, &[("KeyC", 20), ("KeyV", 20), ("ControlLeft", 20)], 10);
+            r.chords = chords.iter().map(|(c, n)| (c.to_string(), *n)).collect();
+            day(&[(&r, 9)])
+        };
+        totals.add_day("2026-11-23", &with(&[("Ctrl+KeyC", 3), ("Ctrl+KeyV", 1)]), 0);
+        totals.add_day("2026-11-24", &DayTotals::default(), 1);
+        totals.add_day("2026-11-25", &with(&[("Ctrl+KeyV", 5)]), 2);
+        let trends = totals.finish().combo_trends;
+        assert_eq!(trends.len(), 2);
+        assert_eq!((trends[0].chord.as_str(), trends[0].daily.clone()), ("Ctrl+KeyV", vec![1, 0, 5]));
+        assert_eq!((trends[1].chord.as_str(), trends[1].daily.clone()), ("Ctrl+KeyC", vec![3, 0, 0]));
+    }
+
+    #[test]
+    fn consistency_is_the_share_around_the_most_common_gap() {
+        let buckets = |counts: &[u64]| -> Vec<IntervalCount> {
+            counts.iter().enumerate().map(|(i, n)| IntervalCount { le_ms: INTERVAL_BUCKETS_MS[i], count: *n }).collect()
+        };
+        // Peak in bucket 5 (60), neighbours 10 + 10, the rest 20: 80 of 100.
+        assert!((rhythm_consistency(&buckets(&[0, 0, 0, 10, 10, 60, 10, 0, 0, 0, 0, 10])) - 80.0).abs() < 1e-9);
+        assert_eq!(rhythm_consistency(&buckets(&[0; 12])), 0.0);
+        assert_eq!(rhythm_consistency(&[]), 0.0);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::{ErrorNote, use_auth};
 use crate::api::{dashboard_heatmaps, dashboard_stats};
 use crate::domain::format::count;
 use crate::domain::range::{Preset, RangeQuery};
-use crate::domain::stats::{busiest_day, busiest_hour, change_percent};
+use crate::domain::stats::{busiest_day, busiest_hour, change_percent, rhythm_consistency};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -166,9 +166,6 @@ fn Summary(stats: ActivityStats) -> impl IntoView {
     let mut top_keys: Vec<(String, u64)> = stats.keys.clone().into_iter().collect();
     top_keys.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     top_keys.truncate(10);
-    let mut top_combos: Vec<(String, u64)> = stats.combos.clone().into_iter().collect();
-    top_combos.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    top_combos.truncate(8);
     let previous = stats.previous.clone().unwrap_or_default();
     // "+12% vs the previous 7 days", or nothing without a base to compare with.
     let change = |now: f64, before: f64| {
@@ -232,7 +229,20 @@ fn Summary(stats: ActivityStats) -> impl IntoView {
             <section class="card" data-widget="key-combos">
                 <h2>"Top shortcuts"</h2>
                 <ol class="ranked">
-                    {top_combos.into_iter().map(|(combo, n)| view! { <li><code>{combo}</code><span>{count(n)}</span></li> }).collect_view()}
+                    {stats
+                        .combo_trends
+                        .iter()
+                        .map(|trend| {
+                            let total: u64 = trend.daily.iter().sum();
+                            view! {
+                                <li>
+                                    <code>{trend.chord.clone()}</code>
+                                    <Sparkline values=trend.daily.clone() label=format!("{} per day", trend.chord)/>
+                                    <span>{count(total)}</span>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
                 </ol>
             </section>
         </div>
@@ -386,12 +396,13 @@ fn TypingSpeed(stats: ActivityStats) -> impl IntoView {
             <Chart config=gaps label="How many keys were typed after each length of gap".to_string()/>
             <p class="muted small">
                 {format!(
-                    "{:.0} WPM over {} of typing; fastest burst {:.0} WPM. ",
+                    "{:.0} WPM over {} of typing; fastest burst {:.0} WPM; rhythm consistency {:.0}%. ",
                     stats.typing.wpm,
                     duration(stats.typing.typing_seconds as u64),
-                    stats.typing.best_burst_wpm
+                    stats.typing.best_burst_wpm,
+                    rhythm_consistency(&stats.typing.intervals)
                 )}
-                "Speed is words (5 keys) per minute of typing time: the time between text keys pressed at most 2 s apart. A burst is such a run; the fastest counts from 10 keys. The lower chart spreads your keystrokes by the gap before them: a tall, narrow peak is a steady rhythm."
+                "Speed is words (5 keys) per minute of typing time: the time between text keys pressed at most 2 s apart. A burst is such a run; the fastest counts from 10 keys. The lower chart spreads your keystrokes by the gap before them: a tall, narrow peak is a steady rhythm. Consistency is the share of keystrokes in the most common gap range or the two beside it."
             </p>
         </section>
     }
@@ -402,5 +413,22 @@ fn duration(seconds: u64) -> String {
         format!("{} h {:02} min", seconds / 3600, seconds % 3600 / 60)
     } else {
         format!("{} min", seconds / 60)
+    }
+}
+
+/// A small line of values over the days of the range (the trend of one shortcut).
+#[component]
+fn Sparkline(values: Vec<u64>, label: String) -> impl IntoView {
+    let max = values.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let step = if values.len() > 1 { 100.0 / (values.len() - 1) as f64 } else { 0.0 };
+    let points: Vec<String> = values
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!("{:.1},{:.1}", i as f64 * step, 18.0 - 16.0 * *n as f64 / max))
+        .collect();
+    view! {
+        <svg class="sparkline" viewBox="0 0 100 20" preserveAspectRatio="none" role="img" aria-label=label>
+            <polyline points=points.join(" ")/>
+        </svg>
     }
 }
