@@ -326,8 +326,20 @@ const CHART_INK: &str = "#8a94a6";
 const ACCENT: &str = "#2f6fde";
 const SECOND: &str = "#e07b39";
 
-fn axis() -> serde_json::Value {
-    serde_json::json!({ "ticks": { "color": CHART_INK }, "grid": { "color": "rgba(138,148,166,0.2)" } })
+/// Our charts' options: sized by their box, readable in light and dark mode; with `by_day`, the
+/// tooltip shows every series of the hovered day.
+fn chart_options(by_day: bool) -> serde_json::Value {
+    let axis = serde_json::json!({ "ticks": { "color": CHART_INK }, "grid": { "color": "rgba(138,148,166,0.2)" } });
+    let mut options = serde_json::json!({
+        "responsive": true,
+        "maintainAspectRatio": false,
+        "plugins": { "legend": { "labels": { "color": CHART_INK } } },
+        "scales": { "x": axis.clone(), "y": axis },
+    });
+    if by_day {
+        options["interaction"] = serde_json::json!({ "mode": "index", "intersect": false });
+    }
+    options
 }
 
 /// Key presses and clicks per day over the range (click a legend entry to hide a series).
@@ -342,13 +354,7 @@ fn ActivityTimeline(daily: Vec<keytrack_wire::DailyActivity>) -> impl IntoView {
                 { "label": "Clicks", "data": daily.iter().map(|d| d.clicks).collect::<Vec<_>>(), "backgroundColor": SECOND },
             ],
         },
-        "options": {
-            "responsive": true,
-            "maintainAspectRatio": false,
-            "interaction": { "mode": "index", "intersect": false },
-            "plugins": { "legend": { "labels": { "color": CHART_INK } } },
-            "scales": { "x": axis(), "y": axis() },
-        },
+        "options": chart_options(true),
     });
     view! {
         <section class="card" data-widget="activity-timeline">
@@ -369,12 +375,7 @@ fn TypingSpeed(stats: ActivityStats) -> impl IntoView {
             "labels": stats.daily.iter().map(|d| d.day.clone()).collect::<Vec<_>>(),
             "datasets": [{ "label": "Words per minute", "data": wpm, "borderColor": ACCENT, "backgroundColor": ACCENT, "spanGaps": true, "tension": 0.3 }],
         },
-        "options": {
-            "responsive": true,
-            "maintainAspectRatio": false,
-            "plugins": { "legend": { "labels": { "color": CHART_INK } } },
-            "scales": { "x": axis(), "y": axis() },
-        },
+        "options": chart_options(false),
     });
     let gaps = serde_json::json!({
         "type": "bar",
@@ -382,12 +383,7 @@ fn TypingSpeed(stats: ActivityStats) -> impl IntoView {
             "labels": stats.typing.intervals.iter().map(|b| format!("≤{} ms", b.le_ms)).collect::<Vec<_>>(),
             "datasets": [{ "label": "Keys typed after a gap of", "data": stats.typing.intervals.iter().map(|b| b.count).collect::<Vec<_>>(), "backgroundColor": SECOND }],
         },
-        "options": {
-            "responsive": true,
-            "maintainAspectRatio": false,
-            "plugins": { "legend": { "labels": { "color": CHART_INK } } },
-            "scales": { "x": axis(), "y": axis() },
-        },
+        "options": chart_options(false),
     });
     view! {
         <section class="card" data-widget="typing-speed">
