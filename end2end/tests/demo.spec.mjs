@@ -21,6 +21,7 @@ test('the demo dashboard shows every widget with data', async ({ page }) => {
   }
   await expect(page.locator('[data-widget="key-combos"] li')).not.toHaveCount(0);
   await expect(page.getByTestId('corrections')).toHaveText(/^\d+\.\d per 100 keys$/);
+  await expect(page.getByTestId('distance')).toHaveText(/^[\d,]{5,} px$/);
   await expect(page.getByTestId('busiest-day')).toHaveText(/^\d{4}-\d{2}-\d{2} \([\d,]+\)$/);
   await expect(page.locator('[data-widget="summary"] .change').first()).toContainText('vs previous period');
   await expect(page.getByTestId('click-heatmap-total')).toContainText('on a 1920×1080 screen');

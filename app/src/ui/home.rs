@@ -214,6 +214,14 @@ fn Summary(stats: ActivityStats) -> impl IntoView {
                 <div><dt>"Busiest day"</dt><dd data-testid="busiest-day">{busiest_day}</dd></div>
                 <div><dt>"Busiest hour"</dt><dd>{busiest_hour}</dd></div>
                 <div>
+                    <dt title="How far the pointer travelled, hand jitter under 3 px left out">"Pointer travel"</dt>
+                    <dd data-testid="distance">{format!("{} px", count(stats.mouse.distance_px))}</dd>
+                </div>
+                <div>
+                    <dt>"Scrolling"</dt>
+                    <dd>{format!("{} notches", count(stats.mouse.scroll_vertical + stats.mouse.scroll_horizontal))}</dd>
+                </div>
+                <div>
                     <dt title="Backspace and Delete presses per 100 letters, digits, punctuation and spaces">"Corrections"</dt>
                     <dd data-testid="corrections">{format!("{:.1} per 100 keys", stats.corrections_per_100)}</dd>
                 </div>
