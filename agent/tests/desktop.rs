@@ -243,6 +243,8 @@ impl Agent {
     }
 
     fn start(&mut self, display: &Display) {
+        // The log is appended to across restarts: wait for this run's own start line.
+        let starts_before = self.log_text().matches("capturing on").count();
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("agent log");
         let child = Command::new(AGENT)
             .arg("--config-dir")
@@ -254,10 +256,12 @@ impl Agent {
             .spawn()
             .expect("start keytrack-agent run");
         self.process = Some(Process(child));
-        let started = wait_for(Duration::from_secs(15), || self.log_text().contains("capturing on"));
+        let started =
+            wait_for(Duration::from_secs(15), || self.log_text().matches("capturing on").count() > starts_before);
         assert!(started, "the agent did not start: {}", self.log_text());
-        // rdev's XRecord context is set up right after it reports; give it a moment.
-        std::thread::sleep(Duration::from_millis(700));
+        // rdev's XRecord context is set up on the capture thread right after the agent reports;
+        // give it a moment (generous: tests run side by side on two cores).
+        std::thread::sleep(Duration::from_millis(1_500));
     }
 
     /// SIGTERM and wait: the agent saves and makes a last upload.
