@@ -291,10 +291,10 @@ impl Agent {
     }
 }
 
-fn expect_keys(server: &Server, expected: &[(&str, u64)]) {
+fn expect_keys(server: &Server, agent: &Agent, expected: &[(&str, u64)]) {
     let expected: BTreeMap<String, u64> = expected.iter().map(|(k, n)| ((*k).to_string(), *n)).collect();
     let arrived = wait_for(Duration::from_secs(30), || server.keys() == expected);
-    assert!(arrived, "expected {expected:?}, the server has {:?}", server.keys());
+    assert!(arrived, "expected {expected:?}, the server has {:?}; agent log:\n{}", server.keys(), agent.log_text());
 }
 
 #[test]
@@ -318,6 +318,7 @@ fn typing_chords_clicks_and_moves_arrive_exactly() {
 
     expect_keys(
         &server,
+        &agent,
         &[
             ("KeyH", 1),
             ("KeyE", 1),
@@ -378,6 +379,7 @@ fn a_typed_secret_is_nowhere_on_disk_in_logs_or_on_the_wire() {
     display.xdotool(&["key", "Return"]);
     expect_keys(
         &server,
+        &agent,
         &[
             ("KeyZ", 1),
             ("KeyQ", 2),
@@ -447,12 +449,12 @@ fn an_outage_loses_nothing_and_doubles_nothing() {
 
     server.listen(&addr);
     display.xdotool(&["type", "--delay", "50", "bb"]);
-    expect_keys(&server, &[("KeyA", 4), ("KeyB", 2)]);
+    expect_keys(&server, &agent, &[("KeyA", 4), ("KeyB", 2)]);
     agent.stop();
     // After the last upload nothing waits, and re-sends changed nothing.
     assert!(agent.status().contains("waiting:     0 minutes"), "{}", agent.status());
     assert!(agent.status().contains("today:       6 key presses"), "{}", agent.status());
-    expect_keys(&server, &[("KeyA", 4), ("KeyB", 2)]);
+    expect_keys(&server, &agent, &[("KeyA", 4), ("KeyB", 2)]);
 }
 
 #[test]
@@ -467,9 +469,9 @@ fn kill_9_loses_at_most_one_flush_interval_and_doubles_nothing() {
     agent.kill_9();
     agent.start(&display);
     display.xdotool(&["type", "--delay", "50", "de"]);
-    expect_keys(&server, &[("KeyA", 1), ("KeyB", 1), ("KeyC", 1), ("KeyD", 1), ("KeyE", 1)]);
+    expect_keys(&server, &agent, &[("KeyA", 1), ("KeyB", 1), ("KeyC", 1), ("KeyD", 1), ("KeyE", 1)]);
     agent.stop();
-    expect_keys(&server, &[("KeyA", 1), ("KeyB", 1), ("KeyC", 1), ("KeyD", 1), ("KeyE", 1)]);
+    expect_keys(&server, &agent, &[("KeyA", 1), ("KeyB", 1), ("KeyC", 1), ("KeyD", 1), ("KeyE", 1)]);
 }
 
 #[test]
@@ -508,7 +510,7 @@ fn pause_stops_capture_until_resume() {
     let resumed = wait_for(Duration::from_secs(5), || agent.log_text().contains("resumed"));
     assert!(resumed, "{}", agent.log_text());
     display.xdotool(&["type", "--delay", "50", "r"]);
-    expect_keys(&server, &[("KeyR", 1)]);
+    expect_keys(&server, &agent, &[("KeyR", 1)]);
     agent.stop();
-    expect_keys(&server, &[("KeyR", 1)]);
+    expect_keys(&server, &agent, &[("KeyR", 1)]);
 }
