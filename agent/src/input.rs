@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A physical key by its W3C code; always one of [`keytrack_wire::KEY_CODES`].
 pub type KeyCode = &'static str;
@@ -73,6 +73,9 @@ pub trait Capture: Send {
 /// Capture with `rdev` (X11 on Linux; the same code covers Windows and macOS).
 pub struct RdevCapture;
 
+/// Tries at starting capture, 1 s, 2 s, 4 s and 8 s apart.
+const START_ATTEMPTS: u32 = 5;
+
 impl Capture for RdevCapture {
     fn screen_size(&self) -> Result<(u32, u32), CaptureError> {
         let (w, h) = rdev::display_size().map_err(|_| CaptureError::NoDisplay)?;
@@ -91,20 +94,35 @@ impl Capture for RdevCapture {
             .spawn(move || {
                 // `listen` blocks for as long as capture runs and has no stop: the thread lives
                 // with the process. The callback only converts and forwards: no I/O, no locks.
-                let result = rdev::listen(move |event| {
-                    if paused.load(Ordering::Relaxed) {
+                // Starting capture can fail for a moment (an X server busy with a client that
+                // just died, a session still coming up): try a few times before giving up.
+                for attempt in 1..=START_ATTEMPTS {
+                    let sink = sink.clone();
+                    let paused = Arc::clone(&paused);
+                    let result = rdev::listen(move |event| {
+                        if paused.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        if let Some(input) = convert(&event.event_type) {
+                            let _ = sink.send(InputEvent { at_ms: unix_ms(event.time), input });
+                        }
+                    });
+                    let error = match result {
+                        Err(rdev::ListenError::MissingDisplayError) => CaptureError::NoDisplay,
+                        Err(other) => CaptureError::Failed(format!("{other:?}")),
+                        Ok(()) => CaptureError::Failed("the system stopped delivering input events".into()),
+                    };
+                    if attempt == START_ATTEMPTS {
+                        let _ = errors.send(error);
                         return;
                     }
-                    if let Some(input) = convert(&event.event_type) {
-                        let _ = sink.send(InputEvent { at_ms: unix_ms(event.time), input });
-                    }
-                });
-                let error = match result {
-                    Err(rdev::ListenError::MissingDisplayError) => CaptureError::NoDisplay,
-                    Err(other) => CaptureError::Failed(format!("{other:?}")),
-                    Ok(()) => CaptureError::Failed("the system stopped delivering input events".into()),
-                };
-                let _ = errors.send(error);
+                    let wait = Duration::from_millis(500 << attempt);
+                    crate::log::warn(&format!(
+                        "input capture did not start ({error}); trying again in {:.0} s",
+                        wait.as_secs_f64()
+                    ));
+                    std::thread::sleep(wait);
+                }
             })
             .map_err(|e| CaptureError::Failed(format!("cannot start the capture thread: {e}")))?;
         Ok(())

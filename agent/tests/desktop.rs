@@ -60,9 +60,13 @@ impl Display {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("start Xvfb (scripts/setup.sh installs it)");
-            let xvfb = Process(child);
+            let mut xvfb = Process(child);
             let socket = format!("/tmp/.X11-unix/X{n}");
-            if wait_for(Duration::from_secs(10), || Path::new(&socket).exists()) {
+            // Another test process may have taken the number at the same moment: then this Xvfb
+            // exits, and the socket seen is the other one's.
+            let up = wait_for(Duration::from_secs(10), || Path::new(&socket).exists());
+            std::thread::sleep(Duration::from_millis(300));
+            if up && matches!(xvfb.0.try_wait(), Ok(None)) {
                 return Display { name: format!(":{n}"), _xvfb: xvfb };
             }
         }
