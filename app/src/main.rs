@@ -56,7 +56,8 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         repeat: usize,
     },
-    /// Create demo@keytrack.local with 90 days of realistic activity (replacing its old activity).
+    /// Create demo@keytrack.local with 90 days of realistic activity (replacing its old activity),
+    /// and a demo team with four teammates.
     Demo {
         /// Seed of the synthetic activity.
         #[arg(long, default_value_t = 42)]
@@ -142,10 +143,12 @@ async fn main() -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let summary = demo::create_demo(&pool, state::now(), seed).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
-                "demo account ready: {} / {} ({} active minutes over 90 days, made in {:.1} s)",
+                "demo account ready: {} / {} ({} active minutes over 90 days, and \"{}\" at /teams/{} with 4 teammates; made in {:.1} s)",
                 demo::DEMO_EMAIL,
                 demo::DEMO_PASSWORD,
                 summary.minutes,
+                demo::DEMO_TEAM,
+                summary.team_id,
                 started.elapsed().as_secs_f64()
             );
             Ok(())

@@ -2,93 +2,24 @@
 
 use std::collections::BTreeMap;
 
-use axum::Router;
 use axum::body::Body;
 use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use keytrack_app::server::{accounts, db, http as app_http, rollups, state::AppState};
+use keytrack_app::server::{accounts, rollups, state::AppState};
 use keytrack_wire::{
     ActivityBatch, ActivityMinute, Burst, ButtonCounts, Device, GridCount, ScreenActivity, ScrollCounts, TypingStats,
 };
 use leptos::config::LeptosOptions;
-use leptos::server_fn::ServerFn;
 use serde_json::{Value, json};
 use sqlx::SqlitePool;
 use tower::ServiceExt;
 
-struct TestServer {
-    app: Router,
-    pool: SqlitePool,
-    _dir: tempfile::TempDir,
-}
+mod common;
 
-async fn server() -> TestServer {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let pool = db::open(dir.path()).await.expect("open database");
-    let options = LeptosOptions::builder().output_name("keytrack").site_root("target/site").build();
-    let app = app_http::router(AppState::new(pool.clone(), options), false).await.expect("router");
-    TestServer { app, pool, _dir: dir }
-}
-
-const PASSWORD: &str = "correct horse battery";
-
-/// A user and a live token of theirs.
-async fn user_with_token(pool: &SqlitePool, email: &str) -> (i64, String) {
-    let id = accounts::sign_up(pool, email, PASSWORD, "UTC").await.expect("sign up");
-    let token = accounts::create_token(pool, id, "test agent").await.expect("token");
-    (id, token)
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: http::HeaderMap,
-    body: Value,
-}
-
-async fn call(app: &Router, method: &str, uri: &str, auth: Option<&str>, body: Option<Vec<u8>>) -> Reply {
-    let mut request = Request::builder().method(method).uri(uri);
-    if let Some(auth) = auth {
-        request = request.header(header::AUTHORIZATION, auth);
-    }
-    let request = request.body(body.map_or_else(Body::empty, Body::from)).expect("request");
-    let response = app.clone().oneshot(request).await.expect("response");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Reply { status, headers, body }
-}
-
-fn bearer(token: &str) -> String {
-    format!("Bearer {token}")
-}
-
-async fn post_batch(app: &Router, token: &str, batch: &ActivityBatch) -> Reply {
-    let body = serde_json::to_vec(batch).expect("encode");
-    call(app, "POST", "/api/v1/activity", Some(&bearer(token)), Some(body)).await
-}
-
-async fn stats(app: &Router, token: &str, from: &str, to: &str) -> Value {
-    let reply = call(app, "GET", &format!("/api/v1/stats?from={from}&to={to}"), Some(&bearer(token)), None).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    reply.body
-}
+use common::*;
 
 async fn stored_rows(pool: &SqlitePool) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM activity_minutes").fetch_one(pool).await.expect("count")
-}
-
-/// 2025-03-10 was a Monday; 09:00 UTC.
-const MONDAY_9H: i64 = 1_741_597_200;
-
-fn minute(at: i64, keys: &[(&str, u32)]) -> ActivityMinute {
-    ActivityMinute {
-        minute: at,
-        utc_offset: 60,
-        keys: keys.iter().map(|(k, n)| (k.to_string(), *n)).collect(),
-        active_seconds: 30,
-        ..Default::default()
-    }
 }
 
 /// Three minutes with every part of the format filled in.
@@ -516,23 +447,6 @@ async fn health_openapi_and_unknown_routes() {
     assert!(doc.body["components"]["schemas"]["ActivityMinute"].is_object());
     let missing = call(&s.app, "GET", "/api/v1/nothing", None, None).await;
     assert_eq!((missing.status, missing.body["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
-}
-
-/// Signs up through the real server function, as the browser form does; returns the cookie.
-async fn sign_up_in_browser(app: &Router, email: &str) -> Reply {
-    let body = format!("email={}&password=correct+horse+battery&timezone=Europe%2FParis", email.replace('@', "%40"));
-    let request = Request::builder()
-        .method("POST")
-        .uri(keytrack_app::api::SignUp::PATH)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .body(Body::from(body))
-        .expect("request");
-    let response = app.clone().oneshot(request).await.expect("response");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    Reply { status, headers, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
 }
 
 #[tokio::test]

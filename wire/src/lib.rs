@@ -6,6 +6,7 @@
 //! and timing statistics, never text and never the order in which keys were pressed.
 
 pub mod keys;
+pub mod teams;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use keys::{Chord, KEY_CODES, Modifier, is_correction_key, is_known_key, is_modifier_key, is_text_key};
+pub use teams::{ChordCount, MIN_CONTRIBUTORS, MemberFigures, TeamRole, TeamStats, TeamSummary, TeamTotals};
 pub use validate::{InvalidActivity, limits};
 
 #[cfg(feature = "openapi")]

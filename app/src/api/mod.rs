@@ -7,6 +7,8 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+pub mod teams;
+
 /// What a form shows when a server function fails: a sentence for the user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
 pub enum UiError {
@@ -34,6 +36,11 @@ impl FromServerFnError for UiError {
 impl From<crate::server::error::AppError> for UiError {
     fn from(error: crate::server::error::AppError) -> Self {
         use crate::server::error::AppError;
+        // The HTTP status says what kind of failure it was (404 for a team the user is not in,
+        // 4xx for the user's mistakes), as the JSON API's would.
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(error.status());
+        }
         match error {
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "internal error in a server function");
@@ -83,7 +90,13 @@ mod ssr {
 
     /// The logged-in user, or `NotLoggedIn`.
     pub async fn user_id() -> Result<i64, UiError> {
-        user_of_session(&session().await?).await?.ok_or(UiError::NotLoggedIn)
+        let user = user_of_session(&session().await?).await?;
+        user.ok_or_else(|| {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(http::StatusCode::UNAUTHORIZED);
+            }
+            UiError::NotLoggedIn
+        })
     }
 
     pub async fn start_session(user_id: i64) -> Result<(), UiError> {
@@ -110,23 +123,32 @@ pub async fn current_account() -> Result<Option<Account>, UiError> {
     }
 }
 
-/// Creates an account and logs it in. `timezone` is the browser's.
+/// Where to go after logging in: `next` when it is a path on this site (a join link, say), else
+/// the dashboard. Never another site: `//host` and `/\\host` are refused.
+pub fn page_after_login(next: Option<&str>) -> &str {
+    match next {
+        Some(next) if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') => next,
+        _ => "/",
+    }
+}
+
+/// Creates an account and logs it in. `timezone` is the browser's; `next`, the page to open then.
 #[server]
-pub async fn sign_up(email: String, password: String, timezone: String) -> Result<(), UiError> {
+pub async fn sign_up(email: String, password: String, timezone: String, next: Option<String>) -> Result<(), UiError> {
     let state = ssr::state()?;
     let id = crate::server::accounts::sign_up(&state.pool, &email, &password, &timezone).await?;
     ssr::start_session(id).await?;
-    leptos_axum::redirect("/");
+    leptos_axum::redirect(page_after_login(next.as_deref()));
     Ok(())
 }
 
 #[server]
-pub async fn log_in(email: String, password: String) -> Result<(), UiError> {
+pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<(), UiError> {
     let state = ssr::state()?;
     let id =
         crate::server::accounts::log_in(&state.pool, &state.login_limiter, &email, &password, ssr::client_ip()).await?;
     ssr::start_session(id).await?;
-    leptos_axum::redirect("/");
+    leptos_axum::redirect(page_after_login(next.as_deref()));
     Ok(())
 }
 
@@ -198,4 +220,19 @@ pub async fn dashboard_heatmaps(
     let id = ssr::user_id().await?;
     let query = crate::domain::range::RangeQuery { range, from, to };
     Ok(crate::server::stats::heatmaps_for_query(&state.pool, id, &query, crate::server::state::now()).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_after_login;
+
+    #[test]
+    fn after_login_only_pages_of_this_site() {
+        assert_eq!(page_after_login(Some("/join/kti_abc")), "/join/kti_abc");
+        assert_eq!(page_after_login(Some("/teams/3?range=30d")), "/teams/3?range=30d");
+        for elsewhere in [None, Some(""), Some("https://evil.example"), Some("//evil.example"), Some("/\\evil.example")]
+        {
+            assert_eq!(page_after_login(elsewhere), "/", "{elsewhere:?}");
+        }
+    }
 }

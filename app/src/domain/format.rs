@@ -37,6 +37,27 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// A value made safe to put in a URL's query string (`/login?next=...`).
+pub fn query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(byte as char),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+/// `3 h 05 min`, or `12 min` under an hour.
+pub fn duration(seconds: u64) -> String {
+    if seconds >= 3600 {
+        format!("{} h {:02} min", seconds / 3600, seconds % 3600 / 60)
+    } else {
+        format!("{} min", seconds / 60)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,6 +68,13 @@ mod tests {
         assert_eq!(utc_minute(1_795_515_300), "2026-11-24 10:15 UTC");
         assert_eq!(utc_minute(951_782_400), "2000-02-29 00:00 UTC");
         assert_eq!(utc_minute(-86_400), "1969-12-31 00:00 UTC");
+    }
+
+    #[test]
+    fn query_values_and_durations() {
+        assert_eq!(query_value("/teams/3?range=30d&x=a b"), "/teams/3%3Frange%3D30d%26x%3Da%20b");
+        assert_eq!(duration(59), "0 min");
+        assert_eq!(duration(3_900), "1 h 05 min");
     }
 
     #[test]

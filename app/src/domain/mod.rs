@@ -5,5 +5,6 @@ pub mod format;
 pub mod range;
 pub mod rollup;
 pub mod stats;
+pub mod team;
 #[cfg(feature = "ssr")]
 pub mod time;

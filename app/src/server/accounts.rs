@@ -106,14 +106,19 @@ pub async fn save_profile(
     Ok(())
 }
 
+/// A name typed by a user (of a token, a team), trimmed; `None` when empty, longer than `max`
+/// characters or holding control characters.
+pub fn clean_name(name: &str, max: usize) -> Option<&str> {
+    let name = name.trim();
+    let fits = !name.is_empty() && name.chars().count() <= max && !name.chars().any(char::is_control);
+    fits.then_some(name)
+}
+
 /// Creates a named token and returns it: the only time it is ever shown.
 pub async fn create_token(pool: &SqlitePool, user_id: i64, name: &str) -> Result<String, AppError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(AppError::BadRequest(
-            "Name the token (1 to 100 characters), e.g. after the computer it is for.".into(),
-        ));
-    }
+    let name = clean_name(name, 100).ok_or_else(|| {
+        AppError::BadRequest("Name the token (1 to 100 characters), e.g. after the computer it is for.".into())
+    })?;
     let (token, hash) = auth::new_token();
     db::tokens::insert(pool, user_id, name, &hash, now()).await?;
     Ok(token)

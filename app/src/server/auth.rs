@@ -101,13 +101,22 @@ pub fn normalize_email(email: &str) -> Result<String, AppError> {
     }
 }
 
+/// Every team invite code starts with this.
+pub const INVITE_PREFIX: &str = "kti_";
+
 /// A new API token (256 random bits) and the hash that is stored in its place.
 pub fn new_token() -> (String, Vec<u8>) {
+    new_secret(TOKEN_PREFIX)
+}
+
+/// A new secret (256 random bits, hex, after `prefix`) and the hash stored in its place: API
+/// tokens and team invite codes.
+pub fn new_secret(prefix: &str) -> (String, Vec<u8>) {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = format!("{TOKEN_PREFIX}{}", hex::encode(bytes));
-    let hash = token_hash(&token);
-    (token, hash)
+    let secret = format!("{prefix}{}", hex::encode(bytes));
+    let hash = token_hash(&secret);
+    (secret, hash)
 }
 
 pub fn token_hash(token: &str) -> Vec<u8> {

@@ -1,7 +1,8 @@
 //! `keytrack bench`: how fast the dashboard's queries are on long histories. Loads users with a
 //! year of synthetic activity (the demo's generator, through the real ingest path) into a fresh
 //! database, then times every dashboard query over 1 day, 30 days and a year, printing one figure
-//! a line. Server time only: the queries and the figures, no HTTP.
+//! a line; with several users, the team dashboard of all of them as one team too. Server time
+//! only: the queries and the figures, no HTTP.
 
 use std::time::{Duration, Instant};
 
@@ -9,7 +10,7 @@ use chrono::Days;
 use sqlx::SqlitePool;
 
 use super::error::AppError;
-use super::{accounts, demo, rollups, stats};
+use super::{accounts, demo, rollups, stats, teams};
 use crate::domain::range::RangeQuery;
 
 pub struct BenchOptions {
@@ -86,6 +87,30 @@ pub async fn run(
         );
         let (p50, p95) = percentiles(heatmap_times);
         println!("query {name}: heatmaps (click-heatmap, movement-heatmap): p50 {p50:.2} ms, p95 {p95:.2} ms");
+    }
+    // The team dashboard over all the users as one team, everyone sharing their figures.
+    if user_ids.len() >= 2 {
+        let team = teams::create(pool, user, "Benchmark team").await?;
+        let mut tx = super::db::begin_write(pool).await?;
+        for id in &user_ids[1..] {
+            super::db::teams::add_member(&mut tx, team, *id, "member", true, now).await?;
+        }
+        tx.commit().await?;
+        for (name, from) in ranges {
+            let query = RangeQuery { range: None, from: Some(from.to_string()), to: Some(today.to_string()) };
+            let mut times = Vec::new();
+            for _ in 0..options.repeat {
+                let t = Instant::now();
+                let s = teams::stats(pool, team, user, &query, now).await?;
+                times.push(t.elapsed());
+                std::hint::black_box(s);
+            }
+            let (p50, p95) = percentiles(times);
+            println!(
+                "query {name}, team of {}: team stats (team-summary, team-members, team-rhythm, team-combos, team-leaderboard): p50 {p50:.2} ms, p95 {p95:.2} ms",
+                user_ids.len()
+            );
+        }
     }
     // Changing the time zone rebuilds a user's rollups from every minute record.
     let mut tx = super::db::begin_write(pool).await?;

@@ -11,7 +11,7 @@ use chrono::{Datelike, Duration, NaiveDate, Offset, TimeZone, Timelike, Weekday}
 use chrono_tz::Tz;
 use keytrack_wire::{
     ActivityBatch, ActivityMinute, BURST_GAP_MS, Burst, ButtonCounts, Device, GridCount, INTERVAL_BUCKETS_MS,
-    ScreenActivity, ScrollCounts, TypingStats,
+    ScreenActivity, ScrollCounts, TeamRole, TypingStats,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -26,16 +26,35 @@ pub const DEMO_TIMEZONE: &str = "Europe/Berlin";
 const DAYS: i64 = 90;
 const SCREEN: (u32, u32) = (1920, 1080);
 
+/// The demo user's teammates in the demo team: (email, name, time zone). They cannot log in (their
+/// password is random and never shown); they are there so the team dashboard has a team to show.
+const TEAMMATES: [(&str, &str, &str); 4] = [
+    ("grace@keytrack.local", "Grace", "America/New_York"),
+    ("linus@keytrack.local", "Linus", "Europe/Helsinki"),
+    ("margaret@keytrack.local", "Margaret", "Europe/London"),
+    ("alan@keytrack.local", "Alan", "Asia/Tokyo"),
+];
+const TEAMMATE_DAYS: i64 = 30;
+pub const DEMO_TEAM: &str = "Demo team";
+
 /// What `demo` did.
 pub struct DemoSummary {
     pub user_id: i64,
     pub minutes: usize,
+    pub team_id: i64,
 }
 
-/// Creates the demo user (or reuses it, clearing its activity) and fills the last 90 days up to
-/// `now`. The same seed gives the same activity for the same `now`.
-pub async fn create_demo(pool: &SqlitePool, now: i64, seed: u64) -> Result<DemoSummary, AppError> {
-    let user_id = match db::users::by_email(pool, DEMO_EMAIL).await? {
+/// A demo account with no activity: created, or found and emptied.
+async fn empty_account(
+    pool: &SqlitePool,
+    email: &str,
+    password: &str,
+    name: &str,
+    timezone: &str,
+    day_start_hour: u8,
+    now: i64,
+) -> Result<i64, AppError> {
+    let user_id = match db::users::by_email(pool, email).await? {
         Some(user) => {
             let mut tx = db::begin_write(pool).await?;
             db::activity::delete_all_activity(&mut tx, user.id).await?;
@@ -43,20 +62,45 @@ pub async fn create_demo(pool: &SqlitePool, now: i64, seed: u64) -> Result<DemoS
             user.id
         }
         None => {
-            let hash = auth::hash_password(DEMO_PASSWORD.to_string()).await?;
-            db::users::insert(pool, DEMO_EMAIL, &hash, "Demo User", DEMO_TIMEZONE, now)
+            let hash = auth::hash_password(password.to_string()).await?;
+            db::users::insert(pool, email, &hash, name, timezone, now)
                 .await?
-                .ok_or_else(|| AppError::internal("the demo user appeared while it was being created"))?
+                .ok_or_else(|| AppError::internal("a demo user appeared while it was being created"))?
         }
     };
-    db::users::update_profile(pool, user_id, "Demo User", DEMO_TIMEZONE, 4).await?;
-
-    let minutes = fill_activity(pool, user_id, DEMO_TIMEZONE, DAYS, now, seed).await?;
-    Ok(DemoSummary { user_id, minutes })
+    db::users::update_profile(pool, user_id, name, timezone, day_start_hour).await?;
+    Ok(user_id)
 }
 
-/// Stores `days` days of synthetic activity up to `now` for the user (the demo's, and the
-/// benchmark's), one upload per day from one laptop. Returns the number of minute records.
+/// Creates the demo user (or reuses it, clearing its activity) and fills the last 90 days up to
+/// `now`; then the demo team, with four teammates' last 30 days. The same seed gives the same
+/// activity for the same `now`.
+pub async fn create_demo(pool: &SqlitePool, now: i64, seed: u64) -> Result<DemoSummary, AppError> {
+    let user_id = empty_account(pool, DEMO_EMAIL, DEMO_PASSWORD, "Demo User", DEMO_TIMEZONE, 4, now).await?;
+    let minutes = fill_activity(pool, user_id, DEMO_TIMEZONE, DAYS, now, seed).await?;
+
+    let mut teammates = Vec::new();
+    for (i, (email, name, timezone)) in TEAMMATES.into_iter().enumerate() {
+        let (password, _) = auth::new_secret("");
+        let id = empty_account(pool, email, &password, name, timezone, 0, now).await?;
+        fill_activity(pool, id, timezone, TEAMMATE_DAYS, now, seed + 1 + i as u64).await?;
+        teammates.push(id);
+    }
+    // A fresh demo team each time, everyone sharing their figures.
+    let mut tx = db::begin_write(pool).await?;
+    db::teams::delete_owned_named(&mut tx, user_id, DEMO_TEAM).await?;
+    let team_id = db::teams::insert(&mut tx, DEMO_TEAM, now).await?;
+    db::teams::add_member(&mut tx, team_id, user_id, TeamRole::Owner.key(), true, now).await?;
+    for (id, role) in teammates.into_iter().zip([TeamRole::Admin, TeamRole::Member, TeamRole::Member, TeamRole::Member])
+    {
+        db::teams::add_member(&mut tx, team_id, id, role.key(), true, now).await?;
+    }
+    tx.commit().await?;
+    Ok(DemoSummary { user_id, minutes, team_id })
+}
+
+/// Stores `days` days of synthetic activity up to `now` for the user (the demo's, the teammates'
+/// and the benchmark's), one upload per day from one laptop. Returns the number of minute records.
 pub async fn fill_activity(
     pool: &SqlitePool,
     user_id: i64,

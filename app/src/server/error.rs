@@ -23,6 +23,9 @@ pub enum AppError {
     /// 401: no credentials, or an unknown or revoked token, or wrong login details.
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// 403: the user may see this but not do that (a plain member managing a team).
+    #[error("{0}")]
+    Forbidden(String),
     /// 404: nothing there, or nothing there for this user.
     #[error("not found")]
     NotFound,
@@ -44,6 +47,7 @@ impl AppError {
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::InvalidActivity(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -58,6 +62,7 @@ impl AppError {
             AppError::InvalidActivity(_) => "invalid_activity",
             AppError::BadRequest(_) => "bad_request",
             AppError::Unauthorized(_) => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
             AppError::NotFound => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::RateLimited(_) => "rate_limited",

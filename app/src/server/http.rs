@@ -5,11 +5,11 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{any, get, post};
-use keytrack_wire::{Account, ActivityBatch, ActivityStats, ApiError, IngestReceipt, limits};
+use keytrack_wire::{Account, ActivityBatch, ActivityStats, ApiError, IngestReceipt, TeamStats, TeamSummary, limits};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use serde::Deserialize;
@@ -23,7 +23,8 @@ use utoipa::OpenApi;
 use super::auth::ApiUser;
 use super::error::AppError;
 use super::state::{AppState, now};
-use super::{accounts, ingest, stats};
+use super::{accounts, ingest, stats, teams};
+use crate::domain::range::RangeQuery;
 use crate::ui::{App, shell};
 
 /// Name of the session cookie.
@@ -44,6 +45,8 @@ pub async fn router(state: AppState, secure_cookies: bool) -> anyhow::Result<Rou
         .route("/api/v1/activity", post(post_activity))
         .route("/api/v1/stats", get(get_stats))
         .route("/api/v1/me", get(get_me))
+        .route("/api/v1/teams", get(get_teams))
+        .route("/api/v1/teams/{id}/stats", get(get_team_stats))
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/{*rest}", any(api_not_found))
         .route("/healthz", get(healthz))
@@ -154,6 +157,54 @@ async fn get_me(State(state): State<AppState>, user: ApiUser) -> Result<Json<Acc
     Ok(Json(accounts::account(&state.pool, user.0).await?))
 }
 
+/// The teams the user is in.
+#[utoipa::path(
+    get,
+    path = "/api/v1/teams",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = Vec<TeamSummary>), (status = 401, body = ApiError))
+)]
+async fn get_teams(State(state): State<AppState>, user: ApiUser) -> Result<Json<Vec<TeamSummary>>, AppError> {
+    Ok(Json(teams::of_user(&state.pool, user.0).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct TeamStatsQuery {
+    /// A preset counted back from the asking user's today: `today`, `7d` (the default), `30d`, `year`, `all`.
+    range: Option<String>,
+    /// First day, `YYYY-MM-DD` (with `to`, a custom range that wins over `range`).
+    from: Option<String>,
+    /// Last day, inclusive.
+    to: Option<String>,
+}
+
+/// A team's statistics: team totals when at least 3 members contribute, and the figures of the
+/// members who chose to share theirs. Each member's days are their own (time zone, day start).
+#[utoipa::path(
+    get,
+    path = "/api/v1/teams/{id}/stats",
+    params(("id" = i64, Path, description = "The team"), TeamStatsQuery),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = TeamStats),
+        (status = 400, description = "A date is malformed, or from is after to", body = ApiError),
+        (status = 401, body = ApiError),
+        (status = 404, description = "No such team, or the user is not in it", body = ApiError),
+    )
+)]
+async fn get_team_stats(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    query: Result<Query<TeamStatsQuery>, QueryRejection>,
+) -> Result<Json<TeamStats>, AppError> {
+    // A team id that is not a number is a team that does not exist.
+    let team_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let query = RangeQuery { range: query.range, from: query.from, to: query.to };
+    Ok(Json(teams::stats(&state.pool, team_id, user.0, &query, now()).await?))
+}
+
 /// Liveness: answers 200 when the database answers.
 #[utoipa::path(get, path = "/healthz", responses((status = 200), (status = 500, body = ApiError)))]
 async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
@@ -168,7 +219,7 @@ async fn api_not_found() -> AppError {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "KeyTrack API", version = "1", description = "Upload keyboard and mouse activity aggregates and read statistics. Errors are always {\"code\", \"message\"}."),
-    paths(post_activity, get_stats, get_me, healthz),
+    paths(post_activity, get_stats, get_me, get_teams, get_team_stats, healthz),
     modifiers(&SecuritySchemes)
 )]
 struct ApiDoc;

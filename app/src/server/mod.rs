@@ -11,3 +11,4 @@ pub mod ingest;
 pub mod rollups;
 pub mod state;
 pub mod stats;
+pub mod teams;

@@ -86,6 +86,8 @@ impl DayRollups {
     pub async fn save(self, conn: &mut SqliteConnection) -> Result<(), AppError> {
         for (day, totals) in self.days {
             let json = serde_json::to_string(&totals).map_err(AppError::internal)?;
+            let chords = serde_json::to_string(&totals.chords).map_err(AppError::internal)?;
+            let keys_by_hour = serde_json::to_string(&totals.keys_by_hour).map_err(AppError::internal)?;
             let headline = db::days::Headline {
                 total_keys: totals.keys.values().sum(),
                 total_clicks: totals.clicks.iter().sum(),
@@ -93,7 +95,8 @@ impl DayRollups {
                 typed_keys: totals.typed_keys,
                 typing_ms: totals.typing_ms,
             };
-            db::days::save(conn, self.user_id, &day.to_string(), &json, headline).await?;
+            let row = db::days::DayRow { totals: &json, headline, chords: &chords, keys_by_hour: &keys_by_hour };
+            db::days::save(conn, self.user_id, &day.to_string(), row).await?;
         }
         for ((day, width, height), grid) in self.screens {
             let (clicks, moves) = grid.to_blobs();

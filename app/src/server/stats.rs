@@ -39,11 +39,21 @@ pub async fn activity_stats(
     Ok(stats)
 }
 
-/// The days the dashboard's URL asks for: a preset counted back from the user's today, or a
+/// Whose data a range is over: "All" starts at the first day with activity in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangeScope {
+    /// The asking user's own.
+    Own,
+    /// The members of a team (the asking user is one of them).
+    Team(i64),
+}
+
+/// The days a dashboard's URL asks for: a preset counted back from the asking user's today, or a
 /// custom range (a missing end means today; a missing start, 30 days before the end).
 pub async fn resolve_range(
     pool: &SqlitePool,
     user_id: i64,
+    scope: RangeScope,
     query: &RangeQuery,
     now: i64,
 ) -> Result<(NaiveDate, NaiveDate), AppError> {
@@ -56,7 +66,10 @@ pub async fn resolve_range(
         Some(Preset::ThisYear) => (today.with_ordinal(1).unwrap_or(today), today),
         Some(Preset::All) => {
             let mut conn = pool.acquire().await?;
-            let first = db::days::first_day(&mut conn, user_id).await?;
+            let first = match scope {
+                RangeScope::Own => db::days::first_day(&mut conn, user_id).await?,
+                RangeScope::Team(team_id) => db::teams::first_day(&mut conn, team_id).await?,
+            };
             let first = first.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()).unwrap_or(today);
             (first.min(today), today)
         }
@@ -67,6 +80,9 @@ pub async fn resolve_range(
             };
             let to = day("to", &query.to)?.unwrap_or(today);
             let from = day("from", &query.from)?.unwrap_or(to - chrono::Duration::days(29));
+            if from > to {
+                return Err(AppError::BadRequest(format!("from ({from}) is after to ({to})")));
+            }
             (from, to)
         }
     })
@@ -79,7 +95,7 @@ pub async fn stats_for_query(
     query: &RangeQuery,
     now: i64,
 ) -> Result<ActivityStats, AppError> {
-    let (from, to) = resolve_range(pool, user_id, query, now).await?;
+    let (from, to) = resolve_range(pool, user_id, RangeScope::Own, query, now).await?;
     let mut stats = activity_stats(pool, user_id, Some(from), Some(to), now).await?;
     // The period of equal length just before, for the comparison on the summary cards.
     let length = (to - from).num_days() + 1;
@@ -105,9 +121,6 @@ pub async fn heatmaps_for_query(
     query: &RangeQuery,
     now: i64,
 ) -> Result<Vec<ScreenHeatmap>, AppError> {
-    let (from, to) = resolve_range(pool, user_id, query, now).await?;
-    if from > to {
-        return Err(AppError::BadRequest(format!("from ({from}) is after to ({to})")));
-    }
+    let (from, to) = resolve_range(pool, user_id, RangeScope::Own, query, now).await?;
     rollups::range_heatmaps(pool, user_id, from, to).await
 }

@@ -2,13 +2,27 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 use super::{action_error, use_auth};
+use crate::domain::format::query_value;
+
+/// The page to open after logging in or signing up (`?next=`), and the same for the link to the
+/// other form.
+fn next_page() -> (Signal<String>, Signal<String>) {
+    let query = use_query_map();
+    let next = Signal::derive(move || query.with(|q| q.get("next").unwrap_or_default()));
+    let suffix = Signal::derive(move || {
+        if next.get().is_empty() { String::new() } else { format!("?next={}", query_value(&next.get())) }
+    });
+    (next, suffix)
+}
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let auth = use_auth();
     let error = action_error(*auth.log_in);
+    let (next, suffix) = next_page();
     view! {
         <section class="card narrow">
             <h1>"Log in"</h1>
@@ -17,10 +31,11 @@ pub fn LoginPage() -> impl IntoView {
                 <label>
                     "Password" <input type="password" name="password" autocomplete="current-password" required/>
                 </label>
+                <input type="hidden" name="next" prop:value=next/>
                 {error}
                 <button type="submit" disabled=move || auth.log_in.pending().get()>"Log in"</button>
             </ActionForm>
-            <p class="muted">"No account yet? " <A href="/signup">"Sign up"</A></p>
+            <p class="muted">"No account yet? " <A href=move || format!("/signup{}", suffix.get())>"Sign up"</A></p>
         </section>
     }
 }
@@ -41,6 +56,7 @@ fn browser_time_zone() -> Option<String> {
 pub fn SignupPage() -> impl IntoView {
     let auth = use_auth();
     let error = action_error(*auth.sign_up);
+    let (next, suffix) = next_page();
     let (time_zone, set_time_zone) = signal("UTC".to_string());
     Effect::new(move |_| {
         if let Some(zone) = browser_time_zone() {
@@ -58,11 +74,12 @@ pub fn SignupPage() -> impl IntoView {
                     <small class="muted">"At least 10 characters."</small>
                 </label>
                 <input type="hidden" name="timezone" prop:value=time_zone/>
+                <input type="hidden" name="next" prop:value=next/>
                 <p class="muted">"Your days are counted in " <strong>{time_zone}</strong> "; change it later in your profile."</p>
                 {error}
                 <button type="submit" disabled=move || auth.sign_up.pending().get()>"Sign up"</button>
             </ActionForm>
-            <p class="muted">"Have an account? " <A href="/login">"Log in"</A></p>
+            <p class="muted">"Have an account? " <A href=move || format!("/login{}", suffix.get())>"Log in"</A></p>
         </section>
     }
 }

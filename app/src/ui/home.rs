@@ -10,7 +10,7 @@ use super::heatmap::{Layer, PointerHeatmap};
 use super::keyboard::KeyboardHeatmap;
 use super::{ErrorNote, use_auth};
 use crate::api::{dashboard_heatmaps, dashboard_stats};
-use crate::domain::format::count;
+use crate::domain::format::{count, duration};
 use crate::domain::range::{Preset, RangeQuery};
 use crate::domain::stats::{busiest_day, busiest_hour, change_percent, rhythm_consistency};
 
@@ -59,7 +59,7 @@ fn Overview() -> impl IntoView {
     let stats = Resource::new(move || query.get(), |q| dashboard_stats(q.range, q.from, q.to));
     let heatmaps = Resource::new(move || query.get(), |q| dashboard_heatmaps(q.range, q.from, q.to));
     view! {
-        <RangeFilter query/>
+        <RangeFilter query path="/".to_string()/>
         <Transition fallback=|| view! { <p class="muted" data-testid="loading">"Loading your activity…"</p> }>
             {move || {
                 stats
@@ -76,9 +76,11 @@ fn Overview() -> impl IntoView {
     }
 }
 
-/// Presets as links (bookmarkable, keyboard friendly) and a custom range as a GET form.
+/// Presets as links (bookmarkable, keyboard friendly) and a custom range as a GET form, for the
+/// dashboard at `path`.
 #[component]
-fn RangeFilter(query: Memo<RangeQuery>) -> impl IntoView {
+pub(super) fn RangeFilter(query: Memo<RangeQuery>, path: String) -> impl IntoView {
+    let form_path = path.clone();
     view! {
         <nav class="range" aria-label="Date range">
             {Preset::ALL
@@ -87,7 +89,7 @@ fn RangeFilter(query: Memo<RangeQuery>) -> impl IntoView {
                     let current = move || query.get().preset() == Some(preset);
                     view! {
                         <A
-                            href=format!("/?range={}", preset.key())
+                            href=format!("{path}?range={}", preset.key())
                             attr:class=move || if current() { "chip current" } else { "chip" }
                             attr:aria-current=move || current().then_some("page")
                         >
@@ -96,7 +98,7 @@ fn RangeFilter(query: Memo<RangeQuery>) -> impl IntoView {
                     }
                 })
                 .collect_view()}
-            <Form action="/" method="GET" attr:class="custom-range">
+            <Form action=form_path method="GET" attr:class="custom-range">
                 <label>"From " <input type="date" name="from" prop:value=move || query.get().from.unwrap_or_default()/></label>
                 <label>"to " <input type="date" name="to" prop:value=move || query.get().to.unwrap_or_default()/></label>
                 <button type="submit">"Show"</button>
@@ -155,7 +157,11 @@ fn Widgets(stats: ActivityStats) -> impl IntoView {
             <TypingSpeed stats=stats.clone()/>
         </div>
         <div class="columns">
-            <WeekdayHour grid=stats.by_weekday_hour.clone()/>
+            <WeekdayHour
+                grid=stats.by_weekday_hour.clone()
+                widget="weekday-hour"
+                caption="Key presses per weekday and hour, in your time zone"
+            />
             <ClicksByButton clicks=stats.clicks_by_button.clone()/>
         </div>
     }
@@ -259,15 +265,15 @@ fn Summary(stats: ActivityStats) -> impl IntoView {
 
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
-/// Key presses by day of the week and hour: when the user works.
+/// Key presses by day of the week and hour: when the user (or the team) works.
 #[component]
-fn WeekdayHour(grid: Vec<Vec<u64>>) -> impl IntoView {
+pub(super) fn WeekdayHour(grid: Vec<Vec<u64>>, widget: &'static str, caption: &'static str) -> impl IntoView {
     let max = grid.iter().flatten().copied().max().unwrap_or(0).max(1);
     view! {
-        <section class="card" data-widget="weekday-hour">
+        <section class="card" data-widget=widget>
             <h2>"Week rhythm"</h2>
             <table class="rhythm">
-                <caption class="muted small">"Key presses per weekday and hour, in your time zone"</caption>
+                <caption class="muted small">{caption}</caption>
                 <thead>
                     <tr>
                         <th></th>
@@ -331,12 +337,12 @@ fn ClicksByButton(clicks: ButtonTotals) -> impl IntoView {
 
 /// Text and grid colour that reads on light and dark backgrounds alike.
 const CHART_INK: &str = "#8a94a6";
-const ACCENT: &str = "#2f6fde";
-const SECOND: &str = "#e07b39";
+pub(super) const ACCENT: &str = "#2f6fde";
+pub(super) const SECOND: &str = "#e07b39";
 
 /// Our charts' options: sized by their box, readable in light and dark mode; with `by_day`, the
 /// tooltip shows every series of the hovered day.
-fn chart_options(by_day: bool) -> serde_json::Value {
+pub(super) fn chart_options(by_day: bool) -> serde_json::Value {
     let axis = serde_json::json!({ "ticks": { "color": CHART_INK }, "grid": { "color": "rgba(138,148,166,0.2)" } });
     let mut options = serde_json::json!({
         "responsive": true,
@@ -409,14 +415,6 @@ fn TypingSpeed(stats: ActivityStats) -> impl IntoView {
                 "Speed is words (5 keys) per minute of typing time: the time between text keys pressed at most 2 s apart. A burst is such a run; the fastest counts from 10 keys. The lower chart spreads your keystrokes by the gap before them: a tall, narrow peak is a steady rhythm. Consistency is the share of keystrokes in the most common gap range or the two beside it."
             </p>
         </section>
-    }
-}
-
-fn duration(seconds: u64) -> String {
-    if seconds >= 3600 {
-        format!("{} h {:02} min", seconds / 3600, seconds % 3600 / 60)
-    } else {
-        format!("{} min", seconds / 60)
     }
 }
 

@@ -6,6 +6,7 @@ mod heatmap;
 mod home;
 mod keyboard;
 mod profile;
+mod teams;
 mod tokens;
 
 use keytrack_wire::Account;
@@ -83,6 +84,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=account::SignupPage/>
                     <Route path=path!("/profile") view=profile::ProfilePage/>
                     <Route path=path!("/tokens") view=tokens::TokensPage/>
+                    <Route path=path!("/teams") view=teams::TeamsPage/>
+                    <Route path=path!("/teams/:id") view=teams::TeamPage/>
+                    <Route path=path!("/join") view=teams::JoinPage/>
+                    <Route path=path!("/join/:code") view=teams::JoinPage/>
                 </Routes>
             </main>
         </Router>
@@ -104,6 +109,7 @@ fn Header() -> impl IntoView {
                                 Ok(Some(account)) => {
                                     view! {
                                         <A href="/">"Dashboard"</A>
+                                        <A href="/teams">"Teams"</A>
                                         <A href="/tokens">"API tokens"</A>
                                         <A href="/profile">"Profile"</A>
                                         <span class="who" data-testid="who">{account.display_name}</span>
@@ -147,6 +153,14 @@ fn NotFound() -> impl IntoView {
 pub fn RequireLogin(children: ChildrenFn) -> impl IntoView {
     let auth = use_auth();
     let children = StoredValue::new(children);
+    // Back to this very page after logging in (a join link, say).
+    let location = leptos_router::hooks::use_location();
+    let here = move || {
+        let search = location.search.get();
+        let next =
+            if search.is_empty() { location.pathname.get() } else { format!("{}?{search}", location.pathname.get()) };
+        crate::domain::format::query_value(&next)
+    };
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
@@ -159,9 +173,9 @@ pub fn RequireLogin(children: ChildrenFn) -> impl IntoView {
                                 <section class="card narrow">
                                     <h1>"Please log in"</h1>
                                     <p>
-                                        <A href="/login">"Log in"</A>
+                                        <A href=move || format!("/login?next={}", here())>"Log in"</A>
                                         " or "
-                                        <A href="/signup">"create an account"</A>
+                                        <A href=move || format!("/signup?next={}", here())>"create an account"</A>
                                         " to see this page."
                                     </p>
                                 </section>
@@ -186,4 +200,21 @@ pub fn action_error<I: 'static, O: Clone + Send + Sync + 'static>(
     action: Action<I, Result<O, UiError>>,
 ) -> impl Fn() -> Option<AnyView> + Copy {
     move || action.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> }.into_any())
+}
+
+/// The red button of an action that cannot be undone (revoke, remove). `label` names what it acts
+/// on for screen readers, since a table holds several buttons with the same text; it is disabled
+/// while `pending`.
+#[component]
+pub fn DangerButton(
+    text: &'static str,
+    label: String,
+    #[prop(into)] pending: Signal<bool>,
+    on_click: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <button type="button" class="danger" aria-label=label disabled=move || pending.get() on:click=move |_| on_click.run(())>
+            {text}
+        </button>
+    }
 }

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{ErrorNote, RequireLogin, action_error};
+use super::{DangerButton, ErrorNote, RequireLogin, action_error};
 use crate::api::{CreateToken, RevokeToken, TokenSummary, list_tokens};
 use crate::domain::format::utc_minute;
 
@@ -99,17 +99,14 @@ fn TokenTable(list: Vec<TokenSummary>, revoke: ServerAction<RevokeToken>) -> imp
                                 </td>
                                 <td>
                                     <Show when=move || !revoked>
-                                        <button
-                                            type="button"
-                                            class="danger"
-                                            aria-label=revoke_label.clone()
-                                            disabled=move || revoke.pending().get()
-                                            on:click=move |_| {
+                                        <DangerButton
+                                            text="Revoke"
+                                            label=revoke_label.clone()
+                                            pending=revoke.pending()
+                                            on_click=Callback::new(move |()| {
                                                 revoke.dispatch(RevokeToken { id });
-                                            }
-                                        >
-                                            "Revoke"
-                                        </button>
+                                            })
+                                        />
                                     </Show>
                                 </td>
                             </tr>

@@ -22,28 +22,37 @@ pub struct Headline {
     pub typing_ms: i64,
 }
 
-pub async fn save(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-    day: &str,
-    totals: &str,
-    headline: Headline,
-) -> Result<(), sqlx::Error> {
+/// A day rollup as stored: the whole rollup's JSON, and parts of it in columns of their own.
+pub struct DayRow<'a> {
+    pub totals: &'a str,
+    pub headline: Headline,
+    /// The day's chord counts (JSON object), for team totals.
+    pub chords: &'a str,
+    /// The day's key presses per clock hour (JSON array), for the team's week rhythm.
+    pub keys_by_hour: &'a str,
+}
+
+pub async fn save(conn: &mut SqliteConnection, user_id: i64, day: &str, row: DayRow<'_>) -> Result<(), sqlx::Error> {
+    let headline = row.headline;
     sqlx::query(
-        "INSERT INTO activity_days (user_id, day, totals, total_keys, total_clicks, active_seconds, typed_keys, typing_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        "INSERT INTO activity_days (user_id, day, totals, total_keys, total_clicks, active_seconds, typed_keys, typing_ms,
+                                    chords, keys_by_hour)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (user_id, day) DO UPDATE SET totals = excluded.totals, total_keys = excluded.total_keys,
              total_clicks = excluded.total_clicks, active_seconds = excluded.active_seconds,
-             typed_keys = excluded.typed_keys, typing_ms = excluded.typing_ms",
+             typed_keys = excluded.typed_keys, typing_ms = excluded.typing_ms, chords = excluded.chords,
+             keys_by_hour = excluded.keys_by_hour",
     )
     .bind(user_id)
     .bind(day)
-    .bind(totals)
+    .bind(row.totals)
     .bind(headline.total_keys)
     .bind(headline.total_clicks)
     .bind(headline.active_seconds)
     .bind(headline.typed_keys)
     .bind(headline.typing_ms)
+    .bind(row.chords)
+    .bind(row.keys_by_hour)
     .execute(conn)
     .await?;
     Ok(())

@@ -4,6 +4,7 @@
 
 pub mod activity;
 pub mod days;
+pub mod teams;
 pub mod tokens;
 pub mod users;
 

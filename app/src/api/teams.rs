@@ -1,0 +1,151 @@
+//! Server functions of the team pages. As everywhere in `api`, each finds the session user and
+//! calls `server::teams`, where the rules are.
+
+use keytrack_wire::{TeamRole, TeamStats, TeamSummary};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::UiError;
+
+/// A member as the team page lists them (every member sees names and roles, no figures).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamMember {
+    pub user_id: i64,
+    pub name: String,
+    pub role: TeamRole,
+    pub joined_at: i64,
+}
+
+/// An invite as its team's managers see it; the code itself was shown once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InviteSummary {
+    pub id: i64,
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// `None`: any number of people may join with it.
+    pub max_uses: Option<u32>,
+    pub uses: u32,
+    /// `active`, `expired`, `used up` or `revoked`.
+    pub status: String,
+}
+
+/// The team page: who is in it, the asking user's role and consent, and (for managers) invites.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamDetails {
+    pub id: i64,
+    pub name: String,
+    pub my_user_id: i64,
+    pub my_role: TeamRole,
+    pub shares_figures: bool,
+    pub members: Vec<TeamMember>,
+    pub invites: Vec<InviteSummary>,
+}
+
+/// An invite just made: the only time its code is shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewInvite {
+    pub code: String,
+    pub expires_at: i64,
+    pub single_use: bool,
+}
+
+/// What an invite leads to, shown before joining.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvitePreview {
+    pub team_name: String,
+    pub members: u32,
+    pub invited_by: String,
+    pub expires_at: i64,
+    /// Set when the asking user is in the team already.
+    pub team_id: Option<i64>,
+}
+
+#[cfg(feature = "ssr")]
+use super::ssr::{state, user_id};
+#[cfg(feature = "ssr")]
+use crate::server::teams;
+
+#[server]
+pub async fn my_teams() -> Result<Vec<TeamSummary>, UiError> {
+    Ok(teams::of_user(&state()?.pool, user_id().await?).await?)
+}
+
+/// Creates a team owned by the user and opens its page.
+#[server]
+pub async fn create_team(name: String) -> Result<(), UiError> {
+    let id = teams::create(&state()?.pool, user_id().await?, &name).await?;
+    leptos_axum::redirect(&format!("/teams/{id}"));
+    Ok(())
+}
+
+#[server]
+pub async fn team_page(team_id: i64) -> Result<TeamDetails, UiError> {
+    Ok(teams::details(&state()?.pool, team_id, user_id().await?).await?)
+}
+
+/// The team dashboard's figures over the range in the URL.
+#[server]
+pub async fn team_dashboard(
+    team_id: i64,
+    range: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<TeamStats, UiError> {
+    let query = crate::domain::range::RangeQuery { range, from, to };
+    let now = crate::server::state::now();
+    Ok(teams::stats(&state()?.pool, team_id, user_id().await?, &query, now).await?)
+}
+
+/// Shares (or stops sharing) the user's own figures with the team.
+#[server]
+pub async fn set_team_sharing(team_id: i64, shares_figures: bool) -> Result<(), UiError> {
+    Ok(teams::set_sharing(&state()?.pool, team_id, user_id().await?, shares_figures).await?)
+}
+
+#[server]
+pub async fn create_invite(team_id: i64, valid_days: u32, single_use: bool) -> Result<NewInvite, UiError> {
+    Ok(teams::create_invite(&state()?.pool, team_id, user_id().await?, valid_days, single_use).await?)
+}
+
+#[server]
+pub async fn revoke_invite(team_id: i64, invite_id: i64) -> Result<(), UiError> {
+    Ok(teams::revoke_invite(&state()?.pool, team_id, user_id().await?, invite_id).await?)
+}
+
+#[server]
+pub async fn preview_invite(code: String) -> Result<InvitePreview, UiError> {
+    Ok(teams::preview_invite(&state()?.pool, user_id().await?, &code).await?)
+}
+
+/// Joins with an invite code and opens the team's page.
+#[server]
+pub async fn join_team(code: String, shares_figures: bool) -> Result<(), UiError> {
+    let id = teams::join(&state()?.pool, user_id().await?, &code, shares_figures).await?;
+    leptos_axum::redirect(&format!("/teams/{id}"));
+    Ok(())
+}
+
+#[server]
+pub async fn leave_team(team_id: i64) -> Result<(), UiError> {
+    teams::leave(&state()?.pool, team_id, user_id().await?).await?;
+    leptos_axum::redirect("/teams");
+    Ok(())
+}
+
+#[server]
+pub async fn remove_member(team_id: i64, member_id: i64) -> Result<(), UiError> {
+    Ok(teams::remove_member(&state()?.pool, team_id, user_id().await?, member_id).await?)
+}
+
+#[server]
+pub async fn set_member_role(team_id: i64, member_id: i64, role: String) -> Result<(), UiError> {
+    Ok(teams::set_role(&state()?.pool, team_id, user_id().await?, member_id, &role).await?)
+}
+
+#[server]
+pub async fn delete_team(team_id: i64) -> Result<(), UiError> {
+    teams::delete(&state()?.pool, team_id, user_id().await?).await?;
+    leptos_axum::redirect("/teams");
+    Ok(())
+}

@@ -1,0 +1,309 @@
+//! Teams, their members and invites, and the team sums of the members' day rollups.
+
+use sqlx::{SqliteConnection, SqliteExecutor};
+
+/// How a member is named to the team: their display name, else their email.
+const MEMBER_NAME: &str = "CASE WHEN u.display_name <> '' THEN u.display_name ELSE u.email END";
+
+pub async fn insert(conn: &mut SqliteConnection, name: &str, now: i64) -> Result<i64, sqlx::Error> {
+    let result =
+        sqlx::query("INSERT INTO teams (name, created_at) VALUES (?, ?)").bind(name).bind(now).execute(conn).await?;
+    Ok(result.last_insert_rowid())
+}
+
+pub async fn delete(db: impl SqliteExecutor<'_>, team_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM teams WHERE id = ?").bind(team_id).execute(db).await?;
+    Ok(())
+}
+
+/// Deletes the teams of this name that the user owns (the demo's team, before it is made again).
+pub async fn delete_owned_named(conn: &mut SqliteConnection, user_id: i64, name: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM teams WHERE name = ?
+         AND id IN (SELECT team_id FROM team_members WHERE user_id = ? AND role = 'owner')",
+    )
+    .bind(name)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn name(db: impl SqliteExecutor<'_>, team_id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT name FROM teams WHERE id = ?").bind(team_id).fetch_optional(db).await
+}
+
+/// Adds a member; false when they are in the team already.
+pub async fn add_member(
+    conn: &mut SqliteConnection,
+    team_id: i64,
+    user_id: i64,
+    role: &str,
+    shares_figures: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "INSERT INTO team_members (team_id, user_id, role, shares_figures, joined_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (team_id, user_id) DO NOTHING",
+    )
+    .bind(team_id)
+    .bind(user_id)
+    .bind(role)
+    .bind(shares_figures)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// A member of a team as the team pages list them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MemberRow {
+    pub user_id: i64,
+    pub name: String,
+    pub role: String,
+    pub shares_figures: bool,
+    pub joined_at: i64,
+}
+
+/// The user's membership of the team: (role, shares figures), or `None` outside it.
+pub async fn membership(
+    db: impl SqliteExecutor<'_>,
+    team_id: i64,
+    user_id: i64,
+) -> Result<Option<(String, bool)>, sqlx::Error> {
+    sqlx::query_as("SELECT role, shares_figures FROM team_members WHERE team_id = ? AND user_id = ?")
+        .bind(team_id)
+        .bind(user_id)
+        .fetch_optional(db)
+        .await
+}
+
+/// The team's members, owners first, then by name.
+pub async fn members(db: impl SqliteExecutor<'_>, team_id: i64) -> Result<Vec<MemberRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT m.user_id, {MEMBER_NAME} AS name, m.role, m.shares_figures, m.joined_at
+         FROM team_members m JOIN users u ON u.id = m.user_id
+         WHERE m.team_id = ?
+         ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, name COLLATE NOCASE, m.user_id"
+    ))
+    .bind(team_id)
+    .fetch_all(db)
+    .await
+}
+
+/// A team in the list of a user's teams.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TeamOfUser {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub shares_figures: bool,
+    pub members: i64,
+}
+
+pub async fn of_user(db: impl SqliteExecutor<'_>, user_id: i64) -> Result<Vec<TeamOfUser>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT t.id, t.name, m.role, m.shares_figures,
+                (SELECT count(*) FROM team_members o WHERE o.team_id = t.id) AS members
+         FROM team_members m JOIN teams t ON t.id = m.team_id
+         WHERE m.user_id = ? ORDER BY t.name COLLATE NOCASE, t.id",
+    )
+    .bind(user_id)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn owners(db: impl SqliteExecutor<'_>, team_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM team_members WHERE team_id = ? AND role = 'owner'")
+        .bind(team_id)
+        .fetch_one(db)
+        .await
+}
+
+pub async fn set_role(db: impl SqliteExecutor<'_>, team_id: i64, user_id: i64, role: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE team_members SET role = ? WHERE team_id = ? AND user_id = ?")
+        .bind(role)
+        .bind(team_id)
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_sharing(
+    db: impl SqliteExecutor<'_>,
+    team_id: i64,
+    user_id: i64,
+    shares_figures: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE team_members SET shares_figures = ? WHERE team_id = ? AND user_id = ?")
+        .bind(shares_figures)
+        .bind(team_id)
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn remove_member(db: impl SqliteExecutor<'_>, team_id: i64, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM team_members WHERE team_id = ? AND user_id = ?")
+        .bind(team_id)
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// An invite as stored (its code only as a hash).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InviteRow {
+    pub id: i64,
+    pub team_id: i64,
+    pub created_by_name: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub max_uses: Option<i64>,
+    pub uses: i64,
+    pub revoked_at: Option<i64>,
+}
+
+const INVITE_COLUMNS: &str = "i.id, i.team_id, CASE WHEN u.display_name <> '' THEN u.display_name ELSE u.email END
+    AS created_by_name, i.created_at, i.expires_at, i.max_uses, i.uses, i.revoked_at";
+
+pub async fn insert_invite(
+    db: impl SqliteExecutor<'_>,
+    team_id: i64,
+    code_hash: &[u8],
+    created_by: i64,
+    now: i64,
+    expires_at: i64,
+    max_uses: Option<i64>,
+) -> Result<i64, sqlx::Error> {
+    let result = sqlx::query(
+        "INSERT INTO team_invites (team_id, code_hash, created_by, created_at, expires_at, max_uses)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(team_id)
+    .bind(code_hash)
+    .bind(created_by)
+    .bind(now)
+    .bind(expires_at)
+    .bind(max_uses)
+    .execute(db)
+    .await?;
+    Ok(result.last_insert_rowid())
+}
+
+/// The team's invites, newest first.
+pub async fn invites(db: impl SqliteExecutor<'_>, team_id: i64) -> Result<Vec<InviteRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {INVITE_COLUMNS} FROM team_invites i JOIN users u ON u.id = i.created_by
+         WHERE i.team_id = ? ORDER BY i.created_at DESC, i.id DESC"
+    ))
+    .bind(team_id)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn invite_by_hash(db: impl SqliteExecutor<'_>, code_hash: &[u8]) -> Result<Option<InviteRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {INVITE_COLUMNS} FROM team_invites i JOIN users u ON u.id = i.created_by WHERE i.code_hash = ?"
+    ))
+    .bind(code_hash)
+    .fetch_optional(db)
+    .await
+}
+
+/// Counts a use of a live invite; false when it is revoked, expired or used up by now.
+pub async fn use_invite(db: impl SqliteExecutor<'_>, invite_id: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE team_invites SET uses = uses + 1
+         WHERE id = ? AND revoked_at IS NULL AND expires_at > ? AND (max_uses IS NULL OR uses < max_uses)",
+    )
+    .bind(invite_id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Revokes one of the team's invites; false when the team has no such live invite.
+pub async fn revoke_invite(
+    db: impl SqliteExecutor<'_>,
+    team_id: i64,
+    invite_id: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let result =
+        sqlx::query("UPDATE team_invites SET revoked_at = ? WHERE id = ? AND team_id = ? AND revoked_at IS NULL")
+            .bind(now)
+            .bind(invite_id)
+            .bind(team_id)
+            .execute(db)
+            .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// One member's headline figures over a range of their days.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct MemberSums {
+    pub user_id: i64,
+    pub total_keys: i64,
+    pub total_clicks: i64,
+    pub active_seconds: i64,
+    pub typed_keys: i64,
+    pub typing_ms: i64,
+    pub active_days: i64,
+}
+
+/// Each current member's sums over their days `from..=to`; members without days there are left out.
+pub async fn member_sums(
+    conn: &mut SqliteConnection,
+    team_id: i64,
+    from: &str,
+    to: &str,
+) -> Result<Vec<MemberSums>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT d.user_id, sum(d.total_keys) AS total_keys, sum(d.total_clicks) AS total_clicks,
+                sum(d.active_seconds) AS active_seconds, sum(d.typed_keys) AS typed_keys,
+                sum(d.typing_ms) AS typing_ms,
+                sum(d.total_keys > 0 OR d.total_clicks > 0 OR d.active_seconds > 0) AS active_days
+         FROM activity_days d
+         WHERE d.user_id IN (SELECT user_id FROM team_members WHERE team_id = ?) AND d.day >= ? AND d.day <= ?
+         GROUP BY d.user_id",
+    )
+    .bind(team_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await
+}
+
+/// Every current member's days `from..=to` as (day, chord counts JSON, keys per hour JSON).
+pub async fn day_parts(
+    conn: &mut SqliteConnection,
+    team_id: i64,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT d.day, d.chords, d.keys_by_hour FROM activity_days d
+         WHERE d.user_id IN (SELECT user_id FROM team_members WHERE team_id = ?) AND d.day >= ? AND d.day <= ?",
+    )
+    .bind(team_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await
+}
+
+/// The first day with activity of any current member.
+pub async fn first_day(conn: &mut SqliteConnection, team_id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT min(day) FROM activity_days WHERE user_id IN (SELECT user_id FROM team_members WHERE team_id = ?)",
+    )
+    .bind(team_id)
+    .fetch_one(conn)
+    .await
+}

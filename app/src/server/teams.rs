@@ -1,0 +1,383 @@
+//! Teams: creating, inviting, joining, roles, consent, and the team's statistics. Every rule is
+//! enforced here, for the web UI and the JSON API alike: someone outside a team is told it does
+//! not exist (404, so team ids cannot be probed), a member without the right role is refused
+//! (403), and a member's own figures reach the team only with their consent.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, NaiveDate};
+use keytrack_wire::{ChordCount, MemberFigures, TeamRole, TeamStats, TeamSummary, TeamTotals, words_per_minute};
+use sqlx::SqlitePool;
+
+use super::accounts::clean_name;
+use super::auth::{INVITE_PREFIX, new_secret, token_hash};
+use super::error::AppError;
+use super::stats::{RangeScope, resolve_range};
+use super::{db, state::now};
+use crate::api::teams::{InvitePreview, InviteSummary, NewInvite, TeamDetails, TeamMember};
+use crate::domain::range::RangeQuery;
+use crate::domain::team::{may_remove, may_set_role, visibility};
+
+/// Longest validity of an invite.
+pub const MAX_INVITE_DAYS: u32 = 30;
+/// How many chords the team's top list holds.
+const TOP_CHORDS: usize = 10;
+
+fn role_of(stored: &str) -> Result<TeamRole, AppError> {
+    TeamRole::parse(stored).ok_or_else(|| AppError::internal(format!("a stored team role is unknown: {stored}")))
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// The user's role in the team and whether they share their figures; `NotFound` outside it.
+pub async fn membership(pool: &SqlitePool, team_id: i64, user_id: i64) -> Result<(TeamRole, bool), AppError> {
+    let (role, shares) = db::teams::membership(pool, team_id, user_id).await?.ok_or(AppError::NotFound)?;
+    Ok((role_of(&role)?, shares))
+}
+
+/// Like [`membership`], but refuses members who do not manage the team.
+async fn manager(pool: &SqlitePool, team_id: i64, user_id: i64) -> Result<TeamRole, AppError> {
+    let (role, _) = membership(pool, team_id, user_id).await?;
+    if role.manages() {
+        Ok(role)
+    } else {
+        Err(AppError::Forbidden("Only the team's owners and admins can do this.".into()))
+    }
+}
+
+/// Creates a team with the user as its owner (sharing their own figures: it is their team).
+pub async fn create(pool: &SqlitePool, user_id: i64, name: &str) -> Result<i64, AppError> {
+    let name =
+        clean_name(name, 80).ok_or_else(|| AppError::BadRequest("Name the team (1 to 80 characters).".into()))?;
+    let mut tx = db::begin_write(pool).await?;
+    let team_id = db::teams::insert(&mut tx, name, now()).await?;
+    db::teams::add_member(&mut tx, team_id, user_id, TeamRole::Owner.key(), true, now()).await?;
+    tx.commit().await?;
+    Ok(team_id)
+}
+
+pub async fn of_user(pool: &SqlitePool, user_id: i64) -> Result<Vec<TeamSummary>, AppError> {
+    db::teams::of_user(pool, user_id)
+        .await?
+        .into_iter()
+        .map(|row| {
+            Ok(TeamSummary {
+                id: row.id,
+                name: row.name,
+                role: role_of(&row.role)?,
+                members: u32::try_from(row.members).unwrap_or(0),
+                shares_figures: row.shares_figures,
+            })
+        })
+        .collect()
+}
+
+fn invite_summary(row: db::teams::InviteRow, now: i64) -> InviteSummary {
+    let status = if row.revoked_at.is_some() {
+        "revoked"
+    } else if row.expires_at <= now {
+        "expired"
+    } else if row.max_uses.is_some_and(|max| row.uses >= max) {
+        "used up"
+    } else {
+        "active"
+    };
+    InviteSummary {
+        id: row.id,
+        created_by: row.created_by_name,
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+        max_uses: row.max_uses.and_then(|n| u32::try_from(n).ok()),
+        uses: u32::try_from(row.uses).unwrap_or(0),
+        status: status.to_string(),
+    }
+}
+
+/// The team page's data: members and roles for every member, invites for managers only.
+pub async fn details(pool: &SqlitePool, team_id: i64, user_id: i64) -> Result<TeamDetails, AppError> {
+    let (role, shares_figures) = membership(pool, team_id, user_id).await?;
+    let name = db::teams::name(pool, team_id).await?.ok_or(AppError::NotFound)?;
+    let members = db::teams::members(pool, team_id)
+        .await?
+        .into_iter()
+        .map(|m| Ok(TeamMember { user_id: m.user_id, name: m.name, role: role_of(&m.role)?, joined_at: m.joined_at }))
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let invites = if role.manages() {
+        let now = now();
+        db::teams::invites(pool, team_id).await?.into_iter().map(|row| invite_summary(row, now)).collect()
+    } else {
+        Vec::new()
+    };
+    Ok(TeamDetails { id: team_id, name, my_user_id: user_id, my_role: role, shares_figures, members, invites })
+}
+
+/// Changes whether the user's own figures are shown to the team; takes effect at once.
+pub async fn set_sharing(pool: &SqlitePool, team_id: i64, user_id: i64, shares: bool) -> Result<(), AppError> {
+    membership(pool, team_id, user_id).await?;
+    db::teams::set_sharing(pool, team_id, user_id, shares).await?;
+    Ok(())
+}
+
+/// A new invite; its code is returned once and stored only as a hash.
+pub async fn create_invite(
+    pool: &SqlitePool,
+    team_id: i64,
+    user_id: i64,
+    valid_days: u32,
+    single_use: bool,
+) -> Result<NewInvite, AppError> {
+    manager(pool, team_id, user_id).await?;
+    if !(1..=MAX_INVITE_DAYS).contains(&valid_days) {
+        return Err(AppError::BadRequest(format!("An invite is valid for 1 to {MAX_INVITE_DAYS} days.")));
+    }
+    let (code, hash) = new_secret(INVITE_PREFIX);
+    let now = now();
+    let expires_at = now + i64::from(valid_days) * 86_400;
+    let max_uses = single_use.then_some(1);
+    db::teams::insert_invite(pool, team_id, &hash, user_id, now, expires_at, max_uses).await?;
+    Ok(NewInvite { code, expires_at, single_use })
+}
+
+pub async fn revoke_invite(pool: &SqlitePool, team_id: i64, user_id: i64, invite_id: i64) -> Result<(), AppError> {
+    manager(pool, team_id, user_id).await?;
+    if db::teams::revoke_invite(pool, team_id, invite_id, now()).await? { Ok(()) } else { Err(AppError::NotFound) }
+}
+
+const INVALID_INVITE: &str =
+    "This invite is not valid: it may have expired, been used up or been revoked. Ask the team for a new one.";
+
+/// A live invite by its code, or a clear refusal.
+async fn live_invite(pool: &SqlitePool, code: &str, now: i64) -> Result<db::teams::InviteRow, AppError> {
+    let code = code.trim();
+    if !code.starts_with(INVITE_PREFIX) || code.len() > 200 {
+        return Err(AppError::BadRequest(INVALID_INVITE.into()));
+    }
+    let invite = db::teams::invite_by_hash(pool, &token_hash(code)).await?;
+    invite
+        .filter(|i| i.revoked_at.is_none() && i.expires_at > now && i.max_uses.is_none_or(|max| i.uses < max))
+        .ok_or_else(|| AppError::BadRequest(INVALID_INVITE.into()))
+}
+
+/// What someone holding an invite code is about to join.
+pub async fn preview_invite(pool: &SqlitePool, user_id: i64, code: &str) -> Result<InvitePreview, AppError> {
+    let invite = live_invite(pool, code, now()).await?;
+    let team_name = db::teams::name(pool, invite.team_id).await?.ok_or(AppError::NotFound)?;
+    let members = db::teams::members(pool, invite.team_id).await?;
+    let already_member = members.iter().any(|m| m.user_id == user_id);
+    Ok(InvitePreview {
+        team_id: already_member.then_some(invite.team_id),
+        team_name,
+        members: u32::try_from(members.len()).unwrap_or(0),
+        invited_by: invite.created_by_name,
+        expires_at: invite.expires_at,
+    })
+}
+
+/// Joins the team of an invite as a member, with the sharing the user chose. Returns the team.
+pub async fn join(pool: &SqlitePool, user_id: i64, code: &str, shares: bool) -> Result<i64, AppError> {
+    let now = now();
+    let invite = live_invite(pool, code, now).await?;
+    let mut tx = db::begin_write(pool).await?;
+    if db::teams::membership(&mut *tx, invite.team_id, user_id).await?.is_some() {
+        return Err(AppError::Conflict("You are in this team already.".into()));
+    }
+    // Counted in the same transaction as the join, so a single-use invite admits one person.
+    if !db::teams::use_invite(&mut *tx, invite.id, now).await? {
+        return Err(AppError::BadRequest(INVALID_INVITE.into()));
+    }
+    db::teams::add_member(&mut tx, invite.team_id, user_id, TeamRole::Member.key(), shares, now).await?;
+    tx.commit().await?;
+    Ok(invite.team_id)
+}
+
+const LAST_OWNER: &str = "You are the team's last owner: make another member owner first, or delete the team.";
+
+/// Leaves the team; the last owner cannot.
+pub async fn leave(pool: &SqlitePool, team_id: i64, user_id: i64) -> Result<(), AppError> {
+    let mut tx = db::begin_write(pool).await?;
+    let (role, _) = db::teams::membership(&mut *tx, team_id, user_id).await?.ok_or(AppError::NotFound)?;
+    if role_of(&role)? == TeamRole::Owner && db::teams::owners(&mut *tx, team_id).await? <= 1 {
+        return Err(AppError::Conflict(LAST_OWNER.into()));
+    }
+    db::teams::remove_member(&mut *tx, team_id, user_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The role of another member of the team, or `NotFound`.
+async fn target_role(conn: &mut sqlx::SqliteConnection, team_id: i64, target_id: i64) -> Result<TeamRole, AppError> {
+    let (role, _) = db::teams::membership(&mut *conn, team_id, target_id).await?.ok_or(AppError::NotFound)?;
+    role_of(&role)
+}
+
+pub async fn remove_member(pool: &SqlitePool, team_id: i64, user_id: i64, target_id: i64) -> Result<(), AppError> {
+    let actor = manager(pool, team_id, user_id).await?;
+    if target_id == user_id {
+        return Err(AppError::BadRequest("To leave the team yourself, use Leave team.".into()));
+    }
+    let mut tx = db::begin_write(pool).await?;
+    let target = target_role(&mut tx, team_id, target_id).await?;
+    if !may_remove(actor, target) {
+        return Err(AppError::Forbidden("Admins can remove plain members only.".into()));
+    }
+    db::teams::remove_member(&mut *tx, team_id, target_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn set_role(
+    pool: &SqlitePool,
+    team_id: i64,
+    user_id: i64,
+    target_id: i64,
+    new_role: &str,
+) -> Result<(), AppError> {
+    let actor = manager(pool, team_id, user_id).await?;
+    let new_role = TeamRole::parse(new_role)
+        .ok_or_else(|| AppError::BadRequest(format!("A role is owner, admin or member, not \"{new_role}\".")))?;
+    let mut tx = db::begin_write(pool).await?;
+    let target = target_role(&mut tx, team_id, target_id).await?;
+    if !may_set_role(actor, target, new_role) {
+        return Err(AppError::Forbidden(
+            "Admins can make members admins and admins members; owners do the rest.".into(),
+        ));
+    }
+    if target == TeamRole::Owner && new_role != TeamRole::Owner && db::teams::owners(&mut *tx, team_id).await? <= 1 {
+        return Err(AppError::Conflict(LAST_OWNER.into()));
+    }
+    db::teams::set_role(&mut *tx, team_id, target_id, new_role.key()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes the team, its memberships and invites (the members' own data stays theirs).
+pub async fn delete(pool: &SqlitePool, team_id: i64, user_id: i64) -> Result<(), AppError> {
+    let (role, _) = membership(pool, team_id, user_id).await?;
+    if role != TeamRole::Owner {
+        return Err(AppError::Forbidden("Only an owner can delete the team.".into()));
+    }
+    db::teams::delete(pool, team_id).await?;
+    Ok(())
+}
+
+/// The team's statistics over what the URL asks for, as far as consent allows.
+pub async fn stats(
+    pool: &SqlitePool,
+    team_id: i64,
+    user_id: i64,
+    query: &RangeQuery,
+    now: i64,
+) -> Result<TeamStats, AppError> {
+    membership(pool, team_id, user_id).await?;
+    let team_name = db::teams::name(pool, team_id).await?.ok_or(AppError::NotFound)?;
+    let (from, to) = resolve_range(pool, user_id, RangeScope::Team(team_id), query, now).await?;
+    let (from_day, to_day) = (from.to_string(), to.to_string());
+    let members = db::teams::members(pool, team_id).await?;
+    let mut conn = pool.acquire().await?;
+    let sums: HashMap<i64, db::teams::MemberSums> = db::teams::member_sums(&mut conn, team_id, &from_day, &to_day)
+        .await?
+        .into_iter()
+        .filter(|s| s.active_days > 0)
+        .map(|s| (s.user_id, s))
+        .collect();
+    let contributors = sums.len() as u32;
+    let private_members = members.iter().filter(|m| !m.shares_figures).count() as u32;
+    let visible = visibility(contributors, private_members);
+
+    let totals = if visible.totals {
+        let parts = db::teams::day_parts(&mut conn, team_id, &from_day, &to_day).await?;
+        Some(team_totals(sums.values(), &parts, contributors)?)
+    } else {
+        None
+    };
+    let member_figures = visible.members.then(|| {
+        let mut figures: Vec<MemberFigures> = members
+            .iter()
+            .filter(|m| m.shares_figures)
+            .map(|m| {
+                let s = sums.get(&m.user_id).cloned().unwrap_or_default();
+                MemberFigures {
+                    user_id: m.user_id,
+                    name: m.name.clone(),
+                    total_keys: count(s.total_keys),
+                    total_clicks: count(s.total_clicks),
+                    active_seconds: count(s.active_seconds),
+                    wpm: words_per_minute(count(s.typed_keys), count(s.typing_ms)),
+                    active_days: u32::try_from(s.active_days).unwrap_or(0),
+                }
+            })
+            .collect();
+        crate::domain::team::sort_members(&mut figures, crate::domain::team::MemberColumn::Keys, true);
+        figures
+    });
+    Ok(TeamStats {
+        team_id,
+        team_name,
+        from: from_day,
+        to: to_day,
+        members: members.len() as u32,
+        contributors: visible.totals.then_some(contributors),
+        private_members,
+        totals,
+        member_figures,
+    })
+}
+
+/// Sums and averages over the contributors, the week rhythm (each member's own weekdays and
+/// hours) and the top chords.
+fn team_totals<'a>(
+    sums: impl Iterator<Item = &'a db::teams::MemberSums>,
+    parts: &[(String, String, String)],
+    contributors: u32,
+) -> Result<TeamTotals, AppError> {
+    let mut total = db::teams::MemberSums::default();
+    for s in sums {
+        total.total_keys += s.total_keys;
+        total.total_clicks += s.total_clicks;
+        total.active_seconds += s.active_seconds;
+        total.typed_keys += s.typed_keys;
+        total.typing_ms += s.typing_ms;
+    }
+    let mut rhythm = [[0i64; 24]; 7];
+    let mut chords: BTreeMap<String, i64> = BTreeMap::new();
+    let mut weekdays: HashMap<&str, usize> = HashMap::new();
+    for (day, day_chords, keys_by_hour) in parts {
+        let weekday = match weekdays.get(day.as_str()) {
+            Some(w) => *w,
+            None => {
+                let date = NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(AppError::internal)?;
+                let w = date.weekday().num_days_from_monday() as usize;
+                weekdays.insert(day, w);
+                w
+            }
+        };
+        let hours: Vec<i64> = serde_json::from_str(keys_by_hour).map_err(AppError::internal)?;
+        if let Some(row) = rhythm.get_mut(weekday) {
+            for (slot, n) in row.iter_mut().zip(hours) {
+                *slot += n;
+            }
+        }
+        let day_chords: BTreeMap<String, i64> = serde_json::from_str(day_chords).map_err(AppError::internal)?;
+        for (chord, n) in day_chords {
+            *chords.entry(chord).or_default() += n;
+        }
+    }
+    let mut top: Vec<ChordCount> =
+        chords.into_iter().filter(|(_, n)| *n > 0).map(|(chord, n)| ChordCount { chord, count: count(n) }).collect();
+    top.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.chord.cmp(&b.chord)));
+    top.truncate(TOP_CHORDS);
+    let per = u64::from(contributors.max(1));
+    Ok(TeamTotals {
+        total_keys: count(total.total_keys),
+        total_clicks: count(total.total_clicks),
+        active_seconds: count(total.active_seconds),
+        wpm: words_per_minute(count(total.typed_keys), count(total.typing_ms)),
+        average_keys: count(total.total_keys) / per,
+        average_clicks: count(total.total_clicks) / per,
+        average_active_seconds: count(total.active_seconds) / per,
+        by_weekday_hour: rhythm.iter().map(|row| row.iter().map(|n| count(*n)).collect()).collect(),
+        top_chords: top,
+    })
+}

@@ -1,0 +1,789 @@
+//! Teams: the list of the user's teams, a team's dashboard and management, and joining by invite.
+
+use keytrack_wire::{MIN_CONTRIBUTORS, MemberFigures, TeamRole, TeamStats};
+use leptos::prelude::*;
+use leptos_router::components::{A, Form};
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::charts::Chart;
+use super::home::{ACCENT, RangeFilter, SECOND, WeekdayHour, chart_options};
+use super::{DangerButton, ErrorNote, RequireLogin, action_error};
+use crate::api::teams::{
+    CreateInvite, CreateTeam, DeleteTeam, InviteSummary, JoinTeam, LeaveTeam, RemoveMember, RevokeInvite,
+    SetMemberRole, SetTeamSharing, TeamDetails, my_teams, preview_invite, team_dashboard, team_page,
+};
+use crate::domain::format::{count, duration, utc_minute};
+use crate::domain::range::RangeQuery;
+use crate::domain::team::{MemberColumn, leaderboard, may_remove, may_set_role, sort_members};
+
+/// What a member shares, said the same way when joining and when changing it later.
+#[component]
+fn WhatTheTeamSees() -> impl IntoView {
+    view! {
+        <ul class="consent" data-testid="what-the-team-sees">
+            <li>
+                <strong>"Always: "</strong>
+                "your name, your role, and your activity counted into the team's totals (key presses, clicks, active time, typing speed, weekday and hour rhythm, top shortcuts). Totals are shown only when at least "
+                {MIN_CONTRIBUTORS}
+                " members have activity in the chosen days, so they are never one person's figures."
+            </li>
+            <li>
+                <strong>"Only if you choose to share your figures: "</strong>
+                "your own totals (key presses, clicks, active time, typing speed, active days) in the member table and leaderboards."
+            </li>
+            <li>
+                <strong>"Never: "</strong>
+                "what you type, which keys you press, your click positions, or anything outside the team's dashboard. You can change your choice or leave at any time; it takes effect at once."
+            </li>
+        </ul>
+    }
+}
+
+#[component]
+pub fn TeamsPage() -> impl IntoView {
+    view! {
+        <RequireLogin>
+            <TeamList/>
+        </RequireLogin>
+    }
+}
+
+#[component]
+fn TeamList() -> impl IntoView {
+    let create = ServerAction::<CreateTeam>::new();
+    let teams = Resource::new(move || create.version().get(), |_| my_teams());
+    let create_error = action_error(*create);
+    view! {
+        <section class="card">
+            <h1>"Teams"</h1>
+            <p class="muted">
+                "Compare activity with colleagues, with everyone's consent: members choose whether the team sees their own figures or only counts them into team totals."
+            </p>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    teams
+                        .get()
+                        .map(|teams| match teams {
+                            Ok(list) if list.is_empty() => {
+                                view! { <p class="muted" data-testid="no-teams">"You are not in a team yet."</p> }.into_any()
+                            }
+                            Ok(list) => {
+                                view! {
+                                    <ul class="team-list" data-testid="team-list">
+                                        {list
+                                            .into_iter()
+                                            .map(|team| {
+                                                view! {
+                                                    <li>
+                                                        <A href=format!("/teams/{}", team.id)>{team.name}</A>
+                                                        <span class="muted">
+                                                            {format!(
+                                                                " {} · {} member{} · {}",
+                                                                team.role.label(),
+                                                                team.members,
+                                                                if team.members == 1 { "" } else { "s" },
+                                                                if team.shares_figures { "you share your figures" } else { "you share totals only" },
+                                                            )}
+                                                        </span>
+                                                    </li>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </ul>
+                                }
+                                    .into_any()
+                            }
+                            Err(error) => view! { <ErrorNote error/> }.into_any(),
+                        })
+                }}
+            </Transition>
+        </section>
+        <div class="columns">
+            <section class="card">
+                <h2>"Create a team"</h2>
+                <ActionForm action=create attr:class="form" attr:data-testid="create-team-form">
+                    <label>"Name" <input type="text" name="name" maxlength="80" placeholder="Design team" required/></label>
+                    {create_error}
+                    <button type="submit" disabled=move || create.pending().get()>"Create team"</button>
+                </ActionForm>
+            </section>
+            <section class="card">
+                <h2>"Join with a code"</h2>
+                <Form action="/join" method="GET" attr:class="form">
+                    <label>"Invite code" <input type="text" name="code" placeholder="kti_…" required/></label>
+                    <button type="submit">"Continue"</button>
+                </Form>
+            </section>
+        </div>
+    }
+}
+
+/// `/join/CODE` (a link) or `/join?code=CODE` (typed in): what the team is and what joining shares.
+#[component]
+pub fn JoinPage() -> impl IntoView {
+    view! {
+        <RequireLogin>
+            <Join/>
+        </RequireLogin>
+    }
+}
+
+#[component]
+fn Join() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let code = Memo::new(move |_| {
+        params.with(|p| p.get("code")).or_else(|| query.with(|q| q.get("code"))).unwrap_or_default()
+    });
+    let preview = Resource::new(move || code.get(), preview_invite);
+    let join = ServerAction::<JoinTeam>::new();
+    let join_error = action_error(*join);
+    view! {
+        <section class="card narrow">
+            <Transition fallback=|| view! { <p class="muted">"Loading the invite…"</p> }>
+                {move || {
+                    preview
+                        .get()
+                        .map(|preview| match preview {
+                            Ok(preview) if preview.team_id.is_some() => {
+                                let id = preview.team_id.unwrap_or_default();
+                                view! {
+                                    <h1>{preview.team_name}</h1>
+                                    <p>"You are in this team already. " <A href=format!("/teams/{id}")>"Open its dashboard"</A></p>
+                                }
+                                    .into_any()
+                            }
+                            Ok(preview) => {
+                                view! {
+                                    <h1 data-testid="join-team-name">{format!("Join {}", preview.team_name)}</h1>
+                                    <p class="muted">
+                                        {format!(
+                                            "{} invited you. The team has {} member{}. This invite is valid until {}.",
+                                            preview.invited_by,
+                                            preview.members,
+                                            if preview.members == 1 { "" } else { "s" },
+                                            utc_minute(preview.expires_at),
+                                        )}
+                                    </p>
+                                    <h2>"What the team will see"</h2>
+                                    <WhatTheTeamSees/>
+                                    <ActionForm action=join attr:class="form" attr:data-testid="join-form">
+                                        <input type="hidden" name="code" prop:value=move || code.get()/>
+                                        <fieldset>
+                                            <legend>"Your choice"</legend>
+                                            <label class="choice">
+                                                <input type="radio" name="shares_figures" value="false" checked/>
+                                                "Totals only: count me into the team's totals, show nobody my own figures"
+                                            </label>
+                                            <label class="choice">
+                                                <input type="radio" name="shares_figures" value="true"/>
+                                                "Share my figures: also show my own totals in the member table and leaderboards"
+                                            </label>
+                                        </fieldset>
+                                        {join_error}
+                                        <button type="submit" disabled=move || join.pending().get()>"Join the team"</button>
+                                    </ActionForm>
+                                }
+                                    .into_any()
+                            }
+                            Err(error) => view! { <h1>"Join a team"</h1> <ErrorNote error/> }.into_any(),
+                        })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+pub fn TeamPage() -> impl IntoView {
+    view! {
+        <RequireLogin>
+            <Team/>
+        </RequireLogin>
+    }
+}
+
+/// The actions of the team page; every one of them reloads the page's data.
+#[derive(Clone, Copy)]
+struct TeamActions {
+    sharing: ServerAction<SetTeamSharing>,
+    role: ServerAction<SetMemberRole>,
+    remove: ServerAction<RemoveMember>,
+    leave: ServerAction<LeaveTeam>,
+    delete: ServerAction<DeleteTeam>,
+    invite: ServerAction<CreateInvite>,
+    revoke: ServerAction<RevokeInvite>,
+}
+
+impl TeamActions {
+    fn new() -> TeamActions {
+        TeamActions {
+            sharing: ServerAction::new(),
+            role: ServerAction::new(),
+            remove: ServerAction::new(),
+            leave: ServerAction::new(),
+            delete: ServerAction::new(),
+            invite: ServerAction::new(),
+            revoke: ServerAction::new(),
+        }
+    }
+
+    fn version(&self) -> [usize; 7] {
+        [
+            self.sharing.version().get(),
+            self.role.version().get(),
+            self.remove.version().get(),
+            self.leave.version().get(),
+            self.delete.version().get(),
+            self.invite.version().get(),
+            self.revoke.version().get(),
+        ]
+    }
+}
+
+#[component]
+fn Team() -> impl IntoView {
+    let params = use_params_map();
+    let query_map = use_query_map();
+    let team_id = Memo::new(move |_| params.with(|p| p.get("id")).and_then(|id| id.parse::<i64>().ok()).unwrap_or(0));
+    let query = Memo::new(move |_| {
+        query_map.with(|p| RangeQuery { range: p.get("range"), from: p.get("from"), to: p.get("to") })
+    });
+    let actions = TeamActions::new();
+    let details = Resource::new(move || (team_id.get(), actions.version()), |(id, _)| team_page(id));
+    let stats = Resource::new(
+        move || (team_id.get(), query.get(), actions.version()),
+        |(id, q, _)| team_dashboard(id, q.range, q.from, q.to),
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading the team…"</p> }>
+            {move || {
+                details
+                    .get()
+                    .map(|details| match details {
+                        Ok(details) => {
+                            view! {
+                                <h1 class="team-name">
+                                    {details.name.clone()}
+                                    " "
+                                    <small class="muted">{format!("you are {}", details.my_role.label().to_lowercase())}</small>
+                                </h1>
+                                <RangeFilter query path=format!("/teams/{}", details.id)/>
+                                <TeamDashboard stats/>
+                                <div class="columns">
+                                    <Sharing details=details.clone() actions/>
+                                    <Members details=details.clone() actions/>
+                                </div>
+                                <Show when={
+                                    let manages = details.my_role.manages();
+                                    move || manages
+                                }>
+                                    <Invites details=details.clone() actions/>
+                                </Show>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => {
+                            view! {
+                                <section class="card narrow">
+                                    <h1>"Team not found"</h1>
+                                    <ErrorNote error/>
+                                    <p><A href="/teams">"Your teams"</A></p>
+                                </section>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn TeamDashboard(stats: Resource<Result<TeamStats, crate::api::UiError>>) -> impl IntoView {
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading the team's activity…"</p> }>
+            {move || {
+                stats
+                    .get()
+                    .map(|stats| match stats {
+                        Ok(stats) => {
+                            view! {
+                                <TeamSummaryCard stats=stats.clone()/>
+                                <div class="columns">
+                                    {stats
+                                        .totals
+                                        .clone()
+                                        .map(|totals| {
+                                            view! {
+                                                <WeekdayHour
+                                                    grid=totals.by_weekday_hour.clone()
+                                                    widget="team-rhythm"
+                                                    caption="The team's key presses per weekday and hour, each member in their own time zone"
+                                                />
+                                                <TopChords totals/>
+                                            }
+                                        })}
+                                </div>
+                                <MemberComparison stats=stats.clone()/>
+                                <Leaderboards stats/>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn TeamSummaryCard(stats: TeamStats) -> impl IntoView {
+    let active = match stats.contributors {
+        Some(active) => format!("{active} of {} members active from {} to {}", stats.members, stats.from, stats.to),
+        None => format!(
+            "{} member{}, from {} to {}",
+            stats.members,
+            if stats.members == 1 { "" } else { "s" },
+            stats.from,
+            stats.to
+        ),
+    };
+    let body = match stats.totals {
+        Some(t) => view! {
+            <div class="cards">
+                <div class="stat"><span class="label">"Key presses"</span><span class="value" data-testid="team-total-keys">{count(t.total_keys)}</span></div>
+                <div class="stat"><span class="label">"Clicks"</span><span class="value">{count(t.total_clicks)}</span></div>
+                <div class="stat"><span class="label">"Active time"</span><span class="value">{duration(t.active_seconds)}</span></div>
+                <div class="stat"><span class="label">"Typing speed"</span><span class="value">{format!("{:.0} WPM", t.wpm)}</span></div>
+            </div>
+            <dl class="facts">
+                <div><dt>"Per active member"</dt><dd data-testid="team-average">{format!("{} keys, {} clicks, {}", count(t.average_keys), count(t.average_clicks), duration(t.average_active_seconds))}</dd></div>
+            </dl>
+        }
+        .into_any(),
+        None => view! {
+            <p class="note" data-testid="totals-hidden">
+                {format!(
+                    "Team totals appear when at least {MIN_CONTRIBUTORS} members have activity in the chosen days; fewer have now. (How many fewer is not shown: in a small team it would tell who worked.)"
+                )}
+            </p>
+        }
+        .into_any(),
+    };
+    view! {
+        <section data-widget="team-summary">
+            <h2>"Team totals " <small class="muted" data-testid="team-range">{active}</small></h2>
+            {body}
+        </section>
+    }
+}
+
+#[component]
+fn TopChords(totals: keytrack_wire::TeamTotals) -> impl IntoView {
+    view! {
+        <section class="card" data-widget="team-combos">
+            <h2>"Top shortcuts of the team"</h2>
+            {if totals.top_chords.is_empty() {
+                view! { <p class="muted">"Nobody used a shortcut in these days."</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="ranked">
+                        {totals
+                            .top_chords
+                            .into_iter()
+                            .map(|c| view! { <li><code>{c.chord}</code><span>{count(c.count)}</span></li> })
+                            .collect_view()}
+                    </ol>
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}
+
+/// Why per-member figures are not shown, or `None` when they are.
+fn members_hidden_reason(stats: &TeamStats) -> Option<String> {
+    if stats.member_figures.is_some() {
+        return None;
+    }
+    let private = stats.private_members;
+    Some(format!(
+        "Per-member figures are hidden: {private} member{} of this team keep{} their figures private, and the team's totals minus everyone else's figures would be theirs. They appear when everyone shares, or when at least {MIN_CONTRIBUTORS} members keep theirs private.",
+        if private == 1 { "" } else { "s" },
+        if private == 1 { "s" } else { "" },
+    ))
+}
+
+/// The sharing members side by side: a table sorted by any column, and a chart.
+#[component]
+fn MemberComparison(stats: TeamStats) -> impl IntoView {
+    let hidden = members_hidden_reason(&stats);
+    let members = stats.member_figures.unwrap_or_default();
+    let (sort, set_sort) = signal((MemberColumn::Keys, true));
+    let config = serde_json::json!({
+        "type": "bar",
+        "data": {
+            "labels": members.iter().map(|m| m.name.clone()).collect::<Vec<_>>(),
+            "datasets": [
+                { "label": "Key presses", "data": members.iter().map(|m| m.total_keys).collect::<Vec<_>>(), "backgroundColor": ACCENT },
+                { "label": "Clicks", "data": members.iter().map(|m| m.total_clicks).collect::<Vec<_>>(), "backgroundColor": SECOND },
+            ],
+        },
+        "options": chart_options(true),
+    });
+    let body = if let Some(reason) = hidden {
+        view! { <p class="note" data-testid="members-hidden">{reason}</p> }.into_any()
+    } else if members.is_empty() {
+        view! { <p class="muted" data-testid="no-sharing-members">"No member shares their own figures yet."</p> }
+            .into_any()
+    } else {
+        let rows = move || {
+            let mut sorted = members.clone();
+            let (column, descending) = sort.get();
+            sort_members(&mut sorted, column, descending);
+            sorted
+        };
+        view! {
+            <table class="members sortable" data-testid="member-table">
+                <thead>
+                    <tr>
+                        {MemberColumn::ALL
+                            .into_iter()
+                            .map(|column| {
+                                let state = move || {
+                                    let (current, descending) = sort.get();
+                                    (current == column).then_some(if descending { "descending" } else { "ascending" })
+                                };
+                                view! {
+                                    <th scope="col" aria-sort=move || state().unwrap_or("none")>
+                                        <button
+                                            type="button"
+                                            class="link"
+                                            on:click=move |_| {
+                                                set_sort.update(|(current, descending)| {
+                                                    if *current == column {
+                                                        *descending = !*descending;
+                                                    } else {
+                                                        *current = column;
+                                                        *descending = column != MemberColumn::Name;
+                                                    }
+                                                })
+                                            }
+                                        >
+                                            {column.label()}
+                                            {move || match state() {
+                                                Some("descending") => " ▼",
+                                                Some(_) => " ▲",
+                                                None => "",
+                                            }}
+                                        </button>
+                                    </th>
+                                }
+                            })
+                            .collect_view()}
+                    </tr>
+                </thead>
+                <tbody>
+                    {move || {
+                        rows()
+                            .into_iter()
+                            .map(|m| {
+                                view! {
+                                    <tr data-member=m.name.clone()>
+                                        <th scope="row">{m.name.clone()}</th>
+                                        <td class="n" data-testid="member-keys">{count(m.total_keys)}</td>
+                                        <td class="n">{count(m.total_clicks)}</td>
+                                        <td class="n">{duration(m.active_seconds)}</td>
+                                        <td class="n">{format!("{:.0}", m.wpm)}</td>
+                                        <td class="n">{m.active_days}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </tbody>
+            </table>
+            <Chart config label="Key presses and clicks per sharing member".to_string()/>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="card" data-widget="team-members">
+            <h2>"Members who share their figures"</h2>
+            {body}
+        </section>
+    }
+}
+
+#[component]
+fn Leaderboards(stats: TeamStats) -> impl IntoView {
+    let Some(members) = stats.member_figures else {
+        return view! {
+            <section class="card" data-widget="team-leaderboard">
+                <h2>"Leaderboards"</h2>
+                <p class="muted">"Leaderboards show members who share their figures; they are hidden with the member table."</p>
+            </section>
+        }
+        .into_any();
+    };
+    let board = |title: &'static str, column: MemberColumn, value: fn(&MemberFigures) -> String| {
+        view! {
+            <div>
+                <h3>{title}</h3>
+                <ol class="ranked">
+                    {leaderboard(&members, column, 5)
+                        .into_iter()
+                        .map(|m| view! { <li><span>{m.name.clone()}</span><span>{value(&m)}</span></li> })
+                        .collect_view()}
+                </ol>
+            </div>
+        }
+    };
+    view! {
+        <section class="card" data-widget="team-leaderboard">
+            <h2>"Leaderboards"</h2>
+            <div class="boards">
+                {board("Most key presses", MemberColumn::Keys, |m| count(m.total_keys))}
+                {board("Fastest typing", MemberColumn::Wpm, |m| format!("{:.0} WPM", m.wpm))}
+                {board("Most active time", MemberColumn::ActiveTime, |m| duration(m.active_seconds))}
+            </div>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn Sharing(details: TeamDetails, actions: TeamActions) -> impl IntoView {
+    let error = action_error(*actions.sharing);
+    let shares = details.shares_figures;
+    view! {
+        <section class="card">
+            <h2>"What you share"</h2>
+            <p data-testid="my-sharing">
+                {if shares { "You share your own figures with this team." } else { "The team sees only totals of your activity." }}
+            </p>
+            <WhatTheTeamSees/>
+            <ActionForm action=actions.sharing attr:class="form" attr:data-testid="sharing-form">
+                <input type="hidden" name="team_id" value=details.id/>
+                <label class="choice">
+                    <input type="radio" name="shares_figures" value="false" checked=!shares/>
+                    "Totals only"
+                </label>
+                <label class="choice">
+                    <input type="radio" name="shares_figures" value="true" checked=shares/>
+                    "Share my figures"
+                </label>
+                {error}
+                <button type="submit" disabled=move || actions.sharing.pending().get()>"Save my choice"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn Members(details: TeamDetails, actions: TeamActions) -> impl IntoView {
+    let (confirm_delete, set_confirm_delete) = signal(false);
+    let me = details.my_role;
+    let team_id = details.id;
+    let role_error = action_error(*actions.role);
+    let remove_error = action_error(*actions.remove);
+    let leave_error = action_error(*actions.leave);
+    let delete_error = action_error(*actions.delete);
+    view! {
+        <section class="card">
+            <h2>"Members"</h2>
+            {role_error}
+            {remove_error}
+            <table class="members" data-testid="member-list">
+                <tbody>
+                    {details
+                        .members
+                        .into_iter()
+                        .map(|member| {
+                            let is_me = member.user_id == details.my_user_id;
+                            let can_change = !is_me && TeamRole::ALL.into_iter().any(|r| r != member.role && may_set_role(me, member.role, r));
+                            let can_remove = !is_me && may_remove(me, member.role);
+                            let member_id = member.user_id;
+                            let role_label = format!("Role of {}", member.name);
+                            let remove_label = format!("Remove {} from the team", member.name);
+                            view! {
+                                <tr data-member=member.name.clone()>
+                                    <th scope="row">{member.name.clone()} {is_me.then_some(" (you)")}</th>
+                                    <td>
+                                        {if can_change {
+                                            view! {
+                                                <ActionForm action=actions.role attr:class="inline">
+                                                    <input type="hidden" name="team_id" value=team_id/>
+                                                    <input type="hidden" name="member_id" value=member_id/>
+                                                    <select name="role" aria-label=role_label>
+                                                        {TeamRole::ALL
+                                                            .into_iter()
+                                                            .filter(|r| *r == member.role || may_set_role(me, member.role, *r))
+                                                            .map(|r| view! { <option value=r.key() selected=r == member.role>{r.label()}</option> })
+                                                            .collect_view()}
+                                                    </select>
+                                                    <button type="submit">"Change"</button>
+                                                </ActionForm>
+                                            }
+                                                .into_any()
+                                        } else {
+                                            view! { <span class="role">{member.role.label()}</span> }.into_any()
+                                        }}
+                                    </td>
+                                    <td>
+                                        <Show when=move || can_remove>
+                                            <DangerButton
+                                                text="Remove"
+                                                label=remove_label.clone()
+                                                pending=actions.remove.pending()
+                                                on_click=Callback::new(move |()| {
+                                                    actions.remove.dispatch(RemoveMember { team_id, member_id });
+                                                })
+                                            />
+                                        </Show>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+            <ActionForm action=actions.leave attr:class="inline" attr:data-testid="leave-form">
+                <input type="hidden" name="team_id" value=team_id/>
+                <button type="submit" class="danger">"Leave team"</button>
+            </ActionForm>
+            {leave_error}
+            <Show when=move || me == TeamRole::Owner>
+                <p>
+                    <Show
+                        when=move || confirm_delete.get()
+                        fallback=move || view! { <button type="button" class="link" on:click=move |_| set_confirm_delete.set(true)>"Delete team…"</button> }
+                    >
+                        <ActionForm action=actions.delete attr:class="inline">
+                            <input type="hidden" name="team_id" value=team_id/>
+                            "Delete the team for everyone? Members keep their own data. "
+                            <button type="submit" class="danger">"Delete team"</button>
+                        </ActionForm>
+                    </Show>
+                </p>
+            </Show>
+            {delete_error}
+        </section>
+    }
+}
+
+#[component]
+fn Invites(details: TeamDetails, actions: TeamActions) -> impl IntoView {
+    let error = action_error(*actions.invite);
+    let revoke_error = action_error(*actions.revoke);
+    let team_id = details.id;
+    let new_invite = move || {
+        actions.invite.value().get().and_then(Result::ok).map(|invite| {
+            let path = format!("/join/{}", invite.code);
+            let link = format!("{}{path}", site_origin());
+            view! {
+                <div class="new-token" role="status">
+                    <p>
+                        {if invite.single_use { "A single-use invite" } else { "An invite for any number of people" }}
+                        {format!(", valid until {}. Copy it now: it is shown only once.", utc_minute(invite.expires_at))}
+                    </p>
+                    <p>"Link: " <a href=path data-testid="invite-link">{link}</a></p>
+                    <p>"Code: " <code data-testid="invite-code">{invite.code}</code></p>
+                </div>
+            }
+        })
+    };
+    view! {
+        <section class="card">
+            <h2>"Invites"</h2>
+            <ActionForm action=actions.invite attr:class="form row" attr:data-testid="invite-form">
+                <input type="hidden" name="team_id" value=team_id/>
+                <label>
+                    "Valid for "
+                    <select name="valid_days">
+                        <option value="1">"1 day"</option>
+                        <option value="7" selected>"7 days"</option>
+                        <option value="30">"30 days"</option>
+                    </select>
+                </label>
+                <label>
+                    "Use "
+                    <select name="single_use">
+                        <option value="true">"by one person"</option>
+                        <option value="false">"by anyone with the link"</option>
+                    </select>
+                </label>
+                <button type="submit" disabled=move || actions.invite.pending().get()>"Create invite"</button>
+            </ActionForm>
+            {error}
+            {new_invite}
+            {revoke_error}
+            <InviteTable invites=details.invites team_id actions/>
+        </section>
+    }
+}
+
+#[component]
+fn InviteTable(invites: Vec<InviteSummary>, team_id: i64, actions: TeamActions) -> impl IntoView {
+    if invites.is_empty() {
+        return view! { <p class="muted">"No invites yet."</p> }.into_any();
+    }
+    view! {
+        <table class="tokens" data-testid="invite-table">
+            <thead>
+                <tr>
+                    <th scope="col">"Created"</th>
+                    <th scope="col">"By"</th>
+                    <th scope="col">"Expires"</th>
+                    <th scope="col">"Used"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col"><span class="sr-only">"Actions"</span></th>
+                </tr>
+            </thead>
+            <tbody>
+                {invites
+                    .into_iter()
+                    .map(|invite| {
+                        let invite_id = invite.id;
+                        let active = invite.status == "active";
+                        let revoke_label = format!("Revoke the invite made {}", utc_minute(invite.created_at));
+                        view! {
+                            <tr class:revoked=!active>
+                                <td>{utc_minute(invite.created_at)}</td>
+                                <td>{invite.created_by}</td>
+                                <td>{utc_minute(invite.expires_at)}</td>
+                                <td>{match invite.max_uses { Some(max) => format!("{} of {max}", invite.uses), None => invite.uses.to_string() }}</td>
+                                <td class="status">{invite.status}</td>
+                                <td>
+                                    <Show when=move || active>
+                                        <DangerButton
+                                            text="Revoke"
+                                            label=revoke_label.clone()
+                                            pending=actions.revoke.pending()
+                                            on_click=Callback::new(move |()| {
+                                                actions.revoke.dispatch(RevokeInvite { team_id, invite_id });
+                                            })
+                                        />
+                                    </Show>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// `https://host:port` of the page, for invite links (only ever called in the browser, after an
+/// action).
+fn site_origin() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        window().location().origin().unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    String::new()
+}

@@ -1,0 +1,117 @@
+//! What the integration tests share: the real router on a real SQLite file in a temp dir, and
+//! ways to call it as an agent (bearer token) or as the browser (session cookie, server functions).
+
+#![allow(dead_code, unused_imports)] // each test binary uses its own part of these
+
+use axum::Router;
+use axum::body::Body;
+use http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use keytrack_app::server::{accounts, db, http as app_http, state::AppState};
+use keytrack_wire::{ActivityBatch, ActivityMinute};
+use leptos::config::LeptosOptions;
+use leptos::server_fn::ServerFn;
+use serde_json::Value;
+use sqlx::SqlitePool;
+use tower::ServiceExt;
+
+pub struct TestServer {
+    pub app: Router,
+    pub pool: SqlitePool,
+    pub _dir: tempfile::TempDir,
+}
+
+pub async fn server() -> TestServer {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pool = db::open(dir.path()).await.expect("open database");
+    let options = LeptosOptions::builder().output_name("keytrack").site_root("target/site").build();
+    let app = app_http::router(AppState::new(pool.clone(), options), false).await.expect("router");
+    TestServer { app, pool, _dir: dir }
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A user and a live token of theirs.
+pub async fn user_with_token(pool: &SqlitePool, email: &str) -> (i64, String) {
+    let id = accounts::sign_up(pool, email, PASSWORD, "UTC").await.expect("sign up");
+    let token = accounts::create_token(pool, id, "test agent").await.expect("token");
+    (id, token)
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: http::HeaderMap,
+    pub body: Value,
+}
+
+pub async fn call(app: &Router, method: &str, uri: &str, auth: Option<&str>, body: Option<Vec<u8>>) -> Reply {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(auth) = auth {
+        request = request.header(header::AUTHORIZATION, auth);
+    }
+    let request = request.body(body.map_or_else(Body::empty, Body::from)).expect("request");
+    let response = app.clone().oneshot(request).await.expect("response");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Reply { status, headers, body }
+}
+
+pub fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+pub async fn post_batch(app: &Router, token: &str, batch: &ActivityBatch) -> Reply {
+    let body = serde_json::to_vec(batch).expect("encode");
+    call(app, "POST", "/api/v1/activity", Some(&bearer(token)), Some(body)).await
+}
+
+pub async fn stats(app: &Router, token: &str, from: &str, to: &str) -> Value {
+    let reply = call(app, "GET", &format!("/api/v1/stats?from={from}&to={to}"), Some(&bearer(token)), None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.body
+}
+
+/// 2025-03-10 was a Monday; 09:00 UTC.
+pub const MONDAY_9H: i64 = 1_741_597_200;
+
+pub fn minute(at: i64, keys: &[(&str, u32)]) -> ActivityMinute {
+    ActivityMinute {
+        minute: at,
+        utc_offset: 60,
+        keys: keys.iter().map(|(k, n)| (k.to_string(), *n)).collect(),
+        active_seconds: 30,
+        ..Default::default()
+    }
+}
+
+/// Calls a server function as the browser's forms do (form-encoded), with a session cookie.
+pub async fn call_server_fn(app: &Router, path: &str, cookie: Option<&str>, form: &str) -> Reply {
+    let mut request = Request::builder()
+        .method("POST")
+        .uri(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    let request = request.body(Body::from(form.to_string())).expect("request");
+    let response = app.clone().oneshot(request).await.expect("response");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    Reply { status, headers, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+}
+
+/// Signs up through the real server function, as the browser form does; the reply carries the cookie.
+pub async fn sign_up_in_browser(app: &Router, email: &str) -> Reply {
+    let form = format!("email={}&password=correct+horse+battery&timezone=Europe%2FParis", email.replace('@', "%40"));
+    call_server_fn(app, keytrack_app::api::SignUp::PATH, None, &form).await
+}
+
+/// The `name=value` of a reply's session cookie.
+pub fn session_cookie(reply: &Reply) -> String {
+    let cookie = reply.headers.get(header::SET_COOKIE).and_then(|c| c.to_str().ok()).unwrap_or_default();
+    cookie.split(';').next().unwrap_or_default().to_string()
+}

@@ -1,0 +1,135 @@
+//! What the server answers about teams: the JSON API (`/api/v1/teams...`) and the web UI share
+//! these types.
+//!
+//! Consent is part of the shape: a team sees per-member figures only of members who chose to
+//! share them, and team totals only when enough members contribute to them
+//! ([`MIN_CONTRIBUTORS`]), so that no total is one person's figures under another name.
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// Team totals are shown only when at least this many members have activity in the range.
+pub const MIN_CONTRIBUTORS: u32 = 3;
+
+/// A member's role. Owners manage everything and hand over ownership; admins manage invites and
+/// plain members; members see the team dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum TeamRole {
+    Owner,
+    Admin,
+    Member,
+}
+
+impl TeamRole {
+    pub const ALL: [TeamRole; 3] = [TeamRole::Owner, TeamRole::Admin, TeamRole::Member];
+
+    /// The name stored and sent: `owner`, `admin`, `member`.
+    pub fn key(self) -> &'static str {
+        match self {
+            TeamRole::Owner => "owner",
+            TeamRole::Admin => "admin",
+            TeamRole::Member => "member",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<TeamRole> {
+        TeamRole::ALL.into_iter().find(|r| r.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TeamRole::Owner => "Owner",
+            TeamRole::Admin => "Admin",
+            TeamRole::Member => "Member",
+        }
+    }
+
+    /// Owners and admins manage invites and members.
+    pub fn manages(self) -> bool {
+        matches!(self, TeamRole::Owner | TeamRole::Admin)
+    }
+}
+
+/// A team as its member sees it in a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TeamSummary {
+    pub id: i64,
+    pub name: String,
+    /// The asking user's role.
+    pub role: TeamRole,
+    pub members: u32,
+    /// Whether the asking user shares their own figures with this team.
+    pub shares_figures: bool,
+}
+
+/// A team's statistics over a range of days. Each member's days are counted in their own time zone
+/// and day start (a day is a day as each member lives it); presets count back from the asking
+/// user's today.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TeamStats {
+    pub team_id: i64,
+    pub team_name: String,
+    /// First day of the range (inclusive), `YYYY-MM-DD`.
+    pub from: String,
+    /// Last day, inclusive.
+    pub to: String,
+    /// Members of the team now.
+    pub members: u32,
+    /// Members with any activity in the range (the ones the totals are made of); absent when
+    /// fewer than [`MIN_CONTRIBUTORS`], since a small count would tell who worked that day.
+    pub contributors: Option<u32>,
+    /// Members, active or not, who keep their own figures private: with one or two of them,
+    /// `member_figures` is absent (see there).
+    pub private_members: u32,
+    /// Team totals; absent when fewer than [`MIN_CONTRIBUTORS`] members contribute.
+    pub totals: Option<TeamTotals>,
+    /// Figures of the members who share theirs (most keys first); absent while one or two members
+    /// keep theirs private, since the totals minus the shown members would be theirs.
+    pub member_figures: Option<Vec<MemberFigures>>,
+}
+
+/// Sums and averages over the contributing members.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TeamTotals {
+    pub total_keys: u64,
+    pub total_clicks: u64,
+    pub active_seconds: u64,
+    /// Words per minute of typing time over everyone's typing.
+    pub wpm: f64,
+    /// Per contributing member.
+    pub average_keys: u64,
+    pub average_clicks: u64,
+    pub average_active_seconds: u64,
+    /// Key presses per weekday (Monday first) and hour, each member in their own time zone.
+    pub by_weekday_hour: Vec<Vec<u64>>,
+    /// The team's most used chords, most used first (at most 10).
+    pub top_chords: Vec<ChordCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ChordCount {
+    pub chord: String,
+    pub count: u64,
+}
+
+/// One sharing member's figures over the range.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct MemberFigures {
+    pub user_id: i64,
+    pub name: String,
+    pub total_keys: u64,
+    pub total_clicks: u64,
+    pub active_seconds: u64,
+    pub wpm: f64,
+    /// Days of the range with any activity.
+    pub active_days: u32,
+}
