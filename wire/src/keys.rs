@@ -4,6 +4,8 @@
 //! that types "a" is still `KeyQ`. That keeps a count of keys a count of keys, not of text.
 
 /// Every key code the server accepts. `Unidentified` stands for a key the agent cannot name.
+/// Add new codes at the end: the server keeps day totals by a code's position in this list
+/// (see [`key_index`]), and a code moved to another position would be counted as another key.
 pub const KEY_CODES: &[&str] = &[
     // Writing system keys.
     "Backquote",
@@ -151,7 +153,20 @@ pub const KEY_CODES: &[&str] = &[
 
 /// True when `code` is a key code the server accepts.
 pub fn is_known_key(code: &str) -> bool {
-    KEY_CODES.contains(&code)
+    key_index(code).is_some()
+}
+
+/// The position of a key code in [`KEY_CODES`], or `None` for a code that is not there.
+pub fn key_index(code: &str) -> Option<usize> {
+    // Looked up for every key of every minute a server receives: a binary search over the codes
+    // sorted once, not a scan of the list (which reads in keyboard order).
+    static SORTED: std::sync::OnceLock<Vec<(&'static str, usize)>> = std::sync::OnceLock::new();
+    let sorted = SORTED.get_or_init(|| {
+        let mut sorted: Vec<(&'static str, usize)> = KEY_CODES.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+        sorted.sort_unstable();
+        sorted
+    });
+    sorted.binary_search_by(|(c, _)| (*c).cmp(code)).ok().map(|at| sorted[at].1)
 }
 
 /// Keys that type text (letters, digits, punctuation, space): what typing speed is measured on.
@@ -331,6 +346,25 @@ mod tests {
     fn every_modifier_key_maps_to_its_modifier() {
         let modifiers: Vec<&str> = KEY_CODES.iter().copied().filter(|k| is_modifier_key(k)).collect();
         assert_eq!(modifiers.len(), 8);
+    }
+
+    #[test]
+    fn every_code_is_found_at_its_position() {
+        for (i, code) in KEY_CODES.iter().enumerate() {
+            assert_eq!(key_index(code), Some(i), "{code}");
+        }
+        for unknown in ["", "keya", "KeyÄ", "Key", "Unidentified2"] {
+            assert_eq!(key_index(unknown), None, "{unknown}");
+        }
+    }
+
+    #[test]
+    fn the_first_codes_keep_their_positions() {
+        // Day totals are stored by position: these may never move (add new codes at the end).
+        let positions = [("Backquote", 0), ("KeyA", 19), ("Space", 62), ("ShiftLeft", 60), ("Unidentified", 135)];
+        for (code, at) in positions {
+            assert_eq!(KEY_CODES.get(at), Some(&code), "{code} moved");
+        }
     }
 
     #[test]

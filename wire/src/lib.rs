@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use keys::{Chord, KEY_CODES, Modifier, is_correction_key, is_known_key, is_modifier_key, is_text_key};
+pub use keys::{Chord, KEY_CODES, Modifier, is_correction_key, is_known_key, is_modifier_key, is_text_key, key_index};
 pub use teams::{ChordCount, MIN_CONTRIBUTORS, MemberFigures, TeamRole, TeamStats, TeamSummary, TeamTotals};
 pub use validate::{InvalidActivity, limits};
 

@@ -46,6 +46,10 @@ impl From<crate::server::error::AppError> for UiError {
                 tracing::error!(%cause, "internal error in a server function");
                 UiError::Internal
             }
+            AppError::StorageUnavailable(why) => {
+                tracing::warn!("refused a write: {why}");
+                UiError::Rejected(why.to_string())
+            }
             other => UiError::Rejected(other.public_message()),
         }
     }

@@ -9,14 +9,15 @@
 
 use std::collections::BTreeMap;
 
-use keytrack_wire::{ActivityMinute, GRID_COLS, GRID_ROWS, GridCount, INTERVAL_BUCKETS_MS};
+use keytrack_wire::{ActivityMinute, GRID_COLS, GRID_ROWS, GridCount, INTERVAL_BUCKETS_MS, KEY_CODES, key_index};
 use serde::{Deserialize, Serialize};
 
 /// One user day. Maps drop entries that fall to zero, so a rollup stays as small as its data.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DayTotals {
-    pub keys: BTreeMap<String, i64>,
+    /// Key presses by the key's position in [`KEY_CODES`] (a year of days adds up as vectors).
+    pub keys: Vec<i64>,
     pub chords: BTreeMap<String, i64>,
     /// Key presses per clock hour of the day (0-23).
     pub keys_by_hour: Vec<i64>,
@@ -48,20 +49,13 @@ pub struct MinutePresence {
 }
 
 impl DayTotals {
-    fn shaped(mut self) -> DayTotals {
+    /// The rollup with every list at its full length (as read back from storage, or new).
+    pub fn shaped(mut self) -> DayTotals {
+        self.keys.resize(KEY_CODES.len(), 0);
         self.keys_by_hour.resize(24, 0);
         self.minutes_by_hour.resize(24, 0);
         self.intervals.resize(INTERVAL_BUCKETS_MS.len(), 0);
         self
-    }
-
-    /// A rollup read back from storage (or a new one), with every list at its full length.
-    pub fn from_json(json: Option<&str>) -> Result<DayTotals, serde_json::Error> {
-        let totals = match json {
-            Some(json) => serde_json::from_str(json)?,
-            None => DayTotals::default(),
-        };
-        Ok(totals.shaped())
     }
 
     /// Adds (`sign` = 1) or removes (`sign` = -1) a record's counts, at its clock hour.
@@ -69,7 +63,10 @@ impl DayTotals {
         *self = std::mem::take(self).shaped();
         let keys = i64::try_from(record.total_keys()).unwrap_or(i64::MAX);
         for (code, n) in &record.keys {
-            bump(&mut self.keys, code, sign * i64::from(*n));
+            // Uploads hold known codes only (validation refuses the rest).
+            if let Some(slot) = key_index(code).and_then(|i| self.keys.get_mut(i)) {
+                *slot += sign * i64::from(*n);
+            }
         }
         for (chord, n) in &record.chords {
             bump(&mut self.chords, chord, sign * i64::from(*n));
@@ -99,6 +96,16 @@ impl DayTotals {
         self.distance_px += sign * i64::try_from(record.distance_px).unwrap_or(i64::MAX);
         self.scroll_vertical += sign * i64::from(record.scroll.vertical);
         self.scroll_horizontal += sign * i64::from(record.scroll.horizontal);
+    }
+
+    /// Key presses of one key code.
+    pub fn key(&self, code: &str) -> i64 {
+        key_index(code).and_then(|i| self.keys.get(i)).copied().unwrap_or(0)
+    }
+
+    /// Key presses per known code, leaving out the ones not pressed.
+    pub fn key_counts(&self) -> impl Iterator<Item = (&'static str, i64)> + '_ {
+        KEY_CODES.iter().zip(&self.keys).filter(|(_, n)| **n != 0).map(|(code, n)| (*code, *n))
     }
 
     /// Moves the minute's active time from `before` to `after` (both over all devices).
@@ -140,20 +147,50 @@ impl ScreenGrid {
         }
     }
 
-    /// The grid as stored: little-endian u32 per cell.
+    /// The grid as stored: for each layer, the cells with a count, as pairs of varints (the gap
+    /// from the previous such cell's index, then the count). A day's grid takes a few hundred
+    /// bytes instead of the 9 KB of every cell.
     pub fn to_blobs(&self) -> (Vec<u8>, Vec<u8>) {
-        let blob = |cells: &[i64]| cells.iter().flat_map(|n| (u32::try_from(*n).unwrap_or(0)).to_le_bytes()).collect();
+        let blob = |cells: &[i64]| {
+            let mut out = Vec::new();
+            let mut previous = 0usize;
+            for (index, n) in cells.iter().enumerate().filter(|(_, n)| **n > 0) {
+                push_varint(&mut out, (index - previous) as u64);
+                push_varint(&mut out, u64::try_from(*n).unwrap_or(0));
+                previous = index;
+            }
+            out
+        };
         (blob(&self.clicks), blob(&self.moves))
     }
 
+    /// Reads a grid back; cells a damaged blob names outside the grid are ignored.
     pub fn from_blobs(clicks: &[u8], moves: &[u8]) -> ScreenGrid {
-        let cells = |blob: &[u8]| {
-            let mut cells: Vec<i64> =
-                blob.chunks_exact(4).map(|b| i64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))).collect();
-            cells.resize(GRID_CELLS, 0);
+        let cells = |mut blob: &[u8]| {
+            let mut cells = vec![0i64; GRID_CELLS];
+            let mut index = 0usize;
+            while let (Some(gap), Some(n)) = (take_varint(&mut blob), take_varint(&mut blob)) {
+                index = index.saturating_add(usize::try_from(gap).unwrap_or(usize::MAX));
+                if let Some(cell) = cells.get_mut(index) {
+                    *cell = i64::try_from(n).unwrap_or(i64::MAX);
+                }
+            }
             cells
         };
         ScreenGrid { clicks: cells(clicks), moves: cells(moves) }
+    }
+
+    /// Adds a day's grid, as stored, into this one (without making a whole grid of it first).
+    pub fn add_blobs(&mut self, clicks: &[u8], moves: &[u8]) {
+        for (grid, mut blob) in [(&mut self.clicks, clicks), (&mut self.moves, moves)] {
+            let mut index = 0usize;
+            while let (Some(gap), Some(n)) = (take_varint(&mut blob), take_varint(&mut blob)) {
+                index = index.saturating_add(usize::try_from(gap).unwrap_or(usize::MAX));
+                if let Some(cell) = grid.get_mut(index) {
+                    *cell += i64::try_from(n).unwrap_or(i64::MAX);
+                }
+            }
+        }
     }
 
     /// Adds another day's grid into this one.
@@ -162,6 +199,28 @@ impl ScreenGrid {
             *a += b;
         }
     }
+}
+
+/// LEB128: seven bits a byte, low bits first.
+fn push_varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8 & 0x7f) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn take_varint(blob: &mut &[u8]) -> Option<u64> {
+    let mut n = 0u64;
+    for shift in (0..64).step_by(7) {
+        let (byte, rest) = blob.split_first()?;
+        *blob = rest;
+        n |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some(n);
+        }
+    }
+    None
 }
 
 fn bump(map: &mut BTreeMap<String, i64>, key: &str, by: i64) {
@@ -216,10 +275,10 @@ mod tests {
 
     #[test]
     fn removing_a_record_undoes_adding_it() {
-        let mut day = DayTotals::from_json(None).unwrap_or_default();
+        let mut day = DayTotals::default().shaped();
         let empty = day.clone();
         day.apply(&busy_minute(), 13, 1);
-        assert_eq!(day.keys["KeyA"], 7);
+        assert_eq!((day.key("KeyA"), day.key("KeyB")), (7, 0));
         assert_eq!(day.keys_by_hour[13], 9);
         assert_eq!(day.clicks, [2, 0, 1, 0]);
         // 12 keys in 1.5 s: 96 WPM, kept in tenths.
@@ -245,18 +304,20 @@ mod tests {
         grid.apply(&[GridCount(0, 0, 2), GridCount(63, 35, 1)], &[GridCount(10, 1, 40)], 1);
         assert_eq!((grid.clicks[0], grid.clicks[GRID_CELLS - 1], grid.moves[64 + 10]), (2, 1, 40));
         let (clicks, moves) = grid.to_blobs();
-        assert_eq!(clicks.len(), GRID_CELLS * 4);
+        // Cell 0 (gap 0) twice, then cell 2303 (gap 2303 = 0xff 0x11 as a varint) once.
+        assert_eq!(clicks, [0, 2, 0xff, 0x11, 1], "only the two cells with counts");
         assert_eq!(ScreenGrid::from_blobs(&clicks, &moves), grid);
+        assert_eq!(ScreenGrid::from_blobs(&[], &[]), ScreenGrid::default());
+        let mut twice = ScreenGrid::default();
+        twice.add_blobs(&clicks, &moves);
+        twice.add_blobs(&clicks, &moves);
+        let mut expected = grid.clone();
+        expected.add(&grid);
+        assert_eq!(twice, expected);
+        // A damaged blob reads as what it can, never out of the grid.
+        let damaged = ScreenGrid::from_blobs(&[0xff, 0xff, 0xff, 0x7f, 5, 0x80], &[0, 3]);
+        assert_eq!((damaged.clicks.iter().sum::<i64>(), damaged.moves[0]), (0, 3));
         grid.apply(&[GridCount(0, 0, 2), GridCount(63, 35, 1)], &[GridCount(10, 1, 40)], -1);
         assert_eq!(grid, ScreenGrid::default());
-    }
-
-    #[test]
-    fn rollups_round_trip_through_json() -> Result<(), serde_json::Error> {
-        let mut day = DayTotals::default();
-        day.apply(&busy_minute(), 0, 1);
-        let json = serde_json::to_string(&day)?;
-        assert_eq!(DayTotals::from_json(Some(&json))?, day);
-        Ok(())
     }
 }

@@ -33,6 +33,19 @@ pub struct StatsTotals {
     daily_chords: Vec<BTreeMap<String, i64>>,
 }
 
+/// Adds counts into a sum, allocating a name only for a name the sum does not have yet (a year is
+/// 365 days of about a hundred keys each).
+fn add_counts(sum: &mut BTreeMap<String, i64>, counts: &BTreeMap<String, i64>) {
+    for (name, n) in counts {
+        match sum.get_mut(name) {
+            Some(total) => *total += n,
+            None => {
+                sum.insert(name.clone(), *n);
+            }
+        }
+    }
+}
+
 /// How many chords get a trend.
 const TRENDED_CHORDS: usize = 8;
 
@@ -43,29 +56,24 @@ impl StatsTotals {
 
     /// Adds one day, named `date` (`YYYY-MM-DD`); `weekday` is its weekday (0 = Monday). Days
     /// come in order, days without activity included (as empty totals).
-    pub fn add_day(&mut self, date: &str, day: &DayTotals, weekday: usize) {
+    pub fn add_day(&mut self, date: &str, day: DayTotals, weekday: usize) {
         let count = |n: i64| u64::try_from(n).unwrap_or(0);
         self.daily.push(DailyActivity {
             day: date.to_string(),
-            keys: count(day.keys.values().sum()),
+            keys: count(day.keys.iter().sum()),
             clicks: count(day.clicks.iter().sum()),
             active_minutes: count(day.active_minutes),
             wpm: words_per_minute(count(day.typed_keys), count(day.typing_ms)),
         });
-        self.daily_chords.push(day.chords.clone());
         let sum = &mut self.day;
-        for (code, n) in &day.keys {
-            *sum.keys.entry(code.clone()).or_default() += n;
-        }
-        for (chord, n) in &day.chords {
-            *sum.chords.entry(chord.clone()).or_default() += n;
-        }
         let add_all = |into: &mut Vec<i64>, from: &[i64]| {
             into.resize(into.len().max(from.len()), 0);
             for (a, b) in into.iter_mut().zip(from) {
                 *a += b;
             }
         };
+        add_all(&mut sum.keys, &day.keys);
+        add_counts(&mut sum.chords, &day.chords);
         add_all(&mut sum.keys_by_hour, &day.keys_by_hour);
         add_all(&mut sum.minutes_by_hour, &day.minutes_by_hour);
         add_all(&mut sum.intervals, &day.intervals);
@@ -84,13 +92,14 @@ impl StatsTotals {
         sum.active_minutes += day.active_minutes;
         sum.active_seconds += day.active_seconds;
         if let Some(w) = self.by_weekday.get_mut(weekday) {
-            *w += day.keys.values().sum::<i64>();
+            *w += day.keys.iter().sum::<i64>();
         }
         if let Some(row) = self.by_weekday_hour.get_mut(weekday) {
             for (slot, n) in row.iter_mut().zip(&day.keys_by_hour) {
                 *slot += n;
             }
         }
+        self.daily_chords.push(day.chords);
     }
 
     /// The finished figures; range and time zone fields are left for the caller.
@@ -102,7 +111,7 @@ impl StatsTotals {
         let mut intervals = day.intervals.clone();
         intervals.resize(INTERVAL_BUCKETS_MS.len(), 0);
         let keys: std::collections::BTreeMap<String, u64> =
-            day.keys.iter().filter(|(_, n)| **n > 0).map(|(k, n)| (k.clone(), count(*n))).collect();
+            day.key_counts().filter(|(_, n)| *n > 0).map(|(k, n)| (k.to_string(), count(n))).collect();
         let typed_keys = count(day.typed_keys);
         let typing_ms = count(day.typing_ms);
         let text_keys: u64 = keys.iter().filter(|(k, _)| is_text_key(k)).map(|(_, n)| n).sum();
@@ -230,9 +239,9 @@ mod tests {
         first.clicks = ButtonCounts { left: 2, right: 1, middle: 0, other: 1 };
         first.scroll = ScrollCounts { vertical: 4, horizontal: 1 };
         first.distance_px = 500;
-        totals.add_day("2026-11-23", &day(&[(&first, 9)]), 0);
-        totals.add_day("2026-11-24", &DayTotals::default(), 1);
-        totals.add_day("2026-11-29", &day(&[(&record(120, &[("KeyA", 2)], 10), 23)]), 6);
+        totals.add_day("2026-11-23", day(&[(&first, 9)]), 0);
+        totals.add_day("2026-11-24", DayTotals::default(), 1);
+        totals.add_day("2026-11-29", day(&[(&record(120, &[("KeyA", 2)], 10), 23)]), 6);
         let stats = totals.finish();
         assert_eq!(stats.total_keys, 7);
         assert_eq!(stats.keys.get("KeyA"), Some(&5));
@@ -261,7 +270,7 @@ mod tests {
         wednesday.apply_presence(10, presence([40]), presence([40, 50]));
         wednesday.apply(&record(180, &[("KeyB", 1)], 5), 10, 1);
         wednesday.apply_presence(10, presence([]), presence([5]));
-        totals.add_day("2026-11-25", &wednesday, 2);
+        totals.add_day("2026-11-25", wednesday, 2);
         let stats = totals.finish();
         assert_eq!((stats.active_minutes, stats.active_seconds, stats.total_keys), (2, 55, 3));
     }
@@ -279,7 +288,7 @@ mod tests {
         };
         let mut b = record(120, &[("KeyA", 50)], 60);
         b.typing = TypingStats { typed_keys: 50, typing_ms: 10_000, bursts: 1, best_burst: None, intervals: vec![] };
-        totals.add_day("2026-11-23", &day(&[(&a, 0), (&b, 0)]), 0);
+        totals.add_day("2026-11-23", day(&[(&a, 0), (&b, 0)]), 0);
         let stats = totals.finish();
         // 150 keys = 30 words in 30 s: 60 WPM. Best burst: 10 words in 5 s: 120 WPM.
         assert!((stats.typing.wpm - 60.0).abs() < 1e-9);
@@ -295,7 +304,7 @@ mod tests {
         let mut totals = StatsTotals::new();
         let typing =
             record(60, &[("KeyA", 150), ("Space", 50), ("Backspace", 9), ("Delete", 1), ("ShiftLeft", 20)], 60);
-        totals.add_day("2026-11-23", &day(&[(&typing, 10)]), 0);
+        totals.add_day("2026-11-23", day(&[(&typing, 10)]), 0);
         // 10 corrections for 200 text keys (Shift is not text).
         assert!((totals.finish().corrections_per_100 - 5.0).abs() < 1e-9);
     }
@@ -308,9 +317,9 @@ mod tests {
             r.chords = chords.iter().map(|(c, n)| (c.to_string(), *n)).collect();
             day(&[(&r, 9)])
         };
-        totals.add_day("2026-11-23", &with(&[("Ctrl+KeyC", 3), ("Ctrl+KeyV", 1)]), 0);
-        totals.add_day("2026-11-24", &DayTotals::default(), 1);
-        totals.add_day("2026-11-25", &with(&[("Ctrl+KeyV", 5)]), 2);
+        totals.add_day("2026-11-23", with(&[("Ctrl+KeyC", 3), ("Ctrl+KeyV", 1)]), 0);
+        totals.add_day("2026-11-24", DayTotals::default(), 1);
+        totals.add_day("2026-11-25", with(&[("Ctrl+KeyV", 5)]), 2);
         let trends = totals.finish().combo_trends;
         assert_eq!(trends.len(), 2);
         assert_eq!((trends[0].chord.as_str(), trends[0].daily.clone()), ("Ctrl+KeyV", vec![1, 0, 5]));

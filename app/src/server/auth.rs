@@ -126,16 +126,27 @@ pub fn token_hash(token: &str) -> Vec<u8> {
 /// The user a bearer token belongs to, if it is live. Notes the use.
 pub async fn user_of_token(pool: &SqlitePool, token: &str) -> Result<Option<i64>, AppError> {
     let hash = token_hash(token);
-    let Some((token_id, user_id, stored)) = db::tokens::live_by_hash(pool, &hash).await? else {
+    let Some(live) = db::tokens::live_by_hash(pool, &hash).await? else {
         return Ok(None);
     };
     // The index found it by equality already; compare again in constant time so that no code
     // path ever compares secrets byte by byte with an early exit.
-    if !bool::from(stored.ct_eq(&hash)) {
+    if !bool::from(live.token_hash.ct_eq(&hash)) {
         return Ok(None);
     }
-    db::tokens::touch(pool, token_id, now()).await?;
-    Ok(Some(user_id))
+    let now = now();
+    if live.last_used_at.is_some_and(|at| at > now - db::tokens::TOUCH_EVERY_SECONDS) {
+        return Ok(Some(live.user_id));
+    }
+    // "Last used" is a convenience: a database that cannot write now (read-only, disk full) must
+    // not lock agents and scripts out of reading.
+    if let Err(error) = db::tokens::touch(pool, live.id, now).await {
+        match AppError::from(error) {
+            AppError::StorageUnavailable(why) => tracing::debug!("token use not noted: {why}"),
+            other => return Err(other),
+        }
+    }
+    Ok(Some(live.user_id))
 }
 
 /// The logged-in user of a session, if any.

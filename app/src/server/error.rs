@@ -35,6 +35,10 @@ pub enum AppError {
     /// 429: too many failed logins; the number is the minutes to wait.
     #[error("too many failed attempts; try again in {0} minutes")]
     RateLimited(u64),
+    /// 503: the database cannot take writes now (its disk is full, its data dir is read-only):
+    /// nothing was stored, and sending again later will work. Logged as a warning for the admin.
+    #[error("{0}")]
+    StorageUnavailable(&'static str),
     /// 500: logged with its cause, sent as a plain "internal error".
     #[error("internal error: {0}")]
     Internal(String),
@@ -51,6 +55,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -66,6 +71,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::RateLimited(_) => "rate_limited",
+            AppError::StorageUnavailable(_) => "storage_unavailable",
             AppError::Internal(_) => "internal",
         }
     }
@@ -85,7 +91,30 @@ impl AppError {
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        AppError::Internal(format!("database: {e}"))
+        storage_unavailable(&e)
+            .map_or_else(|| AppError::Internal(format!("database: {e}")), AppError::StorageUnavailable)
+    }
+}
+
+/// Why the database cannot write, when it is the disk's doing rather than a bug: SQLite's primary
+/// result codes (the low byte of the extended code) FULL, READONLY and IOERR.
+fn storage_unavailable(e: &sqlx::Error) -> Option<&'static str> {
+    const SQLITE_READONLY: i32 = 8;
+    const SQLITE_IOERR: i32 = 10;
+    const SQLITE_FULL: i32 = 13;
+    let sqlx::Error::Database(db) = e else { return None };
+    let code: i32 = db.code()?.parse().ok()?;
+    match code & 0xff {
+        SQLITE_FULL => Some(
+            "The server's disk is full, so nothing was stored. Send it again later (the agent keeps it until the server accepts it).",
+        ),
+        SQLITE_READONLY => Some(
+            "The server's database is read-only, so nothing was stored. Send it again later (the agent keeps it until the server accepts it).",
+        ),
+        SQLITE_IOERR => Some(
+            "The server could not write to its disk, so nothing was stored. Send it again later (the agent keeps it until the server accepts it).",
+        ),
+        _ => None,
     }
 }
 
@@ -97,8 +126,10 @@ impl From<InvalidActivity> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let AppError::Internal(cause) = &self {
-            tracing::error!(%cause, "internal error");
+        match &self {
+            AppError::Internal(cause) => tracing::error!(%cause, "internal error"),
+            AppError::StorageUnavailable(why) => tracing::warn!("refused a write: {why}"),
+            _ => {}
         }
         let body = ApiError { code: self.code().to_string(), message: self.public_message() };
         (self.status(), Json(body)).into_response()

@@ -31,7 +31,10 @@ impl DayRollups {
     async fn day(&mut self, conn: &mut SqliteConnection, day: NaiveDate) -> Result<&mut DayTotals, AppError> {
         if !self.days.contains_key(&day) {
             let stored = db::days::totals(conn, self.user_id, &day.to_string()).await?;
-            let totals = DayTotals::from_json(stored.as_deref()).map_err(AppError::internal)?;
+            let totals = match stored {
+                Some(bytes) => db::days::decode::<DayTotals>(&bytes).map_err(AppError::internal)?.shaped(),
+                None => DayTotals::default().shaped(),
+            };
             self.days.insert(day, totals);
         }
         self.days.get_mut(&day).ok_or_else(|| AppError::internal("a day rollup vanished"))
@@ -53,20 +56,16 @@ impl DayRollups {
         self.screens.get_mut(&key).ok_or_else(|| AppError::internal("a screen rollup vanished"))
     }
 
-    /// Accounts for `new` replacing `old` (the same device and minute) or arriving first.
+    /// Accounts for `new` replacing `old` (the same device and minute) or arriving first;
+    /// `others`: the active seconds of the user's other devices in that minute.
     pub async fn replace(
         &mut self,
         conn: &mut SqliteConnection,
-        device_id: i64,
+        others: &[u32],
         old: Option<&ActivityMinute>,
         new: &ActivityMinute,
     ) -> Result<(), AppError> {
         let (day, hour) = self.clock.day_and_hour(new.minute);
-        let others: Vec<u32> = db::days::other_devices_seconds(conn, self.user_id, new.minute, device_id)
-            .await?
-            .into_iter()
-            .map(|s| u32::try_from(s).unwrap_or(0))
-            .collect();
         let before = presence(others.iter().copied().chain(old.map(|o| o.active_seconds)));
         let after = presence(others.iter().copied().chain([new.active_seconds]));
         let totals = self.day(conn, day).await?;
@@ -85,17 +84,17 @@ impl DayRollups {
 
     pub async fn save(self, conn: &mut SqliteConnection) -> Result<(), AppError> {
         for (day, totals) in self.days {
-            let json = serde_json::to_string(&totals).map_err(AppError::internal)?;
-            let chords = serde_json::to_string(&totals.chords).map_err(AppError::internal)?;
-            let keys_by_hour = serde_json::to_string(&totals.keys_by_hour).map_err(AppError::internal)?;
+            let encoded = db::days::encode(&totals).map_err(AppError::internal)?;
+            let chords = db::days::encode(&totals.chords).map_err(AppError::internal)?;
+            let keys_by_hour = db::days::encode(&totals.keys_by_hour).map_err(AppError::internal)?;
             let headline = db::days::Headline {
-                total_keys: totals.keys.values().sum(),
+                total_keys: totals.keys.iter().sum(),
                 total_clicks: totals.clicks.iter().sum(),
                 active_seconds: totals.active_seconds,
                 typed_keys: totals.typed_keys,
                 typing_ms: totals.typing_ms,
             };
-            let row = db::days::DayRow { totals: &json, headline, chords: &chords, keys_by_hour: &keys_by_hour };
+            let row = db::days::DayRow { totals: &encoded, headline, chords: &chords, keys_by_hour: &keys_by_hour };
             db::days::save(conn, self.user_id, &day.to_string(), row).await?;
         }
         for ((day, width, height), grid) in self.screens {
@@ -122,7 +121,7 @@ pub async fn rebuild(conn: &mut SqliteConnection, user_id: i64, clock: UserClock
         }
     };
     db::days::for_each_minute(conn, user_id, |minute, seconds, detail| {
-        let Ok(record) = serde_json::from_str::<ActivityMinute>(detail) else {
+        let Ok(record) = db::activity::RecordCodec::with(|codec| codec.decode(detail)) else {
             unreadable += 1;
             return;
         };
@@ -177,13 +176,16 @@ pub async fn range_totals(
 ) -> Result<StatsTotals, AppError> {
     let mut conn = pool.acquire().await?;
     let rows = db::days::range(&mut conn, user_id, &from.to_string(), &to.to_string()).await?;
-    let mut stored: HashMap<String, String> = rows.into_iter().collect();
+    let mut stored: HashMap<String, Vec<u8>> = rows.into_iter().collect();
     let mut totals = StatsTotals::new();
     // Every day of the range, in order: charts over time show the quiet days too.
     for date in from.iter_days().take_while(|d| *d <= to) {
         let name = date.to_string();
-        let day_totals = DayTotals::from_json(stored.remove(&name).as_deref()).map_err(AppError::internal)?;
-        totals.add_day(&name, &day_totals, date.weekday().num_days_from_monday() as usize);
+        let day_totals = match stored.remove(&name) {
+            Some(bytes) => db::days::decode::<DayTotals>(&bytes).map_err(AppError::internal)?.shaped(),
+            None => DayTotals::default().shaped(),
+        };
+        totals.add_day(&name, day_totals, date.weekday().num_days_from_monday() as usize);
     }
     Ok(totals)
 }
@@ -200,7 +202,7 @@ pub async fn range_heatmaps(
     let rows = db::days::screens_in_range(&mut conn, user_id, &from.to_string(), &to.to_string()).await?;
     let mut sums: HashMap<(u32, u32), ScreenGrid> = HashMap::new();
     for (width, height, clicks, moves) in rows {
-        sums.entry((width, height)).or_default().add(&ScreenGrid::from_blobs(&clicks, &moves));
+        sums.entry((width, height)).or_default().add_blobs(&clicks, &moves);
     }
     let count = |cells: &[i64]| cells.iter().map(|n| u64::try_from(*n).unwrap_or(0)).collect::<Vec<u64>>();
     let mut maps: Vec<ScreenHeatmap> = sums

@@ -8,12 +8,14 @@ use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
 
 use super::auth::LoginLimiter;
+use super::db::Storage;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub pool: SqlitePool,
     pub leptos_options: LeptosOptions,
     pub login_limiter: Arc<LoginLimiter>,
+    pub storage: Storage,
 }
 
 impl AppState {
@@ -23,7 +25,12 @@ impl AppState {
             leptos_options,
             // 10 failures per account and address, 50 per address, in 15 minutes.
             login_limiter: Arc::new(LoginLimiter::new(Duration::from_secs(15 * 60), 10, 50)),
+            storage: Storage::Writable,
         }
+    }
+
+    pub fn with_storage(self, storage: Storage) -> AppState {
+        AppState { storage, ..self }
     }
 }
 

@@ -329,7 +329,7 @@ pub async fn stats(
 /// hours) and the top chords.
 fn team_totals<'a>(
     sums: impl Iterator<Item = &'a db::teams::MemberSums>,
-    parts: &[(String, String, String)],
+    parts: &[(String, Vec<u8>, Vec<u8>)],
     contributors: u32,
 ) -> Result<TeamTotals, AppError> {
     let mut total = db::teams::MemberSums::default();
@@ -353,15 +353,20 @@ fn team_totals<'a>(
                 w
             }
         };
-        let hours: Vec<i64> = serde_json::from_str(keys_by_hour).map_err(AppError::internal)?;
+        let hours: Vec<i64> = db::days::decode(keys_by_hour).map_err(AppError::internal)?;
         if let Some(row) = rhythm.get_mut(weekday) {
             for (slot, n) in row.iter_mut().zip(hours) {
                 *slot += n;
             }
         }
-        let day_chords: BTreeMap<String, i64> = serde_json::from_str(day_chords).map_err(AppError::internal)?;
+        let day_chords: BTreeMap<String, i64> = db::days::decode(day_chords).map_err(AppError::internal)?;
         for (chord, n) in day_chords {
-            *chords.entry(chord).or_default() += n;
+            match chords.get_mut(&chord) {
+                Some(sum) => *sum += n,
+                None => {
+                    chords.insert(chord, n);
+                }
+            }
         }
     }
     let mut top: Vec<ChordCount> =

@@ -24,6 +24,11 @@ pub struct TestServer {
 pub async fn server() -> TestServer {
     let dir = tempfile::tempdir().expect("temp dir");
     let pool = db::open(dir.path()).await.expect("open database");
+    server_on(pool, dir).await
+}
+
+/// The router over a database that is already open (in `dir`, kept as long as the server).
+pub async fn server_on(pool: SqlitePool, dir: tempfile::TempDir) -> TestServer {
     let options = LeptosOptions::builder().output_name("keytrack").site_root("target/site").build();
     let app = app_http::router(AppState::new(pool.clone(), options), false).await.expect("router");
     TestServer { app, pool, _dir: dir }

@@ -1,7 +1,77 @@
 //! Devices and their minute records.
 
+use std::collections::HashMap;
+
 use keytrack_wire::ActivityMinute;
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+/// A stored minute record that cannot be read back.
+#[derive(Debug, thiserror::Error)]
+#[error("a stored minute record is unreadable: {0}")]
+pub struct UnreadableRecord(String);
+
+fn unreadable(e: impl std::fmt::Display) -> UnreadableRecord {
+    UnreadableRecord(e.to_string())
+}
+
+/// The largest record JSON a stored frame may claim to hold (a record of a 1 MiB upload is smaller).
+const MAX_RECORD_JSON: u64 = 4 << 20;
+
+/// How minute records are stored: the wire format's JSON (self-describing, so records stay
+/// readable when the format gains fields), zstd-compressed at level 1: a typical minute's 1.2 KB of
+/// JSON takes about 590 bytes. Rows written before compression hold the plain JSON, which starts
+/// with `{`; a zstd frame never does. One codec serves a whole upload or rebuild: it keeps its
+/// compression contexts instead of setting up new ones for every minute.
+pub struct RecordCodec {
+    compressor: zstd::bulk::Compressor<'static>,
+    decompressor: zstd::bulk::Decompressor<'static>,
+    json: Vec<u8>,
+}
+
+impl RecordCodec {
+    /// Runs `work` with this thread's codec: compression contexts take hundreds of kilobytes, so
+    /// each thread keeps one rather than every upload making its own. (`work` must not wait on
+    /// anything: it runs with the codec borrowed.)
+    pub fn with<T>(work: impl FnOnce(&mut RecordCodec) -> Result<T, UnreadableRecord>) -> Result<T, UnreadableRecord> {
+        thread_local! {
+            static CODEC: std::cell::RefCell<Option<RecordCodec>> = const { std::cell::RefCell::new(None) };
+        }
+        CODEC.with(|cell| {
+            let mut slot = cell.try_borrow_mut().map_err(|_| unreadable("the codec is in use"))?;
+            let codec = match slot.as_mut() {
+                Some(codec) => codec,
+                None => slot.insert(RecordCodec::new()?),
+            };
+            work(codec)
+        })
+    }
+
+    pub fn new() -> Result<RecordCodec, UnreadableRecord> {
+        Ok(RecordCodec {
+            compressor: zstd::bulk::Compressor::new(1).map_err(unreadable)?,
+            decompressor: zstd::bulk::Decompressor::new().map_err(unreadable)?,
+            json: Vec::new(),
+        })
+    }
+
+    pub fn encode(&mut self, record: &ActivityMinute) -> Result<Vec<u8>, UnreadableRecord> {
+        self.json.clear();
+        serde_json::to_writer(&mut self.json, record).map_err(unreadable)?;
+        self.compressor.compress(&self.json).map_err(unreadable)
+    }
+
+    pub fn decode(&mut self, stored: &[u8]) -> Result<ActivityMinute, UnreadableRecord> {
+        if stored.first() == Some(&b'{') {
+            return serde_json::from_slice(stored).map_err(unreadable);
+        }
+        let size = zstd::zstd_safe::get_frame_content_size(stored)
+            .map_err(|_| unreadable("not a zstd frame"))?
+            .filter(|size| *size <= MAX_RECORD_JSON)
+            .ok_or_else(|| unreadable("a frame without a plausible size"))?;
+        let json = self.decompressor.decompress(stored, size as usize).map_err(unreadable)?;
+        serde_json::from_slice(&json).map_err(unreadable)
+    }
+}
 
 /// Finds or creates the user's device with the agent's id, keeping its name current.
 pub async fn upsert_device(
@@ -27,48 +97,97 @@ pub async fn upsert_device(
     .await
 }
 
-/// The record stored for this device and minute, as its JSON.
-pub async fn stored_detail(
-    conn: &mut SqliteConnection,
-    device_id: i64,
-    minute: i64,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT detail FROM activity_minutes WHERE device_id = ? AND minute = ?")
-        .bind(device_id)
-        .bind(minute)
-        .fetch_optional(conn)
-        .await
+/// The minutes as a JSON array, for `IN (SELECT value FROM json_each(?))`: one statement (prepared
+/// once) for a batch of any size.
+fn json_list(minutes: &[i64]) -> String {
+    serde_json::to_string(minutes).unwrap_or_else(|_| "[]".into())
 }
 
-/// Stores the record, replacing any earlier copy of the same device and minute.
-pub async fn replace_minute(
+/// The records stored for this device in these minutes, encoded (see [`RecordCodec`]), by minute.
+pub async fn stored_records(
+    conn: &mut SqliteConnection,
+    device_id: i64,
+    minutes: &[i64],
+) -> Result<HashMap<i64, Vec<u8>>, sqlx::Error> {
+    let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT minute, detail FROM activity_minutes
+         WHERE device_id = ? AND minute IN (SELECT value FROM json_each(?))",
+    )
+    .bind(device_id)
+    .bind(json_list(minutes))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The active seconds of the user's other devices' records in these minutes, by minute.
+pub async fn other_devices_seconds(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    device_id: i64,
+    minutes: &[i64],
+) -> Result<HashMap<i64, Vec<u32>>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT minute, active_seconds FROM activity_minutes
+         WHERE user_id = ? AND device_id <> ? AND minute IN (SELECT value FROM json_each(?))",
+    )
+    .bind(user_id)
+    .bind(device_id)
+    .bind(json_list(minutes))
+    .fetch_all(conn)
+    .await?;
+    let mut by_minute: HashMap<i64, Vec<u32>> = HashMap::new();
+    for (minute, seconds) in rows {
+        by_minute.entry(minute).or_default().push(u32::try_from(seconds).unwrap_or(0));
+    }
+    Ok(by_minute)
+}
+
+/// A minute record ready to store.
+pub struct MinuteRow<'a> {
+    pub record: &'a ActivityMinute,
+    pub encoded: Vec<u8>,
+}
+
+/// Stores the records of one device, each replacing any earlier copy of its minute. Rows go in
+/// by multi-row statements of 64, 32, ... 1 rows, so that a handful of statement shapes (each
+/// prepared once) covers batches of every size.
+pub async fn replace_minutes(
     conn: &mut SqliteConnection,
     device_id: i64,
     user_id: i64,
-    record: &ActivityMinute,
-    detail: &str,
+    rows: &[MinuteRow<'_>],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO activity_minutes
-             (device_id, minute, user_id, utc_offset, total_keys, total_clicks, active_seconds, detail, received_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (device_id, minute) DO UPDATE SET
-             utc_offset = excluded.utc_offset, total_keys = excluded.total_keys,
-             total_clicks = excluded.total_clicks, active_seconds = excluded.active_seconds,
-             detail = excluded.detail, received_at = excluded.received_at",
-    )
-    .bind(device_id)
-    .bind(record.minute)
-    .bind(user_id)
-    .bind(i64::from(record.utc_offset))
-    .bind(i64::try_from(record.total_keys()).unwrap_or(i64::MAX))
-    .bind(i64::try_from(record.clicks.total()).unwrap_or(i64::MAX))
-    .bind(i64::from(record.active_seconds))
-    .bind(detail)
-    .bind(now)
-    .execute(conn)
-    .await?;
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let size = [64, 32, 16, 8, 4, 2, 1].into_iter().find(|n| *n <= rest.len()).unwrap_or(1);
+        let (chunk, next) = rest.split_at(size);
+        rest = next;
+        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO activity_minutes
+                 (device_id, minute, user_id, utc_offset, total_keys, total_clicks, active_seconds, detail, received_at) ",
+        );
+        query.push_values(chunk, |mut row, minute| {
+            let record = minute.record;
+            row.push_bind(device_id)
+                .push_bind(record.minute)
+                .push_bind(user_id)
+                .push_bind(i64::from(record.utc_offset))
+                .push_bind(i64::try_from(record.total_keys()).unwrap_or(i64::MAX))
+                .push_bind(i64::try_from(record.clicks.total()).unwrap_or(i64::MAX))
+                .push_bind(i64::from(record.active_seconds))
+                .push_bind(minute.encoded.as_slice())
+                .push_bind(now);
+        });
+        query.push(
+            " ON CONFLICT (device_id, minute) DO UPDATE SET
+                 utc_offset = excluded.utc_offset, total_keys = excluded.total_keys,
+                 total_clicks = excluded.total_clicks, active_seconds = excluded.active_seconds,
+                 detail = excluded.detail, received_at = excluded.received_at",
+        );
+        query.build().persistent(true).execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -76,4 +195,29 @@ pub async fn replace_minute(
 pub async fn delete_all_activity(conn: &mut SqliteConnection, user_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM devices WHERE user_id = ?").bind(user_id).execute(&mut *conn).await?;
     super::days::delete_all(conn, user_id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_read_back_compressed_or_as_the_json_older_rows_hold() {
+        let record = ActivityMinute {
+            minute: 1_795_500_000,
+            utc_offset: 60,
+            keys: [("KeyA".to_string(), 3), ("Space".to_string(), 1)].into(),
+            active_seconds: 20,
+            ..Default::default()
+        };
+        let mut codec = RecordCodec::new().expect("codec");
+        let encoded = codec.encode(&record).expect("encode");
+        assert_eq!(encoded[..4], [0x28, 0xb5, 0x2f, 0xfd], "a zstd frame");
+        assert_eq!(codec.decode(&encoded).expect("decode"), record);
+        assert_eq!(codec.encode(&record).expect("encode again"), encoded, "the codec is reusable");
+        let legacy = serde_json::to_vec(&record).expect("json");
+        assert_eq!(codec.decode(&legacy).expect("decode legacy"), record);
+        assert!(codec.decode(b"garbage").is_err());
+        assert!(codec.decode(&encoded[..encoded.len() / 2]).is_err(), "a cut frame is an error, not a panic");
+    }
 }

@@ -1,10 +1,33 @@
-//! Day rollups (`activity_days`) and the minute rows they are built from.
+//! Day rollups (`activity_days`, `activity_day_screens`) and the minute rows they are built from.
 
 use futures::TryStreamExt;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use sqlx::SqliteConnection;
 
-/// The stored rollup of a day, as its JSON.
-pub async fn totals(conn: &mut SqliteConnection, user_id: i64, day: &str) -> Result<Option<String>, sqlx::Error> {
+/// The format of stored rollups: postcard's compact binary after this version byte. Rollups are
+/// sums of the minute records, so a new format comes with a migration that clears them, and the
+/// server rebuilds them at start.
+const ROLLUP_FORMAT: u8 = 1;
+
+/// A stored rollup that does not decode.
+#[derive(Debug, thiserror::Error)]
+#[error("a stored day rollup is unreadable: {0}")]
+pub struct UnreadableRollup(String);
+
+pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, UnreadableRollup> {
+    postcard::to_extend(value, vec![ROLLUP_FORMAT]).map_err(|e| UnreadableRollup(e.to_string()))
+}
+
+pub fn decode<T: DeserializeOwned>(stored: &[u8]) -> Result<T, UnreadableRollup> {
+    match stored.split_first() {
+        Some((&ROLLUP_FORMAT, rest)) => postcard::from_bytes(rest).map_err(|e| UnreadableRollup(e.to_string())),
+        _ => Err(UnreadableRollup("unknown format".into())),
+    }
+}
+
+/// The stored rollup of a day, encoded.
+pub async fn totals(conn: &mut SqliteConnection, user_id: i64, day: &str) -> Result<Option<Vec<u8>>, sqlx::Error> {
     sqlx::query_scalar("SELECT totals FROM activity_days WHERE user_id = ? AND day = ?")
         .bind(user_id)
         .bind(day)
@@ -22,14 +45,14 @@ pub struct Headline {
     pub typing_ms: i64,
 }
 
-/// A day rollup as stored: the whole rollup's JSON, and parts of it in columns of their own.
+/// A day rollup as stored: the whole rollup encoded, and parts of it in columns of their own.
 pub struct DayRow<'a> {
-    pub totals: &'a str,
+    pub totals: &'a [u8],
     pub headline: Headline,
-    /// The day's chord counts (JSON object), for team totals.
-    pub chords: &'a str,
-    /// The day's key presses per clock hour (JSON array), for the team's week rhythm.
-    pub keys_by_hour: &'a str,
+    /// The day's chord counts, encoded, for team totals.
+    pub chords: &'a [u8],
+    /// The day's key presses per clock hour, encoded, for the team's week rhythm.
+    pub keys_by_hour: &'a [u8],
 }
 
 pub async fn save(conn: &mut SqliteConnection, user_id: i64, day: &str, row: DayRow<'_>) -> Result<(), sqlx::Error> {
@@ -151,36 +174,19 @@ pub async fn first_day(conn: &mut SqliteConnection, user_id: i64) -> Result<Opti
     sqlx::query_scalar("SELECT min(day) FROM activity_days WHERE user_id = ?").bind(user_id).fetch_one(conn).await
 }
 
-/// Rollups of the days `from..=to` (`YYYY-MM-DD`), in day order.
+/// Rollups of the days `from..=to` (`YYYY-MM-DD`), encoded, in day order.
 pub async fn range(
     conn: &mut SqliteConnection,
     user_id: i64,
     from: &str,
     to: &str,
-) -> Result<Vec<(String, String)>, sqlx::Error> {
+) -> Result<Vec<(String, Vec<u8>)>, sqlx::Error> {
     sqlx::query_as("SELECT day, totals FROM activity_days WHERE user_id = ? AND day >= ? AND day <= ? ORDER BY day")
         .bind(user_id)
         .bind(from)
         .bind(to)
         .fetch_all(conn)
         .await
-}
-
-/// The active seconds of the other devices' records of the user in this minute.
-pub async fn other_devices_seconds(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-    minute: i64,
-    device_id: i64,
-) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT active_seconds FROM activity_minutes WHERE user_id = ? AND minute = ? AND device_id <> ?",
-    )
-    .bind(user_id)
-    .bind(minute)
-    .bind(device_id)
-    .fetch_all(conn)
-    .await
 }
 
 /// Users that have minute records but no rollups (data from before rollups existed).
@@ -193,13 +199,14 @@ pub async fn users_without_rollups(conn: &mut SqliteConnection) -> Result<Vec<i6
     .await
 }
 
-/// Calls `each` with every minute record of the user, in minute order: (minute, active seconds, detail JSON).
+/// Calls `each` with every minute record of the user, in minute order: (minute, active seconds,
+/// the record as stored; see `activity::RecordCodec`).
 pub async fn for_each_minute(
     conn: &mut SqliteConnection,
     user_id: i64,
-    mut each: impl FnMut(i64, i64, &str),
+    mut each: impl FnMut(i64, i64, &[u8]),
 ) -> Result<(), sqlx::Error> {
-    let mut rows = sqlx::query_as::<_, (i64, i64, String)>(
+    let mut rows = sqlx::query_as::<_, (i64, i64, Vec<u8>)>(
         "SELECT minute, active_seconds, detail FROM activity_minutes WHERE user_id = ? ORDER BY minute",
     )
     .bind(user_id)
@@ -208,4 +215,26 @@ pub async fn for_each_minute(
         each(minute, seconds, &detail);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::rollup::DayTotals;
+
+    #[test]
+    fn rollups_round_trip_and_a_foreign_format_is_an_error() {
+        let mut day = DayTotals::default().shaped();
+        day.keys[3] = 12;
+        day.chords.insert("Ctrl+KeyC".into(), 2);
+        day.best_bursts.insert(960, 1);
+        day.clicks = [3, 1, 0, 0];
+        day.keys_by_hour[9] = -4;
+        let stored = encode(&day).expect("encode");
+        assert_eq!(stored[0], ROLLUP_FORMAT);
+        assert_eq!(decode::<DayTotals>(&stored).expect("decode"), day);
+        assert!(decode::<DayTotals>(b"{\"keys\":{}}").is_err(), "JSON of the old format");
+        assert!(decode::<DayTotals>(&stored[..stored.len() / 2]).is_err());
+        assert!(decode::<DayTotals>(&[]).is_err());
+    }
 }

@@ -17,6 +17,72 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 /// The database file inside the data dir.
 pub const DATABASE_FILE: &str = "keytrack.db";
 
+/// Whether the server can write to its database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    Writable,
+    /// The data dir is on a read-only file system: statistics are served, uploads and anything
+    /// else that writes answer 503 `storage_unavailable`.
+    ReadOnly,
+}
+
+/// Opens the database for `keytrack serve`: as [`open`] does, or, when the data dir is read-only
+/// (a file system remounted read-only, a snapshot), read-only, so that people can still read
+/// their statistics.
+pub async fn open_for_serving(data_dir: &Path) -> anyhow::Result<(SqlitePool, Storage)> {
+    match open(data_dir).await {
+        Ok(pool) => Ok((pool, Storage::Writable)),
+        Err(error) if is_read_only_dir(data_dir) => {
+            tracing::warn!(
+                data_dir = %data_dir.display(),
+                "the data dir is read-only: serving statistics only; uploads, sign-ups and log-ins are refused until the server is restarted on a writable data dir ({error:#})"
+            );
+            Ok((open_read_only(data_dir).await?, Storage::ReadOnly))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+fn is_read_only_dir(data_dir: &Path) -> bool {
+    let probe = data_dir.join(".keytrack-write-probe");
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            false
+        }
+        Err(e) => matches!(e.kind(), std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied),
+    }
+}
+
+/// Opens an existing, migrated database without writing anything, not even SQLite's WAL index:
+/// `immutable`, since nothing can change a file on a read-only file system.
+async fn open_read_only(data_dir: &Path) -> anyhow::Result<SqlitePool> {
+    let path = data_dir.join(DATABASE_FILE);
+    if !path.exists() {
+        anyhow::bail!("the data dir {} is read-only and holds no database", data_dir.display());
+    }
+    let options = SqliteConnectOptions::new().filename(&path).read_only(true).immutable(true).foreign_keys(true);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database {} read-only: {e}", path.display()))?;
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+        .fetch_all(&pool)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot read the migrations of {}: {e}", path.display()))?;
+    let migrator = sqlx::migrate!("../migrations");
+    if let Some(missing) = migrator.iter().find(|m| !applied.contains(&m.version)) {
+        anyhow::bail!(
+            "the database {} needs migration {} ({}) but its data dir is read-only",
+            path.display(),
+            missing.version,
+            missing.description
+        );
+    }
+    Ok(pool)
+}
+
 /// Opens (creating if needed) the database in `data_dir` and applies the migrations.
 pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
     std::fs::create_dir_all(data_dir)
@@ -32,6 +98,10 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
         .foreign_keys(true);
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        // SQLite runs in this process: a "ping" before each use only costs a round trip to the
+        // connection's thread, and a broken connection is caught by after_release instead.
+        .test_before_acquire(false)
+        .after_release(|conn, _| Box::pin(async move { Ok(left_no_transaction_open(conn).await) }))
         .connect_with(options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", path.display()))?;
@@ -42,7 +112,77 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
     Ok(pool)
 }
 
+/// Whether a connection going back to the pool is out of any transaction, so that it can be
+/// reused. When a write fails because the disk is full, SQLite rolls the transaction back by
+/// itself; sqlx's own rollback then fails and sqlx goes on believing the transaction is open, so
+/// every later `BEGIN` on that connection would fail: such a connection is closed instead (the
+/// pool opens a fresh one). A dropped transaction's rollback is queued on the connection, so a
+/// ping (which runs after it) settles the question before deciding.
+async fn left_no_transaction_open(conn: &mut sqlx::SqliteConnection) -> bool {
+    use sqlx::{Connection, TransactionManager};
+    type Manager = <sqlx::Sqlite as sqlx::Database>::TransactionManager;
+    if Manager::get_transaction_depth(conn) == 0 {
+        return true;
+    }
+    let _ = conn.ping().await;
+    let clean = Manager::get_transaction_depth(conn) == 0;
+    if !clean {
+        tracing::warn!("closed a database connection left in a transaction SQLite had already rolled back");
+    }
+    clean
+}
+
+/// A write transaction, and this process's turn to write to its database.
+///
+/// SQLite takes one writer at a time, and a writer that finds the lock taken waits in its busy
+/// handler, which sleeps in growing steps (up to 100 ms) rather than waking when the lock frees:
+/// with many uploads at once the lock then sits idle between them. So writers of this process
+/// queue for their turn here, first come first served, and each `BEGIN IMMEDIATE` finds the lock
+/// free (other processes, such as `keytrack user add`, still meet the busy timeout).
+pub struct WriteTransaction {
+    // Declared first, so dropped first: an unfinished transaction is rolled back before the turn
+    // passes on.
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl WriteTransaction {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTransaction {
+    type Target = sqlx::SqliteConnection;
+
+    fn deref(&self) -> &sqlx::SqliteConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTransaction {
+    fn deref_mut(&mut self) -> &mut sqlx::SqliteConnection {
+        &mut self.tx
+    }
+}
+
+/// The queue of writers for each database file this process has open.
+fn write_turns(pool: &SqlitePool) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    static TURNS: std::sync::LazyLock<
+        std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+    > = std::sync::LazyLock::new(Default::default);
+    let file = pool.connect_options().get_filename().to_path_buf();
+    let mut turns = TURNS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    std::sync::Arc::clone(turns.entry(file).or_default())
+}
+
 /// Starts a write transaction that holds the write lock from its first statement.
-pub async fn begin_write(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-    pool.begin_with("BEGIN IMMEDIATE").await
+pub async fn begin_write(pool: &SqlitePool) -> Result<WriteTransaction, sqlx::Error> {
+    let turn = write_turns(pool).lock_owned().await;
+    let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    Ok(WriteTransaction { tx, _turn: turn })
 }

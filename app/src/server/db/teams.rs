@@ -280,13 +280,13 @@ pub async fn member_sums(
     .await
 }
 
-/// Every current member's days `from..=to` as (day, chord counts JSON, keys per hour JSON).
+/// Every current member's days `from..=to` as (day, chord counts, keys per hour), encoded.
 pub async fn day_parts(
     conn: &mut SqliteConnection,
     team_id: i64,
     from: &str,
     to: &str,
-) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+) -> Result<Vec<(String, Vec<u8>, Vec<u8>)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT d.day, d.chords, d.keys_by_hour FROM activity_days d
          WHERE d.user_id IN (SELECT user_id FROM team_members WHERE team_id = ?) AND d.day >= ? AND d.day <= ?",

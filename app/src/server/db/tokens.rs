@@ -22,22 +22,32 @@ pub async fn insert(pool: &SqlitePool, user_id: i64, name: &str, hash: &[u8], no
     Ok(result.last_insert_rowid())
 }
 
-/// The user id and stored hash of a live (not revoked) token with this hash.
-pub async fn live_by_hash(pool: &SqlitePool, hash: &[u8]) -> Result<Option<(i64, i64, Vec<u8>)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, user_id, token_hash FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL")
-        .bind(hash)
-        .fetch_optional(pool)
-        .await
+/// A live (not revoked) token as the API checks it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LiveToken {
+    pub id: i64,
+    pub user_id: i64,
+    pub token_hash: Vec<u8>,
+    pub last_used_at: Option<i64>,
 }
 
-/// Notes a use, at most once a minute per token so that reads do not all become writes.
+/// The live token with this hash.
+pub async fn live_by_hash(pool: &SqlitePool, hash: &[u8]) -> Result<Option<LiveToken>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, user_id, token_hash, last_used_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+    )
+    .bind(hash)
+    .fetch_optional(pool)
+    .await
+}
+
+/// How often a token's "last used" moves: once a minute is plenty for the tokens page, and each
+/// move is a write that queues behind uploads.
+pub const TOUCH_EVERY_SECONDS: i64 = 60;
+
+/// Notes a use.
 pub async fn touch(pool: &SqlitePool, id: i64, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)")
-        .bind(now)
-        .bind(id)
-        .bind(now - 60)
-        .execute(pool)
-        .await?;
+    sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").bind(now).bind(id).execute(pool).await?;
     Ok(())
 }
 
