@@ -21,6 +21,11 @@ cargo test -p keytrack-wire
 cargo test -p keytrack-agent
 cargo test -p keytrack-app --features ssr
 
+step "benchmark smoke run"
+# The debug binaries the steps above built: this checks that every figure is measured and that no
+# upload fails, not how fast a release build is (scripts/bench.sh measures that; BENCHMARKS.md).
+"$TARGET_DIR/debug/keytrack" bench --quick
+
 step "browser tests"
 (cd end2end && KEYTRACK_BIN="$TARGET_DIR/debug/keytrack" npx playwright test)
 step "all tests passed"

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use keytrack_app::server::{accounts, bench, db, demo, http, rollups, state};
+use keytrack_app::server::{accounts, bench, db, demo, http, rollups, state, workload};
 use leptos::config::LeptosOptions;
 
 #[derive(Parser)]
@@ -43,18 +43,48 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Time the dashboard's queries on users with a year of synthetic activity, in a fresh database
-    /// (a temporary one unless --data-dir names an empty directory).
+    /// Measure ingest, queries, storage, memory and load on a deterministic synthetic workload,
+    /// against this binary serving a fresh database (a temporary one unless --data-dir names an
+    /// empty directory). One figure a line; BENCHMARKS.md explains them.
     Bench {
-        /// Users to load (the queries are timed for the first).
-        #[arg(long, default_value_t = 1)]
-        users: usize,
-        /// Days of activity per user.
+        /// A smoke run in under 2 minutes: 3 users x 30 days, short phases.
+        #[arg(long)]
+        quick: bool,
+        /// Users, each with their own synthetic history (default 20; all of them form a team).
+        #[arg(long)]
+        users: Option<usize>,
+        /// Days of history per user (default 365).
+        #[arg(long)]
+        days: Option<i64>,
+        /// Runs of each query (default 20; p50 and p95 are printed).
+        #[arg(long)]
+        repeat: Option<usize>,
+        /// Agents in the load test (default 1000).
+        #[arg(long)]
+        load_agents: Option<usize>,
+        /// Seconds of the load test (default 60).
+        #[arg(long)]
+        load_seconds: Option<u64>,
+        /// Seed of the synthetic workload.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Write one benchmark user's synthetic activity as JSON Lines of 5-second input-count events
+    /// (timestamp, duration, presses, clicks, deltaX, deltaY, scrollX, scrollY), to feed the same
+    /// activity to other servers.
+    ExportWorkload {
+        /// The file to write (`-` for standard output).
+        #[arg(long)]
+        out: PathBuf,
+        /// Which benchmark user (0 is the one whose dashboard `bench` times).
+        #[arg(long, default_value_t = 0)]
+        user: usize,
+        /// Days of activity, ending today.
         #[arg(long, default_value_t = 365)]
         days: i64,
-        /// Runs of each query (p50 and p95 are printed).
-        #[arg(long, default_value_t = 20)]
-        repeat: usize,
+        /// Seed of the synthetic workload (the benchmark's default is 42).
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
     },
     /// Create demo@keytrack.local with 90 days of realistic activity (replacing its old activity),
     /// and a demo team with four teammates.
@@ -121,7 +151,18 @@ async fn main() -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
-        Command::Bench { users, days, repeat } => {
+        Command::Bench { quick, users, days, repeat, load_agents, load_seconds, seed } => {
+            let defaults = if quick { bench::BenchOptions::quick() } else { bench::BenchOptions::full() };
+            // The ingest phases need an agent each, up to 100, from the load test's people.
+            let options = bench::BenchOptions {
+                users: users.unwrap_or(defaults.users).max(1),
+                days: days.unwrap_or(defaults.days).clamp(1, 3650),
+                repeat: repeat.unwrap_or(defaults.repeat).max(1),
+                load_agents: load_agents.unwrap_or(defaults.load_agents).max(100),
+                load_seconds: load_seconds.unwrap_or(defaults.load_seconds).max(1),
+                seed,
+                ..defaults
+            };
             let temp = std::env::temp_dir().join(format!("keytrack-bench-{}", std::process::id()));
             let explicit = std::env::args().any(|a| a == "--data-dir" || a.starts_with("--data-dir="))
                 || std::env::var_os("KEYTRACK_DATA_DIR").is_some();
@@ -129,17 +170,22 @@ async fn main() -> anyhow::Result<()> {
             if dir.join(db::DATABASE_FILE).exists() {
                 bail!("{} already holds a database; the benchmark needs an empty directory", dir.display());
             }
-            let pool = db::open(&dir).await?;
-            let options = bench::BenchOptions { users: users.max(1), days: days.clamp(1, 3650), repeat: repeat.max(1) };
-            let result = bench::run(&pool, &dir, &options, state::now()).await.map_err(|e| anyhow::anyhow!("{e}"));
-            pool.close().await;
+            let exe = std::env::current_exe().context("cannot find this program to start it as the server")?;
+            let result = bench::run(&exe, &dir, &options, state::now()).await;
             if !explicit {
                 let _ = std::fs::remove_dir_all(&temp);
             }
             result
         }
+        Command::ExportWorkload { out, user, days, seed } => {
+            let written = workload::export_jsonl(&out, user, days.clamp(1, 3650), seed, state::now())?;
+            eprintln!("wrote {written} events of 5 seconds ({days} days of benchmark user {user}, seed {seed})");
+            Ok(())
+        }
         Command::Demo { seed } => {
             let pool = db::open(&cli.data_dir).await?;
+            // Other users' rollups, if an upgrade cleared them, before the demo adds to any.
+            rollups::build_missing(&pool).await.map_err(|e| anyhow::anyhow!("cannot build the day rollups: {e}"))?;
             let started = std::time::Instant::now();
             let summary = demo::create_demo(&pool, state::now(), seed).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
@@ -172,8 +218,10 @@ fn read_password() -> anyhow::Result<String> {
 }
 
 async fn serve(data_dir: &Path, addr: SocketAddr, site_dir: &Path, secure_cookies: bool) -> anyhow::Result<()> {
-    let pool = db::open(data_dir).await?;
-    rollups::build_missing(&pool).await.map_err(|e| anyhow::anyhow!("cannot build the day rollups: {e}"))?;
+    let (pool, storage) = db::open_for_serving(data_dir).await?;
+    if storage == db::Storage::Writable {
+        rollups::build_missing(&pool).await.map_err(|e| anyhow::anyhow!("cannot build the day rollups: {e}"))?;
+    }
     if !site_dir.join("pkg").exists() {
         tracing::warn!(site = %site_dir.display(), "no built site here: pages render but do not hydrate; run `cargo leptos build`");
     }
@@ -185,7 +233,7 @@ async fn serve(data_dir: &Path, addr: SocketAddr, site_dir: &Path, secure_cookie
         .site_pkg_dir("pkg")
         .site_addr(bound)
         .build();
-    let app = http::router(state::AppState::new(pool.clone(), options), secure_cookies).await?;
+    let app = http::router(state::AppState::new(pool.clone(), options).with_storage(storage), secure_cookies).await?;
     println!("KeyTrack listening on http://{bound}");
     std::io::stdout().flush()?;
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())

@@ -1,127 +1,707 @@
-//! `keytrack bench`: how fast the dashboard's queries are on long histories. Loads users with a
-//! year of synthetic activity (the demo's generator, through the real ingest path) into a fresh
-//! database, then times every dashboard query over 1 day, 30 days and a year, printing one figure
-//! a line; with several users, the team dashboard of all of them as one team too. Server time
-//! only: the queries and the figures, no HTTP.
+//! `keytrack bench`: how fast and how big KeyTrack is, on a deterministic synthetic workload (the
+//! [`workload`] generator with a fixed seed, as in `keytrack demo`).
+//!
+//! The server under test is this very binary run as `keytrack serve` in a child process on
+//! loopback, so that the CPU time and memory printed are the server's own, not the load
+//! generator's. One figure a line:
+//! - ingest over HTTP: activity minutes per second with 1, 10 and 100 concurrent agents sending
+//!   batches of 60 minutes (new records, then the same records again, which replace their copies),
+//!   request latency p50/p99, server CPU seconds;
+//! - queries: the server's own time (its `Server-Timing` header) for each dashboard server
+//!   function and API route over 1 day, 30 days and a year, for one user and for a team of all
+//!   the users, p50 and p95;
+//! - storage: database bytes per active user-minute in the minute records and with the rollups;
+//! - memory: the server's peak RSS while ingesting and while answering queries;
+//! - load: many agents uploading every second at once; errors, latency, "database is locked";
+//! - the agent's own figures, from `keytrack-agent bench` when it is built beside this binary.
 
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Days;
+use axum::body::Bytes;
+use chrono::{Days, NaiveDate};
+use keytrack_wire::{ActivityBatch, Device};
+use leptos::server_fn::ServerFn;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use reqwest::StatusCode;
 use sqlx::SqlitePool;
 
 use super::error::AppError;
-use super::{accounts, demo, rollups, stats, teams};
-use crate::domain::range::RangeQuery;
+use super::workload::SyntheticPerson;
+use super::{accounts, auth, db, demo, rollups, teams};
+use crate::api::teams::TeamDashboard;
+use crate::api::{DashboardHeatmaps, DashboardStats, LogIn};
+
+/// Every benchmark user's time zone.
+pub const TIMEZONE: &str = "Europe/Berlin";
+const PASSWORD: &str = "benchmark password";
+/// Records per upload in the ingest phases.
+const BATCH_MINUTES: usize = 60;
 
 pub struct BenchOptions {
+    /// Figures for a smoke test, in under 2 minutes on 2 cores.
+    pub quick: bool,
     pub users: usize,
     pub days: i64,
+    /// Runs of each query.
     pub repeat: usize,
+    /// Minutes each ingest phase uploads.
+    pub ingest_minutes: usize,
+    pub load_agents: usize,
+    pub load_seconds: u64,
+    pub seed: u64,
 }
 
-/// p50 and p95 of the timings, in milliseconds.
-fn percentiles(mut timings: Vec<Duration>) -> (f64, f64) {
-    timings.sort();
-    let at = |q: f64| {
-        let i = ((timings.len() as f64 - 1.0) * q).round() as usize;
-        timings.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+impl BenchOptions {
+    /// A 20-user team with a year each: the user-year and team-year.
+    pub fn full() -> BenchOptions {
+        BenchOptions {
+            quick: false,
+            users: 20,
+            days: 365,
+            repeat: 20,
+            ingest_minutes: 60_000,
+            load_agents: 1_000,
+            load_seconds: 60,
+            seed: 42,
+        }
+    }
+
+    pub fn quick() -> BenchOptions {
+        BenchOptions {
+            quick: true,
+            users: 3,
+            days: 30,
+            repeat: 5,
+            ingest_minutes: 6_000,
+            load_agents: 100,
+            load_seconds: 5,
+            seed: 42,
+        }
+    }
+}
+
+/// The seed of benchmark user `index`'s activity (also what `keytrack export-workload` uses).
+pub fn user_seed(seed: u64, index: usize) -> u64 {
+    seed.wrapping_mul(1_000).wrapping_add(index as u64)
+}
+
+/// The `q` quantile of sorted values.
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+    sorted.get(i).copied().unwrap_or(0.0)
+}
+
+fn sorted(mut values: Vec<f64>) -> Vec<f64> {
+    values.sort_by(f64::total_cmp);
+    values
+}
+
+pub async fn run(exe: &Path, data_dir: &Path, options: &BenchOptions, now: i64) -> anyhow::Result<()> {
+    print_machine(options);
+    let people = prepare(data_dir, options, now).await?;
+
+    let mut server = ServerProcess::start(exe, data_dir, &data_dir.join("server.log"))?;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(usize::MAX).build()?;
+    let mut failed = ingest(&client, &server, &people, options, now).await?;
+    storage(data_dir).await?;
+    queries(&client, &server, &people, options).await?;
+    failed += load(&client, &server, &people, options, now).await?;
+    server.stop();
+
+    rebuild_time(data_dir, people.ids[0]).await?;
+    agent_figures(exe, options)?;
+    // Figures of a run in which uploads failed would be figures of something else.
+    if failed > 0 {
+        anyhow::bail!("{failed} uploads failed (see the lines above and the server's log)");
+    }
+    Ok(())
+}
+
+fn read_first_line(path: &str, prefix: &str) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let line = text.lines().find(|l| l.starts_with(prefix))?;
+    Some(line.split_once(':').map_or(line, |(_, v)| v).trim().to_string())
+}
+
+fn print_machine(options: &BenchOptions) {
+    let cpu = read_first_line("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let memory = read_first_line("/proc/meminfo", "MemTotal")
+        .and_then(|kb| kb.trim_end_matches(" kB").trim().parse::<f64>().ok())
+        .map_or_else(|| "unknown".into(), |kb| format!("{:.1} GiB", kb / 1024.0 / 1024.0));
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    println!("machine: {cpu}, {cores} cores, {memory} RAM, Linux {}", kernel.trim());
+    let build =
+        if cfg!(debug_assertions) { "debug build: figures are far from a release build's" } else { "release build" };
+    println!("keytrack {} ({build})", env!("CARGO_PKG_VERSION"));
+    println!(
+        "workload: seed {}, {} users x {} days of synthetic activity ({TIMEZONE}){}",
+        options.seed,
+        options.users,
+        options.days,
+        if options.quick { ", quick mode" } else { "" }
+    );
+}
+
+/// The benchmark's users: their ids, API tokens and team.
+struct People {
+    ids: Vec<i64>,
+    /// The first user's today, in their time zone: where the query ranges end.
+    today: NaiveDate,
+    emails: Vec<String>,
+    tokens: Vec<String>,
+    team: i64,
+    /// The load test's people: one computer each, as most people have.
+    load_tokens: Vec<String>,
+}
+
+/// Makes the users, their tokens and their team, and loads their history through the ingest path
+/// (in this process, before the server starts).
+async fn prepare(data_dir: &Path, options: &BenchOptions, now: i64) -> anyhow::Result<People> {
+    let pool = db::open(data_dir).await?;
+    let result = prepare_in(&pool, options, now).await.map_err(|e| anyhow::anyhow!("{e}"));
+    pool.close().await;
+    result
+}
+
+async fn prepare_in(pool: &SqlitePool, options: &BenchOptions, now: i64) -> Result<People, AppError> {
+    let mut people = People {
+        ids: Vec::new(),
+        today: NaiveDate::default(),
+        emails: Vec::new(),
+        tokens: Vec::new(),
+        team: 0,
+        load_tokens: Vec::new(),
     };
-    (at(0.5), at(0.95))
-}
-
-pub async fn run(
-    pool: &SqlitePool,
-    data_dir: &std::path::Path,
-    options: &BenchOptions,
-    now: i64,
-) -> Result<(), AppError> {
-    println!("loading {} user(s) x {} days of synthetic activity through the ingest path", options.users, options.days);
-    let mut user_ids = Vec::new();
-    let mut minutes = 0usize;
-    let started = Instant::now();
     for i in 0..options.users {
         let email = format!("bench-{i}@keytrack.local");
-        let id = accounts::sign_up(pool, &email, "benchmark password", "Europe/Berlin").await?;
-        minutes += demo::fill_activity(pool, id, "Europe/Berlin", options.days, now, 1000 + i as u64).await?;
-        user_ids.push(id);
+        let id = accounts::sign_up(pool, &email, PASSWORD, TIMEZONE).await?;
+        people.tokens.push(accounts::create_token(pool, id, "bench agent").await?);
+        people.ids.push(id);
+        people.emails.push(email);
     }
-    let load = started.elapsed().as_secs_f64();
-    println!(
-        "ingest: {minutes} minutes in {load:.1} s ({:.0} minutes/s, one upload per user-day)",
-        minutes as f64 / load
-    );
-    let bytes: u64 = ["keytrack.db", "keytrack.db-wal"]
-        .iter()
-        .filter_map(|f| std::fs::metadata(data_dir.join(f)).ok())
-        .map(|m| m.len())
-        .sum();
-    println!(
-        "storage: {:.0} bytes per active minute (minute records, rollups and indexes)",
-        bytes as f64 / minutes as f64
-    );
+    people.today = accounts::clock_of(&accounts::account(pool, people.ids[0]).await?)?.today(now);
+    people.team = teams::create(pool, people.ids[0], "Benchmark team").await?;
+    let mut tx = db::begin_write(pool).await?;
+    for id in &people.ids[1..] {
+        db::teams::add_member(&mut tx, people.team, *id, "member", true, now).await?;
+    }
+    tx.commit().await?;
 
-    let user = user_ids[0];
-    let today = accounts::clock_of(&accounts::account(pool, user).await?)?.today(now);
-    let ranges = [
-        ("1 day", today),
-        ("30 days", today.checked_sub_days(Days::new(29)).unwrap_or(today)),
-        ("1 year", today.checked_sub_days(Days::new(364)).unwrap_or(today)),
-    ];
-    for (name, from) in ranges {
-        let query = RangeQuery { range: None, from: Some(from.to_string()), to: Some(today.to_string()) };
-        let mut stats_times = Vec::new();
-        let mut heatmap_times = Vec::new();
-        for _ in 0..options.repeat {
-            let t = Instant::now();
-            let s = stats::stats_for_query(pool, user, &query, now).await?;
-            stats_times.push(t.elapsed());
-            std::hint::black_box(s);
-            let t = Instant::now();
-            let h = stats::heatmaps_for_query(pool, user, &query, now).await?;
-            heatmap_times.push(t.elapsed());
-            std::hint::black_box(h);
-        }
-        let (p50, p95) = percentiles(stats_times);
-        println!(
-            "query {name}: stats (summary, keyboard-heatmap, weekday-hour, key-combos, clicks-by-button, activity-timeline, typing-speed): p50 {p50:.2} ms, p95 {p95:.2} ms"
-        );
-        let (p50, p95) = percentiles(heatmap_times);
-        println!("query {name}: heatmaps (click-heatmap, movement-heatmap): p50 {p50:.2} ms, p95 {p95:.2} ms");
+    // They never log in: one password hash serves them all (hashing is slow on purpose).
+    let hash = auth::hash_password(PASSWORD.to_string()).await?;
+    for a in 0..options.load_agents {
+        let email = format!("load-{a}@keytrack.local");
+        let id = db::users::insert(pool, &email, &hash, "", TIMEZONE, now)
+            .await?
+            .ok_or_else(|| AppError::internal("a load test user exists already"))?;
+        people.load_tokens.push(accounts::create_token(pool, id, "load agent").await?);
     }
-    // The team dashboard over all the users as one team, everyone sharing their figures.
-    if user_ids.len() >= 2 {
-        let team = teams::create(pool, user, "Benchmark team").await?;
-        let mut tx = super::db::begin_write(pool).await?;
-        for id in &user_ids[1..] {
-            super::db::teams::add_member(&mut tx, team, *id, "member", true, now).await?;
+
+    let started = Instant::now();
+    let mut minutes = 0;
+    for (i, id) in people.ids.iter().enumerate() {
+        minutes += demo::fill_activity(pool, *id, TIMEZONE, options.days, now, user_seed(options.seed, i)).await?;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "history: {minutes} active minutes loaded in {seconds:.1} s through the ingest path without HTTP ({:.0} minutes/s, one upload per user-day)",
+        minutes as f64 / seconds
+    );
+    Ok(people)
+}
+
+/// A server under test: `keytrack serve` in a child process on a free loopback port, and what
+/// /proc says about it. The benchmark and the integration tests that need a real process (to kill
+/// it, to mount its data dir) both start servers this way. Killed when dropped.
+pub struct ServerProcess {
+    child: Child,
+    _stdout: BufReader<ChildStdout>,
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    log: PathBuf,
+}
+
+impl ServerProcess {
+    /// Starts `exe serve` over `data_dir`, writing its log (warnings and errors) to `log`.
+    pub fn start(exe: &Path, data_dir: &Path, log: &Path) -> anyhow::Result<ServerProcess> {
+        let mut child = Command::new(exe)
+            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .arg("--site-dir")
+            .arg(data_dir.join("no-site"))
+            .env("KEYTRACK_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(log)?)
+            .spawn()?;
+        let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout from the server"))?;
+        let mut stdout = BufReader::new(stdout);
+        let mut line = String::new();
+        stdout.read_line(&mut line)?;
+        let Some(url) = line.trim().strip_prefix("KeyTrack listening on ").map(str::to_string) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            anyhow::bail!("the server did not start: {}", std::fs::read_to_string(log).unwrap_or_default());
+        };
+        Ok(ServerProcess { child, _stdout: stdout, url, log: log.to_path_buf() })
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Kills the server at once (SIGKILL): no shutdown, no checkpoint, as in a crash.
+    pub fn kill_9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    fn proc_file(&self, name: &str) -> String {
+        std::fs::read_to_string(format!("/proc/{}/{name}", self.child.id())).unwrap_or_default()
+    }
+
+    /// User and system CPU time so far (Linux's /proc counts in 1/100 s).
+    fn cpu_seconds(&self) -> f64 {
+        let stat = self.proc_file("stat");
+        // Fields after the command name, which is in parentheses and may hold spaces.
+        let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+        let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+        (ticks(11) + ticks(12)) / 100.0
+    }
+
+    /// Starts a new peak-memory measurement.
+    fn reset_peak_rss(&self) {
+        let _ = std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5");
+    }
+
+    fn peak_rss_mb(&self) -> f64 {
+        let status = self.proc_file("status");
+        let kb = status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|n| n.parse::<f64>().ok())
+            .unwrap_or(0.0);
+        kb * 1024.0 / 1e6
+    }
+
+    fn log_lines_with(&self, needle: &str) -> usize {
+        self.log_text().lines().filter(|l| l.contains(needle)).count()
+    }
+
+    /// Stops the server as an admin would (SIGTERM) and waits for it.
+    pub fn stop(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One upload: its status (`None` when the connection failed) and how long it took.
+async fn upload(client: &reqwest::Client, url: &str, token: &str, body: Bytes) -> (Option<StatusCode>, f64) {
+    let started = Instant::now();
+    let reply = client.post(format!("{url}/api/v1/activity")).bearer_auth(token).body(body).send().await;
+    let status = match reply {
+        Ok(reply) => {
+            let status = reply.status();
+            let _ = reply.bytes().await;
+            Some(status)
         }
-        tx.commit().await?;
-        for (name, from) in ranges {
-            let query = RangeQuery { range: None, from: Some(from.to_string()), to: Some(today.to_string()) };
-            let mut times = Vec::new();
-            for _ in 0..options.repeat {
-                let t = Instant::now();
-                let s = teams::stats(pool, team, user, &query, now).await?;
-                times.push(t.elapsed());
-                std::hint::black_box(s);
+        Err(_) => None,
+    };
+    (status, started.elapsed().as_secs_f64() * 1000.0)
+}
+
+/// An agent's uploads: which user's token, and the encoded batches.
+struct AgentUploads {
+    token: String,
+    batches: Vec<Bytes>,
+    minutes: usize,
+}
+
+/// `agents` agents, each the only computer of one of the load test's people, each with its share
+/// of `minutes` as batches of 60 of its person's activity.
+fn agent_uploads(people: &People, options: &BenchOptions, agents: usize, phase: u64, now: i64) -> Vec<AgentUploads> {
+    let per_agent = options.ingest_minutes / agents;
+    (0..agents)
+        .map(|a| {
+            let seed = user_seed(options.seed, 10_000 * (phase as usize + 1) + a);
+            let records: Vec<_> = SyntheticPerson::new(TIMEZONE, options.days, now, seed)
+                .into_iter()
+                .flatten()
+                .flat_map(|day| day.minutes)
+                .map(|m| m.record)
+                .take(per_agent)
+                .collect();
+            let minutes = records.len();
+            let device = Device { id: format!("laptop-{phase}"), name: "Laptop".into() };
+            let batches = records
+                .chunks(BATCH_MINUTES)
+                .map(|chunk| {
+                    let batch = ActivityBatch { device: device.clone(), minutes: chunk.to_vec() };
+                    Bytes::from(serde_json::to_vec(&batch).unwrap_or_default())
+                })
+                .collect();
+            AgentUploads { token: people.load_tokens[a % people.load_tokens.len()].clone(), batches, minutes }
+        })
+        .collect()
+}
+
+/// Every agent sends its batches one after another, all agents at once; prints the figures and
+/// returns how many uploads failed.
+async fn ingest_phase(
+    client: &reqwest::Client,
+    server: &ServerProcess,
+    label: &str,
+    uploads: &[AgentUploads],
+) -> anyhow::Result<usize> {
+    let minutes: usize = uploads.iter().map(|u| u.minutes).sum();
+    let cpu = server.cpu_seconds();
+    let started = Instant::now();
+    let tasks: Vec<_> = uploads
+        .iter()
+        .map(|agent| {
+            let (client, url, token, batches) =
+                (client.clone(), server.url.clone(), agent.token.clone(), agent.batches.clone());
+            tokio::spawn(async move {
+                let mut results = Vec::with_capacity(batches.len());
+                for body in batches {
+                    results.push(upload(&client, &url, &token, body).await);
+                }
+                results
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for task in tasks {
+        for (status, ms) in task.await? {
+            latencies.push(ms);
+            errors += usize::from(status != Some(StatusCode::OK));
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let latencies = sorted(latencies);
+    println!(
+        "ingest {label}: {:.0} minutes/s ({minutes} minutes in {seconds:.2} s, {} requests, {errors} errors), latency p50 {:.1} ms, p99 {:.1} ms, server CPU {:.2} s",
+        minutes as f64 / seconds,
+        latencies.len(),
+        quantile(&latencies, 0.5),
+        quantile(&latencies, 0.99),
+        server.cpu_seconds() - cpu
+    );
+    Ok(errors)
+}
+
+async fn ingest(
+    client: &reqwest::Client,
+    server: &ServerProcess,
+    people: &People,
+    options: &BenchOptions,
+    now: i64,
+) -> anyhow::Result<usize> {
+    server.reset_peak_rss();
+    let mut resend = Vec::new();
+    let mut failed = 0;
+    for (phase, agents) in [1, 10, 100].into_iter().enumerate() {
+        let uploads = agent_uploads(people, options, agents, phase as u64, now);
+        let label = format!("over HTTP, {agents} agent(s), new records");
+        failed += ingest_phase(client, server, &label, &uploads).await?;
+        if agents == 10 {
+            resend = uploads;
+        }
+    }
+    let label = "over HTTP, 10 agents, records sent again (each replaces its copy)";
+    failed += ingest_phase(client, server, label, &resend).await?;
+    println!("memory: server peak RSS while ingesting {:.1} MB", server.peak_rss_mb());
+    Ok(failed)
+}
+
+/// Bytes per active user-minute: of the minute records alone, and of the whole database.
+async fn storage(data_dir: &Path) -> anyhow::Result<()> {
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(data_dir.join(db::DATABASE_FILE)).read_only(true);
+    let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+    // A user-minute is a minute in which a person was active; with two computers in use at once it
+    // has two records, one per device.
+    let minutes: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM (SELECT DISTINCT user_id, minute FROM activity_minutes)")
+            .fetch_one(&pool)
+            .await?;
+    let records: i64 = sqlx::query_scalar("SELECT count(*) FROM activity_minutes").fetch_one(&pool).await?;
+    let sizes: Vec<(String, i64)> =
+        sqlx::query_as("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetch_all(&pool).await?;
+    pool.close().await;
+    let size = |names: &[&str]| sizes.iter().filter(|(n, _)| names.contains(&n.as_str())).map(|(_, b)| *b).sum::<i64>();
+    let record_bytes = size(&[
+        "activity_minutes",
+        "activity_minutes_by_user",
+        "sqlite_autoindex_activity_minutes_1",
+        "devices",
+        "sqlite_autoindex_devices_1",
+    ]);
+    let rollups = size(&[
+        "activity_days",
+        "sqlite_autoindex_activity_days_1",
+        "activity_day_screens",
+        "sqlite_autoindex_activity_day_screens_1",
+    ]);
+    let all: i64 = sizes.iter().map(|(_, b)| *b).sum();
+    let per = |bytes: i64| bytes as f64 / minutes.max(1) as f64;
+    println!(
+        "storage: {:.0} bytes per active user-minute in the minute records (full detail, with indexes; {minutes} user-minutes in {records} records, {:.0} bytes per record)",
+        per(record_bytes),
+        record_bytes as f64 / records.max(1) as f64
+    );
+    println!(
+        "storage: {:.0} bytes per active user-minute with the day rollups ({:.0} bytes of rollups); whole database {:.1} MB",
+        per(record_bytes + rollups),
+        per(rollups),
+        all as f64 / 1e6
+    );
+    Ok(())
+}
+
+/// The server's own time for a request, from its `Server-Timing` header.
+fn server_ms(reply: &reqwest::Response) -> Option<f64> {
+    let value = reply.headers().get(super::http::SERVER_TIMING)?.to_str().ok()?;
+    value.split("dur=").nth(1)?.parse().ok()
+}
+
+/// Calls `request` `repeat` times after one warm-up call; p50 and p95 of the server's time.
+async fn time_requests(
+    repeat: usize,
+    mut request: impl FnMut() -> reqwest::RequestBuilder,
+) -> anyhow::Result<(f64, f64)> {
+    let mut times = Vec::new();
+    for i in 0..=repeat {
+        let reply = request().send().await?;
+        let ms = server_ms(&reply);
+        let status = reply.status();
+        let body = reply.text().await?;
+        if status != StatusCode::OK {
+            anyhow::bail!("a benchmark query failed with {status}: {body}");
+        }
+        if i > 0 {
+            times.push(ms.unwrap_or(0.0));
+        }
+    }
+    let times = sorted(times);
+    Ok((quantile(&times, 0.5), quantile(&times, 0.95)))
+}
+
+async fn queries(
+    client: &reqwest::Client,
+    server: &ServerProcess,
+    people: &People,
+    options: &BenchOptions,
+) -> anyhow::Result<()> {
+    let cookie_client = reqwest::Client::builder().build()?;
+    let login = cookie_client
+        .post(format!("{}{}", server.url, LogIn::PATH))
+        .header("accept", "application/json")
+        .form(&[("email", people.emails[0].as_str()), ("password", PASSWORD)])
+        .send()
+        .await?;
+    let cookie = login
+        .headers()
+        .get("set-cookie")
+        .and_then(|c| c.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("logging in as the benchmark user failed: {}", login.status()))?;
+
+    let today = people.today;
+    let ranges = [("1 day", 0), ("30 days", 29), ("1 year", 364)];
+    server.reset_peak_rss();
+    let team_size = people.ids.len();
+    for (name, back) in ranges {
+        let from = today.checked_sub_days(Days::new(back)).unwrap_or(today).to_string();
+        let to = today.to_string();
+        let dates = [("from", from.as_str()), ("to", to.as_str())];
+        let server_fn = |path: &'static str, extra: Vec<(&'static str, String)>| {
+            let mut form: Vec<(&str, String)> = dates.iter().map(|(k, v)| (*k, v.to_string())).collect();
+            form.extend(extra);
+            let (client, url, cookie) = (client.clone(), server.url.clone(), cookie.clone());
+            move || {
+                client
+                    .post(format!("{url}{path}"))
+                    .header("accept", "application/json")
+                    .header("cookie", cookie.clone())
+                    .form(&form)
             }
-            let (p50, p95) = percentiles(times);
-            println!(
-                "query {name}, team of {}: team stats (team-summary, team-members, team-rhythm, team-combos, team-leaderboard): p50 {p50:.2} ms, p95 {p95:.2} ms",
-                user_ids.len()
-            );
+        };
+        let api = |path: String| {
+            let (client, token) = (client.clone(), people.tokens[0].clone());
+            let url = format!("{}{path}?from={from}&to={to}", server.url);
+            move || client.get(url.clone()).bearer_auth(token.clone())
+        };
+        let timed = [
+            (
+                "dashboard stats (summary, keyboard-heatmap, weekday-hour, key-combos, clicks-by-button, activity-timeline, typing-speed)".to_string(),
+                time_requests(options.repeat, server_fn(DashboardStats::PATH, vec![])).await?,
+            ),
+            (
+                "dashboard heatmaps (click-heatmap, movement-heatmap)".to_string(),
+                time_requests(options.repeat, server_fn(DashboardHeatmaps::PATH, vec![])).await?,
+            ),
+            ("GET /api/v1/stats".to_string(), time_requests(options.repeat, api("/api/v1/stats".into())).await?),
+            (
+                format!("team of {team_size}: team dashboard (team-summary, team-members, team-rhythm, team-combos, team-leaderboard)"),
+                time_requests(options.repeat, server_fn(TeamDashboard::PATH, vec![("team_id", people.team.to_string())]))
+                    .await?,
+            ),
+            (
+                format!("team of {team_size}: GET /api/v1/teams/{{id}}/stats"),
+                time_requests(options.repeat, api(format!("/api/v1/teams/{}/stats", people.team))).await?,
+            ),
+        ];
+        for (what, (p50, p95)) in timed {
+            println!("query {name}: {what}: server time p50 {p50:.2} ms, p95 {p95:.2} ms");
         }
     }
-    // Changing the time zone rebuilds a user's rollups from every minute record.
-    let mut tx = super::db::begin_write(pool).await?;
-    let clock = accounts::clock_in(&mut tx, user).await?;
-    let t = Instant::now();
-    let days = rollups::rebuild(&mut tx, user, clock).await?;
-    let rebuild = t.elapsed();
-    tx.rollback().await?;
+    println!("memory: server peak RSS while answering queries {:.1} MB", server.peak_rss_mb());
+    Ok(())
+}
+
+/// Many agents at once, each a different person's only computer, each uploading its current
+/// minute every second (60 times as often as a real agent's default), which replaces the copy it
+/// sent a second before.
+async fn load(
+    client: &reqwest::Client,
+    server: &ServerProcess,
+    people: &People,
+    options: &BenchOptions,
+    now: i64,
+) -> anyhow::Result<usize> {
+    let agents = options.load_agents;
+    let template: Vec<_> = SyntheticPerson::new(TIMEZONE, 3, now, user_seed(options.seed, 99_999))?
+        .flat_map(|day| day.minutes)
+        .map(|m| m.record)
+        .collect();
+    if template.is_empty() {
+        anyhow::bail!("the load test's synthetic person had no activity");
+    }
+    let errors_before = server.log_lines_with("database is locked");
+    let cpu = server.cpu_seconds();
+    let started = Instant::now();
+    let until = started + Duration::from_secs(options.load_seconds);
+    let template = Arc::new(template);
+    let tasks: Vec<_> = (0..agents)
+        .map(|a| {
+            let (client, url) = (client.clone(), server.url.clone());
+            let token = people.load_tokens[a].clone();
+            let template = Arc::clone(&template);
+            tokio::spawn(async move {
+                let mut rng = StdRng::seed_from_u64(a as u64);
+                tokio::time::sleep(Duration::from_millis(rng.gen_range(0..1_000))).await;
+                let mut tick = tokio::time::interval(Duration::from_secs(1));
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                let device = Device { id: "laptop".into(), name: "Laptop".into() };
+                let mut results = Vec::new();
+                while Instant::now() < until {
+                    tick.tick().await;
+                    let mut record = template[a % template.len()].clone();
+                    record.minute = super::state::now() / 60 * 60;
+                    record.utc_offset = 60;
+                    let batch = ActivityBatch { device: device.clone(), minutes: vec![record] };
+                    let body = Bytes::from(serde_json::to_vec(&batch).unwrap_or_default());
+                    results.push(upload(&client, &url, &token, body).await);
+                }
+                results
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    let mut statuses: std::collections::BTreeMap<String, usize> = Default::default();
+    for task in tasks {
+        for (status, ms) in task.await? {
+            latencies.push(ms);
+            *statuses
+                .entry(status.map_or_else(|| "connection failed".to_string(), |s| s.as_u16().to_string()))
+                .or_default() += 1;
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let requests = latencies.len();
+    let ok = statuses.get("200").copied().unwrap_or(0);
+    let latencies = sorted(latencies);
+    println!(
+        "load: {agents} agents uploading every second for {} s: {requests} requests ({:.0}/s), {} errors {statuses:?}, latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, server CPU {:.1} s",
+        options.load_seconds,
+        requests as f64 / seconds,
+        requests - ok,
+        quantile(&latencies, 0.5),
+        quantile(&latencies, 0.99),
+        latencies.last().copied().unwrap_or(0.0),
+        server.cpu_seconds() - cpu
+    );
+    println!(
+        "load: \"database is locked\" in the server's log: {} times",
+        server.log_lines_with("database is locked") - errors_before
+    );
+    Ok(requests - ok)
+}
+
+/// Changing the time zone rebuilds a user's rollups from every minute record.
+async fn rebuild_time(data_dir: &Path, user: i64) -> anyhow::Result<()> {
+    let pool = db::open(data_dir).await?;
+    let result = async {
+        let mut tx = db::begin_write(&pool).await?;
+        let clock = accounts::clock_in(&mut tx, user).await?;
+        let started = Instant::now();
+        let days = rollups::rebuild(&mut tx, user, clock).await?;
+        let took = started.elapsed();
+        tx.rollback().await?;
+        Ok::<_, AppError>((days, took))
+    }
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"));
+    pool.close().await;
+    let (days, took) = result?;
     println!(
         "rebuild of one user's rollups ({days} days, after a time zone change): {:.0} ms",
-        rebuild.as_secs_f64() * 1000.0
+        took.as_secs_f64() * 1000.0
     );
+    Ok(())
+}
+
+/// Runs `keytrack-agent bench` from beside this binary, when it was built there.
+fn agent_figures(exe: &Path, options: &BenchOptions) -> anyhow::Result<()> {
+    let agent = exe.with_file_name(format!("keytrack-agent{}", std::env::consts::EXE_SUFFIX));
+    if !agent.exists() {
+        println!("agent: not measured: build it beside this binary (cargo build --release -p keytrack-agent)");
+        return Ok(());
+    }
+    let mut command = Command::new(&agent);
+    command.arg("bench");
+    if options.quick {
+        command.args(["--seconds", "600", "--rss-seconds", "3"]);
+    }
+    match command.output() {
+        Ok(output) if output.status.success() => {
+            let mut stdout = std::io::stdout().lock();
+            for line in String::from_utf8_lossy(&output.stdout).lines() {
+                let _ = writeln!(stdout, "agent: {line}");
+            }
+        }
+        Ok(output) => anyhow::bail!("the agent's bench failed: {}", String::from_utf8_lossy(&output.stderr).trim()),
+        Err(e) => anyhow::bail!("could not run {}: {e}", agent.display()),
+    }
     Ok(())
 }

@@ -21,6 +21,7 @@ use tower_sessions_sqlx_store::SqliteStore;
 use utoipa::OpenApi;
 
 use super::auth::ApiUser;
+use super::db::Storage;
 use super::error::AppError;
 use super::state::{AppState, now};
 use super::{accounts, ingest, stats, teams};
@@ -33,7 +34,10 @@ pub const SESSION_COOKIE: &str = "keytrack_session";
 /// Builds the whole app. `secure_cookies` marks the session cookie `Secure` (behind HTTPS).
 pub async fn router(state: AppState, secure_cookies: bool) -> anyhow::Result<Router> {
     let store = SqliteStore::new(state.pool.clone());
-    store.migrate().await?;
+    // A read-only database has the sessions table from when it was writable.
+    if state.storage == Storage::Writable {
+        store.migrate().await?;
+    }
     let sessions = SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
@@ -62,8 +66,25 @@ pub async fn router(state: AppState, secure_cookies: bool) -> anyhow::Result<Rou
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(sessions)
+        .layer(axum::middleware::from_fn(server_timing))
         .with_state(state);
     Ok(app)
+}
+
+/// Name of the header that carries the server's own time for a request.
+pub const SERVER_TIMING: &str = "server-timing";
+
+/// Adds `Server-Timing: app;dur=MS` to every response: the time the server spent on it up to the
+/// response's head (session included), which browsers' developer tools show and `keytrack bench`
+/// reads, so that its figures are the server's time without the network's.
+async fn server_timing(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let mut response = next.run(request).await;
+    let value = format!("app;dur={:.3}", started.elapsed().as_secs_f64() * 1000.0);
+    if let Ok(value) = http::HeaderValue::from_str(&value) {
+        response.headers_mut().insert(SERVER_TIMING, value);
+    }
+    response
 }
 
 /// Reads a JSON body: too large -> 413, not JSON -> 400, wrong shape -> 422 naming the field.
@@ -75,6 +96,11 @@ fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result
             AppError::BadRequest(format!("could not read the body: {rejection}"))
         }
     })?;
+    // Most bodies are fine: parse them directly, and only for a body that fails, parse again while
+    // tracking the path, to say where the problem is (tracking every value doubles the cost).
+    if let Ok(value) = serde_json::from_slice(&bytes) {
+        return Ok(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
@@ -205,11 +231,16 @@ async fn get_team_stats(
     Ok(Json(teams::stats(&state.pool, team_id, user.0, &query, now()).await?))
 }
 
-/// Liveness: answers 200 when the database answers.
+/// Liveness: answers 200 when the database answers, with `"storage": "read-only"` while the data
+/// dir is read-only (statistics are served, uploads refused).
 #[utoipa::path(get, path = "/healthz", responses((status = 200), (status = 500, body = ApiError)))]
 async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
     sqlx::query("SELECT 1").execute(&state.pool).await?;
-    Ok(Json(serde_json::json!({ "status": "ok" })))
+    let storage = match state.storage {
+        Storage::Writable => "writable",
+        Storage::ReadOnly => "read-only",
+    };
+    Ok(Json(serde_json::json!({ "status": "ok", "storage": storage })))
 }
 
 async fn api_not_found() -> AppError {

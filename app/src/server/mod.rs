@@ -12,3 +12,4 @@ pub mod rollups;
 pub mod state;
 pub mod stats;
 pub mod teams;
+pub mod workload;

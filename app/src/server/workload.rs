@@ -1,0 +1,514 @@
+//! Synthetic activity that reads like a person's: the one generator behind `keytrack demo`,
+//! `keytrack bench` and `keytrack export-workload`, so that the demo, the benchmark figures and
+//! the workload other servers are fed are the same activity. Deterministic: the same seed, days
+//! and `now` give the same minutes.
+//!
+//! The rhythm: weekday work hours with a lunch break, some evenings, lighter weekends, and days
+//! off. Keys follow English letter frequencies plus the keys around them; chords are the ones
+//! people really use; clicks and movement gather where a desktop's tab bars, sidebars and content
+//! are. Each person has their own typing pace.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, SecondsFormat, TimeZone, Timelike, Weekday};
+use chrono_tz::Tz;
+use keytrack_wire::{
+    ActivityMinute, BURST_GAP_MS, Burst, ButtonCounts, GridCount, INTERVAL_BUCKETS_MS, ScreenActivity, ScrollCounts,
+    TypingStats, is_text_key,
+};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+
+use super::error::AppError;
+
+/// The screen everyone's pointer moves on.
+pub const SCREEN: (u32, u32) = (1920, 1080);
+
+/// A minute of synthetic activity: the record an agent would upload, and how far the pointer
+/// went across and down (which the record sums into one distance, and input-count events keep).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyntheticMinute {
+    pub record: ActivityMinute,
+    pub travel_x: u64,
+    pub travel_y: u64,
+}
+
+/// One of a person's days: its minutes with any activity, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyntheticDay {
+    pub day: NaiveDate,
+    pub minutes: Vec<SyntheticMinute>,
+}
+
+/// A person's last `days` days up to `now` in their time zone, made one day at a time (a year of
+/// minutes is never all in memory).
+pub struct SyntheticPerson {
+    rng: StdRng,
+    tz: Tz,
+    now: i64,
+    next: NaiveDate,
+    last: NaiveDate,
+    wpm: f64,
+}
+
+impl SyntheticPerson {
+    pub fn new(timezone: &str, days: i64, now: i64, seed: u64) -> Result<SyntheticPerson, AppError> {
+        let tz: Tz = timezone.parse().map_err(|e| AppError::BadRequest(format!("time zone {timezone}: {e}")))?;
+        let mut rng = StdRng::seed_from_u64(seed);
+        let wpm = normal(&mut rng, 62.0, 10.0).clamp(35.0, 100.0);
+        let last = tz.timestamp_opt(now, 0).single().map(|t| t.date_naive()).unwrap_or_default();
+        let next = last - Duration::days(days.max(1) - 1);
+        Ok(SyntheticPerson { rng, tz, now, next, last, wpm })
+    }
+}
+
+impl Iterator for SyntheticPerson {
+    type Item = SyntheticDay;
+
+    fn next(&mut self) -> Option<SyntheticDay> {
+        if self.next > self.last {
+            return None;
+        }
+        let day = self.next;
+        self.next = day + Duration::days(1);
+        Some(SyntheticDay { day, minutes: synthetic_day(&mut self.rng, self.tz, day, self.now, self.wpm) })
+    }
+}
+
+/// Chance that a minute of this local hour is active, before the day's own mood.
+fn hour_activity(weekday: Weekday, hour: u32) -> f64 {
+    let weekend = matches!(weekday, Weekday::Sat | Weekday::Sun);
+    match (weekend, hour) {
+        (false, 8) => 0.35,
+        (false, 9..=11) => 0.8,
+        (false, 12) => 0.25,
+        (false, 13..=16) => 0.75,
+        (false, 17) => 0.45,
+        (false, 20..=21) => 0.2,
+        (true, 10..=11) => 0.25,
+        (true, 15..=16) => 0.2,
+        (true, 21) => 0.15,
+        _ => 0.0,
+    }
+}
+
+/// One day of a person's minutes, before `now`.
+fn synthetic_day(rng: &mut StdRng, tz: Tz, day: NaiveDate, now: i64, wpm: f64) -> Vec<SyntheticMinute> {
+    // Some days off, and some days busier than others.
+    if rng.gen_bool(0.06) {
+        return Vec::new();
+    }
+    let mood: f64 = rng.gen_range(0.65..1.15);
+    let mut records = Vec::new();
+    for hour in 0..24u32 {
+        let chance = hour_activity(day.weekday(), hour) * mood;
+        if chance <= 0.0 {
+            continue;
+        }
+        for minute in 0..60u32 {
+            if !rng.gen_bool(chance.min(1.0)) {
+                continue;
+            }
+            let Some(local) = day.and_hms_opt(hour, minute, 0) else { continue };
+            // Skip local times a DST change made impossible.
+            let Some(at) = tz.from_local_datetime(&local).earliest() else { continue };
+            let unix = at.timestamp();
+            if unix > now - 60 {
+                continue;
+            }
+            let offset = at.offset().fix().local_minus_utc() / 60;
+            records.push(synthetic_minute(rng, unix, offset as i16, at.hour(), wpm));
+        }
+    }
+    records
+}
+
+/// English letter frequencies (per mille) with the other keys of everyday typing.
+const KEY_WEIGHTS: &[(&str, u32)] = &[
+    ("KeyE", 111),
+    ("KeyT", 79),
+    ("KeyA", 72),
+    ("KeyO", 67),
+    ("KeyI", 63),
+    ("KeyN", 60),
+    ("KeyS", 57),
+    ("KeyH", 52),
+    ("KeyR", 52),
+    ("KeyD", 37),
+    ("KeyL", 36),
+    ("KeyC", 25),
+    ("KeyU", 25),
+    ("KeyM", 22),
+    ("KeyW", 20),
+    ("KeyF", 20),
+    ("KeyG", 18),
+    ("KeyY", 17),
+    ("KeyP", 17),
+    ("KeyB", 13),
+    ("KeyV", 9),
+    ("KeyK", 7),
+    ("KeyJ", 2),
+    ("KeyX", 2),
+    ("KeyQ", 1),
+    ("KeyZ", 1),
+    ("Space", 170),
+    ("Backspace", 32),
+    ("Enter", 14),
+    ("ShiftLeft", 22),
+    ("ShiftRight", 6),
+    ("Comma", 11),
+    ("Period", 12),
+    ("Quote", 3),
+    ("Semicolon", 2),
+    ("Slash", 2),
+    ("Minus", 3),
+    ("Digit1", 3),
+    ("Digit2", 3),
+    ("Digit0", 3),
+    ("Digit3", 2),
+    ("Digit4", 2),
+    ("Digit5", 2),
+    ("Digit9", 2),
+    ("Digit8", 1),
+    ("Tab", 6),
+    ("ArrowDown", 5),
+    ("ArrowUp", 4),
+    ("ArrowLeft", 4),
+    ("ArrowRight", 4),
+    ("Delete", 2),
+    ("Escape", 2),
+    ("Home", 1),
+    ("End", 1),
+    ("BracketLeft", 1),
+    ("BracketRight", 1),
+    ("Equal", 1),
+    ("CapsLock", 1),
+];
+
+/// Chords and how often people use them, with the modifier key each needs pressed.
+const CHORD_WEIGHTS: &[(&str, &[&str], u32)] = &[
+    ("Ctrl+KeyC", &["ControlLeft"], 25),
+    ("Ctrl+KeyV", &["ControlLeft"], 24),
+    ("Ctrl+KeyS", &["ControlLeft"], 12),
+    ("Ctrl+KeyZ", &["ControlLeft"], 9),
+    ("Alt+Tab", &["AltLeft"], 10),
+    ("Ctrl+KeyF", &["ControlLeft"], 5),
+    ("Ctrl+KeyT", &["ControlLeft"], 5),
+    ("Ctrl+KeyW", &["ControlLeft"], 4),
+    ("Ctrl+KeyA", &["ControlLeft"], 4),
+    ("Ctrl+KeyX", &["ControlLeft"], 3),
+    ("Ctrl+Shift+KeyT", &["ControlLeft", "ShiftLeft"], 2),
+    ("Ctrl+Shift+KeyZ", &["ControlLeft", "ShiftLeft"], 1),
+    ("Meta+KeyL", &["MetaLeft"], 1),
+    ("Ctrl+Alt+KeyT", &["ControlLeft", "AltLeft"], 1),
+];
+
+/// Places on a 1920x1080 desktop where the pointer goes: (x, y, spread in px, weight).
+const HOTSPOTS: &[(f64, f64, f64, u32)] = &[
+    (960.0, 540.0, 320.0, 40), // content
+    (400.0, 40.0, 260.0, 18),  // tabs
+    (140.0, 500.0, 90.0, 14),  // sidebar
+    (1700.0, 80.0, 120.0, 8),  // toolbar buttons
+    (960.0, 1060.0, 500.0, 6), // taskbar
+    (1600.0, 700.0, 200.0, 6), // dialogs and scrollbars
+];
+
+fn pick<'a, T>(rng: &mut StdRng, items: &'a [T], weight: impl Fn(&T) -> u32) -> &'a T {
+    let total: u32 = items.iter().map(&weight).sum();
+    let mut roll = rng.gen_range(0..total.max(1));
+    for item in items {
+        let w = weight(item);
+        if roll < w {
+            return item;
+        }
+        roll -= w;
+    }
+    &items[0]
+}
+
+fn normal(rng: &mut StdRng, mean: f64, sd: f64) -> f64 {
+    // Box-Muller: enough for synthetic data, and no extra dependency.
+    let u1: f64 = rng.gen_range(f64::EPSILON..1.0);
+    let u2: f64 = rng.gen_range(0.0..1.0);
+    mean + sd * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+fn synthetic_minute(rng: &mut StdRng, minute: i64, utc_offset: i16, hour: u32, wpm: f64) -> SyntheticMinute {
+    let mut keys: BTreeMap<String, u32> = BTreeMap::new();
+    let mut chords: BTreeMap<String, u32> = BTreeMap::new();
+    // Mornings are for writing, afternoons have more browsing and meetings.
+    let writing = rng.gen_bool(if hour < 12 { 0.7 } else { 0.5 });
+    let presses = if writing { normal(rng, 170.0, 60.0) } else { normal(rng, 25.0, 15.0) }.clamp(0.0, 420.0) as u32;
+    for _ in 0..presses {
+        let (code, _) = pick(rng, KEY_WEIGHTS, |k| k.1);
+        *keys.entry((*code).to_string()).or_default() += 1;
+    }
+    if rng.gen_bool(0.35) {
+        for _ in 0..rng.gen_range(1..=3) {
+            let (chord, modifiers, _) = pick(rng, CHORD_WEIGHTS, |c| c.2);
+            *chords.entry((*chord).to_string()).or_default() += 1;
+            let key = chord.rsplit('+').next().unwrap_or_default();
+            *keys.entry(key.to_string()).or_default() += 1;
+            for modifier in *modifiers {
+                *keys.entry((*modifier).to_string()).or_default() += 1;
+            }
+        }
+    }
+    let typing = synthetic_typing(rng, &keys, wpm);
+
+    let mouse_minute = !writing || rng.gen_bool(0.4);
+    let left = if mouse_minute { normal(rng, 9.0, 5.0) } else { normal(rng, 1.5, 1.5) }.clamp(0.0, 40.0) as u32;
+    let clicks = ButtonCounts {
+        left,
+        right: u32::from(rng.gen_bool(0.12)) + u32::from(left > 10 && rng.gen_bool(0.3)),
+        middle: u32::from(rng.gen_bool(0.03)),
+        other: u32::from(rng.gen_bool(0.02)),
+    };
+    let samples = if mouse_minute { rng.gen_range(60..260) } else { rng.gen_range(0..40) };
+    let (screen, travel) = synthetic_pointer(rng, clicks.total(), samples);
+    let scroll = ScrollCounts {
+        vertical: if mouse_minute { normal(rng, 14.0, 10.0).clamp(0.0, 80.0) as u32 } else { 0 },
+        horizontal: u32::from(rng.gen_bool(0.03)) * rng.gen_range(1..6),
+    };
+    let busy = presses + clicks.total() as u32 * 3 + samples / 4;
+    let record = ActivityMinute {
+        minute,
+        utc_offset,
+        keys,
+        chords,
+        typing,
+        clicks,
+        screen,
+        distance_px: travel.distance as u64,
+        scroll,
+        active_seconds: (busy / 4).clamp(3, 60),
+    };
+    SyntheticMinute { record, travel_x: travel.x as u64, travel_y: travel.y as u64 }
+}
+
+/// Timing for the text keys of a minute: about `wpm`, varying by the minute, faster in bursts.
+fn synthetic_typing(rng: &mut StdRng, keys: &BTreeMap<String, u32>, wpm: f64) -> TypingStats {
+    let text_keys: u32 = keys.iter().filter(|(k, _)| is_text_key(k)).map(|(_, n)| *n).sum();
+    if text_keys < 2 {
+        return TypingStats::default();
+    }
+    let bursts = (text_keys / 45).max(1);
+    let typed_keys = text_keys - bursts;
+    let wpm = normal(rng, wpm, 7.0).clamp(20.0, 130.0);
+    let mean_gap = 12_000.0 / wpm;
+    let mut intervals = vec![0u32; INTERVAL_BUCKETS_MS.len()];
+    let mut typing_ms = 0u32;
+    for _ in 0..typed_keys {
+        // Gaps are skewed: mostly quick, some pauses to think.
+        let gap = (mean_gap * normal(rng, 0.0, 0.35).exp()).clamp(20.0, f64::from(BURST_GAP_MS)) as u32;
+        typing_ms += gap;
+        let bucket = INTERVAL_BUCKETS_MS.iter().position(|le| gap <= *le).unwrap_or(INTERVAL_BUCKETS_MS.len() - 1);
+        intervals[bucket] += 1;
+    }
+    let best_burst = (typed_keys >= 20).then(|| {
+        let burst_keys = typed_keys.min(rng.gen_range(20..80));
+        let burst_wpm = wpm * rng.gen_range(1.05..1.35);
+        Burst { typed_keys: burst_keys, typing_ms: (f64::from(burst_keys) * 12_000.0 / burst_wpm) as u32 }
+    });
+    TypingStats { typed_keys, typing_ms, bursts, best_burst, intervals }
+}
+
+/// How far the pointer went in a minute, in pixels: along its path, and across and down.
+#[derive(Debug, Clone, Copy, Default)]
+struct Travel {
+    distance: f64,
+    x: f64,
+    y: f64,
+}
+
+/// Pointer samples wandering between hotspots, binned; returns the screen and the travel.
+fn synthetic_pointer(rng: &mut StdRng, clicks: u64, samples: u32) -> (Option<ScreenActivity>, Travel) {
+    if clicks == 0 && samples == 0 {
+        return (None, Travel::default());
+    }
+    let (width, height) = SCREEN;
+    let point = |rng: &mut StdRng| {
+        let (x, y, spread, _) = pick(rng, HOTSPOTS, |h| h.3);
+        let x = normal(rng, *x, *spread / 2.0).clamp(0.0, f64::from(width - 1));
+        let y = normal(rng, *y, *spread / 3.0).clamp(0.0, f64::from(height - 1));
+        (x, y)
+    };
+    let mut click_cells: BTreeMap<(u16, u16), u32> = BTreeMap::new();
+    for _ in 0..clicks {
+        let (x, y) = point(rng);
+        *click_cells.entry(GridCount::cell_of(x, y, width, height)).or_default() += 1;
+    }
+    let mut move_cells: BTreeMap<(u16, u16), u32> = BTreeMap::new();
+    let mut travel = Travel::default();
+    let mut at = point(rng);
+    let mut target = point(rng);
+    for _ in 0..samples {
+        if rng.gen_bool(0.08) {
+            target = point(rng);
+        }
+        let step = (target.0 - at.0, target.1 - at.1);
+        let next = (at.0 + step.0 * 0.3, at.1 + step.1 * 0.3);
+        travel.distance += (next.0 - at.0).hypot(next.1 - at.1);
+        travel.x += (next.0 - at.0).abs();
+        travel.y += (next.1 - at.1).abs();
+        at = next;
+        *move_cells.entry(GridCount::cell_of(at.0, at.1, width, height)).or_default() += 1;
+    }
+    let cells = |map: BTreeMap<(u16, u16), u32>| map.into_iter().map(|((c, r), n)| GridCount(c, r, n)).collect();
+    let screen = ScreenActivity { width, height, clicks: cells(click_cells), moves: cells(move_cells) };
+    (Some(screen), travel)
+}
+
+/// Counts of input over 5 seconds, the shape activity watchers such as ActivityWatch's
+/// aw-watcher-input record: key presses, clicks, pointer travel across and down in pixels, and
+/// scroll notches. `keytrack export-workload` writes these, one JSON object a line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InputCountEvent {
+    /// Start, RFC 3339 in UTC.
+    pub timestamp: String,
+    /// Seconds.
+    pub duration: f64,
+    pub presses: u64,
+    pub clicks: u64,
+    pub delta_x: u64,
+    pub delta_y: u64,
+    pub scroll_x: u64,
+    pub scroll_y: u64,
+}
+
+/// Writes benchmark user `user`'s last `days` days (the activity `keytrack bench` loads for them)
+/// as 5-second input-count events, one JSON object a line, to `out` (`-`: standard output).
+/// Returns the number of events.
+pub fn export_jsonl(out: &std::path::Path, user: usize, days: i64, seed: u64, now: i64) -> anyhow::Result<usize> {
+    use std::io::Write;
+    let writer: Box<dyn Write> = if out.as_os_str() == "-" {
+        Box::new(std::io::stdout().lock())
+    } else {
+        Box::new(std::fs::File::create(out).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?)
+    };
+    let mut writer = std::io::BufWriter::new(writer);
+    let seed = super::bench::user_seed(seed, user);
+    let person = SyntheticPerson::new(super::bench::TIMEZONE, days, now, seed).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Its own generator for the slicing, so the minutes stay exactly the benchmark's.
+    let mut slicing = StdRng::seed_from_u64(seed ^ 0x5eed_5eed);
+    let mut events = 0;
+    for minute in person.flat_map(|day| day.minutes) {
+        for event in five_second_events(&minute, &mut slicing) {
+            serde_json::to_writer(&mut writer, &event)?;
+            writer.write_all(b"\n")?;
+            events += 1;
+        }
+    }
+    writer.flush()?;
+    Ok(events)
+}
+
+/// Slices of a minute.
+const SLICES: usize = 12;
+
+/// Splits `total` over `weights` in proportion, exactly (the remainder goes to the first slices).
+fn split(total: u64, weights: &[u64]) -> Vec<u64> {
+    let sum: u64 = weights.iter().sum::<u64>().max(1);
+    let mut parts: Vec<u64> = weights.iter().map(|w| total * w / sum).collect();
+    // Each part was rounded down by less than one, so fewer than `weights.len()` are left over.
+    let rest = total - parts.iter().sum::<u64>();
+    for part in parts.iter_mut().take(rest as usize) {
+        *part += 1;
+    }
+    parts
+}
+
+/// The minute as 5-second input-count events: its activity spread over a run of consecutive
+/// slices as long as its active seconds, in uneven amounts; the sums are the minute's. Slices
+/// without input are left out, as watchers leave out idle time.
+pub fn five_second_events(minute: &SyntheticMinute, rng: &mut StdRng) -> Vec<InputCountEvent> {
+    let record = &minute.record;
+    let active = (record.active_seconds as usize).div_ceil(5).clamp(1, SLICES);
+    let first = rng.gen_range(0..=SLICES - active);
+    let weights: Vec<u64> = (0..active).map(|_| rng.gen_range(1..=10)).collect();
+    let columns = [
+        record.total_keys(),
+        record.clicks.total(),
+        minute.travel_x,
+        minute.travel_y,
+        u64::from(record.scroll.horizontal),
+        u64::from(record.scroll.vertical),
+    ]
+    .map(|total| split(total, &weights));
+    (0..active)
+        .filter_map(|i| {
+            let [presses, clicks, delta_x, delta_y, scroll_x, scroll_y] = columns.each_ref().map(|c| c[i]);
+            if presses + clicks + delta_x + delta_y + scroll_x + scroll_y == 0 {
+                return None;
+            }
+            let start = record.minute + 5 * (first + i) as i64;
+            let timestamp = DateTime::from_timestamp(start, 0)?.to_rfc3339_opts(SecondsFormat::Secs, true);
+            Some(InputCountEvent { timestamp, duration: 5.0, presses, clicks, delta_x, delta_y, scroll_x, scroll_y })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_795_500_000; // 2026-11-25
+
+    #[test]
+    fn the_same_seed_gives_the_same_days_and_people_differ() {
+        let first: Vec<SyntheticDay> = SyntheticPerson::new("Europe/Berlin", 7, NOW, 1).expect("person").collect();
+        let again: Vec<SyntheticDay> = SyntheticPerson::new("Europe/Berlin", 7, NOW, 1).expect("person").collect();
+        let other: Vec<SyntheticDay> = SyntheticPerson::new("Europe/Berlin", 7, NOW, 2).expect("person").collect();
+        assert_eq!(first.len(), 7);
+        assert_eq!(first, again);
+        assert_ne!(first, other);
+        assert!(first.iter().flat_map(|d| &d.minutes).all(|m| m.record.minute < NOW && m.record.minute % 60 == 0));
+    }
+
+    #[test]
+    fn synthetic_minutes_pass_the_upload_rules() {
+        let days: Vec<SyntheticDay> = SyntheticPerson::new("Asia/Tokyo", 14, NOW, 7).expect("person").collect();
+        let minutes: Vec<ActivityMinute> = days.into_iter().flat_map(|d| d.minutes).map(|m| m.record).collect();
+        assert!(minutes.len() > 1_000, "two weeks of work: {}", minutes.len());
+        for chunk in minutes.chunks(1_000) {
+            let batch = keytrack_wire::ActivityBatch {
+                device: keytrack_wire::Device { id: "test".into(), name: "test".into() },
+                minutes: chunk.to_vec(),
+            };
+            batch.validate(NOW).expect("valid");
+        }
+    }
+
+    #[test]
+    fn five_second_events_add_up_to_their_minute() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let days: Vec<SyntheticDay> = SyntheticPerson::new("UTC", 3, NOW, 3).expect("person").collect();
+        for minute in days.iter().flat_map(|d| &d.minutes) {
+            let events = five_second_events(minute, &mut rng);
+            let sum = |f: fn(&InputCountEvent) -> u64| events.iter().map(f).sum::<u64>();
+            let r = &minute.record;
+            assert_eq!(sum(|e| e.presses), r.total_keys());
+            assert_eq!(sum(|e| e.clicks), r.clicks.total());
+            assert_eq!((sum(|e| e.delta_x), sum(|e| e.delta_y)), (minute.travel_x, minute.travel_y));
+            assert_eq!(sum(|e| e.scroll_y), u64::from(r.scroll.vertical));
+            assert!(events.len() <= SLICES);
+            let starts: Vec<i64> = events
+                .iter()
+                .map(|e| DateTime::parse_from_rfc3339(&e.timestamp).expect("timestamp").timestamp())
+                .collect();
+            assert!(
+                starts.windows(2).all(|w| w[0] < w[1]) && starts.iter().all(|s| (r.minute..r.minute + 60).contains(s))
+            );
+        }
+    }
+
+    #[test]
+    fn splitting_keeps_the_total() {
+        assert_eq!(split(10, &[1, 1, 1]), [4, 3, 3]);
+        assert_eq!(split(0, &[5, 2]), [0, 0]);
+        assert_eq!(split(7, &[10]), [7]);
+        assert_eq!(split(1_000_003, &[3, 9, 1, 7]).iter().sum::<u64>(), 1_000_003);
+    }
+}
