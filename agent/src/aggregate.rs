@@ -1,15 +1,19 @@
-//! Turns input events into per-minute records (the wire format's [`ActivityMinute`]).
+//! Turns input events into what the agent uploads: per-minute totals ([`ActivityMinute`]) and
+//! closed hour blocks of key detail ([`HourBlock`]).
 //!
-//! Privacy lives here: what leaves the aggregator is counts per key, chord counts, typing-timing
-//! statistics and binned pointer positions per minute. The only transient state is which keys are
-//! held right now (to tell a chord and to skip auto-repeat) and when the last text key came (for
-//! typing speed): never a sequence of keys.
+//! Privacy lives here. Minute records hold totals only (presses, clicks, typing timing, travel,
+//! active seconds), so they can be saved and sent as often as needed. Which keys, which chords and
+//! where the pointer went are counted for the open hour in memory only; when the hour is over they
+//! join the device's block, which leaves once it holds [`MIN_BLOCK_PRESSES`] presses (see
+//! `keytrack_wire::blocks`). The only other transient state is which keys are held right now (to
+//! tell a chord and to skip auto-repeat) and when the last text key came (for typing speed):
+//! never a sequence of keys.
 
 use std::collections::{BTreeMap, HashMap};
 
 use keytrack_wire::{
-    ActivityMinute, BURST_GAP_MS, Burst, ButtonCounts, Chord, GRID_COLS, GRID_ROWS, GridCount, INTERVAL_BUCKETS_MS,
-    KEY_CODES, Modifier, ScreenActivity, ScrollCounts, TypingStats, is_text_key, limits,
+    ActivityMinute, BURST_GAP_MS, BlockFolder, Burst, ButtonCounts, Chord, GRID_COLS, GRID_ROWS, GridCount, HourBlock,
+    INTERVAL_BUCKETS_MS, Modifier, ScrollCounts, TypingStats, hour_of, is_text_key, limits,
 };
 
 use crate::input::{Button, Input, InputEvent, KeyCode};
@@ -42,6 +46,15 @@ pub struct Aggregator {
     screen: (u32, u32),
     utc_offset_at: UtcOffsetAt,
     open: BTreeMap<i64, MinuteBuilder>,
+    /// Key detail of the hour in progress.
+    hour: Option<HourDetail>,
+    /// Closed hours waiting to make a block of enough presses.
+    folder: BlockFolder,
+    /// Blocks complete and not handed out yet.
+    complete: Vec<HourBlock>,
+    /// The earliest hour new key detail may count in: after the last closed hour, so that a clock
+    /// set back never makes a block overlap one already cut.
+    earliest_hour: i64,
     held: Vec<KeyCode>,
     burst: Option<BurstInProgress>,
     /// Last pointer position seen, where a click lands.
@@ -58,20 +71,17 @@ struct BurstInProgress {
     typing_ms: u32,
 }
 
+/// The totals of one minute.
 #[derive(Debug, Default)]
 struct MinuteBuilder {
     utc_offset: i16,
-    keys: BTreeMap<KeyCode, u32>,
-    chords: BTreeMap<String, u32>,
+    presses: u32,
     typed_keys: u32,
     typing_ms: u32,
     bursts: u32,
     best_burst: Option<Burst>,
     intervals: [u32; INTERVAL_BUCKETS_MS.len()],
     clicks: ButtonCounts,
-    screen: Option<(u32, u32)>,
-    click_cells: HashMap<(u16, u16), u32>,
-    move_cells: HashMap<(u16, u16), u32>,
     distance_px: f64,
     scroll: ScrollCounts,
     /// Seconds of the minute with input, one bit each.
@@ -82,12 +92,55 @@ struct MinuteBuilder {
     dirty: bool,
 }
 
+/// Cells of the position grid, counted.
+type Cells = HashMap<(u16, u16), u32>;
+
+/// Key and pointer detail of the hour in progress, kept in memory only.
+#[derive(Debug, Default)]
+struct HourDetail {
+    /// Start of the hour (Unix seconds).
+    hour: i64,
+    keys: BTreeMap<KeyCode, u32>,
+    chords: BTreeMap<String, u32>,
+    /// Clicks and moves per screen size.
+    screens: HashMap<(u32, u32), (Cells, Cells)>,
+}
+
+impl HourDetail {
+    fn cells(&mut self, screen: (u32, u32)) -> &mut (Cells, Cells) {
+        self.screens.entry(screen).or_default()
+    }
+
+    fn into_block(self) -> HourBlock {
+        let mut block = HourBlock::for_hour(self.hour);
+        for (key, n) in self.keys {
+            block.add_key(key, n);
+        }
+        block.chords = self.chords;
+        let list = |cells: Cells| -> Vec<GridCount> {
+            cells
+                .into_iter()
+                .filter(|((c, r), _)| *c < GRID_COLS && *r < GRID_ROWS)
+                .map(|((c, r), n)| GridCount(c, r, n))
+                .collect()
+        };
+        for ((width, height), (clicks, moves)) in self.screens {
+            block.add_screen(width, height, &list(clicks), &list(moves));
+        }
+        block
+    }
+}
+
 impl Aggregator {
     pub fn new(screen: (u32, u32), utc_offset_at: UtcOffsetAt) -> Aggregator {
         Aggregator {
             screen,
             utc_offset_at,
             open: BTreeMap::new(),
+            hour: None,
+            folder: BlockFolder::default(),
+            complete: Vec::new(),
+            earliest_hour: i64::MIN,
             held: Vec::new(),
             burst: None,
             pointer: None,
@@ -95,12 +148,15 @@ impl Aggregator {
         }
     }
 
-    /// Continues minutes that were saved, unfinished, before the agent stopped: new input adds to
-    /// them instead of replacing them.
-    pub fn resume(&mut self, records: impl IntoIterator<Item = ActivityMinute>) {
+    /// Continues minutes that were saved, unfinished, before the agent stopped (new input adds to
+    /// them instead of replacing them), and the key detail that was waiting for more presses.
+    pub fn resume(&mut self, records: impl IntoIterator<Item = ActivityMinute>, pending: Option<HourBlock>) {
         for record in records {
             self.open.insert(record.minute, MinuteBuilder::from_record(&record));
         }
+        // The pending block's last hour may still be in progress: new input joins it.
+        self.earliest_hour = pending.as_ref().map_or(i64::MIN, |b| b.end.saturating_sub(keytrack_wire::HOUR_SECS));
+        self.folder = BlockFolder::resume(pending);
     }
 
     pub fn set_screen(&mut self, screen: (u32, u32)) {
@@ -118,8 +174,6 @@ impl Aggregator {
             Input::KeyDown(key) => self.key_down(at, key),
             Input::KeyUp(key) => self.held.retain(|held| *held != key),
             Input::ButtonDown(button) => {
-                let pointer = self.pointer;
-                let screen = self.screen;
                 let minute = self.minute_at(at);
                 let counter = match button {
                     Button::Left => &mut minute.clicks.left,
@@ -128,11 +182,13 @@ impl Aggregator {
                     Button::Other => &mut minute.clicks.other,
                 };
                 *counter = counter.saturating_add(1);
-                if let Some((x, y)) = pointer {
-                    let cell = minute.cell(x, y, screen);
-                    *minute.click_cells.entry(cell).or_default() += 1;
-                }
                 minute.mark_active(at);
+                if let Some((x, y)) = self.pointer {
+                    let screen = self.screen;
+                    let cell = GridCount::cell_of(x, y, screen.0, screen.1);
+                    let count = self.detail_at(at).cells(screen).0.entry(cell).or_default();
+                    *count = count.saturating_add(1);
+                }
             }
             Input::Move { x, y } => {
                 self.pointer = Some((x, y));
@@ -145,12 +201,13 @@ impl Aggregator {
                 };
                 if let Some(distance) = moved {
                     self.anchor = Some((x, y));
-                    let screen = self.screen;
                     let minute = self.minute_at(at);
                     minute.distance_px += distance;
-                    let cell = minute.cell(x, y, screen);
-                    *minute.move_cells.entry(cell).or_default() += 1;
                     minute.mark_active(at);
+                    let screen = self.screen;
+                    let cell = GridCount::cell_of(x, y, screen.0, screen.1);
+                    let count = self.detail_at(at).cells(screen).1.entry(cell).or_default();
+                    *count = count.saturating_add(1);
                 }
             }
             Input::Wheel { dx, dy } => {
@@ -173,29 +230,28 @@ impl Aggregator {
         }
         let held_modifiers: Vec<Modifier> = self.held.iter().filter_map(|k| Modifier::of_key(k)).collect();
         self.held.push(key);
-        if Modifier::of_key(key).is_some() {
-            let minute = self.minute_at(at);
-            minute.add_key(key);
-            minute.mark_active(at);
-            return;
-        }
         let chord = Chord::new(held_modifiers, key);
-        if chord.is_none() && is_text_key(key) {
+        if chord.is_none() && Modifier::of_key(key).is_none() && is_text_key(key) {
             self.typed(at);
         }
         let minute = self.minute_at(at);
-        minute.add_key(key);
-        if let Some(chord) = chord {
-            *minute.chords.entry(chord.to_string()).or_default() += 1;
-        }
+        minute.presses = minute.presses.saturating_add(1);
         minute.mark_active(at);
+        let detail = self.detail_at(at);
+        let count = detail.keys.entry(key).or_default();
+        *count = count.saturating_add(1);
+        if let Some(chord) = chord {
+            *detail.chords.entry(chord.to_string()).or_default() += 1;
+        }
     }
 
     /// A text key came at `at`: it continues the burst (counting its gap) or starts a new one.
+    /// Keys pressed together (rollover) count [`limits::MIN_MS_PER_TYPED_KEY`] apart, the
+    /// server's floor.
     fn typed(&mut self, at: i64) {
         match self.burst {
             Some(burst) if at >= burst.last_ms && at.saturating_sub(burst.last_ms) <= i64::from(BURST_GAP_MS) => {
-                let gap = (at - burst.last_ms) as u32;
+                let gap = ((at - burst.last_ms) as u32).max(limits::MIN_MS_PER_TYPED_KEY);
                 self.burst = Some(BurstInProgress {
                     last_ms: at,
                     typed_keys: burst.typed_keys + 1,
@@ -226,7 +282,7 @@ impl Aggregator {
         let minute = self.minute_at(burst.last_ms);
         minute.bursts += 1;
         let done = Burst { typed_keys: burst.typed_keys, typing_ms: burst.typing_ms };
-        if done.typed_keys >= limits::MIN_BEST_BURST_KEYS
+        if (limits::MIN_BEST_BURST_KEYS..=limits::MAX_BEST_BURST_KEYS).contains(&done.typed_keys)
             && minute.best_burst.is_none_or(|best| done.wpm() > best.wpm())
         {
             minute.best_burst = Some(done);
@@ -251,6 +307,19 @@ impl Aggregator {
             finished.push(entry.remove().to_record(minute));
         }
         finished
+    }
+
+    /// Hands out the hour blocks that are complete: their last hour is over and they hold at
+    /// least [`keytrack_wire::MIN_BLOCK_PRESSES`] presses. Each block is handed out once.
+    pub fn take_blocks(&mut self, now_ms: i64) -> Vec<HourBlock> {
+        let now = now_ms.div_euclid(1000);
+        if self.hour.as_ref().is_some_and(|h| h.hour.saturating_add(keytrack_wire::HOUR_SECS) <= now) {
+            self.close_hour();
+        }
+        if let Some(block) = self.folder.take_complete(now) {
+            self.complete.push(block);
+        }
+        std::mem::take(&mut self.complete)
     }
 
     /// Records of the minutes still open that changed since the last call (to save them early, so
@@ -278,6 +347,40 @@ impl Aggregator {
         open.into_iter().map(|(minute, m)| m.to_record(minute)).collect()
     }
 
+    /// Takes the key detail not yet in a complete block: what the agent keeps, when it stops,
+    /// until it runs again. It is never sent as it is.
+    pub fn take_pending(&mut self) -> Option<HourBlock> {
+        let mut pending = std::mem::take(&mut self.folder).into_carried();
+        if let Some(hour) = self.hour.take() {
+            let hour = hour.into_block();
+            match pending.as_mut() {
+                Some(block) => block.merge(hour),
+                None => pending = Some(hour).filter(|b| !b.is_empty()),
+            }
+        }
+        pending
+    }
+
+    /// The key detail of the hour an event at `at_ms` belongs to. An hour closes when an event of
+    /// a later hour comes; an event stamped before the hour in progress (the clock was set back)
+    /// counts in it, so that a device's blocks never overlap.
+    fn detail_at(&mut self, at_ms: i64) -> &mut HourDetail {
+        let hour = hour_of(at_ms.div_euclid(1000)).max(self.earliest_hour);
+        if self.hour.as_ref().is_some_and(|h| hour > h.hour) {
+            self.close_hour();
+        }
+        self.hour.get_or_insert_with(|| HourDetail { hour, ..HourDetail::default() })
+    }
+
+    /// Moves the hour in progress into the device's block.
+    fn close_hour(&mut self) {
+        let Some(hour) = self.hour.take() else { return };
+        self.earliest_hour = hour.hour.saturating_add(keytrack_wire::HOUR_SECS);
+        if let Some(block) = self.folder.push(hour.into_block()) {
+            self.complete.push(block);
+        }
+    }
+
     fn minute_at(&mut self, at_ms: i64) -> &mut MinuteBuilder {
         let minute = at_ms.div_euclid(60_000) * 60;
         let offset_at = &self.utc_offset_at;
@@ -296,24 +399,15 @@ impl MinuteBuilder {
         for (slot, n) in intervals.iter_mut().zip(&record.typing.intervals) {
             *slot = *n;
         }
-        let cells = |list: &[GridCount]| list.iter().map(|GridCount(c, r, n)| ((*c, *r), *n)).collect();
         MinuteBuilder {
             utc_offset: record.utc_offset,
-            keys: record
-                .keys
-                .iter()
-                .filter_map(|(code, n)| KEY_CODES.iter().find(|k| **k == code.as_str()).map(|k| (*k, *n)))
-                .collect(),
-            chords: record.chords.clone(),
+            presses: record.presses,
             typed_keys: record.typing.typed_keys,
             typing_ms: record.typing.typing_ms,
             bursts: record.typing.bursts,
             best_burst: record.typing.best_burst,
             intervals,
             clicks: record.clicks.clone(),
-            screen: record.screen.as_ref().map(|s| (s.width, s.height)),
-            click_cells: record.screen.as_ref().map_or_else(HashMap::new, |s| cells(&s.clicks)),
-            move_cells: record.screen.as_ref().map_or_else(HashMap::new, |s| cells(&s.moves)),
             distance_px: record.distance_px as f64,
             scroll: record.scroll.clone(),
             active_mask: 0,
@@ -322,42 +416,16 @@ impl MinuteBuilder {
         }
     }
 
-    fn add_key(&mut self, key: KeyCode) {
-        *self.keys.entry(key).or_default() += 1;
-    }
-
     fn mark_active(&mut self, at_ms: i64) {
         self.active_mask |= 1 << at_ms.div_euclid(1000).rem_euclid(60);
     }
 
-    /// The grid cell of a position; a minute keeps the screen size it first saw.
-    fn cell(&mut self, x: f64, y: f64, screen: (u32, u32)) -> (u16, u16) {
-        let (w, h) = *self.screen.get_or_insert(screen);
-        GridCount::cell_of(x, y, w, h)
-    }
-
     fn to_record(&self, minute: i64) -> ActivityMinute {
-        let cells = |map: &HashMap<(u16, u16), u32>| {
-            let mut list: Vec<GridCount> = map
-                .iter()
-                .filter(|((c, r), _)| *c < GRID_COLS && *r < GRID_ROWS)
-                .map(|((c, r), n)| GridCount(*c, *r, *n))
-                .collect();
-            list.sort_unstable_by_key(|g| (g.1, g.0));
-            list
-        };
-        let screen = self.screen.map(|(width, height)| ScreenActivity {
-            width,
-            height,
-            clicks: cells(&self.click_cells),
-            moves: cells(&self.move_cells),
-        });
         let intervals = if self.typed_keys == 0 { Vec::new() } else { self.intervals.to_vec() };
         ActivityMinute {
             minute,
             utc_offset: self.utc_offset,
-            keys: self.keys.iter().map(|(k, n)| ((*k).to_string(), *n)).collect(),
-            chords: self.chords.clone(),
+            presses: self.presses,
             typing: TypingStats {
                 typed_keys: self.typed_keys,
                 typing_ms: self.typing_ms,
@@ -366,10 +434,10 @@ impl MinuteBuilder {
                 intervals,
             },
             clicks: self.clicks.clone(),
-            screen,
             distance_px: self.distance_px as u64,
             scroll: self.scroll.clone(),
             active_seconds: (self.active_before + self.active_mask.count_ones()).min(60),
+            ..ActivityMinute::default()
         }
     }
 }
@@ -377,10 +445,12 @@ impl MinuteBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use keytrack_wire::{HOUR_SECS, MIN_BLOCK_PRESSES};
     use proptest::prelude::*;
 
-    /// 2026-11-24 10:00:00 UTC, a minute start.
+    /// 2026-11-24 10:00:00 UTC, an hour start.
     const T0: i64 = 1_795_514_400_000;
+    const HOUR_MS: i64 = HOUR_SECS * 1000;
 
     fn aggregator() -> Aggregator {
         Aggregator::new((1920, 1080), Box::new(|_| 60))
@@ -399,8 +469,14 @@ mod tests {
         agg.take_finished(i64::MAX / 2)
     }
 
+    /// Every block complete by the end of time, and what is left pending.
+    fn blocks(agg: &mut Aggregator) -> (Vec<HourBlock>, Option<HourBlock>) {
+        let complete = agg.take_blocks(i64::MAX / 2);
+        (complete, agg.take_pending())
+    }
+
     #[test]
-    fn counts_presses_per_key_and_skips_auto_repeat() {
+    fn minutes_count_presses_and_skip_auto_repeat_but_name_no_key() {
         let mut agg = aggregator();
         agg.handle(&ev(T0, Input::KeyDown("KeyA")));
         for i in 1..20 {
@@ -413,9 +489,14 @@ mod tests {
         assert_eq!(records.len(), 1);
         assert_eq!(records[0].minute, T0 / 1000);
         assert_eq!(records[0].utc_offset, 60);
-        assert_eq!(records[0].keys.get("KeyA"), Some(&2));
-        assert_eq!(records[0].keys.get("KeyB"), Some(&1));
+        assert_eq!(records[0].presses, 3);
+        assert!(records[0].keys.is_empty() && records[0].chords.is_empty() && records[0].screen.is_none());
         assert_eq!(records[0].active_seconds, 1);
+        // Three presses are far from a block: the detail stays on the device.
+        let (complete, pending) = blocks(&mut agg);
+        assert!(complete.is_empty());
+        let pending = pending.expect("pending detail");
+        assert_eq!(pending.keys, BTreeMap::from([("KeyA".into(), 2), ("KeyB".into(), 1)]));
     }
 
     #[test]
@@ -430,11 +511,14 @@ mod tests {
         agg.handle(&ev(T0 + 400, Input::KeyDown("MetaLeft")));
         press(&mut agg, T0 + 410, "ShiftLeft"); // a modifier alone makes no chord
         agg.handle(&ev(T0 + 500, Input::KeyUp("MetaLeft")));
-        let record = &all(&mut agg)[0];
-        assert_eq!(record.chords, BTreeMap::from([("Ctrl+Shift+KeyT".to_string(), 1)]), "{:?}", record.chords);
-        assert_eq!(record.keys.get("KeyT"), Some(&1));
-        assert_eq!(record.keys.get("ShiftLeft"), Some(&2));
-        assert_eq!(record.keys.get("MetaLeft"), Some(&1));
+        let (_, pending) = blocks(&mut agg);
+        let block = pending.expect("detail");
+        assert_eq!(block.chords, BTreeMap::from([("Ctrl+Shift+KeyT".to_string(), 1)]), "{:?}", block.chords);
+        assert_eq!(block.keys.get("KeyT"), Some(&1));
+        assert_eq!(block.keys.get("ShiftLeft"), Some(&2));
+        assert_eq!(block.keys.get("MetaLeft"), Some(&1));
+        assert_eq!(all(&mut agg).iter().map(|r| r.presses).sum::<u32>(), 6);
+        assert_eq!(block.presses(), 6);
     }
 
     #[test]
@@ -464,6 +548,16 @@ mod tests {
     }
 
     #[test]
+    fn keys_pressed_together_count_the_servers_minimum_apart() {
+        let mut agg = aggregator();
+        press(&mut agg, T0, "KeyA");
+        press(&mut agg, T0 + 2, "KeyS");
+        press(&mut agg, T0 + 3, "KeyD");
+        let typing = all(&mut agg)[0].typing.clone();
+        assert_eq!((typing.typed_keys, typing.typing_ms), (2, 2 * limits::MIN_MS_PER_TYPED_KEY));
+    }
+
+    #[test]
     fn a_burst_across_a_minute_boundary_counts_each_key_in_its_own_minute() {
         let mut agg = aggregator();
         for i in 0..10 {
@@ -477,7 +571,84 @@ mod tests {
         assert_eq!(records[1].typing.typed_keys, 5);
         assert_eq!(records[0].typing.bursts, 0);
         assert_eq!(records[1].typing.bursts, 1);
-        assert_eq!(records[0].keys["KeyR"] + records[1].keys["KeyR"], 10);
+        assert_eq!(records[0].presses + records[1].presses, 10);
+    }
+
+    #[test]
+    fn a_busy_hour_leaves_as_one_block_once_it_is_over() {
+        let mut agg = aggregator();
+        for i in 0..250 {
+            press(&mut agg, T0 + i * 1000, if i % 5 == 0 { "Space" } else { "KeyK" });
+        }
+        assert!(agg.take_blocks(T0 + HOUR_MS - 1).is_empty(), "the hour is not over");
+        let complete = agg.take_blocks(T0 + HOUR_MS);
+        assert_eq!(complete.len(), 1);
+        let block = &complete[0];
+        assert_eq!((block.start, block.end), (T0 / 1000, T0 / 1000 + HOUR_SECS));
+        assert_eq!((block.keys["KeyK"], block.keys["Space"]), (200, 50));
+        assert!(agg.take_blocks(T0 + 3 * HOUR_MS).is_empty(), "handed out once");
+        assert_eq!(agg.take_pending(), None, "nothing pending");
+    }
+
+    #[test]
+    fn quiet_hours_are_carried_until_200_presses_and_end_in_the_last_hour() {
+        let mut agg = aggregator();
+        for hour in 0..3 {
+            for i in 0..80 {
+                press(&mut agg, T0 + hour * HOUR_MS + i * 500, "KeyQ");
+            }
+            // The first two hours close with 80 and 160 presses: carried, nothing leaves.
+            let out = agg.take_blocks(T0 + (hour + 1) * HOUR_MS);
+            assert_eq!(out.len(), usize::from(hour == 2), "after hour {hour}");
+            if let Some(block) = out.first() {
+                assert_eq!((block.start, block.end, block.presses()), (T0 / 1000, T0 / 1000 + 3 * HOUR_SECS, 240));
+            }
+        }
+    }
+
+    #[test]
+    fn pending_detail_survives_a_restart_and_is_never_split() {
+        let mut before = aggregator();
+        for i in 0..150 {
+            press(&mut before, T0 + i * 100, "KeyW");
+        }
+        let pending = before.take_pending().expect("pending");
+        assert_eq!((pending.start, pending.end, pending.presses()), (T0 / 1000, T0 / 1000 + HOUR_SECS, 150));
+
+        // Restarted in the same hour: new presses join the same block.
+        let mut after = aggregator();
+        after.resume([], Some(pending.clone()));
+        for i in 0..60 {
+            press(&mut after, T0 + 600_000 + i * 100, "KeyE");
+        }
+        let complete = after.take_blocks(T0 + HOUR_MS);
+        assert_eq!(complete.len(), 1);
+        assert_eq!((complete[0].start, complete[0].presses()), (T0 / 1000, 210));
+
+        // Restarted two hours later with 250 pending presses: the block leaves at once.
+        let mut busy = pending;
+        busy.add_key("KeyA", 100);
+        let mut later = aggregator();
+        later.resume([], Some(busy));
+        let complete = later.take_blocks(T0 + 3 * HOUR_MS);
+        assert_eq!(complete.iter().map(HourBlock::presses).collect::<Vec<_>>(), vec![250]);
+    }
+
+    #[test]
+    fn a_clock_set_back_never_makes_blocks_overlap() {
+        let mut agg = aggregator();
+        for i in 0..MIN_BLOCK_PRESSES as i64 {
+            press(&mut agg, T0 + HOUR_MS + i * 10, "KeyA");
+        }
+        let first = agg.take_blocks(T0 + 2 * HOUR_MS);
+        assert_eq!(first.len(), 1);
+        // The clock jumps back two hours: those presses count after the block already cut.
+        for i in 0..MIN_BLOCK_PRESSES as i64 {
+            press(&mut agg, T0 - HOUR_MS + i * 10, "KeyB");
+        }
+        let second = agg.take_blocks(T0 + 3 * HOUR_MS);
+        assert_eq!(second.len(), 1);
+        assert!(second[0].start >= first[0].end, "{first:?} then {second:?}");
     }
 
     #[test]
@@ -490,11 +661,13 @@ mod tests {
         agg.handle(&ev(T0 + 20, Input::ButtonDown(Button::Other)));
         agg.handle(&ev(T0 + 25, Input::Move { x: 5000.0, y: -3.0 }));
         let record = &all(&mut agg)[0];
-        let screen = record.screen.as_ref().expect("screen");
+        assert_eq!(record.clicks, ButtonCounts { left: 1, right: 1, middle: 0, other: 1 });
+        let (_, pending) = blocks(&mut agg);
+        let block = pending.expect("pointer detail waits for typing");
+        let screen = &block.screens[0];
         assert_eq!((screen.width, screen.height), (1920, 1080));
         assert_eq!(screen.clicks, vec![GridCount(0, 0, 2), GridCount(63, 35, 1)]);
         assert_eq!(screen.moves, vec![GridCount(0, 0, 1), GridCount(63, 0, 1), GridCount(63, 35, 1)]);
-        assert_eq!(record.clicks, ButtonCounts { left: 1, right: 1, middle: 0, other: 1 });
     }
 
     #[test]
@@ -510,8 +683,9 @@ mod tests {
         agg.handle(&ev(T0 + 300, Input::Wheel { dx: 1, dy: 0 }));
         let record = &all(&mut agg)[0];
         assert_eq!(record.distance_px, 50);
-        assert_eq!(record.screen.as_ref().map(|s| s.moves.len()), Some(2));
         assert_eq!(record.scroll, ScrollCounts { vertical: 1, horizontal: 1 });
+        let (_, pending) = blocks(&mut agg);
+        assert_eq!(pending.map(|b| b.screens[0].moves.len()), Some(2));
     }
 
     #[test]
@@ -523,25 +697,31 @@ mod tests {
         assert!(before.open_changes().is_empty(), "unchanged minutes are not handed out again");
 
         let mut after = aggregator();
-        after.resume(saved);
+        after.resume(saved, None);
         press(&mut after, T0 + 30_000, "KeyA");
         let record = &all(&mut after)[0];
-        assert_eq!(record.keys["KeyA"], 2);
+        assert_eq!(record.presses, 2);
         assert_eq!(record.active_seconds, 2);
     }
 
     #[test]
-    fn records_pass_the_servers_validation() {
+    fn records_and_blocks_pass_the_servers_validation() {
         let mut agg = aggregator();
-        for i in 0..200 {
+        for i in 0..400 {
             press(&mut agg, T0 + i * 90, if i % 7 == 0 { "Space" } else { "KeyK" });
             agg.handle(&ev(T0 + i * 90 + 5, Input::Move { x: (i * 9) as f64, y: (i * 5) as f64 }));
+            if i % 50 == 0 {
+                agg.handle(&ev(T0 + i * 90 + 6, Input::ButtonDown(Button::Left)));
+            }
         }
-        let batch = keytrack_wire::ActivityBatch {
-            device: keytrack_wire::Device { id: "test".into(), name: String::new() },
-            minutes: all(&mut agg),
-        };
-        assert_eq!(batch.validate(T0 / 1000 + 3600), Ok(()));
+        let now = T0 + 2 * HOUR_MS;
+        let batch = keytrack_wire::ActivityBatch::new(
+            keytrack_wire::Device { id: "test".into(), name: String::new() },
+            agg.take_finished(now),
+            agg.take_blocks(now),
+        );
+        assert_eq!(batch.blocks.len(), 1);
+        assert_eq!(batch.validate(now / 1000), Ok(()));
     }
 
     #[test]
@@ -552,6 +732,7 @@ mod tests {
             agg.handle(&ev(at, Input::Move { x: f64::NAN, y: f64::INFINITY }));
             agg.handle(&ev(at, Input::Wheel { dx: i64::MIN, dy: i64::MAX }));
             agg.take_finished(at);
+            agg.take_blocks(at);
         }
         assert!(!agg.finish_all().is_empty());
     }
@@ -579,11 +760,13 @@ mod tests {
     }
 
     proptest! {
-        /// Whatever the input and wherever minutes are cut, every press and click is counted once,
-        /// every minute is handed out once, and the server accepts every record.
+        /// Whatever the input and wherever minutes and hours are cut, every press and click is
+        /// counted once in the minutes and every press once in the blocks (sent or pending), no
+        /// block leaves with fewer than 200 presses or overlaps another, and the server accepts
+        /// everything that leaves.
         #[test]
-        fn counts_are_conserved_across_minutes(
-            steps in prop::collection::vec((0i64..5_000, arb_input()), 1..400),
+        fn counts_are_conserved_across_minutes_and_blocks(
+            steps in prop::collection::vec((0i64..600_000, arb_input()), 1..400),
             cut_every in 1usize..50,
         ) {
             let mut agg = aggregator();
@@ -591,6 +774,7 @@ mod tests {
             let mut held: Vec<&str> = Vec::new();
             let (mut presses, mut clicks, mut scrolls) = (0u64, 0u64, 0u64);
             let mut records = Vec::new();
+            let mut sent = Vec::new();
             for (i, (gap, input)) in steps.iter().enumerate() {
                 at += gap;
                 match input {
@@ -603,27 +787,37 @@ mod tests {
                 agg.handle(&ev(at, *input));
                 if i % cut_every == 0 {
                     records.extend(agg.take_finished(at));
+                    sent.extend(agg.take_blocks(at));
                 }
             }
+            sent.extend(agg.take_blocks(at));
             records.extend(agg.finish_all());
+            let pending = agg.take_pending();
             let minutes: Vec<i64> = records.iter().map(|r| r.minute).collect();
             let mut unique = minutes.clone();
             unique.dedup();
             prop_assert_eq!(&minutes, &unique, "a minute was handed out twice");
-            prop_assert_eq!(records.iter().map(|r| r.total_keys()).sum::<u64>(), presses);
+            prop_assert_eq!(records.iter().map(|r| u64::from(r.presses)).sum::<u64>(), presses);
+            let in_blocks: u64 = sent.iter().chain(pending.iter()).map(HourBlock::presses).sum();
+            prop_assert_eq!(in_blocks, presses);
             prop_assert_eq!(records.iter().map(|r| r.clicks.total()).sum::<u64>(), clicks);
             prop_assert_eq!(
                 records.iter().map(|r| u64::from(r.scroll.vertical + r.scroll.horizontal)).sum::<u64>(),
                 scrolls
             );
+            for pair in sent.windows(2) {
+                prop_assert!(pair[0].end <= pair[1].start, "blocks overlap: {:?}", pair);
+            }
+            prop_assert!(sent.iter().all(|b| b.presses() >= MIN_BLOCK_PRESSES && b.end * 1000 <= at));
             let typed: u64 = records.iter().map(|r| u64::from(r.typing.typed_keys)).sum();
             prop_assert!(typed <= presses);
             // Key-ups alone are no activity: no record at all.
-            if !records.is_empty() {
-                let batch = keytrack_wire::ActivityBatch {
-                    device: keytrack_wire::Device { id: "p".into(), name: String::new() },
-                    minutes: records,
-                };
+            if !records.is_empty() || !sent.is_empty() {
+                let batch = keytrack_wire::ActivityBatch::new(
+                    keytrack_wire::Device { id: "p".into(), name: String::new() },
+                    records,
+                    sent,
+                );
                 prop_assert_eq!(batch.validate(at / 1000 + 600), Ok(()));
             }
         }

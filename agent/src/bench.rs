@@ -114,11 +114,12 @@ pub fn aggregation_ns_per_event(seconds: u32) -> (f64, u64) {
         for event in &events {
             aggregator.handle(event);
         }
-        // The run loop hands out finished minutes once per flush; include that work.
+        // The run loop hands out finished minutes and blocks once per flush; include that work.
         let finished = aggregator.take_finished(start_ms + (s + 1) * 1000);
+        let blocks = aggregator.take_blocks(start_ms + (s + 1) * 1000);
         spent += began.elapsed();
         count += events.len() as u64;
-        std::hint::black_box(finished);
+        std::hint::black_box((finished, blocks));
     }
     (spent.as_nanos() as f64 / count as f64, count)
 }

@@ -1,5 +1,6 @@
-//! The agent's directory: `config.json` (server, token, device; mode 0600), `pause.json` and the
-//! spool. From `--config-dir`, `KEYTRACK_AGENT_DIR`, or the platform's config dir.
+//! The agent's directory (mode 0700): `config.json` (server, token, device; mode 0600),
+//! `pause.json` and the running agent's `pause.ack`, `agent.lock` (held by the running agent) and
+//! the spool. From `--config-dir`, `KEYTRACK_AGENT_DIR`, or the platform's config dir.
 
 use std::path::{Path, PathBuf};
 
@@ -16,11 +17,26 @@ pub struct Config {
     pub device_name: String,
 }
 
-/// `keytrack-agent pause`: until when (Unix seconds), or until `resume` when `None`.
+/// `keytrack-agent pause` and `resume`: the running agent applies the newest of these and answers
+/// with its `id` in `pause.ack`, so that the command returns only once capture has changed.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Pause {
+    /// Until when (Unix seconds), or until `resume` when `None`.
     pub until: Option<i64>,
+    /// False after `resume`.
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// Names this request in the running agent's acknowledgement.
+    #[serde(default)]
+    pub id: u64,
 }
+
+fn yes() -> bool {
+    true
+}
+
+/// The longest pause with a duration; longer is `pause` without one (until `resume`).
+pub const MAX_PAUSE_SECS: u64 = 365 * 86_400;
 
 pub fn default_dir() -> anyhow::Result<PathBuf> {
     let base = dirs::config_dir().context("no config directory on this system; pass --config-dir")?;
@@ -48,7 +64,7 @@ pub fn load(dir: &Path) -> anyhow::Result<Config> {
 
 /// Writes the config readable by its owner only: it holds the API token.
 pub fn save(dir: &Path, config: &Config) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    create_private_dir(dir)?;
     write_private(&config_path(dir), serde_json::to_string_pretty(config)?.as_bytes())
 }
 
@@ -76,31 +92,76 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Creates the agent's directory (and its parents), readable by its owner only: it holds the
+/// token and the spool.
+pub fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot make {} private", dir.display()))?;
+    }
+    Ok(())
+}
+
 pub fn load_pause(dir: &Path) -> Option<Pause> {
     let text = std::fs::read_to_string(dir.join("pause.json")).ok()?;
     serde_json::from_str(&text).ok()
 }
 
-pub fn save_pause(dir: &Path, pause: Option<Pause>) -> anyhow::Result<()> {
-    let path = dir.join("pause.json");
-    match pause {
-        Some(pause) => {
-            std::fs::create_dir_all(dir)?;
-            write_private(&path, serde_json::to_string(&pause)?.as_bytes())
-        }
-        None => match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
-            _ => Ok(()),
-        },
+pub fn save_pause(dir: &Path, pause: Pause) -> anyhow::Result<()> {
+    create_private_dir(dir)?;
+    write_private(&dir.join("pause.json"), serde_json::to_string(&pause)?.as_bytes())
+}
+
+/// Marks this directory's agent as running for as long as the returned file is open (an exclusive
+/// lock on `agent.lock`): a second `run` on the same directory is refused, and `pause` knows
+/// whether to wait for an answer.
+pub fn hold_run_lock(dir: &Path) -> anyhow::Result<std::fs::File> {
+    create_private_dir(dir)?;
+    let path = dir.join("agent.lock");
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
     }
+    let file = options.open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another keytrack-agent is already running with {}; stop it first (or pass another --config-dir)",
+            dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+    }
+}
+
+/// True while an agent runs with this directory.
+pub fn agent_running(dir: &Path) -> bool {
+    let Ok(file) = std::fs::OpenOptions::new().read(true).open(dir.join("agent.lock")) else {
+        return false;
+    };
+    matches!(file.try_lock_shared(), Err(std::fs::TryLockError::WouldBlock))
+}
+
+/// The id of the last pause or resume the running agent applied.
+pub fn load_pause_ack(dir: &Path) -> Option<u64> {
+    std::fs::read_to_string(dir.join("pause.ack")).ok()?.trim().parse().ok()
+}
+
+pub fn save_pause_ack(dir: &Path, id: u64) -> anyhow::Result<()> {
+    write_private(&dir.join("pause.ack"), id.to_string().as_bytes())
 }
 
 /// True when capture is paused at `now` (Unix seconds).
 pub fn is_paused(pause: Option<Pause>, now: i64) -> bool {
     match pause {
-        None => false,
-        Some(Pause { until: None }) => true,
-        Some(Pause { until: Some(until) }) => now < until,
+        Some(Pause { active: true, until: None, .. }) => true,
+        Some(Pause { active: true, until: Some(until), .. }) => now < until,
+        _ => false,
     }
 }
 
@@ -111,14 +172,22 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
         Some(i) => text.split_at(i),
         None => (text, "m"),
     };
-    let n: u64 = number.parse().map_err(|_| format!("\"{text}\" is not a duration (try 30m, 2h or 1d)"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" | "min" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
+    let too_long =
+        || "a pause lasts at most 365 days; for longer, `pause` without a duration lasts until `resume`".to_string();
+    // A number too large for u64 is a number too long for a pause, not something else.
+    let n: u64 = match number.parse() {
+        Ok(n) => n,
+        Err(_) if !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()) => return Err(too_long()),
+        Err(_) => return Err(format!("\"{text}\" is not a duration (try 30m, 2h or 1d)")),
+    };
+    let unit_secs = match unit {
+        "s" => 1,
+        "m" | "min" => 60,
+        "h" => 3600,
+        "d" => 86_400,
         _ => return Err(format!("unknown unit \"{unit}\" (use s, m, h or d)")),
     };
+    let secs = n.checked_mul(unit_secs).filter(|s| *s <= MAX_PAUSE_SECS).ok_or_else(too_long)?;
     if secs == 0 {
         return Err("a pause must last more than 0 seconds".into());
     }
@@ -138,14 +207,22 @@ mod tests {
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("3w").is_err());
         assert!(parse_duration("0m").is_err());
+        assert_eq!(parse_duration("365d"), Ok(MAX_PAUSE_SECS));
+        for huge in ["366d", "999999999999999d", "99999999999999999999999", "18446744073709551615s"] {
+            assert!(parse_duration(huge).is_err_and(|e| e.contains("at most 365 days")), "{huge}");
+        }
     }
 
     #[test]
     fn pauses_end_on_time_or_on_resume() {
+        let pause = |until, active| Some(Pause { until, active, id: 1 });
         assert!(!is_paused(None, 100));
-        assert!(is_paused(Some(Pause { until: None }), 100));
-        assert!(is_paused(Some(Pause { until: Some(101) }), 100));
-        assert!(!is_paused(Some(Pause { until: Some(100) }), 100));
+        assert!(is_paused(pause(None, true), 100));
+        assert!(is_paused(pause(Some(101), true), 100));
+        assert!(!is_paused(pause(Some(100), true), 100));
+        assert!(!is_paused(pause(None, false), 100));
+        // pause.json of the first release: {"until": null} means paused.
+        assert!(is_paused(serde_json::from_str(r#"{"until": null}"#).ok(), 100));
     }
 
     #[cfg(unix)]

@@ -127,20 +127,20 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             let until = match duration {
                 Some(text) => {
                     let secs = config::parse_duration(&text).map_err(anyhow::Error::msg)?;
-                    Some(now_ms() / 1000 + secs as i64)
+                    Some(now_ms() / 1000 + i64::try_from(secs)?)
                 }
                 None => None,
             };
-            config::save_pause(&dir, Some(Pause { until }))?;
+            let applied = request_pause(&dir, until, true)?;
             match until {
-                Some(t) => println!("paused until {}", local_time(t)),
-                None => println!("paused until `keytrack-agent resume`"),
+                Some(t) => println!("paused until {}{applied}", local_time(t)),
+                None => println!("paused until `keytrack-agent resume`{applied}"),
             }
             Ok(())
         }
         Command::Resume => {
-            config::save_pause(&dir, None)?;
-            println!("capturing again");
+            let applied = request_pause(&dir, None, false)?;
+            println!("capturing again{applied}");
             Ok(())
         }
         Command::InstallService { no_enable } => {
@@ -156,6 +156,31 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Bench { seconds, rss_seconds } => bench::run_bench(seconds.max(1), rss_seconds.max(1)),
     }
+}
+
+/// How long `pause` and `resume` wait for the running agent's answer.
+const PAUSE_ANSWER: Duration = Duration::from_secs(5);
+
+/// Writes a pause (or, with `active` false, a resume) and, when an agent runs, waits until it has
+/// applied it, so that nothing typed after the command returns is counted. Returns a note for the
+/// user when no agent runs.
+fn request_pause(dir: &std::path::Path, until: Option<i64>, active: bool) -> anyhow::Result<&'static str> {
+    let id = rand::random::<u64>().max(1);
+    config::save_pause(dir, Pause { until, active, id })?;
+    if !config::agent_running(dir) {
+        return Ok(" (no agent is running now; it applies this when it starts)");
+    }
+    let started = std::time::Instant::now();
+    while started.elapsed() < PAUSE_ANSWER {
+        if config::load_pause_ack(dir) == Some(id) {
+            return Ok("");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    anyhow::bail!(
+        "the running agent did not confirm within {} s; it applies this as soon as it can (see its log)",
+        PAUSE_ANSWER.as_secs()
+    )
 }
 
 fn status(dir: &std::path::Path) -> anyhow::Result<()> {
@@ -176,9 +201,22 @@ fn status(dir: &std::path::Path) -> anyhow::Result<()> {
     let last =
         spool.fact("last_upload")?.and_then(|t| t.parse::<i64>().ok()).map_or_else(|| "never".to_string(), local_time);
     println!("last upload: {last}");
-    println!("waiting:     {} minutes in the spool", spool.waiting_count()?);
+    println!(
+        "waiting:     {} minutes and {} hour blocks in the spool",
+        spool.waiting_count()?,
+        spool.waiting_block_count()?
+    );
+    if !config::agent_running(dir) {
+        let pending = spool.pending_presses()?;
+        if pending > 0 {
+            println!(
+                "key detail:  {pending} presses wait for {} before they leave this computer",
+                keytrack_wire::MIN_BLOCK_PRESSES
+            );
+        }
+    }
     let today = spool.since(local_midnight(now))?;
-    let keys: u64 = today.iter().map(|r| r.total_keys()).sum();
+    let keys: u64 = today.iter().map(|r| r.total_presses()).sum();
     let clicks: u64 = today.iter().map(|r| r.clicks.total()).sum();
     let active = today.iter().filter(|r| r.active_seconds > 0).count();
     println!("today:       {keys} key presses, {clicks} clicks, {active} active minutes");

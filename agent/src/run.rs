@@ -1,6 +1,8 @@
 //! `keytrack-agent run`: capture -> aggregate -> spool, and an uploader thread that empties the
-//! spool into the server with exponential backoff. Nothing is lost on the way: records leave the
-//! spool only when the server has accepted them, and the server's merge rule makes re-sends safe.
+//! spool into the server with exponential backoff. Nothing is lost on the way: minute totals and
+//! complete hour blocks leave the spool only when the server has accepted them, and the server's
+//! merge rule makes re-sends safe. Key detail not yet in a complete block stays in memory while
+//! the agent runs and is written to the spool only when it stops (see `spool`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,7 +11,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use keytrack_wire::{ActivityBatch, Device};
+use keytrack_wire::{ActivityBatch, ActivityMinute, Device, HourBlock};
 use rand::Rng;
 
 use crate::aggregate::{Aggregator, UtcOffsetAt};
@@ -21,6 +23,10 @@ use crate::spool::Spool;
 
 /// Minutes per upload: well under the server's limits (1,440 minutes, 1 MiB) even for busy minutes.
 const BATCH_MINUTES: usize = 240;
+/// Hour blocks per upload (each at most about 60 KB, with every grid cell visited).
+const BATCH_BLOCKS: usize = 8;
+/// How often the running agent looks at `pause.json` (a `pause` command waits for its answer).
+const PAUSE_CHECK_MS: i64 = 100;
 const MAX_BACKOFF: Duration = Duration::from_secs(600);
 
 pub struct RunOptions {
@@ -54,10 +60,12 @@ pub fn run(
     utc_offset_at: UtcOffsetAt,
     stop: &AtomicBool,
 ) -> Result<(), RunError> {
+    let _running = config::hold_run_lock(&options.dir)?;
     let screen = capture.screen_size()?;
     let mut spool = Spool::open(&options.dir)?;
     let mut aggregator = Aggregator::new(screen, utc_offset_at);
-    aggregator.resume(spool.unfinished()?);
+    let pending = spool.take_pending()?;
+    aggregator.resume(spool.unfinished()?, pending);
 
     let (events_tx, events) = mpsc::channel();
     let (errors_tx, errors) = mpsc::channel();
@@ -75,6 +83,7 @@ pub fn run(
 
     let mut next_flush = now_ms() + options.flush.as_millis() as i64;
     let mut next_pause_check = 0;
+    let mut acknowledged = config::load_pause_ack(&options.dir);
     let outcome = loop {
         if stop.load(Ordering::Relaxed) {
             break Ok(());
@@ -94,14 +103,25 @@ pub fn run(
         }
         let now = now_ms();
         if now >= next_pause_check {
-            next_pause_check = now + 1000;
-            let pause_now = config::is_paused(config::load_pause(&options.dir), now / 1000);
+            next_pause_check = now + PAUSE_CHECK_MS;
+            let pause = config::load_pause(&options.dir);
+            let pause_now = config::is_paused(pause, now / 1000);
             if paused.swap(pause_now, Ordering::Relaxed) != pause_now {
                 if pause_now {
+                    aggregator.end_typing();
                     log::info("paused: nothing is captured until resume");
                 } else {
                     aggregator.forget_held_keys();
                     log::info("resumed");
+                }
+            }
+            // Answered only once capture has changed: `pause` returns after this.
+            if let Some(pause) = pause
+                && acknowledged != Some(pause.id)
+            {
+                match config::save_pause_ack(&options.dir, pause.id) {
+                    Ok(()) => acknowledged = Some(pause.id),
+                    Err(e) => log::error(&format!("cannot confirm the pause: {e:#}")),
                 }
             }
         }
@@ -113,12 +133,13 @@ pub fn run(
             uploader.wake();
         }
     };
-    // Save what is open as unfinished (the next run continues those minutes), then try once more
-    // to upload before leaving.
+    // Save what is open as unfinished (the next run continues those minutes) and the key detail
+    // not yet in a complete block, then try once more to upload before leaving.
     let now = now_ms();
     let saved = flush(&mut aggregator, &mut spool, now).and_then(|()| {
         aggregator.end_typing();
-        spool.save(&aggregator.open_changes(), false).map(|_| ())
+        spool.save(&aggregator.open_changes(), false)?;
+        spool.set_pending(aggregator.take_pending().as_ref())
     });
     if let Err(e) = &saved {
         log::error(&format!("cannot save to the spool: {e:#}"));
@@ -131,6 +152,7 @@ pub fn run(
 fn flush(aggregator: &mut Aggregator, spool: &mut Spool, now: i64) -> anyhow::Result<()> {
     let finished = aggregator.take_finished(now);
     let dropped = spool.save(&finished, true)? + spool.save(&aggregator.open_changes(), false)?;
+    spool.save_blocks(&aggregator.take_blocks(now))?;
     if dropped > 0 {
         log::warn(&format!("the spool is full: dropped the {dropped} oldest minutes that never reached the server"));
     }
@@ -210,28 +232,37 @@ fn upload_loop(mut spool: Spool, client: Client, device: Device, idle: Duration,
 /// Uploads one batch; `Ok(true)` when more is waiting.
 fn upload_waiting(spool: &mut Spool, client: &Client, device: &Device) -> Result<bool, String> {
     let waiting = spool.waiting(BATCH_MINUTES).map_err(|e| format!("{e:#}"))?;
-    if waiting.is_empty() {
+    let blocks = spool.waiting_blocks(BATCH_BLOCKS).map_err(|e| format!("{e:#}"))?;
+    if waiting.is_empty() && blocks.is_empty() {
         return Ok(false);
     }
     let now = now_ms() / 1000;
     // A record the server would refuse would block the queue forever: check each one here and
     // set aside (with an error in the log) the ones that cannot be accepted.
-    let (good, bad): (Vec<_>, Vec<_>) = waiting.into_iter().partition(|item| {
-        ActivityBatch { device: device.clone(), minutes: vec![item.record.clone()] }.validate(now).is_ok()
-    });
-    if !bad.is_empty() {
-        log::error(&format!("set aside {} minutes the server would refuse", bad.len()));
-        spool.mark_sent(&bad, now).map_err(|e| format!("{e:#}"))?;
+    let alone = |minutes: Vec<ActivityMinute>, blocks: Vec<HourBlock>| {
+        ActivityBatch::new(device.clone(), minutes, blocks).validate(now).is_ok()
+    };
+    let (good, bad): (Vec<_>, Vec<_>) = waiting.into_iter().partition(|item| alone(vec![item.record.clone()], vec![]));
+    let (good_blocks, bad_blocks): (Vec<_>, Vec<_>) =
+        blocks.into_iter().partition(|block| alone(vec![], vec![block.clone()]));
+    if !bad.is_empty() || !bad_blocks.is_empty() {
+        log::error(&format!(
+            "set aside {} minutes and {} hour blocks the server would refuse",
+            bad.len(),
+            bad_blocks.len()
+        ));
+        spool.mark_sent(&bad, &bad_blocks, now).map_err(|e| format!("{e:#}"))?;
     }
-    if good.is_empty() {
+    if good.is_empty() && good_blocks.is_empty() {
         return Ok(true);
     }
-    let batch = ActivityBatch { device: device.clone(), minutes: good.iter().map(|w| w.record.clone()).collect() };
+    let batch =
+        ActivityBatch::new(device.clone(), good.iter().map(|w| w.record.clone()).collect(), good_blocks.clone());
     match client.upload(&batch) {
         Ok(_) => {
-            spool.mark_sent(&good, now).map_err(|e| format!("{e:#}"))?;
+            spool.mark_sent(&good, &good_blocks, now).map_err(|e| format!("{e:#}"))?;
             let _ = spool.set_fact("last_upload", &now.to_string());
-            Ok(good.len() == BATCH_MINUTES)
+            Ok(good.len() == BATCH_MINUTES || good_blocks.len() == BATCH_BLOCKS)
         }
         Err(ClientError::Unauthorized) => Err(ClientError::Unauthorized.to_string()),
         Err(e) => Err(e.to_string()),

@@ -1,8 +1,12 @@
 //! The real agent on a real (virtual) desktop: Xvfb, input from xdotool, the real `keytrack`
 //! server on a free port, and a recording proxy between them so the test sees every byte sent.
 //!
-//! Needs Xvfb and xdotool (scripts/setup.sh installs them) and the server binary built next to
-//! the agent (`cargo leptos build` does that; or set KEYTRACK_BIN).
+//! Key detail leaves the agent only when an hour is over. Tests that need an hour to end run the
+//! agent under libfaketime with its clock set back to just before an hour's end (as on a machine
+//! whose clock is behind): the same binary, a shifted clock.
+//!
+//! Needs Xvfb, xdotool and faketime (scripts/setup.sh installs them) and the server binary built
+//! next to the agent (`cargo leptos build` does that; or set KEYTRACK_BIN).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -81,6 +85,40 @@ impl Display {
             .expect("run xdotool (scripts/setup.sh installs it)");
         assert!(status.success(), "xdotool {args:?} failed");
     }
+}
+
+/// The agent's clock shift (seconds) that makes its current hour end `secs` from now.
+fn hour_ends_in(secs: i64) -> i64 {
+    -(unix_now().rem_euclid(3_600) + secs)
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+fn libfaketime() -> PathBuf {
+    let candidates = [
+        "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+        "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
+        "/usr/lib/faketime/libfaketime.so.1",
+    ];
+    let found = candidates.iter().map(PathBuf::from).find(|p| p.exists());
+    found.expect("libfaketime (Debian's faketime; scripts/setup.sh installs it)")
+}
+
+/// Key codes a text typed with xdotool presses (lower-case letters, digits and spaces only).
+fn keys_of(text: &str) -> BTreeMap<String, u64> {
+    let mut keys = BTreeMap::new();
+    for c in text.chars() {
+        let code = match c {
+            'a'..='z' => format!("Key{}", c.to_ascii_uppercase()),
+            '0'..='9' => format!("Digit{c}"),
+            ' ' => "Space".to_string(),
+            other => panic!("keys_of: {other:?} is not a plain key"),
+        };
+        *keys.entry(code).or_default() += 1;
+    }
+    keys
 }
 
 fn wait_for(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
@@ -173,6 +211,26 @@ impl Server {
     fn keys(&self) -> BTreeMap<String, u64> {
         serde_json::from_value(self.stats()["keys"].clone()).expect("keys")
     }
+
+    fn total_keys(&self) -> u64 {
+        self.stats()["total_keys"].as_u64().unwrap_or(0)
+    }
+
+    fn database(&self) -> PathBuf {
+        self.data_dir.path().join("keytrack.db")
+    }
+
+    /// The hour blocks the server stored, decoded.
+    fn blocks(&self) -> Vec<keytrack_wire::HourBlock> {
+        let db = rusqlite::Connection::open(self.database()).expect("server database");
+        let mut stmt = db.prepare("SELECT detail FROM activity_blocks ORDER BY starts_at").expect("query");
+        let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0)).expect("rows");
+        rows.map(|r| {
+            let json = zstd::decode_all(&r.expect("row")[..]).expect("zstd");
+            serde_json::from_slice(&json).expect("block")
+        })
+        .collect()
+    }
 }
 
 /// A TCP proxy that records every byte in both directions: what the agent sent is all here.
@@ -247,18 +305,30 @@ impl Agent {
     }
 
     fn start(&mut self, display: &Display) {
+        self.start_with_clock(display, None);
+    }
+
+    /// Starts the agent, its clock shifted by `shift` seconds (libfaketime) when given.
+    fn start_with_clock(&mut self, display: &Display, shift: Option<i64>) {
         // The log is appended to across restarts: wait for this run's own start line.
         let starts_before = self.log_text().matches("capturing on").count();
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("agent log");
-        let child = Command::new(AGENT)
+        let mut command = Command::new(AGENT);
+        command
             .arg("--config-dir")
             .arg(self.config_dir())
             .args(["run", "--flush-secs", "1"])
             .env("DISPLAY", &display.name)
             .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .spawn()
-            .expect("start keytrack-agent run");
+            .stderr(log);
+        if let Some(shift) = shift {
+            command
+                .env("LD_PRELOAD", libfaketime())
+                .env("FAKETIME", format!("{shift:+}"))
+                // Only the wall clock: Instant (the monotonic clock) must not go below boot.
+                .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+        }
+        let child = command.spawn().expect("start keytrack-agent run");
         self.process = Some(Process(child));
         let started =
             wait_for(Duration::from_secs(15), || self.log_text().matches("capturing on").count() > starts_before);
@@ -289,16 +359,35 @@ impl Agent {
     }
 
     fn status(&self) -> String {
-        let out =
-            Command::new(AGENT).arg("--config-dir").arg(self.config_dir()).arg("status").output().expect("status");
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        self.command(&["status"]).1
+    }
+
+    /// Runs an agent command on this directory: (success, stdout, stderr).
+    fn command(&self, args: &[&str]) -> (bool, String, String) {
+        let out = Command::new(AGENT).arg("--config-dir").arg(self.config_dir()).args(args).output().expect("agent");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     }
 }
 
-fn expect_keys(server: &Server, agent: &Agent, expected: &[(&str, u64)]) {
-    let expected: BTreeMap<String, u64> = expected.iter().map(|(k, n)| ((*k).to_string(), *n)).collect();
-    let arrived = wait_for(Duration::from_secs(30), || server.keys() == expected);
+/// Waits until the server names exactly these keys (which arrive in closed hour blocks).
+fn expect_keys(server: &Server, agent: &Agent, expected: &BTreeMap<String, u64>) {
+    let arrived = wait_for(Duration::from_secs(60), || server.keys() == *expected);
     assert!(arrived, "expected {expected:?}, the server has {:?}; agent log:\n{}", server.keys(), agent.log_text());
+}
+
+/// Waits until the server counts exactly this many key presses (totals arrive with every flush).
+fn expect_presses(server: &Server, agent: &Agent, expected: u64) {
+    let arrived = wait_for(Duration::from_secs(30), || server.total_keys() == expected);
+    assert!(
+        arrived,
+        "expected {expected} presses, the server has {}; agent log:\n{}",
+        server.total_keys(),
+        agent.log_text()
+    );
 }
 
 #[test]
@@ -306,7 +395,7 @@ fn typing_chords_clicks_and_moves_arrive_exactly() {
     let display = Display::start();
     let server = Server::start();
     let mut agent = Agent::pair(&server.url(), &server.token);
-    agent.start(&display);
+    agent.start_with_clock(&display, Some(hour_ends_in(30)));
 
     let began = Instant::now();
     display.xdotool(&["type", "--delay", "100", "hello world"]);
@@ -320,31 +409,16 @@ fn typing_chords_clicks_and_moves_arrive_exactly() {
     let path: Vec<&str> = path.iter().map(String::as_str).collect();
     display.xdotool(&path);
 
-    expect_keys(
-        &server,
-        &agent,
-        &[
-            ("KeyH", 1),
-            ("KeyE", 1),
-            ("KeyL", 3),
-            ("KeyO", 2),
-            ("Space", 1),
-            ("KeyW", 1),
-            ("KeyR", 1),
-            ("KeyD", 1),
-            ("ControlLeft", 1),
-            ("KeyC", 1),
-        ],
-    );
+    // Totals are live: 13 presses and 4 clicks arrive within seconds, while no key is named yet.
+    expect_presses(&server, &agent, 13);
     let clicked = wait_for(Duration::from_secs(10), || server.stats()["total_clicks"] == 4);
     let stats = server.stats();
     assert!(clicked, "clicks: {stats}");
-    assert_eq!(stats["combos"], serde_json::json!({ "Ctrl+KeyC": 1 }));
+    assert_eq!((&stats["keys"], &stats["combos"]), (&serde_json::json!({}), &serde_json::json!({})));
     assert_eq!(stats["clicks_by_button"], serde_json::json!({ "left": 1, "right": 2, "middle": 1, "other": 0 }));
     // The path is 380 px in 20-px steps; the first move from wherever the pointer was may add its jump.
     let distance = stats["mouse"]["distance_px"].as_u64().unwrap_or(0);
     assert!((380..=1400).contains(&distance), "distance {distance}");
-
     // 11 keys typed in `typing_ms`: the rate xdotool typed, in words (5 keys) per minute.
     let xdotool_wpm = 11.0 / 5.0 / (typing_ms / 60_000.0);
     let wpm = stats["typing"]["wpm"].as_f64().unwrap_or(0.0);
@@ -353,24 +427,54 @@ fn typing_chords_clicks_and_moves_arrive_exactly() {
         "agent measured {wpm:.1} wpm, xdotool typed at {xdotool_wpm:.1}"
     );
 
+    // Enough typing for a block; when the agent's hour ends, every key arrives, named, once.
+    let more = "the quick brown fox jumps over the lazy dog ".repeat(5);
+    display.xdotool(&["type", "--delay", "12", &more]);
+    let mut expected = keys_of(&format!("hello world{more}"));
+    *expected.entry("ControlLeft".into()).or_default() += 1;
+    *expected.entry("KeyC".into()).or_default() += 1;
+    expect_keys(&server, &agent, &expected);
+    let stats = server.stats();
+    assert_eq!(stats["combos"], serde_json::json!({ "Ctrl+KeyC": 1 }));
+    assert_eq!(stats["total_keys"].as_u64(), Some(expected.values().sum::<u64>()));
     agent.stop();
-    // Movement was binned on the 64x36 grid of the 1920x1080 screen: the path's end, (500, 100),
-    // lies in cell [16, 3].
-    let spool = keytrack_agent::spool::Spool::open(&agent.config_dir()).expect("spool");
-    let moves: Vec<keytrack_wire::GridCount> = spool
-        .since(0)
-        .expect("records")
-        .into_iter()
-        .filter_map(|r| r.screen)
-        .flat_map(|s| {
-            assert_eq!((s.width, s.height), (1920, 1080));
-            s.moves
-        })
-        .collect();
-    assert!(moves.iter().any(|c| (c.0, c.1) == (16, 3)), "{moves:?}");
-    assert!(moves.iter().map(|c| c.2).sum::<u32>() >= 19, "{moves:?}");
+
+    // One block, with the pointer binned on the 64x36 grid of the 1920x1080 screen: the path's
+    // end, (500, 100), lies in cell [16, 3].
+    let blocks = server.blocks();
+    assert_eq!(blocks.len(), 1, "{blocks:?}");
+    let screen = &blocks[0].screens[0];
+    assert_eq!((screen.width, screen.height), (1920, 1080));
+    assert!(screen.moves.iter().any(|c| (c.0, c.1) == (16, 3)), "{:?}", screen.moves);
+    assert!(screen.moves.iter().map(|c| c.2).sum::<u32>() >= 19, "{:?}", screen.moves);
+    assert_eq!(screen.clicks.iter().map(|c| c.2).sum::<u32>(), 4);
 }
 
+/// Key code names a text or its keys could appear as in a file or on the wire.
+const SECRET_CODES: [&str; 9] = ["KeyZ", "KeyQ", "Digit7", "KeyX", "KeyV", "Digit9", "KeyJ", "Digit4", "Digit8"];
+
+fn count_occurrences(haystack: &[u8], needle: &str) -> usize {
+    haystack.windows(needle.len()).filter(|w| *w == needle.as_bytes()).count()
+}
+
+/// Every zstd frame in a file that decodes, as text (the server stores records compressed).
+fn zstd_frames(bytes: &[u8]) -> Vec<String> {
+    let mut frames = Vec::new();
+    for at in 0..bytes.len().saturating_sub(4) {
+        if bytes[at..at + 4] == [0x28, 0xb5, 0x2f, 0xfd]
+            && let Ok(size) = zstd::zstd_safe::find_frame_compressed_size(&bytes[at..])
+            && let Ok(json) = zstd::decode_all(&bytes[at..(at + size).min(bytes.len())])
+        {
+            frames.push(String::from_utf8_lossy(&json).into_owned());
+        }
+    }
+    frames
+}
+
+/// A secret typed alone in a quiet minute, with a flush every second and an hour ending meanwhile:
+/// its total is on the server at once, and its keys are in no record, no copy and no difference
+/// of copies that left the agent or was written while it ran. Afterwards the agent's directory
+/// holds them once: the one pending block, readable by its owner only.
 #[test]
 fn a_typed_secret_is_nowhere_on_disk_in_logs_or_on_the_wire() {
     let secret = "zq7xv9 jk4wq8";
@@ -378,44 +482,101 @@ fn a_typed_secret_is_nowhere_on_disk_in_logs_or_on_the_wire() {
     let server = Server::start();
     let proxy = RecordingProxy::start(server.addr.clone());
     let mut agent = Agent::pair(&format!("http://{}", proxy.addr), &server.token);
-    agent.start(&display);
+    let hour_ends = Instant::now() + Duration::from_secs(20);
+    agent.start_with_clock(&display, Some(hour_ends_in(20)));
+
+    // Every state of the spool while the agent runs, ten times a second.
+    let spool_dir = agent.config_dir();
+    let watching = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let snapshots = {
+        let watching = Arc::clone(&watching);
+        std::thread::spawn(move || {
+            let mut seen: Vec<(String, Vec<u8>)> = Vec::new();
+            while watching.load(Ordering::Relaxed) {
+                for file in files_under(&spool_dir) {
+                    seen.push((file.display().to_string(), std::fs::read(&file).unwrap_or_default()));
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            seen
+        })
+    };
+
     display.xdotool(&["type", "--delay", "60", secret]);
     display.xdotool(&["key", "Return"]);
-    expect_keys(
-        &server,
-        &agent,
-        &[
-            ("KeyZ", 1),
-            ("KeyQ", 2),
-            ("Digit7", 1),
-            ("KeyX", 1),
-            ("KeyV", 1),
-            ("Digit9", 1),
-            ("Space", 1),
-            ("KeyJ", 1),
-            ("KeyK", 1),
-            ("Digit4", 1),
-            ("KeyW", 1),
-            ("Digit8", 1),
-            ("Enter", 1),
-        ],
-    );
+    // The total at once (14 presses), no key named.
+    expect_presses(&server, &agent, 14);
+    assert_eq!(server.keys(), BTreeMap::new());
+    // The agent's hour ends: 14 presses are far from a block, so they are carried, not sent.
+    // Past the end of the agent's hour, with a few flushes after it.
+    std::thread::sleep((hour_ends + Duration::from_secs(4)).saturating_duration_since(Instant::now()));
+    assert_eq!(server.keys(), BTreeMap::new(), "no block left the agent");
+    assert_eq!(server.total_keys(), 14);
+    watching.store(false, Ordering::Relaxed);
+    let running = snapshots.join().expect("snapshots");
     agent.stop();
     drop(server.process);
 
-    // The secret and every 4-character piece of its words, in any case.
+    // On the wire: totals only, in every copy of every minute.
+    let wire = proxy.bytes();
+    assert!(wire.len() > 200, "the proxy saw the uploads");
+    // (Receipts say `"blocks":0`; a block sent would be a list.)
+    for needle in SECRET_CODES.iter().chain(&["\"keys\"", "\"chords\"", "\"screen\"", "\"blocks\":["]) {
+        assert_eq!(count_occurrences(&wire, needle), 0, "{needle} on the wire");
+    }
+    // In the spool while the agent ran: never a key name.
+    assert!(running.len() > 50, "the spool was watched: {} states", running.len());
+    for (name, bytes) in &running {
+        for code in SECRET_CODES {
+            assert_eq!(count_occurrences(bytes, code), 0, "{code} in {name} while the agent ran");
+        }
+    }
+    // On the server, in the database and its log: no block, no frame with key detail.
+    let mut server_files = files_under(server.data_dir.path());
+    server_files.retain(|f| f.file_name().is_some_and(|n| n.to_string_lossy().starts_with("keytrack.db")));
+    assert!(!server_files.is_empty());
+    for file in &server_files {
+        let bytes = std::fs::read(file).unwrap_or_default();
+        for frame in zstd_frames(&bytes) {
+            assert!(!frame.contains("\"keys\""), "{} holds key detail: {frame}", file.display());
+        }
+        for code in SECRET_CODES {
+            assert_eq!(count_occurrences(&bytes, code), 0, "{code} in {}", file.display());
+        }
+    }
+    // After the agent stopped: the pending block, once, private; no journal of earlier states.
+    let spool = agent.config_dir().join("spool.db");
+    let bytes = std::fs::read(&spool).expect("spool");
+    for code in SECRET_CODES {
+        assert_eq!(count_occurrences(&bytes, code), 1, "{code}: one copy of the pending block");
+    }
+    assert!(agent.status().contains("key detail:  14 presses wait for 200"), "{}", agent.status());
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for file in files_under(&agent.config_dir()) {
+            let mode = std::fs::metadata(&file).expect("metadata").permissions().mode() & 0o777;
+            assert_eq!(mode & 0o077, 0, "{} is readable by others: {mode:o}", file.display());
+            let name = file.display().to_string();
+            assert!(!name.ends_with("-wal"), "no write-ahead log keeps old versions: {name}");
+            if name.ends_with("-journal") {
+                assert_eq!(std::fs::metadata(&file).expect("journal").len(), 0, "the journal is emptied");
+            }
+        }
+    }
+
+    // The secret and every 4-character piece of its words, in any case, anywhere.
     let mut needles: Vec<String> = vec![secret.to_string()];
     for word in secret.split(' ') {
         let chars: Vec<char> = word.chars().collect();
         needles.extend(chars.windows(4).map(|w| w.iter().collect()));
     }
-    let mut haystacks: Vec<(String, Vec<u8>)> = vec![("HTTP traffic".into(), proxy.bytes())];
+    let mut haystacks: Vec<(String, Vec<u8>)> = vec![("HTTP traffic".into(), wire)];
+    haystacks.extend(running);
     for dir in [agent.dir.path(), server.data_dir.path()] {
         for file in files_under(dir) {
             haystacks.push((file.display().to_string(), std::fs::read(&file).unwrap_or_default()));
         }
     }
-    assert!(haystacks[0].1.len() > 200, "the proxy saw the uploads");
     assert!(haystacks.len() >= 6, "agent config, spool, logs and the server's database: {haystacks:?}");
     for (name, bytes) in &haystacks {
         let lower = bytes.to_ascii_lowercase();
@@ -445,20 +606,30 @@ fn an_outage_loses_nothing_and_doubles_nothing() {
     let addr = server.addr.clone();
     let mut agent = Agent::pair(&server.url(), &server.token);
     server.stop();
-    agent.start(&display);
+    agent.start_with_clock(&display, Some(hour_ends_in(25)));
     display.xdotool(&["type", "--delay", "50", "aaaa"]);
     let waited = wait_for(Duration::from_secs(10), || agent.log_text().contains("upload failed"));
     assert!(waited, "{}", agent.log_text());
     assert!(!agent.status().contains("waiting:     0 minutes"), "{}", agent.status());
+    // Enough for a block, which closes with the hour while the server is away.
+    let block_text = "ab".repeat(110);
+    display.xdotool(&["type", "--delay", "10", &block_text]);
+    let closed = wait_for(Duration::from_secs(60), || agent.status().contains("and 1 hour blocks"));
+    assert!(closed, "{}\n{}", agent.status(), agent.log_text());
 
     server.listen(&addr);
     display.xdotool(&["type", "--delay", "50", "bb"]);
-    expect_keys(&server, &agent, &[("KeyA", 4), ("KeyB", 2)]);
+    let mut expected = keys_of(&format!("aaaa{block_text}"));
+    expect_keys(&server, &agent, &expected);
+    expect_presses(&server, &agent, 4 + 220 + 2);
     agent.stop();
     // After the last upload nothing waits, and re-sends changed nothing.
-    assert!(agent.status().contains("waiting:     0 minutes"), "{}", agent.status());
-    assert!(agent.status().contains("today:       6 key presses"), "{}", agent.status());
-    expect_keys(&server, &agent, &[("KeyA", 4), ("KeyB", 2)]);
+    assert!(agent.status().contains("waiting:     0 minutes and 0 hour blocks"), "{}", agent.status());
+    assert!(agent.status().contains("today:       226 key presses"), "{}", agent.status());
+    expect_presses(&server, &agent, 226);
+    // The two presses after the hour wait on the agent for more.
+    expected.retain(|_, n| *n > 0);
+    assert_eq!(server.keys(), expected);
 }
 
 #[test]
@@ -473,9 +644,39 @@ fn kill_9_loses_at_most_one_flush_interval_and_doubles_nothing() {
     agent.kill_9();
     agent.start(&display);
     display.xdotool(&["type", "--delay", "50", "de"]);
-    expect_keys(&server, &agent, &[("KeyA", 1), ("KeyB", 1), ("KeyC", 1), ("KeyD", 1), ("KeyE", 1)]);
+    expect_presses(&server, &agent, 5);
     agent.stop();
-    expect_keys(&server, &agent, &[("KeyA", 1), ("KeyB", 1), ("KeyC", 1), ("KeyD", 1), ("KeyE", 1)]);
+    expect_presses(&server, &agent, 5);
+}
+
+/// A block that closed while the server was away survives a kill -9 of the agent and arrives
+/// once, when both are back.
+#[test]
+fn a_block_pending_when_the_agent_is_killed_arrives_once() {
+    let display = Display::start();
+    let mut server = Server::start();
+    let addr = server.addr.clone();
+    let mut agent = Agent::pair(&server.url(), &server.token);
+    agent.start_with_clock(&display, Some(hour_ends_in(20)));
+    let text = "abc".repeat(70);
+    display.xdotool(&["type", "--delay", "10", &text]);
+    expect_presses(&server, &agent, 210);
+    server.stop();
+    let closed = wait_for(Duration::from_secs(60), || agent.status().contains("and 1 hour blocks"));
+    assert!(closed, "{}\n{}", agent.status(), agent.log_text());
+    agent.kill_9();
+
+    server.listen(&addr);
+    // Back with its clock put right: the block waiting in the spool goes first.
+    agent.start(&display);
+    let expected = keys_of(&text);
+    expect_keys(&server, &agent, &expected);
+    agent.stop();
+    agent.start(&display);
+    std::thread::sleep(Duration::from_secs(3));
+    agent.stop();
+    assert_eq!(server.keys(), expected, "sent once");
+    assert_eq!(server.blocks().len(), 1);
 }
 
 #[test]
@@ -494,27 +695,32 @@ fn without_a_display_the_agent_says_so_and_exits_3() {
 }
 
 #[test]
-fn pause_stops_capture_until_resume() {
+fn pause_takes_effect_before_the_command_returns() {
     let display = Display::start();
     let server = Server::start();
     let mut agent = Agent::pair(&server.url(), &server.token);
     agent.start(&display);
-    let ctl = |args: &[&str]| {
-        let out =
-            Command::new(AGENT).arg("--config-dir").arg(agent.config_dir()).args(args).output().expect("agent command");
-        assert!(out.status.success());
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    assert!(ctl(&["pause"]).contains("paused until `keytrack-agent resume`"));
-    let paused = wait_for(Duration::from_secs(5), || agent.log_text().contains("paused:"));
-    assert!(paused, "{}", agent.log_text());
+    // Keys typed the moment `pause` returns are not counted: it waits for the agent to apply it.
+    let (ok, out, err) = agent.command(&["pause", "30s"]);
+    assert!(ok && out.contains("paused until") && !out.contains("no agent is running"), "{out} {err}");
+    display.xdotool(&["type", "--delay", "20", "pppppppppp"]);
     assert!(agent.status().contains("capture:     paused"));
-    display.xdotool(&["type", "--delay", "50", "pp"]);
-    ctl(&["resume"]);
-    let resumed = wait_for(Duration::from_secs(5), || agent.log_text().contains("resumed"));
-    assert!(resumed, "{}", agent.log_text());
+    let (ok, out, _) = agent.command(&["resume"]);
+    assert!(ok && out.contains("capturing again"), "{out}");
     display.xdotool(&["type", "--delay", "50", "r"]);
-    expect_keys(&server, &agent, &[("KeyR", 1)]);
+    expect_presses(&server, &agent, 1);
+    // Until `resume`, and a duration too long for a pause: refused, capture stays on.
+    let (ok, _, err) = agent.command(&["pause", "999999999999999d"]);
+    assert!(!ok && err.contains("at most 365 days"), "{err}");
+    assert!(agent.status().contains("capture:     on"), "{}", agent.status());
+    display.xdotool(&["type", "--delay", "50", "s"]);
+    expect_presses(&server, &agent, 2);
+    let (ok, out, _) = agent.command(&["pause"]);
+    assert!(ok && out.contains("paused until `keytrack-agent resume`"), "{out}");
+    display.xdotool(&["type", "--delay", "20", "qqqq"]);
     agent.stop();
-    expect_keys(&server, &agent, &[("KeyR", 1)]);
+    expect_presses(&server, &agent, 2);
+    // With no agent running, a pause is kept for its next start and says so.
+    let (ok, out, _) = agent.command(&["resume"]);
+    assert!(ok && out.contains("no agent is running now"), "{out}");
 }

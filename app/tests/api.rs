@@ -22,13 +22,10 @@ async fn stored_rows(pool: &SqlitePool) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM activity_minutes").fetch_one(pool).await.expect("count")
 }
 
-/// Three minutes with every part of the format filled in.
+/// Three minutes with every part of the format filled in, and the block of Monday 9:00 with their
+/// key detail (Tuesday's five presses are too few for a block: their detail stays on the device).
 fn sample_batch() -> ActivityBatch {
-    let mut first = minute(
-        MONDAY_9H,
-        &[("KeyH", 1), ("KeyE", 1), ("KeyL", 3), ("KeyO", 2), ("Space", 1), ("ControlLeft", 2), ("KeyC", 2)],
-    );
-    first.chords = BTreeMap::from([("Ctrl+KeyC".to_string(), 2)]);
+    let mut first = minute(MONDAY_9H, 195);
     first.typing = TypingStats {
         typed_keys: 7,
         typing_ms: 700,
@@ -37,31 +34,44 @@ fn sample_batch() -> ActivityBatch {
         intervals: vec![0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0],
     };
     first.clicks = ButtonCounts { left: 3, right: 1, middle: 1, other: 0 };
-    first.screen = Some(ScreenActivity {
-        width: 1920,
-        height: 1080,
-        clicks: vec![GridCount(10, 5, 3), GridCount(0, 0, 2)],
-        moves: vec![GridCount(10, 5, 40), GridCount(11, 5, 12)],
-    });
     first.distance_px = 2_345;
     first.scroll = ScrollCounts { vertical: 7, horizontal: 2 };
-    let mut second = minute(MONDAY_9H + 60, &[("KeyW", 1), ("KeyR", 1), ("KeyD", 1), ("AltLeft", 1), ("Tab", 1)]);
-    second.chords = BTreeMap::from([("Alt+Tab".to_string(), 1)]);
+    let mut second = minute(MONDAY_9H + 60, 5);
     second.typing = TypingStats {
-        typed_keys: 12,
-        typing_ms: 1_200,
+        typed_keys: 3,
+        typing_ms: 300,
         bursts: 1,
         best_burst: Some(Burst { typed_keys: 12, typing_ms: 1_200 }),
         intervals: vec![],
     };
-    second.typing.typed_keys = 3;
-    second.typing.typing_ms = 300;
     // Tuesday 14:00 UTC.
-    let third = minute(MONDAY_9H + 86_400 + 5 * 3600, &[("KeyA", 5)]);
-    ActivityBatch {
-        device: Device { id: "laptop-1".into(), name: "Laptop".into() },
-        minutes: vec![first, second, third],
-    }
+    let third = minute(MONDAY_9H + 86_400 + 5 * 3600, 5);
+    let mut hour = block(
+        MONDAY_9H,
+        &[
+            ("KeyH", 1),
+            ("KeyE", 1),
+            ("KeyL", 3),
+            ("KeyO", 2),
+            ("Space", 1),
+            ("ControlLeft", 2),
+            ("KeyC", 2),
+            ("KeyA", 183),
+            ("KeyW", 1),
+            ("KeyR", 1),
+            ("KeyD", 1),
+            ("AltLeft", 1),
+            ("Tab", 1),
+        ],
+    );
+    hour.chords = BTreeMap::from([("Ctrl+KeyC".to_string(), 2), ("Alt+Tab".to_string(), 1)]);
+    hour.screens = vec![ScreenActivity {
+        width: 1920,
+        height: 1080,
+        clicks: vec![GridCount(0, 0, 2), GridCount(10, 5, 3)],
+        moves: vec![GridCount(10, 5, 40), GridCount(11, 5, 12)],
+    }];
+    ActivityBatch::new(Device { id: "laptop-1".into(), name: "Laptop".into() }, vec![first, second, third], vec![hour])
 }
 
 #[tokio::test]
@@ -70,21 +80,22 @@ async fn round_trip_gives_back_exactly_what_was_sent() {
     let (_, token) = user_with_token(&s.pool, "ada@example.com").await;
     let reply = post_batch(&s.app, &token, &sample_batch()).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    assert_eq!(reply.body, json!({"accepted": 3, "replaced": 0}));
+    assert_eq!(reply.body, json!({"accepted": 3, "replaced": 0, "blocks": 1}));
 
     let got = stats(&s.app, &token, "2025-03-10", "2025-03-11").await;
-    assert_eq!(got["total_keys"], 22);
+    // Presses come from the minutes; which keys, from the block.
+    assert_eq!(got["total_keys"], 205);
     assert_eq!(
         got["keys"],
-        json!({"KeyH": 1, "KeyE": 1, "KeyL": 3, "KeyO": 2, "Space": 1, "ControlLeft": 2, "KeyC": 2,
-               "KeyW": 1, "KeyR": 1, "KeyD": 1, "AltLeft": 1, "Tab": 1, "KeyA": 5})
+        json!({"KeyH": 1, "KeyE": 1, "KeyL": 3, "KeyO": 2, "Space": 1, "ControlLeft": 2, "KeyC": 2, "KeyA": 183,
+               "KeyW": 1, "KeyR": 1, "KeyD": 1, "AltLeft": 1, "Tab": 1})
     );
     assert_eq!(got["combos"], json!({"Ctrl+KeyC": 2, "Alt+Tab": 1}));
     assert_eq!(got["total_clicks"], 5);
     assert_eq!(got["clicks_by_button"], json!({"left": 3, "right": 1, "middle": 1, "other": 0}));
-    assert_eq!(got["by_weekday"], json!([17, 5, 0, 0, 0, 0, 0]));
+    assert_eq!(got["by_weekday"], json!([200, 5, 0, 0, 0, 0, 0]));
     let mut by_hour = vec![0; 24];
-    by_hour[9] = 17;
+    by_hour[9] = 200;
     by_hour[14] = 5;
     assert_eq!(got["by_hour"], json!(by_hour));
     assert_eq!(got["mouse"], json!({"distance_px": 2345, "scroll_vertical": 7, "scroll_horizontal": 2}));
@@ -102,7 +113,7 @@ async fn round_trip_gives_back_exactly_what_was_sent() {
 
     // One day only: the Tuesday record is outside.
     let monday = stats(&s.app, &token, "2025-03-10", "2025-03-10").await;
-    assert_eq!(monday["total_keys"], 17);
+    assert_eq!(monday["total_keys"], 200);
 }
 
 #[tokio::test]
@@ -113,32 +124,37 @@ async fn sending_again_never_double_counts() {
     assert_eq!(post_batch(&s.app, &token, &batch).await.status, StatusCode::OK);
     let once = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
     let again = post_batch(&s.app, &token, &batch).await;
-    assert_eq!(again.body, json!({"accepted": 3, "replaced": 3}));
+    assert_eq!(again.body, json!({"accepted": 3, "replaced": 3, "blocks": 1}));
     assert_eq!(stats(&s.app, &token, "2025-03-01", "2025-03-31").await, once);
     assert_eq!(stored_rows(&s.pool).await, 3);
 
-    // A record sent again with other counts replaces the earlier copy (the agent's newer view wins).
+    // A record or block sent again with other counts replaces the earlier copy.
     let mut corrected = batch.clone();
     corrected.minutes.truncate(1);
-    corrected.minutes[0].keys.insert("KeyE".into(), 4);
-    assert_eq!(post_batch(&s.app, &token, &corrected).await.body, json!({"accepted": 1, "replaced": 1}));
+    corrected.minutes[0].presses += 4;
+    corrected.blocks[0].add_key("KeyE", 4);
+    assert_eq!(post_batch(&s.app, &token, &corrected).await.body, json!({"accepted": 1, "replaced": 1, "blocks": 1}));
     let after = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
-    assert_eq!(after["keys"]["KeyE"], 4);
-    assert_eq!(after["total_keys"], 25);
+    assert_eq!(after["keys"]["KeyE"], 5);
+    assert_eq!(after["total_keys"], 209);
 
     // The same minute from another device is another record: both count.
     let mut other_device = batch.clone();
     other_device.device.id = "desktop".into();
     other_device.minutes.truncate(1);
-    assert_eq!(post_batch(&s.app, &token, &other_device).await.body, json!({"accepted": 1, "replaced": 0}));
+    other_device.blocks.clear();
+    assert_eq!(
+        post_batch(&s.app, &token, &other_device).await.body,
+        json!({"accepted": 1, "replaced": 0, "blocks": 0})
+    );
     let both = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
-    assert_eq!(both["total_keys"], 25 + 12);
+    assert_eq!(both["total_keys"], 209 + 195);
     // ...but it is still one active minute.
     assert_eq!(both["active_minutes"], 3);
 }
 
 /// Day rollups are kept by adding and subtracting records; after any mix of replaces and devices
-/// they must equal rollups summed afresh from the stored minutes.
+/// they must equal rollups summed afresh from the stored minutes and blocks.
 #[tokio::test]
 async fn rollups_stay_exact_through_replaces_and_equal_a_rebuild() {
     let s = server().await;
@@ -153,28 +169,30 @@ async fn rollups_stay_exact_through_replaces_and_equal_a_rebuild() {
     let mut slower = batch.clone();
     slower.minutes = vec![slower.minutes[1].clone()];
     slower.minutes[0].typing.best_burst = Some(Burst { typed_keys: 12, typing_ms: 2_400 });
-    slower.minutes[0].keys.insert("KeyW".into(), 0);
+    slower.minutes[0].presses = 4;
+    slower.blocks.clear();
     post_batch(&s.app, &token, &slower).await;
     let incremental = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
-    // Laptop: 12 + 4 (KeyW now 0) + 5; phone: 12 + 5 + 5.
-    assert_eq!(incremental["total_keys"], 21 + 22);
+    // Laptop: 195 + 4 + 5; phone: 195 + 5 + 5.
+    assert_eq!(incremental["total_keys"], 204 + 205);
+    assert_eq!(incremental["keys"]["KeyA"], 2 * 183, "both devices' blocks");
     // The phone still holds the 12-key burst in 1.2 s: 120 WPM.
     assert_eq!(incremental["typing"]["best_burst_wpm"], 120.0);
     assert_eq!(incremental["active_minutes"], 3);
     // 30 s (both devices' first minute), max(30, 55) in the second, 30 in the third.
     assert_eq!(incremental["active_seconds"], 30 + 55 + 30);
 
-    // Changing the time zone moves the days and rebuilds the rollups from the minutes; changing it
-    // back must land exactly where the incremental rollups were.
+    // Changing the time zone moves the days and rebuilds the rollups from the records; changing
+    // it back must land exactly where the incremental rollups were.
     accounts::save_profile(&s.pool, user_id, "", "Pacific/Auckland", 4).await.expect("profile");
     let moved = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
-    assert_eq!(moved["total_keys"], incremental["total_keys"]);
+    assert_eq!((&moved["total_keys"], &moved["keys"]), (&incremental["total_keys"], &incremental["keys"]));
     assert_ne!(moved["by_hour"], incremental["by_hour"]);
     accounts::save_profile(&s.pool, user_id, "", "UTC", 0).await.expect("profile");
     assert_eq!(stats(&s.app, &token, "2025-03-01", "2025-03-31").await, incremental);
 
-    // The screen grids follow the same rule: the laptop's and the phone's copies of the first
-    // minute both count (3 + 3 clicks in cell [10, 5]), the slower re-send changed no positions.
+    // The screen grids follow the same rule: the laptop's and the phone's blocks both count
+    // (3 + 3 clicks in cell [10, 5]).
     let from = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("date");
     let to = chrono::NaiveDate::from_ymd_opt(2025, 3, 31).expect("date");
     let maps = rollups::range_heatmaps(&s.pool, user_id, from, to).await.expect("heatmaps");
@@ -183,12 +201,15 @@ async fn rollups_stay_exact_through_replaces_and_equal_a_rebuild() {
     assert_eq!(maps[0].clicks[5 * 64 + 10], 6);
     assert_eq!(maps[0].moves.iter().sum::<u64>(), 2 * (40 + 12));
 
-    // Emptying the phone's copies subtracts them again: its keys, its 55 s and its fast burst.
+    // Emptying the phone's copies subtracts them again: its keys, its 55 s and its fast burst; a
+    // block sent again with other detail replaces the phone's.
     let mut emptied = phone.clone();
     emptied.minutes = phone.minutes.iter().map(|m| ActivityMinute { minute: m.minute, ..Default::default() }).collect();
+    emptied.blocks = vec![block(MONDAY_9H, &[("KeyZ", 200)])];
     post_batch(&s.app, &token, &emptied).await;
     let after = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
-    assert_eq!(after["total_keys"], 21);
+    assert_eq!(after["total_keys"], 204);
+    assert_eq!((after["keys"]["KeyA"].as_u64(), after["keys"]["KeyZ"].as_u64()), (Some(183), Some(200)));
     assert_eq!(after["active_minutes"], 3);
     assert_eq!(after["active_seconds"], 30 * 3);
     assert_eq!(after["typing"]["best_burst_wpm"], 60.0);
@@ -222,10 +243,10 @@ async fn each_bad_input_gets_its_4xx_and_changes_nothing() {
         ("empty body", Vec::new(), StatusCode::BAD_REQUEST, "invalid_json", ""),
         (
             "wrong type",
-            with(&|b| b["minutes"][1]["keys"]["KeyW"] = json!("many")),
+            with(&|b| b["blocks"][0]["keys"]["KeyW"] = json!("many")),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_activity",
-            "minutes[1].keys.KeyW",
+            "blocks[0].keys.KeyW",
         ),
         (
             "negative count",
@@ -250,10 +271,38 @@ async fn each_bad_input_gets_its_4xx_and_changes_nothing() {
         ),
         (
             "too many presses",
-            with(&|b| b["minutes"][2]["keys"]["KeyA"] = json!(60_001)),
+            with(&|b| b["minutes"][2]["presses"] = json!(60_001)),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_activity",
-            "minutes[2].keys: 60001 presses",
+            "minutes[2].presses: 60001 presses",
+        ),
+        (
+            "key detail in a minute",
+            with(&|b| b["minutes"][2]["keys"] = json!({"KeyA": 1})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_activity",
+            "minutes[2].keys: minute records carry totals only",
+        ),
+        (
+            "a block of a few keys",
+            with(&|b| b["blocks"][0]["keys"] = json!({"KeyA": 13})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_activity",
+            "blocks[0].keys: 13 key presses: a block leaves the device only with at least 200",
+        ),
+        (
+            "an open block",
+            with(&|b| b["blocks"][0]["end"] = json!(future + 3_600 - future % 3_600)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_activity",
+            "blocks[0].end: lies in the future",
+        ),
+        (
+            "forged typing",
+            with(&|b| b["minutes"][0]["typing"] = json!({"typed_keys": 195, "typing_ms": 1, "intervals": []})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_activity",
+            "minutes[0].typing.typing_ms: 1 ms for 195 typed keys",
         ),
         (
             "future minute",
@@ -264,17 +313,17 @@ async fn each_bad_input_gets_its_4xx_and_changes_nothing() {
         ),
         (
             "unknown key",
-            with(&|b| b["minutes"][2]["keys"]["KeyÆ"] = json!(1)),
+            with(&|b| b["blocks"][0]["keys"]["KeyÆ"] = json!(1)),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_activity",
             "unknown key code",
         ),
         (
             "bad chord",
-            with(&|b| b["minutes"][0]["chords"] = json!({"Shift+KeyC": 1})),
+            with(&|b| b["blocks"][0]["chords"] = json!({"Shift+KeyC": 1})),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_activity",
-            "minutes[0].chords",
+            "blocks[0].chords",
         ),
         ("oversized", oversized, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "1048576"),
     ];
@@ -349,8 +398,11 @@ async fn another_users_token_never_reads_or_touches_the_first_users_data() {
     let ada_before = stats(&s.app, &ada_token, "2025-03-01", "2025-03-31").await;
     let mut bobs_batch = sample_batch();
     bobs_batch.minutes.truncate(1);
-    bobs_batch.minutes[0].keys.insert("KeyZ".into(), 9);
-    assert_eq!(post_batch(&s.app, &bob_token, &bobs_batch).await.body, json!({"accepted": 1, "replaced": 0}));
+    bobs_batch.blocks[0].add_key("KeyZ", 9);
+    assert_eq!(
+        post_batch(&s.app, &bob_token, &bobs_batch).await.body,
+        json!({"accepted": 1, "replaced": 0, "blocks": 1})
+    );
     assert_eq!(stats(&s.app, &ada_token, "2025-03-01", "2025-03-31").await, ada_before);
     assert_eq!(stats(&s.app, &bob_token, "2025-03-01", "2025-03-31").await["keys"]["KeyZ"], 9);
 
@@ -366,16 +418,21 @@ async fn stats_follow_the_users_time_zone_and_day_start() {
     let s = server().await;
     let (ada, token) = user_with_token(&s.pool, "ada@example.com").await;
     // Monday 2025-03-10 23:30 UTC is Tuesday 00:30 in Paris; at 02:30 Paris time it is Tuesday 03:30.
-    let late = ActivityBatch {
-        device: Device { id: "laptop".into(), name: String::new() },
-        minutes: vec![
-            minute(MONDAY_9H + 14 * 3600 + 1800, &[("KeyA", 4)]),
-            minute(MONDAY_9H + 17 * 3600 + 1800, &[("KeyB", 2)]),
-        ],
-    };
+    // The block of 23:00 ends at midnight UTC; the next one was carried over three hours (its
+    // last hour 02:00 UTC): each counts on the day and hour of its last hour.
+    let (monday_23h, tuesday_0h) = (MONDAY_9H + 14 * 3600, MONDAY_9H + 15 * 3600);
+    let mut carried = block(tuesday_0h, &[("KeyB", 200)]);
+    carried.end = tuesday_0h + 3 * 3600;
+    let late = ActivityBatch::new(
+        Device { id: "laptop".into(), name: String::new() },
+        vec![minute(monday_23h + 1800, 4), minute(MONDAY_9H + 17 * 3600 + 1800, 2)],
+        vec![block(monday_23h, &[("KeyA", 200)]), carried],
+    );
     assert_eq!(post_batch(&s.app, &token, &late).await.status, StatusCode::OK);
+    let keys = |stats: &Value| (stats["keys"]["KeyA"].as_u64(), stats["keys"]["KeyB"].as_u64());
     let utc = stats(&s.app, &token, "2025-03-10", "2025-03-10").await;
     assert_eq!(utc["total_keys"], 4, "in UTC only the 23:30 minute is on Monday");
+    assert_eq!(keys(&utc), (Some(200), None), "the block of 23:00 UTC too");
 
     accounts::save_profile(&s.pool, ada, "Ada", "Europe/Paris", 0).await.expect("profile");
     let paris_tuesday = stats(&s.app, &token, "2025-03-11", "2025-03-11").await;
@@ -383,12 +440,14 @@ async fn stats_follow_the_users_time_zone_and_day_start() {
     assert_eq!(paris_tuesday["by_weekday"], json!([0, 6, 0, 0, 0, 0, 0]));
     assert_eq!(paris_tuesday["by_hour"][0], 4);
     assert_eq!(paris_tuesday["by_hour"][3], 2);
+    assert_eq!(keys(&paris_tuesday), (Some(200), Some(200)), "both blocks end on Tuesday in Paris");
 
-    // With the day starting at 04:00, both belong to Monday.
+    // With the day starting at 04:00, both belong to Monday, blocks included.
     accounts::save_profile(&s.pool, ada, "Ada", "Europe/Paris", 4).await.expect("profile");
     let night_owl = stats(&s.app, &token, "2025-03-10", "2025-03-10").await;
     assert_eq!(night_owl["total_keys"], 6);
     assert_eq!(night_owl["by_weekday"], json!([6, 0, 0, 0, 0, 0, 0]));
+    assert_eq!(keys(&night_owl), (Some(200), Some(200)));
 }
 
 /// The dashboard compares a range with the period of equal length just before it.
@@ -408,7 +467,7 @@ async fn the_previous_period_sums_the_days_before_the_range() {
     assert_eq!(stats.total_keys, 0);
     let previous = stats.previous.expect("a previous period");
     assert_eq!((previous.from.as_str(), previous.to.as_str()), ("2025-03-10", "2025-03-11"));
-    assert_eq!((previous.total_keys, previous.total_clicks, previous.active_seconds), (22, 5, 90));
+    assert_eq!((previous.total_keys, previous.total_clicks, previous.active_seconds), (205, 5, 90));
     // 7 + 3 typed keys in 700 + 300 ms.
     assert!((previous.wpm - 120.0).abs() < 1e-9);
 }

@@ -28,12 +28,12 @@ async fn user_with_token(data_dir: &Path) -> String {
     token
 }
 
-/// `count` batches of 60 minutes for one device, `keys` presses of KeyA in each minute.
+/// `count` batches of 60 minutes for one device, `keys` presses in each minute.
 fn batches(device: &str, first_minute: i64, count: usize, keys: u32) -> Vec<ActivityBatch> {
     (0..count)
-        .map(|b| ActivityBatch {
-            device: Device { id: device.into(), name: device.into() },
-            minutes: (0..60).map(|m| minute(first_minute + 60 * (60 * b as i64 + m), &[("KeyA", keys)])).collect(),
+        .map(|b| {
+            let minutes = (0..60).map(|m| minute(first_minute + 60 * (60 * b as i64 + m), keys)).collect();
+            ActivityBatch::new(Device { id: device.into(), name: device.into() }, minutes, vec![])
         })
         .collect()
 }
@@ -244,7 +244,7 @@ async fn a_read_only_data_dir_serves_statistics_and_refuses_writes_clearly() {
     {
         let pool = db::open(&data_dir).await.expect("open");
         let user = db::users::by_email(&pool, "faults@example.com").await.expect("query").expect("user").id;
-        ingest::store_batch(&pool, user, &batches("laptop", MONDAY_9H, 1, 3)[0], MONDAY_9H + 86_400)
+        ingest::store_batch(&pool, user, batches("laptop", MONDAY_9H, 1, 3).remove(0), MONDAY_9H + 86_400)
             .await
             .expect("store");
         pool.close().await;

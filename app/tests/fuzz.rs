@@ -92,6 +92,12 @@ fn field_name() -> impl Strategy<Value = String> {
             "minute",
             "utc_offset",
             "keys",
+            "presses",
+            "blocks",
+            "screens",
+            "format",
+            "start",
+            "end",
             "chords",
             "typing",
             "typed_keys",
@@ -126,13 +132,17 @@ fn field_name() -> impl Strategy<Value = String> {
 fn valid_batch() -> Value {
     json!({
         "device": {"id": "fuzz-laptop", "name": "Fuzz"},
+        "format": 2,
         "minutes": [{
-            "minute": MONDAY_9H, "utc_offset": 60,
-            "keys": {"KeyA": 3, "ControlLeft": 1, "KeyC": 1}, "chords": {"Ctrl+KeyC": 1},
+            "minute": MONDAY_9H, "utc_offset": 60, "presses": 5,
             "typing": {"typed_keys": 2, "typing_ms": 400, "bursts": 1, "intervals": [0,0,0,1,0,1,0,0,0,0,0,0]},
             "clicks": {"left": 2, "right": 1},
-            "screen": {"width": 1920, "height": 1080, "clicks": [[3, 4, 2]], "moves": [[3, 4, 9]]},
             "distance_px": 300, "scroll": {"vertical": 2}, "active_seconds": 20
+        }],
+        "blocks": [{
+            "start": MONDAY_9H, "end": MONDAY_9H + 3600,
+            "keys": {"KeyA": 198, "ControlLeft": 1, "KeyC": 1}, "chords": {"Ctrl+KeyC": 1},
+            "screens": [{"width": 1920, "height": 1080, "clicks": [[3, 4, 2]], "moves": [[3, 4, 9]]}]
         }]
     })
 }

@@ -35,12 +35,10 @@ async fn as_user(s: &TestServer, who: &Person, path: &str, form: &str) -> Reply 
     call_server_fn(&s.app, path, Some(&who.cookie), form).await
 }
 
-/// Uploads `keys` presses of KeyA at `at` for the person.
+/// Uploads a minute of `keys` presses at `at` for the person.
 async fn upload(s: &TestServer, who: &Person, at: i64, keys: u32) {
-    let batch = ActivityBatch {
-        device: Device { id: format!("{}-laptop", who.name), name: "Laptop".into() },
-        minutes: vec![minute(at, &[("KeyA", keys)])],
-    };
+    let device = Device { id: format!("{}-laptop", who.name), name: "Laptop".into() };
+    let batch = ActivityBatch::new(device, vec![minute(at, keys)], vec![]);
     assert_eq!(post_batch(&s.app, &who.token, &batch).await.status, StatusCode::OK);
 }
 
@@ -236,48 +234,52 @@ async fn the_last_owner_hands_over_before_leaving_and_owners_delete() {
 async fn members_see_only_the_figures_members_consent_to_and_changes_apply_at_once() {
     let f = fixture().await;
     let t = f.team;
-    // Four contributors, one private: totals yes; the three sharing members' figures would reveal
-    // the private one's (totals minus theirs), so no member figures at all.
+    // Monday 10:00 in Paris: three sharing members and one private member were active. The hour
+    // counts with the three who share; the lone private member counts nowhere (with fewer than
+    // three of them, the totals minus the sharing members' figures would be theirs).
     let before = f.dashboard(&f.member, MONDAY).await;
     assert_eq!(before.status, StatusCode::OK, "{}", before.body);
     let b = &before.body;
     assert_eq!(
         (b["members"].as_u64(), b["contributors"].as_u64(), b["private_members"].as_u64()),
-        (Some(4), Some(4), Some(1))
+        (Some(4), Some(3), Some(1))
     );
-    assert_eq!(b["totals"]["total_keys"], 100, "the outsider's 50 keys are not the team's");
-    assert_eq!(b["totals"]["average_keys"], 25);
-    assert_eq!(b["totals"]["by_weekday_hour"][0][10], 100, "Monday 10:00 in Paris");
-    assert!(b["member_figures"].is_null(), "{b}");
+    assert_eq!(b["totals"]["total_keys"], 60, "the private member's 40 and the outsider's 50 are not in it");
+    assert_eq!(b["totals"]["average_keys"], 20);
+    assert_eq!(b["totals"]["by_weekday_hour"][0][10], 60, "Monday 10:00 in Paris");
+    assert_eq!(names(&b["member_figures"]), ["member", "admin", "owner"]);
     // The JSON API says the same to a token.
     let api = f.api_stats(&f.admin, MONDAY).await;
     assert_eq!((api.status, &api.body), (StatusCode::OK, b));
 
-    // The private member shares: everyone's figures, at once.
+    // The private member shares: their figures and their hour, at once.
     let share = as_user(&f.s, &f.private, SetTeamSharing::PATH, &format!("team_id={t}&shares_figures=true")).await;
     assert_eq!(share.status, StatusCode::OK);
     let now = f.dashboard(&f.member, MONDAY).await.body;
+    assert_eq!(now["totals"]["total_keys"], 100);
     assert_eq!(names(&now["member_figures"]), ["private", "member", "admin", "owner"]);
     let keys: Vec<u64> =
         now["member_figures"].as_array().into_iter().flatten().filter_map(|m| m["total_keys"].as_u64()).collect();
     assert_eq!(keys, [40, 30, 20, 10]);
 
-    // The member withdraws: hidden again, at once.
+    // The member withdraws: gone from the table and from the totals, at once.
     let withdraw = as_user(&f.s, &f.member, SetTeamSharing::PATH, &format!("team_id={t}&shares_figures=false")).await;
     assert_eq!(withdraw.status, StatusCode::OK);
-    assert!(f.dashboard(&f.owner, MONDAY).await.body["member_figures"].is_null());
+    let after = f.dashboard(&f.owner, MONDAY).await.body;
+    assert_eq!(names(&after["member_figures"]), ["private", "admin", "owner"]);
+    assert_eq!(after["totals"]["total_keys"], 70);
 
-    // On Tuesday the owner is active, and the (now private) member too: two contributors, so no
-    // totals and no count of who was active; with one private member, no member figures either.
-    // The private member's activity changes nothing the team sees.
+    // On Tuesday the owner is active, and the (now private) member too: no hour with three, so
+    // no totals and no count of who was active. The private member's activity changes nothing
+    // the team sees.
     upload(&f.s, &f.owner, MONDAY_9H + 86_400, 5).await;
     let without = f.dashboard(&f.admin, TUESDAY).await.body;
     upload(&f.s, &f.member, MONDAY_9H + 86_400, 7).await;
     let with = f.dashboard(&f.admin, TUESDAY).await.body;
     assert_eq!(without, with, "the private member's Tuesday shows nowhere");
-    assert!(with["totals"].is_null() && with["contributors"].is_null() && with["member_figures"].is_null(), "{with}");
+    assert!(with["totals"].is_null() && with["contributors"].is_null(), "{with}");
 
-    // The member shares again: everyone shares, so their figures show even without totals.
+    // The member shares again: their own figures show, even without totals.
     let share = as_user(&f.s, &f.member, SetTeamSharing::PATH, &format!("team_id={t}&shares_figures=true")).await;
     assert_eq!(share.status, StatusCode::OK);
     let tuesday = f.dashboard(&f.admin, TUESDAY).await.body;

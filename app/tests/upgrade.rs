@@ -1,5 +1,7 @@
-//! Upgrading a database made by an earlier KeyTrack: its minute records, stored as plain JSON in
-//! the old table, survive the move to compressed records and read, replace and roll up as before.
+//! Upgrading a database made by an earlier KeyTrack: its minute records survive the move to
+//! compressed records, and the key detail the first release kept in every minute record is folded
+//! into hour blocks by today's rule, with every total unchanged and no copy of the old detail left
+//! in the file.
 
 mod common;
 
@@ -7,26 +9,30 @@ use std::path::Path;
 
 use common::*;
 use http::StatusCode;
+use keytrack_app::server::db::activity::RecordCodec;
 use keytrack_app::server::{db, rollups};
-use keytrack_wire::{ActivityBatch, Device};
+use keytrack_wire::{ActivityBatch, ActivityMinute, Device, GridCount, HourBlock, ScreenActivity};
+use serde_json::json;
 
 /// The first migration of the compressed layout; the ones before it made the old layout.
 const COMPACT_MIGRATION: &str = "20261125090000";
+/// The migration that moved key detail into hour blocks.
+const BLOCKS_MIGRATION: &str = "20261130090000";
 
-#[tokio::test]
-async fn minute_records_from_before_compression_survive_the_upgrade() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let old_migrations = dir.path().join("old-migrations");
+/// A database with the schema of the migrations before `before`, and one user (id 1) with a
+/// device (id 1).
+async fn old_database(dir: &Path, before: &str) -> (std::path::PathBuf, sqlx::SqlitePool) {
+    let old_migrations = dir.join("old-migrations");
     std::fs::create_dir(&old_migrations).expect("dir");
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
     for entry in std::fs::read_dir(&source).expect("migrations") {
         let path = entry.expect("entry").path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-        if name.as_str() < COMPACT_MIGRATION {
+        if name.as_str() < before {
             std::fs::copy(&path, old_migrations.join(&name)).expect("copy");
         }
     }
-    let data_dir = dir.path().join("data");
+    let data_dir = dir.join("data");
     std::fs::create_dir(&data_dir).expect("dir");
     let url = format!("sqlite://{}?mode=rwc", data_dir.join(db::DATABASE_FILE).display());
     let old = sqlx::SqlitePool::connect(&url).await.expect("old database");
@@ -36,9 +42,6 @@ async fn minute_records_from_before_compression_survive_the_upgrade() {
         .run(&old)
         .await
         .expect("old schema");
-    // What the earlier server stored for one upload: a user, a device, a minute as JSON text.
-    let record = minute(MONDAY_9H, &[("KeyA", 5), ("Space", 2)]);
-    let json = serde_json::to_string(&record).expect("json");
     sqlx::query("INSERT INTO users (id, email, password_hash, timezone, created_at) VALUES (1, 'old@example.com', 'x', 'UTC', 0)")
         .execute(&old)
         .await
@@ -47,18 +50,44 @@ async fn minute_records_from_before_compression_survive_the_upgrade() {
         .execute(&old)
         .await
         .expect("device");
+    (data_dir, old)
+}
+
+/// A minute record as the first release stored it: key detail included.
+fn first_release_minute(at: i64, keys: &[(&str, u32)]) -> ActivityMinute {
+    ActivityMinute {
+        minute: at,
+        utc_offset: 60,
+        keys: keys.iter().map(|(k, n)| (k.to_string(), *n)).collect(),
+        active_seconds: 30,
+        ..Default::default()
+    }
+}
+
+async fn insert_minute(db: &sqlx::SqlitePool, record: &ActivityMinute, stored: Vec<u8>) {
     sqlx::query(
         "INSERT INTO activity_minutes (device_id, minute, user_id, utc_offset, total_keys, total_clicks, active_seconds, detail, received_at)
-         VALUES (1, ?, 1, 60, 7, 0, 30, ?, 0)",
+         VALUES (1, ?, 1, 60, ?, ?, 30, ?, 0)",
     )
-    .bind(MONDAY_9H)
-    .bind(&json)
-    .execute(&old)
+    .bind(record.minute)
+    .bind(record.total_presses() as i64)
+    .bind(record.clicks.total() as i64)
+    .bind(stored)
+    .execute(db)
     .await
     .expect("minute");
+}
+
+#[tokio::test]
+async fn minute_records_from_before_compression_survive_the_upgrade() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (data_dir, old) = old_database(dir.path(), COMPACT_MIGRATION).await;
+    // What the earliest server stored for one upload: a minute as JSON text.
+    let record = first_release_minute(MONDAY_9H, &[("KeyA", 5), ("Space", 2)]);
+    insert_minute(&old, &record, serde_json::to_vec(&record).expect("json")).await;
     old.close().await;
 
-    // The new server opens it: migrations run, rollups are built from the old rows.
+    // The new server opens it: migrations run, detail is folded, rollups are built.
     let pool = db::open(&data_dir).await.expect("upgrade");
     rollups::build_missing(&pool).await.expect("rollups");
     let token = keytrack_app::server::accounts::create_token(&pool, 1, "agent").await.expect("token");
@@ -66,12 +95,88 @@ async fn minute_records_from_before_compression_survive_the_upgrade() {
     let before = stats(&s.app, &token, "2025-03-10", "2025-03-10").await;
     assert_eq!((before["total_keys"].as_u64(), before["keys"]["KeyA"].as_u64()), (Some(7), Some(5)));
 
-    // The agent re-sends the minute: it replaces the old JSON row (read back to subtract it).
-    let batch = ActivityBatch { device: Device { id: "laptop".into(), name: "Laptop".into() }, minutes: vec![record] };
+    // The agent re-sends the minute's totals: it replaces the old row (read back to subtract it).
+    let totals = minute(MONDAY_9H, 7);
+    let batch = ActivityBatch::new(Device { id: "laptop".into(), name: "Laptop".into() }, vec![totals], vec![]);
     let reply = post_batch(&s.app, &token, &batch).await;
     assert_eq!((reply.status, reply.body["replaced"].as_u64()), (StatusCode::OK, Some(1)), "{}", reply.body);
     assert_eq!(stats(&s.app, &token, "2025-03-10", "2025-03-10").await, before, "replaced, not doubled");
     let stored: Vec<u8> =
         sqlx::query_scalar("SELECT detail FROM activity_minutes").fetch_one(&pool).await.expect("row");
     assert_eq!(stored[..4], [0x28, 0xb5, 0x2f, 0xfd], "now stored compressed (a zstd frame)");
+}
+
+#[tokio::test]
+async fn first_release_key_detail_becomes_hour_blocks_and_every_total_stays() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (data_dir, old) = old_database(dir.path(), BLOCKS_MIGRATION).await;
+    let mut nine = first_release_minute(MONDAY_9H, &[("KeyA", 150), ("Space", 30), ("ControlLeft", 5), ("KeyC", 5)]);
+    nine.chords.insert("Ctrl+KeyC".into(), 5);
+    nine.clicks.left = 4;
+    nine.screen = Some(ScreenActivity { width: 1920, height: 1080, clicks: vec![GridCount(3, 4, 4)], moves: vec![] });
+    let half_past = first_release_minute(MONDAY_9H + 1_800, &[("KeyA", 20)]);
+    // Eleven o'clock: too few presses for a block of their own; the fold keeps them in the last.
+    let eleven = first_release_minute(MONDAY_9H + 2 * 3_600, &[("KeyB", 30)]);
+    let codec = &mut RecordCodec::new().expect("codec");
+    for record in [&nine, &half_past, &eleven] {
+        insert_minute(&old, record, codec.encode(record).expect("encode")).await;
+    }
+    old.close().await;
+
+    let pool = db::open(&data_dir).await.expect("upgrade");
+    rollups::build_missing(&pool).await.expect("fold and rollups");
+    let token = keytrack_app::server::accounts::create_token(&pool, 1, "agent").await.expect("token");
+    let s = server_on(pool.clone(), dir).await;
+    let got = stats(&s.app, &token, "2025-03-10", "2025-03-10").await;
+    assert_eq!(got["total_keys"], 240);
+    assert_eq!(got["keys"], json!({"KeyA": 170, "Space": 30, "ControlLeft": 5, "KeyC": 5, "KeyB": 30}));
+    assert_eq!(got["combos"], json!({"Ctrl+KeyC": 5}));
+    assert_eq!((got["total_clicks"].as_u64(), got["active_minutes"].as_u64()), (Some(4), Some(3)));
+    let mut by_hour = vec![0; 24];
+    (by_hour[9], by_hour[11]) = (210, 30);
+    assert_eq!(got["by_hour"], json!(by_hour));
+    let from = chrono::NaiveDate::from_ymd_opt(2025, 3, 10).expect("date");
+    let maps = rollups::range_heatmaps(&pool, 1, from, from).await.expect("heatmaps");
+    assert_eq!(maps[0].clicks[4 * 64 + 3], 4);
+
+    // The minute rows hold totals only; the detail is in two blocks: 9:00 (210 presses) and the
+    // rest from 11:00.
+    let minutes: Vec<Vec<u8>> =
+        sqlx::query_scalar("SELECT detail FROM activity_minutes").fetch_all(&pool).await.expect("rows");
+    for stored in &minutes {
+        let record: ActivityMinute = codec.decode(stored).expect("decode");
+        assert!(record.keys.is_empty() && record.chords.is_empty() && record.screen.is_none(), "{record:?}");
+        assert!(record.presses > 0);
+    }
+    let blocks: Vec<Vec<u8>> = sqlx::query_scalar("SELECT detail FROM activity_blocks ORDER BY starts_at")
+        .fetch_all(&pool)
+        .await
+        .expect("rows");
+    let blocks: Vec<HourBlock> = blocks.iter().map(|b| codec.decode(b).expect("block")).collect();
+    let spans: Vec<(i64, i64, u64)> = blocks.iter().map(|b| (b.start, b.end, b.presses())).collect();
+    assert_eq!(spans, vec![(MONDAY_9H, MONDAY_9H + 3_600, 210), (MONDAY_9H + 7_200, MONDAY_9H + 10_800, 30)]);
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM minute_detail_to_fold").fetch_one(&pool).await.expect("n");
+    assert_eq!(left, 0);
+
+    // A second start folds nothing again.
+    rollups::build_missing(&pool).await.expect("again");
+    assert_eq!(stats(&s.app, &token, "2025-03-10", "2025-03-10").await, got);
+
+    // No page of the file still holds the old detail in a form that reads back: every zstd frame
+    // in the database and its log decodes to something without per-key counts.
+    pool.close().await;
+    for file in ["keytrack.db", "keytrack.db-wal"] {
+        let bytes = std::fs::read(data_dir.join(file)).unwrap_or_default();
+        for at in 0..bytes.len().saturating_sub(4) {
+            let frame = &bytes[at..];
+            if frame[..4] == [0x28, 0xb5, 0x2f, 0xfd]
+                && let Ok(size) = zstd::zstd_safe::find_frame_compressed_size(frame)
+                && let Ok(record) = codec.decode::<serde_json::Value>(&frame[..size.min(frame.len())])
+            {
+                let has_keys = record.get("keys").is_some();
+                let is_block = record.get("start").is_some();
+                assert!(!has_keys || is_block, "{file} holds a minute with key detail: {record}");
+            }
+        }
+    }
 }

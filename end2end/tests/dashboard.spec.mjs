@@ -19,21 +19,22 @@ test('the dashboard shows uploaded activity and follows the date range', async (
   await page.getByRole('button', { name: 'Create token' }).click();
   const token = (await page.getByTestId('new-token').textContent()).trim();
 
-  // One busy minute two minutes ago, and one ten days ago.
+  // One busy minute two minutes ago and one ten days ago (totals), and the block of key detail of
+  // the hour that ended last (which keys, chords, where the pointer went).
   const now = Math.floor(Date.now() / 60000) * 60;
-  const recent = {
-    minute: now - 120,
-    utc_offset: 60,
-    keys: { KeyA: 5, KeyB: 3, ControlLeft: 1, KeyC: 1 },
+  const recent = { minute: now - 120, utc_offset: 60, presses: 10, clicks: { left: 2, right: 1 }, active_seconds: 30 };
+  const older = { minute: now - 10 * 86400, utc_offset: 60, presses: 11, active_seconds: 20 };
+  const hour = now - (now % 3600);
+  const block = {
+    start: hour - 3600,
+    end: hour,
+    keys: { KeyA: 190, KeyB: 3, ControlLeft: 1, KeyC: 1, Space: 5 },
     chords: { 'Ctrl+KeyC': 1 },
-    clicks: { left: 2, right: 1 },
-    screen: { width: 1920, height: 1080, clicks: [[32, 18, 3]], moves: [[32, 18, 40], [33, 18, 10]] },
-    active_seconds: 30,
+    screens: [{ width: 1920, height: 1080, clicks: [[32, 18, 3]], moves: [[32, 18, 40], [33, 18, 10]] }],
   };
-  const older = { minute: now - 10 * 86400, utc_offset: 60, keys: { KeyA: 7, Space: 4 }, active_seconds: 20 };
   const upload = await page.request.post('/api/v1/activity', {
     headers: { Authorization: `Bearer ${token}` },
-    data: { device: { id: 'e2e', name: 'e2e' }, minutes: [older, recent] },
+    data: { device: { id: 'e2e', name: 'e2e' }, format: 2, minutes: [older, recent], blocks: [block] },
   });
   expect(upload.status()).toBe(200);
 
@@ -74,7 +75,7 @@ test('the dashboard shows uploaded activity and follows the date range', async (
 
   // Hovering a key shows its count.
   await page.locator('[data-key="KeyA"]').hover();
-  await expect(page.getByTestId('key-readout')).toHaveText('KeyA: 12 presses');
+  await expect(page.getByTestId('key-readout')).toHaveText('KeyA: 190 presses');
 
   // A custom range around the older day only.
   const day = new Date((now - 10 * 86400) * 1000).toLocaleDateString('en-CA', { timeZone: 'Europe/Paris' });

@@ -1,6 +1,7 @@
 // Teams with consent: an owner creates a team and an invite link; two people join through it (one
 // of them signing up from the link), all three upload activity through the API, the dashboard
-// compares the members who share; when one withdraws, the team sees only its totals.
+// compares the members who share; when one withdraws, that hour no longer has three members who
+// can be counted, so the team sees no totals, and the two who still share.
 import { test, expect } from '@playwright/test';
 
 const password = 'correct horse battery';
@@ -20,14 +21,16 @@ async function signUp(page, email) {
   await expect(page.getByTestId('who')).toBeVisible();
 }
 
-/// Uploads `keys` presses of KeyA ten minutes ago, as an agent would, with the page's session.
+/// Uploads a minute of `keys` presses ten minutes ago, as an agent would, with the page's session.
 async function upload(page, device, keys) {
   const minute = Math.floor(Date.now() / 60_000) * 60 - 600;
   const batch = {
     device: { id: device, name: device },
-    minutes: [{ minute, utc_offset: 60, keys: { KeyA: keys }, clicks: { left: 2, right: 0, middle: 0, other: 0 }, active_seconds: 40 }],
+    format: 2,
+    minutes: [{ minute, utc_offset: 60, presses: keys, clicks: { left: 2, right: 0, middle: 0, other: 0 }, active_seconds: 40 }],
   };
-  const reply = await page.request.post('/api/v1/activity', { data: batch });
+  // A request with the session cookie comes from this site (as a page's would).
+  const reply = await page.request.post('/api/v1/activity', { data: batch, headers: { Origin: new URL(page.url()).origin } });
   expect(reply.status()).toBe(200);
 }
 
@@ -36,7 +39,7 @@ async function memberOrder(page) {
   return page.getByTestId('member-table').locator('tbody th').allTextContents();
 }
 
-test('an owner invites two people; the team compares those who share, and only totals once one withdraws', async ({ browser }) => {
+test('an owner invites two people; the team compares those who share, and no totals once one withdraws', async ({ browser }) => {
   const stamp = Date.now();
   const [olga, bea, cy] = ['olga', 'bea', 'cy'].map((name) => `${name}-${stamp}`);
   const owner = await (await browser.newContext()).newPage();
@@ -97,7 +100,7 @@ test('an owner invites two people; the team compares those who share, and only t
   await owner.goto(teamPath);
   await hydrated(owner);
   await expect(owner.getByTestId('team-total-keys')).toHaveText('600');
-  await expect(owner.locator('[data-widget="team-summary"]')).toContainText('3 of 3 members active');
+  await expect(owner.locator('[data-widget="team-summary"]')).toContainText('3 of 3 members counted');
   await expect(owner.getByTestId('member-table').locator('tbody tr')).toHaveCount(3);
   expect(await memberOrder(owner)).toEqual([cy, bea, olga]);
   for (const widget of ['team-summary', 'team-members', 'team-rhythm', 'team-leaderboard', 'team-combos']) {
@@ -110,24 +113,27 @@ test('an owner invites two people; the team compares those who share, and only t
   await expect.poll(() => memberOrder(owner)).toEqual([bea, cy, olga]);
   await expect(owner.locator('[data-widget="team-leaderboard"]')).toContainText(cy);
 
-  // The second person withdraws: from now on the team sees only totals.
+  // The second person withdraws: their figures leave the table at once, and with only two
+  // sharing members and one private member in that hour, no team total may be shown (it minus
+  // the two shown figures would be the third's).
   await second.reload();
   await hydrated(second);
   await second.getByTestId('sharing-form').getByLabel('Totals only').check();
   await second.getByRole('button', { name: 'Save my choice' }).click();
   await expect(second.getByTestId('my-sharing')).toHaveText('The team sees only totals of your activity.');
-  await expect(second.getByTestId('members-hidden')).toBeVisible();
+  await expect(second.getByTestId('totals-hidden')).toBeVisible();
 
   await owner.reload();
   await hydrated(owner);
-  await expect(owner.getByTestId('team-total-keys')).toHaveText('600');
-  await expect(owner.getByTestId('members-hidden')).toContainText('1 member of this team keeps their figures private');
-  await expect(owner.getByTestId('member-table')).toHaveCount(0);
+  await expect(owner.getByTestId('totals-hidden')).toBeVisible();
+  await expect(owner.getByTestId('team-total-keys')).toHaveCount(0);
+  await expect(owner.getByTestId('member-table').locator('tbody tr')).toHaveCount(2);
+  expect(await memberOrder(owner)).toEqual([cy, olga]);
   await expect(owner.locator('[data-widget="team-members"]')).not.toContainText(bea);
   // The JSON API agrees.
   const stats = await (await third.request.get(`/api/v1${teamPath}/stats`)).json();
-  expect(stats.totals.total_keys).toBe(600);
-  expect(stats.member_figures).toBeNull();
+  expect(stats.totals).toBeNull();
+  expect(stats.member_figures.map((m) => m.name)).toEqual([cy, olga]);
   await owner.screenshot({ path: 'output/team-dashboard.png', fullPage: true });
 
   // The owner closes the invite and removes a member: both lists change at once.
@@ -148,7 +154,7 @@ test('the demo team shows every team widget', async ({ page }) => {
   await page.goto('/teams');
   await page.getByRole('link', { name: 'Demo team' }).click();
   await expect(page.getByTestId('member-table').locator('tbody tr')).toHaveCount(5);
-  await expect(page.locator('[data-widget="team-summary"]')).toContainText(/\d of 5 members active/);
+  await expect(page.locator('[data-widget="team-summary"]')).toContainText(/\d of 5 members counted/);
   const week = await page.getByTestId('team-total-keys').textContent();
   await page.getByRole('link', { name: '30 days' }).click();
   await expect(page).toHaveURL(/range=30d/);

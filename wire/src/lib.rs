@@ -2,9 +2,12 @@
 //! rules that say which uploads are valid. Agent, server and the wasm UI share this crate, so the
 //! three can never disagree on a field.
 //!
-//! Privacy is designed into the format: a minute record holds counts per physical key, chord counts
-//! and timing statistics, never text and never the order in which keys were pressed.
+//! Privacy is designed into the format: a minute record holds totals (presses, clicks, typing
+//! timing, travel), and which keys, chords and screen cells only ever travel in closed hour blocks
+//! of at least [`MIN_BLOCK_PRESSES`] presses (see [`blocks`]): never text, never the order in which
+//! keys were pressed, never a handful of keys typed alone.
 
+pub mod blocks;
 pub mod keys;
 pub mod teams;
 mod validate;
@@ -13,8 +16,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use blocks::{BlockFolder, hour_of};
 pub use keys::{Chord, KEY_CODES, Modifier, is_correction_key, is_known_key, is_modifier_key, is_text_key, key_index};
-pub use teams::{ChordCount, MIN_CONTRIBUTORS, MemberFigures, TeamRole, TeamStats, TeamSummary, TeamTotals};
+pub use teams::{
+    ChordCount, HUMAN_MAX_CLICKS_PER_MINUTE, HUMAN_MAX_PRESSES_PER_MINUTE, HUMAN_MAX_WPM, MIN_CONTRIBUTORS,
+    MemberFigures, TeamRole, TeamStats, TeamSummary, TeamTotals,
+};
 pub use validate::{InvalidActivity, limits};
 
 #[cfg(feature = "openapi")]
@@ -32,14 +39,52 @@ pub const BURST_GAP_MS: u32 = 2_000;
 /// bound end the burst and are not counted.
 pub const INTERVAL_BUCKETS_MS: [u32; 12] = [50, 75, 100, 125, 150, 200, 250, 300, 400, 500, 1_000, BURST_GAP_MS];
 
-/// One upload: minute records from one device.
+/// The wire format new agents speak: minute records carry totals only, key and pointer detail
+/// travels in closed [`HourBlock`]s.
+pub const CURRENT_FORMAT: u8 = 2;
+/// The first release's format: minute records held per-key counts, chords and pointer cells. The
+/// server still accepts such uploads from old agents but keeps only their totals.
+pub const LEGACY_FORMAT: u8 = 1;
+
+/// Key detail (per-key counts, chords, pointer positions) leaves the agent only in closed hour
+/// blocks of at least this many key presses; a smaller block is carried into the device's next
+/// hour. A few keys typed alone are their own text; two hundred are a usage profile.
+pub const MIN_BLOCK_PRESSES: u64 = 200;
+/// Blocks are made of whole UTC hours.
+pub const HOUR_SECS: i64 = 3_600;
+
+/// One upload from one device: minute records (totals, as often as needed) and closed hour blocks
+/// (key detail, each sent once).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ActivityBatch {
     pub device: Device,
+    /// [`CURRENT_FORMAT`] (2) from current agents; absent or 1 from agents of the first release,
+    /// whose minute records still carry key detail (the server keeps only their totals).
+    #[serde(default = "legacy_format")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 2, default = 1))]
+    pub format: u8,
     /// At most [`limits::MAX_MINUTES_PER_BATCH`] records, each minute at most once.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 1440))]
     pub minutes: Vec<ActivityMinute>,
+    /// Closed hour blocks (format 2 only), at most [`limits::MAX_BLOCKS_PER_BATCH`], each start
+    /// at most once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 48))]
+    pub blocks: Vec<HourBlock>,
+}
+
+fn legacy_format() -> u8 {
+    LEGACY_FORMAT
+}
+
+impl ActivityBatch {
+    /// A batch in the current format.
+    pub fn new(device: Device, minutes: Vec<ActivityMinute>, blocks: Vec<HourBlock>) -> ActivityBatch {
+        ActivityBatch { device, format: CURRENT_FORMAT, minutes, blocks }
+    }
 }
 
 /// The computer the agent runs on.
@@ -48,14 +93,21 @@ pub struct ActivityBatch {
 #[serde(deny_unknown_fields)]
 pub struct Device {
     /// A stable id the agent makes once (1-64 characters of `A-Z a-z 0-9 - _`).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{1,64}$", min_length = 1, max_length = 64))]
     pub id: String,
-    /// What the user calls it, e.g. the host name (at most 100 characters).
+    /// What the user calls it, e.g. the host name (at most 100 printable characters).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$"))]
     pub name: String,
 }
 
-/// Everything one device saw in one minute. The server keeps one record per device and minute:
-/// a record sent again replaces the earlier copy, so retries and overlaps never double-count.
+/// The totals of one device in one minute. The server keeps one record per device and minute: a
+/// record sent again replaces the earlier copy, so retries and overlaps never double-count, and an
+/// agent may send its open minute as often as a live dashboard needs.
+///
+/// Totals only: which keys were pressed, which chords and where the pointer went travel in
+/// [`HourBlock`]s. (`keys`, `chords` and `screen` are the first release's format, accepted only in
+/// format 1 batches, where the server reduces them to `presses` and keeps nothing else.)
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -64,28 +116,70 @@ pub struct ActivityMinute {
     pub minute: i64,
     /// The device's offset from UTC at that minute, in minutes east (Paris in winter: 60).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = -840, maximum = 840))]
     pub utc_offset: i16,
-    /// Presses per physical key (key-down only, auto-repeat excluded), by W3C `KeyboardEvent.code`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub keys: BTreeMap<String, u32>,
-    /// Presses per chord, e.g. `Ctrl+Shift+KeyT` (see [`Chord`]). Each is also counted in `keys`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub chords: BTreeMap<String, u32>,
+    /// Key presses in the minute (key-down only, auto-repeat excluded), all keys together.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 60000))]
+    pub presses: u32,
     #[serde(default, skip_serializing_if = "TypingStats::is_empty")]
     pub typing: TypingStats,
     #[serde(default, skip_serializing_if = "ButtonCounts::is_empty")]
     pub clicks: ButtonCounts,
-    /// Where the pointer clicked and moved, binned on the screen; absent when it did neither.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub screen: Option<ScreenActivity>,
     /// Pointer travel in pixels, jitter below 3 px ignored.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 50000000))]
     pub distance_px: u64,
     #[serde(default, skip_serializing_if = "ScrollCounts::is_empty")]
     pub scroll: ScrollCounts,
     /// Seconds of this minute with any input (0-60).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 60))]
     pub active_seconds: u32,
+    /// Format 1 only (refused in format 2): presses per physical key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(deprecated))]
+    pub keys: BTreeMap<String, u32>,
+    /// Format 1 only (refused in format 2): presses per chord.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(deprecated))]
+    pub chords: BTreeMap<String, u32>,
+    /// Format 1 only (refused in format 2): binned pointer positions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(deprecated))]
+    pub screen: Option<ScreenActivity>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// Key and pointer detail of one device over whole hours: which keys, which chords, where the
+/// pointer clicked and moved, without any order. An agent sends a block once, after its last hour
+/// has ended, and only with at least [`MIN_BLOCK_PRESSES`] key presses; a quieter hour is carried
+/// into the next one, so `start` may lie several hours before `end`. The server counts a block on
+/// the user's day and hour of its last hour.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct HourBlock {
+    /// Start of the block's first hour, Unix seconds (a multiple of 3600). A block sent again with
+    /// the same start (a retry) replaces the earlier copy of that device's block.
+    pub start: i64,
+    /// End of its last hour (a multiple of 3600, after `start`, not in the future).
+    pub end: i64,
+    /// Presses per physical key (key-down only, auto-repeat excluded), by W3C `KeyboardEvent.code`.
+    /// Rule: they add up to at least 200.
+    #[serde(default)]
+    pub keys: BTreeMap<String, u32>,
+    /// Presses per chord, e.g. `Ctrl+Shift+KeyT` (see [`Chord`]). Each is also counted in `keys`.
+    /// Rule: the chords ending in a key add up to at most that key's presses.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub chords: BTreeMap<String, u32>,
+    /// Where the pointer clicked and moved, one entry per screen size.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 16))]
+    pub screens: Vec<ScreenActivity>,
 }
 
 /// Typing speed, as timing statistics only.
@@ -97,17 +191,22 @@ pub struct ActivityMinute {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TypingStats {
+    /// Rule: at most the minute's `presses`.
+    #[cfg_attr(feature = "openapi", schema(maximum = 60000))]
     pub typed_keys: u32,
-    /// Sum of the gaps of the typed keys.
+    /// Sum of the gaps of the typed keys. Rule: between 10 and 2,000 ms per typed key.
     pub typing_ms: u32,
     /// Typing bursts that ended in this minute (runs of text keys without a gap over the limit).
+    /// Rule: at most `typed_keys` (a burst ends with a typed key).
     #[serde(default)]
     pub bursts: u32,
     /// The fastest burst of at least [`limits::MIN_BEST_BURST_KEYS`] typed keys that ended in this minute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub best_burst: Option<Burst>,
     /// Typed keys per gap bucket (bounds in [`INTERVAL_BUCKETS_MS`]); empty or one count per bucket.
+    /// Rule: the counts add up to `typed_keys`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 12))]
     pub intervals: Vec<u32>,
 }
 
@@ -122,7 +221,10 @@ impl TypingStats {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Burst {
+    /// Rule: between 10 and 1,000,000.
+    #[cfg_attr(feature = "openapi", schema(minimum = 10, maximum = 1000000))]
     pub typed_keys: u32,
+    /// Rule: between 10 and 2,000 ms per typed key.
     pub typing_ms: u32,
 }
 
@@ -145,15 +247,20 @@ pub fn words_per_minute(typed_keys: u64, typing_ms: u64) -> f64 {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
+/// Rule: all buttons together at most 60,000 in a minute.
 pub struct ButtonCounts {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 60000))]
     pub left: u32,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 60000))]
     pub right: u32,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 60000))]
     pub middle: u32,
     /// Side and extra buttons.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 60000))]
     pub other: u32,
 }
 
@@ -173,8 +280,10 @@ impl ButtonCounts {
 #[serde(deny_unknown_fields)]
 pub struct ScrollCounts {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 60000))]
     pub vertical: u32,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 60000))]
     pub horizontal: u32,
 }
 
@@ -190,13 +299,19 @@ impl ScrollCounts {
 #[serde(deny_unknown_fields)]
 pub struct ScreenActivity {
     /// Screen size in pixels (all monitors together, as the pointer sees them).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100000))]
     pub width: u32,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100000))]
     pub height: u32,
-    /// Clicks per cell, as `[column, row, count]`; only cells with clicks.
+    /// Clicks per cell, as `[column, row, count]`; only cells with clicks. Rule: each cell at most
+    /// once; in a format 1 minute, at most the minute's clicks together.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 2304))]
     pub clicks: Vec<GridCount>,
-    /// Pointer positions sampled per cell, as `[column, row, count]`; only cells it visited.
+    /// Pointer positions sampled per cell, as `[column, row, count]`; only cells it visited. Rule:
+    /// each cell at most once; at most 60,000 positions a minute of the time covered.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 2304))]
     pub moves: Vec<GridCount>,
 }
 
@@ -224,10 +339,13 @@ impl GridCount {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct IngestReceipt {
-    /// Records stored by this request.
+    /// Minute records stored by this request.
     pub accepted: u32,
     /// Of those, how many replaced an earlier copy of the same device and minute.
     pub replaced: u32,
+    /// Hour blocks stored by this request.
+    #[serde(default)]
+    pub blocks: u32,
 }
 
 /// The one shape every API error has.
@@ -402,16 +520,11 @@ mod tests {
 
     #[test]
     fn empty_parts_are_left_out_of_the_json() {
-        let minute = ActivityMinute {
-            minute: 1_700_000_040,
-            keys: BTreeMap::from([("KeyA".to_string(), 2)]),
-            active_seconds: 3,
-            ..Default::default()
-        };
+        let minute = ActivityMinute { minute: 1_700_000_040, presses: 2, active_seconds: 3, ..Default::default() };
         let json = serde_json::to_string(&minute).unwrap_or_default();
-        assert_eq!(
-            json,
-            r#"{"minute":1700000040,"utc_offset":0,"keys":{"KeyA":2},"distance_px":0,"active_seconds":3}"#
-        );
+        assert_eq!(json, r#"{"minute":1700000040,"utc_offset":0,"presses":2,"distance_px":0,"active_seconds":3}"#);
+        let batch = ActivityBatch::new(Device { id: "d".into(), name: String::new() }, vec![minute], vec![]);
+        let json = serde_json::to_string(&batch).unwrap_or_default();
+        assert!(json.contains(r#""format":2"#) && !json.contains("blocks"), "{json}");
     }
 }

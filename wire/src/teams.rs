@@ -2,15 +2,24 @@
 //! these types.
 //!
 //! Consent is part of the shape: a team sees per-member figures only of members who chose to
-//! share them, and team totals only when enough members contribute to them
-//! ([`MIN_CONTRIBUTORS`]), so that no total is one person's figures under another name.
+//! share them, and every team number is a sum over enough members ([`MIN_CONTRIBUTORS`]), cell by
+//! cell, so that no number is one person's figures under another name and no subtraction of two
+//! numbers isolates a member who keeps theirs private (see `domain::team` in the server).
 
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
-/// Team totals are shown only when at least this many members have activity in the range.
+/// Team views count typing at most this fast (the sustained world record is about 216 WPM).
+pub const HUMAN_MAX_WPM: u32 = 300;
+/// Team views count at most this many key presses (25 a second) and clicks (20 a second) in each
+/// active minute, however many devices sent them.
+pub const HUMAN_MAX_PRESSES_PER_MINUTE: u32 = 1_500;
+pub const HUMAN_MAX_CLICKS_PER_MINUTE: u32 = 1_200;
+
+/// Every team number sums at least this many members' activity; members who keep their figures
+/// private count in it only when at least this many of them are active in the same hour.
 pub const MIN_CONTRIBUTORS: u32 = 3;
 
 /// A member's role. Owners manage everything and hand over ownership; admins manage invites and
@@ -81,20 +90,21 @@ pub struct TeamStats {
     pub to: String,
     /// Members of the team now.
     pub members: u32,
-    /// Members with any activity in the range (the ones the totals are made of); absent when
-    /// fewer than [`MIN_CONTRIBUTORS`], since a small count would tell who worked that day.
+    /// Members whose activity the totals hold (at least [`MIN_CONTRIBUTORS`]); absent with the
+    /// totals, since a small count would tell who worked.
     pub contributors: Option<u32>,
-    /// Members, active or not, who keep their own figures private: with one or two of them,
-    /// `member_figures` is absent (see there).
+    /// Members who keep their own figures private (a choice, not an activity).
     pub private_members: u32,
-    /// Team totals; absent when fewer than [`MIN_CONTRIBUTORS`] members contribute.
+    /// Team totals, made only of the hours in which at least [`MIN_CONTRIBUTORS`] members were
+    /// active (and private members only where at least three of them were); absent when no hour
+    /// qualifies.
     pub totals: Option<TeamTotals>,
-    /// Figures of the members who share theirs (most keys first); absent while one or two members
-    /// keep theirs private, since the totals minus the shown members would be theirs.
-    pub member_figures: Option<Vec<MemberFigures>>,
+    /// Figures of the members who share theirs (most keys first), active or not.
+    pub member_figures: Vec<MemberFigures>,
 }
 
-/// Sums and averages over the contributing members.
+/// Sums and averages over the contributing members, over the hours that qualify (see
+/// [`TeamStats::totals`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct TeamTotals {
@@ -107,9 +117,11 @@ pub struct TeamTotals {
     pub average_keys: u64,
     pub average_clicks: u64,
     pub average_active_seconds: u64,
-    /// Key presses per weekday (Monday first) and hour, each member in their own time zone.
+    /// Key presses per weekday (Monday first) and hour, each member in their own time zone; an hour
+    /// in which fewer than [`MIN_CONTRIBUTORS`] members were active counts 0.
     pub by_weekday_hour: Vec<Vec<u64>>,
-    /// The team's most used chords, most used first (at most 10).
+    /// The team's most used chords, most used first (at most 10), each used by at least
+    /// [`MIN_CONTRIBUTORS`] members.
     pub top_chords: Vec<ChordCount>,
 }
 
@@ -120,7 +132,8 @@ pub struct ChordCount {
     pub count: u64,
 }
 
-/// One sharing member's figures over the range.
+/// One sharing member's figures over the range. Typing speed counts a member's typing at most at
+/// [`HUMAN_MAX_WPM`] an hour, so no upload, however forged, tops a leaderboard beyond what people do.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct MemberFigures {

@@ -1,11 +1,12 @@
 //! Which uploads the server accepts. A batch is valid as a whole or refused as a whole: the server
-//! never stores part of one.
+//! never stores part of one. The rules say what a person at a keyboard can do; what they cannot
+//! (60,000 keys typed in a millisecond) is refused before it can reach a chart or a leaderboard.
 
 use std::collections::{BTreeMap, HashSet};
 
 use crate::{
-    ActivityBatch, ActivityMinute, BURST_GAP_MS, Chord, GRID_COLS, GRID_ROWS, GridCount, INTERVAL_BUCKETS_MS,
-    ScreenActivity, is_known_key,
+    ActivityBatch, ActivityMinute, BURST_GAP_MS, CURRENT_FORMAT, Chord, GRID_COLS, GRID_ROWS, GridCount, HOUR_SECS,
+    HourBlock, INTERVAL_BUCKETS_MS, LEGACY_FORMAT, MIN_BLOCK_PRESSES, ScreenActivity, TypingStats, is_known_key,
 };
 
 /// The documented limits of `POST /api/v1/activity`.
@@ -14,24 +15,35 @@ pub mod limits {
     pub const MAX_BODY_BYTES: usize = 1024 * 1024;
     /// A day of minutes.
     pub const MAX_MINUTES_PER_BATCH: usize = 1_440;
+    /// Hour blocks in one batch (two days of busy hours).
+    pub const MAX_BLOCKS_PER_BATCH: usize = 48;
     /// Key presses in one minute (1,000 a second is already beyond any person).
     pub const MAX_PRESSES_PER_MINUTE: u64 = 60_000;
     pub const MAX_CLICKS_PER_MINUTE: u64 = 60_000;
     pub const MAX_SCROLLS_PER_MINUTE: u32 = 60_000;
+    /// Pointer positions counted in one minute (a 1,000 Hz mouse moving all the time).
+    pub const MAX_MOVES_PER_MINUTE: u64 = 60_000;
     /// Pointer travel in one minute, in pixels.
     pub const MAX_DISTANCE_PX_PER_MINUTE: u64 = 50_000_000;
-    /// How far a minute may lie ahead of the server's clock (clocks drift).
+    /// How far a minute (or a block's end) may lie ahead of the server's clock (clocks drift).
     pub const MAX_FUTURE_SECS: i64 = 600;
     /// 2000-01-01T00:00:00Z: nothing older is real activity.
     pub const EARLIEST_MINUTE: i64 = 946_684_800;
     /// Largest screen side in pixels.
     pub const MAX_SCREEN_PX: u32 = 100_000;
+    /// Screen sizes in one block (displays added, removed, rotated within its hours).
+    pub const MAX_SCREENS_PER_BLOCK: usize = 16;
     /// UTC offsets in minutes reach from -12:00 to +14:00.
     pub const MAX_UTC_OFFSET_MINUTES: i16 = 14 * 60;
     pub const MAX_DEVICE_ID_CHARS: usize = 64;
     pub const MAX_DEVICE_NAME_CHARS: usize = 100;
     /// A burst must be this long to count as a best burst (a few quick keys are not a speed).
     pub const MIN_BEST_BURST_KEYS: u32 = 10;
+    /// The longest best burst accepted (over two hours of typing without a pause at 120 WPM).
+    pub const MAX_BEST_BURST_KEYS: u32 = 1_000_000;
+    /// Typing time per typed key, at least: keys pressed together (rollover) count this much
+    /// apart, so no minute's typing is faster than 1,200 words a minute.
+    pub const MIN_MS_PER_TYPED_KEY: u32 = 10;
 }
 
 /// Why a batch was refused: where (`minutes[3].keys`) and what.
@@ -66,8 +78,14 @@ impl ActivityBatch {
                 format!("must be at most {} printable characters", limits::MAX_DEVICE_NAME_CHARS),
             ));
         }
-        if self.minutes.is_empty() {
-            return Err(invalid("minutes", "holds no records"));
+        if self.format != CURRENT_FORMAT && self.format != LEGACY_FORMAT {
+            return Err(invalid(
+                "format",
+                format!("must be {CURRENT_FORMAT} (or {LEGACY_FORMAT} for agents of the first release)"),
+            ));
+        }
+        if self.minutes.is_empty() && self.blocks.is_empty() {
+            return Err(invalid("minutes", "holds no records (and there are no blocks)"));
         }
         if self.minutes.len() > limits::MAX_MINUTES_PER_BATCH {
             return Err(invalid(
@@ -88,19 +106,44 @@ impl ActivityBatch {
                     format!("minute {} appears twice in the batch", record.minute),
                 ));
             }
-            record.validate(&at, now)?;
+            record.validate(&at, now, self.format)?;
+        }
+        self.validate_blocks(now)
+    }
+
+    fn validate_blocks(&self, now: i64) -> Result<(), InvalidActivity> {
+        if self.blocks.is_empty() {
+            return Ok(());
+        }
+        if self.format != CURRENT_FORMAT {
+            return Err(invalid("blocks", format!("hour blocks need format {CURRENT_FORMAT}")));
+        }
+        if self.blocks.len() > limits::MAX_BLOCKS_PER_BATCH {
+            return Err(invalid(
+                "blocks",
+                format!("holds {} blocks; at most {} in one batch", self.blocks.len(), limits::MAX_BLOCKS_PER_BATCH),
+            ));
+        }
+        for (i, block) in self.blocks.iter().enumerate() {
+            block.validate(&format!("blocks[{i}]"), now)?;
+        }
+        // A block sent again replaces the stored one with the same start, so one batch names each
+        // start once.
+        let mut starts = HashSet::with_capacity(self.blocks.len());
+        for (i, block) in self.blocks.iter().enumerate() {
+            if !starts.insert(block.start) {
+                return Err(invalid(
+                    format!("blocks[{i}].start"),
+                    format!("start {} appears twice in the batch", block.start),
+                ));
+            }
         }
         Ok(())
     }
 }
 
 impl ActivityMinute {
-    /// Total key presses in the minute.
-    pub fn total_keys(&self) -> u64 {
-        self.keys.values().map(|n| u64::from(*n)).sum()
-    }
-
-    fn validate(&self, at: &str, now: i64) -> Result<(), InvalidActivity> {
+    fn validate(&self, at: &str, now: i64, format: u8) -> Result<(), InvalidActivity> {
         let field = |name: &str| format!("{at}.{name}");
         if self.minute % 60 != 0 {
             return Err(invalid(field("minute"), "must be the start of a minute (a multiple of 60 seconds)"));
@@ -108,36 +151,52 @@ impl ActivityMinute {
         if self.minute < limits::EARLIEST_MINUTE {
             return Err(invalid(field("minute"), "lies before the year 2000"));
         }
-        if self.minute > now + limits::MAX_FUTURE_SECS {
+        if self.minute > now.saturating_add(limits::MAX_FUTURE_SECS) {
             return Err(invalid(
                 field("minute"),
                 format!(
                     "lies {} seconds in the future; the server's clock allows {}",
-                    self.minute - now,
+                    self.minute.saturating_sub(now),
                     limits::MAX_FUTURE_SECS
                 ),
             ));
         }
-        if self.utc_offset.abs() > limits::MAX_UTC_OFFSET_MINUTES {
+        // unsigned_abs: i16::MIN has no positive counterpart.
+        if self.utc_offset.unsigned_abs() > limits::MAX_UTC_OFFSET_MINUTES.unsigned_abs() {
             return Err(invalid(field("utc_offset"), "must lie between -840 and 840 minutes"));
         }
-        for code in self.keys.keys() {
-            if !is_known_key(code) {
-                return Err(invalid(field("keys"), format!("unknown key code \"{code}\"")));
-            }
-        }
-        let total_keys = self.total_keys();
-        if total_keys > limits::MAX_PRESSES_PER_MINUTE {
+        let has_detail = !self.keys.is_empty() || !self.chords.is_empty() || self.screen.is_some();
+        if format == CURRENT_FORMAT && has_detail {
+            let name = if !self.keys.is_empty() {
+                "keys"
+            } else if !self.chords.is_empty() {
+                "chords"
+            } else {
+                "screen"
+            };
             return Err(invalid(
-                field("keys"),
-                format!(
-                    "{total_keys} presses in one minute is impossible (at most {})",
-                    limits::MAX_PRESSES_PER_MINUTE
-                ),
+                field(name),
+                "minute records carry totals only: key and pointer detail travels in closed hour blocks (`blocks`)",
             ));
         }
-        validate_chords(&self.chords, &self.keys, &field("chords"))?;
-        self.validate_typing(total_keys, &field("typing"))?;
+        if format == LEGACY_FORMAT && has_detail && self.presses != 0 {
+            return Err(invalid(field("presses"), "a format 1 record counts presses in `keys`, not in `presses`"));
+        }
+        let presses = self.total_presses();
+        if presses > limits::MAX_PRESSES_PER_MINUTE {
+            return Err(invalid(
+                field(if self.keys.is_empty() { "presses" } else { "keys" }),
+                format!("{presses} presses in one minute is impossible (at most {})", limits::MAX_PRESSES_PER_MINUTE),
+            ));
+        }
+        if has_detail {
+            check_keys(&self.keys, &field("keys"))?;
+            validate_chords(&self.chords, &self.keys, &field("chords"))?;
+        }
+        // First-release agents did not hold typed keys apart by the minimum: the server raises
+        // their typing time to it instead (see `ActivityBatch::drop_legacy_detail`).
+        let min_ms = if format == LEGACY_FORMAT { 0 } else { limits::MIN_MS_PER_TYPED_KEY };
+        validate_typing(&self.typing, presses, min_ms, &field("typing"))?;
         let clicks = self.clicks.total();
         if clicks > limits::MAX_CLICKS_PER_MINUTE {
             return Err(invalid(
@@ -146,7 +205,7 @@ impl ActivityMinute {
             ));
         }
         if let Some(screen) = &self.screen {
-            validate_screen(screen, clicks, &field("screen"))?;
+            validate_screen(screen, Some(clicks), limits::MAX_MOVES_PER_MINUTE, &field("screen"))?;
         }
         if self.distance_px > limits::MAX_DISTANCE_PX_PER_MINUTE {
             return Err(invalid(
@@ -167,45 +226,119 @@ impl ActivityMinute {
         }
         Ok(())
     }
+}
 
-    fn validate_typing(&self, total_keys: u64, at: &str) -> Result<(), InvalidActivity> {
-        let typing = &self.typing;
-        if u64::from(typing.typed_keys) > total_keys {
+/// Typing as a person can do it: typed keys among the minute's presses, each adding between
+/// [`limits::MIN_MS_PER_TYPED_KEY`] and [`BURST_GAP_MS`] of typing time, bursts ending in typed keys.
+fn validate_typing(typing: &TypingStats, presses: u64, min_ms: u32, at: &str) -> Result<(), InvalidActivity> {
+    let typed = u64::from(typing.typed_keys);
+    if typed > presses {
+        return Err(invalid(format!("{at}.typed_keys"), format!("{typed} typed keys but only {presses} key presses")));
+    }
+    check_typing_time(typed, u64::from(typing.typing_ms), min_ms, &format!("{at}.typing_ms"))?;
+    if u64::from(typing.bursts) > typed {
+        return Err(invalid(
+            format!("{at}.bursts"),
+            format!("{} bursts but only {typed} typed keys (each burst ends with one)", typing.bursts),
+        ));
+    }
+    if !typing.intervals.is_empty() {
+        if typing.intervals.len() != INTERVAL_BUCKETS_MS.len() {
             return Err(invalid(
-                format!("{at}.typed_keys"),
-                format!("{} typed keys but only {total_keys} key presses", typing.typed_keys),
+                format!("{at}.intervals"),
+                format!("must be empty or hold {} counts", INTERVAL_BUCKETS_MS.len()),
             ));
         }
-        if u64::from(typing.typing_ms) > u64::from(typing.typed_keys) * u64::from(BURST_GAP_MS) {
+        let sum: u64 = typing.intervals.iter().map(|n| u64::from(*n)).sum();
+        if sum != typed {
             return Err(invalid(
-                format!("{at}.typing_ms"),
-                format!("each typed key adds at most {BURST_GAP_MS} ms of typing time"),
+                format!("{at}.intervals"),
+                format!("counts add up to {sum}, not to typed_keys ({typed})"),
             ));
         }
-        if !typing.intervals.is_empty() {
-            if typing.intervals.len() != INTERVAL_BUCKETS_MS.len() {
-                return Err(invalid(
-                    format!("{at}.intervals"),
-                    format!("must be empty or hold {} counts", INTERVAL_BUCKETS_MS.len()),
-                ));
+    }
+    if let Some(burst) = typing.best_burst {
+        let keys = burst.typed_keys;
+        if !(limits::MIN_BEST_BURST_KEYS..=limits::MAX_BEST_BURST_KEYS).contains(&keys) {
+            return Err(invalid(
+                format!("{at}.best_burst.typed_keys"),
+                format!(
+                    "a best burst holds {} to {} typed keys, not {keys}",
+                    limits::MIN_BEST_BURST_KEYS,
+                    limits::MAX_BEST_BURST_KEYS
+                ),
+            ));
+        }
+        check_typing_time(u64::from(keys), u64::from(burst.typing_ms), min_ms, &format!("{at}.best_burst.typing_ms"))?;
+    }
+    Ok(())
+}
+
+fn check_typing_time(typed: u64, typing_ms: u64, min_ms: u32, at: &str) -> Result<(), InvalidActivity> {
+    let (least, most) = (typed * u64::from(min_ms), typed * u64::from(BURST_GAP_MS));
+    if typing_ms < least || typing_ms > most {
+        return Err(invalid(
+            at,
+            format!("{typing_ms} ms for {typed} typed keys: each typed key adds {min_ms} to {BURST_GAP_MS} ms"),
+        ));
+    }
+    Ok(())
+}
+
+impl HourBlock {
+    fn validate(&self, at: &str, now: i64) -> Result<(), InvalidActivity> {
+        let field = |name: &str| format!("{at}.{name}");
+        if self.start % HOUR_SECS != 0 || self.end % HOUR_SECS != 0 {
+            return Err(invalid(field("start"), "start and end must be whole UTC hours (multiples of 3600)"));
+        }
+        if self.start < limits::EARLIEST_MINUTE {
+            return Err(invalid(field("start"), "lies before the year 2000"));
+        }
+        if self.end <= self.start {
+            return Err(invalid(field("end"), "must lie after start"));
+        }
+        if self.end > now.saturating_add(limits::MAX_FUTURE_SECS) {
+            return Err(invalid(
+                field("end"),
+                "lies in the future: a block is sent only once its last hour is over (the server's clock allows 600 s of drift)",
+            ));
+        }
+        check_keys(&self.keys, &field("keys"))?;
+        let presses = self.presses();
+        let minutes = u64::try_from(self.hours()).unwrap_or(u64::MAX).saturating_mul(60);
+        if presses < MIN_BLOCK_PRESSES {
+            return Err(invalid(
+                field("keys"),
+                format!(
+                    "{presses} key presses: a block leaves the device only with at least {MIN_BLOCK_PRESSES} (a quieter hour is carried into the next)"
+                ),
+            ));
+        }
+        if presses > minutes.saturating_mul(limits::MAX_PRESSES_PER_MINUTE) {
+            return Err(invalid(field("keys"), format!("{presses} presses in {minutes} minutes is impossible")));
+        }
+        validate_chords(&self.chords, &self.keys, &field("chords"))?;
+        if self.screens.len() > limits::MAX_SCREENS_PER_BLOCK {
+            return Err(invalid(field("screens"), format!("at most {} screen sizes", limits::MAX_SCREENS_PER_BLOCK)));
+        }
+        let mut sizes = HashSet::with_capacity(self.screens.len());
+        let max_cell = minutes.saturating_mul(limits::MAX_MOVES_PER_MINUTE);
+        for (i, screen) in self.screens.iter().enumerate() {
+            let at = format!("{}[{i}]", field("screens"));
+            if !sizes.insert((screen.width, screen.height)) {
+                return Err(invalid(at, format!("the screen size {}x{} appears twice", screen.width, screen.height)));
             }
-            let sum: u64 = typing.intervals.iter().map(|n| u64::from(*n)).sum();
-            if sum != u64::from(typing.typed_keys) {
-                return Err(invalid(
-                    format!("{at}.intervals"),
-                    format!("counts add up to {sum}, not to typed_keys ({})", typing.typed_keys),
-                ));
-            }
-        }
-        if let Some(burst) = typing.best_burst
-            && u64::from(burst.typing_ms) > u64::from(burst.typed_keys) * u64::from(BURST_GAP_MS)
-        {
-            return Err(invalid(
-                format!("{at}.best_burst"),
-                format!("each typed key adds at most {BURST_GAP_MS} ms of typing time"),
-            ));
+            validate_screen(screen, None, max_cell, &at)?;
         }
         Ok(())
+    }
+}
+
+/// Checks that every key code is known.
+fn check_keys(keys: &BTreeMap<String, u32>, at: &str) -> Result<(), InvalidActivity> {
+    match keys.keys().find(|code| !is_known_key(code)) {
+        Some(code) => Err(invalid(at, format!("unknown key code \"{code}\""))),
+        None => Ok(()),
     }
 }
 
@@ -230,16 +363,34 @@ fn validate_chords(
     Ok(())
 }
 
-fn validate_screen(screen: &ScreenActivity, clicks: u64, at: &str) -> Result<(), InvalidActivity> {
+/// `clicks`: the clicks the binned ones may not exceed, when known; `max_moves`: the most pointer
+/// positions the screen's time can hold.
+fn validate_screen(
+    screen: &ScreenActivity,
+    clicks: Option<u64>,
+    max_moves: u64,
+    at: &str,
+) -> Result<(), InvalidActivity> {
     let sides = 1..=limits::MAX_SCREEN_PX;
     if !sides.contains(&screen.width) || !sides.contains(&screen.height) {
         return Err(invalid(at, format!("width and height must lie between 1 and {} pixels", limits::MAX_SCREEN_PX)));
     }
     let click_cells = check_cells(&screen.clicks, &format!("{at}.clicks"))?;
-    if click_cells > clicks {
+    if let Some(clicks) = clicks
+        && click_cells > clicks
+    {
         return Err(invalid(format!("{at}.clicks"), format!("{click_cells} binned clicks but only {clicks} clicks")));
     }
-    check_cells(&screen.moves, &format!("{at}.moves"))?;
+    if click_cells > max_moves {
+        return Err(invalid(format!("{at}.clicks"), format!("{click_cells} clicks in this time is impossible")));
+    }
+    let moves = check_cells(&screen.moves, &format!("{at}.moves"))?;
+    if moves > max_moves {
+        return Err(invalid(
+            format!("{at}.moves"),
+            format!("{moves} pointer positions in this time is impossible (at most {max_moves})"),
+        ));
+    }
     Ok(())
 }
 
@@ -262,20 +413,19 @@ fn check_cells(cells: &[GridCount], at: &str) -> Result<u64, InvalidActivity> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ButtonCounts, Device, ScrollCounts, TypingStats};
+    use crate::{ButtonCounts, Device, ScrollCounts};
 
-    const NOW: i64 = 1_790_000_000 - 1_790_000_000 % 60;
+    const NOW: i64 = 1_790_000_000 - 1_790_000_000 % 3_600;
 
     fn batch(minutes: Vec<ActivityMinute>) -> ActivityBatch {
-        ActivityBatch { device: Device { id: "laptop-1".into(), name: "Laptop".into() }, minutes }
+        ActivityBatch::new(Device { id: "laptop-1".into(), name: "Laptop".into() }, minutes, vec![])
     }
 
     fn good_minute() -> ActivityMinute {
         ActivityMinute {
             minute: NOW - 120,
             utc_offset: 60,
-            keys: BTreeMap::from([("KeyC".into(), 3), ("ControlLeft".into(), 2), ("Space".into(), 1)]),
-            chords: BTreeMap::from([("Ctrl+KeyC".into(), 2)]),
+            presses: 6,
             typing: TypingStats {
                 typed_keys: 2,
                 typing_ms: 300,
@@ -284,16 +434,20 @@ mod tests {
                 intervals: vec![0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0],
             },
             clicks: ButtonCounts { left: 2, ..Default::default() },
-            screen: Some(ScreenActivity {
-                width: 1920,
-                height: 1080,
-                clicks: vec![GridCount(1, 2, 2)],
-                moves: vec![GridCount(1, 2, 5), GridCount(63, 35, 1)],
-            }),
             distance_px: 400,
             scroll: ScrollCounts { vertical: 3, horizontal: 0 },
             active_seconds: 12,
+            ..ActivityMinute::default()
         }
+    }
+
+    fn good_block() -> HourBlock {
+        let mut block = HourBlock::for_hour(NOW - 2 * HOUR_SECS);
+        block.add_key("KeyC", 150);
+        block.add_key("ControlLeft", 50);
+        block.add_chord("Ctrl+KeyC", 40);
+        block.add_screen(1920, 1080, &[GridCount(1, 2, 2)], &[GridCount(1, 2, 5), GridCount(63, 35, 1)]);
+        block
     }
 
     fn refused(minute: ActivityMinute) -> String {
@@ -303,9 +457,20 @@ mod tests {
         }
     }
 
+    fn refused_block(block: HourBlock) -> String {
+        let mut batch = batch(vec![]);
+        batch.blocks.push(block);
+        match batch.validate(NOW) {
+            Ok(()) => "accepted".into(),
+            Err(e) => e.to_string(),
+        }
+    }
+
     #[test]
     fn a_good_batch_passes() {
-        assert_eq!(batch(vec![good_minute()]).validate(NOW), Ok(()));
+        let mut good = batch(vec![good_minute()]);
+        good.blocks.push(good_block());
+        assert_eq!(good.validate(NOW), Ok(()));
     }
 
     /// A change that breaks one rule.
@@ -318,42 +483,31 @@ mod tests {
             ("minutes[0].minute: lies 660 seconds in the future", |m| m.minute = NOW + 660),
             ("minutes[0].minute: lies before the year 2000", |m| m.minute = 60),
             ("minutes[0].utc_offset", |m| m.utc_offset = 900),
-            ("minutes[0].keys: unknown key code \"KeyFoo\"", |m| {
-                m.keys.insert("KeyFoo".into(), 1);
+            ("minutes[0].utc_offset", |m| m.utc_offset = i16::MIN),
+            ("minutes[0].keys: minute records carry totals only", |m| {
+                m.keys.insert("KeyA".into(), 1);
             }),
-            ("minutes[0].keys: 60001 presses", |m| {
-                m.keys.insert("KeyA".into(), 60_001 - 6);
+            ("minutes[0].chords: minute records carry totals only", |m| {
+                m.chords.insert("Ctrl+KeyC".into(), 1);
             }),
-            ("minutes[0].chords: \"Shift+Ctrl+KeyC\"", |m| {
-                m.chords.insert("Shift+Ctrl+KeyC".into(), 1);
-            }),
-            ("minutes[0].chords: 4 chords end in KeyC", |m| {
-                m.chords.insert("Ctrl+Shift+KeyC".into(), 2);
-            }),
+            ("minutes[0].screen: minute records carry totals only", |m| m.screen = Some(ScreenActivity::default())),
+            ("minutes[0].presses: 60001 presses", |m| m.presses = 60_001),
             ("minutes[0].typing.typed_keys", |m| m.typing.typed_keys = 7),
             ("minutes[0].typing.typing_ms", |m| m.typing.typing_ms = 4_001),
+            // 2 typed keys in 19 ms: faster than a person (10 ms a key at least).
+            ("minutes[0].typing.typing_ms: 19 ms for 2 typed keys", |m| m.typing.typing_ms = 19),
+            ("minutes[0].typing.bursts: 3 bursts", |m| m.typing.bursts = 3),
             ("minutes[0].typing.intervals: counts add up to 3", |m| m.typing.intervals[0] = 1),
+            ("minutes[0].typing.best_burst.typed_keys: a best burst holds 10", |m| {
+                m.typing.best_burst = Some(crate::Burst { typed_keys: 1, typing_ms: 100 })
+            }),
+            ("minutes[0].typing.best_burst.typed_keys", |m| {
+                m.typing.best_burst = Some(crate::Burst { typed_keys: u32::MAX, typing_ms: 1 })
+            }),
+            ("minutes[0].typing.best_burst.typing_ms", |m| {
+                m.typing.best_burst = Some(crate::Burst { typed_keys: 20, typing_ms: 1 })
+            }),
             ("minutes[0].clicks: 60003 clicks", |m| m.clicks.other = 60_001),
-            ("minutes[0].screen.clicks: 3 binned clicks", |m| {
-                if let Some(s) = m.screen.as_mut() {
-                    s.clicks[0].2 = 3;
-                }
-            }),
-            ("minutes[0].screen.moves: cell [64, 0] lies off", |m| {
-                if let Some(s) = m.screen.as_mut() {
-                    s.moves.push(GridCount(64, 0, 1));
-                }
-            }),
-            ("minutes[0].screen.moves: cell [1, 2] appears twice", |m| {
-                if let Some(s) = m.screen.as_mut() {
-                    s.moves.push(GridCount(1, 2, 1));
-                }
-            }),
-            ("minutes[0].screen: width and height", |m| {
-                if let Some(s) = m.screen.as_mut() {
-                    s.width = 0;
-                }
-            }),
             ("minutes[0].distance_px", |m| m.distance_px = u64::MAX),
             ("minutes[0].scroll", |m| m.scroll.horizontal = 70_000),
             ("minutes[0].active_seconds", |m| m.active_seconds = 61),
@@ -362,6 +516,52 @@ mod tests {
             let mut minute = good_minute();
             change(&mut minute);
             let message = refused(minute);
+            assert!(message.starts_with(expected), "expected {expected:?}, got {message:?}");
+        }
+    }
+
+    /// A change that breaks one rule of blocks.
+    type BlockBreakage = fn(&mut HourBlock);
+
+    #[test]
+    fn each_block_rule_names_its_field() {
+        let cases: Vec<(&str, BlockBreakage)> = vec![
+            ("blocks[0].start: start and end must be whole UTC hours", |b| b.start += 60),
+            ("blocks[0].end: must lie after start", |b| b.end = b.start),
+            ("blocks[0].end: lies in the future", |b| b.end = NOW + HOUR_SECS),
+            ("blocks[0].start: lies before the year 2000", |b| b.start = 0),
+            ("blocks[0].keys: 199 key presses: a block leaves the device only with at least 200", |b| {
+                b.keys.insert("KeyC".into(), 99);
+                b.keys.insert("ControlLeft".into(), 100);
+                b.chords.clear();
+            }),
+            ("blocks[0].keys: unknown key code", |b| {
+                b.keys.insert("KeyÄ".into(), 1);
+            }),
+            ("blocks[0].keys: 3600001 presses in 60 minutes is impossible", |b| {
+                b.keys.insert("KeyA".into(), 3_600_001 - 200);
+            }),
+            ("blocks[0].chords: 151 chords end in KeyC", |b| {
+                b.chords.insert("Ctrl+Shift+KeyC".into(), 111);
+            }),
+            ("blocks[0].chords: \"Shift+Ctrl+KeyC\"", |b| {
+                b.chords.insert("Shift+Ctrl+KeyC".into(), 1);
+            }),
+            ("blocks[0].screens[0].moves: cell [64, 0] lies off", |b| b.screens[0].moves.push(GridCount(64, 0, 1))),
+            ("blocks[0].screens[0].moves: cell [1, 2] appears twice", |b| b.screens[0].moves.push(GridCount(1, 2, 1))),
+            ("blocks[0].screens[0].moves: 4294967295 pointer positions", |b| {
+                b.screens[0].moves = vec![GridCount(0, 0, u32::MAX)]
+            }),
+            ("blocks[0].screens[0]: width and height", |b| b.screens[0].width = 0),
+            ("blocks[0].screens[1]: the screen size 1920x1080 appears twice", |b| {
+                let copy = b.screens[0].clone();
+                b.screens.push(copy)
+            }),
+        ];
+        for (expected, change) in cases {
+            let mut block = good_block();
+            change(&mut block);
+            let message = refused_block(block);
             assert!(message.starts_with(expected), "expected {expected:?}, got {message:?}");
         }
     }
@@ -381,6 +581,41 @@ mod tests {
                 .collect(),
         );
         assert!(too_many.validate(NOW).is_err_and(|e| e.problem.contains("at most 1440")));
+        let mut same_start = batch(vec![]);
+        let mut longer = good_block();
+        longer.end += HOUR_SECS;
+        same_start.blocks = vec![good_block(), longer];
+        assert!(same_start.validate(NOW).is_err_and(|e| e.at == "blocks[1].start"));
+        let mut unknown_format = batch(vec![good_minute()]);
+        unknown_format.format = 3;
+        assert!(unknown_format.validate(NOW).is_err_and(|e| e.at == "format"));
+    }
+
+    #[test]
+    fn first_release_batches_keep_only_their_totals() {
+        let mut old = batch(vec![]);
+        old.format = LEGACY_FORMAT;
+        let mut record = good_minute();
+        record.presses = 0;
+        record.keys = BTreeMap::from([("KeyC".into(), 3), ("ControlLeft".into(), 2), ("Space".into(), 1)]);
+        record.chords = BTreeMap::from([("Ctrl+KeyC".into(), 2)]);
+        record.screen =
+            Some(ScreenActivity { width: 1920, height: 1080, clicks: vec![GridCount(1, 2, 2)], moves: vec![] });
+        // The first release measured rollover gaps under 10 ms.
+        record.typing.typing_ms = 12;
+        old.minutes.push(record);
+        assert_eq!(old.validate(NOW), Ok(()));
+        old.drop_legacy_detail();
+        let kept = &old.minutes[0];
+        assert_eq!((kept.presses, kept.keys.len(), kept.chords.len(), kept.screen.is_none()), (6, 0, 0, true));
+        assert_eq!(kept.typing.typing_ms, 20, "raised to 10 ms a typed key");
+        assert_eq!(old.format, CURRENT_FORMAT);
+        assert_eq!(old.validate(NOW), Ok(()), "what is kept passes today's rules");
+        // A first-release batch cannot carry blocks.
+        let mut mixed = batch(vec![good_minute()]);
+        mixed.format = LEGACY_FORMAT;
+        mixed.blocks.push(good_block());
+        assert!(mixed.validate(NOW).is_err_and(|e| e.at == "blocks"));
     }
 
     #[test]

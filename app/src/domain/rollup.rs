@@ -1,28 +1,44 @@
 //! Day rollups: everything the statistics need about one of the user's days, summed over that
-//! day's minute records, so that a year is 365 rows to add up instead of 125,000 minutes.
+//! day's minute records (totals) and hour blocks (key detail), so that a year is 365 rows to add
+//! up instead of 125,000 minutes.
 //!
 //! A rollup changes by records coming and going: storing a record adds it, replacing a record
 //! subtracts the old copy and adds the new one (the idempotent merge rule), so rollups stay
-//! exactly equal to the sum of the minute records they cover. Every figure is therefore kept in a
-//! form that can be subtracted: counts, sums, and for maxima (the best typing burst) a count per
-//! value.
+//! exactly equal to the sum of the records they cover. Every figure is therefore kept in a form
+//! that can be subtracted: counts, sums, and for maxima (the best typing burst) a count per value.
+//!
+//! ```text
+//! minute record (totals) --apply--------> hour-by-hour figures, day sums
+//! hour block (key detail) --apply_block--> keys, chords of the day its last hour falls in
+//! ```
 
 use std::collections::BTreeMap;
 
-use keytrack_wire::{ActivityMinute, GRID_COLS, GRID_ROWS, GridCount, INTERVAL_BUCKETS_MS, KEY_CODES, key_index};
+use keytrack_wire::{
+    ActivityMinute, GRID_COLS, GRID_ROWS, GridCount, HourBlock, INTERVAL_BUCKETS_MS, KEY_CODES, key_index,
+};
 use serde::{Deserialize, Serialize};
 
 /// One user day. Maps drop entries that fall to zero, so a rollup stays as small as its data.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DayTotals {
-    /// Key presses by the key's position in [`KEY_CODES`] (a year of days adds up as vectors).
+    /// Key presses by the key's position in [`KEY_CODES`] (a year of days adds up as vectors),
+    /// from the hour blocks whose last hour falls on this day.
     pub keys: Vec<i64>,
+    /// Chord presses, from the same blocks.
     pub chords: BTreeMap<String, i64>,
-    /// Key presses per clock hour of the day (0-23).
+    /// Key presses per clock hour of the day (0-23), from the minute records: the day's presses.
     pub keys_by_hour: Vec<i64>,
     /// Active minutes per clock hour.
     pub minutes_by_hour: Vec<i64>,
+    /// Active seconds per clock hour (the busiest device's, minute by minute).
+    pub seconds_by_hour: Vec<i64>,
+    /// Clicks per clock hour.
+    pub clicks_by_hour: Vec<i64>,
+    /// Typed keys and typing time per clock hour.
+    pub typed_by_hour: Vec<i64>,
+    pub typing_ms_by_hour: Vec<i64>,
     /// Clicks per button: left, right, middle, other.
     pub clicks: [i64; 4],
     pub typed_keys: i64,
@@ -52,33 +68,43 @@ impl DayTotals {
     /// The rollup with every list at its full length (as read back from storage, or new).
     pub fn shaped(mut self) -> DayTotals {
         self.keys.resize(KEY_CODES.len(), 0);
-        self.keys_by_hour.resize(24, 0);
-        self.minutes_by_hour.resize(24, 0);
+        for hours in [
+            &mut self.keys_by_hour,
+            &mut self.minutes_by_hour,
+            &mut self.seconds_by_hour,
+            &mut self.clicks_by_hour,
+            &mut self.typed_by_hour,
+            &mut self.typing_ms_by_hour,
+        ] {
+            hours.resize(24, 0);
+        }
         self.intervals.resize(INTERVAL_BUCKETS_MS.len(), 0);
         self
     }
 
-    /// Adds (`sign` = 1) or removes (`sign` = -1) a record's counts, at its clock hour.
+    /// Key presses of the day (from the minute records).
+    pub fn presses(&self) -> i64 {
+        self.keys_by_hour.iter().sum()
+    }
+
+    /// Adds (`sign` = 1) or removes (`sign` = -1) a minute record's totals, at its clock hour.
     pub fn apply(&mut self, record: &ActivityMinute, hour: usize, sign: i64) {
         *self = std::mem::take(self).shaped();
-        let keys = i64::try_from(record.total_keys()).unwrap_or(i64::MAX);
-        for (code, n) in &record.keys {
-            // Uploads hold known codes only (validation refuses the rest).
-            if let Some(slot) = key_index(code).and_then(|i| self.keys.get_mut(i)) {
-                *slot += sign * i64::from(*n);
-            }
-        }
-        for (chord, n) in &record.chords {
-            bump(&mut self.chords, chord, sign * i64::from(*n));
-        }
-        if let Some(h) = self.keys_by_hour.get_mut(hour) {
-            *h += sign * keys;
-        }
+        let hour = hour.min(23);
         let c = &record.clicks;
+        let t = &record.typing;
+        let at_hour = [
+            (&mut self.keys_by_hour, i64::try_from(record.total_presses()).unwrap_or(i64::MAX)),
+            (&mut self.clicks_by_hour, i64::try_from(c.total()).unwrap_or(i64::MAX)),
+            (&mut self.typed_by_hour, i64::from(t.typed_keys)),
+            (&mut self.typing_ms_by_hour, i64::from(t.typing_ms)),
+        ];
+        for (hours, n) in at_hour {
+            hours[hour] += sign * n;
+        }
         for (slot, n) in self.clicks.iter_mut().zip([c.left, c.right, c.middle, c.other]) {
             *slot += sign * i64::from(n);
         }
-        let t = &record.typing;
         self.typed_keys += sign * i64::from(t.typed_keys);
         self.typing_ms += sign * i64::from(t.typing_ms);
         self.bursts += sign * i64::from(t.bursts);
@@ -96,6 +122,33 @@ impl DayTotals {
         self.distance_px += sign * i64::try_from(record.distance_px).unwrap_or(i64::MAX);
         self.scroll_vertical += sign * i64::from(record.scroll.vertical);
         self.scroll_horizontal += sign * i64::from(record.scroll.horizontal);
+    }
+
+    /// Adds (`sign` = 1) or removes (`sign` = -1) an hour block's key detail. (Its pointer cells
+    /// go to the day's [`ScreenGrid`]s.)
+    pub fn apply_block(&mut self, block: &HourBlock, sign: i64) {
+        *self = std::mem::take(self).shaped();
+        for (code, n) in &block.keys {
+            // Uploads hold known codes only (validation refuses the rest).
+            if let Some(slot) = key_index(code).and_then(|i| self.keys.get_mut(i)) {
+                *slot += sign * i64::from(*n);
+            }
+        }
+        for (chord, n) in &block.chords {
+            bump(&mut self.chords, chord, sign * i64::from(*n));
+        }
+    }
+
+    /// The day's figures hour by hour, as team statistics add them up.
+    pub fn hour_cells(&self) -> HourCells {
+        HourCells {
+            minutes: self.minutes_by_hour.clone(),
+            keys: self.keys_by_hour.clone(),
+            clicks: self.clicks_by_hour.clone(),
+            seconds: self.seconds_by_hour.clone(),
+            typed: self.typed_by_hour.clone(),
+            typing_ms: self.typing_ms_by_hour.clone(),
+        }
     }
 
     /// Key presses of one key code.
@@ -116,7 +169,24 @@ impl DayTotals {
         if let Some(h) = self.minutes_by_hour.get_mut(hour) {
             *h += after.minutes - before.minutes;
         }
+        if let Some(h) = self.seconds_by_hour.get_mut(hour) {
+            *h += after.seconds - before.seconds;
+        }
     }
+}
+
+/// A day's figures per clock hour (24 each): what team statistics read of a member's day, since
+/// every team number is made of member-hours (see `domain::team`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HourCells {
+    /// Active minutes: an hour with any is an hour the member was active in.
+    pub minutes: Vec<i64>,
+    pub keys: Vec<i64>,
+    pub clicks: Vec<i64>,
+    pub seconds: Vec<i64>,
+    pub typed: Vec<i64>,
+    pub typing_ms: Vec<i64>,
 }
 
 /// Cells of the position grid.
@@ -257,8 +327,7 @@ mod tests {
     fn busy_minute() -> ActivityMinute {
         ActivityMinute {
             minute: 600,
-            keys: [("KeyA".to_string(), 7), ("ControlLeft".to_string(), 1), ("KeyC".to_string(), 1)].into(),
-            chords: [("Ctrl+KeyC".to_string(), 1)].into(),
+            presses: 9,
             typing: TypingStats {
                 typed_keys: 6,
                 typing_ms: 900,
@@ -274,16 +343,27 @@ mod tests {
     }
 
     #[test]
-    fn removing_a_record_undoes_adding_it() {
+    fn removing_a_record_or_block_undoes_adding_it() {
         let mut day = DayTotals::default().shaped();
         let empty = day.clone();
         day.apply(&busy_minute(), 13, 1);
-        assert_eq!((day.key("KeyA"), day.key("KeyB")), (7, 0));
         assert_eq!(day.keys_by_hour[13], 9);
+        assert_eq!(
+            (day.presses(), day.clicks_by_hour[13], day.typed_by_hour[13], day.typing_ms_by_hour[13]),
+            (9, 3, 6, 900)
+        );
         assert_eq!(day.clicks, [2, 0, 1, 0]);
         // 12 keys in 1.5 s: 96 WPM, kept in tenths.
         assert_eq!(day.best_bursts, BTreeMap::from([(960, 1)]));
+        let mut block = HourBlock::for_hour(0);
+        block.add_key("KeyA", 150);
+        block.add_key("ControlLeft", 50);
+        block.add_chord("Ctrl+KeyA", 20);
+        day.apply_block(&block, 1);
+        assert_eq!((day.key("KeyA"), day.key("KeyB"), day.chords["Ctrl+KeyA"]), (150, 0, 20));
+        assert_eq!(day.presses(), 9, "the day's presses come from its minutes");
         day.apply(&busy_minute(), 13, -1);
+        day.apply_block(&block, -1);
         assert_eq!(day, empty, "no zero entries are left behind either");
     }
 
@@ -295,7 +375,10 @@ mod tests {
         let mut day = DayTotals::default();
         day.apply_presence(9, presence([]), presence([20]));
         day.apply_presence(9, presence([20]), presence([20, 45]));
-        assert_eq!((day.active_minutes, day.active_seconds, day.minutes_by_hour[9]), (1, 45, 1));
+        assert_eq!(
+            (day.active_minutes, day.active_seconds, day.minutes_by_hour[9], day.seconds_by_hour[9]),
+            (1, 45, 1, 45)
+        );
     }
 
     #[test]

@@ -60,7 +60,7 @@ impl StatsTotals {
         let count = |n: i64| u64::try_from(n).unwrap_or(0);
         self.daily.push(DailyActivity {
             day: date.to_string(),
-            keys: count(day.keys.iter().sum()),
+            keys: count(day.presses()),
             clicks: count(day.clicks.iter().sum()),
             active_minutes: count(day.active_minutes),
             wpm: words_per_minute(count(day.typed_keys), count(day.typing_ms)),
@@ -92,7 +92,7 @@ impl StatsTotals {
         sum.active_minutes += day.active_minutes;
         sum.active_seconds += day.active_seconds;
         if let Some(w) = self.by_weekday.get_mut(weekday) {
-            *w += day.keys.iter().sum::<i64>();
+            *w += day.presses();
         }
         if let Some(row) = self.by_weekday_hour.get_mut(weekday) {
             for (slot, n) in row.iter_mut().zip(&day.keys_by_hour) {
@@ -117,7 +117,7 @@ impl StatsTotals {
         let text_keys: u64 = keys.iter().filter(|(k, _)| is_text_key(k)).map(|(_, n)| n).sum();
         let corrections: u64 = keys.iter().filter(|(k, _)| is_correction_key(k)).map(|(_, n)| n).sum();
         ActivityStats {
-            total_keys: keys.values().sum(),
+            total_keys: count(day.presses()),
             keys,
             combos: day.chords.iter().filter(|(_, n)| **n > 0).map(|(k, n)| (k.clone(), count(*n))).collect(),
             total_clicks: day.clicks.iter().map(|n| count(*n)).sum(),
@@ -212,16 +212,21 @@ mod tests {
     use crate::domain::rollup::presence;
     use keytrack_wire::{ActivityMinute, Burst, ButtonCounts, ScrollCounts, TypingStats};
 
-    /// A day made of records, each in its own minute, at the given hours.
+    /// A day made of records, each in its own minute, at the given hours: their totals as minute
+    /// records, their key detail as blocks.
     fn day(records: &[(&ActivityMinute, usize)]) -> DayTotals {
         let mut day = DayTotals::default();
         for (record, hour) in records {
-            day.apply(record, *hour, 1);
+            let mut totals = (*record).clone();
+            let detail = totals.take_detail();
+            day.apply(&totals, *hour, 1);
+            day.apply_block(&detail, 1);
             day.apply_presence(*hour, presence([]), presence([record.active_seconds]));
         }
         day
     }
 
+    /// A record with key detail, split by `day` into totals and a block.
     fn record(minute: i64, keys: &[(&str, u32)], active_seconds: u32) -> ActivityMinute {
         ActivityMinute {
             minute,

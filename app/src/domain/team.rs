@@ -1,7 +1,34 @@
 //! The rules of teams, pure: who may do what to whom, what a team may see of its members, and
 //! the orderings of the team dashboard's table and leaderboards.
+//!
+//! What a team sees is made of member-hours: one member's activity in one clock hour of one of
+//! their days (each member in their own time zone). Two rules, cell by cell:
+//!
+//! ```text
+//! an hour counts toward team numbers    <=> at least 3 members counted in it
+//! members who keep their figures private count in an hour only with at least 3 of them in it
+//! ```
+//!
+//! Every team number (totals, averages, week rhythm) is a sum over the hours that count, and the
+//! same for chords (a chord counts when at least 3 members used it in the range). So each number a
+//! private member is part of holds at least two other private members, whose share of it appears
+//! in no other number: no sum, difference or other combination of the team's numbers, the
+//! sharing members' own figures included, isolates a private member's activity. Hours with only
+//! one or two members count 0, which hides who worked late alone; the team's totals are therefore
+//! the activity of hours people shared, not all activity.
+//!
+//! Leaderboards resist forged uploads: a member-hour counts at most what a person can do in its
+//! active minutes ([`HUMAN_MAX_PRESSES_PER_MINUTE`], [`HUMAN_MAX_CLICKS_PER_MINUTE`], typing no
+//! faster than [`HUMAN_MAX_WPM`]), for the team's numbers and the sharing members' figures alike.
 
-use keytrack_wire::{MIN_CONTRIBUTORS, MemberFigures, TeamRole};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use keytrack_wire::{
+    ChordCount, HUMAN_MAX_CLICKS_PER_MINUTE, HUMAN_MAX_PRESSES_PER_MINUTE, HUMAN_MAX_WPM, MIN_CONTRIBUTORS,
+    MemberFigures, TeamRole, TeamTotals, words_per_minute,
+};
+
+use super::rollup::HourCells;
 
 /// May `actor` remove a member whose role is `target`? Owners remove anyone, admins plain members.
 pub fn may_remove(actor: TeamRole, target: TeamRole) -> bool {
@@ -22,25 +49,205 @@ pub fn may_set_role(actor: TeamRole, target: TeamRole, new: TeamRole) -> bool {
     }
 }
 
-/// What the team dashboard may show over a range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Visibility {
-    /// Team totals (sums, averages, rhythm, top chords).
-    pub totals: bool,
-    /// The figures of the members who share theirs (table, charts, leaderboards).
-    pub members: bool,
+/// One of a member's days, as team statistics read it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MemberDay {
+    /// `YYYY-MM-DD`, the member's own day.
+    pub day: String,
+    /// 0 = Monday.
+    pub weekday: usize,
+    pub hours: HourCells,
 }
 
-/// `contributors`: members with activity in the range; `private_members`: members, active or
-/// not, who keep their own figures private. Totals need [`MIN_CONTRIBUTORS`]. Beside the totals,
-/// the sharing members' figures would reveal the private members' sum by subtraction, so they are
-/// shown only when nobody is private or at least [`MIN_CONTRIBUTORS`] members are. This depends on
-/// who chose what, never on who was active: a rule that looked at the private members' activity
-/// would tell, by showing or hiding the table for a day, whether they worked that day.
-pub fn visibility(contributors: u32, private_members: u32) -> Visibility {
-    let totals = contributors >= MIN_CONTRIBUTORS;
-    let members = private_members == 0 || private_members >= MIN_CONTRIBUTORS;
-    Visibility { totals, members }
+/// A member's activity over a range.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MemberActivity {
+    pub user_id: i64,
+    pub name: String,
+    pub shares_figures: bool,
+    pub days: Vec<MemberDay>,
+    /// Chord presses over the range.
+    pub chords: BTreeMap<String, i64>,
+}
+
+/// What the team may see of its members over a range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamFigures {
+    /// `None` when no hour and no chord counts.
+    pub totals: Option<TeamTotals>,
+    /// Members counted in the totals.
+    pub contributors: u32,
+    /// The sharing members' own figures, most keys first.
+    pub member_figures: Vec<MemberFigures>,
+}
+
+/// How many chords the team's top list holds.
+const TOP_CHORDS: usize = 10;
+
+/// Typing time per typed key, at least, at [`HUMAN_MAX_WPM`] (5 keys a word).
+const HUMAN_MIN_MS_PER_TYPED_KEY: i64 = 60_000 / (HUMAN_MAX_WPM as i64 * 5);
+
+/// A member-hour as team views count it: at most what a person can do in its active minutes.
+#[derive(Debug, Clone, Copy, Default)]
+struct HourFigures {
+    keys: i64,
+    clicks: i64,
+    seconds: i64,
+    typed: i64,
+    typing_ms: i64,
+}
+
+impl HourFigures {
+    /// The figures of an hour the member was active in (`None` otherwise).
+    fn of(hours: &HourCells, hour: usize) -> Option<HourFigures> {
+        let at = |v: &Vec<i64>| v.get(hour).copied().unwrap_or(0).max(0);
+        let minutes = at(&hours.minutes);
+        if minutes == 0 {
+            return None;
+        }
+        let keys = at(&hours.keys).min(minutes * i64::from(HUMAN_MAX_PRESSES_PER_MINUTE));
+        let typed = at(&hours.typed).min(keys);
+        Some(HourFigures {
+            keys,
+            clicks: at(&hours.clicks).min(minutes * i64::from(HUMAN_MAX_CLICKS_PER_MINUTE)),
+            seconds: at(&hours.seconds).min(minutes * 60),
+            typed,
+            typing_ms: at(&hours.typing_ms).max(typed * HUMAN_MIN_MS_PER_TYPED_KEY),
+        })
+    }
+
+    fn add(&mut self, other: HourFigures) {
+        self.keys += other.keys;
+        self.clicks += other.clicks;
+        self.seconds += other.seconds;
+        self.typed += other.typed;
+        self.typing_ms += other.typing_ms;
+    }
+}
+
+/// Who was active in one member-hour cell: (day, hour) -> sharing and private members.
+#[derive(Debug, Clone, Copy, Default)]
+struct CellCount {
+    sharing: u32,
+    private: u32,
+}
+
+impl CellCount {
+    /// Whether a member who shares (or does not) counts in this cell.
+    fn counts(self, shares_figures: bool) -> bool {
+        let private_counted = self.private >= MIN_CONTRIBUTORS;
+        let counted = self.sharing + if private_counted { self.private } else { 0 };
+        counted >= MIN_CONTRIBUTORS && (shares_figures || private_counted)
+    }
+}
+
+/// The team's numbers and the sharing members' figures, by the rules of this module.
+pub fn team_figures(members: &[MemberActivity]) -> TeamFigures {
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    // Pass 1: who was active in each (day, hour).
+    let mut cells: HashMap<(&str, usize), CellCount> = HashMap::new();
+    for member in members {
+        for day in &member.days {
+            for hour in 0..24 {
+                if HourFigures::of(&day.hours, hour).is_some() {
+                    let cell = cells.entry((day.day.as_str(), hour)).or_default();
+                    if member.shares_figures {
+                        cell.sharing += 1;
+                    } else {
+                        cell.private += 1;
+                    }
+                }
+            }
+        }
+    }
+    // Pass 2: add up the member-hours that count; the sharing members' own figures take all theirs.
+    let mut sum = HourFigures::default();
+    let mut rhythm = [[0i64; 24]; 7];
+    let mut contributors: HashSet<i64> = HashSet::new();
+    let mut member_figures = Vec::new();
+    for member in members {
+        let mut own = HourFigures::default();
+        let mut active_days = 0u32;
+        for day in &member.days {
+            let mut active = false;
+            for hour in 0..24 {
+                let Some(figures) = HourFigures::of(&day.hours, hour) else { continue };
+                active = true;
+                own.add(figures);
+                let cell = cells.get(&(day.day.as_str(), hour)).copied().unwrap_or_default();
+                if cell.counts(member.shares_figures) {
+                    sum.add(figures);
+                    contributors.insert(member.user_id);
+                    if let Some(slot) = rhythm.get_mut(day.weekday).and_then(|row| row.get_mut(hour)) {
+                        *slot += figures.keys;
+                    }
+                }
+            }
+            active_days += u32::from(active);
+        }
+        if member.shares_figures {
+            member_figures.push(MemberFigures {
+                user_id: member.user_id,
+                name: member.name.clone(),
+                total_keys: count(own.keys),
+                total_clicks: count(own.clicks),
+                active_seconds: count(own.seconds),
+                wpm: words_per_minute(count(own.typed), count(own.typing_ms)),
+                active_days,
+            });
+        }
+    }
+    sort_members(&mut member_figures, MemberColumn::Keys, true);
+    let top_chords = team_chords(members);
+    let contributors = contributors.len() as u32;
+    let totals = (contributors > 0 || !top_chords.is_empty()).then(|| {
+        let per = u64::from(contributors.max(1));
+        TeamTotals {
+            total_keys: count(sum.keys),
+            total_clicks: count(sum.clicks),
+            active_seconds: count(sum.seconds),
+            wpm: words_per_minute(count(sum.typed), count(sum.typing_ms)),
+            average_keys: count(sum.keys) / per,
+            average_clicks: count(sum.clicks) / per,
+            average_active_seconds: count(sum.seconds) / per,
+            by_weekday_hour: rhythm.iter().map(|row| row.iter().map(|n| count(*n)).collect()).collect(),
+            top_chords,
+        }
+    });
+    TeamFigures { totals, contributors, member_figures }
+}
+
+/// The team's most used chords: a chord counts with at least [`MIN_CONTRIBUTORS`] members using
+/// it, private members only when at least that many of them did.
+fn team_chords(members: &[MemberActivity]) -> Vec<ChordCount> {
+    let mut users: BTreeMap<&str, CellCount> = BTreeMap::new();
+    for member in members {
+        for (chord, n) in &member.chords {
+            if *n > 0 {
+                let cell = users.entry(chord.as_str()).or_default();
+                if member.shares_figures {
+                    cell.sharing += 1;
+                } else {
+                    cell.private += 1;
+                }
+            }
+        }
+    }
+    let mut top: Vec<ChordCount> = users
+        .into_iter()
+        .map(|(chord, cell)| {
+            let total: i64 = members
+                .iter()
+                .filter(|m| cell.counts(m.shares_figures))
+                .map(|m| m.chords.get(chord).copied().unwrap_or(0).max(0))
+                .sum();
+            ChordCount { chord: chord.to_string(), count: u64::try_from(total).unwrap_or(0) }
+        })
+        .filter(|c| c.count > 0)
+        .collect();
+    top.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.chord.cmp(&b.chord)));
+    top.truncate(TOP_CHORDS);
+    top
 }
 
 /// A column of the member comparison.
@@ -128,30 +335,106 @@ mod tests {
         assert!(!may_set_role(Member, Member, Admin));
     }
 
-    #[test]
-    fn totals_need_three_contributors_and_never_reveal_one_or_two_private_members() {
-        // Everyone shares: the figures are shown whatever the totals.
-        assert_eq!(visibility(3, 0), Visibility { totals: true, members: true });
-        assert_eq!(visibility(2, 0), Visibility { totals: false, members: true });
-        assert_eq!(visibility(0, 0), Visibility { totals: false, members: true });
-        // One or two private members: totals minus the shown members would be theirs, so no
-        // member figures, with or without totals, however active they were.
-        assert_eq!(visibility(3, 1), Visibility { totals: true, members: false });
-        assert_eq!(visibility(10, 2), Visibility { totals: true, members: false });
-        assert_eq!(visibility(2, 1), Visibility { totals: false, members: false });
-        assert_eq!(visibility(0, 2), Visibility { totals: false, members: false });
-        // Three or more private members stay hidden in their own sum.
-        assert_eq!(visibility(10, 3), Visibility { totals: true, members: true });
-        assert_eq!(visibility(1, 5), Visibility { totals: false, members: true });
+    /// A member active at the given (day, hour) cells with `keys` presses in each, over one minute.
+    fn active(user_id: i64, shares: bool, cells: &[(&str, usize)], keys: i64) -> MemberActivity {
+        let mut days: Vec<MemberDay> = Vec::new();
+        for (day, hour) in cells {
+            if !days.iter().any(|d| d.day == *day) {
+                let hours = HourCells {
+                    minutes: vec![0; 24],
+                    keys: vec![0; 24],
+                    clicks: vec![0; 24],
+                    seconds: vec![0; 24],
+                    typed: vec![0; 24],
+                    typing_ms: vec![0; 24],
+                };
+                days.push(MemberDay { day: day.to_string(), weekday: 0, hours });
+            }
+            let day = days.iter_mut().find(|d| d.day == *day).expect("day");
+            day.hours.minutes[*hour] += 1;
+            day.hours.keys[*hour] += keys;
+            day.hours.seconds[*hour] += 30;
+        }
+        MemberActivity { user_id, name: format!("m{user_id}"), shares_figures: shares, days, chords: BTreeMap::new() }
     }
 
     #[test]
-    fn what_is_shown_does_not_depend_on_whether_private_members_were_active() {
-        // A team of five, one of them private: the private member active or not, the same view.
-        for private_member_active in [false, true] {
-            let contributors = 3 + u32::from(private_member_active);
-            assert!(!visibility(contributors, 1).members);
-        }
+    fn an_hour_counts_with_three_members_and_private_members_only_three_at_a_time() {
+        // The issue's subtraction: F and G share, H, I, J private, only F, G and H active.
+        let team = [
+            active(1, true, &[("d", 9)], 20),
+            active(2, true, &[("d", 9)], 30),
+            active(3, false, &[("d", 9)], 70),
+            active(4, false, &[], 0),
+            active(5, false, &[], 0),
+        ];
+        let seen = team_figures(&team);
+        assert_eq!(seen.totals, None, "two sharing members and one private member: nothing counts");
+        assert_eq!(seen.member_figures.iter().map(|m| m.total_keys).collect::<Vec<_>>(), vec![30, 20]);
+        // With I and J active in the same hour, the private members count, together.
+        let team = [
+            active(1, true, &[("d", 9)], 20),
+            active(2, true, &[("d", 9)], 30),
+            active(3, false, &[("d", 9)], 70),
+            active(4, false, &[("d", 9)], 5),
+            active(5, false, &[("d", 9)], 7),
+        ];
+        let seen = team_figures(&team);
+        assert_eq!(seen.totals.map(|t| t.total_keys), Some(132));
+        assert_eq!(seen.contributors, 5);
+        // Three sharing members count without the lone private one.
+        let team = [
+            active(1, true, &[("d", 9)], 20),
+            active(2, true, &[("d", 9)], 30),
+            active(6, true, &[("d", 9)], 1),
+            active(3, false, &[("d", 9)], 70),
+        ];
+        assert_eq!(team_figures(&team).totals.map(|t| t.total_keys), Some(51));
+    }
+
+    #[test]
+    fn a_member_alone_in_an_hour_appears_in_no_cell_and_no_total() {
+        // C, private, alone on Sunday 17:00; the others together at 9:00.
+        let team = [
+            active(1, true, &[("mon", 9)], 10),
+            active(2, true, &[("mon", 9)], 10),
+            active(3, false, &[("mon", 9), ("sun", 17)], 500),
+            active(4, false, &[("mon", 9)], 10),
+            active(5, false, &[("mon", 9)], 10),
+        ];
+        let totals = team_figures(&team).totals.expect("totals");
+        assert_eq!(totals.total_keys, 540, "Sunday's 500 are in no team number");
+        assert_eq!(totals.by_weekday_hour[0][17], 0);
+    }
+
+    #[test]
+    fn forged_figures_count_as_a_person_could_have_made_them() {
+        let mut forger = active(1, true, &[("d", 9)], 60_000);
+        forger.days[0].hours.typed[9] = 60_000;
+        forger.days[0].hours.typing_ms[9] = 1;
+        forger.days[0].hours.clicks[9] = 60_000;
+        let figures = &team_figures(&[forger]).member_figures[0];
+        assert_eq!((figures.total_keys, figures.total_clicks), (1_500, 1_200));
+        assert!((figures.wpm - f64::from(HUMAN_MAX_WPM)).abs() < 1e-9, "{}", figures.wpm);
+    }
+
+    #[test]
+    fn chords_count_with_three_users() {
+        let with = |id, shares, chords: &[(&str, i64)]| {
+            let mut member = active(id, shares, &[], 0);
+            member.chords = chords.iter().map(|(c, n)| (c.to_string(), *n)).collect();
+            member
+        };
+        let team = [
+            with(1, true, &[("Ctrl+KeyC", 5), ("Ctrl+KeyZ", 1)]),
+            with(2, true, &[("Ctrl+KeyC", 2), ("Ctrl+KeyZ", 9)]),
+            with(3, false, &[("Ctrl+KeyC", 1), ("Alt+Tab", 4)]),
+            with(4, false, &[("Ctrl+KeyC", 1), ("Alt+Tab", 4)]),
+            with(5, false, &[("Ctrl+KeyC", 1), ("Alt+Tab", 4)]),
+        ];
+        let chords = team_figures(&team).totals.expect("chords").top_chords;
+        let seen: Vec<(&str, u64)> = chords.iter().map(|c| (c.chord.as_str(), c.count)).collect();
+        assert_eq!(seen, vec![("Alt+Tab", 12), ("Ctrl+KeyC", 10)], "Ctrl+KeyZ: two users only");
     }
 
     fn member(id: i64, name: &str, keys: u64, wpm: f64) -> MemberFigures {

@@ -10,7 +10,8 @@
 //! - queries: the server's own time (its `Server-Timing` header) for each dashboard server
 //!   function and API route over 1 day, 30 days and a year, for one user and for a team of all
 //!   the users, p50 and p95;
-//! - storage: database bytes per active user-minute in the minute records and with the rollups;
+//! - storage: database bytes per active user-minute in the minute records and hour blocks, and with
+//!   the rollups;
 //! - memory: the server's peak RSS while ingesting and while answering queries;
 //! - load: many agents uploading every second at once; errors, latency, "database is locked";
 //! - the agent's own figures, from `keytrack-agent bench` when it is built beside this binary.
@@ -31,7 +32,7 @@ use reqwest::StatusCode;
 use sqlx::SqlitePool;
 
 use super::error::AppError;
-use super::workload::SyntheticPerson;
+use super::workload::{self, SyntheticPerson};
 use super::{accounts, auth, db, demo, rollups, teams};
 use crate::api::teams::TeamDashboard;
 use crate::api::{DashboardHeatmaps, DashboardStats, LogIn};
@@ -342,22 +343,12 @@ fn agent_uploads(people: &People, options: &BenchOptions, agents: usize, phase: 
     (0..agents)
         .map(|a| {
             let seed = user_seed(options.seed, 10_000 * (phase as usize + 1) + a);
-            let records: Vec<_> = SyntheticPerson::new(TIMEZONE, options.days, now, seed)
-                .into_iter()
-                .flatten()
-                .flat_map(|day| day.minutes)
-                .map(|m| m.record)
-                .take(per_agent)
-                .collect();
-            let minutes = records.len();
             let device = Device { id: format!("laptop-{phase}"), name: "Laptop".into() };
-            let batches = records
-                .chunks(BATCH_MINUTES)
-                .map(|chunk| {
-                    let batch = ActivityBatch { device: device.clone(), minutes: chunk.to_vec() };
-                    Bytes::from(serde_json::to_vec(&batch).unwrap_or_default())
-                })
-                .collect();
+            let days = SyntheticPerson::new(TIMEZONE, options.days, now, seed).into_iter().flatten();
+            let batches = workload::uploads(&device, days, BATCH_MINUTES, per_agent);
+            let minutes = batches.iter().map(|b| b.minutes.len()).sum();
+            let batches =
+                batches.iter().map(|batch| Bytes::from(serde_json::to_vec(batch).unwrap_or_default())).collect();
             AgentUploads { token: people.load_tokens[a % people.load_tokens.len()].clone(), batches, minutes }
         })
         .collect()
@@ -455,6 +446,7 @@ async fn storage(data_dir: &Path) -> anyhow::Result<()> {
         "devices",
         "sqlite_autoindex_devices_1",
     ]);
+    let block_bytes = size(&["activity_blocks", "activity_blocks_by_user", "sqlite_autoindex_activity_blocks_1"]);
     let rollups = size(&[
         "activity_days",
         "sqlite_autoindex_activity_days_1",
@@ -464,13 +456,14 @@ async fn storage(data_dir: &Path) -> anyhow::Result<()> {
     let all: i64 = sizes.iter().map(|(_, b)| *b).sum();
     let per = |bytes: i64| bytes as f64 / minutes.max(1) as f64;
     println!(
-        "storage: {:.0} bytes per active user-minute in the minute records (full detail, with indexes; {minutes} user-minutes in {records} records, {:.0} bytes per record)",
+        "storage: {:.0} bytes per active user-minute in the minute records (totals, with indexes; {minutes} user-minutes in {records} records, {:.0} bytes per record) and {:.0} in the hour blocks (key detail)",
         per(record_bytes),
-        record_bytes as f64 / records.max(1) as f64
+        record_bytes as f64 / records.max(1) as f64,
+        per(block_bytes)
     );
     println!(
         "storage: {:.0} bytes per active user-minute with the day rollups ({:.0} bytes of rollups); whole database {:.1} MB",
-        per(record_bytes + rollups),
+        per(record_bytes + block_bytes + rollups),
         per(rollups),
         all as f64 / 1e6
     );
@@ -619,7 +612,7 @@ async fn load(
                     let mut record = template[a % template.len()].clone();
                     record.minute = super::state::now() / 60 * 60;
                     record.utc_offset = 60;
-                    let batch = ActivityBatch { device: device.clone(), minutes: vec![record] };
+                    let batch = ActivityBatch::new(device.clone(), vec![record], vec![]);
                     let body = Bytes::from(serde_json::to_vec(&batch).unwrap_or_default());
                     results.push(upload(&client, &url, &token, body).await);
                 }

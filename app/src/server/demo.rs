@@ -2,11 +2,11 @@
 //! [`super::workload`]), stored through the same [`ingest::store_batch`] path as real uploads, and a
 //! demo team of it and four teammates.
 
-use keytrack_wire::{ActivityBatch, Device, TeamRole};
+use keytrack_wire::{Device, TeamRole};
 use sqlx::SqlitePool;
 
 use super::error::AppError;
-use super::workload::SyntheticPerson;
+use super::workload::{self, SyntheticPerson};
 use super::{auth, db, ingest};
 
 pub const DEMO_EMAIL: &str = "demo@keytrack.local";
@@ -88,7 +88,8 @@ pub async fn create_demo(pool: &SqlitePool, now: i64, seed: u64) -> Result<DemoS
 }
 
 /// Stores `days` days of synthetic activity up to `now` for the user (the demo's, the teammates'
-/// and the benchmark's), one upload per day from one laptop. Returns the number of minute records.
+/// and the benchmark's), about one upload per day from one laptop. Returns the number of minute
+/// records.
 pub async fn fill_activity(
     pool: &SqlitePool,
     user_id: i64,
@@ -97,16 +98,11 @@ pub async fn fill_activity(
     now: i64,
     seed: u64,
 ) -> Result<usize, AppError> {
+    let device = Device { id: "demo-laptop".into(), name: "Demo laptop".into() };
     let mut minutes = 0;
-    for day in SyntheticPerson::new(timezone, days, now, seed)? {
-        if day.minutes.is_empty() {
-            continue;
-        }
-        minutes += day.minutes.len();
-        let records = day.minutes.into_iter().map(|m| m.record).collect();
-        let batch =
-            ActivityBatch { device: Device { id: "demo-laptop".into(), name: "Demo laptop".into() }, minutes: records };
-        ingest::store_batch(pool, user_id, &batch, now).await?;
+    for batch in workload::uploads(&device, SyntheticPerson::new(timezone, days, now, seed)?, 1_440, usize::MAX) {
+        minutes += batch.minutes.len();
+        ingest::store_batch(pool, user_id, batch, now).await?;
     }
     Ok(minutes)
 }

@@ -135,7 +135,7 @@ async fn post_activity(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<IngestReceipt>, AppError> {
     let batch: ActivityBatch = json_body(body)?;
-    let receipt = ingest::store_batch(&state.pool, user.0, &batch, now()).await?;
+    let receipt = ingest::store_batch(&state.pool, user.0, batch, now()).await?;
     tracing::debug!(accepted = receipt.accepted, replaced = receipt.replaced, "stored a batch");
     Ok(Json(receipt))
 }

@@ -1,12 +1,12 @@
-//! Keeps each user's day rollups equal to the sum of their minute records (see
+//! Keeps each user's day rollups equal to the sum of their minute records and hour blocks (see
 //! `domain::rollup`): updated by every upload in its own transaction, rebuilt when the user's
 //! time zone or day start changes (their days move), and built at start for data that predates
-//! them.
+//! them. Also the one-time fold of first-release minute detail into hour blocks.
 
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
-use keytrack_wire::{ActivityMinute, ScreenHeatmap};
+use keytrack_wire::{ActivityMinute, HourBlock, ScreenHeatmap};
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::db;
@@ -74,8 +74,21 @@ impl DayRollups {
         }
         totals.apply(new, hour, 1);
         totals.apply_presence(hour, before, after);
-        for (record, sign) in old.map(|o| (o, -1)).into_iter().chain([(new, 1)]) {
-            if let Some(s) = &record.screen {
+        Ok(())
+    }
+
+    /// Accounts for the block `new` replacing `old` (the same device and start) or arriving
+    /// first. A block counts on the user's day and hour of its last hour.
+    pub async fn replace_block(
+        &mut self,
+        conn: &mut SqliteConnection,
+        old: Option<&HourBlock>,
+        new: &HourBlock,
+    ) -> Result<(), AppError> {
+        for (block, sign) in old.map(|o| (o, -1)).into_iter().chain([(new, 1)]) {
+            let (day, _) = self.clock.day_and_hour(block_last_minute(block));
+            self.day(conn, day).await?.apply_block(block, sign);
+            for s in &block.screens {
                 self.screen(conn, day, s.width, s.height).await?.apply(&s.clicks, &s.moves, sign);
             }
         }
@@ -86,15 +99,15 @@ impl DayRollups {
         for (day, totals) in self.days {
             let encoded = db::days::encode(&totals).map_err(AppError::internal)?;
             let chords = db::days::encode(&totals.chords).map_err(AppError::internal)?;
-            let keys_by_hour = db::days::encode(&totals.keys_by_hour).map_err(AppError::internal)?;
+            let hours = db::days::encode(&totals.hour_cells()).map_err(AppError::internal)?;
             let headline = db::days::Headline {
-                total_keys: totals.keys.iter().sum(),
+                total_keys: totals.presses(),
                 total_clicks: totals.clicks.iter().sum(),
                 active_seconds: totals.active_seconds,
                 typed_keys: totals.typed_keys,
                 typing_ms: totals.typing_ms,
             };
-            let row = db::days::DayRow { totals: &encoded, headline, chords: &chords, keys_by_hour: &keys_by_hour };
+            let row = db::days::DayRow { totals: &encoded, headline, hours: &hours, chords: &chords };
             db::days::save(conn, self.user_id, &day.to_string(), row).await?;
         }
         for ((day, width, height), grid) in self.screens {
@@ -105,8 +118,13 @@ impl DayRollups {
     }
 }
 
-/// Recomputes all of the user's rollups from their minute records (inside the caller's write
-/// transaction). Returns the number of days.
+/// The minute a block counts in: the last of its last hour.
+fn block_last_minute(block: &HourBlock) -> i64 {
+    block.end.saturating_sub(60).max(block.start)
+}
+
+/// Recomputes all of the user's rollups from their minute records and blocks (inside the caller's
+/// write transaction). Returns the number of days.
 pub async fn rebuild(conn: &mut SqliteConnection, user_id: i64, clock: UserClock) -> Result<usize, AppError> {
     db::days::delete_all(conn, user_id).await?;
     let mut days: HashMap<NaiveDate, DayTotals> = HashMap::new();
@@ -121,15 +139,12 @@ pub async fn rebuild(conn: &mut SqliteConnection, user_id: i64, clock: UserClock
         }
     };
     db::days::for_each_minute(conn, user_id, |minute, seconds, detail| {
-        let Ok(record) = db::activity::RecordCodec::with(|codec| codec.decode(detail)) else {
+        let Ok(record) = db::activity::RecordCodec::with(|codec| codec.decode::<ActivityMinute>(detail)) else {
             unreadable += 1;
             return;
         };
         let (day, hour) = clock.day_and_hour(minute);
         days.entry(day).or_default().apply(&record, hour, 1);
-        if let Some(s) = &record.screen {
-            screens.entry((day, s.width, s.height)).or_default().apply(&s.clicks, &s.moves, 1);
-        }
         let seconds = u32::try_from(seconds).unwrap_or(0);
         match &mut open {
             Some((m, list)) if *m == minute => list.push(seconds),
@@ -141,8 +156,20 @@ pub async fn rebuild(conn: &mut SqliteConnection, user_id: i64, clock: UserClock
     })
     .await?;
     close(&mut days, open.take());
+    db::days::for_each_block(conn, user_id, |detail| {
+        let Ok(block) = db::activity::RecordCodec::with(|codec| codec.decode::<HourBlock>(detail)) else {
+            unreadable += 1;
+            return;
+        };
+        let (day, _) = clock.day_and_hour(block_last_minute(&block));
+        days.entry(day).or_default().apply_block(&block, 1);
+        for s in &block.screens {
+            screens.entry((day, s.width, s.height)).or_default().apply(&s.clicks, &s.moves, 1);
+        }
+    })
+    .await?;
     if unreadable > 0 {
-        tracing::error!(user_id, unreadable, "stored minute records that do not parse were left out of the rollups");
+        tracing::error!(user_id, unreadable, "stored records that do not parse were left out of the rollups");
     }
     let count = days.len();
     let mut rollups = DayRollups::new(user_id, clock);
@@ -152,8 +179,76 @@ pub async fn rebuild(conn: &mut SqliteConnection, user_id: i64, clock: UserClock
     Ok(count)
 }
 
-/// Builds rollups for users whose data predates them (run at server start).
+/// Folds the key detail that minute records of the first release hold into hour blocks, by the
+/// rule agents follow now (`keytrack_wire::blocks`), for every user the upgrade listed; each user's
+/// rollups are rebuilt in the same transaction. Every total stays: presses, clicks and time come
+/// from the minutes as before, and every key press is in a block (the last, smaller block of a
+/// device included: it was on the server already). Per-key counts may move to the day on which
+/// their block ends. Run at server start; afterwards the file is rewritten (VACUUM) so that no
+/// free page keeps the old minute detail.
+pub async fn fold_first_release_detail(pool: &SqlitePool) -> Result<(), AppError> {
+    let users: Vec<i64> = {
+        let mut conn = pool.acquire().await?;
+        db::days::users_to_fold(&mut conn).await?
+    };
+    if users.is_empty() {
+        return Ok(());
+    }
+    for user_id in &users {
+        let mut tx = db::begin_write(pool).await?;
+        let clock = super::accounts::clock_in(&mut tx, *user_id).await?;
+        let now = super::state::now();
+        let mut blocks = 0;
+        for device_id in db::days::devices_with_minutes(&mut tx, *user_id).await? {
+            let mut details: Vec<HourBlock> = Vec::new();
+            let mut after = i64::MIN;
+            loop {
+                let chunk = db::days::minutes_of_device(&mut tx, device_id, after, 5_000).await?;
+                let Some(last) = chunk.last() else { break };
+                after = last.0;
+                let mut rewritten = Vec::with_capacity(chunk.len());
+                for (minute, stored) in chunk {
+                    let Ok(mut record) = db::activity::RecordCodec::with(|c| c.decode::<ActivityMinute>(&stored))
+                    else {
+                        continue;
+                    };
+                    let detail = record.take_detail();
+                    if detail.is_empty() {
+                        continue;
+                    }
+                    details.push(detail);
+                    let encoded = db::activity::RecordCodec::with(|c| c.encode(&record)).map_err(AppError::internal)?;
+                    rewritten.push((minute, encoded));
+                }
+                db::days::rewrite_minutes(&mut tx, device_id, &rewritten).await?;
+            }
+            let folded = keytrack_wire::blocks::fold_hours(details);
+            blocks += folded.len();
+            let rows = folded
+                .iter()
+                .map(|block| {
+                    let encoded = db::activity::RecordCodec::with(|c| c.encode(block)).map_err(AppError::internal)?;
+                    Ok(db::activity::BlockRow { block, encoded })
+                })
+                .collect::<Result<Vec<_>, AppError>>()?;
+            db::activity::replace_blocks(&mut tx, device_id, *user_id, &rows, now).await?;
+        }
+        let days = rebuild(&mut tx, *user_id, clock).await?;
+        db::days::folded(&mut tx, *user_id).await?;
+        tx.commit().await?;
+        tracing::info!(user_id, blocks, days, "folded first-release key detail into hour blocks");
+    }
+    let mut conn = pool.acquire().await?;
+    sqlx::query("VACUUM").execute(&mut *conn).await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *conn).await?;
+    tracing::info!(users = users.len(), "rewrote the database without the first release's minute detail");
+    Ok(())
+}
+
+/// Brings data of earlier releases up to date (run at server start): folds first-release minute
+/// detail into blocks, then builds rollups for users whose data predates them.
 pub async fn build_missing(pool: &SqlitePool) -> Result<(), AppError> {
+    fold_first_release_detail(pool).await?;
     let mut conn = pool.acquire().await?;
     let users = db::days::users_without_rollups(&mut conn).await?;
     drop(conn);

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
-use keytrack_wire::{ChordCount, MemberFigures, TeamRole, TeamStats, TeamSummary, TeamTotals, words_per_minute};
+use keytrack_wire::{TeamRole, TeamStats, TeamSummary};
 use sqlx::SqlitePool;
 
 use super::accounts::clean_name;
@@ -16,19 +16,14 @@ use super::stats::{RangeScope, resolve_range};
 use super::{db, state::now};
 use crate::api::teams::{InvitePreview, InviteSummary, NewInvite, TeamDetails, TeamMember};
 use crate::domain::range::RangeQuery;
-use crate::domain::team::{may_remove, may_set_role, visibility};
+use crate::domain::rollup::HourCells;
+use crate::domain::team::{MemberActivity, MemberDay, may_remove, may_set_role, team_figures};
 
 /// Longest validity of an invite.
 pub const MAX_INVITE_DAYS: u32 = 30;
-/// How many chords the team's top list holds.
-const TOP_CHORDS: usize = 10;
 
 fn role_of(stored: &str) -> Result<TeamRole, AppError> {
     TeamRole::parse(stored).ok_or_else(|| AppError::internal(format!("a stored team role is unknown: {stored}")))
-}
-
-fn count(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
 }
 
 /// The user's role in the team and whether they share their figures; `NotFound` outside it.
@@ -262,7 +257,8 @@ pub async fn delete(pool: &SqlitePool, team_id: i64, user_id: i64) -> Result<(),
     Ok(())
 }
 
-/// The team's statistics over what the URL asks for, as far as consent allows.
+/// The team's statistics over what the URL asks for, as far as consent allows (see
+/// `domain::team`).
 pub async fn stats(
     pool: &SqlitePool,
     team_id: i64,
@@ -275,114 +271,40 @@ pub async fn stats(
     let (from, to) = resolve_range(pool, user_id, RangeScope::Team(team_id), query, now).await?;
     let (from_day, to_day) = (from.to_string(), to.to_string());
     let members = db::teams::members(pool, team_id).await?;
-    let mut conn = pool.acquire().await?;
-    let sums: HashMap<i64, db::teams::MemberSums> = db::teams::member_sums(&mut conn, team_id, &from_day, &to_day)
-        .await?
-        .into_iter()
-        .filter(|s| s.active_days > 0)
-        .map(|s| (s.user_id, s))
+    let mut activity: HashMap<i64, MemberActivity> = members
+        .iter()
+        .map(|m| {
+            let member = MemberActivity {
+                user_id: m.user_id,
+                name: m.name.clone(),
+                shares_figures: m.shares_figures,
+                ..MemberActivity::default()
+            };
+            (m.user_id, member)
+        })
         .collect();
-    let contributors = sums.len() as u32;
-    let private_members = members.iter().filter(|m| !m.shares_figures).count() as u32;
-    let visible = visibility(contributors, private_members);
-
-    let totals = if visible.totals {
-        let parts = db::teams::day_parts(&mut conn, team_id, &from_day, &to_day).await?;
-        Some(team_totals(sums.values(), &parts, contributors)?)
-    } else {
-        None
-    };
-    let member_figures = visible.members.then(|| {
-        let mut figures: Vec<MemberFigures> = members
-            .iter()
-            .filter(|m| m.shares_figures)
-            .map(|m| {
-                let s = sums.get(&m.user_id).cloned().unwrap_or_default();
-                MemberFigures {
-                    user_id: m.user_id,
-                    name: m.name.clone(),
-                    total_keys: count(s.total_keys),
-                    total_clicks: count(s.total_clicks),
-                    active_seconds: count(s.active_seconds),
-                    wpm: words_per_minute(count(s.typed_keys), count(s.typing_ms)),
-                    active_days: u32::try_from(s.active_days).unwrap_or(0),
-                }
-            })
-            .collect();
-        crate::domain::team::sort_members(&mut figures, crate::domain::team::MemberColumn::Keys, true);
-        figures
-    });
+    let mut conn = pool.acquire().await?;
+    for (member_id, day, hours, chords) in db::teams::member_days(&mut conn, team_id, &from_day, &to_day).await? {
+        let Some(member) = activity.get_mut(&member_id) else { continue };
+        let date = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(AppError::internal)?;
+        let hours: HourCells = db::days::decode(&hours).map_err(AppError::internal)?;
+        let day_chords: BTreeMap<String, i64> = db::days::decode(&chords).map_err(AppError::internal)?;
+        for (chord, n) in day_chords {
+            *member.chords.entry(chord).or_default() += n;
+        }
+        member.days.push(MemberDay { day, weekday: date.weekday().num_days_from_monday() as usize, hours });
+    }
+    let activity: Vec<MemberActivity> = members.iter().filter_map(|m| activity.remove(&m.user_id)).collect();
+    let seen = team_figures(&activity);
     Ok(TeamStats {
         team_id,
         team_name,
         from: from_day,
         to: to_day,
         members: members.len() as u32,
-        contributors: visible.totals.then_some(contributors),
-        private_members,
-        totals,
-        member_figures,
-    })
-}
-
-/// Sums and averages over the contributors, the week rhythm (each member's own weekdays and
-/// hours) and the top chords.
-fn team_totals<'a>(
-    sums: impl Iterator<Item = &'a db::teams::MemberSums>,
-    parts: &[(String, Vec<u8>, Vec<u8>)],
-    contributors: u32,
-) -> Result<TeamTotals, AppError> {
-    let mut total = db::teams::MemberSums::default();
-    for s in sums {
-        total.total_keys += s.total_keys;
-        total.total_clicks += s.total_clicks;
-        total.active_seconds += s.active_seconds;
-        total.typed_keys += s.typed_keys;
-        total.typing_ms += s.typing_ms;
-    }
-    let mut rhythm = [[0i64; 24]; 7];
-    let mut chords: BTreeMap<String, i64> = BTreeMap::new();
-    let mut weekdays: HashMap<&str, usize> = HashMap::new();
-    for (day, day_chords, keys_by_hour) in parts {
-        let weekday = match weekdays.get(day.as_str()) {
-            Some(w) => *w,
-            None => {
-                let date = NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(AppError::internal)?;
-                let w = date.weekday().num_days_from_monday() as usize;
-                weekdays.insert(day, w);
-                w
-            }
-        };
-        let hours: Vec<i64> = db::days::decode(keys_by_hour).map_err(AppError::internal)?;
-        if let Some(row) = rhythm.get_mut(weekday) {
-            for (slot, n) in row.iter_mut().zip(hours) {
-                *slot += n;
-            }
-        }
-        let day_chords: BTreeMap<String, i64> = db::days::decode(day_chords).map_err(AppError::internal)?;
-        for (chord, n) in day_chords {
-            match chords.get_mut(&chord) {
-                Some(sum) => *sum += n,
-                None => {
-                    chords.insert(chord, n);
-                }
-            }
-        }
-    }
-    let mut top: Vec<ChordCount> =
-        chords.into_iter().filter(|(_, n)| *n > 0).map(|(chord, n)| ChordCount { chord, count: count(n) }).collect();
-    top.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.chord.cmp(&b.chord)));
-    top.truncate(TOP_CHORDS);
-    let per = u64::from(contributors.max(1));
-    Ok(TeamTotals {
-        total_keys: count(total.total_keys),
-        total_clicks: count(total.total_clicks),
-        active_seconds: count(total.active_seconds),
-        wpm: words_per_minute(count(total.typed_keys), count(total.typing_ms)),
-        average_keys: count(total.total_keys) / per,
-        average_clicks: count(total.total_clicks) / per,
-        average_active_seconds: count(total.active_seconds) / per,
-        by_weekday_hour: rhythm.iter().map(|row| row.iter().map(|n| count(*n)).collect()).collect(),
-        top_chords: top,
+        contributors: seen.totals.is_some().then_some(seen.contributors),
+        private_members: members.iter().filter(|m| !m.shares_figures).count() as u32,
+        totals: seen.totals,
+        member_figures: seen.member_figures,
     })
 }

@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, SecondsFormat, TimeZone, Timelike, Weekday};
 use chrono_tz::Tz;
 use keytrack_wire::{
-    ActivityMinute, BURST_GAP_MS, Burst, ButtonCounts, GridCount, INTERVAL_BUCKETS_MS, ScreenActivity, ScrollCounts,
-    TypingStats, is_text_key,
+    ActivityBatch, ActivityMinute, BURST_GAP_MS, BlockFolder, Burst, ButtonCounts, Device, GridCount, HourBlock,
+    INTERVAL_BUCKETS_MS, ScreenActivity, ScrollCounts, TypingStats, is_text_key, limits,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -25,8 +25,9 @@ use super::error::AppError;
 /// The screen everyone's pointer moves on.
 pub const SCREEN: (u32, u32) = (1920, 1080);
 
-/// A minute of synthetic activity: the record an agent would upload, and how far the pointer
-/// went across and down (which the record sums into one distance, and input-count events keep).
+/// A minute of synthetic activity: the record (totals) an agent would upload, and how far the
+/// pointer went across and down (which the record sums into one distance, and input-count events
+/// keep).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyntheticMinute {
     pub record: ActivityMinute,
@@ -34,11 +35,14 @@ pub struct SyntheticMinute {
     pub travel_y: u64,
 }
 
-/// One of a person's days: its minutes with any activity, in order.
+/// One of a person's days: its minutes with any activity, in order, and the hour blocks of key
+/// detail an agent would have sent by the end of it (cut by the agents' rule: an hour's detail
+/// joins the device's block when the hour is over; the block leaves with 200 presses).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyntheticDay {
     pub day: NaiveDate,
     pub minutes: Vec<SyntheticMinute>,
+    pub blocks: Vec<HourBlock>,
 }
 
 /// A person's last `days` days up to `now` in their time zone, made one day at a time (a year of
@@ -50,6 +54,9 @@ pub struct SyntheticPerson {
     next: NaiveDate,
     last: NaiveDate,
     wpm: f64,
+    /// Key detail of the hour in progress and of the hours waiting for presses: at the end, what
+    /// the person's agent still holds.
+    folder: BlockFolder,
 }
 
 impl SyntheticPerson {
@@ -59,7 +66,7 @@ impl SyntheticPerson {
         let wpm = normal(&mut rng, 62.0, 10.0).clamp(35.0, 100.0);
         let last = tz.timestamp_opt(now, 0).single().map(|t| t.date_naive()).unwrap_or_default();
         let next = last - Duration::days(days.max(1) - 1);
-        Ok(SyntheticPerson { rng, tz, now, next, last, wpm })
+        Ok(SyntheticPerson { rng, tz, now, next, last, wpm, folder: BlockFolder::default() })
     }
 }
 
@@ -72,8 +79,49 @@ impl Iterator for SyntheticPerson {
         }
         let day = self.next;
         self.next = day + Duration::days(1);
-        Some(SyntheticDay { day, minutes: synthetic_day(&mut self.rng, self.tz, day, self.now, self.wpm) })
+        let mut minutes = synthetic_day(&mut self.rng, self.tz, day, self.now, self.wpm);
+        let folder = &mut self.folder;
+        let blocks = minutes.iter_mut().filter_map(|m| folder.add(m.record.take_detail())).collect();
+        Some(SyntheticDay { day, minutes, blocks })
     }
+}
+
+/// What an agent would upload of these days: batches of at most `per_batch` minute records (and
+/// the server's limit of blocks), each with the blocks complete by then; at most `limit` minutes in
+/// all.
+pub fn uploads(
+    device: &Device,
+    days: impl IntoIterator<Item = SyntheticDay>,
+    per_batch: usize,
+    limit: usize,
+) -> Vec<ActivityBatch> {
+    let mut batches = Vec::new();
+    let (mut minutes, mut blocks, mut taken) = (Vec::new(), Vec::new(), 0);
+    let mut send = |minutes: &mut Vec<ActivityMinute>, blocks: &mut Vec<HourBlock>| {
+        batches.push(ActivityBatch::new(device.clone(), std::mem::take(minutes), std::mem::take(blocks)));
+    };
+    'days: for day in days {
+        for minute in day.minutes {
+            if taken == limit {
+                break 'days;
+            }
+            minutes.push(minute.record);
+            taken += 1;
+            if minutes.len() == per_batch {
+                send(&mut minutes, &mut blocks);
+            }
+        }
+        for block in day.blocks {
+            blocks.push(block);
+            if blocks.len() == limits::MAX_BLOCKS_PER_BATCH {
+                send(&mut minutes, &mut blocks);
+            }
+        }
+    }
+    if !minutes.is_empty() || !blocks.is_empty() {
+        send(&mut minutes, &mut blocks);
+    }
+    batches
 }
 
 /// Chance that a minute of this local hour is active, before the day's own mood.
@@ -275,6 +323,7 @@ fn synthetic_minute(rng: &mut StdRng, minute: i64, utc_offset: i16, hour: u32, w
     let record = ActivityMinute {
         minute,
         utc_offset,
+        presses: 0,
         keys,
         chords,
         typing,
@@ -429,7 +478,7 @@ pub fn five_second_events(minute: &SyntheticMinute, rng: &mut StdRng) -> Vec<Inp
     let first = rng.gen_range(0..=SLICES - active);
     let weights: Vec<u64> = (0..active).map(|_| rng.gen_range(1..=10)).collect();
     let columns = [
-        record.total_keys(),
+        record.total_presses(),
         record.clicks.total(),
         minute.travel_x,
         minute.travel_y,
@@ -470,14 +519,20 @@ mod tests {
     #[test]
     fn synthetic_minutes_pass_the_upload_rules() {
         let days: Vec<SyntheticDay> = SyntheticPerson::new("Asia/Tokyo", 14, NOW, 7).expect("person").collect();
-        let minutes: Vec<ActivityMinute> = days.into_iter().flat_map(|d| d.minutes).map(|m| m.record).collect();
-        assert!(minutes.len() > 1_000, "two weeks of work: {}", minutes.len());
-        for chunk in minutes.chunks(1_000) {
-            let batch = keytrack_wire::ActivityBatch {
-                device: keytrack_wire::Device { id: "test".into(), name: "test".into() },
-                minutes: chunk.to_vec(),
-            };
-            batch.validate(NOW).expect("valid");
+        let presses: u64 = days.iter().flat_map(|d| &d.minutes).map(|m| m.record.total_presses()).sum();
+        let in_blocks: u64 = days.iter().flat_map(|d| &d.blocks).map(HourBlock::presses).sum();
+        assert!(in_blocks <= presses && in_blocks > presses * 9 / 10, "{in_blocks} of {presses} in blocks");
+        for day in days {
+            assert!(day.minutes.iter().all(|m| m.record.keys.is_empty() && m.record.screen.is_none()));
+            let minutes: Vec<ActivityMinute> = day.minutes.into_iter().map(|m| m.record).collect();
+            for chunk in minutes.chunks(1_000) {
+                let batch = keytrack_wire::ActivityBatch::new(
+                    keytrack_wire::Device { id: "test".into(), name: "test".into() },
+                    chunk.to_vec(),
+                    day.blocks.clone(),
+                );
+                batch.validate(NOW).expect("valid");
+            }
         }
     }
 
@@ -489,7 +544,7 @@ mod tests {
             let events = five_second_events(minute, &mut rng);
             let sum = |f: fn(&InputCountEvent) -> u64| events.iter().map(f).sum::<u64>();
             let r = &minute.record;
-            assert_eq!(sum(|e| e.presses), r.total_keys());
+            assert_eq!(sum(|e| e.presses), r.total_presses());
             assert_eq!(sum(|e| e.clicks), r.clicks.total());
             assert_eq!((sum(|e| e.delta_x), sum(|e| e.delta_y)), (minute.travel_x, minute.travel_y));
             assert_eq!(sum(|e| e.scroll_y), u64::from(r.scroll.vertical));

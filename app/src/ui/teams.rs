@@ -1,6 +1,8 @@
 //! Teams: the list of the user's teams, a team's dashboard and management, and joining by invite.
 
-use keytrack_wire::{MIN_CONTRIBUTORS, MemberFigures, TeamRole, TeamStats};
+use keytrack_wire::{
+    HUMAN_MAX_PRESSES_PER_MINUTE, HUMAN_MAX_WPM, MIN_CONTRIBUTORS, MemberFigures, TeamRole, TeamStats,
+};
 use leptos::prelude::*;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -23,9 +25,11 @@ fn WhatTheTeamSees() -> impl IntoView {
         <ul class="consent" data-testid="what-the-team-sees">
             <li>
                 <strong>"Always: "</strong>
-                "your name, your role, and your activity counted into the team's totals (key presses, clicks, active time, typing speed, weekday and hour rhythm, top shortcuts). Totals are shown only when at least "
+                "your name, your role, and your activity counted into the team's totals (key presses, clicks, active time, typing speed, weekday and hour rhythm, top shortcuts), for the hours in which at least "
                 {MIN_CONTRIBUTORS}
-                " members have activity in the chosen days, so they are never one person's figures."
+                " members were counted. If you keep your figures private, you count in an hour only when at least "
+                {MIN_CONTRIBUTORS}
+                " members who keep theirs private (you included) were active in it, so that no team number, and no difference of two, is ever your own."
             </li>
             <li>
                 <strong>"Only if you choose to share your figures: "</strong>
@@ -340,7 +344,7 @@ fn TeamDashboard(stats: Resource<Result<TeamStats, crate::api::UiError>>) -> imp
 #[component]
 fn TeamSummaryCard(stats: TeamStats) -> impl IntoView {
     let active = match stats.contributors {
-        Some(active) => format!("{active} of {} members active from {} to {}", stats.members, stats.from, stats.to),
+        Some(active) => format!("{active} of {} members counted, from {} to {}", stats.members, stats.from, stats.to),
         None => format!(
             "{} member{}, from {} to {}",
             stats.members,
@@ -360,12 +364,17 @@ fn TeamSummaryCard(stats: TeamStats) -> impl IntoView {
             <dl class="facts">
                 <div><dt>"Per active member"</dt><dd data-testid="team-average">{format!("{} keys, {} clicks, {}", count(t.average_keys), count(t.average_clicks), duration(t.average_active_seconds))}</dd></div>
             </dl>
+            <p class="muted small" data-testid="team-rule">
+                {format!(
+                    "Counted: the hours in which at least {MIN_CONTRIBUTORS} members were active (members who keep their figures private only where at least {MIN_CONTRIBUTORS} of them were), so that no member's own figures can be worked out from the team's."
+                )}
+            </p>
         }
         .into_any(),
         None => view! {
             <p class="note" data-testid="totals-hidden">
                 {format!(
-                    "Team totals appear when at least {MIN_CONTRIBUTORS} members have activity in the chosen days; fewer have now. (How many fewer is not shown: in a small team it would tell who worked.)"
+                    "Team totals appear for the hours in which at least {MIN_CONTRIBUTORS} members were active; in the chosen days there is none yet. (How many were active is not shown: in a small team it would tell who worked.)"
                 )}
             </p>
         }
@@ -402,24 +411,10 @@ fn TopChords(totals: keytrack_wire::TeamTotals) -> impl IntoView {
     }
 }
 
-/// Why per-member figures are not shown, or `None` when they are.
-fn members_hidden_reason(stats: &TeamStats) -> Option<String> {
-    if stats.member_figures.is_some() {
-        return None;
-    }
-    let private = stats.private_members;
-    Some(format!(
-        "Per-member figures are hidden: {private} member{} of this team keep{} their figures private, and the team's totals minus everyone else's figures would be theirs. They appear when everyone shares, or when at least {MIN_CONTRIBUTORS} members keep theirs private.",
-        if private == 1 { "" } else { "s" },
-        if private == 1 { "s" } else { "" },
-    ))
-}
-
 /// The sharing members side by side: a table sorted by any column, and a chart.
 #[component]
 fn MemberComparison(stats: TeamStats) -> impl IntoView {
-    let hidden = members_hidden_reason(&stats);
-    let members = stats.member_figures.unwrap_or_default();
+    let members = stats.member_figures;
     let (sort, set_sort) = signal((MemberColumn::Keys, true));
     let config = serde_json::json!({
         "type": "bar",
@@ -432,9 +427,7 @@ fn MemberComparison(stats: TeamStats) -> impl IntoView {
         },
         "options": chart_options(true),
     });
-    let body = if let Some(reason) = hidden {
-        view! { <p class="note" data-testid="members-hidden">{reason}</p> }.into_any()
-    } else if members.is_empty() {
+    let body = if members.is_empty() {
         view! { <p class="muted" data-testid="no-sharing-members">"No member shares their own figures yet."</p> }
             .into_any()
     } else {
@@ -518,15 +511,7 @@ fn MemberComparison(stats: TeamStats) -> impl IntoView {
 
 #[component]
 fn Leaderboards(stats: TeamStats) -> impl IntoView {
-    let Some(members) = stats.member_figures else {
-        return view! {
-            <section class="card" data-widget="team-leaderboard">
-                <h2>"Leaderboards"</h2>
-                <p class="muted">"Leaderboards show members who share their figures; they are hidden with the member table."</p>
-            </section>
-        }
-        .into_any();
-    };
+    let members = stats.member_figures;
     let board = |title: &'static str, column: MemberColumn, value: fn(&MemberFigures) -> String| {
         view! {
             <div>
@@ -543,6 +528,11 @@ fn Leaderboards(stats: TeamStats) -> impl IntoView {
     view! {
         <section class="card" data-widget="team-leaderboard">
             <h2>"Leaderboards"</h2>
+            <p class="muted small">
+                {format!(
+                    "Members who share their figures. An hour counts at most what a person can do in it (typing up to {HUMAN_MAX_WPM} WPM, {HUMAN_MAX_PRESSES_PER_MINUTE} key presses a minute)."
+                )}
+            </p>
             <div class="boards">
                 {board("Most key presses", MemberColumn::Keys, |m| count(m.total_keys))}
                 {board("Fastest typing", MemberColumn::Wpm, |m| format!("{:.0} WPM", m.wpm))}

@@ -8,7 +8,7 @@ use axum::body::Body;
 use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use keytrack_app::server::{accounts, db, http as app_http, state::AppState};
-use keytrack_wire::{ActivityBatch, ActivityMinute};
+use keytrack_wire::{ActivityBatch, ActivityMinute, HourBlock};
 use leptos::config::LeptosOptions;
 use leptos::server_fn::ServerFn;
 use serde_json::Value;
@@ -81,14 +81,18 @@ pub async fn stats(app: &Router, token: &str, from: &str, to: &str) -> Value {
 /// 2025-03-10 was a Monday; 09:00 UTC.
 pub const MONDAY_9H: i64 = 1_741_597_200;
 
-pub fn minute(at: i64, keys: &[(&str, u32)]) -> ActivityMinute {
-    ActivityMinute {
-        minute: at,
-        utc_offset: 60,
-        keys: keys.iter().map(|(k, n)| (k.to_string(), *n)).collect(),
-        active_seconds: 30,
-        ..Default::default()
+/// A minute record (totals) with `presses` key presses and 30 active seconds.
+pub fn minute(at: i64, presses: u32) -> ActivityMinute {
+    ActivityMinute { minute: at, utc_offset: 60, presses, active_seconds: 30, ..Default::default() }
+}
+
+/// An hour block of the hour starting at `hour` with these key presses.
+pub fn block(hour: i64, keys: &[(&str, u32)]) -> HourBlock {
+    let mut block = HourBlock::for_hour(hour);
+    for (key, n) in keys {
+        block.add_key(key, *n);
     }
+    block
 }
 
 /// Calls a server function as the browser's forms do (form-encoded), with a session cookie.

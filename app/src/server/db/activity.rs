@@ -1,8 +1,10 @@
-//! Devices and their minute records.
+//! Devices, their minute records (totals) and their hour blocks (key detail).
 
 use std::collections::HashMap;
 
-use keytrack_wire::ActivityMinute;
+use keytrack_wire::{ActivityMinute, HourBlock};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 /// A stored minute record that cannot be read back.
@@ -17,11 +19,11 @@ fn unreadable(e: impl std::fmt::Display) -> UnreadableRecord {
 /// The largest record JSON a stored frame may claim to hold (a record of a 1 MiB upload is smaller).
 const MAX_RECORD_JSON: u64 = 4 << 20;
 
-/// How minute records are stored: the wire format's JSON (self-describing, so records stay
-/// readable when the format gains fields), zstd-compressed at level 1: a typical minute's 1.2 KB of
-/// JSON takes about 590 bytes. Rows written before compression hold the plain JSON, which starts
-/// with `{`; a zstd frame never does. One codec serves a whole upload or rebuild: it keeps its
-/// compression contexts instead of setting up new ones for every minute.
+/// How minute records and hour blocks are stored: the wire format's JSON (self-describing, so
+/// records stay readable when the format gains fields), zstd-compressed at level 1. Rows written
+/// before compression hold the plain JSON, which starts with `{`; a zstd frame never does. One
+/// codec serves a whole upload or rebuild: it keeps its compression contexts instead of setting
+/// up new ones for every record.
 pub struct RecordCodec {
     compressor: zstd::bulk::Compressor<'static>,
     decompressor: zstd::bulk::Decompressor<'static>,
@@ -54,13 +56,13 @@ impl RecordCodec {
         })
     }
 
-    pub fn encode(&mut self, record: &ActivityMinute) -> Result<Vec<u8>, UnreadableRecord> {
+    pub fn encode<T: Serialize>(&mut self, record: &T) -> Result<Vec<u8>, UnreadableRecord> {
         self.json.clear();
         serde_json::to_writer(&mut self.json, record).map_err(unreadable)?;
         self.compressor.compress(&self.json).map_err(unreadable)
     }
 
-    pub fn decode(&mut self, stored: &[u8]) -> Result<ActivityMinute, UnreadableRecord> {
+    pub fn decode<T: DeserializeOwned>(&mut self, stored: &[u8]) -> Result<T, UnreadableRecord> {
         if stored.first() == Some(&b'{') {
             return serde_json::from_slice(stored).map_err(unreadable);
         }
@@ -174,7 +176,7 @@ pub async fn replace_minutes(
                 .push_bind(record.minute)
                 .push_bind(user_id)
                 .push_bind(i64::from(record.utc_offset))
-                .push_bind(i64::try_from(record.total_keys()).unwrap_or(i64::MAX))
+                .push_bind(i64::try_from(record.total_presses()).unwrap_or(i64::MAX))
                 .push_bind(i64::try_from(record.clicks.total()).unwrap_or(i64::MAX))
                 .push_bind(i64::from(record.active_seconds))
                 .push_bind(minute.encoded.as_slice())
@@ -187,6 +189,58 @@ pub async fn replace_minutes(
                  detail = excluded.detail, received_at = excluded.received_at",
         );
         query.build().persistent(true).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The blocks stored for this device with these starts, encoded, by start.
+pub async fn stored_blocks(
+    conn: &mut SqliteConnection,
+    device_id: i64,
+    starts: &[i64],
+) -> Result<HashMap<i64, Vec<u8>>, sqlx::Error> {
+    let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT starts_at, detail FROM activity_blocks
+         WHERE device_id = ? AND starts_at IN (SELECT value FROM json_each(?))",
+    )
+    .bind(device_id)
+    .bind(json_list(starts))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// An hour block ready to store.
+pub struct BlockRow<'a> {
+    pub block: &'a HourBlock,
+    pub encoded: Vec<u8>,
+}
+
+/// Stores the blocks of one device, each replacing a stored block with the same start.
+pub async fn replace_blocks(
+    conn: &mut SqliteConnection,
+    device_id: i64,
+    user_id: i64,
+    rows: &[BlockRow<'_>],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    for row in rows {
+        sqlx::query(
+            "INSERT INTO activity_blocks (device_id, user_id, starts_at, ends_at, presses, detail, received_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (device_id, starts_at) DO UPDATE SET ends_at = excluded.ends_at,
+                 presses = excluded.presses, detail = excluded.detail, received_at = excluded.received_at",
+        )
+        .bind(device_id)
+        .bind(user_id)
+        .bind(row.block.start)
+        .bind(row.block.end)
+        .bind(i64::try_from(row.block.presses()).unwrap_or(i64::MAX))
+        .bind(row.encoded.as_slice())
+        .bind(now)
+        .persistent(true)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
@@ -206,18 +260,25 @@ mod tests {
         let record = ActivityMinute {
             minute: 1_795_500_000,
             utc_offset: 60,
-            keys: [("KeyA".to_string(), 3), ("Space".to_string(), 1)].into(),
+            presses: 4,
             active_seconds: 20,
             ..Default::default()
         };
         let mut codec = RecordCodec::new().expect("codec");
         let encoded = codec.encode(&record).expect("encode");
         assert_eq!(encoded[..4], [0x28, 0xb5, 0x2f, 0xfd], "a zstd frame");
-        assert_eq!(codec.decode(&encoded).expect("decode"), record);
+        assert_eq!(codec.decode::<ActivityMinute>(&encoded).expect("decode"), record);
         assert_eq!(codec.encode(&record).expect("encode again"), encoded, "the codec is reusable");
         let legacy = serde_json::to_vec(&record).expect("json");
-        assert_eq!(codec.decode(&legacy).expect("decode legacy"), record);
-        assert!(codec.decode(b"garbage").is_err());
-        assert!(codec.decode(&encoded[..encoded.len() / 2]).is_err(), "a cut frame is an error, not a panic");
+        assert_eq!(codec.decode::<ActivityMinute>(&legacy).expect("decode legacy"), record);
+        assert!(codec.decode::<ActivityMinute>(b"garbage").is_err());
+        assert!(
+            codec.decode::<ActivityMinute>(&encoded[..encoded.len() / 2]).is_err(),
+            "a cut frame is an error, not a panic"
+        );
+        let mut block = HourBlock::for_hour(3_600);
+        block.add_key("KeyA", 200);
+        let encoded = codec.encode(&block).expect("encode");
+        assert_eq!(codec.decode::<HourBlock>(&encoded).expect("decode"), block);
     }
 }

@@ -8,7 +8,7 @@ use sqlx::SqliteConnection;
 /// The format of stored rollups: postcard's compact binary after this version byte. Rollups are
 /// sums of the minute records, so a new format comes with a migration that clears them, and the
 /// server rebuilds them at start.
-const ROLLUP_FORMAT: u8 = 1;
+const ROLLUP_FORMAT: u8 = 2;
 
 /// A stored rollup that does not decode.
 #[derive(Debug, thiserror::Error)]
@@ -49,22 +49,22 @@ pub struct Headline {
 pub struct DayRow<'a> {
     pub totals: &'a [u8],
     pub headline: Headline,
-    /// The day's chord counts, encoded, for team totals.
+    /// The day's figures per clock hour (`domain::rollup::HourCells`), encoded, for team statistics.
+    pub hours: &'a [u8],
+    /// The day's chord counts, encoded, for the team's top chords.
     pub chords: &'a [u8],
-    /// The day's key presses per clock hour, encoded, for the team's week rhythm.
-    pub keys_by_hour: &'a [u8],
 }
 
 pub async fn save(conn: &mut SqliteConnection, user_id: i64, day: &str, row: DayRow<'_>) -> Result<(), sqlx::Error> {
     let headline = row.headline;
     sqlx::query(
         "INSERT INTO activity_days (user_id, day, totals, total_keys, total_clicks, active_seconds, typed_keys, typing_ms,
-                                    chords, keys_by_hour)
+                                    hours, chords)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (user_id, day) DO UPDATE SET totals = excluded.totals, total_keys = excluded.total_keys,
              total_clicks = excluded.total_clicks, active_seconds = excluded.active_seconds,
-             typed_keys = excluded.typed_keys, typing_ms = excluded.typing_ms, chords = excluded.chords,
-             keys_by_hour = excluded.keys_by_hour",
+             typed_keys = excluded.typed_keys, typing_ms = excluded.typing_ms, hours = excluded.hours,
+             chords = excluded.chords",
     )
     .bind(user_id)
     .bind(day)
@@ -74,8 +74,8 @@ pub async fn save(conn: &mut SqliteConnection, user_id: i64, day: &str, row: Day
     .bind(headline.active_seconds)
     .bind(headline.typed_keys)
     .bind(headline.typing_ms)
+    .bind(row.hours)
     .bind(row.chords)
-    .bind(row.keys_by_hour)
     .execute(conn)
     .await?;
     Ok(())
@@ -189,14 +189,85 @@ pub async fn range(
         .await
 }
 
-/// Users that have minute records but no rollups (data from before rollups existed).
+/// Users that have records but no rollups (data from before rollups existed, or of an earlier
+/// rollup format).
 pub async fn users_without_rollups(conn: &mut SqliteConnection) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT id FROM users u WHERE EXISTS (SELECT 1 FROM activity_minutes m WHERE m.user_id = u.id)
-         AND NOT EXISTS (SELECT 1 FROM activity_days d WHERE d.user_id = u.id)",
+        "SELECT id FROM users u
+         WHERE (EXISTS (SELECT 1 FROM activity_minutes m WHERE m.user_id = u.id)
+                OR EXISTS (SELECT 1 FROM activity_blocks b WHERE b.user_id = u.id))
+           AND NOT EXISTS (SELECT 1 FROM activity_days d WHERE d.user_id = u.id)",
     )
     .fetch_all(conn)
     .await
+}
+
+/// Users whose minute records may still hold first-release key detail.
+pub async fn users_to_fold(conn: &mut SqliteConnection) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT user_id FROM minute_detail_to_fold ORDER BY user_id").fetch_all(conn).await
+}
+
+/// The user's detail is folded.
+pub async fn folded(conn: &mut SqliteConnection, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM minute_detail_to_fold WHERE user_id = ?").bind(user_id).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn devices_with_minutes(conn: &mut SqliteConnection, user_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT DISTINCT device_id FROM activity_minutes WHERE user_id = ? ORDER BY device_id")
+        .bind(user_id)
+        .fetch_all(conn)
+        .await
+}
+
+/// Up to `limit` of a device's minute records after minute `after`, in order, as stored.
+pub async fn minutes_of_device(
+    conn: &mut SqliteConnection,
+    device_id: i64,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, Vec<u8>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT minute, detail FROM activity_minutes WHERE device_id = ? AND minute > ? ORDER BY minute LIMIT ?",
+    )
+    .bind(device_id)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// Replaces stored minute records with the given encodings (their totals are unchanged).
+pub async fn rewrite_minutes(
+    conn: &mut SqliteConnection,
+    device_id: i64,
+    records: &[(i64, Vec<u8>)],
+) -> Result<(), sqlx::Error> {
+    for (minute, detail) in records {
+        sqlx::query("UPDATE activity_minutes SET detail = ? WHERE device_id = ? AND minute = ?")
+            .bind(detail.as_slice())
+            .bind(device_id)
+            .bind(minute)
+            .persistent(true)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Calls `each` with every hour block of the user, as stored (see `activity::RecordCodec`).
+pub async fn for_each_block(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    mut each: impl FnMut(&[u8]),
+) -> Result<(), sqlx::Error> {
+    let mut rows = sqlx::query_scalar::<_, Vec<u8>>("SELECT detail FROM activity_blocks WHERE user_id = ?")
+        .bind(user_id)
+        .fetch(conn);
+    while let Some(detail) = rows.try_next().await? {
+        each(&detail);
+    }
+    Ok(())
 }
 
 /// Calls `each` with every minute record of the user, in minute order: (minute, active seconds,
@@ -230,6 +301,7 @@ mod tests {
         day.best_bursts.insert(960, 1);
         day.clicks = [3, 1, 0, 0];
         day.keys_by_hour[9] = -4;
+        day.seconds_by_hour[23] = 7;
         let stored = encode(&day).expect("encode");
         assert_eq!(stored[0], ROLLUP_FORMAT);
         assert_eq!(decode::<DayTotals>(&stored).expect("decode"), day);

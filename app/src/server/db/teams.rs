@@ -245,50 +245,15 @@ pub async fn revoke_invite(
     Ok(result.rows_affected() == 1)
 }
 
-/// One member's headline figures over a range of their days.
-#[derive(Debug, Clone, Default, sqlx::FromRow)]
-pub struct MemberSums {
-    pub user_id: i64,
-    pub total_keys: i64,
-    pub total_clicks: i64,
-    pub active_seconds: i64,
-    pub typed_keys: i64,
-    pub typing_ms: i64,
-    pub active_days: i64,
-}
-
-/// Each current member's sums over their days `from..=to`; members without days there are left out.
-pub async fn member_sums(
+/// Every current member's days `from..=to`: (user, day, figures per hour, chord counts), encoded.
+pub async fn member_days(
     conn: &mut SqliteConnection,
     team_id: i64,
     from: &str,
     to: &str,
-) -> Result<Vec<MemberSums>, sqlx::Error> {
+) -> Result<Vec<(i64, String, Vec<u8>, Vec<u8>)>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT d.user_id, sum(d.total_keys) AS total_keys, sum(d.total_clicks) AS total_clicks,
-                sum(d.active_seconds) AS active_seconds, sum(d.typed_keys) AS typed_keys,
-                sum(d.typing_ms) AS typing_ms,
-                sum(d.total_keys > 0 OR d.total_clicks > 0 OR d.active_seconds > 0) AS active_days
-         FROM activity_days d
-         WHERE d.user_id IN (SELECT user_id FROM team_members WHERE team_id = ?) AND d.day >= ? AND d.day <= ?
-         GROUP BY d.user_id",
-    )
-    .bind(team_id)
-    .bind(from)
-    .bind(to)
-    .fetch_all(conn)
-    .await
-}
-
-/// Every current member's days `from..=to` as (day, chord counts, keys per hour), encoded.
-pub async fn day_parts(
-    conn: &mut SqliteConnection,
-    team_id: i64,
-    from: &str,
-    to: &str,
-) -> Result<Vec<(String, Vec<u8>, Vec<u8>)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT d.day, d.chords, d.keys_by_hour FROM activity_days d
+        "SELECT d.user_id, d.day, d.hours, d.chords FROM activity_days d
          WHERE d.user_id IN (SELECT user_id FROM team_members WHERE team_id = ?) AND d.day >= ? AND d.day <= ?",
     )
     .bind(team_id)
