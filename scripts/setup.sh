@@ -40,6 +40,16 @@ if [[ $(wasm-bindgen --version 2>/dev/null) != "wasm-bindgen $WASM_BINDGEN_VERSI
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
+# Schemathesis (PyPI), the schema-driven fuzzer the tests run against /api/v1/openapi.json, in a
+# virtual environment of its own.
+SCHEMATHESIS_VERSION=4.32.5
+VENV=${KEYTRACK_VENV:-$HOME/.cache/keytrack/venv}
+if [[ $("$VENV/bin/schemathesis" --version 2>/dev/null) != *" $SCHEMATHESIS_VERSION" ]]; then
+  say "installing schemathesis $SCHEMATHESIS_VERSION in $VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
 # Playwright, wasm-opt (Debian's binaryen is too old: its output breaks hydration) and the
 # browser-side chart libraries all come from the npm registry, pinned by package-lock.json.
 if ! (cd end2end && npm ls --depth=0 >/dev/null 2>&1); then

@@ -21,6 +21,9 @@ cargo test -p keytrack-wire
 cargo test -p keytrack-agent
 cargo test -p keytrack-app --features ssr
 
+step "schema-driven API fuzzing (schemathesis)"
+scripts/api-fuzz.sh "$TARGET_DIR/debug/keytrack"
+
 step "benchmark smoke run"
 # The debug binaries the steps above built: this checks that every figure is measured and that no
 # upload fails, not how fast a release build is (scripts/bench.sh measures that; BENCHMARKS.md).

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use keytrack_app::server::{accounts, bench, db, demo, http, rollups, state, workload};
+use keytrack_app::server::{accounts, bench, db, demo, http, listen, rollups, state, workload};
 use leptos::config::LeptosOptions;
 
 #[derive(Parser)]
@@ -32,6 +32,16 @@ enum Command {
         /// Mark the session cookie Secure: set this when users reach the server over HTTPS.
         #[arg(long, env = "KEYTRACK_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Seconds a client has to send a request's headers; also the longest an idle keep-alive
+        /// connection stays open.
+        #[arg(long, env = "KEYTRACK_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        header_timeout_secs: u64,
+        /// Seconds a client may leave a request's body unfinished between two parts of it.
+        #[arg(long, env = "KEYTRACK_BODY_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        body_timeout_secs: u64,
+        /// Connections open at once; more wait until one closes.
+        #[arg(long, env = "KEYTRACK_MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        max_connections: u64,
     },
     /// Manage users.
     User {
@@ -129,8 +139,13 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { addr, site_dir, secure_cookies } => {
-            serve(&cli.data_dir, addr, &site_dir, secure_cookies).await
+        Command::Serve { addr, site_dir, secure_cookies, header_timeout_secs, body_timeout_secs, max_connections } => {
+            let limits = listen::ConnectionLimits {
+                header_timeout: std::time::Duration::from_secs(header_timeout_secs),
+                body_timeout: std::time::Duration::from_secs(body_timeout_secs),
+                max_connections: usize::try_from(max_connections).unwrap_or(usize::MAX),
+            };
+            serve(&cli.data_dir, addr, &site_dir, secure_cookies, limits).await
         }
         Command::User { command: UserCommand::Add { email, timezone } } => {
             let pool = db::open(&cli.data_dir).await?;
@@ -217,7 +232,13 @@ fn read_password() -> anyhow::Result<String> {
     Ok(password)
 }
 
-async fn serve(data_dir: &Path, addr: SocketAddr, site_dir: &Path, secure_cookies: bool) -> anyhow::Result<()> {
+async fn serve(
+    data_dir: &Path,
+    addr: SocketAddr,
+    site_dir: &Path,
+    secure_cookies: bool,
+    limits: listen::ConnectionLimits,
+) -> anyhow::Result<()> {
     let (pool, storage) = db::open_for_serving(data_dir).await?;
     if storage == db::Storage::Writable {
         rollups::build_missing(&pool).await.map_err(|e| anyhow::anyhow!("cannot build the day rollups: {e}"))?;
@@ -236,9 +257,7 @@ async fn serve(data_dir: &Path, addr: SocketAddr, site_dir: &Path, secure_cookie
     let app = http::router(state::AppState::new(pool.clone(), options).with_storage(storage), secure_cookies).await?;
     println!("KeyTrack listening on http://{bound}");
     std::io::stdout().flush()?;
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    listen::serve(listener, app, limits, shutdown_signal()).await?;
     pool.close().await;
     Ok(())
 }

@@ -10,6 +10,7 @@ use keytrack_wire::{
     ActivityBatch, ActivityMinute, Burst, ButtonCounts, Device, GridCount, ScreenActivity, ScrollCounts, TypingStats,
 };
 use leptos::config::LeptosOptions;
+use leptos::server_fn::ServerFn;
 use serde_json::{Value, json};
 use sqlx::SqlitePool;
 use tower::ServiceExt;
@@ -475,21 +476,42 @@ async fn the_previous_period_sums_the_days_before_the_range() {
 #[tokio::test]
 async fn stats_queries_are_checked() {
     let s = server().await;
-    let (_, token) = user_with_token(&s.pool, "ada@example.com").await;
+    let (ada, token) = user_with_token(&s.pool, "ada@example.com").await;
+    let team = keytrack_app::server::teams::create(&s.pool, ada, "solo").await.expect("team");
     for (query, needle) in [
         ("from=2025-13-01&to=2025-03-01", "from must be a date"),
         ("from=2025-03-02&to=2025-03-01", "is after"),
         ("to=yesterday", "to must be a date"),
+        // Unbounded answers: a daily series of 3.65 million days is refused, not computed.
+        ("from=0001-01-01&to=9999-12-31", "must lie between 2000-01-01 and 2100-12-31"),
+        ("from=2000-01-01&to=2100-12-31", "a range covers at most 3660 days"),
+        // An unknown preset is an error, not a silent 7 days.
+        ("range=forever", "range must be one of today, 7d, 30d, year, all"),
     ] {
-        let reply = call(&s.app, "GET", &format!("/api/v1/stats?{query}"), Some(&bearer(&token)), None).await;
-        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}");
-        assert_eq!(reply.body["code"], "bad_request");
-        assert!(reply.body["message"].as_str().unwrap_or_default().contains(needle), "{query}: {}", reply.body);
+        for route in ["/api/v1/stats".to_string(), format!("/api/v1/teams/{team}/stats")] {
+            let reply = call(&s.app, "GET", &format!("{route}?{query}"), Some(&bearer(&token)), None).await;
+            assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{route}?{query}");
+            assert_eq!(reply.body["code"], "bad_request");
+            let message = reply.body["message"].as_str().unwrap_or_default();
+            assert!(message.contains(needle), "{route}?{query}: {}", reply.body);
+        }
     }
-    // Without dates: the last 7 days up to today.
-    let reply = call(&s.app, "GET", "/api/v1/stats", Some(&bearer(&token)), None).await;
-    assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(reply.body["by_weekday"].as_array().map(Vec::len), Some(7));
+    // The same rule in the server functions.
+    let reply = sign_up_in_browser(&s.app, "grace@example.com").await;
+    let cookie = session_cookie(&reply);
+    let form = "range=&from=0001-01-01&to=9999-12-31";
+    let reply = call_server_fn(&s.app, keytrack_app::api::DashboardStats::PATH, Some(&cookie), form).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    // Without dates: the last 7 days up to today; one preset or a start only work too.
+    for query in ["", "?range=year", "?range=all", "?from=2026-01-01"] {
+        let reply = call(&s.app, "GET", &format!("/api/v1/stats{query}"), Some(&bearer(&token)), None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{query}: {}", reply.body);
+        assert_eq!(reply.body["by_weekday"].as_array().map(Vec::len), Some(7));
+    }
+    let week = call(&s.app, "GET", "/api/v1/stats", Some(&bearer(&token)), None).await.body;
+    assert_eq!(week["daily"].as_array().map(Vec::len), Some(7));
+    let from_to = call(&s.app, "GET", "/api/v1/stats?to=2025-03-11", Some(&bearer(&token)), None).await.body;
+    assert_eq!((from_to["from"].as_str(), from_to["to"].as_str()), (Some("2025-03-05"), Some("2025-03-11")));
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! The `keytrack` binary as an admin uses it: `user add`, `token create`, `serve` on port 0, then
-//! an upload and a read over real HTTP.
+//! an upload and a read over real HTTP; and its listener's time and connection limits, over real
+//! sockets.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -119,6 +120,107 @@ fn user_add_token_create_upload_and_read_back() {
     // Twice: the same stats.
     assert_eq!(http(&addr, "POST", "/api/v1/activity", &token, &batch).0, 200);
     assert_eq!(http(&addr, "GET", "/api/v1/stats?from=2025-03-10&to=2025-03-10", &token, "").1, stats);
+}
+
+/// Starts `keytrack serve` on a free port with extra arguments; returns it and its address.
+fn serve(data_dir: &std::path::Path, extra: &[&str]) -> (Server, String) {
+    let child = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start server");
+    let mut server = Server(child);
+    let mut first_line = String::new();
+    BufReader::new(server.0.stdout.take().expect("stdout")).read_line(&mut first_line).expect("read address");
+    let addr = first_line.trim().rsplit("http://").next().unwrap_or_default().to_string();
+    (server, addr)
+}
+
+/// Reads until the server answers or closes; returns what it sent (empty: closed without a word)
+/// and how long it took.
+fn read_until_closed(stream: &mut TcpStream) -> (String, std::time::Duration) {
+    let started = std::time::Instant::now();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(30))).expect("timeout");
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => {
+                panic!("the server kept the connection open for 30 s: {}", String::from_utf8_lossy(&seen))
+            }
+            Err(_) => break,
+        }
+    }
+    (String::from_utf8_lossy(&seen).into_owned(), started.elapsed())
+}
+
+/// A client that never finishes its headers or its body, or sits idle on a kept-alive connection,
+/// is let go after the limit; connections beyond the cap wait until one closes.
+#[test]
+fn slow_and_idle_clients_are_let_go_and_connections_are_capped() {
+    use std::time::Duration;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (ok, _, err) = keytrack(dir.path(), &["user", "add", "--email", "ops@example.com"], "a long enough password\n");
+    assert!(ok, "{err}");
+    let (ok, token, err) = keytrack(dir.path(), &["token", "create", "--email", "ops@example.com", "--name", "t"], "");
+    assert!(ok, "{err}");
+    let token = token.trim();
+    let limits = ["--header-timeout-secs", "3", "--body-timeout-secs", "3", "--max-connections", "5"];
+    let (_server, addr) = serve(dir.path(), &limits);
+
+    // The cap: five idle connections hold every place; a sixth is answered only once they go.
+    let held: Vec<TcpStream> = (0..5).map(|_| TcpStream::connect(&addr).expect("connect")).collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut sixth = TcpStream::connect(&addr).expect("the kernel queues the sixth");
+    write!(sixth, "GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("send");
+    sixth.set_read_timeout(Some(Duration::from_millis(1_500))).expect("timeout");
+    let mut early = [0u8; 64];
+    assert!(
+        matches!(sixth.read(&mut early), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut),
+        "no answer while five connections are open"
+    );
+    let (answer, _) = read_until_closed(&mut sixth);
+    assert!(answer.starts_with("HTTP/1.1 200"), "answered once the idle ones were let go: {answer}");
+    drop(held);
+
+    // Headers that never finish: closed after the header limit.
+    let mut slow = TcpStream::connect(&addr).expect("connect");
+    write!(slow, "GET /healthz HTTP/1.1\r\nHost: {addr}\r\n").expect("send");
+    let (_, waited) = read_until_closed(&mut slow);
+    assert!(waited < Duration::from_secs(10), "headers: closed after {waited:?}");
+
+    // A body that never comes: answered 408 and closed after the body limit.
+    let mut stalled = TcpStream::connect(&addr).expect("connect");
+    write!(
+        stalled,
+        "POST /api/v1/activity HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{{"
+    )
+    .expect("send");
+    let (answer, waited) = read_until_closed(&mut stalled);
+    assert!((Duration::from_secs(2)..Duration::from_secs(10)).contains(&waited), "body: closed after {waited:?}");
+    assert!(answer.starts_with("HTTP/1.1 408") && answer.contains("request_timeout"), "{answer}");
+
+    // An idle kept-alive connection: closed after the same limit as headers.
+    let mut idle = TcpStream::connect(&addr).expect("connect");
+    write!(idle, "GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n").expect("send");
+    let (answer, waited) = read_until_closed(&mut idle);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(waited < Duration::from_secs(10), "idle: closed after {waited:?}");
+
+    // 200 idle connections (the cap at its default) do not stay past the limit either.
+    let (_server, addr) = serve(dir.path(), &limits[..2]);
+    let started = std::time::Instant::now();
+    let many: Vec<TcpStream> = (0..200).map(|_| TcpStream::connect(&addr).expect("connect")).collect();
+    for mut connection in many {
+        let (answer, _) = read_until_closed(&mut connection);
+        assert!(answer.is_empty(), "{answer}");
+    }
+    assert!(started.elapsed() < Duration::from_secs(15), "all closed after {:?}", started.elapsed());
 }
 
 #[test]

@@ -1,16 +1,20 @@
 //! Fuzzing the upload's decoding and validation through the real router and a real SQLite file:
-//! arbitrary bytes, arbitrary JSON, and valid batches with one part replaced by arbitrary JSON.
-//! Whatever arrives, the server answers 200 or a 4xx with `{code, message}`, never a 5xx or a
-//! panic, and a refused batch stores nothing.
+//! arbitrary bytes, arbitrary JSON, valid batches with one part replaced by arbitrary JSON, and
+//! documents drawn from the served OpenAPI schema. Whatever arrives, the server answers 200 or a
+//! 4xx with `{code, message}`, never a 5xx or a panic, and a refused batch stores nothing; a
+//! schema-valid document is refused only for a rule the schema states. The server functions get
+//! the same treatment: any form, any content type, with or without a session, never a 5xx.
 //!
 //! A short run is part of the test suite; a long run: `PROPTEST_CASES=200000 cargo test -p
 //! keytrack-app --features ssr --release --test fuzz` (see BENCHMARKS.md).
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::sync::{Mutex, OnceLock};
 
 use common::*;
+use leptos::server_fn::ServerFn;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 use sqlx::SqlitePool;
@@ -21,6 +25,8 @@ struct Target {
     runtime: tokio::runtime::Runtime,
     server: TestServer,
     token: String,
+    /// A session of another user, for the server functions.
+    cookie: String,
     turn: Mutex<()>,
 }
 
@@ -28,12 +34,13 @@ fn target() -> &'static Target {
     static TARGET: OnceLock<Target> = OnceLock::new();
     TARGET.get_or_init(|| {
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-        let (server, token) = runtime.block_on(async {
+        let (server, token, cookie) = runtime.block_on(async {
             let server = server().await;
             let (_, token) = user_with_token(&server.pool, "fuzz@example.com").await;
-            (server, token)
+            let cookie = session_cookie(&sign_up_in_browser(&server.app, "forms@example.com").await);
+            (server, token, cookie)
         });
-        Target { runtime, server, token, turn: Mutex::new(()) }
+        Target { runtime, server, token, cookie, turn: Mutex::new(()) }
     })
 }
 
@@ -57,6 +64,42 @@ fn check_upload(body: Vec<u8>) -> Result<(), TestCaseError> {
         prop_assert_eq!(before, after, "a refused upload stored something");
     }
     Ok(())
+}
+
+/// Every server function, with its argument names.
+const SERVER_FUNCTIONS: [(&str, &[&str]); 23] = [
+    (keytrack_app::api::CurrentAccount::PATH, &[]),
+    (keytrack_app::api::SignUp::PATH, &["email", "password", "timezone", "next"]),
+    (keytrack_app::api::LogIn::PATH, &["email", "password", "next"]),
+    (keytrack_app::api::TimeZones::PATH, &[]),
+    (keytrack_app::api::SaveProfile::PATH, &["display_name", "timezone", "day_start_hour"]),
+    (keytrack_app::api::ListTokens::PATH, &[]),
+    (keytrack_app::api::CreateToken::PATH, &["name"]),
+    (keytrack_app::api::RevokeToken::PATH, &["id"]),
+    (keytrack_app::api::DashboardStats::PATH, &["range", "from", "to"]),
+    (keytrack_app::api::DashboardHeatmaps::PATH, &["range", "from", "to"]),
+    (keytrack_app::api::teams::MyTeams::PATH, &[]),
+    (keytrack_app::api::teams::CreateTeam::PATH, &["name"]),
+    (keytrack_app::api::teams::TeamPage::PATH, &["team_id"]),
+    (keytrack_app::api::teams::TeamDashboard::PATH, &["team_id", "range", "from", "to"]),
+    (keytrack_app::api::teams::SetTeamSharing::PATH, &["team_id", "shares_figures"]),
+    (keytrack_app::api::teams::CreateInvite::PATH, &["team_id", "valid_days", "single_use"]),
+    (keytrack_app::api::teams::RevokeInvite::PATH, &["team_id", "invite_id"]),
+    (keytrack_app::api::teams::PreviewInvite::PATH, &["code"]),
+    (keytrack_app::api::teams::JoinTeam::PATH, &["code", "shares_figures"]),
+    (keytrack_app::api::teams::LeaveTeam::PATH, &["team_id"]),
+    (keytrack_app::api::teams::RemoveMember::PATH, &["team_id", "member_id"]),
+    (keytrack_app::api::teams::SetMemberRole::PATH, &["team_id", "member_id", "role"]),
+    (keytrack_app::api::teams::DeleteTeam::PATH, &["team_id"]),
+];
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Any JSON value, with the numbers and strings most likely to upset a decoder.
@@ -184,8 +227,173 @@ fn replace_at(value: &mut Value, path: &[String], new: Value) {
     }
 }
 
+/// The served OpenAPI document.
+fn openapi() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let t = target();
+        t.runtime.block_on(call(&t.server.app, "GET", "/api/v1/openapi.json", None, None)).body
+    })
+}
+
+/// A schema with its `$ref` followed.
+fn resolved(schema: &Value) -> &Value {
+    match schema["$ref"].as_str().and_then(|r| r.rsplit('/').next()) {
+        Some(name) => &openapi()["components"]["schemas"][name],
+        None => schema,
+    }
+}
+
+/// A value the schema allows, drawn with `rng` (boundaries often, since that is where the rules
+/// are).
+fn from_schema(schema: &Value, rng: &mut rand::rngs::StdRng, depth: usize) -> Value {
+    use rand::Rng;
+    let schema = resolved(schema);
+    if let Some(branches) = schema["oneOf"].as_array() {
+        let real: Vec<&Value> = branches.iter().filter(|b| b["type"] != "null").collect();
+        return match real.first() {
+            Some(branch) if rng.gen_bool(0.8) => from_schema(branch, rng, depth),
+            _ => Value::Null,
+        };
+    }
+    let int = |key: &str, default: i64| {
+        schema[key].as_i64().or_else(|| schema[key].as_u64().map(|n| n as i64)).unwrap_or(default)
+    };
+    match schema["type"].as_str() {
+        Some("object") => {
+            let mut object = Map::new();
+            let required: Vec<&str> =
+                schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            for (name, property) in schema["properties"].as_object().into_iter().flatten() {
+                if depth < 6 && (required.contains(&name.as_str()) || rng.gen_bool(0.5)) {
+                    object.insert(name.clone(), from_schema(property, rng, depth + 1));
+                }
+            }
+            if schema["properties"].is_null() && schema["additionalProperties"].is_object() {
+                let names = &schema["propertyNames"];
+                for _ in 0..rng.gen_range(0..4) {
+                    let name = match names["enum"].as_array() {
+                        Some(all) => all[rng.gen_range(0..all.len())].as_str().unwrap_or_default().to_string(),
+                        None => ["Ctrl+KeyC", "Alt+Tab", "Ctrl+Shift+KeyT", "Meta+KeyL", "Shift+KeyA", "Ctrl+Ctrl"]
+                            [rng.gen_range(0..6)]
+                        .to_string(),
+                    };
+                    object.insert(name, from_schema(&schema["additionalProperties"], rng, depth + 1));
+                }
+            }
+            Value::Object(object)
+        }
+        Some("array") => {
+            if let Some(items) = schema["prefixItems"].as_array() {
+                return Value::Array(items.iter().map(|item| from_schema(item, rng, depth + 1)).collect());
+            }
+            let (least, most) = (int("minItems", 0), int("maxItems", 3).min(3));
+            let n = if least >= most { least } else { rng.gen_range(least..=most) };
+            Value::Array((0..n).map(|_| from_schema(&schema["items"], rng, depth + 1)).collect())
+        }
+        Some("integer") => {
+            let unsigned = schema["minimum"].as_i64() == Some(0);
+            let (min, max) =
+                (int("minimum", if unsigned { 0 } else { -1_000_000 }), int("maximum", i64::from(i32::MAX)));
+            let step = int("multipleOf", 1).max(1);
+            let max = if schema["minimum"].as_i64().is_some_and(|m| m > 1_000_000_000) {
+                min + 40 * 365 * 86_400
+            } else {
+                max
+            };
+            let n = match rng.gen_range(0..5) {
+                0 => min,
+                1 => max,
+                2 => rng.gen_range(min..=min.saturating_add(300).min(max)),
+                _ => rng.gen_range(min..=max),
+            };
+            Value::from(n - (n - min).rem_euclid(step))
+        }
+        Some("string") => {
+            if let Some(all) = schema["enum"].as_array() {
+                return all[rng.gen_range(0..all.len())].clone();
+            }
+            let max = int("maxLength", 12).min(70) as usize;
+            let min = int("minLength", 0) as usize;
+            let alphabet: &[u8] = if schema["pattern"].as_str() == Some("^[A-Za-z0-9_-]{1,64}$") {
+                b"AZaz09_-x"
+            } else {
+                b"Laptop 7 ~!@#$%^&*()_+{}|:<>?,./;'[]=-`"
+            };
+            let len = rng.gen_range(min..=max.max(min));
+            Value::String((0..len).map(|_| alphabet[rng.gen_range(0..alphabet.len())] as char).collect())
+        }
+        Some("boolean") => Value::Bool(rng.gen_bool(0.5)),
+        _ => Value::Null,
+    }
+}
+
+/// The schema of the field an error names (`minutes[0].typing.typing_ms`), and the schema of the
+/// property that holds it (for an array's items, the array).
+fn schema_at(path: &str) -> Vec<&'static Value> {
+    let mut node = &openapi()["components"]["schemas"]["ActivityBatch"];
+    let mut holder = node;
+    for part in path.split('.') {
+        let (name, indexes) = part.split_once('[').map_or((part, ""), |(n, rest)| (n, rest));
+        holder = &resolved(node)["properties"][name];
+        node = holder;
+        for _ in indexes.split('[').filter(|i| !i.is_empty()) {
+            let array = resolved(node);
+            node = if array["items"].is_object() { &array["items"] } else { &array["prefixItems"][0] };
+        }
+        if let Some(real) = resolved(node)["oneOf"].as_array().and_then(|b| b.iter().find(|b| b["type"] != "null")) {
+            node = real;
+        }
+    }
+    vec![node, resolved(node), holder]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// What the schema allows is accepted, or refused for a reason the schema states (a bound it
+    /// gives, or a rule its description names): never 400, never a 5xx, never an unnamed reason.
+    #[test]
+    fn schema_valid_uploads_are_refused_only_for_rules_the_schema_states(seed in any::<u64>()) {
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
+        let batch = from_schema(&openapi()["components"]["schemas"]["ActivityBatch"], &mut rng, 0);
+        let t = target();
+        let reply = t.runtime.block_on(call(&t.server.app, "POST", "/api/v1/activity", Some(&bearer(&t.token)), Some(serde_json::to_vec(&batch).expect("json"))));
+        let status = reply.status.as_u16();
+        prop_assert!(status == 200 || status == 422, "{status} {} for {batch}", reply.body);
+        if status == 422 {
+            let message = reply.body["message"].as_str().unwrap_or_default();
+            let path = message.split(": ").next().unwrap_or_default();
+            let stated = schema_at(path).iter().any(|s| s["description"].as_str().is_some_and(|d| d.contains("Rule:")));
+            prop_assert!(stated, "refused for a reason the schema does not state: {message}\nfor {batch}");
+        }
+    }
+
+    /// Any form to any server function, with any content type, with or without a session: an
+    /// answer, and never a 5xx.
+    #[test]
+    fn arbitrary_forms_never_break_a_server_function(
+        function in 0usize..SERVER_FUNCTIONS.len(),
+        fields in prop::collection::vec(("[a-z_]{1,14}", "[ -~\\x{80}-\\x{10FFFF}]{0,12}"), 0..5),
+        json in any::<bool>(),
+        session in any::<bool>(),
+    ) {
+        let t = target();
+        let (path, arguments) = SERVER_FUNCTIONS[function];
+        // Mostly the function's own argument names, so the values are what gets tested.
+        let mut form = String::new();
+        for (i, (name, value)) in fields.iter().enumerate() {
+            let name = arguments.get(i).copied().unwrap_or(name.as_str());
+            form.push_str(&format!("{}{name}={}", if i == 0 { "" } else { "&" }, urlencode(value)));
+        }
+        let body = if json { serde_json::to_string(&fields.iter().cloned().collect::<BTreeMap<_, _>>()).expect("json") } else { form };
+        let reply = t.runtime.block_on(async {
+            let cookie = if session { Some(t.cookie.as_str()) } else { None };
+            call_server_fn_as(&t.server.app, path, cookie, &body, if json { "application/json" } else { "application/x-www-form-urlencoded" }).await
+        });
+        let status = reply.status.as_u16();
+        prop_assert!(status < 500, "{path} {body:?}: {status} {}", reply.body);
+    }
 
     #[test]
     fn arbitrary_bytes_never_break_the_upload(body in prop::collection::vec(any::<u8>(), 0..2_048)) {

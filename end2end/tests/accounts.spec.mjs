@@ -21,7 +21,11 @@ test('a new user signs up, logs in, creates a token and revokes it', async ({ pa
   // The browser's own minlength check or the server's rule: either way no account and a clear error.
   await page.getByLabel('Password').fill('aaaaaaaaaaaa');
   await page.getByRole('button', { name: 'Sign up' }).click();
-  await expect(page.getByRole('alert')).toContainText('too weak');
+  await expect(page.getByRole('alert')).toContainText('too easy to guess: repeats like "aaa" are easy to guess.');
+  // A common password, long enough, is no better.
+  await page.getByLabel('Password').fill('password1234');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page.getByRole('alert')).toContainText('too easy to guess');
 
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign up' }).click();

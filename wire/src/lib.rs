@@ -65,12 +65,13 @@ pub struct ActivityBatch {
     #[serde(default = "legacy_format")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 2, default = 1))]
     pub format: u8,
-    /// At most [`limits::MAX_MINUTES_PER_BATCH`] records, each minute at most once.
+    /// At most [`limits::MAX_MINUTES_PER_BATCH`] records. Rule: each minute at most once; a batch
+    /// holds at least one minute or one block.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_items = 1440))]
     pub minutes: Vec<ActivityMinute>,
-    /// Closed hour blocks (format 2 only), at most [`limits::MAX_BLOCKS_PER_BATCH`], each start
-    /// at most once.
+    /// Closed hour blocks, at most [`limits::MAX_BLOCKS_PER_BATCH`]. Rule: format 2 only; each
+    /// start at most once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "openapi", schema(max_items = 48))]
     pub blocks: Vec<HourBlock>,
@@ -112,13 +113,15 @@ pub struct Device {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ActivityMinute {
-    /// Start of the minute, Unix time in seconds (a multiple of 60, UTC).
+    /// Start of the minute, Unix time in seconds (a multiple of 60, UTC). Rule: at most 600 s
+    /// ahead of the server's clock.
     pub minute: i64,
     /// The device's offset from UTC at that minute, in minutes east (Paris in winter: 60).
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(minimum = -840, maximum = 840))]
     pub utc_offset: i16,
-    /// Key presses in the minute (key-down only, auto-repeat excluded), all keys together.
+    /// Key presses in the minute (key-down only, auto-repeat excluded), all keys together. Rule:
+    /// absent in a format 1 record that has `keys`.
     #[serde(default, skip_serializing_if = "is_zero")]
     #[cfg_attr(feature = "openapi", schema(maximum = 60000))]
     pub presses: u32,
@@ -136,15 +139,16 @@ pub struct ActivityMinute {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(maximum = 60))]
     pub active_seconds: u32,
-    /// Format 1 only (refused in format 2): presses per physical key.
+    /// Presses per physical key. Rule: format 1 only (refused in format 2); at most 60,000 in all.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[cfg_attr(feature = "openapi", schema(deprecated))]
     pub keys: BTreeMap<String, u32>,
-    /// Format 1 only (refused in format 2): presses per chord.
+    /// Presses per chord. Rule: format 1 only (refused in format 2); written as in
+    /// [`HourBlock::chords`]; the chords ending in a key add up to at most that key's presses.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[cfg_attr(feature = "openapi", schema(deprecated))]
     pub chords: BTreeMap<String, u32>,
-    /// Format 1 only (refused in format 2): binned pointer positions.
+    /// Binned pointer positions. Rule: format 1 only (refused in format 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(deprecated))]
     pub screen: Option<ScreenActivity>,
@@ -164,19 +168,24 @@ fn is_zero(n: &u32) -> bool {
 #[serde(deny_unknown_fields)]
 pub struct HourBlock {
     /// Start of the block's first hour, Unix seconds (a multiple of 3600). A block sent again with
-    /// the same start (a retry) replaces the earlier copy of that device's block.
+    /// the same start (a retry) replaces the earlier copy of that device's block. Rule: each start
+    /// at most once in a batch.
     pub start: i64,
-    /// End of its last hour (a multiple of 3600, after `start`, not in the future).
+    /// End of its last hour (a multiple of 3600). Rule: after `start`, at most 600 s ahead of the
+    /// server's clock (the last hour is over).
     pub end: i64,
     /// Presses per physical key (key-down only, auto-repeat excluded), by W3C `KeyboardEvent.code`.
-    /// Rule: they add up to at least 200.
+    /// Rule: they add up to at least 200, and to at most 60,000 a minute of the block's hours.
     #[serde(default)]
     pub keys: BTreeMap<String, u32>,
     /// Presses per chord, e.g. `Ctrl+Shift+KeyT` (see [`Chord`]). Each is also counted in `keys`.
-    /// Rule: the chords ending in a key add up to at most that key's presses.
+    /// Rule: modifiers written in the order Ctrl, Alt, Shift, Meta, at least one of Ctrl, Alt or
+    /// Meta, then a known non-modifier key; the chords ending in a key add up to at most that key's
+    /// presses.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub chords: BTreeMap<String, u32>,
-    /// Where the pointer clicked and moved, one entry per screen size.
+    /// Where the pointer clicked and moved, one entry per screen size. Rule: each size at most
+    /// once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "openapi", schema(max_items = 16))]
     pub screens: Vec<ScreenActivity>,
@@ -304,7 +313,8 @@ pub struct ScreenActivity {
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100000))]
     pub height: u32,
     /// Clicks per cell, as `[column, row, count]`; only cells with clicks. Rule: each cell at most
-    /// once; in a format 1 minute, at most the minute's clicks together.
+    /// once; at most 60,000 a minute of the time covered, and in a format 1 minute at most the
+    /// minute's clicks together.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "openapi", schema(max_items = 2304))]
     pub clicks: Vec<GridCount>,

@@ -28,6 +28,18 @@ impl FromServerFnError for UiError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        // On the server, these mean the caller's arguments did not decode: its mistake, a 400
+        // (never a 500).
+        #[cfg(feature = "ssr")]
+        if let ServerFnErrorErr::Args(why)
+        | ServerFnErrorErr::MissingArg(why)
+        | ServerFnErrorErr::Deserialization(why) = &value
+        {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(http::StatusCode::BAD_REQUEST);
+            }
+            return UiError::Rejected(format!("The request's fields are malformed: {why}"));
+        }
         UiError::Unreachable(value.to_string())
     }
 }
@@ -128,10 +140,19 @@ pub async fn current_account() -> Result<Option<Account>, UiError> {
 }
 
 /// Where to go after logging in: `next` when it is a path on this site (a join link, say), else
-/// the dashboard. Never another site: `//host` and `/\\host` are refused.
+/// the dashboard. Never another site, and never a header-breaking value: only printable ASCII
+/// (URLs are percent-encoded), starting with one `/` (`//host`, `/\\host` and `/<TAB>/host`,
+/// which browsers read as `//host`, are refused), at most 2,000 characters.
 pub fn page_after_login(next: Option<&str>) -> &str {
     match next {
-        Some(next) if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') => next,
+        Some(next)
+            if next.starts_with('/')
+                && !next.starts_with("//")
+                && next.len() <= 2_000
+                && next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            next
+        }
         _ => "/",
     }
 }
@@ -140,6 +161,7 @@ pub fn page_after_login(next: Option<&str>) -> &str {
 #[server]
 pub async fn sign_up(email: String, password: String, timezone: String, next: Option<String>) -> Result<(), UiError> {
     let state = ssr::state()?;
+    state.sign_up_limiter.attempt(ssr::client_ip())?;
     let id = crate::server::accounts::sign_up(&state.pool, &email, &password, &timezone).await?;
     ssr::start_session(id).await?;
     leptos_axum::redirect(page_after_login(next.as_deref()));
@@ -234,8 +256,22 @@ mod tests {
     fn after_login_only_pages_of_this_site() {
         assert_eq!(page_after_login(Some("/join/kti_abc")), "/join/kti_abc");
         assert_eq!(page_after_login(Some("/teams/3?range=30d")), "/teams/3?range=30d");
-        for elsewhere in [None, Some(""), Some("https://evil.example"), Some("//evil.example"), Some("/\\evil.example")]
-        {
+        let long = format!("/{}", "a".repeat(2_000));
+        for elsewhere in [
+            None,
+            Some(""),
+            Some("https://evil.example"),
+            Some("//evil.example"),
+            Some("/\\evil.example"),
+            Some("/\t/evil.example"),
+            Some("/\n"),
+            Some("/\r\nSet-Cookie: x=1"),
+            Some("/\0"),
+            Some("/\x7f"),
+            Some("/ spaced"),
+            Some("/caf\u{e9}"),
+            Some(long.as_str()),
+        ] {
             assert_eq!(page_after_login(elsewhere), "/", "{elsewhere:?}");
         }
     }

@@ -61,7 +61,9 @@ pub async fn log_in(
     password: &str,
     ip: Option<IpAddr>,
 ) -> Result<i64, AppError> {
-    let email = email.trim();
+    // The same form of the address as sign-up stored (an unusable one simply finds no account).
+    let email = auth::normalize_email(email).unwrap_or_else(|_| email.trim().to_string());
+    let email = email.as_str();
     limiter.check(email, ip)?;
     let user = db::users::by_email(pool, email).await?;
     let verified = match &user {

@@ -65,7 +65,10 @@ pub async fn spend_like_a_verification(password: String) {
     let _ = verify_password(password, dummy).await;
 }
 
-/// Checks the rules for a new password; the error says what to change.
+/// Checks the rules for a new password; the error says what to change. As NIST SP 800-63B
+/// advises: a minimum length, and no password that is easy to guess (common passwords, keyboard
+/// patterns, repeats, dictionary words with digits, the user's email), judged by zxcvbn's
+/// estimate (score 3 of 4 at least), not by rules of character classes.
 pub fn check_new_password(password: &str, email: &str) -> Result<(), AppError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AppError::BadRequest(format!(
@@ -75,29 +78,41 @@ pub fn check_new_password(password: &str, email: &str) -> Result<(), AppError> {
     if password.len() > MAX_PASSWORD_BYTES {
         return Err(AppError::BadRequest("The password is too long (at most 1024 bytes).".into()));
     }
-    let mut distinct: Vec<char> = password.chars().collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    if distinct.len() < 4 || password.eq_ignore_ascii_case(email) {
-        return Err(AppError::BadRequest(
-            "The password is too weak: mix more different characters, and do not reuse the email.".into(),
-        ));
+    let name = email.split('@').next().unwrap_or_default();
+    let estimate = zxcvbn::zxcvbn(password, &[email, name, "keytrack"]);
+    if estimate.score() < zxcvbn::Score::Three {
+        let why = estimate
+            .feedback()
+            .and_then(|f| f.warning())
+            .map(|w| format!(": {}", w.to_string().trim_end_matches('.').to_lowercase()))
+            .unwrap_or_default();
+        return Err(AppError::BadRequest(format!(
+            "The password is too easy to guess{why}. Common passwords, keyboard patterns, repeats and your email are tried first; a few unrelated words make a good one."
+        )));
     }
     Ok(())
 }
 
-/// Trims and checks an email address; returns it as it will be stored.
+/// Normalises and checks an email address; returns it as it will be stored: NFKC (a full-width
+/// `＠` is an `@`), trimmed, the domain in lower case; no control or space characters, one `@`,
+/// a name and a domain.
 pub fn normalize_email(email: &str) -> Result<String, AppError> {
+    use unicode_normalization::UnicodeNormalization;
+    let email: String = email.nfkc().collect();
     let email = email.trim();
-    let valid = email.len() <= 254
-        && !email.chars().any(char::is_whitespace)
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && !domain.is_empty() && !domain.contains('@') && !domain.starts_with('.')
-        });
-    if valid {
-        Ok(email.to_string())
-    } else {
-        Err(AppError::BadRequest("Enter a valid email address, like ada@example.com.".into()))
+    let parts = email.split_once('@').filter(|(local, domain)| {
+        !local.is_empty()
+            && !domain.is_empty()
+            && !domain.contains('@')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+    });
+    match parts {
+        Some((local, domain)) if email.len() <= 254 && !email.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+            Ok(format!("{local}@{}", domain.to_lowercase()))
+        }
+        _ => Err(AppError::BadRequest("Enter a valid email address, like ada@example.com.".into())),
     }
 }
 
@@ -188,34 +203,25 @@ where
     }
 }
 
-/// Counts failed logins in a sliding window, per account and address and per address alone
-/// (so one address cannot try a password on many accounts either).
-pub struct LoginLimiter {
+/// Counts events (failed logins, sign-ups) per key in a sliding window.
+pub struct RateLimiter {
     window: Duration,
-    per_account: usize,
-    per_address: usize,
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+    events: Mutex<HashMap<String, Vec<Instant>>>,
 }
 
-impl LoginLimiter {
-    pub fn new(window: Duration, per_account: usize, per_address: usize) -> LoginLimiter {
-        LoginLimiter { window, per_account, per_address, failures: Mutex::new(HashMap::new()) }
+impl RateLimiter {
+    pub fn new(window: Duration) -> RateLimiter {
+        RateLimiter { window, events: Mutex::new(HashMap::new()) }
     }
 
-    fn keys(email: &str, ip: Option<IpAddr>) -> (String, String) {
-        let ip = ip.map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
-        (format!("{}|{ip}", email.to_lowercase()), format!("|{ip}"))
-    }
-
-    /// `Err(RateLimited)` when this login may not even be tried now.
-    pub fn check(&self, email: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
-        let (account, address) = Self::keys(email, ip);
+    /// `Err(RateLimited)` when each key has had `limit` events or more in the window.
+    pub fn check(&self, keys: &[(&str, usize)]) -> Result<(), AppError> {
         let now = Instant::now();
-        let mut failures = self.failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        for (key, limit) in [(account, self.per_account), (address, self.per_address)] {
-            if let Some(times) = failures.get_mut(&key) {
+        let mut events = self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for (key, limit) in keys {
+            if let Some(times) = events.get_mut(*key) {
                 times.retain(|t| now.duration_since(*t) < self.window);
-                if times.len() >= limit {
+                if times.len() >= *limit {
                     let oldest = times.first().copied().unwrap_or(now);
                     let wait = self.window.saturating_sub(now.duration_since(oldest));
                     return Err(AppError::RateLimited(wait.as_secs().div_ceil(60).max(1)));
@@ -225,22 +231,80 @@ impl LoginLimiter {
         Ok(())
     }
 
+    pub fn record(&self, keys: &[&str]) {
+        let now = Instant::now();
+        let mut events = self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Forget old entries now and then, so the map cannot grow without bound.
+        if events.len() > 10_000 {
+            events.retain(|_, times| times.last().is_some_and(|t| now.duration_since(*t) < self.window));
+        }
+        for key in keys {
+            events.entry((*key).to_string()).or_default().push(now);
+        }
+    }
+
+    pub fn forget(&self, key: &str) {
+        self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(key);
+    }
+}
+
+/// The key of a client address ("unknown" when the server cannot tell).
+fn address_key(ip: Option<IpAddr>) -> String {
+    format!("|{}", ip.map_or_else(|| "unknown".to_string(), |ip| ip.to_string()))
+}
+
+/// Counts failed logins per account and address and per address alone (so one address cannot
+/// try a password on many accounts either).
+pub struct LoginLimiter {
+    failures: RateLimiter,
+    per_account: usize,
+    per_address: usize,
+}
+
+impl LoginLimiter {
+    pub fn new(window: Duration, per_account: usize, per_address: usize) -> LoginLimiter {
+        LoginLimiter { failures: RateLimiter::new(window), per_account, per_address }
+    }
+
+    fn keys(email: &str, ip: Option<IpAddr>) -> (String, String) {
+        let address = address_key(ip);
+        (format!("{}{address}", email.to_lowercase()), address)
+    }
+
+    /// `Err(RateLimited)` when this login may not even be tried now.
+    pub fn check(&self, email: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
+        let (account, address) = Self::keys(email, ip);
+        self.failures.check(&[(&account, self.per_account), (&address, self.per_address)])
+    }
+
     pub fn record_failure(&self, email: &str, ip: Option<IpAddr>) {
         let (account, address) = Self::keys(email, ip);
-        let now = Instant::now();
-        let mut failures = self.failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        // Forget old entries now and then, so the map cannot grow without bound.
-        if failures.len() > 10_000 {
-            failures.retain(|_, times| times.last().is_some_and(|t| now.duration_since(*t) < self.window));
-        }
-        failures.entry(account).or_default().push(now);
-        failures.entry(address).or_default().push(now);
+        self.failures.record(&[&account, &address]);
     }
 
     pub fn record_success(&self, email: &str, ip: Option<IpAddr>) {
-        let (account, _) = Self::keys(email, ip);
-        let mut failures = self.failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        failures.remove(&account);
+        self.failures.forget(&Self::keys(email, ip).0);
+    }
+}
+
+/// Counts sign-up attempts per address: sign-up must say when an email is taken, so its pace is
+/// what keeps anyone from testing which addresses have accounts.
+pub struct SignUpLimiter {
+    attempts: RateLimiter,
+    per_address: usize,
+}
+
+impl SignUpLimiter {
+    pub fn new(window: Duration, per_address: usize) -> SignUpLimiter {
+        SignUpLimiter { attempts: RateLimiter::new(window), per_address }
+    }
+
+    /// Counts an attempt, or refuses it when the address has had its share.
+    pub fn attempt(&self, ip: Option<IpAddr>) -> Result<(), AppError> {
+        let address = address_key(ip);
+        self.attempts.check(&[(&address, self.per_address)])?;
+        self.attempts.record(&[&address]);
+        Ok(())
     }
 }
 
@@ -279,13 +343,41 @@ mod tests {
 
     #[test]
     fn password_and_email_rules() {
-        assert!(check_new_password("short", "a@b.c").is_err());
-        assert!(check_new_password("aaaaaaaaaaaa", "a@b.c").is_err());
-        assert!(check_new_password("ada@example.com", "ada@example.com").is_err());
-        assert!(check_new_password("correct horse battery", "a@b.c").is_ok());
-        assert_eq!(normalize_email("  Ada@Example.com ").ok().as_deref(), Some("Ada@Example.com"));
-        for bad in ["", "ada", "@x.org", "ada@", "a b@x.org", "a@b@c", "ada@.org"] {
-            assert!(normalize_email(bad).is_err(), "{bad}");
+        for weak in
+            ["short", "aaaaaaaaaaaa", "ada@example.com", "1234567890", "password12", "qwertyuiop", "password1234"]
+        {
+            assert!(check_new_password(weak, "ada@example.com").is_err(), "{weak}");
         }
+        for strong in ["correct horse battery", "keytrack-demo-2026", "Tr0ub4dor&3x"] {
+            assert!(check_new_password(strong, "ada@example.com").is_ok(), "{strong}");
+        }
+        assert_eq!(normalize_email("  Ada@Example.COM ").ok().as_deref(), Some("Ada@example.com"));
+        // A full-width at sign and letters are the same address as their plain forms.
+        assert_eq!(normalize_email("ａｄａ＠example.com").ok().as_deref(), Some("ada@example.com"));
+        for bad in [
+            "",
+            "ada",
+            "@x.org",
+            "ada@",
+            "a b@x.org",
+            "a@b@c",
+            "ada@.org",
+            "ada@x..org",
+            "ada\0@x.org",
+            "a\u{85}@x.org",
+        ] {
+            assert!(normalize_email(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn sign_ups_are_limited_per_address() {
+        let limiter = SignUpLimiter::new(Duration::from_secs(3600), 3);
+        let ip: Option<IpAddr> = "10.0.0.1".parse().ok();
+        for _ in 0..3 {
+            assert!(limiter.attempt(ip).is_ok());
+        }
+        assert!(matches!(limiter.attempt(ip), Err(AppError::RateLimited(_))));
+        assert!(limiter.attempt("10.0.0.2".parse().ok()).is_ok(), "another address");
     }
 }

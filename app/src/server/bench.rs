@@ -317,7 +317,13 @@ impl Drop for ServerProcess {
 /// One upload: its status (`None` when the connection failed) and how long it took.
 async fn upload(client: &reqwest::Client, url: &str, token: &str, body: Bytes) -> (Option<StatusCode>, f64) {
     let started = Instant::now();
-    let reply = client.post(format!("{url}/api/v1/activity")).bearer_auth(token).body(body).send().await;
+    let reply = client
+        .post(format!("{url}/api/v1/activity"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await;
     let status = match reply {
         Ok(reply) => {
             let status = reply.status();
@@ -508,6 +514,8 @@ async fn queries(
     let login = cookie_client
         .post(format!("{}{}", server.url, LogIn::PATH))
         .header("accept", "application/json")
+        // As the browser's login form: from this site.
+        .header("origin", server.url.clone())
         .form(&[("email", people.emails[0].as_str()), ("password", PASSWORD)])
         .send()
         .await?;
@@ -535,6 +543,7 @@ async fn queries(
                 client
                     .post(format!("{url}{path}"))
                     .header("accept", "application/json")
+                    .header("origin", url.clone())
                     .header("cookie", cookie.clone())
                     .form(&form)
             }

@@ -11,6 +11,9 @@ pub enum AppError {
     /// 400: the body is not JSON at all.
     #[error("the body is not valid JSON: {0}")]
     InvalidJson(String),
+    /// 408: the body did not arrive in time (see `listen::ConnectionLimits`).
+    #[error("the body did not arrive in time; send it again")]
+    RequestTimeout,
     /// 413: the body is over [`limits::MAX_BODY_BYTES`].
     #[error("the body is larger than the limit of {} bytes", limits::MAX_BODY_BYTES)]
     PayloadTooLarge,
@@ -26,6 +29,12 @@ pub enum AppError {
     /// 403: the user may see this but not do that (a plain member managing a team).
     #[error("{0}")]
     Forbidden(String),
+    /// 403: a request that would change something, from another site (see `protect`).
+    #[error("{0}")]
+    CrossSite(String),
+    /// 415: a JSON route got a body declared as something else.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// 404: nothing there, or nothing there for this user.
     #[error("not found")]
     NotFound,
@@ -49,9 +58,11 @@ impl AppError {
         match self {
             AppError::InvalidJson(_) | AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::InvalidActivity(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::CrossSite(_) => StatusCode::FORBIDDEN,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -64,10 +75,13 @@ impl AppError {
         match self {
             AppError::InvalidJson(_) => "invalid_json",
             AppError::PayloadTooLarge => "payload_too_large",
+            AppError::RequestTimeout => "request_timeout",
             AppError::InvalidActivity(_) => "invalid_activity",
             AppError::BadRequest(_) => "bad_request",
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
+            AppError::CrossSite(_) => "cross_site",
+            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::NotFound => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::RateLimited(_) => "rate_limited",

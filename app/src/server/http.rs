@@ -6,11 +6,11 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{any, get, post};
 use keytrack_wire::{Account, ActivityBatch, ActivityStats, ApiError, IngestReceipt, TeamStats, TeamSummary, limits};
-use leptos::prelude::provide_context;
+use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -24,7 +24,7 @@ use super::auth::ApiUser;
 use super::db::Storage;
 use super::error::AppError;
 use super::state::{AppState, now};
-use super::{accounts, ingest, stats, teams};
+use super::{accounts, ingest, protect, stats, teams};
 use crate::domain::range::RangeQuery;
 use crate::ui::{App, shell};
 
@@ -58,15 +58,28 @@ pub async fn router(state: AppState, secure_cookies: bool) -> anyhow::Result<Rou
 
     let routes = generate_route_list(App);
     let app_state = state.clone();
+    // What pages and server functions can reach, and the page's security policy with the nonce
+    // leptos_axum made for its inline scripts.
+    let context = move || {
+        provide_context(app_state.clone());
+        if let (Some(nonce), Some(response)) =
+            (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+            && let Ok(policy) = http::HeaderValue::from_str(&protect::page_policy(&nonce))
+        {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, policy);
+        }
+    };
     let app = Router::new()
         .merge(api)
-        .leptos_routes_with_context(&state, routes, move || provide_context(app_state.clone()), {
+        .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(sessions)
+        .layer(axum::middleware::from_fn(protect::same_origin))
         .layer(axum::middleware::from_fn(server_timing))
+        .layer(axum::middleware::from_fn(protect::security_headers))
         .with_state(state);
     Ok(app)
 }
@@ -87,31 +100,35 @@ async fn server_timing(request: axum::extract::Request, next: axum::middleware::
     response
 }
 
-/// Reads a JSON body: too large -> 413, not JSON -> 400, wrong shape -> 422 naming the field.
-fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, AppError> {
+/// Reads a JSON body: not declared JSON -> 415, too large -> 413, not JSON (or nested beyond
+/// serde_json's 128 levels) -> 400, JSON of the wrong shape -> 422 naming the field.
+fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<T, AppError> {
+    protect::require_json(headers)?;
     let bytes = body.map_err(|rejection| {
+        let cause = std::error::Error::source(&rejection).map(ToString::to_string).unwrap_or_default();
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::PayloadTooLarge
+        } else if cause.contains("timeout") || rejection.body_text().contains("timeout") {
+            // tower-http's body timeout: the client stopped sending.
+            AppError::RequestTimeout
         } else {
             AppError::BadRequest(format!("could not read the body: {rejection}"))
         }
     })?;
-    // Most bodies are fine: parse them directly, and only for a body that fails, parse again while
-    // tracking the path, to say where the problem is (tracking every value doubles the cost).
+    // Most bodies are fine: parse them directly, and only for a body that fails, find out why.
     if let Ok(value) = serde_json::from_slice(&bytes) {
         return Ok(value);
     }
+    // Not JSON at all is one mistake...
+    serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).map_err(|e| AppError::InvalidJson(e.to_string()))?;
+    // ...JSON of the wrong shape another: parse again while tracking the path, to say where.
     let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => AppError::InvalidActivity(format!("{path}: {inner}")),
-            _ => AppError::InvalidJson(inner.to_string()),
-        }
-    })?;
-    deserializer.end().map_err(|e| AppError::InvalidJson(e.to_string()))?;
-    Ok(value)
+    let error = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Ok(_) => return Err(AppError::internal("a body failed to parse once and parsed the second time")),
+        Err(error) => error,
+    };
+    let path = error.path().to_string();
+    Err(AppError::InvalidActivity(format!("{path}: {}", error.into_inner())))
 }
 
 /// Upload a batch of per-minute activity records from one device.
@@ -124,7 +141,9 @@ fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result
         (status = 200, description = "All records stored (each replaces an earlier copy of its device and minute)", body = IngestReceipt),
         (status = 400, description = "The body is not JSON", body = ApiError),
         (status = 401, description = "Missing, unknown or revoked token", body = ApiError),
+        (status = 403, description = "Sent with a session cookie from another site (no token)", body = ApiError),
         (status = 413, description = "The body is over 1 MiB", body = ApiError),
+        (status = 415, description = "The body is not declared application/json", body = ApiError),
         (status = 422, description = "Wrong types or a record breaks a rule; nothing was stored", body = ApiError),
     )
 )]
@@ -132,31 +151,48 @@ fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result
 async fn post_activity(
     State(state): State<AppState>,
     user: ApiUser,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<IngestReceipt>, AppError> {
-    let batch: ActivityBatch = json_body(body)?;
+    let batch: ActivityBatch = json_body(&headers, body)?;
     let receipt = ingest::store_batch(&state.pool, user.0, batch, now()).await?;
     tracing::debug!(accepted = receipt.accepted, replaced = receipt.replaced, "stored a batch");
     Ok(Json(receipt))
 }
 
+/// Which days: one rule for every route and page (`domain::range`).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
-struct StatsQuery {
-    /// First day, `YYYY-MM-DD` in the user's time zone (default: 6 days before `to`).
+struct RangeParams {
+    /// A preset counted back from the asking user's today: `today`, `7d` (the default), `30d`,
+    /// `year`, `all` (from the first day with data, at most ten years). Empty is the default.
+    #[param(pattern = "^(today|7d|30d|year|all)?$")]
+    range: Option<String>,
+    /// First day, `YYYY-MM-DD` in the user's time zone, 2000-01-01 to 2100-12-31 (wins over
+    /// `range`; empty or absent: 6 days before `to`). Rule: a real date, not after `to`, at most
+    /// 3,660 days before it.
+    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     from: Option<String>,
-    /// Last day, inclusive (default: the user's today).
+    /// Last day, inclusive, 2000-01-01 to 2100-12-31 (empty or absent: the user's today). Rule: a
+    /// real date.
+    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     to: Option<String>,
+}
+
+impl From<RangeParams> for RangeQuery {
+    fn from(params: RangeParams) -> RangeQuery {
+        RangeQuery { range: params.range, from: params.from, to: params.to }
+    }
 }
 
 /// Activity statistics over a range of the user's days.
 #[utoipa::path(
     get,
     path = "/api/v1/stats",
-    params(StatsQuery),
+    params(RangeParams),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, body = ActivityStats),
-        (status = 400, description = "A date is malformed, or from is after to", body = ApiError),
+        (status = 400, description = "An unknown range, a malformed or out-of-bounds date, from after to, or more than 3,660 days", body = ApiError),
         (status = 401, body = ApiError),
     )
 )]
@@ -164,12 +200,10 @@ struct StatsQuery {
 async fn get_stats(
     State(state): State<AppState>,
     user: ApiUser,
-    query: Result<Query<StatsQuery>, QueryRejection>,
+    query: Result<Query<RangeParams>, QueryRejection>,
 ) -> Result<Json<ActivityStats>, AppError> {
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
-    let from = query.from.as_deref().map(|d| stats::parse_day("from", d)).transpose()?;
-    let to = query.to.as_deref().map(|d| stats::parse_day("to", d)).transpose()?;
-    Ok(Json(stats::activity_stats(&state.pool, user.0, from, to, now()).await?))
+    Ok(Json(stats::stats_for_query(&state.pool, user.0, &query.into(), now()).await?))
 }
 
 /// The account a token (or session) belongs to; the agent checks its token with this.
@@ -194,26 +228,16 @@ async fn get_teams(State(state): State<AppState>, user: ApiUser) -> Result<Json<
     Ok(Json(teams::of_user(&state.pool, user.0).await?))
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-struct TeamStatsQuery {
-    /// A preset counted back from the asking user's today: `today`, `7d` (the default), `30d`, `year`, `all`.
-    range: Option<String>,
-    /// First day, `YYYY-MM-DD` (with `to`, a custom range that wins over `range`).
-    from: Option<String>,
-    /// Last day, inclusive.
-    to: Option<String>,
-}
-
 /// A team's statistics: team totals when at least 3 members contribute, and the figures of the
 /// members who chose to share theirs. Each member's days are their own (time zone, day start).
 #[utoipa::path(
     get,
     path = "/api/v1/teams/{id}/stats",
-    params(("id" = i64, Path, description = "The team"), TeamStatsQuery),
+    params(("id" = i64, Path, description = "The team"), RangeParams),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, body = TeamStats),
-        (status = 400, description = "A date is malformed, or from is after to", body = ApiError),
+        (status = 400, description = "An unknown range, a malformed or out-of-bounds date, from after to, or more than 3,660 days", body = ApiError),
         (status = 401, body = ApiError),
         (status = 404, description = "No such team, or the user is not in it", body = ApiError),
     )
@@ -222,13 +246,12 @@ async fn get_team_stats(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<String>,
-    query: Result<Query<TeamStatsQuery>, QueryRejection>,
+    query: Result<Query<RangeParams>, QueryRejection>,
 ) -> Result<Json<TeamStats>, AppError> {
     // A team id that is not a number is a team that does not exist.
     let team_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
-    let query = RangeQuery { range: query.range, from: query.from, to: query.to };
-    Ok(Json(teams::stats(&state.pool, team_id, user.0, &query, now()).await?))
+    Ok(Json(teams::stats(&state.pool, team_id, user.0, &query.into(), now()).await?))
 }
 
 /// Liveness: answers 200 when the database answers, with `"storage": "read-only"` while the data
@@ -267,9 +290,49 @@ impl utoipa::Modify for SecuritySchemes {
     }
 }
 
-/// The OpenAPI 3 document, generated from the Rust types.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+/// The OpenAPI 3.1 document, generated from the Rust types, with the bounds derive attributes
+/// cannot state added here, so that the schema says what the validator enforces (rules between
+/// fields are named in each field's description, after "Rule:").
+pub fn openapi() -> serde_json::Value {
+    use keytrack_wire::{GRID_COLS, GRID_ROWS, HOUR_SECS, KEY_CODES, limits};
+    use serde_json::json;
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let schemas = &mut doc["components"]["schemas"];
+    schemas["GridCount"] = json!({
+        "type": "array",
+        "description": "`[column, row, count]`: a count in one cell of the 64 x 36 grid.",
+        "prefixItems": [
+            {"type": "integer", "minimum": 0, "maximum": GRID_COLS - 1},
+            {"type": "integer", "minimum": 0, "maximum": GRID_ROWS - 1},
+            {"type": "integer", "minimum": 0, "maximum": u32::MAX},
+        ],
+        "items": false,
+        "minItems": 3,
+        "maxItems": 3,
+    });
+    let key_names = json!({"type": "string", "enum": KEY_CODES});
+    let chord_names = json!({
+        "type": "string",
+        "pattern": "^(Ctrl\\+)?(Alt\\+)?(Shift\\+)?(Meta\\+)?[A-Za-z0-9]+$",
+    });
+    let count = json!({"type": "integer", "minimum": 0, "maximum": u32::MAX});
+    for (schema, field) in [("HourBlock", "keys"), ("ActivityMinute", "keys")] {
+        schemas[schema]["properties"][field]["propertyNames"] = key_names.clone();
+        schemas[schema]["properties"][field]["additionalProperties"] = count.clone();
+    }
+    for schema in ["HourBlock", "ActivityMinute"] {
+        schemas[schema]["properties"]["chords"]["propertyNames"] = chord_names.clone();
+        schemas[schema]["properties"]["chords"]["additionalProperties"] = count.clone();
+    }
+    let minute = &mut schemas["ActivityMinute"]["properties"]["minute"];
+    minute["minimum"] = json!(limits::EARLIEST_MINUTE);
+    minute["multipleOf"] = json!(60);
+    for field in ["start", "end"] {
+        let hour = &mut schemas["HourBlock"]["properties"][field];
+        hour["minimum"] = json!(limits::EARLIEST_MINUTE);
+        hour["multipleOf"] = json!(HOUR_SECS);
+    }
+    doc
 }
 
 async fn openapi_json() -> impl IntoResponse {

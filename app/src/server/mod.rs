@@ -8,6 +8,8 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod ingest;
+pub mod listen;
+pub mod protect;
 pub mod rollups;
 pub mod state;
 pub mod stats;

@@ -7,7 +7,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
 
-use super::auth::LoginLimiter;
+use super::auth::{LoginLimiter, SignUpLimiter};
 use super::db::Storage;
 
 #[derive(Clone, FromRef)]
@@ -15,6 +15,7 @@ pub struct AppState {
     pub pool: SqlitePool,
     pub leptos_options: LeptosOptions,
     pub login_limiter: Arc<LoginLimiter>,
+    pub sign_up_limiter: Arc<SignUpLimiter>,
     pub storage: Storage,
 }
 
@@ -25,6 +26,9 @@ impl AppState {
             leptos_options,
             // 10 failures per account and address, 50 per address, in 15 minutes.
             login_limiter: Arc::new(LoginLimiter::new(Duration::from_secs(15 * 60), 10, 50)),
+            // 50 an hour per address: an office signing up together is fine, a scan of who has
+            // an account is not.
+            sign_up_limiter: Arc::new(SignUpLimiter::new(Duration::from_secs(3600), 50)),
             storage: Storage::Writable,
         }
     }

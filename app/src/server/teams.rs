@@ -268,7 +268,8 @@ pub async fn stats(
 ) -> Result<TeamStats, AppError> {
     membership(pool, team_id, user_id).await?;
     let team_name = db::teams::name(pool, team_id).await?.ok_or(AppError::NotFound)?;
-    let (from, to) = resolve_range(pool, user_id, RangeScope::Team(team_id), query, now).await?;
+    let account = super::accounts::account(pool, user_id).await?;
+    let (from, to) = resolve_range(pool, &account, RangeScope::Team(team_id), query, now).await?;
     let (from_day, to_day) = (from.to_string(), to.to_string());
     let members = db::teams::members(pool, team_id).await?;
     let mut activity: HashMap<i64, MemberActivity> = members

@@ -49,10 +49,16 @@ pub struct Reply {
     pub body: Value,
 }
 
+/// The host the test requests name, as a browser's would.
+pub const HOST: &str = "keytrack.test";
+
 pub async fn call(app: &Router, method: &str, uri: &str, auth: Option<&str>, body: Option<Vec<u8>>) -> Reply {
-    let mut request = Request::builder().method(method).uri(uri);
+    let mut request = Request::builder().method(method).uri(uri).header(header::HOST, HOST);
     if let Some(auth) = auth {
         request = request.header(header::AUTHORIZATION, auth);
+    }
+    if body.is_some() {
+        request = request.header(header::CONTENT_TYPE, "application/json");
     }
     let request = request.body(body.map_or_else(Body::empty, Body::from)).expect("request");
     let response = app.clone().oneshot(request).await.expect("response");
@@ -95,12 +101,27 @@ pub fn block(hour: i64, keys: &[(&str, u32)]) -> HourBlock {
     block
 }
 
-/// Calls a server function as the browser's forms do (form-encoded), with a session cookie.
+/// Calls a server function as the browser's forms do (form-encoded, from this site's page), with
+/// a session cookie.
 pub async fn call_server_fn(app: &Router, path: &str, cookie: Option<&str>, form: &str) -> Reply {
+    call_server_fn_as(app, path, cookie, form, "application/x-www-form-urlencoded").await
+}
+
+/// Calls a server function with a body of the given content type, from this site's page.
+pub async fn call_server_fn_as(
+    app: &Router,
+    path: &str,
+    cookie: Option<&str>,
+    body: &str,
+    content_type: &str,
+) -> Reply {
+    let form = body;
     let mut request = Request::builder()
         .method("POST")
         .uri(path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, format!("http://{HOST}"))
+        .header(header::CONTENT_TYPE, content_type)
         .header(header::ACCEPT, "application/json");
     if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, cookie);
