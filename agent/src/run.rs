@@ -64,15 +64,16 @@ pub fn run(
     let screen = capture.screen_size()?;
     let mut spool = Spool::open(&options.dir)?;
     let mut aggregator = Aggregator::new(screen, utc_offset_at);
-    let pending = spool.take_pending()?;
-    aggregator.resume(spool.unfinished()?, pending);
 
     let (events_tx, events) = mpsc::channel();
     let (errors_tx, errors) = mpsc::channel();
     let paused = Arc::new(AtomicBool::new(false));
     capture.start(events_tx, Arc::clone(&paused), errors_tx)?;
-
     let uploader = Uploader::start(options, config)?;
+    // Only now that nothing can fail before the loop: from here the pending detail lives in
+    // memory, and the end of this function writes it back (events wait in the channel meanwhile).
+    let pending = spool.take_pending()?;
+    aggregator.resume(spool.unfinished()?, pending);
     log::info(&format!(
         "capturing on a {}x{} screen; saving every {} s; uploading to {}",
         screen.0,

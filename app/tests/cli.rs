@@ -83,18 +83,8 @@ fn user_add_token_create_upload_and_read_back() {
     let token = token.trim().to_string();
     assert!(token.starts_with("kt_") && !token.contains(char::is_whitespace), "the token alone on stdout: {token:?}");
 
-    let child = Command::new(BIN)
-        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start server");
-    let mut server = Server(child);
-    let mut first_line = String::new();
-    BufReader::new(server.0.stdout.take().expect("stdout")).read_line(&mut first_line).expect("read address");
-    let addr = first_line.trim().rsplit("http://").next().unwrap_or_default().to_string();
-    assert!(addr.starts_with("127.0.0.1:") && !addr.ends_with(":0"), "bound address printed: {first_line:?}");
+    let (_server, addr) = serve(dir.path(), &[]);
+    assert!(addr.starts_with("127.0.0.1:") && !addr.ends_with(":0"), "bound address printed: {addr:?}");
 
     let batch = json!({
         "device": {"id": "cli-test", "name": "CLI"},

@@ -93,15 +93,6 @@ const SERVER_FUNCTIONS: [(&str, &[&str]); 23] = [
     (keytrack_app::api::teams::DeleteTeam::PATH, &["team_id"]),
 ];
 
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// Any JSON value, with the numbers and strings most likely to upset a decoder.
 fn any_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![

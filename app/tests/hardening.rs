@@ -340,12 +340,3 @@ async fn accounts_refuse_guessable_passwords_and_normalise_emails() {
     // Ten attempts above came from the same (unknown) address.
     assert_eq!(limited, Some(50 - 10), "the 51st attempt of the hour is refused");
 }
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}

@@ -145,3 +145,13 @@ pub fn session_cookie(reply: &Reply) -> String {
     let cookie = reply.headers.get(header::SET_COOKIE).and_then(|c| c.to_str().ok()).unwrap_or_default();
     cookie.split(';').next().unwrap_or_default().to_string()
 }
+
+/// Percent-encodes a form value.
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
