@@ -20,6 +20,7 @@ step "unit and integration tests"
 cargo test -p keytrack-wire
 cargo test -p keytrack-agent
 cargo test -p keytrack-app --features ssr
+cargo test -p keytrack-tools
 
 step "schema-driven API fuzzing (schemathesis)"
 scripts/api-fuzz.sh "$TARGET_DIR/debug/keytrack"
@@ -27,7 +28,8 @@ scripts/api-fuzz.sh "$TARGET_DIR/debug/keytrack"
 step "benchmark smoke run"
 # The debug binaries the steps above built: this checks that every figure is measured and that no
 # upload fails, not how fast a release build is (scripts/bench.sh measures that; BENCHMARKS.md).
-"$TARGET_DIR/debug/keytrack" bench --quick
+cargo build -p keytrack-tools
+"$TARGET_DIR/debug/keytrack-bench" --quick
 
 step "browser tests"
 (cd end2end && KEYTRACK_BIN="$TARGET_DIR/debug/keytrack" npx playwright test)

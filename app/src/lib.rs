@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod domain;
+pub mod model;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod ui;

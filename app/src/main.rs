@@ -1,4 +1,5 @@
-//! `keytrack`: the KeyTrack server and its admin commands (add a user, create a token, make demo data).
+//! `keytrack`: the KeyTrack server and its admin commands (add a user, create a token, make demo
+//! data). The benchmark is a tool apart: `keytrack-bench` (the `tools/` crate).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
@@ -6,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use keytrack_app::server::{accounts, bench, db, demo, http, listen, rollups, state, workload};
+use keytrack_app::server::{accounts, db, demo, http, listen, rollups, state};
 use leptos::config::LeptosOptions;
 
 #[derive(Parser)]
@@ -52,49 +53,6 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
-    },
-    /// Measure ingest, queries, storage, memory and load on a deterministic synthetic workload,
-    /// against this binary serving a fresh database (a temporary one unless --data-dir names an
-    /// empty directory). One figure a line; BENCHMARKS.md explains them.
-    Bench {
-        /// A smoke run in under 2 minutes: 3 users x 30 days, short phases.
-        #[arg(long)]
-        quick: bool,
-        /// Users, each with their own synthetic history (default 20; all of them form a team).
-        #[arg(long)]
-        users: Option<usize>,
-        /// Days of history per user (default 365).
-        #[arg(long)]
-        days: Option<i64>,
-        /// Runs of each query (default 20; p50 and p95 are printed).
-        #[arg(long)]
-        repeat: Option<usize>,
-        /// Agents in the load test (default 1000).
-        #[arg(long)]
-        load_agents: Option<usize>,
-        /// Seconds of the load test (default 60).
-        #[arg(long)]
-        load_seconds: Option<u64>,
-        /// Seed of the synthetic workload.
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-    },
-    /// Write one benchmark user's synthetic activity as JSON Lines of 5-second input-count events
-    /// (timestamp, duration, presses, clicks, deltaX, deltaY, scrollX, scrollY), to feed the same
-    /// activity to other servers.
-    ExportWorkload {
-        /// The file to write (`-` for standard output).
-        #[arg(long)]
-        out: PathBuf,
-        /// Which benchmark user (0 is the one whose dashboard `bench` times).
-        #[arg(long, default_value_t = 0)]
-        user: usize,
-        /// Days of activity, ending today.
-        #[arg(long, default_value_t = 365)]
-        days: i64,
-        /// Seed of the synthetic workload (the benchmark's default is 42).
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
     },
     /// Create demo@keytrack.local with 90 days of realistic activity (replacing its old activity),
     /// and a demo team with four teammates.
@@ -164,37 +122,6 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
             println!("{token}");
-            Ok(())
-        }
-        Command::Bench { quick, users, days, repeat, load_agents, load_seconds, seed } => {
-            let defaults = if quick { bench::BenchOptions::quick() } else { bench::BenchOptions::full() };
-            // The ingest phases need an agent each, up to 100, from the load test's people.
-            let options = bench::BenchOptions {
-                users: users.unwrap_or(defaults.users).max(1),
-                days: days.unwrap_or(defaults.days).clamp(1, 3650),
-                repeat: repeat.unwrap_or(defaults.repeat).max(1),
-                load_agents: load_agents.unwrap_or(defaults.load_agents).max(100),
-                load_seconds: load_seconds.unwrap_or(defaults.load_seconds).max(1),
-                seed,
-                ..defaults
-            };
-            let temp = std::env::temp_dir().join(format!("keytrack-bench-{}", std::process::id()));
-            let explicit = std::env::args().any(|a| a == "--data-dir" || a.starts_with("--data-dir="))
-                || std::env::var_os("KEYTRACK_DATA_DIR").is_some();
-            let dir = if explicit { cli.data_dir.clone() } else { temp.clone() };
-            if dir.join(db::DATABASE_FILE).exists() {
-                bail!("{} already holds a database; the benchmark needs an empty directory", dir.display());
-            }
-            let exe = std::env::current_exe().context("cannot find this program to start it as the server")?;
-            let result = bench::run(&exe, &dir, &options, state::now()).await;
-            if !explicit {
-                let _ = std::fs::remove_dir_all(&temp);
-            }
-            result
-        }
-        Command::ExportWorkload { out, user, days, seed } => {
-            let written = workload::export_jsonl(&out, user, days.clamp(1, 3650), seed, state::now())?;
-            eprintln!("wrote {written} events of 5 seconds ({days} days of benchmark user {user}, seed {seed})");
             Ok(())
         }
         Command::Demo { seed } => {

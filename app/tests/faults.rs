@@ -11,8 +11,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{MONDAY_9H, minute};
-use keytrack_app::server::bench::ServerProcess;
+use common::{MONDAY_9H, ServerProcess, minute};
 use keytrack_app::server::{accounts, db, ingest};
 use keytrack_wire::{ActivityBatch, Device};
 use serde_json::Value;

@@ -334,6 +334,6 @@ async fn invites_expire_run_out_and_can_be_revoked() {
     let page = as_user(&f.s, &f.owner, TeamPage::PATH, &format!("team_id={t}")).await;
     let statuses: Vec<&str> =
         page.body["invites"].as_array().into_iter().flatten().filter_map(|i| i["status"].as_str()).collect();
-    assert_eq!(statuses, ["revoked", "used up", "expired"]);
+    assert_eq!(statuses, ["revoked", "used_up", "expired"]);
     assert_eq!(f.member_count().await, 5, "only the newcomer got in");
 }

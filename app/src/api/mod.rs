@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 pub mod teams;
 
+pub use crate::model::{NewToken, TokenSummary};
+
 /// What a form shows when a server function fails: a sentence for the user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
 pub enum UiError {
@@ -65,23 +67,6 @@ impl From<crate::server::error::AppError> for UiError {
             other => UiError::Rejected(other.public_message()),
         }
     }
-}
-
-/// A token as the tokens page lists it; the token itself was shown once and is not stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TokenSummary {
-    pub id: i64,
-    pub name: String,
-    pub created_at: i64,
-    pub last_used_at: Option<i64>,
-    pub revoked_at: Option<i64>,
-}
-
-/// A token just created: the only time its secret is shown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NewToken {
-    pub name: String,
-    pub token: String,
 }
 
 #[cfg(feature = "ssr")]

@@ -49,6 +49,42 @@ pub fn may_set_role(actor: TeamRole, target: TeamRole, new: TeamRole) -> bool {
     }
 }
 
+/// Where an invite stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InviteStatus {
+    Active,
+    Expired,
+    UsedUp,
+    Revoked,
+}
+
+impl InviteStatus {
+    /// The status of an invite at `now` (Unix seconds): revoked wins over expired, expired over
+    /// used up.
+    pub fn of(revoked: bool, expires_at: i64, max_uses: Option<i64>, uses: i64, now: i64) -> InviteStatus {
+        if revoked {
+            InviteStatus::Revoked
+        } else if expires_at <= now {
+            InviteStatus::Expired
+        } else if max_uses.is_some_and(|max| uses >= max) {
+            InviteStatus::UsedUp
+        } else {
+            InviteStatus::Active
+        }
+    }
+
+    /// How the invite list says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            InviteStatus::Active => "active",
+            InviteStatus::Expired => "expired",
+            InviteStatus::UsedUp => "used up",
+            InviteStatus::Revoked => "revoked",
+        }
+    }
+}
+
 /// One of a member's days, as team statistics read it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MemberDay {
@@ -322,6 +358,18 @@ pub fn leaderboard(members: &[MemberFigures], column: MemberColumn, n: usize) ->
 mod tests {
     use super::*;
     use TeamRole::{Admin, Member, Owner};
+
+    #[test]
+    fn an_invite_is_revoked_expired_used_up_or_active_in_that_order() {
+        use InviteStatus::{Active, Expired, Revoked, UsedUp};
+        assert_eq!(InviteStatus::of(false, 200, None, 50, 100), Active);
+        assert_eq!(InviteStatus::of(false, 200, Some(2), 1, 100), Active);
+        assert_eq!(InviteStatus::of(false, 200, Some(2), 2, 100), UsedUp);
+        assert_eq!(InviteStatus::of(false, 100, Some(2), 2, 100), Expired, "expiry wins, at the very second");
+        assert_eq!(InviteStatus::of(true, 200, None, 0, 100), Revoked);
+        assert_eq!(InviteStatus::of(true, 50, Some(1), 1, 100), Revoked, "revoked wins over everything");
+        assert_eq!(UsedUp.label(), "used up");
+    }
 
     #[test]
     fn owners_manage_everyone_admins_only_plain_members() {

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
+use super::range::{MAX_RANGE_DAYS, Preset, RangeQuery};
 use super::stats::WeekSlot;
 
 #[derive(Debug, Clone, Copy)]
@@ -71,6 +72,53 @@ impl UserClock {
     }
 }
 
+/// Parses `YYYY-MM-DD` between 2000-01-01 and 2100-12-31; the error names the parameter.
+pub fn parse_day(name: &str, value: &str) -> Result<NaiveDate, String> {
+    let day = NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| format!("{name} must be a date like 2026-11-24, not \"{value}\""))?;
+    if !(2000..=2100).contains(&day.year()) {
+        return Err(format!("{name} must lie between 2000-01-01 and 2100-12-31, not {value}"));
+    }
+    Ok(day)
+}
+
+/// The days a query asks for, by the rule of `domain::range`: `today` is the asking user's, and
+/// `first_day` the first day with data (asked only for `range=all`).
+pub fn days_of(
+    query: &RangeQuery,
+    today: NaiveDate,
+    first_day: impl FnOnce() -> Option<NaiveDate>,
+) -> Result<(NaiveDate, NaiveDate), String> {
+    let (from, to) = match query.checked_preset()? {
+        Some(Preset::Today) => (today, today),
+        Some(Preset::Last7Days) => (today - Duration::days(6), today),
+        Some(Preset::Last30Days) => (today - Duration::days(29), today),
+        Some(Preset::ThisYear) => (today.with_ordinal(1).unwrap_or(today), today),
+        // The newest ten years of it, at most.
+        Some(Preset::All) => {
+            let first = first_day().unwrap_or(today);
+            (first.max(today - Duration::days(MAX_RANGE_DAYS - 1)).min(today), today)
+        }
+        None => {
+            let day = |name: &str, value: &Option<String>| match value.as_deref() {
+                Some(v) if !v.is_empty() => parse_day(name, v).map(Some),
+                _ => Ok(None),
+            };
+            let to = day("to", &query.to)?.unwrap_or(today);
+            let from = day("from", &query.from)?.unwrap_or(to - Duration::days(6));
+            (from, to)
+        }
+    };
+    if from > to {
+        return Err(format!("from ({from}) is after to ({to})"));
+    }
+    let days = (to - from).num_days() + 1;
+    if days > MAX_RANGE_DAYS {
+        return Err(format!("a range covers at most {MAX_RANGE_DAYS} days (ten years); {from} to {to} is {days}"));
+    }
+    Ok((from, to))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +169,36 @@ mod tests {
         // New York skipped 02:00-03:00 on 2026-03-08.
         let ny = UserClock::new("America/New_York", 2).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(ny.day_start(date(2026, 3, 8)), unix("2026-03-08T07:00:00Z"));
+    }
+
+    #[test]
+    fn one_rule_for_every_range() {
+        let today = date(2026, 11, 30);
+        let ask = |range: Option<&str>, from: Option<&str>, to: Option<&str>| {
+            let query = RangeQuery { range: range.map(Into::into), from: from.map(Into::into), to: to.map(Into::into) };
+            days_of(&query, today, || Some(date(1999, 1, 1)))
+        };
+        assert_eq!(ask(None, None, None), Ok((date(2026, 11, 24), today)), "the last 7 days");
+        assert_eq!(ask(Some(""), Some(""), Some("")), Ok((date(2026, 11, 24), today)), "empty is absent");
+        assert_eq!(ask(Some("today"), None, None), Ok((today, today)));
+        assert_eq!(ask(Some("30d"), None, None), Ok((date(2026, 11, 1), today)));
+        assert_eq!(ask(Some("year"), None, None), Ok((date(2026, 1, 1), today)));
+        // All: from the first day with data, ten years at most.
+        assert_eq!(ask(Some("all"), None, None), Ok((today - Duration::days(MAX_RANGE_DAYS - 1), today)));
+        let query = RangeQuery { range: Some("all".into()), ..RangeQuery::default() };
+        assert_eq!(days_of(&query, today, || None), Ok((today, today)), "no data yet: today");
+        // Custom ranges win over presets; a missing end is today, a missing start 6 days before the end.
+        assert_eq!(ask(Some("year"), Some("2026-11-01"), None), Ok((date(2026, 11, 1), today)));
+        assert_eq!(ask(None, None, Some("2026-03-11")), Ok((date(2026, 3, 5), date(2026, 3, 11))));
+        for (range, from, to, error) in [
+            (Some("forever"), None, None, "range must be one of"),
+            (None, Some("2026-13-01"), None, "from must be a date"),
+            (None, Some("0001-01-01"), Some("2026-01-01"), "from must lie between 2000-01-01 and 2100-12-31"),
+            (None, Some("2026-11-02"), Some("2026-11-01"), "is after"),
+            (None, Some("2000-01-01"), Some("2100-12-31"), "a range covers at most 3660 days"),
+        ] {
+            assert!(ask(range, from, to).is_err_and(|e| e.contains(error)), "{range:?} {from:?} {to:?}");
+        }
     }
 
     #[test]

@@ -12,9 +12,9 @@ use super::error::AppError;
 use super::state::now;
 use crate::domain::time::UserClock;
 
-use crate::api::TokenSummary;
+use crate::model::TokenSummary;
 
-fn account_of(user: UserRow) -> Account {
+pub(super) fn account_of(user: UserRow) -> Account {
     Account {
         email: user.email,
         display_name: user.display_name,
@@ -25,19 +25,6 @@ fn account_of(user: UserRow) -> Account {
 
 pub async fn account(pool: &SqlitePool, user_id: i64) -> Result<Account, AppError> {
     db::users::by_id(pool, user_id).await?.map(account_of).ok_or(AppError::NotFound)
-}
-
-/// The user's clock, read inside a transaction (so it cannot change while the transaction writes).
-pub async fn clock_in(conn: &mut sqlx::SqliteConnection, user_id: i64) -> Result<UserClock, AppError> {
-    let user = db::users::by_id(&mut *conn, user_id).await?.ok_or(AppError::NotFound)?;
-    clock_of(&account_of(user))
-}
-
-/// The user's clock for analytics; a zone the server no longer knows falls back to UTC.
-pub fn clock_of(account: &Account) -> Result<UserClock, AppError> {
-    UserClock::new(&account.timezone, account.day_start_hour)
-        .or_else(|_| UserClock::new("UTC", account.day_start_hour))
-        .map_err(AppError::internal)
 }
 
 /// Creates an account; the time zone is the browser's (or UTC when it sent none or a bad one).

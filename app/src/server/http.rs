@@ -88,7 +88,7 @@ pub async fn router(state: AppState, secure_cookies: bool) -> anyhow::Result<Rou
 pub const SERVER_TIMING: &str = "server-timing";
 
 /// Adds `Server-Timing: app;dur=MS` to every response: the time the server spent on it up to the
-/// response's head (session included), which browsers' developer tools show and `keytrack bench`
+/// response's head (session included), which browsers' developer tools show and `keytrack-bench`
 /// reads, so that its figures are the server's time without the network's.
 async fn server_timing(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     let started = std::time::Instant::now();

@@ -7,7 +7,7 @@ use sqlx::SqlitePool;
 use super::db::activity::{BlockRow, MinuteRow, RecordCodec};
 use super::error::AppError;
 use super::rollups::DayRollups;
-use super::{accounts, db};
+use super::{clock, db};
 
 /// Validates and stores a batch for the user, with the day rollups. Each minute record replaces
 /// any earlier copy of the same device and minute, each block any earlier copy of the same device
@@ -41,7 +41,7 @@ pub async fn store_batch(
     let starts: Vec<i64> = batch.blocks.iter().map(|b| b.start).collect();
 
     let mut tx = db::begin_write(pool).await?;
-    let clock = accounts::clock_in(&mut tx, user_id).await?;
+    let clock = clock::clock_in(&mut tx, user_id).await?;
     let mut days = DayRollups::new(user_id, clock);
     let device_id = db::activity::upsert_device(&mut tx, user_id, &batch.device.id, &batch.device.name, now).await?;
     // Everything the batch needs from the stored records, in a few queries rather than two a record.

@@ -2,7 +2,7 @@
 
 pub mod accounts;
 pub mod auth;
-pub mod bench;
+pub mod clock;
 pub mod db;
 pub mod demo;
 pub mod error;

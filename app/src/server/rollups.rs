@@ -196,7 +196,7 @@ pub async fn fold_first_release_detail(pool: &SqlitePool) -> Result<(), AppError
     }
     for user_id in &users {
         let mut tx = db::begin_write(pool).await?;
-        let clock = super::accounts::clock_in(&mut tx, *user_id).await?;
+        let clock = super::clock::clock_in(&mut tx, *user_id).await?;
         let now = super::state::now();
         let mut blocks = 0;
         for device_id in db::days::devices_with_minutes(&mut tx, *user_id).await? {
@@ -254,7 +254,7 @@ pub async fn build_missing(pool: &SqlitePool) -> Result<(), AppError> {
     drop(conn);
     for user_id in users {
         let mut tx = db::begin_write(pool).await?;
-        let clock = super::accounts::clock_in(&mut tx, user_id).await?;
+        let clock = super::clock::clock_in(&mut tx, user_id).await?;
         let days = rebuild(&mut tx, user_id, clock).await?;
         tx.commit().await?;
         tracing::info!(user_id, days, "built day rollups");

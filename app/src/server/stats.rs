@@ -1,22 +1,13 @@
 //! Activity statistics over a range of the user's days.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use keytrack_wire::{Account, ActivityStats, PeriodSummary, ScreenHeatmap, words_per_minute};
 use sqlx::SqlitePool;
 
 use super::error::AppError;
-use super::{accounts, db, rollups};
-use crate::domain::range::{MAX_RANGE_DAYS, Preset, RangeQuery};
-
-/// Parses `YYYY-MM-DD` between 2000-01-01 and 2100-12-31, naming the parameter in the error.
-pub fn parse_day(name: &str, value: &str) -> Result<NaiveDate, AppError> {
-    let day = NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .map_err(|_| AppError::BadRequest(format!("{name} must be a date like 2026-11-24, not \"{value}\"")))?;
-    if !(2000..=2100).contains(&day.year()) {
-        return Err(AppError::BadRequest(format!("{name} must lie between 2000-01-01 and 2100-12-31, not {value}")));
-    }
-    Ok(day)
-}
+use super::{accounts, clock, db, rollups};
+use crate::domain::range::{Preset, RangeQuery};
+use crate::domain::time;
 
 /// Stats for the days `from..=to` (inclusive, already checked by [`resolve_range`]) in the
 /// user's time zone.
@@ -45,8 +36,8 @@ pub enum RangeScope {
     Team(i64),
 }
 
-/// The days a query asks for, by the one rule of `domain::range`, counted from the asking user's
-/// today; a bad preset, date or length is a 400 naming it.
+/// The days a query asks for, by the one rule of `domain::range` (`domain::time::days_of`),
+/// counted from the asking user's today; a bad preset, date or length is a 400 naming it.
 pub async fn resolve_range(
     pool: &SqlitePool,
     account: &Account,
@@ -54,42 +45,19 @@ pub async fn resolve_range(
     query: &RangeQuery,
     now: i64,
 ) -> Result<(NaiveDate, NaiveDate), AppError> {
-    let today = accounts::clock_of(account)?.today(now);
-    let (from, to) = match query.checked_preset().map_err(AppError::BadRequest)? {
-        Some(Preset::Today) => (today, today),
-        Some(Preset::Last7Days) => (today - chrono::Duration::days(6), today),
-        Some(Preset::Last30Days) => (today - chrono::Duration::days(29), today),
-        Some(Preset::ThisYear) => (today.with_ordinal(1).unwrap_or(today), today),
-        Some(Preset::All) => {
-            let mut conn = pool.acquire().await?;
-            let first = match scope {
-                RangeScope::Own(user_id) => db::days::first_day(&mut conn, user_id).await?,
-                RangeScope::Team(team_id) => db::teams::first_day(&mut conn, team_id).await?,
-            };
-            let first = first.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()).unwrap_or(today);
-            // The newest ten years of it, at most.
-            (first.max(today - chrono::Duration::days(MAX_RANGE_DAYS - 1)).min(today), today)
-        }
-        None => {
-            let day = |name: &str, value: &Option<String>| match value.as_deref() {
-                Some(v) if !v.is_empty() => parse_day(name, v).map(Some),
-                _ => Ok(None),
-            };
-            let to = day("to", &query.to)?.unwrap_or(today);
-            let from = day("from", &query.from)?.unwrap_or(to - chrono::Duration::days(6));
-            (from, to)
-        }
+    let today = clock::clock_of(account)?.today(now);
+    // Only `all` needs the first day with data.
+    let first = if query.checked_preset() == Ok(Some(Preset::All)) {
+        let mut conn = pool.acquire().await?;
+        let first = match scope {
+            RangeScope::Own(user_id) => db::days::first_day(&mut conn, user_id).await?,
+            RangeScope::Team(team_id) => db::teams::first_day(&mut conn, team_id).await?,
+        };
+        first.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+    } else {
+        None
     };
-    if from > to {
-        return Err(AppError::BadRequest(format!("from ({from}) is after to ({to})")));
-    }
-    let days = (to - from).num_days() + 1;
-    if days > MAX_RANGE_DAYS {
-        return Err(AppError::BadRequest(format!(
-            "a range covers at most {MAX_RANGE_DAYS} days (ten years); {from} to {to} is {days}"
-        )));
-    }
-    Ok((from, to))
+    time::days_of(query, today, || first).map_err(AppError::BadRequest)
 }
 
 /// Stats for what a query asks for, with the previous period of equal length (the dashboard's

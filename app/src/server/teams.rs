@@ -14,10 +14,10 @@ use super::auth::{INVITE_PREFIX, new_secret, token_hash};
 use super::error::AppError;
 use super::stats::{RangeScope, resolve_range};
 use super::{db, state::now};
-use crate::api::teams::{InvitePreview, InviteSummary, NewInvite, TeamDetails, TeamMember};
 use crate::domain::range::RangeQuery;
 use crate::domain::rollup::HourCells;
-use crate::domain::team::{MemberActivity, MemberDay, may_remove, may_set_role, team_figures};
+use crate::domain::team::{InviteStatus, MemberActivity, MemberDay, may_remove, may_set_role, team_figures};
+use crate::model::{InvitePreview, InviteSummary, NewInvite, TeamDetails, TeamMember};
 
 /// Longest validity of an invite.
 pub const MAX_INVITE_DAYS: u32 = 30;
@@ -69,16 +69,12 @@ pub async fn of_user(pool: &SqlitePool, user_id: i64) -> Result<Vec<TeamSummary>
         .collect()
 }
 
+fn invite_status(row: &db::teams::InviteRow, now: i64) -> InviteStatus {
+    InviteStatus::of(row.revoked_at.is_some(), row.expires_at, row.max_uses, row.uses, now)
+}
+
 fn invite_summary(row: db::teams::InviteRow, now: i64) -> InviteSummary {
-    let status = if row.revoked_at.is_some() {
-        "revoked"
-    } else if row.expires_at <= now {
-        "expired"
-    } else if row.max_uses.is_some_and(|max| row.uses >= max) {
-        "used up"
-    } else {
-        "active"
-    };
+    let status = invite_status(&row, now);
     InviteSummary {
         id: row.id,
         created_by: row.created_by_name,
@@ -86,7 +82,7 @@ fn invite_summary(row: db::teams::InviteRow, now: i64) -> InviteSummary {
         expires_at: row.expires_at,
         max_uses: row.max_uses.and_then(|n| u32::try_from(n).ok()),
         uses: u32::try_from(row.uses).unwrap_or(0),
-        status: status.to_string(),
+        status,
     }
 }
 
@@ -151,7 +147,7 @@ async fn live_invite(pool: &SqlitePool, code: &str, now: i64) -> Result<db::team
     }
     let invite = db::teams::invite_by_hash(pool, &token_hash(code)).await?;
     invite
-        .filter(|i| i.revoked_at.is_none() && i.expires_at > now && i.max_uses.is_none_or(|max| i.uses < max))
+        .filter(|i| invite_status(i, now) == InviteStatus::Active)
         .ok_or_else(|| AppError::BadRequest(INVALID_INVITE.into()))
 }
 

@@ -16,7 +16,7 @@ use crate::api::teams::{
 };
 use crate::domain::format::{count, duration, utc_minute};
 use crate::domain::range::RangeQuery;
-use crate::domain::team::{MemberColumn, leaderboard, may_remove, may_set_role, sort_members};
+use crate::domain::team::{InviteStatus, MemberColumn, leaderboard, may_remove, may_set_role, sort_members};
 
 /// What a member shares, said the same way when joining and when changing it later.
 #[component]
@@ -736,7 +736,7 @@ fn InviteTable(invites: Vec<InviteSummary>, team_id: i64, actions: TeamActions) 
                     .into_iter()
                     .map(|invite| {
                         let invite_id = invite.id;
-                        let active = invite.status == "active";
+                        let active = invite.status == InviteStatus::Active;
                         let revoke_label = format!("Revoke the invite made {}", utc_minute(invite.created_at));
                         view! {
                             <tr class:revoked=!active>
@@ -744,7 +744,7 @@ fn InviteTable(invites: Vec<InviteSummary>, team_id: i64, actions: TeamActions) 
                                 <td>{invite.created_by}</td>
                                 <td>{utc_minute(invite.expires_at)}</td>
                                 <td>{match invite.max_uses { Some(max) => format!("{} of {max}", invite.uses), None => invite.uses.to_string() }}</td>
-                                <td class="status">{invite.status}</td>
+                                <td class="status">{invite.status.label()}</td>
                                 <td>
                                     <Show when=move || active>
                                         <DangerButton

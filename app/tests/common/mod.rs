@@ -155,3 +155,72 @@ pub fn urlencode(text: &str) -> String {
         })
         .collect()
 }
+
+/// The real `keytrack` binary serving a data dir on a free port, killed (SIGKILL) when dropped.
+pub struct ServerProcess {
+    child: std::process::Child,
+    _stdout: std::io::BufReader<std::process::ChildStdout>,
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    log: std::path::PathBuf,
+}
+
+impl ServerProcess {
+    /// Starts `exe serve` over `data_dir`, writing its log (warnings and errors) to `log`.
+    pub fn start(
+        exe: &std::path::Path,
+        data_dir: &std::path::Path,
+        log: &std::path::Path,
+    ) -> std::io::Result<ServerProcess> {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(exe)
+            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .env("KEYTRACK_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::fs::File::create(log)?)
+            .spawn()?;
+        let mut stdout = std::io::BufReader::new(child.stdout.take().ok_or(std::io::ErrorKind::BrokenPipe)?);
+        let mut line = String::new();
+        stdout.read_line(&mut line)?;
+        match line.trim().strip_prefix("KeyTrack listening on ") {
+            Some(url) => Ok(ServerProcess { url: url.to_string(), child, _stdout: stdout, log: log.to_path_buf() }),
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(std::io::Error::other(format!(
+                    "the server did not start: {}",
+                    std::fs::read_to_string(log).unwrap_or_default()
+                )))
+            }
+        }
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Kills the server at once (SIGKILL): no shutdown, no checkpoint, as in a crash.
+    pub fn kill_9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Stops the server as an admin would (SIGTERM) and waits for it.
+    pub fn stop(&mut self) {
+        let _ = std::process::Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,9 +1,9 @@
-//! `keytrack bench`: how fast and how big KeyTrack is, on a deterministic synthetic workload (the
+//! `keytrack-bench`: how fast and how big KeyTrack is, on a deterministic synthetic workload (the
 //! [`workload`] generator with a fixed seed, as in `keytrack demo`).
 //!
-//! The server under test is this very binary run as `keytrack serve` in a child process on
-//! loopback, so that the CPU time and memory printed are the server's own, not the load
-//! generator's. One figure a line:
+//! The server under test is the `keytrack` binary built beside this one, run as `keytrack serve`
+//! in a child process on loopback, so that the CPU time and memory printed are the server's own,
+//! not the load generator's. One figure a line:
 //! - ingest over HTTP: activity minutes per second with 1, 10 and 100 concurrent agents sending
 //!   batches of 60 minutes (new records, then the same records again, which replace their copies),
 //!   request latency p50/p99, server CPU seconds;
@@ -31,11 +31,11 @@ use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
 use sqlx::SqlitePool;
 
-use super::error::AppError;
-use super::workload::{self, SyntheticPerson};
-use super::{accounts, auth, db, demo, rollups, teams};
-use crate::api::teams::TeamDashboard;
-use crate::api::{DashboardHeatmaps, DashboardStats, LogIn};
+use keytrack_app::api::teams::TeamDashboard;
+use keytrack_app::api::{DashboardHeatmaps, DashboardStats, LogIn};
+use keytrack_app::server::error::AppError;
+use keytrack_app::server::workload::{self, SyntheticPerson};
+use keytrack_app::server::{accounts, auth, clock, db, demo, rollups, state, teams};
 
 /// Every benchmark user's time zone.
 pub const TIMEZONE: &str = "Europe/Berlin";
@@ -86,7 +86,7 @@ impl BenchOptions {
     }
 }
 
-/// The seed of benchmark user `index`'s activity (also what `keytrack export-workload` uses).
+/// The seed of benchmark user `index`'s activity (also what `keytrack-bench export-workload` uses).
 pub fn user_seed(seed: u64, index: usize) -> u64 {
     seed.wrapping_mul(1_000).wrapping_add(index as u64)
 }
@@ -186,7 +186,7 @@ async fn prepare_in(pool: &SqlitePool, options: &BenchOptions, now: i64) -> Resu
         people.ids.push(id);
         people.emails.push(email);
     }
-    people.today = accounts::clock_of(&accounts::account(pool, people.ids[0]).await?)?.today(now);
+    people.today = clock::clock_of(&accounts::account(pool, people.ids[0]).await?)?.today(now);
     people.team = teams::create(pool, people.ids[0], "Benchmark team").await?;
     let mut tx = db::begin_write(pool).await?;
     for id in &people.ids[1..] {
@@ -254,17 +254,6 @@ impl ServerProcess {
 
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Kills the server at once (SIGKILL): no shutdown, no checkpoint, as in a crash.
-    pub fn kill_9(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// Whether the process is still running.
-    pub fn is_running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
     }
 
     fn proc_file(&self, name: &str) -> String {
@@ -478,7 +467,7 @@ async fn storage(data_dir: &Path) -> anyhow::Result<()> {
 
 /// The server's own time for a request, from its `Server-Timing` header.
 fn server_ms(reply: &reqwest::Response) -> Option<f64> {
-    let value = reply.headers().get(super::http::SERVER_TIMING)?.to_str().ok()?;
+    let value = reply.headers().get(keytrack_app::server::http::SERVER_TIMING)?.to_str().ok()?;
     value.split("dur=").nth(1)?.parse().ok()
 }
 
@@ -619,7 +608,7 @@ async fn load(
                 while Instant::now() < until {
                     tick.tick().await;
                     let mut record = template[a % template.len()].clone();
-                    record.minute = super::state::now() / 60 * 60;
+                    record.minute = state::now() / 60 * 60;
                     record.utc_offset = 60;
                     let batch = ActivityBatch::new(device.clone(), vec![record], vec![]);
                     let body = Bytes::from(serde_json::to_vec(&batch).unwrap_or_default());
@@ -665,7 +654,7 @@ async fn rebuild_time(data_dir: &Path, user: i64) -> anyhow::Result<()> {
     let pool = db::open(data_dir).await?;
     let result = async {
         let mut tx = db::begin_write(&pool).await?;
-        let clock = accounts::clock_in(&mut tx, user).await?;
+        let clock = clock::clock_in(&mut tx, user).await?;
         let started = Instant::now();
         let days = rollups::rebuild(&mut tx, user, clock).await?;
         let took = started.elapsed();
