@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{MONDAY_9H, ServerProcess, minute};
+use keytrack_app::server::db::writer::Writer;
 use keytrack_app::server::{accounts, db, ingest};
 use keytrack_wire::{ActivityBatch, Device};
 use serde_json::Value;
@@ -74,7 +75,8 @@ async fn killed_mid_ingest_the_server_keeps_what_it_accepted_and_retries_double_
     // Eight agents upload at once, each its own device and minutes; each remembers what the
     // server acknowledged, as the agent's spool does.
     const AGENTS: usize = 8;
-    const BATCHES: usize = 40;
+    const BATCHES: usize = 100;
+    let in_so_far = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let work: Vec<Vec<ActivityBatch>> =
         (0..AGENTS).map(|a| batches(&format!("agent-{a}"), MONDAY_9H, BATCHES, a as u32 + 1)).collect();
     let url = server.url.clone();
@@ -82,12 +84,15 @@ async fn killed_mid_ingest_the_server_keeps_what_it_accepted_and_retries_double_
         .iter()
         .cloned()
         .map(|agent| {
-            let (client, url, token) = (client.clone(), url.clone(), token.clone());
+            let (client, url, token, in_so_far) = (client.clone(), url.clone(), token.clone(), in_so_far.clone());
             tokio::spawn(async move {
                 let mut acknowledged = 0;
                 for batch in &agent {
                     match send(&client, &url, &token, batch).await {
-                        Some(reply) if reply.status == 200 => acknowledged += 1,
+                        Some(reply) if reply.status == 200 => {
+                            acknowledged += 1;
+                            in_so_far.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
                         _ => break,
                     }
                 }
@@ -95,8 +100,11 @@ async fn killed_mid_ingest_the_server_keeps_what_it_accepted_and_retries_double_
             })
         })
         .collect();
-    // Kill it once some batches are in and more are on the way.
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    // Kill it once some batches are in and more are on the way (waiting for a count, not a time:
+    // how long the whole ingest takes depends on the machine).
+    while in_so_far.load(std::sync::atomic::Ordering::Relaxed) < 2 * AGENTS {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
     server.kill_9();
     let mut acknowledged = Vec::new();
     for task in tasks {
@@ -243,9 +251,14 @@ async fn a_read_only_data_dir_serves_statistics_and_refuses_writes_clearly() {
     {
         let pool = db::open(&data_dir).await.expect("open");
         let user = db::users::by_email(&pool, "faults@example.com").await.expect("query").expect("user").id;
-        ingest::store_batch(&pool, user, batches("laptop", MONDAY_9H, 1, 3).remove(0), MONDAY_9H + 86_400)
-            .await
-            .expect("store");
+        ingest::store_batch(
+            &Writer::for_file(&data_dir.join(db::DATABASE_FILE)).expect("writer"),
+            user,
+            batches("laptop", MONDAY_9H, 1, 3).remove(0),
+            MONDAY_9H + 86_400,
+        )
+        .await
+        .expect("store");
         pool.close().await;
     }
     let source = data_dir.to_string_lossy().to_string();

@@ -15,7 +15,12 @@ pub async fn clock_in(conn: &mut sqlx::SqliteConnection, user_id: i64) -> Result
 
 /// The user's clock for analytics; a zone the server no longer knows falls back to UTC.
 pub fn clock_of(account: &Account) -> Result<UserClock, AppError> {
-    UserClock::new(&account.timezone, account.day_start_hour)
-        .or_else(|_| UserClock::new("UTC", account.day_start_hour))
+    clock_from(&account.timezone, account.day_start_hour)
+}
+
+/// The clock of a time zone and day start as stored (a zone unknown now falls back to UTC).
+pub fn clock_from(timezone: &str, day_start_hour: u8) -> Result<UserClock, AppError> {
+    UserClock::new(timezone, day_start_hour)
+        .or_else(|_| UserClock::new("UTC", day_start_hour))
         .map_err(AppError::internal)
 }

@@ -5,6 +5,7 @@
 use keytrack_wire::{Device, TeamRole};
 use sqlx::SqlitePool;
 
+use super::db::writer::Writer;
 use super::error::AppError;
 use super::workload::{self, SyntheticPerson};
 use super::{auth, db, ingest};
@@ -99,10 +100,11 @@ pub async fn fill_activity(
     seed: u64,
 ) -> Result<usize, AppError> {
     let device = Device { id: "demo-laptop".into(), name: "Demo laptop".into() };
+    let writer = Writer::for_file(pool.connect_options().get_filename())?;
     let mut minutes = 0;
     for batch in workload::uploads(&device, SyntheticPerson::new(timezone, days, now, seed)?, 1_440, usize::MAX) {
         minutes += batch.minutes.len();
-        ingest::store_batch(pool, user_id, batch, now).await?;
+        ingest::store_batch(&writer, user_id, batch, now).await?;
     }
     Ok(minutes)
 }

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use keytrack_wire::{ApiError, InvalidActivity, limits};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
     /// 400: the body is not JSON at all.
     #[error("the body is not valid JSON: {0}")]
@@ -105,25 +105,43 @@ impl AppError {
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        storage_unavailable(&e)
+        let code = match &e {
+            sqlx::Error::Database(db) => db.code().and_then(|c| c.parse().ok()),
+            _ => None,
+        };
+        code.and_then(storage_unavailable)
             .map_or_else(|| AppError::Internal(format!("database: {e}")), AppError::StorageUnavailable)
     }
 }
 
+impl From<rusqlite::Error> for AppError {
+    fn from(e: rusqlite::Error) -> Self {
+        let code = match &e {
+            rusqlite::Error::SqliteFailure(failure, _) => Some(failure.extended_code),
+            _ => None,
+        };
+        code.and_then(storage_unavailable)
+            .map_or_else(|| AppError::Internal(format!("database: {e}")), AppError::StorageUnavailable)
+    }
+}
+
+/// What a write to a server whose database is read-only is told.
+pub const READ_ONLY: &str = "The server's database is read-only, so nothing was stored. Send it again later (the agent keeps it until the server accepts it).";
+
 /// Why the database cannot write, when it is the disk's doing rather than a bug: SQLite's primary
 /// result codes (the low byte of the extended code) FULL, READONLY and IOERR.
-fn storage_unavailable(e: &sqlx::Error) -> Option<&'static str> {
+fn storage_unavailable(code: i32) -> Option<&'static str> {
     const SQLITE_READONLY: i32 = 8;
     const SQLITE_IOERR: i32 = 10;
     const SQLITE_FULL: i32 = 13;
-    let sqlx::Error::Database(db) = e else { return None };
-    let code: i32 = db.code()?.parse().ok()?;
+    const SQLITE_CANTOPEN: i32 = 14;
     match code & 0xff {
         SQLITE_FULL => Some(
             "The server's disk is full, so nothing was stored. Send it again later (the agent keeps it until the server accepts it).",
         ),
-        SQLITE_READONLY => Some(
-            "The server's database is read-only, so nothing was stored. Send it again later (the agent keeps it until the server accepts it).",
+        SQLITE_READONLY => Some(READ_ONLY),
+        SQLITE_CANTOPEN => Some(
+            "The server cannot open its database for writing, so nothing was stored. Send it again later (the agent keeps it until the server accepts it).",
         ),
         SQLITE_IOERR => Some(
             "The server could not write to its disk, so nothing was stored. Send it again later (the agent keeps it until the server accepts it).",

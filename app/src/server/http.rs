@@ -155,7 +155,11 @@ async fn post_activity(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<IngestReceipt>, AppError> {
     let batch: ActivityBatch = json_body(&headers, body)?;
-    let receipt = ingest::store_batch(&state.pool, user.0, batch, now()).await?;
+    if state.storage == Storage::ReadOnly {
+        return Err(AppError::StorageUnavailable(super::error::READ_ONLY));
+    }
+    let writer = state.upload_writer()?;
+    let receipt = ingest::store_batch(&writer, user.0, batch, now()).await?;
     tracing::debug!(accepted = receipt.accepted, replaced = receipt.replaced, "stored a batch");
     Ok(Json(receipt))
 }

@@ -1,78 +1,97 @@
 //! Storing uploads. One code path for the agent's `POST /api/v1/activity`, `keytrack demo` and
-//! the tests: validate the whole batch, then write it in one transaction.
+//! the tests: validate and encode the whole batch (on the request's own task), then write it as
+//! one job of the upload writer (`db::writer`), which commits it with the uploads that arrived
+//! meanwhile and answers once it is durable.
+
+use std::collections::HashMap;
 
 use keytrack_wire::{ActivityBatch, ActivityMinute, HourBlock, IngestReceipt};
-use sqlx::SqlitePool;
+use rusqlite::Connection;
 
+use super::clock;
 use super::db::activity::{BlockRow, MinuteRow, RecordCodec};
+use super::db::uploads;
+use super::db::writer::Writer;
 use super::error::AppError;
 use super::rollups::DayRollups;
-use super::{clock, db};
 
 /// Validates and stores a batch for the user, with the day rollups. Each minute record replaces
 /// any earlier copy of the same device and minute, each block any earlier copy of the same device
 /// and start, so sending a batch twice changes nothing. A first-release batch keeps its totals
 /// only. All or nothing: an invalid record or a failed write leaves the database as it was.
 pub async fn store_batch(
-    pool: &SqlitePool,
+    writer: &Writer,
     user_id: i64,
     mut batch: ActivityBatch,
     now: i64,
 ) -> Result<IngestReceipt, AppError> {
     batch.validate(now)?;
     batch.drop_legacy_detail();
-    // The work that needs no database happens before this upload's turn to write, so that one core
-    // compresses the next upload while the other writes this one.
-    let (rows, block_rows) = RecordCodec::with(|codec| {
-        let rows: Vec<MinuteRow> = batch
-            .minutes
-            .iter()
-            .map(|record| Ok(MinuteRow { record, encoded: codec.encode(record)? }))
-            .collect::<Result<_, _>>()?;
-        let blocks: Vec<BlockRow> = batch
-            .blocks
-            .iter()
-            .map(|block| Ok(BlockRow { block, encoded: codec.encode(block)? }))
-            .collect::<Result<_, _>>()?;
-        Ok((rows, blocks))
+    // The work that needs no database happens here, so that one core encodes the next upload
+    // while the writer thread stores this one.
+    let encoded = RecordCodec::with(|codec| {
+        let minutes = batch.minutes.iter().map(|record| codec.encode(record)).collect::<Result<Vec<_>, _>>()?;
+        let blocks = batch.blocks.iter().map(|block| codec.encode(block)).collect::<Result<Vec<_>, _>>()?;
+        Ok((minutes, blocks))
     })
     .map_err(AppError::internal)?;
-    let minutes: Vec<i64> = batch.minutes.iter().map(|m| m.minute).collect();
-    let starts: Vec<i64> = batch.blocks.iter().map(|b| b.start).collect();
+    writer.write(move |conn| store(conn, user_id, &batch, encoded, now)).await
+}
 
-    let mut tx = db::begin_write(pool).await?;
-    let clock = clock::clock_in(&mut tx, user_id).await?;
-    let mut days = DayRollups::new(user_id, clock);
-    let device_id = db::activity::upsert_device(&mut tx, user_id, &batch.device.id, &batch.device.name, now).await?;
-    // Everything the batch needs from the stored records, in a few queries rather than two a record.
-    let mut stored = db::activity::stored_records(&mut tx, device_id, &minutes).await?;
-    let others = db::activity::other_devices_seconds(&mut tx, user_id, device_id, &minutes).await?;
+fn decode<T: serde::de::DeserializeOwned>(stored: &[u8]) -> Result<T, AppError> {
+    RecordCodec::with(|codec| codec.decode(stored)).map_err(AppError::internal)
+}
+
+/// The upload's part of a write transaction (on the writer thread).
+fn store(
+    conn: &Connection,
+    user_id: i64,
+    batch: &ActivityBatch,
+    (minute_bytes, block_bytes): (Vec<Vec<u8>>, Vec<Vec<u8>>),
+    now: i64,
+) -> Result<IngestReceipt, AppError> {
+    let (timezone, day_start_hour) = uploads::clock_fields(conn, user_id)?.ok_or(AppError::NotFound)?;
+    let mut days = DayRollups::new(clock::clock_from(&timezone, day_start_hour)?);
+    let device_id = uploads::upsert_device(conn, user_id, &batch.device.id, &batch.device.name, now)?;
+
+    // Everything the batch needs from what is stored, in a few statements rather than a few a record.
+    let minutes: Vec<i64> = batch.minutes.iter().map(|m| m.minute).collect();
+    let (stored, others) = uploads::stored_minutes(conn, user_id, device_id, &minutes)?;
+    let starts: Vec<i64> = batch.blocks.iter().map(|b| b.start).collect();
+    let stored_blocks =
+        if starts.is_empty() { HashMap::new() } else { uploads::stored_blocks(conn, device_id, &starts)? };
+    let old_minutes: HashMap<i64, ActivityMinute> =
+        stored.iter().map(|(minute, bytes)| Ok((*minute, decode(bytes)?))).collect::<Result<_, AppError>>()?;
+    let old_blocks: HashMap<i64, HourBlock> =
+        stored_blocks.iter().map(|(start, bytes)| Ok((*start, decode(bytes)?))).collect::<Result<_, AppError>>()?;
+
+    let (need_days, need_screens) = days.needs(minutes.iter().copied(), batch.blocks.iter().chain(old_blocks.values()));
+    let stored_days = uploads::stored_days(conn, user_id, &need_days)?;
+    for day in need_days {
+        days.load_day(day, stored_days.get(&day.to_string()).map(Vec::as_slice))?;
+    }
+    for (day, width, height) in need_screens {
+        let stored = uploads::stored_screen(conn, user_id, day, width, height)?;
+        days.load_screen((day, width, height), stored.as_ref().map(|(c, m)| (c.as_slice(), m.as_slice())));
+    }
+
     let mut replaced = 0u32;
     for record in &batch.minutes {
-        let old = match stored.remove(&record.minute) {
-            Some(bytes) => {
-                replaced += 1;
-                Some(RecordCodec::with(|codec| codec.decode::<ActivityMinute>(&bytes)).map_err(AppError::internal)?)
-            }
-            None => None,
-        };
-        let others = others.get(&record.minute).map_or(&[][..], Vec::as_slice);
-        days.replace(&mut tx, others, old.as_ref(), record).await?;
+        let old = old_minutes.get(&record.minute);
+        replaced += u32::from(old.is_some());
+        days.replace(others.get(&record.minute).map_or(&[][..], Vec::as_slice), old, record);
     }
-    let mut stored_blocks = db::activity::stored_blocks(&mut tx, device_id, &starts).await?;
     for block in &batch.blocks {
-        let old = match stored_blocks.remove(&block.start) {
-            Some(bytes) => {
-                Some(RecordCodec::with(|codec| codec.decode::<HourBlock>(&bytes)).map_err(AppError::internal)?)
-            }
-            None => None,
-        };
-        days.replace_block(&mut tx, old.as_ref(), block).await?;
+        days.replace_block(old_blocks.get(&block.start), block);
     }
-    db::activity::replace_minutes(&mut tx, device_id, user_id, &rows, now).await?;
-    db::activity::replace_blocks(&mut tx, device_id, user_id, &block_rows, now).await?;
-    days.save(&mut tx).await?;
-    tx.commit().await?;
+    let minute_rows: Vec<MinuteRow> =
+        batch.minutes.iter().zip(minute_bytes).map(|(record, encoded)| MinuteRow { record, encoded }).collect();
+    let block_rows: Vec<BlockRow> =
+        batch.blocks.iter().zip(block_bytes).map(|(block, encoded)| BlockRow { block, encoded }).collect();
+    uploads::replace_minutes(conn, device_id, user_id, &minute_rows, now)?;
+    uploads::replace_blocks(conn, device_id, user_id, &block_rows, now)?;
+    let (day_rows, screen_rows) = days.into_rows()?;
+    uploads::save_rollups(conn, user_id, &day_rows, &screen_rows)?;
     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     Ok(IngestReceipt { accepted: count(batch.minutes.len()), replaced, blocks: count(batch.blocks.len()) })
 }

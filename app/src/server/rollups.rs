@@ -15,104 +15,149 @@ use crate::domain::rollup::{DayTotals, ScreenGrid, presence};
 use crate::domain::stats::StatsTotals;
 use crate::domain::time::UserClock;
 
-/// The rollups one write transaction touches, loaded on first use and saved at the end.
+/// The rollups one write transaction touches: loaded (what [`DayRollups::needs`] names), changed
+/// by records coming and going, and handed back encoded ([`DayRollups::into_rows`]) for whichever
+/// connection writes them. Days and screens not loaded start empty (a rebuild starts from nothing).
 pub struct DayRollups {
-    user_id: i64,
     clock: UserClock,
     days: HashMap<NaiveDate, DayTotals>,
     screens: HashMap<(NaiveDate, u32, u32), ScreenGrid>,
 }
 
+/// A day rollup ready to store.
+pub struct DayRow {
+    pub day: String,
+    pub totals: Vec<u8>,
+    pub headline: db::days::Headline,
+    /// The day's figures per clock hour, for team statistics.
+    pub hours: Vec<u8>,
+    /// The day's chord counts, for the team's top chords.
+    pub chords: Vec<u8>,
+}
+
+/// A day's click and movement grids on one screen size, ready to store.
+pub struct ScreenRow {
+    pub day: String,
+    pub width: u32,
+    pub height: u32,
+    pub clicks: Vec<u8>,
+    pub moves: Vec<u8>,
+}
+
 impl DayRollups {
-    pub fn new(user_id: i64, clock: UserClock) -> DayRollups {
-        DayRollups { user_id, clock, days: HashMap::new(), screens: HashMap::new() }
+    pub fn new(clock: UserClock) -> DayRollups {
+        DayRollups { clock, days: HashMap::new(), screens: HashMap::new() }
     }
 
-    async fn day(&mut self, conn: &mut SqliteConnection, day: NaiveDate) -> Result<&mut DayTotals, AppError> {
-        if !self.days.contains_key(&day) {
-            let stored = db::days::totals(conn, self.user_id, &day.to_string()).await?;
-            let totals = match stored {
-                Some(bytes) => db::days::decode::<DayTotals>(&bytes).map_err(AppError::internal)?.shaped(),
-                None => DayTotals::default().shaped(),
-            };
-            self.days.insert(day, totals);
+    /// The days, and the screens of days, that these minutes and blocks (old copies included)
+    /// count on: what to load before applying them.
+    pub fn needs<'a>(
+        &self,
+        minutes: impl IntoIterator<Item = i64>,
+        blocks: impl IntoIterator<Item = &'a HourBlock>,
+    ) -> (Vec<NaiveDate>, Vec<(NaiveDate, u32, u32)>) {
+        let mut days: Vec<NaiveDate> = minutes.into_iter().map(|m| self.clock.day_and_hour(m).0).collect();
+        let mut screens = Vec::new();
+        for block in blocks {
+            let day = self.clock.day_and_hour(block_last_minute(block)).0;
+            days.push(day);
+            screens.extend(block.screens.iter().map(|s| (day, s.width, s.height)));
         }
-        self.days.get_mut(&day).ok_or_else(|| AppError::internal("a day rollup vanished"))
+        days.sort_unstable();
+        days.dedup();
+        screens.sort_unstable();
+        screens.dedup();
+        (days, screens)
     }
 
-    async fn screen(
-        &mut self,
-        conn: &mut SqliteConnection,
-        day: NaiveDate,
-        width: u32,
-        height: u32,
-    ) -> Result<&mut ScreenGrid, AppError> {
-        let key = (day, width, height);
-        if !self.screens.contains_key(&key) {
-            let stored = db::days::screen(conn, self.user_id, &day.to_string(), width, height).await?;
-            let grid = stored.map_or_else(ScreenGrid::default, |(c, m)| ScreenGrid::from_blobs(&c, &m));
-            self.screens.insert(key, grid);
-        }
-        self.screens.get_mut(&key).ok_or_else(|| AppError::internal("a screen rollup vanished"))
+    /// Loads a day's rollup as stored (`None`: not stored yet).
+    pub fn load_day(&mut self, day: NaiveDate, stored: Option<&[u8]>) -> Result<(), AppError> {
+        let totals = match stored {
+            Some(bytes) => db::days::decode::<DayTotals>(bytes).map_err(AppError::internal)?.shaped(),
+            None => DayTotals::default().shaped(),
+        };
+        self.days.insert(day, totals);
+        Ok(())
+    }
+
+    /// Loads a day's grids on one screen size as stored (clicks, moves).
+    pub fn load_screen(&mut self, key: (NaiveDate, u32, u32), stored: Option<(&[u8], &[u8])>) {
+        let grid = stored.map_or_else(ScreenGrid::default, |(c, m)| ScreenGrid::from_blobs(c, m));
+        self.screens.insert(key, grid);
+    }
+
+    fn day(&mut self, day: NaiveDate) -> &mut DayTotals {
+        self.days.entry(day).or_insert_with(|| DayTotals::default().shaped())
+    }
+
+    fn screen(&mut self, key: (NaiveDate, u32, u32)) -> &mut ScreenGrid {
+        self.screens.entry(key).or_default()
     }
 
     /// Accounts for `new` replacing `old` (the same device and minute) or arriving first;
     /// `others`: the active seconds of the user's other devices in that minute.
-    pub async fn replace(
-        &mut self,
-        conn: &mut SqliteConnection,
-        others: &[u32],
-        old: Option<&ActivityMinute>,
-        new: &ActivityMinute,
-    ) -> Result<(), AppError> {
+    pub fn replace(&mut self, others: &[u32], old: Option<&ActivityMinute>, new: &ActivityMinute) {
         let (day, hour) = self.clock.day_and_hour(new.minute);
         let before = presence(others.iter().copied().chain(old.map(|o| o.active_seconds)));
         let after = presence(others.iter().copied().chain([new.active_seconds]));
-        let totals = self.day(conn, day).await?;
+        let totals = self.day(day);
         if let Some(old) = old {
             totals.apply(old, hour, -1);
         }
         totals.apply(new, hour, 1);
         totals.apply_presence(hour, before, after);
-        Ok(())
     }
 
     /// Accounts for the block `new` replacing `old` (the same device and start) or arriving
     /// first. A block counts on the user's day and hour of its last hour.
-    pub async fn replace_block(
-        &mut self,
-        conn: &mut SqliteConnection,
-        old: Option<&HourBlock>,
-        new: &HourBlock,
-    ) -> Result<(), AppError> {
+    pub fn replace_block(&mut self, old: Option<&HourBlock>, new: &HourBlock) {
         for (block, sign) in old.map(|o| (o, -1)).into_iter().chain([(new, 1)]) {
             let (day, _) = self.clock.day_and_hour(block_last_minute(block));
-            self.day(conn, day).await?.apply_block(block, sign);
+            self.day(day).apply_block(block, sign);
             for s in &block.screens {
-                self.screen(conn, day, s.width, s.height).await?.apply(&s.clicks, &s.moves, sign);
+                self.screen((day, s.width, s.height)).apply(&s.clicks, &s.moves, sign);
             }
         }
-        Ok(())
     }
 
-    pub async fn save(self, conn: &mut SqliteConnection) -> Result<(), AppError> {
+    /// The rollups, encoded, to store.
+    pub fn into_rows(self) -> Result<(Vec<DayRow>, Vec<ScreenRow>), AppError> {
+        let mut days = Vec::with_capacity(self.days.len());
         for (day, totals) in self.days {
-            let encoded = db::days::encode(&totals).map_err(AppError::internal)?;
-            let chords = db::days::encode(&totals.chords).map_err(AppError::internal)?;
-            let hours = db::days::encode(&totals.hour_cells()).map_err(AppError::internal)?;
-            let headline = db::days::Headline {
-                total_keys: totals.presses(),
-                total_clicks: totals.clicks.iter().sum(),
-                active_seconds: totals.active_seconds,
-                typed_keys: totals.typed_keys,
-                typing_ms: totals.typing_ms,
-            };
-            let row = db::days::DayRow { totals: &encoded, headline, hours: &hours, chords: &chords };
-            db::days::save(conn, self.user_id, &day.to_string(), row).await?;
+            days.push(DayRow {
+                day: day.to_string(),
+                totals: db::days::encode(&totals).map_err(AppError::internal)?,
+                headline: db::days::Headline {
+                    total_keys: totals.presses(),
+                    total_clicks: totals.clicks.iter().sum(),
+                    active_seconds: totals.active_seconds,
+                    typed_keys: totals.typed_keys,
+                    typing_ms: totals.typing_ms,
+                },
+                hours: db::days::encode(&totals.hour_cells()).map_err(AppError::internal)?,
+                chords: db::days::encode(&totals.chords).map_err(AppError::internal)?,
+            });
         }
-        for ((day, width, height), grid) in self.screens {
-            let (clicks, moves) = grid.to_blobs();
-            db::days::save_screen(conn, self.user_id, &day.to_string(), width, height, &clicks, &moves).await?;
+        let screens = self
+            .screens
+            .into_iter()
+            .map(|((day, width, height), grid)| {
+                let (clicks, moves) = grid.to_blobs();
+                ScreenRow { day: day.to_string(), width, height, clicks, moves }
+            })
+            .collect();
+        Ok((days, screens))
+    }
+
+    /// Stores the rollups through the pool's connection (rebuilds; uploads store theirs on the
+    /// writer thread, `db::uploads`).
+    pub async fn save(self, conn: &mut SqliteConnection, user_id: i64) -> Result<(), AppError> {
+        let (days, screens) = self.into_rows()?;
+        for row in &days {
+            db::days::save(conn, user_id, row).await?;
+        }
+        for row in &screens {
+            db::days::save_screen(conn, user_id, row).await?;
         }
         Ok(())
     }
@@ -172,10 +217,10 @@ pub async fn rebuild(conn: &mut SqliteConnection, user_id: i64, clock: UserClock
         tracing::error!(user_id, unreadable, "stored records that do not parse were left out of the rollups");
     }
     let count = days.len();
-    let mut rollups = DayRollups::new(user_id, clock);
+    let mut rollups = DayRollups::new(clock);
     rollups.days = days;
     rollups.screens = screens;
-    rollups.save(conn).await?;
+    rollups.save(conn, user_id).await?;
     Ok(count)
 }
 

@@ -9,6 +9,8 @@ use sqlx::SqlitePool;
 
 use super::auth::{LoginLimiter, SignUpLimiter};
 use super::db::Storage;
+use super::db::writer::Writer;
+use super::error::AppError;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -17,11 +19,16 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     pub sign_up_limiter: Arc<SignUpLimiter>,
     pub storage: Storage,
+    /// The upload writer, opened with the state so that its thread lives as long as the server
+    /// (`None` when the database cannot be opened for writing).
+    writer: Option<Arc<Writer>>,
 }
 
 impl AppState {
     pub fn new(pool: SqlitePool, leptos_options: LeptosOptions) -> AppState {
+        let writer = Writer::for_file(pool.connect_options().get_filename()).ok();
         AppState {
+            writer,
             pool,
             leptos_options,
             // 10 failures per account and address, 50 per address, in 15 minutes.
@@ -35,6 +42,15 @@ impl AppState {
 
     pub fn with_storage(self, storage: Storage) -> AppState {
         AppState { storage, ..self }
+    }
+
+    /// The writer uploads go through: the server's, or, if it could not be opened at start,
+    /// another try (whose error says why nothing can be stored).
+    pub fn upload_writer(&self) -> Result<Arc<Writer>, AppError> {
+        match &self.writer {
+            Some(writer) => Ok(writer.clone()),
+            None => Writer::for_file(self.pool.connect_options().get_filename()),
+        }
     }
 }
 

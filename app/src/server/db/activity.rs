@@ -1,11 +1,9 @@
 //! Devices, their minute records (totals) and their hour blocks (key detail).
 
-use std::collections::HashMap;
-
 use keytrack_wire::{ActivityMinute, HourBlock};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::SqliteConnection;
 
 /// A stored minute record that cannot be read back.
 #[derive(Debug, thiserror::Error)]
@@ -75,139 +73,10 @@ impl RecordCodec {
     }
 }
 
-/// Finds or creates the user's device with the agent's id, keeping its name current.
-pub async fn upsert_device(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-    agent_device_id: &str,
-    name: &str,
-    now: i64,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO devices (user_id, agent_device_id, name, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (user_id, agent_device_id) DO UPDATE SET
-             name = CASE WHEN excluded.name = '' THEN devices.name ELSE excluded.name END,
-             last_seen = excluded.last_seen
-         RETURNING id",
-    )
-    .bind(user_id)
-    .bind(agent_device_id)
-    .bind(name)
-    .bind(now)
-    .bind(now)
-    .fetch_one(conn)
-    .await
-}
-
-/// The minutes as a JSON array, for `IN (SELECT value FROM json_each(?))`: one statement (prepared
-/// once) for a batch of any size.
-fn json_list(minutes: &[i64]) -> String {
-    serde_json::to_string(minutes).unwrap_or_else(|_| "[]".into())
-}
-
-/// The records stored for this device in these minutes, encoded (see [`RecordCodec`]), by minute.
-pub async fn stored_records(
-    conn: &mut SqliteConnection,
-    device_id: i64,
-    minutes: &[i64],
-) -> Result<HashMap<i64, Vec<u8>>, sqlx::Error> {
-    let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
-        "SELECT minute, detail FROM activity_minutes
-         WHERE device_id = ? AND minute IN (SELECT value FROM json_each(?))",
-    )
-    .bind(device_id)
-    .bind(json_list(minutes))
-    .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().collect())
-}
-
-/// The active seconds of the user's other devices' records in these minutes, by minute.
-pub async fn other_devices_seconds(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-    device_id: i64,
-    minutes: &[i64],
-) -> Result<HashMap<i64, Vec<u32>>, sqlx::Error> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT minute, active_seconds FROM activity_minutes
-         WHERE user_id = ? AND device_id <> ? AND minute IN (SELECT value FROM json_each(?))",
-    )
-    .bind(user_id)
-    .bind(device_id)
-    .bind(json_list(minutes))
-    .fetch_all(conn)
-    .await?;
-    let mut by_minute: HashMap<i64, Vec<u32>> = HashMap::new();
-    for (minute, seconds) in rows {
-        by_minute.entry(minute).or_default().push(u32::try_from(seconds).unwrap_or(0));
-    }
-    Ok(by_minute)
-}
-
 /// A minute record ready to store.
 pub struct MinuteRow<'a> {
     pub record: &'a ActivityMinute,
     pub encoded: Vec<u8>,
-}
-
-/// Stores the records of one device, each replacing any earlier copy of its minute. Rows go in
-/// by multi-row statements of 64, 32, ... 1 rows, so that a handful of statement shapes (each
-/// prepared once) covers batches of every size.
-pub async fn replace_minutes(
-    conn: &mut SqliteConnection,
-    device_id: i64,
-    user_id: i64,
-    rows: &[MinuteRow<'_>],
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let mut rest = rows;
-    while !rest.is_empty() {
-        let size = [64, 32, 16, 8, 4, 2, 1].into_iter().find(|n| *n <= rest.len()).unwrap_or(1);
-        let (chunk, next) = rest.split_at(size);
-        rest = next;
-        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO activity_minutes
-                 (device_id, minute, user_id, utc_offset, total_keys, total_clicks, active_seconds, detail, received_at) ",
-        );
-        query.push_values(chunk, |mut row, minute| {
-            let record = minute.record;
-            row.push_bind(device_id)
-                .push_bind(record.minute)
-                .push_bind(user_id)
-                .push_bind(i64::from(record.utc_offset))
-                .push_bind(i64::try_from(record.total_presses()).unwrap_or(i64::MAX))
-                .push_bind(i64::try_from(record.clicks.total()).unwrap_or(i64::MAX))
-                .push_bind(i64::from(record.active_seconds))
-                .push_bind(minute.encoded.as_slice())
-                .push_bind(now);
-        });
-        query.push(
-            " ON CONFLICT (device_id, minute) DO UPDATE SET
-                 utc_offset = excluded.utc_offset, total_keys = excluded.total_keys,
-                 total_clicks = excluded.total_clicks, active_seconds = excluded.active_seconds,
-                 detail = excluded.detail, received_at = excluded.received_at",
-        );
-        query.build().persistent(true).execute(&mut *conn).await?;
-    }
-    Ok(())
-}
-
-/// The blocks stored for this device with these starts, encoded, by start.
-pub async fn stored_blocks(
-    conn: &mut SqliteConnection,
-    device_id: i64,
-    starts: &[i64],
-) -> Result<HashMap<i64, Vec<u8>>, sqlx::Error> {
-    let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
-        "SELECT starts_at, detail FROM activity_blocks
-         WHERE device_id = ? AND starts_at IN (SELECT value FROM json_each(?))",
-    )
-    .bind(device_id)
-    .bind(json_list(starts))
-    .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().collect())
 }
 
 /// An hour block ready to store.

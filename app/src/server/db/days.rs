@@ -1,6 +1,8 @@
 //! Day rollups (`activity_days`, `activity_day_screens`) and the minute rows they are built from.
 
 use futures::TryStreamExt;
+
+use crate::server::rollups::{DayRow, ScreenRow};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::SqliteConnection;
@@ -26,15 +28,6 @@ pub fn decode<T: DeserializeOwned>(stored: &[u8]) -> Result<T, UnreadableRollup>
     }
 }
 
-/// The stored rollup of a day, encoded.
-pub async fn totals(conn: &mut SqliteConnection, user_id: i64, day: &str) -> Result<Option<Vec<u8>>, sqlx::Error> {
-    sqlx::query_scalar("SELECT totals FROM activity_days WHERE user_id = ? AND day = ?")
-        .bind(user_id)
-        .bind(day)
-        .fetch_optional(conn)
-        .await
-}
-
 /// A day's headline figures, kept in columns beside its rollup.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct Headline {
@@ -45,41 +38,37 @@ pub struct Headline {
     pub typing_ms: i64,
 }
 
-/// A day rollup as stored: the whole rollup encoded, and parts of it in columns of their own.
-pub struct DayRow<'a> {
-    pub totals: &'a [u8],
-    pub headline: Headline,
-    /// The day's figures per clock hour (`domain::rollup::HourCells`), encoded, for team statistics.
-    pub hours: &'a [u8],
-    /// The day's chord counts, encoded, for the team's top chords.
-    pub chords: &'a [u8],
-}
-
-pub async fn save(conn: &mut SqliteConnection, user_id: i64, day: &str, row: DayRow<'_>) -> Result<(), sqlx::Error> {
+pub async fn save(conn: &mut SqliteConnection, user_id: i64, row: &DayRow) -> Result<(), sqlx::Error> {
     let headline = row.headline;
-    sqlx::query(
-        "INSERT INTO activity_days (user_id, day, totals, total_keys, total_clicks, active_seconds, typed_keys, typing_ms,
-                                    hours, chords)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (user_id, day) DO UPDATE SET totals = excluded.totals, total_keys = excluded.total_keys,
-             total_clicks = excluded.total_clicks, active_seconds = excluded.active_seconds,
-             typed_keys = excluded.typed_keys, typing_ms = excluded.typing_ms, hours = excluded.hours,
-             chords = excluded.chords",
-    )
-    .bind(user_id)
-    .bind(day)
-    .bind(row.totals)
-    .bind(headline.total_keys)
-    .bind(headline.total_clicks)
-    .bind(headline.active_seconds)
-    .bind(headline.typed_keys)
-    .bind(headline.typing_ms)
-    .bind(row.hours)
-    .bind(row.chords)
-    .execute(conn)
-    .await?;
+    sqlx::query(SAVE_DAY)
+        .bind(user_id)
+        .bind(&row.day)
+        .bind(&row.totals)
+        .bind(headline.total_keys)
+        .bind(headline.total_clicks)
+        .bind(headline.active_seconds)
+        .bind(headline.typed_keys)
+        .bind(headline.typing_ms)
+        .bind(&row.hours)
+        .bind(&row.chords)
+        .execute(conn)
+        .await?;
     Ok(())
 }
+
+/// Stores a day rollup (both connections use it: the pool's and the upload writer's).
+pub const SAVE_DAY: &str = "INSERT INTO activity_days (user_id, day, totals, total_keys, total_clicks, active_seconds,
+                                                        typed_keys, typing_ms, hours, chords)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (user_id, day) DO UPDATE SET totals = excluded.totals, total_keys = excluded.total_keys,
+         total_clicks = excluded.total_clicks, active_seconds = excluded.active_seconds,
+         typed_keys = excluded.typed_keys, typing_ms = excluded.typing_ms, hours = excluded.hours,
+         chords = excluded.chords";
+
+/// Stores a day's grids on one screen size.
+pub const SAVE_SCREEN: &str = "INSERT INTO activity_day_screens (user_id, day, width, height, clicks, moves)
+     VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (user_id, day, width, height) DO UPDATE SET clicks = excluded.clicks, moves = excluded.moves";
 
 /// The headline figures of the days `from..=to`, summed.
 pub async fn headline_sum(
@@ -107,47 +96,16 @@ pub async fn delete_all(conn: &mut SqliteConnection, user_id: i64) -> Result<(),
     Ok(())
 }
 
-/// A day's click and movement grids on one screen size, as stored.
-pub async fn screen(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-    day: &str,
-    width: u32,
-    height: u32,
-) -> Result<Option<(Vec<u8>, Vec<u8>)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT clicks, moves FROM activity_day_screens WHERE user_id = ? AND day = ? AND width = ? AND height = ?",
-    )
-    .bind(user_id)
-    .bind(day)
-    .bind(width)
-    .bind(height)
-    .fetch_optional(conn)
-    .await
-}
-
-#[allow(clippy::too_many_arguments)]
-pub async fn save_screen(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-    day: &str,
-    width: u32,
-    height: u32,
-    clicks: &[u8],
-    moves: &[u8],
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO activity_day_screens (user_id, day, width, height, clicks, moves) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (user_id, day, width, height) DO UPDATE SET clicks = excluded.clicks, moves = excluded.moves",
-    )
-    .bind(user_id)
-    .bind(day)
-    .bind(width)
-    .bind(height)
-    .bind(clicks)
-    .bind(moves)
-    .execute(conn)
-    .await?;
+pub async fn save_screen(conn: &mut SqliteConnection, user_id: i64, row: &ScreenRow) -> Result<(), sqlx::Error> {
+    sqlx::query(SAVE_SCREEN)
+        .bind(user_id)
+        .bind(&row.day)
+        .bind(row.width)
+        .bind(row.height)
+        .bind(&row.clicks)
+        .bind(&row.moves)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -6,7 +6,9 @@ pub mod activity;
 pub mod days;
 pub mod teams;
 pub mod tokens;
+pub mod uploads;
 pub mod users;
+pub mod writer;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -170,19 +172,25 @@ impl std::ops::DerefMut for WriteTransaction {
     }
 }
 
-/// The queue of writers for each database file this process has open.
-fn write_turns(pool: &SqlitePool) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+/// The queue of writers (the pool's and the upload writer's) of a database file of this process.
+pub(crate) fn write_turn_of(file: &Path) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    let file = file_key(file);
     static TURNS: std::sync::LazyLock<
         std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, std::sync::Arc<tokio::sync::Mutex<()>>>>,
     > = std::sync::LazyLock::new(Default::default);
-    let file = pool.connect_options().get_filename().to_path_buf();
     let mut turns = TURNS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     std::sync::Arc::clone(turns.entry(file).or_default())
 }
 
+/// One name per database file, however a caller spelled its path (relative, through a link), so
+/// that the file's writers find each other.
+pub(crate) fn file_key(file: &Path) -> std::path::PathBuf {
+    std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf())
+}
+
 /// Starts a write transaction that holds the write lock from its first statement.
 pub async fn begin_write(pool: &SqlitePool) -> Result<WriteTransaction, sqlx::Error> {
-    let turn = write_turns(pool).lock_owned().await;
+    let turn = write_turn_of(pool.connect_options().get_filename()).lock_owned().await;
     let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     Ok(WriteTransaction { tx, _turn: turn })
 }

@@ -1,0 +1,185 @@
+//! The statements of an upload, run on the upload writer's thread (`db::writer`, rusqlite): each
+//! prepared once and cached, none a round trip to another thread.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use keytrack_wire::{ActivityMinute, HourBlock};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::activity::{BlockRow, MinuteRow};
+use crate::server::rollups::{DayRow, ScreenRow};
+
+/// The list as a JSON array, for `IN (SELECT value FROM json_each(?))`: one statement for any
+/// number of values.
+fn json_list<T: serde::Serialize>(values: &[T]) -> String {
+    serde_json::to_string(values).unwrap_or_else(|_| "[]".into())
+}
+
+/// The user's time zone and day start.
+pub fn clock_fields(conn: &Connection, user_id: i64) -> rusqlite::Result<Option<(String, u8)>> {
+    conn.prepare_cached("SELECT timezone, day_start_hour FROM users WHERE id = ?1")?
+        .query_row([user_id], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.clamp(0, 23) as u8)))
+        .optional()
+}
+
+/// Finds or creates the user's device with the agent's id, keeping its name current.
+pub fn upsert_device(
+    conn: &Connection,
+    user_id: i64,
+    agent_device_id: &str,
+    name: &str,
+    now: i64,
+) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO devices (user_id, agent_device_id, name, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4)
+         ON CONFLICT (user_id, agent_device_id) DO UPDATE SET
+             name = CASE WHEN excluded.name = '' THEN devices.name ELSE excluded.name END,
+             last_seen = excluded.last_seen
+         RETURNING id",
+    )?
+    .query_row(params![user_id, agent_device_id, name, now], |r| r.get(0))
+}
+
+/// What is stored of these minutes: this device's records (encoded), and every other device's
+/// active seconds, by minute.
+pub type StoredMinutes = (HashMap<i64, Vec<u8>>, HashMap<i64, Vec<u32>>);
+
+pub fn stored_minutes(
+    conn: &Connection,
+    user_id: i64,
+    device_id: i64,
+    minutes: &[i64],
+) -> rusqlite::Result<StoredMinutes> {
+    let mut own = HashMap::new();
+    let mut others: HashMap<i64, Vec<u32>> = HashMap::new();
+    let mut statement = conn.prepare_cached(
+        "SELECT minute, device_id, active_seconds, CASE WHEN device_id = ?2 THEN detail END FROM activity_minutes
+         WHERE user_id = ?1 AND minute IN (SELECT value FROM json_each(?3))",
+    )?;
+    let mut rows = statement.query(params![user_id, device_id, json_list(minutes)])?;
+    while let Some(row) = rows.next()? {
+        let minute: i64 = row.get(0)?;
+        if row.get::<_, i64>(1)? == device_id {
+            own.insert(minute, row.get(3)?);
+        } else {
+            others.entry(minute).or_default().push(u32::try_from(row.get::<_, i64>(2)?).unwrap_or(0));
+        }
+    }
+    Ok((own, others))
+}
+
+/// The blocks stored for this device with these starts, encoded, by start.
+pub fn stored_blocks(conn: &Connection, device_id: i64, starts: &[i64]) -> rusqlite::Result<HashMap<i64, Vec<u8>>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT starts_at, detail FROM activity_blocks WHERE device_id = ?1 AND starts_at IN (SELECT value FROM json_each(?2))",
+    )?;
+    let rows = statement.query_map(params![device_id, json_list(starts)], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// The user's stored day rollups of these days, encoded, by day.
+pub fn stored_days(conn: &Connection, user_id: i64, days: &[NaiveDate]) -> rusqlite::Result<HashMap<String, Vec<u8>>> {
+    let names: Vec<String> = days.iter().map(NaiveDate::to_string).collect();
+    let mut statement = conn.prepare_cached(
+        "SELECT day, totals FROM activity_days WHERE user_id = ?1 AND day IN (SELECT value FROM json_each(?2))",
+    )?;
+    let rows = statement.query_map(params![user_id, json_list(&names)], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// A day's stored grids on one screen size (clicks, moves).
+pub fn stored_screen(
+    conn: &Connection,
+    user_id: i64,
+    day: NaiveDate,
+    width: u32,
+    height: u32,
+) -> rusqlite::Result<Option<(Vec<u8>, Vec<u8>)>> {
+    conn.prepare_cached(
+        "SELECT clicks, moves FROM activity_day_screens WHERE user_id = ?1 AND day = ?2 AND width = ?3 AND height = ?4",
+    )?
+    .query_row(params![user_id, day.to_string(), width, height], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()
+}
+
+/// Stores the records of one device, each replacing any earlier copy of its minute.
+pub fn replace_minutes(
+    conn: &Connection,
+    device_id: i64,
+    user_id: i64,
+    rows: &[MinuteRow<'_>],
+    now: i64,
+) -> rusqlite::Result<()> {
+    let mut statement = conn.prepare_cached(
+        "INSERT INTO activity_minutes
+             (device_id, minute, user_id, utc_offset, total_keys, total_clicks, active_seconds, detail, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (device_id, minute) DO UPDATE SET
+             utc_offset = excluded.utc_offset, total_keys = excluded.total_keys,
+             total_clicks = excluded.total_clicks, active_seconds = excluded.active_seconds,
+             detail = excluded.detail, received_at = excluded.received_at",
+    )?;
+    for row in rows {
+        let record: &ActivityMinute = row.record;
+        statement.execute(params![
+            device_id,
+            record.minute,
+            user_id,
+            i64::from(record.utc_offset),
+            i64::try_from(record.total_presses()).unwrap_or(i64::MAX),
+            i64::try_from(record.clicks.total()).unwrap_or(i64::MAX),
+            i64::from(record.active_seconds),
+            row.encoded,
+            now
+        ])?;
+    }
+    Ok(())
+}
+
+/// Stores the blocks of one device, each replacing a stored block with the same start.
+pub fn replace_blocks(
+    conn: &Connection,
+    device_id: i64,
+    user_id: i64,
+    rows: &[BlockRow<'_>],
+    now: i64,
+) -> rusqlite::Result<()> {
+    let mut statement = conn.prepare_cached(
+        "INSERT INTO activity_blocks (device_id, user_id, starts_at, ends_at, presses, detail, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (device_id, starts_at) DO UPDATE SET ends_at = excluded.ends_at,
+             presses = excluded.presses, detail = excluded.detail, received_at = excluded.received_at",
+    )?;
+    for row in rows {
+        let block: &HourBlock = row.block;
+        let presses = i64::try_from(block.presses()).unwrap_or(i64::MAX);
+        statement.execute(params![device_id, user_id, block.start, block.end, presses, row.encoded, now])?;
+    }
+    Ok(())
+}
+
+/// Stores day rollups and screen grids.
+pub fn save_rollups(conn: &Connection, user_id: i64, days: &[DayRow], screens: &[ScreenRow]) -> rusqlite::Result<()> {
+    let mut save_day = conn.prepare_cached(super::days::SAVE_DAY)?;
+    for row in days {
+        let h = row.headline;
+        save_day.execute(params![
+            user_id,
+            row.day,
+            row.totals,
+            h.total_keys,
+            h.total_clicks,
+            h.active_seconds,
+            h.typed_keys,
+            h.typing_ms,
+            row.hours,
+            row.chords
+        ])?;
+    }
+    let mut save_screen = conn.prepare_cached(super::days::SAVE_SCREEN)?;
+    for row in screens {
+        save_screen.execute(params![user_id, row.day, row.width, row.height, row.clicks, row.moves])?;
+    }
+    Ok(())
+}
