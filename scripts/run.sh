@@ -8,7 +8,8 @@ scripts/setup.sh
 TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 export LEPTOS_SITE_ROOT="$TARGET_DIR/site"
 # The release build runs wasm-opt: use binaryen from npm (Debian's is too old and breaks hydration).
-PATH="$PWD/end2end/node_modules/.bin:$PATH" cargo leptos build --release
+# --precompress writes .br and .gz copies of the site's files, which the server sends.
+PATH="$PWD/end2end/node_modules/.bin:$PATH" cargo leptos build --release --precompress
 
 "$TARGET_DIR/release/keytrack" demo
 exec "$TARGET_DIR/release/keytrack" serve --addr "${KEYTRACK_ADDR:-127.0.0.1:3000}"

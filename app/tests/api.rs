@@ -585,3 +585,72 @@ async fn logins_are_rate_limited_and_never_say_which_part_was_wrong() {
     let limited = accounts::log_in(&s.pool, &state.login_limiter, "ada@example.com", PASSWORD, ip).await;
     assert_eq!(limited.expect_err("limited").status(), StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn the_sites_files_have_versioned_names_are_kept_for_a_year_and_come_compressed() {
+    let s = server().await;
+    let site = tempfile::tempdir().expect("site dir");
+    std::fs::create_dir_all(site.path().join("pkg")).expect("pkg dir");
+    std::fs::write(site.path().join("pkg/keytrack.js"), "export function hydrate() {}").expect("js");
+    std::fs::write(site.path().join("pkg/keytrack.js.br"), b"brotli bytes").expect("br");
+    std::fs::write(site.path().join("secret.txt"), "not a site file").expect("other");
+    let options =
+        LeptosOptions::builder().output_name("keytrack").site_root(site.path().to_string_lossy().to_string()).build();
+    let app = keytrack_app::server::http::router(AppState::new(s.pool.clone(), options), false).await.expect("router");
+    let version = keytrack_app::server::assets::site_version(site.path());
+
+    // Pages name the files under this build's version.
+    let page = app.clone().oneshot(Request::get("/login").body(Body::empty()).expect("request")).await.expect("page");
+    let html = String::from_utf8(page.into_body().collect().await.expect("body").to_bytes().to_vec()).expect("utf-8");
+    assert!(html.contains(&format!("/assets/{version}/pkg/keytrack.css")), "{html}");
+    assert!(html.contains(&format!("/assets/{version}/vendor/chart.umd.min.js")), "{html}");
+
+    let get = |uri: String, encoding: &'static str| {
+        let app = app.clone();
+        async move {
+            let request = Request::get(uri).header("accept-encoding", encoding).body(Body::empty()).expect("request");
+            let response = app.oneshot(request).await.expect("response");
+            let headers = response.headers().clone();
+            let status = response.status();
+            let body = response.into_body().collect().await.expect("body").to_bytes();
+            (status, headers, body)
+        }
+    };
+    let (status, headers, body) = get(format!("/assets/{version}/pkg/keytrack.js"), "gzip, br").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-encoding"], "br", "the compressed copy, to a browser that takes it");
+    assert_eq!(&body[..], b"brotli bytes");
+    assert_eq!(headers["cache-control"], "public, max-age=31536000, immutable");
+    let (status, headers, body) = get(format!("/assets/{version}/pkg/keytrack.js"), "identity").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.get("content-encoding").is_none());
+    assert_eq!(&body[..], b"export function hydrate() {}");
+
+    // A compressed copy older than its file (left by an earlier build) is not sent.
+    let js = site.path().join("pkg/keytrack.js");
+    let later = std::fs::metadata(site.path().join("pkg/keytrack.js.br")).and_then(|m| m.modified()).expect("mtime")
+        + std::time::Duration::from_secs(5);
+    std::fs::File::options().write(true).open(&js).and_then(|f| f.set_modified(later)).expect("touch");
+    let version = keytrack_app::server::assets::site_version(site.path());
+    let (status, headers, body) = get(format!("/assets/{version}/pkg/keytrack.js"), "br").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.get("content-encoding").is_none(), "a stale copy was sent");
+    assert_eq!(&body[..], b"export function hydrate() {}");
+
+    // Pages go compressed to a browser that takes it.
+    let (status, headers, _) = get("/login".to_string(), "gzip, br").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-encoding"], "br");
+
+    // Another build's version, a file outside the site's folders, a way out: nothing.
+    for uri in [
+        "/assets/0123456789abcdef/pkg/keytrack.js".to_string(),
+        format!("/assets/{version}/secret.txt"),
+        format!("/assets/{version}/pkg/../secret.txt"),
+        format!("/assets/{version}/pkg/%2e%2e/secret.txt"),
+    ] {
+        let (status, headers, _) = get(uri.clone(), "br").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(headers.get("cache-control").is_none_or(|v| !v.to_str().unwrap_or("").contains("immutable")), "{uri}");
+    }
+}

@@ -24,7 +24,7 @@ use super::auth::ApiUser;
 use super::db::Storage;
 use super::error::AppError;
 use super::state::{AppState, now};
-use super::{accounts, ingest, protect, stats, teams};
+use super::{accounts, assets, ingest, protect, stats, teams};
 use crate::domain::range::RangeQuery;
 use crate::ui::{App, shell};
 
@@ -69,14 +69,21 @@ pub async fn router(state: AppState, secure_cookies: bool) -> anyhow::Result<Rou
             response.insert_header(http::header::CONTENT_SECURITY_POLICY, policy);
         }
     };
+    // Pages name the site's files under this build's version (`assets`).
+    let assets = assets::url_prefix(std::path::Path::new(state.leptos_options.site_root.as_ref()));
+    let page = move |options| shell(options, assets.clone());
     let app = Router::new()
         .merge(api)
+        .route("/assets/{version}/{*path}", get(assets::versioned_file))
         .leptos_routes_with_context(&state, routes, context.clone(), {
-            let options = state.leptos_options.clone();
-            move || shell(options.clone())
+            let (options, page) = (state.leptos_options.clone(), page.clone());
+            move || page(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, page))
         .layer(sessions)
+        // Pages (a dashboard over a year is several hundred KB of HTML) and JSON go compressed to
+        // clients that take it; the site's files are compressed at build time and pass as they are.
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn(protect::same_origin))
         .layer(axum::middleware::from_fn(server_timing))
         .layer(axum::middleware::from_fn(protect::security_headers))

@@ -1,6 +1,7 @@
 //! Server-only code (feature `ssr`): state, auth, ingest, stats, the HTTP router, and the SQL.
 
 pub mod accounts;
+pub mod assets;
 pub mod auth;
 pub mod clock;
 pub mod db;

@@ -11,14 +11,15 @@ mod tokens;
 
 use keytrack_wire::Account;
 use leptos::prelude::*;
-use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Link, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::api::{LogIn, LogOut, SignUp, UiError, current_account};
 
-/// The HTML document around the app (rendered on the server only).
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+/// The HTML document around the app (rendered on the server only). `assets` is where this build's
+/// files are (`/assets/<version>`, see `server::assets`), so browsers can keep them for good.
+pub fn shell(options: LeptosOptions, assets: String) -> impl IntoView {
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -27,9 +28,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <AutoReload options=options.clone()/>
+                <link rel="stylesheet" id="leptos" href=format!("{assets}/pkg/keytrack.css")/>
                 // Chart.js, copied from npm at build time; `defer` runs it before the app's module script.
-                <script src="/vendor/chart.umd.min.js" defer></script>
-                <HydrationScripts options/>
+                <script src=format!("{assets}/vendor/chart.umd.min.js") defer></script>
+                <HydrationScripts options root=assets/>
                 <MetaTags/>
             </head>
             <body>
@@ -71,8 +73,14 @@ pub fn use_auth() -> Auth {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     Auth::provide();
+    // Effects run in the browser only, once the page has hydrated: `<html data-hydrated>` tells the
+    // browser tests and the first-load measurement that the page answers clicks from now on.
+    Effect::new(|_| {
+        if let Some(html) = document().document_element() {
+            let _ = html.set_attribute("data-hydrated", "");
+        }
+    });
     view! {
-        <Stylesheet id="leptos" href="/pkg/keytrack.css"/>
         <Title text="KeyTrack"/>
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Router>
