@@ -21,7 +21,7 @@
 //! active minutes ([`HUMAN_MAX_PRESSES_PER_MINUTE`], [`HUMAN_MAX_CLICKS_PER_MINUTE`], typing no
 //! faster than [`HUMAN_MAX_WPM`]), for the team's numbers and the sharing members' figures alike.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use keytrack_wire::{
     ChordCount, HUMAN_MAX_CLICKS_PER_MINUTE, HUMAN_MAX_PRESSES_PER_MINUTE, HUMAN_MAX_WPM, MIN_CONTRIBUTORS,
@@ -177,17 +177,59 @@ impl CellCount {
     }
 }
 
-/// The team's numbers and the sharing members' figures, by the rules of this module.
+/// The team's numbers and the sharing members' figures, by the rules of this module, for members
+/// whose days are in memory (`MemberActivity::days`); [`TeamTally`] takes the days one at a time.
 pub fn team_figures(members: &[MemberActivity]) -> TeamFigures {
-    let count = |n: i64| u64::try_from(n).unwrap_or(0);
-    // Pass 1: who was active in each (day, hour).
-    let mut cells: HashMap<(&str, usize), CellCount> = HashMap::new();
-    for member in members {
+    let mut by_day: BTreeMap<&str, Vec<(usize, usize, &HourCells)>> = BTreeMap::new();
+    for (index, member) in members.iter().enumerate() {
         for day in &member.days {
-            for hour in 0..24 {
-                if HourFigures::of(&day.hours, hour).is_some() {
-                    let cell = cells.entry((day.day.as_str(), hour)).or_default();
-                    if member.shares_figures {
+            by_day.entry(day.day.as_str()).or_default().push((index, day.weekday, &day.hours));
+        }
+    }
+    let mut tally = TeamTally::new(members);
+    for day in by_day.values() {
+        let weekday = day.first().map_or(0, |(_, weekday, _)| *weekday);
+        tally.add_day(weekday, day.iter().map(|(index, _, hours)| (*index, *hours)));
+    }
+    tally.finish(members)
+}
+
+/// The team's numbers added up one day at a time, so that a year of a large team never needs to
+/// be in memory at once: the at-least-3 rule looks at one (day, hour) cell at a time.
+pub struct TeamTally {
+    /// Per member (in the order given to [`TeamTally::new`]): shares figures, user id.
+    shares: Vec<bool>,
+    ids: Vec<i64>,
+    own: Vec<HourFigures>,
+    active_days: Vec<u32>,
+    sum: HourFigures,
+    rhythm: [[i64; 24]; 7],
+    contributors: HashSet<i64>,
+}
+
+impl TeamTally {
+    pub fn new(members: &[MemberActivity]) -> TeamTally {
+        TeamTally {
+            shares: members.iter().map(|m| m.shares_figures).collect(),
+            ids: members.iter().map(|m| m.user_id).collect(),
+            own: vec![HourFigures::default(); members.len()],
+            active_days: vec![0; members.len()],
+            sum: HourFigures::default(),
+            rhythm: [[0; 24]; 7],
+            contributors: HashSet::new(),
+        }
+    }
+
+    /// One day (weekday 0 = Monday): the hour cells of each member active that day, by index
+    /// into the members given to [`TeamTally::new`], each member at most once.
+    pub fn add_day<'h>(&mut self, weekday: usize, day: impl Iterator<Item = (usize, &'h HourCells)> + Clone) {
+        // Who was active in each hour of the day: sharing and private members.
+        let mut cells = [CellCount::default(); 24];
+        for (index, hours) in day.clone() {
+            let Some(&shares) = self.shares.get(index) else { continue };
+            for (hour, cell) in cells.iter_mut().enumerate() {
+                if HourFigures::of(hours, hour).is_some() {
+                    if shares {
                         cell.sharing += 1;
                     } else {
                         cell.private += 1;
@@ -195,62 +237,64 @@ pub fn team_figures(members: &[MemberActivity]) -> TeamFigures {
                 }
             }
         }
-    }
-    // Pass 2: add up the member-hours that count; the sharing members' own figures take all theirs.
-    let mut sum = HourFigures::default();
-    let mut rhythm = [[0i64; 24]; 7];
-    let mut contributors: HashSet<i64> = HashSet::new();
-    let mut member_figures = Vec::new();
-    for member in members {
-        let mut own = HourFigures::default();
-        let mut active_days = 0u32;
-        for day in &member.days {
+        // The member-hours that count go into the team's numbers; each member's own take all.
+        for (index, hours) in day {
+            let (Some(&shares), Some(&id)) = (self.shares.get(index), self.ids.get(index)) else { continue };
             let mut active = false;
-            for hour in 0..24 {
-                let Some(figures) = HourFigures::of(&day.hours, hour) else { continue };
+            for (hour, cell) in cells.iter().enumerate() {
+                let Some(figures) = HourFigures::of(hours, hour) else { continue };
                 active = true;
-                own.add(figures);
-                let cell = cells.get(&(day.day.as_str(), hour)).copied().unwrap_or_default();
-                if cell.counts(member.shares_figures) {
-                    sum.add(figures);
-                    contributors.insert(member.user_id);
-                    if let Some(slot) = rhythm.get_mut(day.weekday).and_then(|row| row.get_mut(hour)) {
+                self.own[index].add(figures);
+                if cell.counts(shares) {
+                    self.sum.add(figures);
+                    self.contributors.insert(id);
+                    if let Some(slot) = self.rhythm.get_mut(weekday).and_then(|row| row.get_mut(hour)) {
                         *slot += figures.keys;
                     }
                 }
             }
-            active_days += u32::from(active);
+            self.active_days[index] += u32::from(active);
         }
-        if member.shares_figures {
-            member_figures.push(MemberFigures {
+    }
+
+    /// The figures, with the members' chords (`MemberActivity::chords`) for the top list.
+    pub fn finish(self, members: &[MemberActivity]) -> TeamFigures {
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        let mut member_figures: Vec<MemberFigures> = members
+            .iter()
+            .zip(self.own.iter().zip(&self.active_days))
+            .filter(|(member, _)| member.shares_figures)
+            .map(|(member, (own, active_days))| MemberFigures {
                 user_id: member.user_id,
                 name: member.name.clone(),
                 total_keys: count(own.keys),
                 total_clicks: count(own.clicks),
                 active_seconds: count(own.seconds),
                 wpm: words_per_minute(count(own.typed), count(own.typing_ms)),
-                active_days,
-            });
-        }
+                active_days: *active_days,
+            })
+            .collect();
+        sort_members(&mut member_figures, MemberColumn::Keys, true);
+        let top_chords = team_chords(members);
+        let contributors = self.contributors.len() as u32;
+        let sum = self.sum;
+        let rhythm = self.rhythm;
+        let totals = (contributors > 0 || !top_chords.is_empty()).then(|| {
+            let per = u64::from(contributors.max(1));
+            TeamTotals {
+                total_keys: count(sum.keys),
+                total_clicks: count(sum.clicks),
+                active_seconds: count(sum.seconds),
+                wpm: words_per_minute(count(sum.typed), count(sum.typing_ms)),
+                average_keys: count(sum.keys) / per,
+                average_clicks: count(sum.clicks) / per,
+                average_active_seconds: count(sum.seconds) / per,
+                by_weekday_hour: rhythm.iter().map(|row| row.iter().map(|n| count(*n)).collect()).collect(),
+                top_chords,
+            }
+        });
+        TeamFigures { totals, contributors, member_figures }
     }
-    sort_members(&mut member_figures, MemberColumn::Keys, true);
-    let top_chords = team_chords(members);
-    let contributors = contributors.len() as u32;
-    let totals = (contributors > 0 || !top_chords.is_empty()).then(|| {
-        let per = u64::from(contributors.max(1));
-        TeamTotals {
-            total_keys: count(sum.keys),
-            total_clicks: count(sum.clicks),
-            active_seconds: count(sum.seconds),
-            wpm: words_per_minute(count(sum.typed), count(sum.typing_ms)),
-            average_keys: count(sum.keys) / per,
-            average_clicks: count(sum.clicks) / per,
-            average_active_seconds: count(sum.seconds) / per,
-            by_weekday_hour: rhythm.iter().map(|row| row.iter().map(|n| count(*n)).collect()).collect(),
-            top_chords,
-        }
-    });
-    TeamFigures { totals, contributors, member_figures }
 }
 
 /// The team's most used chords: a chord counts with at least [`MIN_CONTRIBUTORS`] members using

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
+use futures::TryStreamExt;
 use keytrack_wire::{TeamRole, TeamStats, TeamSummary};
 use sqlx::SqlitePool;
 
@@ -16,7 +17,7 @@ use super::stats::{RangeScope, resolve_range};
 use super::{db, state::now};
 use crate::domain::range::RangeQuery;
 use crate::domain::rollup::HourCells;
-use crate::domain::team::{InviteStatus, MemberActivity, MemberDay, may_remove, may_set_role, team_figures};
+use crate::domain::team::{InviteStatus, MemberActivity, TeamTally, may_remove, may_set_role};
 use crate::model::{InvitePreview, InviteSummary, NewInvite, TeamDetails, TeamMember};
 
 /// Longest validity of an invite.
@@ -268,31 +269,45 @@ pub async fn stats(
     let (from, to) = resolve_range(pool, &account, RangeScope::Team(team_id), query, now).await?;
     let (from_day, to_day) = (from.to_string(), to.to_string());
     let members = db::teams::members(pool, team_id).await?;
-    let mut activity: HashMap<i64, MemberActivity> = members
+    let mut activity: Vec<MemberActivity> = members
         .iter()
-        .map(|m| {
-            let member = MemberActivity {
-                user_id: m.user_id,
-                name: m.name.clone(),
-                shares_figures: m.shares_figures,
-                ..MemberActivity::default()
-            };
-            (m.user_id, member)
+        .map(|m| MemberActivity {
+            user_id: m.user_id,
+            name: m.name.clone(),
+            shares_figures: m.shares_figures,
+            ..MemberActivity::default()
         })
         .collect();
+    let index_of: HashMap<i64, usize> = members.iter().enumerate().map(|(i, m)| (m.user_id, i)).collect();
+    // Day by day: only one day of the members' hour cells is in memory at a time.
+    let mut tally = TeamTally::new(&activity);
+    let mut today: Option<(String, usize)> = None;
+    let mut day_cells: Vec<(usize, HourCells)> = Vec::new();
     let mut conn = pool.acquire().await?;
-    for (member_id, day, hours, chords) in db::teams::member_days(&mut conn, team_id, &from_day, &to_day).await? {
-        let Some(member) = activity.get_mut(&member_id) else { continue };
-        let date = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(AppError::internal)?;
-        let hours: HourCells = db::days::decode(&hours).map_err(AppError::internal)?;
-        let day_chords: BTreeMap<String, i64> = db::days::decode(&chords).map_err(AppError::internal)?;
-        for (chord, n) in day_chords {
-            *member.chords.entry(chord).or_default() += n;
+    let mut rows = db::teams::member_days(&mut conn, team_id, &from_day, &to_day);
+    while let Some((member_id, day, hours, chords)) = rows.try_next().await? {
+        let Some(&index) = index_of.get(&member_id) else { continue };
+        if today.as_ref().is_none_or(|(current, _)| *current != day) {
+            if let Some((_, weekday)) = today.take() {
+                tally.add_day(weekday, day_cells.iter().map(|(i, cells)| (*i, cells)));
+                day_cells.clear();
+            }
+            let date = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(AppError::internal)?;
+            today = Some((day, date.weekday().num_days_from_monday() as usize));
         }
-        member.days.push(MemberDay { day, weekday: date.weekday().num_days_from_monday() as usize, hours });
+        day_cells.push((index, db::days::decode(&hours).map_err(AppError::internal)?));
+        let day_chords: BTreeMap<String, i64> = db::days::decode(&chords).map_err(AppError::internal)?;
+        if let Some(member) = activity.get_mut(index) {
+            for (chord, n) in day_chords {
+                *member.chords.entry(chord).or_default() += n;
+            }
+        }
     }
-    let activity: Vec<MemberActivity> = members.iter().filter_map(|m| activity.remove(&m.user_id)).collect();
-    let seen = team_figures(&activity);
+    if let Some((_, weekday)) = today {
+        tally.add_day(weekday, day_cells.iter().map(|(i, cells)| (*i, cells)));
+    }
+    drop(rows);
+    let seen = tally.finish(&activity);
     Ok(TeamStats {
         team_id,
         team_name,

@@ -245,22 +245,24 @@ pub async fn revoke_invite(
     Ok(result.rows_affected() == 1)
 }
 
-/// Every current member's days `from..=to`: (user, day, figures per hour, chord counts), encoded.
-pub async fn member_days(
-    conn: &mut SqliteConnection,
+/// Every current member's days `from..=to`, day by day (all members' rows of a day together):
+/// (user, day, figures per hour, chord counts), encoded. A stream, so that a long range of a large
+/// team is read a row at a time.
+pub fn member_days<'c>(
+    conn: &'c mut SqliteConnection,
     team_id: i64,
-    from: &str,
-    to: &str,
-) -> Result<Vec<(i64, String, Vec<u8>, Vec<u8>)>, sqlx::Error> {
+    from: &'c str,
+    to: &'c str,
+) -> impl futures::Stream<Item = Result<(i64, String, Vec<u8>, Vec<u8>), sqlx::Error>> + 'c {
     sqlx::query_as(
         "SELECT d.user_id, d.day, d.hours, d.chords FROM activity_days d
-         WHERE d.user_id IN (SELECT user_id FROM team_members WHERE team_id = ?) AND d.day >= ? AND d.day <= ?",
+         WHERE d.user_id IN (SELECT user_id FROM team_members WHERE team_id = ?) AND d.day >= ? AND d.day <= ?
+         ORDER BY d.day",
     )
     .bind(team_id)
     .bind(from)
     .bind(to)
-    .fetch_all(conn)
-    .await
+    .fetch(conn)
 }
 
 /// The first day with activity of any current member.
