@@ -8,23 +8,10 @@ cd "$(dirname "$0")/.."
 binary=$1
 shift
 venv=${KEYTRACK_VENV:-$HOME/.cache/keytrack/venv}
-data=$(mktemp -d)
-server=
-cleanup() {
-  [[ -n $server ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-  rm -rf "$data"
-}
-trap cleanup EXIT
+source scripts/server-lib.sh
 echo "schema fuzz password 7" | "$binary" user add --email fuzz@example.com --data-dir "$data" 2>/dev/null
 token=$("$binary" token create --email fuzz@example.com --name schemathesis --data-dir "$data")
-"$binary" serve --addr 127.0.0.1:0 --data-dir "$data" >"$data/out" 2>"$data/log" &
-server=$!
-for _ in $(seq 100); do
-  url=$(sed -n 's/^KeyTrack listening on //p' "$data/out")
-  [[ -n $url ]] && break
-  sleep 0.1
-done
-[[ -n $url ]] || { echo "the server did not start: $(cat "$data/log")"; exit 1; }
+serve "$binary"
 "$venv/bin/schemathesis" --config-file scripts/schemathesis.toml run "$url/api/v1/openapi.json" \
   -H "Authorization: Bearer $token" --max-examples 60 --seed 1 --suppress-health-check all "$@"
 if grep -q "panicked" "$data/log"; then

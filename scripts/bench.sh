@@ -14,22 +14,9 @@ PATH="$PWD/end2end/node_modules/.bin:$PATH" cargo leptos build --release --preco
 cargo build --release -p keytrack-agent -p keytrack-tools
 
 # The benchmark's database stays for the first-load measurement, then goes.
-data_dir=$(mktemp -d)
-server=
-cleanup() {
-  [[ -n $server ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-  rm -rf "$data_dir"
-}
-trap cleanup EXIT
-"$TARGET_DIR/release/keytrack-bench" --data-dir "$data_dir" "$@"
+source scripts/server-lib.sh
+"$TARGET_DIR/release/keytrack-bench" --data-dir "$data" "$@"
 
 # The first load: benchmark user 0's year, served by the release build from the benchmark's data.
-log="$data_dir/first-load-server.log"
-"$TARGET_DIR/release/keytrack" serve --addr 127.0.0.1:0 --data-dir "$data_dir" >"$log" 2>&1 &
-server=$!
-for _ in $(seq 100); do
-  url=$(grep -o 'listening on http://[^ ]*' "$log" | head -1 | cut -d' ' -f3) && [[ -n $url ]] && break
-  sleep 0.1
-done
-[[ -n ${url:-} ]] || { cat "$log"; echo "the server did not start" >&2; exit 1; }
+serve "$TARGET_DIR/release/keytrack"
 node end2end/bench/first-load.mjs "$url" bench-0@keytrack.local "benchmark password" 5
