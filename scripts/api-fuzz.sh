@@ -12,8 +12,12 @@ source scripts/server-lib.sh
 echo "schema fuzz password 7" | "$binary" user add --email fuzz@example.com --data-dir "$data" 2>/dev/null
 token=$("$binary" token create --email fuzz@example.com --name schemathesis --data-dir "$data")
 serve "$binary"
+# The live routes are left out: an event stream never ends and the watchers question is held for
+# up to 25 s, which a request-per-case fuzzer cannot wait for; app/tests/live.rs covers their
+# inputs (bad `wait`, no or unknown token, a team not one's own, the per-user limit).
 "$venv/bin/schemathesis" --config-file scripts/schemathesis.toml run "$url/api/v1/openapi.json" \
-  -H "Authorization: Bearer $token" --max-examples 60 --seed 1 --suppress-health-check all "$@"
+  -H "Authorization: Bearer $token" --max-examples 60 --seed 1 --suppress-health-check all \
+  --exclude-path-regex '/live' "$@"
 if grep -q "panicked" "$data/log"; then
   echo "the server panicked:"; grep -A3 panicked "$data/log"; exit 1
 fi

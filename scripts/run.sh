@@ -12,4 +12,7 @@ export LEPTOS_SITE_ROOT="$TARGET_DIR/site"
 PATH="$PWD/end2end/node_modules/.bin:$PATH" cargo leptos build --release --precompress
 
 "$TARGET_DIR/release/keytrack" demo
+# The demo keyboard keeps typing into the demo account, so that its dashboard is seen live
+# (KEYTRACK_DEMO_TYPING=0 scripts/run.sh: off).
+export KEYTRACK_DEMO_TYPING=${KEYTRACK_DEMO_TYPING:-1}
 exec "$TARGET_DIR/release/keytrack" serve --addr "${KEYTRACK_ADDR:-127.0.0.1:3000}"

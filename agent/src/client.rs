@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use keytrack_wire::live::Watching;
 use keytrack_wire::{Account, ActivityBatch, ApiError, IngestReceipt};
 
 pub struct Client {
@@ -47,6 +48,18 @@ impl Client {
             .post(format!("{}/api/v1/activity", self.server))
             .bearer_auth(&self.token)
             .json(batch)
+            .send()
+            .map_err(|e| ClientError::Unreachable(error_chain(&e)))?;
+        Self::read(response)
+    }
+
+    /// Whether a dashboard that shows this user's data is open; the server holds the question up
+    /// to `wait_secs` while nobody watches.
+    pub fn watching(&self, wait_secs: u64) -> Result<Watching, ClientError> {
+        let response = self
+            .http
+            .get(format!("{}/api/v1/live/watching?wait={wait_secs}", self.server))
+            .bearer_auth(&self.token)
             .send()
             .map_err(|e| ClientError::Unreachable(error_chain(&e)))?;
         Self::read(response)

@@ -6,11 +6,12 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use keytrack_wire::live::{LIVE_UPLOAD_MS, WATCH_WAIT_SECS};
 use keytrack_wire::{ActivityBatch, ActivityMinute, Device, HourBlock};
 use rand::Rng;
 
@@ -70,6 +71,7 @@ pub fn run(
     let paused = Arc::new(AtomicBool::new(false));
     capture.start(events_tx, Arc::clone(&paused), errors_tx)?;
     let uploader = Uploader::start(options, config)?;
+    let live_until = watch_for_viewers(config)?;
     // Only now that nothing can fail before the loop: from here the pending detail lives in
     // memory, and the end of this function writes it back (events wait in the channel meanwhile).
     let pending = spool.take_pending()?;
@@ -103,6 +105,10 @@ pub fn run(
             break Err(RunError::Capture(error));
         }
         let now = now_ms();
+        // While someone watches, the open minute leaves every LIVE_UPLOAD_MS instead of once a flush.
+        if now < live_until.load(Ordering::Relaxed) {
+            next_flush = next_flush.min(now + LIVE_UPLOAD_MS as i64);
+        }
         if now >= next_pause_check {
             next_pause_check = now + PAUSE_CHECK_MS;
             let pause = config::load_pause(&options.dir);
@@ -127,7 +133,8 @@ pub fn run(
             }
         }
         if now >= next_flush {
-            next_flush = now + options.flush.as_millis() as i64;
+            let live = now < live_until.load(Ordering::Relaxed);
+            next_flush = now + if live { LIVE_UPLOAD_MS as i64 } else { options.flush.as_millis() as i64 };
             if let Err(e) = flush(&mut aggregator, &mut spool, now) {
                 log::error(&format!("cannot save to the spool: {e:#}"));
             }
@@ -158,6 +165,37 @@ fn flush(aggregator: &mut Aggregator, spool: &mut Spool, now: i64) -> anyhow::Re
         log::warn(&format!("the spool is full: dropped the {dropped} oldest minutes that never reached the server"));
     }
     Ok(())
+}
+
+/// Starts the thread that asks the server whether a dashboard showing this user's data is open;
+/// the returned time (Unix ms) is how long the live cadence lasts. The thread holds one question
+/// open at a time (the server answers within 25 s) and ends with the process; against a server
+/// without a live view it asks again only every 10 minutes.
+fn watch_for_viewers(config: &Config) -> anyhow::Result<Arc<AtomicI64>> {
+    let live_until = Arc::new(AtomicI64::new(0));
+    let client = Client::new(&config.server, &config.token)?;
+    let until = Arc::clone(&live_until);
+    std::thread::Builder::new().name("watch".into()).spawn(move || {
+        let mut failures: u32 = 0;
+        loop {
+            match client.watching(WATCH_WAIT_SECS) {
+                Ok(answer) if answer.watching => {
+                    failures = 0;
+                    let live_ms = i64::from(answer.live_secs) * 1000;
+                    until.store(now_ms() + live_ms, Ordering::Relaxed);
+                    // Ask again halfway, so that the cadence never lapses while someone watches.
+                    std::thread::sleep(Duration::from_millis((live_ms / 2).max(1000) as u64));
+                }
+                Ok(_) => failures = 0,
+                Err(ClientError::Refused { status: 404, .. }) => std::thread::sleep(Duration::from_secs(600)),
+                Err(_) => {
+                    failures = failures.saturating_add(1);
+                    std::thread::sleep(backoff(failures));
+                }
+            }
+        }
+    })?;
+    Ok(live_until)
 }
 
 /// The upload thread: sends waiting minutes oldest first; on failure waits with exponential

@@ -310,6 +310,11 @@ impl Agent {
 
     /// Starts the agent, its clock shifted by `shift` seconds (libfaketime) when given.
     fn start_with_clock(&mut self, display: &Display, shift: Option<i64>) {
+        self.start_with(display, shift, 1);
+    }
+
+    /// Starts the agent saving (and uploading) every `flush_secs`, its clock shifted by `shift`.
+    fn start_with(&mut self, display: &Display, shift: Option<i64>, flush_secs: u32) {
         // The log is appended to across restarts: wait for this run's own start line.
         let starts_before = self.log_text().matches("capturing on").count();
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("agent log");
@@ -317,7 +322,7 @@ impl Agent {
         command
             .arg("--config-dir")
             .arg(self.config_dir())
-            .args(["run", "--flush-secs", "1"])
+            .args(["run", "--flush-secs", &flush_secs.to_string()])
             .env("DISPLAY", &display.name)
             .stdout(log.try_clone().expect("log"))
             .stderr(log);
@@ -388,6 +393,35 @@ fn expect_presses(server: &Server, agent: &Agent, expected: u64) {
         server.total_keys(),
         agent.log_text()
     );
+}
+
+/// While a dashboard shows the user's data, the agent sends its open minute at once, though it
+/// saves only once a minute; once the page is closed it keeps its own cadence again.
+#[test]
+fn a_watched_agent_sends_its_open_minute_at_once() {
+    let display = Display::start();
+    let server = Server::start();
+    let mut agent = Agent::pair(&server.url(), &server.token);
+    agent.start_with(&display, None, 60);
+    // A dashboard opens its live stream (and keeps it open while this response lives).
+    let client = reqwest::blocking::Client::builder().timeout(None).build().expect("client");
+    let page = client
+        .get(format!("{}/api/v1/live", server.url()))
+        .bearer_auth(&server.token)
+        .send()
+        .expect("GET /api/v1/live");
+    assert_eq!(page.status(), 200);
+    std::thread::sleep(Duration::from_millis(500));
+    display.xdotool(&["type", "--delay", "30", "abcdefghij"]);
+    let arrived = wait_for(Duration::from_secs(10), || server.total_keys() == 10);
+    assert!(
+        arrived,
+        "10 presses within 10 s with a 60 s flush: the server has {}; {}",
+        server.total_keys(),
+        agent.log_text()
+    );
+    drop(page);
+    agent.stop();
 }
 
 #[test]

@@ -43,6 +43,10 @@ enum Command {
         /// Connections open at once; more wait until one closes.
         #[arg(long, env = "KEYTRACK_MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
         max_connections: u64,
+        /// Keep the demo account typing (a "Demo keyboard" device sending its open minute every
+        /// 2 s), so that its dashboard moves; `scripts/run.sh` turns it on (KEYTRACK_DEMO_TYPING=0: off).
+        #[arg(long, env = "KEYTRACK_DEMO_TYPING")]
+        demo_typing: bool,
     },
     /// Manage users.
     User {
@@ -97,13 +101,21 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { addr, site_dir, secure_cookies, header_timeout_secs, body_timeout_secs, max_connections } => {
+        Command::Serve {
+            addr,
+            site_dir,
+            secure_cookies,
+            header_timeout_secs,
+            body_timeout_secs,
+            max_connections,
+            demo_typing,
+        } => {
             let limits = listen::ConnectionLimits {
                 header_timeout: std::time::Duration::from_secs(header_timeout_secs),
                 body_timeout: std::time::Duration::from_secs(body_timeout_secs),
                 max_connections: usize::try_from(max_connections).unwrap_or(usize::MAX),
             };
-            serve(&cli.data_dir, addr, &site_dir, secure_cookies, limits).await
+            serve(&cli.data_dir, addr, &site_dir, secure_cookies, limits, demo_typing).await
         }
         Command::User { command: UserCommand::Add { email, timezone } } => {
             let pool = db::open(&cli.data_dir).await?;
@@ -118,7 +130,7 @@ async fn main() -> anyhow::Result<()> {
             let pool = db::open(&cli.data_dir).await?;
             let user =
                 db::users::by_email(&pool, &email).await?.with_context(|| format!("no user with the email {email}"))?;
-            let token = accounts::create_token(&pool, user.id, &name)
+            let (_, token) = accounts::create_token(&pool, user.id, &name)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
             println!("{token}");
@@ -165,6 +177,7 @@ async fn serve(
     site_dir: &Path,
     secure_cookies: bool,
     limits: listen::ConnectionLimits,
+    demo_typing: bool,
 ) -> anyhow::Result<()> {
     let (pool, storage) = db::open_for_serving(data_dir).await?;
     if storage == db::Storage::Writable {
@@ -181,10 +194,21 @@ async fn serve(
         .site_pkg_dir("pkg")
         .site_addr(bound)
         .build();
-    let app = http::router(state::AppState::new(pool.clone(), options).with_storage(storage), secure_cookies).await?;
+    let state = state::AppState::new(pool.clone(), options).with_storage(storage);
+    let live = state.live.clone();
+    if demo_typing {
+        tokio::spawn(demo::keep_typing(state.clone()));
+    }
+    let app = http::router(state, secure_cookies).await?;
     println!("KeyTrack listening on http://{bound}");
     std::io::stdout().flush()?;
-    listen::serve(listener, app, limits, shutdown_signal()).await?;
+    // Live streams never end by themselves: end them when shutting down, so browsers reconnect
+    // to the next server at once and the shutdown does not wait for them.
+    let shutdown = async move {
+        shutdown_signal().await;
+        live.close();
+    };
+    listen::serve(listener, app, limits, shutdown).await?;
     pool.close().await;
     Ok(())
 }

@@ -16,9 +16,19 @@ pub struct TokenSummary {
     pub revoked_at: Option<i64>,
 }
 
+/// Activity in one minute, all devices together (the live dashboard's last hour).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MinuteTotals {
+    /// `HH:MM` in the user's time zone.
+    pub label: String,
+    pub keys: u64,
+    pub clicks: u64,
+}
+
 /// A token just created: the only time its secret is shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewToken {
+    pub id: i64,
     pub name: String,
     pub token: String,
 }

@@ -23,7 +23,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_keytrack");
 async fn user_with_token(data_dir: &Path) -> String {
     let pool = db::open(data_dir).await.expect("open");
     let id = accounts::sign_up(&pool, "faults@example.com", "correct horse battery", "UTC").await.expect("user");
-    let token = accounts::create_token(&pool, id, "agent").await.expect("token");
+    let token = accounts::create_token(&pool, id, "agent").await.expect("token").1;
     pool.close().await;
     token
 }

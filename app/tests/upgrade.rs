@@ -90,7 +90,7 @@ async fn minute_records_from_before_compression_survive_the_upgrade() {
     // The new server opens it: migrations run, detail is folded, rollups are built.
     let pool = db::open(&data_dir).await.expect("upgrade");
     rollups::build_missing(&pool).await.expect("rollups");
-    let token = keytrack_app::server::accounts::create_token(&pool, 1, "agent").await.expect("token");
+    let token = keytrack_app::server::accounts::create_token(&pool, 1, "agent").await.expect("token").1;
     let s = server_on(pool.clone(), dir).await;
     let before = stats(&s.app, &token, "2025-03-10", "2025-03-10").await;
     assert_eq!((before["total_keys"].as_u64(), before["keys"]["KeyA"].as_u64()), (Some(7), Some(5)));
@@ -125,7 +125,7 @@ async fn first_release_key_detail_becomes_hour_blocks_and_every_total_stays() {
 
     let pool = db::open(&data_dir).await.expect("upgrade");
     rollups::build_missing(&pool).await.expect("fold and rollups");
-    let token = keytrack_app::server::accounts::create_token(&pool, 1, "agent").await.expect("token");
+    let token = keytrack_app::server::accounts::create_token(&pool, 1, "agent").await.expect("token").1;
     let s = server_on(pool.clone(), dir).await;
     let got = stats(&s.app, &token, "2025-03-10", "2025-03-10").await;
     assert_eq!(got["total_keys"], 240);

@@ -14,7 +14,11 @@
 //!   the rollups;
 //! - memory: the server's peak RSS while ingesting and while answering queries;
 //! - load: many agents uploading every second at once; errors, latency, "database is locked";
+//! - live: server memory per open event stream, upload-to-event time with agents at live cadence
+//!   beside them, and ingest with the streams open against without;
 //! - the agent's own figures, from `keytrack-agent bench` when it is built beside this binary.
+
+mod live;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -114,6 +118,7 @@ pub async fn run(exe: &Path, data_dir: &Path, options: &BenchOptions, now: i64) 
     sqlite_limit(data_dir, options.ingest_minutes, ingested.ten_agents_per_second)?;
     queries(&client, &server, &people, options).await?;
     failed += load(&client, &server, &people, options, now).await?;
+    failed += live::live(&client, &server, &people, options, now).await?;
     server.stop();
 
     rebuild_time(data_dir, people.ids[0]).await?;
@@ -184,7 +189,7 @@ async fn prepare_in(pool: &SqlitePool, options: &BenchOptions, now: i64) -> Resu
     for i in 0..options.users {
         let email = format!("bench-{i}@keytrack.local");
         let id = accounts::sign_up(pool, &email, PASSWORD, TIMEZONE).await?;
-        people.tokens.push(accounts::create_token(pool, id, "bench agent").await?);
+        people.tokens.push(accounts::create_token(pool, id, "bench agent").await?.1);
         people.ids.push(id);
         people.emails.push(email);
     }
@@ -203,7 +208,7 @@ async fn prepare_in(pool: &SqlitePool, options: &BenchOptions, now: i64) -> Resu
         let id = db::users::insert(pool, &email, &hash, "", TIMEZONE, now)
             .await?
             .ok_or_else(|| AppError::internal("a load test user exists already"))?;
-        people.load_tokens.push(accounts::create_token(pool, id, "load agent").await?);
+        people.load_tokens.push(accounts::create_token(pool, id, "load agent").await?.1);
     }
 
     let started = Instant::now();
@@ -277,10 +282,20 @@ impl ServerProcess {
     }
 
     fn peak_rss_mb(&self) -> f64 {
+        self.status_mb("VmHWM:")
+    }
+
+    /// The resident set now.
+    fn rss_mb(&self) -> f64 {
+        self.status_mb("VmRSS:")
+    }
+
+    /// A memory figure of /proc's `status` (given in kB), in MB.
+    fn status_mb(&self, field: &str) -> f64 {
         let status = self.proc_file("status");
         let kb = status
             .lines()
-            .find(|l| l.starts_with("VmHWM:"))
+            .find(|l| l.starts_with(field))
             .and_then(|l| l.split_whitespace().nth(1))
             .and_then(|n| n.parse::<f64>().ok())
             .unwrap_or(0.0);

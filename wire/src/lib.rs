@@ -9,6 +9,7 @@
 
 pub mod blocks;
 pub mod keys;
+pub mod live;
 pub mod teams;
 mod validate;
 

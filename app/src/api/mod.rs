@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod teams;
 
-pub use crate::model::{NewToken, TokenSummary};
+pub use crate::model::{MinuteTotals, NewToken, TokenSummary};
 
 /// What a form shows when a server function fails: a sentence for the user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
@@ -195,8 +195,8 @@ pub async fn list_tokens() -> Result<Vec<TokenSummary>, UiError> {
 pub async fn create_token(name: String) -> Result<NewToken, UiError> {
     let state = ssr::state()?;
     let id = ssr::user_id().await?;
-    let token = crate::server::accounts::create_token(&state.pool, id, &name).await?;
-    Ok(NewToken { name: name.trim().to_string(), token })
+    let (token_id, token) = crate::server::accounts::create_token(&state.pool, id, &name).await?;
+    Ok(NewToken { id: token_id, name: name.trim().to_string(), token })
 }
 
 #[server]
@@ -218,6 +218,14 @@ pub async fn dashboard_stats(
     let id = ssr::user_id().await?;
     let query = crate::domain::range::RangeQuery { range, from, to };
     Ok(crate::server::stats::stats_for_query(&state.pool, id, &query, crate::server::state::now()).await?)
+}
+
+/// Key presses and clicks in each of the last 60 minutes (the live dashboard's last hour).
+#[server]
+pub async fn last_hour() -> Result<Vec<MinuteTotals>, UiError> {
+    let state = ssr::state()?;
+    let id = ssr::user_id().await?;
+    Ok(crate::server::stats::last_hour(&state.pool, id, crate::server::state::now()).await?)
 }
 
 /// Click and movement heatmaps over the dashboard's date range.

@@ -103,14 +103,14 @@ pub fn clean_name(name: &str, max: usize) -> Option<&str> {
     fits.then_some(name)
 }
 
-/// Creates a named token and returns it: the only time it is ever shown.
-pub async fn create_token(pool: &SqlitePool, user_id: i64, name: &str) -> Result<String, AppError> {
+/// Creates a named token and returns its id and the token: the only time it is ever shown.
+pub async fn create_token(pool: &SqlitePool, user_id: i64, name: &str) -> Result<(i64, String), AppError> {
     let name = clean_name(name, 100).ok_or_else(|| {
         AppError::BadRequest("Name the token (1 to 100 characters), e.g. after the computer it is for.".into())
     })?;
     let (token, hash) = auth::new_token();
-    db::tokens::insert(pool, user_id, name, &hash, now()).await?;
-    Ok(token)
+    let id = db::tokens::insert(pool, user_id, name, &hash, now()).await?;
+    Ok((id, token))
 }
 
 pub async fn list_tokens(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenSummary>, AppError> {

@@ -138,8 +138,8 @@ pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-/// The user a bearer token belongs to, if it is live. Notes the use.
-pub async fn user_of_token(pool: &SqlitePool, token: &str) -> Result<Option<i64>, AppError> {
+/// The user a bearer token belongs to and the token's id, if it is live. Notes the use.
+pub async fn user_of_token(pool: &SqlitePool, token: &str) -> Result<Option<(i64, i64)>, AppError> {
     let hash = token_hash(token);
     let Some(live) = db::tokens::live_by_hash(pool, &hash).await? else {
         return Ok(None);
@@ -151,7 +151,7 @@ pub async fn user_of_token(pool: &SqlitePool, token: &str) -> Result<Option<i64>
     }
     let now = now();
     if live.last_used_at.is_some_and(|at| at > now - db::tokens::TOUCH_EVERY_SECONDS) {
-        return Ok(Some(live.user_id));
+        return Ok(Some((live.user_id, live.id)));
     }
     // "Last used" is a convenience: a database that cannot write now (read-only, disk full) must
     // not lock agents and scripts out of reading.
@@ -161,7 +161,7 @@ pub async fn user_of_token(pool: &SqlitePool, token: &str) -> Result<Option<i64>
             other => return Err(other),
         }
     }
-    Ok(Some(live.user_id))
+    Ok(Some((live.user_id, live.id)))
 }
 
 /// The logged-in user of a session, if any.
@@ -170,9 +170,9 @@ pub async fn user_of_session(session: &Session) -> Result<Option<i64>, AppError>
 }
 
 /// The user an API request acts for: from `Authorization: Bearer TOKEN`, else from the session
-/// cookie. Rejects with 401.
+/// cookie. Rejects with 401. The second field is the token's id (`None` for a session).
 #[derive(Debug, Clone, Copy)]
-pub struct ApiUser(pub i64);
+pub struct ApiUser(pub i64, pub Option<i64>);
 
 impl<S> FromRequestParts<S> for ApiUser
 where
@@ -192,13 +192,13 @@ where
                 .ok_or(AppError::Unauthorized("the Authorization header must be \"Bearer TOKEN\""))?;
             return user_of_token(&app.pool, token)
                 .await?
-                .map(ApiUser)
+                .map(|(user_id, token_id)| ApiUser(user_id, Some(token_id)))
                 .ok_or(AppError::Unauthorized("unknown or revoked API token"));
         }
         let session = Session::from_request_parts(parts, state).await.map_err(|(_, why)| AppError::internal(why))?;
         user_of_session(&session)
             .await?
-            .map(ApiUser)
+            .map(|user_id| ApiUser(user_id, None))
             .ok_or(AppError::Unauthorized("send an API token as \"Authorization: Bearer TOKEN\", or log in"))
     }
 }

@@ -108,3 +108,50 @@ pub async fn fill_activity(
     }
     Ok(minutes)
 }
+
+/// The demo account's second device, which types while the server runs with `--demo-typing`, so
+/// that a newcomer's dashboard moves: it sends its open minute every [`DEMO_TYPING_EVERY`] through
+/// the same path as an agent (the merge rule, the hour-block rule) and tells the live view.
+const DEMO_KEYBOARD: (&str, &str) = ("demo-keyboard", "Demo keyboard (live)");
+pub const DEMO_TYPING_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Runs the demo keyboard until the server stops; does nothing without a demo account.
+pub async fn keep_typing(state: super::state::AppState) {
+    let user_id = match db::users::by_email(&state.pool, DEMO_EMAIL).await {
+        Ok(Some(user)) => user.id,
+        Ok(None) => return tracing::warn!("--demo-typing: no demo account here (run `keytrack demo` first)"),
+        Err(error) => return tracing::warn!(%error, "--demo-typing: cannot look for the demo account"),
+    };
+    let device = Device { id: DEMO_KEYBOARD.0.into(), name: DEMO_KEYBOARD.1.into() };
+    let mut typist = match workload::Typist::new(DEMO_TIMEZONE, 7) {
+        Ok(typist) => typist,
+        Err(error) => return tracing::warn!(%error, "--demo-typing"),
+    };
+    tracing::info!("the demo keyboard types every {} s while the server runs", DEMO_TYPING_EVERY.as_secs());
+    let mut tick = tokio::time::interval(DEMO_TYPING_EVERY);
+    let closed = state.live.closed();
+    tokio::pin!(closed);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = &mut closed => return,
+        }
+        let now = super::state::now();
+        let stored = match state.upload_writer() {
+            Ok(writer) => ingest::store_batch(&writer, user_id, typist.upload(&device, now), now).await,
+            Err(error) => Err(error),
+        };
+        match stored {
+            Ok(receipt) => state.live.arrived(
+                user_id,
+                keytrack_wire::live::Arrival {
+                    device: DEMO_KEYBOARD.1.into(),
+                    token_id: None,
+                    at: now,
+                    blocks: receipt.blocks,
+                },
+            ),
+            Err(error) => tracing::warn!(%error, "the demo keyboard's upload was not stored"),
+        }
+    }
+}

@@ -44,6 +44,9 @@ pub enum AppError {
     /// 429: too many failed logins; the number is the minutes to wait.
     #[error("too many failed attempts; try again in {0} minutes")]
     RateLimited(u64),
+    /// 429: the user has this many live streams open already.
+    #[error("too many live views open at once (at most {0}); close some tabs")]
+    TooManyStreams(usize),
     /// 503: the database cannot take writes now (its disk is full, its data dir is read-only):
     /// nothing was stored, and sending again later will work. Logged as a warning for the admin.
     #[error("{0}")]
@@ -65,7 +68,7 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::RateLimited(_) | AppError::TooManyStreams(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -85,6 +88,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::RateLimited(_) => "rate_limited",
+            AppError::TooManyStreams(_) => "too_many_streams",
             AppError::StorageUnavailable(_) => "storage_unavailable",
             AppError::Internal(_) => "internal",
         }

@@ -9,6 +9,7 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{any, get, post};
+use keytrack_wire::live::Arrival;
 use keytrack_wire::{Account, ActivityBatch, ActivityStats, ApiError, IngestReceipt, TeamStats, TeamSummary, limits};
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -24,7 +25,7 @@ use super::auth::ApiUser;
 use super::db::Storage;
 use super::error::AppError;
 use super::state::{AppState, now};
-use super::{accounts, assets, ingest, protect, stats, teams};
+use super::{accounts, assets, ingest, protect, stats, streams, teams};
 use crate::domain::range::RangeQuery;
 use crate::ui::{App, shell};
 
@@ -51,6 +52,9 @@ pub async fn router(state: AppState, secure_cookies: bool) -> anyhow::Result<Rou
         .route("/api/v1/me", get(get_me))
         .route("/api/v1/teams", get(get_teams))
         .route("/api/v1/teams/{id}/stats", get(get_team_stats))
+        .route("/api/v1/live", get(streams::own_stream))
+        .route("/api/v1/live/watching", get(streams::watching))
+        .route("/api/v1/teams/{id}/live", get(streams::team_stream))
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/{*rest}", any(api_not_found))
         .route("/healthz", get(healthz))
@@ -166,7 +170,10 @@ async fn post_activity(
         return Err(AppError::StorageUnavailable(super::error::READ_ONLY));
     }
     let writer = state.upload_writer()?;
-    let receipt = ingest::store_batch(&writer, user.0, batch, now()).await?;
+    let device = if batch.device.name.is_empty() { batch.device.id.clone() } else { batch.device.name.clone() };
+    let at = now();
+    let receipt = ingest::store_batch(&writer, user.0, batch, at).await?;
+    state.live.arrived(user.0, Arrival { device, token_id: user.1, at, blocks: receipt.blocks });
     tracing::debug!(accepted = receipt.accepted, replaced = receipt.replaced, "stored a batch");
     Ok(Json(receipt))
 }
@@ -284,7 +291,7 @@ async fn api_not_found() -> AppError {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "KeyTrack API", version = "1", description = "Upload keyboard and mouse activity aggregates and read statistics. Errors are always {\"code\", \"message\"}."),
-    paths(post_activity, get_stats, get_me, get_teams, get_team_stats, healthz),
+    paths(post_activity, get_stats, get_me, get_teams, get_team_stats, streams::own_stream, streams::team_stream, streams::watching, healthz),
     modifiers(&SecuritySchemes)
 )]
 struct ApiDoc;

@@ -11,6 +11,7 @@ use super::auth::{LoginLimiter, SignUpLimiter};
 use super::db::Storage;
 use super::db::writer::Writer;
 use super::error::AppError;
+use super::live::Live;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -19,6 +20,8 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     pub sign_up_limiter: Arc<SignUpLimiter>,
     pub storage: Storage,
+    /// Who watches whose data, for the live dashboards.
+    pub live: Live,
     /// The upload writer, opened with the state so that its thread lives as long as the server
     /// (`None` when the database cannot be opened for writing).
     writer: Option<Arc<Writer>>,
@@ -37,6 +40,7 @@ impl AppState {
             // an account is not.
             sign_up_limiter: Arc::new(SignUpLimiter::new(Duration::from_secs(3600), 50)),
             storage: Storage::Writable,
+            live: Live::default(),
         }
     }
 

@@ -8,6 +8,7 @@ use super::error::AppError;
 use super::{accounts, clock, db, rollups};
 use crate::domain::range::{Preset, RangeQuery};
 use crate::domain::time;
+use crate::model::MinuteTotals;
 
 /// Stats for the days `from..=to` (inclusive, already checked by [`resolve_range`]) in the
 /// user's time zone.
@@ -97,4 +98,31 @@ pub async fn heatmaps_for_query(
     let account = accounts::account(pool, user_id).await?;
     let (from, to) = resolve_range(pool, &account, RangeScope::Own(user_id), query, now).await?;
     rollups::range_heatmaps(pool, user_id, from, to).await
+}
+
+/// Minutes in the live dashboard's "last hour" chart.
+pub const LAST_HOUR_MINUTES: i64 = 60;
+
+/// Key presses and clicks in each of the last 60 minutes up to `now` (quiet minutes as zeros),
+/// labelled `HH:MM` in the user's time zone: the live dashboard's minute-by-minute view.
+pub async fn last_hour(pool: &SqlitePool, user_id: i64, now: i64) -> Result<Vec<MinuteTotals>, AppError> {
+    let account = accounts::account(pool, user_id).await?;
+    let tz: chrono_tz::Tz = account.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let this_minute = now - now.rem_euclid(60);
+    let first = this_minute - (LAST_HOUR_MINUTES - 1) * 60;
+    let stored: std::collections::HashMap<i64, (i64, i64)> = db::activity::minute_totals_since(pool, user_id, first)
+        .await?
+        .into_iter()
+        .map(|(minute, keys, clicks)| (minute, (keys, clicks)))
+        .collect();
+    Ok((0..LAST_HOUR_MINUTES)
+        .map(|i| {
+            let minute = first + i * 60;
+            let (keys, clicks) = stored.get(&minute).copied().unwrap_or_default();
+            let label = chrono::TimeZone::timestamp_opt(&tz, minute, 0)
+                .single()
+                .map_or_else(String::new, |t| t.format("%H:%M").to_string());
+            MinuteTotals { label, keys: u64::try_from(keys).unwrap_or(0), clicks: u64::try_from(clicks).unwrap_or(0) }
+        })
+        .collect())
 }

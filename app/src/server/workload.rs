@@ -123,6 +123,94 @@ pub fn uploads(
     batches
 }
 
+/// A person typing now, for the live demo: what their agent would upload at any moment while
+/// watched, the minute in progress as typed so far (its totals growing through the minute),
+/// finished minutes whole, and hour blocks of key detail once closed with enough presses.
+pub struct Typist {
+    rng: StdRng,
+    tz: Tz,
+    wpm: f64,
+    /// The minute in progress: its record (totals) as it will be when the minute ends.
+    current: Option<ActivityMinute>,
+    /// Its key detail, added to the blocks when the minute ends.
+    detail: HourBlock,
+    folder: BlockFolder,
+}
+
+impl Typist {
+    pub fn new(timezone: &str, seed: u64) -> Result<Typist, AppError> {
+        let tz: Tz = timezone.parse().map_err(|e| AppError::BadRequest(format!("time zone {timezone}: {e}")))?;
+        let mut rng = StdRng::seed_from_u64(seed);
+        let wpm = normal(&mut rng, 62.0, 10.0).clamp(35.0, 100.0);
+        Ok(Typist { rng, tz, wpm, current: None, detail: HourBlock::default(), folder: BlockFolder::default() })
+    }
+
+    /// What the agent sends at `now` (Unix seconds): the minute before, finished, if it just
+    /// ended; the minute in progress as far as it has got; a block that just closed.
+    pub fn upload(&mut self, device: &Device, now: i64) -> ActivityBatch {
+        let minute = now - now.rem_euclid(60);
+        let mut minutes = Vec::new();
+        let mut blocks = Vec::new();
+        if self.current.as_ref().is_none_or(|current| current.minute != minute) {
+            if let Some(done) = self.current.take() {
+                minutes.push(done);
+                blocks.extend(self.folder.add(std::mem::take(&mut self.detail)));
+            }
+            let utc_offset = (self
+                .tz
+                .offset_from_utc_datetime(&chrono::DateTime::from_timestamp(minute, 0).unwrap_or_default().naive_utc())
+                .fix()
+                .local_minus_utc()
+                / 60) as i16;
+            // Always a busy morning hour: the demo moves whenever someone looks.
+            let mut record = synthetic_minute(&mut self.rng, minute, utc_offset, 10, self.wpm).record;
+            self.detail = record.take_detail();
+            self.current = Some(record);
+        }
+        if let Some(current) = &self.current {
+            minutes.push(so_far(current, (now - minute + 1) as f64 / 60.0));
+        }
+        ActivityBatch::new(device.clone(), minutes, blocks)
+    }
+}
+
+/// A minute's record as it stood `fraction` of the way through: every count that share of the
+/// whole (rounded down, so the whole is never exceeded and the record's rules still hold).
+fn so_far(whole: &ActivityMinute, fraction: f64) -> ActivityMinute {
+    if fraction >= 1.0 {
+        return whole.clone();
+    }
+    let part = |n: u32| (f64::from(n) * fraction) as u32;
+    // The keys typed so far are the gaps counted so far (the rule: one gap per typed key), at the
+    // minute's own pace.
+    let intervals: Vec<u32> = whole.typing.intervals.iter().map(|&n| part(n)).collect();
+    let typed_keys: u32 = if intervals.is_empty() { part(whole.typing.typed_keys) } else { intervals.iter().sum() };
+    let ms_per_key = f64::from(whole.typing.typing_ms) / f64::from(whole.typing.typed_keys.max(1));
+    let typing = TypingStats {
+        typed_keys,
+        typing_ms: (ms_per_key * f64::from(typed_keys)).round() as u32,
+        bursts: part(whole.typing.bursts).min(typed_keys),
+        best_burst: None,
+        intervals,
+    };
+    ActivityMinute {
+        presses: part(whole.presses),
+        typing,
+        clicks: ButtonCounts {
+            left: part(whole.clicks.left),
+            right: part(whole.clicks.right),
+            middle: part(whole.clicks.middle),
+            other: part(whole.clicks.other),
+        },
+        distance_px: (whole.distance_px as f64 * fraction) as u64,
+        scroll: ScrollCounts { vertical: part(whole.scroll.vertical), horizontal: part(whole.scroll.horizontal) },
+        active_seconds: (f64::from(whole.active_seconds) * fraction)
+            .ceil()
+            .clamp(1.0, f64::from(whole.active_seconds.max(1))) as u32,
+        ..whole.clone()
+    }
+}
+
 /// Chance that a minute of this local hour is active, before the day's own mood.
 fn hour_activity(weekday: Weekday, hour: u32) -> f64 {
     let weekend = matches!(weekday, Weekday::Sat | Weekday::Sun);
@@ -413,6 +501,32 @@ mod tests {
     use super::*;
 
     const NOW: i64 = 1_795_500_000; // 2026-11-25
+
+    #[test]
+    fn the_live_typist_grows_its_open_minute_and_closes_blocks_like_an_agent() {
+        let device = Device { id: "demo-keyboard".into(), name: "Demo keyboard".into() };
+        let mut typist = Typist::new("Europe/Berlin", 3).expect("typist");
+        let start = NOW - NOW.rem_euclid(3600);
+        let (mut blocks, mut last_presses, mut whole_minutes) = (Vec::new(), 0, 0);
+        for now in (start..start + 2 * 3600 + 10).step_by(2) {
+            let batch = typist.upload(&device, now);
+            batch.validate(now).unwrap_or_else(|e| panic!("at {now}: {e}"));
+            let open = batch.minutes.last().expect("the open minute");
+            assert_eq!(open.minute, now - now.rem_euclid(60));
+            assert!(open.keys.is_empty() && open.chords.is_empty() && open.screen.is_none(), "totals only");
+            if batch.minutes.len() == 2 {
+                assert!(batch.minutes[0].presses >= last_presses, "a finished minute holds what was sent of it");
+                whole_minutes += 1;
+            } else {
+                assert!(open.presses >= last_presses, "counts only grow within a minute");
+            }
+            last_presses = open.presses;
+            blocks.extend(batch.blocks);
+        }
+        assert_eq!(whole_minutes, 120);
+        assert!(!blocks.is_empty(), "two busy hours close a block");
+        assert!(blocks.iter().all(|b| b.presses() >= keytrack_wire::MIN_BLOCK_PRESSES && b.end <= start + 2 * 3600));
+    }
 
     #[test]
     fn the_same_seed_gives_the_same_days_and_people_differ() {

@@ -8,8 +8,9 @@ use leptos_router::hooks::use_query_map;
 use super::charts::Chart;
 use super::heatmap::{Layer, PointerHeatmap};
 use super::keyboard::KeyboardHeatmap;
+use super::live::{LiveBadge, use_live_feed};
 use super::{ErrorNote, use_auth};
-use crate::api::{dashboard_heatmaps, dashboard_stats};
+use crate::api::{MinuteTotals, UiError, dashboard_heatmaps, dashboard_stats, last_hour};
 use crate::domain::format::{count, duration};
 use crate::domain::range::{Preset, RangeQuery};
 use crate::domain::stats::{busiest_day, busiest_hour, change_percent, rhythm_consistency};
@@ -56,10 +57,21 @@ fn Overview() -> impl IntoView {
     let params = use_query_map();
     let query =
         Memo::new(move |_| params.with(|p| RangeQuery { range: p.get("range"), from: p.get("from"), to: p.get("to") }));
-    let stats = Resource::new(move || query.get(), |q| dashboard_stats(q.range, q.from, q.to));
-    let heatmaps = Resource::new(move || query.get(), |q| dashboard_heatmaps(q.range, q.from, q.to));
+    // Live while the range ends today: figures are fetched again when an upload arrives, the
+    // heatmaps when key detail does.
+    let feed = use_live_feed("/api/v1/live".to_string());
+    let following = Memo::new(move |_| feed.follows(query.get().to.as_deref()));
+    let changes = Memo::new(move |_| if following.get() { feed.changes.get() } else { 0 });
+    let detail_changes = Memo::new(move |_| if following.get() { feed.detail_changes.get() } else { 0 });
+    let stats = Resource::new(move || (query.get(), changes.get()), |(q, _)| dashboard_stats(q.range, q.from, q.to));
+    let heatmaps =
+        Resource::new(move || (query.get(), detail_changes.get()), |(q, _)| dashboard_heatmaps(q.range, q.from, q.to));
+    let recent = Resource::new(move || changes.get(), |_| last_hour());
     view! {
         <RangeFilter query path="/".to_string()/>
+        <Show when=move || following.get()>
+            <LiveBadge feed/>
+        </Show>
         <Transition fallback=|| view! { <p class="muted" data-testid="loading">"Loading your activity…"</p> }>
             {move || {
                 stats
@@ -68,7 +80,16 @@ fn Overview() -> impl IntoView {
                         Ok(stats) if stats.active_minutes == 0 && query.get() == RangeQuery::default() => {
                             view! { <PairAnAgent/> }.into_any()
                         }
-                        Ok(stats) => view! { <Widgets stats/> <Heatmaps heatmaps/> }.into_any(),
+                        Ok(stats) => {
+                            view! {
+                                <Widgets stats/>
+                                <Show when=move || following.get()>
+                                    <LastHour recent/>
+                                </Show>
+                                <Heatmaps heatmaps/>
+                            }
+                                .into_any()
+                        }
                         Err(error) => view! { <ErrorNote error/> }.into_any(),
                     })
             }}
@@ -346,6 +367,8 @@ pub(super) fn chart_options(by_day: bool) -> serde_json::Value {
     let axis = serde_json::json!({ "ticks": { "color": CHART_INK }, "grid": { "color": "rgba(138,148,166,0.2)" } });
     let mut options = serde_json::json!({
         "responsive": true,
+        // Live pages redraw charts as data arrives: no animation from zero each time.
+        "animation": false,
         "maintainAspectRatio": false,
         "plugins": { "legend": { "labels": { "color": CHART_INK } } },
         "scales": { "x": axis.clone(), "y": axis },
@@ -374,6 +397,44 @@ fn ActivityTimeline(daily: Vec<keytrack_wire::DailyActivity>) -> impl IntoView {
         <section class="card" data-widget="activity-timeline">
             <h2>"Activity over time"</h2>
             <Chart config label="Key presses and clicks per day".to_string()/>
+        </section>
+    }
+}
+
+/// Key presses and clicks in each of the last 60 minutes, following the keyboard while live.
+#[component]
+fn LastHour(recent: Resource<Result<Vec<MinuteTotals>, UiError>>) -> impl IntoView {
+    view! {
+        <section class="card" data-widget="last-hour">
+            <h2>"The last hour, minute by minute"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    recent
+                        .get()
+                        .map(|minutes| match minutes {
+                            Ok(minutes) => {
+                                let config = serde_json::json!({
+                                    "type": "bar",
+                                    "data": {
+                                        "labels": minutes.iter().map(|m| m.label.clone()).collect::<Vec<_>>(),
+                                        "datasets": [
+                                            { "label": "Key presses", "data": minutes.iter().map(|m| m.keys).collect::<Vec<_>>(), "backgroundColor": ACCENT },
+                                            { "label": "Clicks", "data": minutes.iter().map(|m| m.clicks).collect::<Vec<_>>(), "backgroundColor": SECOND },
+                                        ],
+                                    },
+                                    "options": chart_options(true),
+                                });
+                                let keys: u64 = minutes.iter().map(|m| m.keys).sum();
+                                view! {
+                                    <Chart config label="Key presses and clicks per minute over the last hour".to_string()/>
+                                    <p class="muted small" data-testid="last-hour-keys">{format!("{} key presses in the last 60 minutes", count(keys))}</p>
+                                }
+                                    .into_any()
+                            }
+                            Err(error) => view! { <ErrorNote error/> }.into_any(),
+                        })
+                }}
+            </Transition>
         </section>
     }
 }

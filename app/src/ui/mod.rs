@@ -5,6 +5,7 @@ mod charts;
 mod heatmap;
 mod home;
 mod keyboard;
+mod live;
 mod profile;
 mod teams;
 mod tokens;

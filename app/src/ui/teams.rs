@@ -9,6 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::charts::Chart;
 use super::home::{ACCENT, RangeFilter, SECOND, WeekdayHour, chart_options};
+use super::live::{LiveBadge, use_live_feed};
 use super::{DangerButton, ErrorNote, RequireLogin, action_error};
 use crate::api::teams::{
     CreateInvite, CreateTeam, DeleteTeam, InviteSummary, JoinTeam, LeaveTeam, RemoveMember, RevokeInvite,
@@ -255,9 +256,11 @@ fn Team() -> impl IntoView {
     });
     let actions = TeamActions::new();
     let details = Resource::new(move || (team_id.get(), actions.version()), |(id, _)| team_page(id));
+    // Bumped by the team's live stream (see TeamLive) while the range ends today.
+    let live_changes = RwSignal::new(0u64);
     let stats = Resource::new(
-        move || (team_id.get(), query.get(), actions.version()),
-        |(id, q, _)| team_dashboard(id, q.range, q.from, q.to),
+        move || (team_id.get(), query.get(), actions.version(), live_changes.get()),
+        |(id, q, _, _)| team_dashboard(id, q.range, q.from, q.to),
     );
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading the team…"</p> }>
@@ -273,6 +276,7 @@ fn Team() -> impl IntoView {
                                     <small class="muted">{format!("you are {}", details.my_role.label().to_lowercase())}</small>
                                 </h1>
                                 <RangeFilter query path=format!("/teams/{}", details.id)/>
+                                <TeamLive team_id=details.id query changes=live_changes/>
                                 <TeamDashboard stats/>
                                 <div class="columns">
                                     <Sharing details=details.clone() actions/>
@@ -300,6 +304,24 @@ fn Team() -> impl IntoView {
                     })
             }}
         </Transition>
+    }
+}
+
+/// The team's live stream: while the range ends today, `changes` goes up whenever the team's
+/// figures for today, as this member may see them, change (the server decides; see `streams`).
+#[component]
+fn TeamLive(team_id: i64, query: Memo<RangeQuery>, changes: RwSignal<u64>) -> impl IntoView {
+    let feed = use_live_feed(format!("/api/v1/teams/{team_id}/live"));
+    let following = Memo::new(move |_| feed.follows(query.get().to.as_deref()));
+    Effect::new(move |_| {
+        if feed.changes.get() > 0 && following.get_untracked() {
+            changes.update(|n| *n += 1);
+        }
+    });
+    view! {
+        <Show when=move || following.get()>
+            <LiveBadge feed team=true/>
+        </Show>
     }
 }
 

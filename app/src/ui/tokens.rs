@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::live::{clock_time, use_live_feed};
 use super::{DangerButton, ErrorNote, RequireLogin, action_error};
 use crate::api::{CreateToken, RevokeToken, TokenSummary, list_tokens};
 use crate::domain::format::utc_minute;
@@ -32,6 +33,7 @@ fn Tokens() -> impl IntoView {
                     </p>
                     <code data-testid="new-token">{new.token}</code>
                     <p class="muted">"Pair an agent with it: " <code>"keytrack-agent pair --server URL --token TOKEN"</code></p>
+                    <FirstUpload token_id=new.id/>
                 </div>
             }
         })
@@ -66,6 +68,30 @@ fn Tokens() -> impl IntoView {
                 }}
             </Transition>
         </section>
+    }
+}
+
+/// Waits live for the first upload made with a new token and says where it came from.
+#[component]
+fn FirstUpload(token_id: i64) -> impl IntoView {
+    let feed = use_live_feed("/api/v1/live".to_string());
+    let received = Memo::new(move |_| feed.last.get().filter(|arrival| arrival.token_id == Some(token_id)));
+    // The first one is enough: later uploads do not change the message.
+    let first = RwSignal::new(None);
+    Effect::new(move |_| {
+        if let Some(arrival) = received.get()
+            && first.get_untracked().is_none()
+        {
+            first.set(Some(arrival));
+        }
+    });
+    view! {
+        <p class="pairing" data-testid="pairing-status" role="status">
+            {move || match first.get() {
+                Some(arrival) => format!("✓ Received from {} at {}", arrival.device, clock_time(arrival.at)),
+                None => "Waiting for the first upload with this token…".to_string(),
+            }}
+        </p>
     }
 }
 

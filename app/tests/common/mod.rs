@@ -39,7 +39,7 @@ pub const PASSWORD: &str = "correct horse battery";
 /// A user and a live token of theirs.
 pub async fn user_with_token(pool: &SqlitePool, email: &str) -> (i64, String) {
     let id = accounts::sign_up(pool, email, PASSWORD, "UTC").await.expect("sign up");
-    let token = accounts::create_token(pool, id, "test agent").await.expect("token");
+    let token = accounts::create_token(pool, id, "test agent").await.expect("token").1;
     (id, token)
 }
 

@@ -120,6 +120,34 @@ pub async fn delete_all_activity(conn: &mut SqliteConnection, user_id: i64) -> R
     super::days::delete_all(conn, user_id).await
 }
 
+/// The user's most recently heard device: its name (its id when unnamed) and when it last uploaded.
+pub async fn last_upload(pool: &sqlx::SqlitePool, user_id: i64) -> Result<Option<(String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT CASE WHEN name = '' THEN agent_device_id ELSE name END, last_seen FROM devices
+         WHERE user_id = ? ORDER BY last_seen DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Key presses and clicks per minute from `since` on, all devices together, oldest first (minutes
+/// without activity left out).
+pub async fn minute_totals_since(
+    pool: &sqlx::SqlitePool,
+    user_id: i64,
+    since: i64,
+) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT minute, SUM(total_keys), SUM(total_clicks) FROM activity_minutes
+         WHERE user_id = ? AND minute >= ? GROUP BY minute ORDER BY minute",
+    )
+    .bind(user_id)
+    .bind(since)
+    .fetch_all(pool)
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,362 @@
+//! The live view's fan-out: who is watching whose data, and telling them when an upload of it is
+//! stored. Costs nothing while nobody watches (one map lookup per upload).
+//!
+//! Everything that crosses instances goes through one interface, [`Bus`]: this server's own
+//! [`LocalBus`] hands messages straight back to its [`Hub`]; a bus between several instances
+//! (PostgreSQL's LISTEN/NOTIFY, say) sends each message to every instance, whose listener hands
+//! it to its own hub. Watchers announce themselves again every [`ANNOUNCE_EVERY`], so an agent
+//! waiting on another instance learns of them.
+//!
+//! Streams are bounded: each watcher's channel holds [`BACKLOG`] events; a stream that falls
+//! further behind gets a "resync" (the page fetches again) instead of an ever-growing buffer.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use keytrack_wire::live::Arrival;
+use tokio::sync::{Notify, broadcast, watch};
+
+use super::error::AppError;
+
+/// Events waiting for a slow watcher before it is told to resync.
+pub const BACKLOG: usize = 16;
+/// Open streams per user (a browser tab is one; a team page adds one per member behind it).
+pub const MAX_STREAMS_PER_USER: usize = 32;
+/// How often an open stream says again that it watches (for agents waiting on other instances).
+pub const ANNOUNCE_EVERY: Duration = Duration::from_secs(10);
+
+/// What instances tell each other.
+#[derive(Debug, Clone)]
+pub enum Message {
+    /// An upload of the user's was stored.
+    Arrived { user_id: i64, arrival: Arrival },
+    /// Someone watches the user's data.
+    Watching { user_id: i64 },
+}
+
+/// The one way messages travel between server instances. Implementations deliver every message
+/// to every instance's [`Hub::receive`], this one's included.
+pub trait Bus: Send + Sync + 'static {
+    fn send(&self, message: Message);
+}
+
+/// One instance alone: messages go straight to its hub.
+pub struct LocalBus(Arc<Hub>);
+
+impl Bus for LocalBus {
+    fn send(&self, message: Message) {
+        self.0.receive(message);
+    }
+}
+
+/// The watchers of one user on this instance.
+struct UserChannel {
+    arrivals: broadcast::Sender<Arrival>,
+    /// Streams open on this instance (the per-user limit counts these).
+    streams: AtomicUsize,
+    /// Streams that show this user's data (own and team streams), here or, lately, elsewhere.
+    watchers: AtomicUsize,
+    /// Wakes agents waiting to hear that someone watches.
+    watched: Notify,
+}
+
+/// This instance's watchers, by user.
+#[derive(Default)]
+pub struct Hub {
+    users: Mutex<HashMap<i64, Arc<UserChannel>>>,
+}
+
+impl Hub {
+    /// Delivers a message from the bus.
+    pub fn receive(&self, message: Message) {
+        match message {
+            Message::Arrived { user_id, arrival } => {
+                if let Some(channel) = self.existing(user_id) {
+                    // No receiver is not an error: the watcher just left.
+                    let _ = channel.arrivals.send(arrival);
+                }
+            }
+            Message::Watching { user_id } => {
+                if let Some(channel) = self.existing(user_id) {
+                    channel.watched.notify_waiters();
+                }
+            }
+        }
+    }
+
+    fn existing(&self, user_id: i64) -> Option<Arc<UserChannel>> {
+        self.users.lock().ok()?.get(&user_id).cloned()
+    }
+
+    /// The user's channel, made if needed. Every clone is taken under the lock, so that
+    /// [`Hub::release`] can tell from the count that nobody else holds it.
+    fn channel(&self, user_id: i64) -> Arc<UserChannel> {
+        let mut users = self.users.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        users
+            .entry(user_id)
+            .or_insert_with(|| {
+                Arc::new(UserChannel {
+                    arrivals: broadcast::channel(BACKLOG).0,
+                    streams: AtomicUsize::new(0),
+                    watchers: AtomicUsize::new(0),
+                    watched: Notify::new(),
+                })
+            })
+            .clone()
+    }
+
+    /// Drops the map's copy of a channel nobody else holds.
+    fn release(&self, user_id: i64, channel: Arc<UserChannel>) {
+        let mut users = self.users.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // The map's copy and `channel`: nobody else.
+        if Arc::strong_count(&channel) == 2 {
+            users.remove(&user_id);
+        }
+    }
+
+    /// Users with a channel here (watched or waited for): what a day-long page must not grow.
+    pub fn channels(&self) -> usize {
+        self.users.lock().map_or(0, |users| users.len())
+    }
+}
+
+/// The live view: the hub of this instance and the bus to the others.
+#[derive(Clone)]
+pub struct Live {
+    hub: Arc<Hub>,
+    bus: Arc<dyn Bus>,
+    closing: watch::Receiver<bool>,
+    close: Arc<watch::Sender<bool>>,
+}
+
+impl Default for Live {
+    fn default() -> Live {
+        let hub = Arc::new(Hub::default());
+        Live::with_bus(hub.clone(), Arc::new(LocalBus(hub)))
+    }
+}
+
+impl Live {
+    /// A live view whose messages travel on `bus` (which delivers them to `hub`, among others).
+    pub fn with_bus(hub: Arc<Hub>, bus: Arc<dyn Bus>) -> Live {
+        let (close, closing) = watch::channel(false);
+        Live { hub, bus, closing, close: Arc::new(close) }
+    }
+
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// Tells the user's watchers (on every instance) that an upload was stored.
+    pub fn arrived(&self, user_id: i64, arrival: Arrival) {
+        self.bus.send(Message::Arrived { user_id, arrival });
+    }
+
+    /// Ends every stream (the server is shutting down: browsers reconnect to the next one).
+    pub fn close(&self) {
+        let _ = self.close.send(true);
+    }
+
+    /// Resolves when the server shuts down.
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut closing = self.closing.clone();
+        async move {
+            let _ = closing.wait_for(|closed| *closed).await;
+        }
+    }
+
+    /// Opens a stream for `viewer` that shows the data of `users` (the viewer alone, or a team's
+    /// members): counts it against the viewer's limit and as a watcher of each user.
+    pub fn open(&self, viewer: i64, users: &[i64]) -> Result<Stream, AppError> {
+        let own = self.hub.channel(viewer);
+        if own.streams.fetch_add(1, Ordering::SeqCst) >= MAX_STREAMS_PER_USER {
+            own.streams.fetch_sub(1, Ordering::SeqCst);
+            self.hub.release(viewer, own);
+            return Err(AppError::TooManyStreams(MAX_STREAMS_PER_USER));
+        }
+        let watched = users
+            .iter()
+            .map(|&user_id| {
+                let channel = self.hub.channel(user_id);
+                channel.watchers.fetch_add(1, Ordering::SeqCst);
+                let arrivals = channel.arrivals.subscribe();
+                self.bus.send(Message::Watching { user_id });
+                Watched { user_id, channel, arrivals }
+            })
+            .collect();
+        Ok(Stream {
+            live: self.clone(),
+            viewer,
+            own: Some(own),
+            watched,
+            next_announce: tokio::time::Instant::now() + ANNOUNCE_EVERY,
+        })
+    }
+
+    /// Whether anyone watches the user's data now; if not, waits up to `wait` for someone to start.
+    pub async fn wait_for_watcher(&self, user_id: i64, wait: Duration) -> bool {
+        let channel = self.hub.channel(user_id);
+        let watched = {
+            let notified = channel.watched.notified();
+            tokio::pin!(notified);
+            // Registered before looking, so that a watcher arriving in between is not missed.
+            notified.as_mut().enable();
+            channel.watchers.load(Ordering::SeqCst) > 0
+                || tokio::select! {
+                    () = notified => true,
+                    () = tokio::time::sleep(wait) => false,
+                    () = self.closed() => false,
+                }
+        };
+        self.hub.release(user_id, channel);
+        watched
+    }
+}
+
+/// One user's data a stream shows.
+struct Watched {
+    user_id: i64,
+    channel: Arc<UserChannel>,
+    arrivals: broadcast::Receiver<Arrival>,
+}
+
+/// What a stream hears next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Heard {
+    /// An upload of the user at this index of the stream's users.
+    Arrival(usize, Arrival),
+    /// Events were skipped: fetch everything again.
+    Resync,
+    /// Time to say again that this stream watches.
+    Announce,
+    /// The server is shutting down.
+    Closed,
+}
+
+/// An open stream's registration; dropping it ends the watch.
+pub struct Stream {
+    live: Live,
+    viewer: i64,
+    own: Option<Arc<UserChannel>>,
+    watched: Vec<Watched>,
+    next_announce: tokio::time::Instant,
+}
+
+impl Stream {
+    /// Waits for the next thing to tell the page, or until it is time to announce the watch.
+    pub async fn next(&mut self) -> Heard {
+        let closed = self.live.closed();
+        let announce = tokio::time::sleep_until(self.next_announce);
+        let arrivals = async {
+            if self.watched.is_empty() {
+                return std::future::pending().await;
+            }
+            let waiting =
+                self.watched.iter_mut().enumerate().map(|(i, w)| Box::pin(async move { (i, w.arrivals.recv().await) }));
+            futures::future::select_all(waiting).await.0
+        };
+        tokio::select! {
+            (index, received) = arrivals => match received {
+                Ok(arrival) => Heard::Arrival(index, arrival),
+                Err(broadcast::error::RecvError::Lagged(_)) => Heard::Resync,
+                // The sender lives in the channel this stream holds: not reached.
+                Err(broadcast::error::RecvError::Closed) => Heard::Closed,
+            },
+            () = announce => {
+                self.next_announce = tokio::time::Instant::now() + ANNOUNCE_EVERY;
+                Heard::Announce
+            }
+            () = closed => Heard::Closed,
+        }
+    }
+
+    /// Says again, to every instance, that the stream watches its users.
+    pub fn announce(&self) {
+        for watched in &self.watched {
+            self.live.bus.send(Message::Watching { user_id: watched.user_id });
+        }
+    }
+
+    /// The users whose data the stream shows, in the order [`Heard::Arrival`] indexes.
+    pub fn user_ids(&self) -> Vec<i64> {
+        self.watched.iter().map(|w| w.user_id).collect()
+    }
+}
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        for watched in std::mem::take(&mut self.watched) {
+            watched.channel.watchers.fetch_sub(1, Ordering::SeqCst);
+            drop(watched.arrivals);
+            self.live.hub.release(watched.user_id, watched.channel);
+        }
+        if let Some(own) = self.own.take() {
+            own.streams.fetch_sub(1, Ordering::SeqCst);
+            self.live.hub.release(self.viewer, own);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arrival(at: i64) -> Arrival {
+        Arrival { device: "laptop".into(), token_id: None, at, blocks: 0 }
+    }
+
+    #[tokio::test]
+    async fn a_stream_hears_its_users_uploads_and_no_one_elses() {
+        let live = Live::default();
+        let mut stream = live.open(1, &[1]).expect("opens");
+        live.arrived(2, arrival(5));
+        live.arrived(1, arrival(6));
+        assert_eq!(stream.next().await, Heard::Arrival(0, arrival(6)));
+        drop(stream);
+        assert_eq!(live.hub().channels(), 0, "nothing is left behind");
+    }
+
+    #[tokio::test]
+    async fn a_stream_that_falls_behind_is_told_to_resync() {
+        let live = Live::default();
+        let mut stream = live.open(1, &[1]).expect("opens");
+        for at in 0..(BACKLOG as i64 + 5) {
+            live.arrived(1, arrival(at));
+        }
+        assert_eq!(stream.next().await, Heard::Resync);
+    }
+
+    #[tokio::test]
+    async fn a_user_may_open_only_so_many_streams() {
+        let live = Live::default();
+        let streams: Vec<Stream> = (0..MAX_STREAMS_PER_USER).map(|_| live.open(1, &[1]).expect("opens")).collect();
+        assert!(matches!(live.open(1, &[1]), Err(AppError::TooManyStreams(_))));
+        drop(streams);
+        assert!(live.open(1, &[1]).is_ok(), "closing streams frees the places");
+    }
+
+    #[tokio::test]
+    async fn an_agent_waiting_learns_when_someone_starts_watching() {
+        let live = Live::default();
+        assert!(!live.wait_for_watcher(1, Duration::from_millis(20)).await, "nobody watches");
+        let waiting = tokio::spawn({
+            let live = live.clone();
+            async move { live.wait_for_watcher(1, Duration::from_secs(30)).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let _stream = live.open(7, &[1]).expect("a team page shows user 1");
+        assert!(waiting.await.expect("joins"), "woken by the new watcher");
+        assert!(live.wait_for_watcher(1, Duration::from_secs(30)).await, "answered at once while watched");
+    }
+
+    #[tokio::test]
+    async fn closing_ends_streams_and_waits() {
+        let live = Live::default();
+        let mut stream = live.open(1, &[1]).expect("opens");
+        live.close();
+        assert_eq!(stream.next().await, Heard::Closed);
+        assert!(!live.wait_for_watcher(2, Duration::from_secs(30)).await);
+    }
+}

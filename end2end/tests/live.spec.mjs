@@ -1,0 +1,196 @@
+// The live view end to end, real parts only: the real agent on a virtual desktop (Xvfb) typing
+// with xdotool, the real server, and Chromium on the pages. A new token's page confirms the first
+// upload by itself; the dashboard's key count rises by exactly what was typed within 2 s of the
+// last key, without a reload; a team page follows its members the same way; the demo moves.
+import { test, expect } from '@playwright/test';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const targetDir = process.env.CARGO_TARGET_DIR || join(root, 'target');
+const agentBinary = process.env.KEYTRACK_AGENT_BIN || join(targetDir, 'debug', 'keytrack-agent');
+const serverBinary = process.env.KEYTRACK_BIN || join(targetDir, 'debug', 'keytrack');
+const password = 'correct horse battery';
+
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+async function waitFor(what, check, ms = 15_000) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (check()) return;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/// A private X server, on a display number no other test uses.
+async function startDisplay() {
+  for (let n = 600 + (process.pid % 100) * 3; ; n++) {
+    if (existsSync(`/tmp/.X${n}-lock`)) continue;
+    const xvfb = spawn('Xvfb', [`:${n}`, '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
+    try {
+      await waitFor('Xvfb', () => existsSync(`/tmp/.X11-unix/X${n}`), 10_000);
+      await sleep(300);
+      if (xvfb.exitCode === null) return { name: `:${n}`, stop: () => xvfb.kill('SIGKILL') };
+    } catch {
+      xvfb.kill('SIGKILL');
+    }
+  }
+}
+
+function xdotool(display, ...args) {
+  const run = spawnSync('xdotool', args, { env: { ...process.env, DISPLAY: display.name }, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`xdotool ${args.join(' ')}: ${run.stderr}`);
+}
+
+/// Pairs the real agent with `token` and starts it on `display`, saving once a minute (its normal
+/// cadence: only an open page makes it send sooner).
+async function startAgent(display, url, token) {
+  const dir = mkdtempSync(join(tmpdir(), 'keytrack-e2e-agent-'));
+  const config = join(dir, 'agent');
+  const pair = spawnSync(agentBinary, ['--config-dir', config, 'pair', '--server', url, '--token', token], { encoding: 'utf8' });
+  if (pair.status !== 0) throw new Error(`keytrack-agent pair: ${pair.stderr}`);
+  const log = join(dir, 'agent.log');
+  const out = openSync(log, 'a');
+  const agent = spawn(agentBinary, ['--config-dir', config, 'run', '--flush-secs', '60'], {
+    env: { ...process.env, DISPLAY: display.name },
+    stdio: ['ignore', out, out],
+  });
+  const text = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+  await waitFor('the agent to start capturing', () => text().includes('capturing on'));
+  // rdev's XRecord context is set up right after the agent reports.
+  await sleep(1_500);
+  return {
+    log: text,
+    stop: () => {
+      agent.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function hydrated(page) {
+  await page.waitForFunction(() => document.documentElement.hasAttribute('data-hydrated'));
+}
+
+const number = async (locator) => Number((await locator.textContent()).replace(/[^\d]/g, ''));
+
+/// Types `text` and waits until `locator`'s number is `expected`: within 2 s of the last key.
+async function typeAndExpect(page, display, text, locator, expected) {
+  await page.evaluate(() => { window.sameDocument = true; });
+  xdotool(display, 'type', '--delay', '20', text);
+  const lastKey = Date.now();
+  await expect.poll(() => number(locator), { timeout: 2_000, intervals: [50] }).toBe(expected);
+  const took = Date.now() - lastKey;
+  expect(await page.evaluate(() => window.sameDocument), 'no reload').toBe(true);
+  return took;
+}
+
+async function createToken(page, name) {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API tokens' }).click();
+  await page.getByLabel('Name').fill(name);
+  await page.getByRole('button', { name: 'Create token' }).click();
+  return (await page.getByTestId('new-token').textContent()).trim();
+}
+
+test('a new token confirms its first upload and the dashboard follows the keyboard', async ({ page }) => {
+  const display = await startDisplay();
+  let agent;
+  try {
+    await page.goto('/signup');
+    await hydrated(page);
+    await page.getByLabel('Email').fill(`live-${Date.now()}@example.com`);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await expect(page.getByTestId('empty-state')).toBeVisible();
+
+    const token = await createToken(page, 'desktop');
+    const pairing = page.getByTestId('pairing-status');
+    await expect(pairing).toHaveText('Waiting for the first upload with this token…');
+    agent = await startAgent(display, new URL(page.url()).origin, token);
+    xdotool(display, 'type', '--delay', '30', 'hello');
+    await expect(pairing).toHaveText(/^✓ Received from .+ at \d\d:\d\d:\d\d$/, { timeout: 5_000 });
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+    const total = page.getByTestId('total-keys');
+    await expect(total).toHaveText('5');
+    await expect(page.getByTestId('live-badge')).toContainText(/^Live · last data \d\d:\d\d:\d\d from /);
+    await expect(page.getByTestId('last-hour-keys')).toHaveText('5 key presses in the last 60 minutes');
+
+    const took = await typeAndExpect(page, display, 'abcdefghijklmnopqrst', total, 25);
+    console.log(`dashboard: +20 keys shown ${took} ms after the last key`);
+    await expect(page.getByTestId('last-hour-keys')).toHaveText('25 key presses in the last 60 minutes');
+  } finally {
+    agent?.stop();
+    display.stop();
+  }
+});
+
+test('a team page follows its members live, as far as the team rules allow', async ({ page }) => {
+  const display = await startDisplay();
+  let agent;
+  try {
+    await page.goto('/login');
+    await hydrated(page);
+    await page.getByLabel('Email').fill('demo@keytrack.local');
+    await page.getByLabel('Password').fill('keytrack-demo');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect(page.getByTestId('who')).toHaveText('Demo User');
+    const token = await createToken(page, 'team desktop');
+    agent = await startAgent(display, new URL(page.url()).origin, token);
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Teams' }).click();
+    await page.getByRole('link', { name: 'Demo team' }).click();
+    await page.getByRole('navigation', { name: 'Date range' }).getByRole('link', { name: 'Today' }).click();
+    await expect(page.getByTestId('live-badge')).toContainText('Live');
+    const mine = page.getByTestId('member-table').locator('tr', { hasText: 'Demo User' }).getByTestId('member-keys');
+    await expect(mine).toBeVisible();
+    // Let the page settle: what arrived before it opened is in its first figures.
+    await sleep(1_000);
+    const before = await number(mine);
+    const took = await typeAndExpect(page, display, 'abcdefghijklmnopqrst', mine, before + 20);
+    console.log(`team page: +20 keys shown ${took} ms after the last key`);
+  } finally {
+    agent?.stop();
+    display.stop();
+  }
+});
+
+test('the demo dashboard moves while the server runs with the demo keyboard', async ({ page }) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'keytrack-e2e-demo-'));
+  let server;
+  try {
+    const demo = spawnSync(serverBinary, ['demo', '--data-dir', dataDir], { encoding: 'utf8' });
+    expect(demo.status, demo.stderr).toBe(0);
+    server = spawn(serverBinary, ['serve', '--addr', '127.0.0.1:0', '--data-dir', dataDir, '--demo-typing'], {
+      env: { ...process.env, LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT || join(targetDir, 'site') },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const url = await new Promise((found, fail) => {
+      let seen = '';
+      server.stdout.on('data', (chunk) => {
+        seen += chunk;
+        const match = seen.match(/listening on (http:\/\/\S+)/);
+        if (match) found(match[1]);
+      });
+      server.on('exit', (code) => fail(new Error(`the demo server exited with ${code}`)));
+    });
+    await page.goto(`${url}/login`);
+    await hydrated(page);
+    await page.getByLabel('Email').fill('demo@keytrack.local');
+    await page.getByLabel('Password').fill('keytrack-demo');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    const total = page.getByTestId('total-keys');
+    await expect(total).toBeVisible();
+    await expect(page.getByTestId('live-badge')).toContainText('from Demo keyboard (live)');
+    await page.evaluate(() => { window.sameDocument = true; });
+    const first = await number(total);
+    await expect.poll(() => number(total), { timeout: 10_000 }).toBeGreaterThan(first);
+    expect(await page.evaluate(() => window.sameDocument)).toBe(true);
+  } finally {
+    server?.kill('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
