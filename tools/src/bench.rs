@@ -118,6 +118,10 @@ pub async fn run(exe: &Path, data_dir: &Path, options: &BenchOptions, now: i64) 
     sqlite_limit(data_dir, options.ingest_minutes, ingested.ten_agents_per_second)?;
     queries(&client, &server, &people, options).await?;
     failed += load(&client, &server, &people, options, now).await?;
+    server.stop();
+    // The live figures on a fresh server: memory per stream means nothing on a heap that the load
+    // test grew and left free.
+    let mut server = ServerProcess::start(exe, data_dir, &data_dir.join("live-server.log"))?;
     failed += live::live(&client, &server, &people, options, now).await?;
     server.stop();
 

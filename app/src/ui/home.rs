@@ -137,7 +137,7 @@ fn PairAnAgent() -> impl IntoView {
             <ol>
                 <li>"Create a token on the " <A href="/tokens">"API tokens"</A> " page."</li>
                 <li>"On your computer, run " <code>"keytrack-agent pair --server URL --token TOKEN"</code> "."</li>
-                <li>"Then " <code>"keytrack-agent run"</code> ": the figures appear here within a minute or two."</li>
+                <li>"Then " <code>"keytrack-agent run"</code> ": while this page is open, your figures appear here within seconds of your first keystrokes."</li>
             </ol>
         </section>
     }

@@ -49,41 +49,26 @@ pub async fn live(
     let agents = agents.min(streams);
     let mut failed = 0;
 
-    // Ingest without streams, then with them: the same kind of work on the same database.
-    let without = ingest_phase(
-        client,
-        server,
-        "over HTTP, 10 agents, new records, no live streams open",
-        &uploads(people, options, 20, now),
-    )
-    .await?;
-    failed += without.failed;
-
-    // Memory: the server's resident set before and after opening the streams (idle: nobody uploads).
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let before = server.rss_mb();
+    // Memory: the fresh server's resident set as the streams open (idle: nobody uploads yet), in
+    // two halves, so that growth paid once (thread and allocator arenas) shows apart from what
+    // each stream costs.
     let mut open = Vec::with_capacity(streams);
-    for token in people.load_tokens.iter().take(streams) {
-        open.push(open_stream(client, &server.url, token).await?);
+    let mut rss = vec![server.rss_mb()];
+    for half in [&people.load_tokens[..streams / 2], &people.load_tokens[streams / 2..streams]] {
+        for token in half {
+            open.push(open_stream(client, &server.url, token).await?);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        rss.push(server.rss_mb());
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let after = server.rss_mb();
+    let per_stream = |from: f64, to: f64| (to - from) * 1e6 / 1024.0 / (streams / 2) as f64;
     println!(
-        "live: {streams} idle streams open: server RSS {before:.1} -> {after:.1} MB, {:.1} KB per stream",
-        (after - before) * 1e6 / 1024.0 / streams as f64
-    );
-
-    let with = ingest_phase(
-        client,
-        server,
-        &format!("over HTTP, 10 agents, new records, {streams} live streams open"),
-        &uploads(people, options, 21, now),
-    )
-    .await?;
-    failed += with.failed;
-    println!(
-        "live: ingest with {streams} streams open at {:.0}% of the rate without",
-        100.0 * with.minutes_per_second / without.minutes_per_second.max(1.0)
+        "live: {streams} idle streams open: server RSS {:.1} -> {:.1} -> {:.1} MB, {:.1} KB per stream for the first half, {:.1} KB for the second",
+        rss[0],
+        rss[1],
+        rss[2],
+        per_stream(rss[0], rss[1]),
+        per_stream(rss[1], rss[2])
     );
 
     // Latency: agents at live cadence, each with its person's stream open (the first `agents`).
@@ -140,7 +125,19 @@ pub async fn live(
         latencies.len(),
         100.0 * (server.cpu_seconds() - cpu) / elapsed
     );
+
+    // Ingest beside the open streams, then without them: the same kind of work on the same database.
+    let label = format!("over HTTP, 10 agents, new records, {} live streams open", open.len());
+    let with = ingest_phase(client, server, &label, &uploads(people, options, 20, now)).await?;
     drop(open);
+    let label = "over HTTP, 10 agents, new records, no live stream open";
+    let without = ingest_phase(client, server, label, &uploads(people, options, 21, now)).await?;
+    failed += with.failed + without.failed;
+    println!(
+        "live: ingest beside {} open streams at {:.0}% of the rate without",
+        streams - agents,
+        100.0 * with.minutes_per_second / without.minutes_per_second.max(1.0)
+    );
     Ok(failed + errors)
 }
 
