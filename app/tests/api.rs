@@ -637,6 +637,15 @@ async fn the_sites_files_have_versioned_names_are_kept_for_a_year_and_come_compr
     assert!(headers.get("content-encoding").is_none(), "a stale copy was sent");
     assert_eq!(&body[..], b"export function hydrate() {}");
 
+    // The site rebuilt while the server runs: its pages still name the version they started with,
+    // and the files answer under that name (not a 404 that would leave pages without their app).
+    std::fs::write(&js, "export function hydrate() { /* rebuilt */ }").expect("rebuild");
+    let page = app.clone().oneshot(Request::get("/login").body(Body::empty()).expect("request")).await.expect("page");
+    let html = String::from_utf8(page.into_body().collect().await.expect("body").to_bytes().to_vec()).expect("utf-8");
+    assert!(html.contains(&format!("/assets/{version}/pkg/keytrack.css")), "{html}");
+    let (status, _, _) = get(format!("/assets/{version}/pkg/keytrack.js"), "identity").await;
+    assert_eq!(status, StatusCode::OK, "the files of the pages' version");
+
     // Pages go compressed to a browser that takes it.
     let (status, headers, _) = get("/login".to_string(), "gzip, br").await;
     assert_eq!(status, StatusCode::OK);

@@ -14,6 +14,7 @@ use axum::body::Body;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
 use sha2::{Digest, Sha256};
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
@@ -78,22 +79,32 @@ fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) {
     }
 }
 
-/// The URL prefix of the site's files in this build: `/assets/<version>`.
-pub fn url_prefix(site_root: &Path) -> String {
-    format!("/assets/{}", site_version(site_root))
+/// The URL prefix of the site's files under `version`: `/assets/<version>`.
+pub fn url_prefix(version: &str) -> String {
+    format!("/assets/{version}")
 }
 
-/// `GET /assets/{version}/{*path}`: the file, compressed when the browser takes it so and a
-/// compressed copy exists, to be kept for a year. A version other than this build's is a 404: a
-/// page from another build must not mix its files with this one's.
-pub async fn versioned_file(
+/// `GET /assets/{version}/{*path}` for the server's version of the site, the one its pages name
+/// (taken once, when the router is made, so that pages and files never disagree while it runs).
+pub fn route(version: String) -> MethodRouter<AppState> {
+    get(move |state: State<AppState>, path: UrlPath<(String, String)>, request: Request<Body>| {
+        let version = version.clone();
+        async move { versioned_file(state, path, request, &version).await }
+    })
+}
+
+/// The file, compressed when the browser takes it so and a compressed copy exists, to be kept
+/// for a year. A version other than the server's is a 404: a page from another build must not mix
+/// its files with this one's.
+async fn versioned_file(
     State(state): State<AppState>,
     UrlPath((version, path)): UrlPath<(String, String)>,
     request: Request<Body>,
+    current: &str,
 ) -> Response {
     let site_root = PathBuf::from(state.leptos_options.site_root.as_ref());
     let in_versioned_dir = VERSIONED_DIRS.iter().any(|dir| path.starts_with(&format!("{dir}/")));
-    if !in_versioned_dir || version != site_version(&site_root) {
+    if !in_versioned_dir || version != current {
         return StatusCode::NOT_FOUND.into_response();
     }
     // ServeDir resolves the path below the site root (it refuses `..`) and picks `.br`/`.gz`.

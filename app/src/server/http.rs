@@ -73,12 +73,14 @@ pub async fn router(state: AppState, secure_cookies: bool) -> anyhow::Result<Rou
             response.insert_header(http::header::CONTENT_SECURITY_POLICY, policy);
         }
     };
-    // Pages name the site's files under this build's version (`assets`).
-    let assets = assets::url_prefix(std::path::Path::new(state.leptos_options.site_root.as_ref()));
+    // Pages name the site's files under this build's version (`assets`), and the files are
+    // served under that name alone for as long as this router serves.
+    let site_version = assets::site_version(std::path::Path::new(state.leptos_options.site_root.as_ref()));
+    let assets = assets::url_prefix(&site_version);
     let page = move |options| shell(options, assets.clone());
     let app = Router::new()
         .merge(api)
-        .route("/assets/{version}/{*path}", get(assets::versioned_file))
+        .route("/assets/{version}/{*path}", assets::route(site_version))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let (options, page) = (state.leptos_options.clone(), page.clone());
             move || page(options.clone())
