@@ -40,6 +40,15 @@ pub struct Waiting {
     pub record: ActivityMinute,
 }
 
+/// Whether opening failed because the file is not a sound SQLite database.
+fn is_damaged(error: &anyhow::Error) -> bool {
+    matches!(
+        error.downcast_ref::<rusqlite::Error>(),
+        Some(rusqlite::Error::SqliteFailure(failure, _))
+            if matches!(failure.code, rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+    )
+}
+
 /// Creates the file readable and writable by its owner only, or makes an existing one so. SQLite
 /// gives its journal the database file's permissions.
 fn make_private(path: &Path) -> anyhow::Result<()> {
@@ -62,11 +71,35 @@ fn make_private(path: &Path) -> anyhow::Result<()> {
 }
 
 impl Spool {
+    /// Opens the spool in `dir`, creating it if needed. A damaged file ("file is not a database",
+    /// "database disk image is malformed": a disk error, a copy cut short) is moved aside, with a
+    /// warning that names both files, and a new spool takes its place: capture goes on, and only
+    /// what waited in the damaged file is lost.
     pub fn open(dir: &Path) -> anyhow::Result<Spool> {
         crate::config::create_private_dir(dir)?;
         let path = dir.join(SPOOL_FILE);
-        make_private(&path)?;
-        let db = Connection::open(&path)?;
+        match Spool::open_file(&path) {
+            Err(error) if is_damaged(&error) => {
+                let aside = dir.join(format!("{SPOOL_FILE}.damaged-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f")));
+                std::fs::rename(&path, &aside)?;
+                let mut journal = path.as_os_str().to_owned();
+                journal.push("-journal");
+                let _ = std::fs::remove_file(&journal);
+                crate::log::warn(&format!(
+                    "the spool {} was damaged ({error}); moved it to {} and started a new one: minutes that waited in it for upload are lost",
+                    path.display(),
+                    aside.display()
+                ));
+                Spool::open_file(&path)
+            }
+            other => other,
+        }
+        .map_err(|e| e.context(format!("cannot open the spool {}", path.display())))
+    }
+
+    fn open_file(path: &Path) -> anyhow::Result<Spool> {
+        make_private(path)?;
+        let db = Connection::open(path)?;
         db.busy_timeout(std::time::Duration::from_secs(10))?;
         db.pragma_update(None, "secure_delete", "ON")?;
         // Leaves write-ahead logging (the first release's spool used it) for a journal that is
@@ -86,6 +119,17 @@ impl Spool {
              CREATE TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY CHECK (id = 1), record TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS facts (name TEXT PRIMARY KEY, value TEXT NOT NULL);",
         )?;
+        // A file damaged past its first pages opens and creates its tables; reading it says so.
+        db.query_row("PRAGMA quick_check", [], |row| row.get::<_, String>(0)).and_then(|verdict| {
+            if verdict == "ok" {
+                Ok(())
+            } else {
+                Err(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+                    Some(verdict),
+                ))
+            }
+        })?;
         let mut spool = Spool { db };
         spool.upgrade_first_release()?;
         Ok(spool)
@@ -342,6 +386,30 @@ mod tests {
 
     fn record(minute: i64, presses: u32) -> ActivityMinute {
         ActivityMinute { minute, presses, active_seconds: 1, ..ActivityMinute::default() }
+    }
+
+    #[test]
+    fn a_damaged_spool_is_moved_aside_and_a_new_one_takes_its_place() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        // Not a database at all, and a database whose pages were overwritten after its header.
+        std::fs::write(dir.path().join(SPOOL_FILE), b"this is not a SQLite file, it is garbage".repeat(200))?;
+        let mut spool = Spool::open(dir.path())?;
+        spool.save(&[record(60, 1)], false)?;
+        assert_eq!(spool.waiting_count()?, 1, "the new spool works");
+        drop(spool);
+        let mut bytes = std::fs::read(dir.path().join(SPOOL_FILE))?;
+        for byte in bytes.iter_mut().skip(100) {
+            *byte = 0xA5;
+        }
+        std::fs::write(dir.path().join(SPOOL_FILE), &bytes)?;
+        let spool = Spool::open(dir.path())?;
+        assert_eq!(spool.waiting_count()?, 0, "a new, empty spool");
+        let aside: Vec<String> = std::fs::read_dir(dir.path())?
+            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+            .filter(|name| name.starts_with("spool.db.damaged-"))
+            .collect();
+        assert_eq!(aside.len(), 2, "both damaged files are kept aside: {aside:?}");
+        Ok(())
     }
 
     #[test]

@@ -424,6 +424,22 @@ fn a_watched_agent_sends_its_open_minute_at_once() {
     agent.stop();
 }
 
+/// A damaged spool (a disk error, a copy cut short) does not stop capture: it is moved aside with
+/// a warning that names it, and a new one takes its place.
+#[test]
+fn a_damaged_spool_is_moved_aside_and_capture_goes_on() {
+    let display = Display::start();
+    let server = Server::start();
+    let mut agent = Agent::pair(&server.url(), &server.token);
+    std::fs::write(agent.config_dir().join("spool.db"), b"not a database, just bytes ".repeat(100)).expect("damage");
+    agent.start(&display);
+    display.xdotool(&["type", "--delay", "50", "abc"]);
+    expect_presses(&server, &agent, 3);
+    let log = agent.log_text();
+    assert!(log.contains("spool.db was damaged") && log.contains("spool.db.damaged-"), "{log}");
+    agent.stop();
+}
+
 #[test]
 fn typing_chords_clicks_and_moves_arrive_exactly() {
     let display = Display::start();
