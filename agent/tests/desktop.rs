@@ -49,12 +49,30 @@ struct Display {
     _xvfb: Process,
 }
 
+/// Whether an X server holds display `n`: its lock file names a process that is alive (an Xvfb
+/// killed by SIGKILL leaves its lock behind, and the next X server on that number removes it).
+fn display_taken(n: u32) -> bool {
+    std::fs::read_to_string(format!("/tmp/.X{n}-lock"))
+        .ok()
+        .and_then(|pid| pid.trim().parse::<u32>().ok())
+        .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists())
+}
+
+impl Drop for Display {
+    /// SIGTERM first, so that Xvfb removes its lock and socket (the Process's SIGKILL then finds
+    /// it gone).
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self._xvfb.0.id().to_string()]).status();
+        wait_for(Duration::from_secs(2), || !matches!(self._xvfb.0.try_wait(), Ok(None)));
+    }
+}
+
 impl Display {
     fn start() -> Display {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         for _ in 0..50 {
-            let n = 200 + (std::process::id() % 200) * 10 + NEXT.fetch_add(1, Ordering::Relaxed) % 10;
-            if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+            let n = 200 + (std::process::id() % 200) * 10 + NEXT.fetch_add(1, Ordering::Relaxed) % 100;
+            if display_taken(n) {
                 continue;
             }
             let child = Command::new("Xvfb")

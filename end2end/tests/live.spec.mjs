@@ -25,15 +25,24 @@ async function waitFor(what, check, ms = 15_000) {
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/// Whether a live X server holds display `n` (a lock left by a killed one names a dead process).
+function displayTaken(n) {
+  const lock = `/tmp/.X${n}-lock`;
+  if (!existsSync(lock)) return false;
+  const pid = Number(readFileSync(lock, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 && existsSync(`/proc/${pid}`);
+}
+
 /// A private X server, on a display number no other test uses.
 async function startDisplay() {
   for (let n = 600 + (process.pid % 100) * 3; ; n++) {
-    if (existsSync(`/tmp/.X${n}-lock`)) continue;
+    if (displayTaken(n)) continue;
     const xvfb = spawn('Xvfb', [`:${n}`, '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
     try {
       await waitFor('Xvfb', () => existsSync(`/tmp/.X11-unix/X${n}`), 10_000);
       await sleep(300);
-      if (xvfb.exitCode === null) return { name: `:${n}`, stop: () => xvfb.kill('SIGKILL') };
+      // SIGTERM: Xvfb removes its lock and socket on the way out.
+      if (xvfb.exitCode === null) return { name: `:${n}`, stop: () => xvfb.kill('SIGTERM') };
     } catch {
       xvfb.kill('SIGKILL');
     }
