@@ -49,13 +49,21 @@ struct Display {
     _xvfb: Process,
 }
 
-/// Whether an X server holds display `n`: its lock file names a process that is alive (an Xvfb
-/// killed by SIGKILL leaves its lock behind, and the next X server on that number removes it).
+/// The process whose lock holds display `n`, if the lock file exists and names one.
+fn display_owner(n: u32) -> Option<u32> {
+    std::fs::read_to_string(format!("/tmp/.X{n}-lock")).ok().and_then(|pid| pid.trim().parse().ok())
+}
+
+/// Whether an X server holds display `n`: its lock names a process that is alive. The lock and
+/// socket of a dead one (an Xvfb killed by SIGKILL leaves both) are removed, so that a new Xvfb's
+/// socket is never confused with the old one's.
 fn display_taken(n: u32) -> bool {
-    std::fs::read_to_string(format!("/tmp/.X{n}-lock"))
-        .ok()
-        .and_then(|pid| pid.trim().parse::<u32>().ok())
-        .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists())
+    if display_owner(n).is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists()) {
+        return true;
+    }
+    let _ = std::fs::remove_file(format!("/tmp/.X{n}-lock"));
+    let _ = std::fs::remove_file(format!("/tmp/.X11-unix/X{n}"));
+    false
 }
 
 impl Drop for Display {
@@ -84,9 +92,10 @@ impl Display {
                 .expect("start Xvfb (scripts/setup.sh installs it)");
             let mut xvfb = Process(child);
             let socket = format!("/tmp/.X11-unix/X{n}");
-            // Another test process may have taken the number at the same moment: then this Xvfb
-            // exits, and the socket seen is the other one's.
-            let up = wait_for(Duration::from_secs(10), || Path::new(&socket).exists());
+            // Up once its socket exists and its lock names it (another test process may have taken
+            // the number at the same moment: then this Xvfb exits).
+            let pid = xvfb.0.id();
+            let up = wait_for(Duration::from_secs(10), || Path::new(&socket).exists() && display_owner(n) == Some(pid));
             std::thread::sleep(Duration::from_millis(300));
             if up && matches!(xvfb.0.try_wait(), Ok(None)) {
                 return Display { name: format!(":{n}"), _xvfb: xvfb };

@@ -25,12 +25,21 @@ async function waitFor(what, check, ms = 15_000) {
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/// Whether a live X server holds display `n` (a lock left by a killed one names a dead process).
-function displayTaken(n) {
+/// The process whose lock holds display `n`, if any.
+function displayOwner(n) {
   const lock = `/tmp/.X${n}-lock`;
-  if (!existsSync(lock)) return false;
+  if (!existsSync(lock)) return null;
   const pid = Number(readFileSync(lock, 'utf8').trim());
-  return Number.isInteger(pid) && pid > 0 && existsSync(`/proc/${pid}`);
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+/// Whether a live X server holds display `n`; the lock and socket a killed one left are removed.
+function displayTaken(n) {
+  const owner = displayOwner(n);
+  if (owner !== null && existsSync(`/proc/${owner}`)) return true;
+  rmSync(`/tmp/.X${n}-lock`, { force: true });
+  rmSync(`/tmp/.X11-unix/X${n}`, { force: true });
+  return false;
 }
 
 /// A private X server, on a display number no other test uses.
@@ -39,7 +48,7 @@ async function startDisplay() {
     if (displayTaken(n)) continue;
     const xvfb = spawn('Xvfb', [`:${n}`, '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
     try {
-      await waitFor('Xvfb', () => existsSync(`/tmp/.X11-unix/X${n}`), 10_000);
+      await waitFor('Xvfb', () => existsSync(`/tmp/.X11-unix/X${n}`) && displayOwner(n) === xvfb.pid, 10_000);
       await sleep(300);
       // SIGTERM: Xvfb removes its lock and socket on the way out.
       if (xvfb.exitCode === null) return { name: `:${n}`, stop: () => xvfb.kill('SIGTERM') };
