@@ -31,7 +31,7 @@ enum Command {
         #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
         site_dir: PathBuf,
         /// Mark the session cookie Secure: set this when users reach the server over HTTPS.
-        #[arg(long, env = "KEYTRACK_SECURE_COOKIES")]
+        #[arg(long, env = "KEYTRACK_SECURE_COOKIES", value_parser = clap::builder::FalseyValueParser::new())]
         secure_cookies: bool,
         /// Seconds a client has to send a request's headers; also the longest an idle keep-alive
         /// connection stays open.
@@ -45,7 +45,7 @@ enum Command {
         max_connections: u64,
         /// Keep the demo account typing (a "Demo keyboard" device sending its open minute every
         /// 2 s), so that its dashboard moves; `scripts/run.sh` turns it on (KEYTRACK_DEMO_TYPING=0: off).
-        #[arg(long, env = "KEYTRACK_DEMO_TYPING")]
+        #[arg(long, env = "KEYTRACK_DEMO_TYPING", value_parser = clap::builder::FalseyValueParser::new())]
         demo_typing: bool,
     },
     /// Manage users.

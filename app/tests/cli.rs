@@ -213,6 +213,33 @@ fn slow_and_idle_clients_are_let_go_and_connections_are_capped() {
     assert!(started.elapsed() < Duration::from_secs(15), "all closed after {:?}", started.elapsed());
 }
 
+/// The switches scripts set through the environment take 1/0 as well as true/false
+/// (`scripts/run.sh` sets KEYTRACK_DEMO_TYPING=1).
+#[test]
+fn switches_in_the_environment_take_one_and_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for value in ["1", "0", "true", "false"] {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path())
+            .env("KEYTRACK_DEMO_TYPING", value)
+            .env("KEYTRACK_SECURE_COOKIES", value)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start server");
+        let mut first_line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut first_line).expect("read");
+        let _ = child.kill();
+        let output = child.wait_with_output().expect("wait");
+        assert!(
+            first_line.starts_with("KeyTrack listening on http://"),
+            "{value}: {first_line:?} {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
 #[test]
 fn demo_creates_a_populated_account_and_can_run_again() {
     let dir = tempfile::tempdir().expect("temp dir");
