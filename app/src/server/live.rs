@@ -278,11 +278,6 @@ impl Stream {
             self.live.bus.send(Message::Watching { user_id: watched.user_id });
         }
     }
-
-    /// The users whose data the stream shows, in the order [`Heard::Arrival`] indexes.
-    pub fn user_ids(&self) -> Vec<i64> {
-        self.watched.iter().map(|w| w.user_id).collect()
-    }
 }
 
 impl Drop for Stream {
