@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use keytrack_app::server::{accounts, db, demo, http, listen, rollups, state};
+use keytrack_app::server::{accounts, data, db, demo, export, http, listen, rollups, state};
 use leptos::config::LeptosOptions;
 
 #[derive(Parser)]
@@ -47,6 +47,23 @@ enum Command {
         /// 2 s), so that its dashboard moves; `scripts/run.sh` turns it on (KEYTRACK_DEMO_TYPING=0: off).
         #[arg(long, env = "KEYTRACK_DEMO_TYPING", value_parser = clap::builder::FalseyValueParser::new())]
         demo_typing: bool,
+        /// Keep minute records (and hour blocks) for this many days only; older ones are removed
+        /// every hour. The day figures stay, so dashboards do not change; what is lost is summing
+        /// those days again (after a change of time zone or day start, or a removed device).
+        #[arg(long, env = "KEYTRACK_RETAIN_MINUTES_DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]
+        retain_minutes_days: Option<u32>,
+    },
+    /// Load a KeyTrack export (the JSON file of `GET /api/v1/export.json`, "Your data" page) into
+    /// this server: into the account with the export's email (or `--email`), which is made with
+    /// the export's profile when it does not exist (its password read from standard input).
+    /// Devices, minute records and hour blocks are loaded; API tokens and teams are not (tokens
+    /// are never exported, teams belong to the other server).
+    Import {
+        /// The export file.
+        file: PathBuf,
+        /// Load into this account instead of the export's own email.
+        #[arg(long)]
+        email: Option<String>,
     },
     /// Manage users.
     User {
@@ -109,13 +126,15 @@ async fn main() -> anyhow::Result<()> {
             body_timeout_secs,
             max_connections,
             demo_typing,
+            retain_minutes_days,
         } => {
             let limits = listen::ConnectionLimits {
                 header_timeout: std::time::Duration::from_secs(header_timeout_secs),
                 body_timeout: std::time::Duration::from_secs(body_timeout_secs),
                 max_connections: usize::try_from(max_connections).unwrap_or(usize::MAX),
             };
-            serve(&cli.data_dir, addr, &site_dir, secure_cookies, limits, demo_typing).await
+            let options = ServeOptions { secure_cookies, limits, demo_typing, retain_minutes_days };
+            serve(&cli.data_dir, addr, &site_dir, options).await
         }
         Command::User { command: UserCommand::Add { email, timezone } } => {
             let pool = db::open(&cli.data_dir).await?;
@@ -136,6 +155,7 @@ async fn main() -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
+        Command::Import { file, email } => import(&cli.data_dir, &file, email).await,
         Command::Demo { seed } => {
             let pool = db::open(&cli.data_dir).await?;
             // Other users' rollups, if an upgrade cleared them, before the demo adds to any.
@@ -171,14 +191,57 @@ fn read_password() -> anyhow::Result<String> {
     Ok(password)
 }
 
-async fn serve(
-    data_dir: &Path,
-    addr: SocketAddr,
-    site_dir: &Path,
+/// Loads an export file into an account of this server (see `Command::Import`).
+async fn import(data_dir: &Path, file: &Path, email: Option<String>) -> anyhow::Result<()> {
+    use keytrack_wire::data::AccountExport;
+    let pool = db::open(data_dir).await?;
+    let reader =
+        std::io::BufReader::new(std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?);
+    let export: AccountExport = serde_json::from_reader(reader)
+        .with_context(|| format!("{} is not a KeyTrack export (GET /api/v1/export.json)", file.display()))?;
+    let public = |e: keytrack_app::server::error::AppError| anyhow::anyhow!("{}", e.public_message());
+    export::check_export(&export).map_err(public)?;
+    let email = email.unwrap_or_else(|| export.account.email.clone());
+    let user_id = match db::users::by_email(&pool, &email).await? {
+        Some(user) => {
+            eprintln!("loading into the existing account {email} (its profile stays as it is)");
+            user.id
+        }
+        None => {
+            eprintln!("making the account {email} with the export's profile");
+            let password = read_password()?;
+            let account = &export.account;
+            let id = accounts::sign_up(&pool, &email, &password, &account.timezone).await.map_err(public)?;
+            accounts::save_profile(&pool, id, &account.display_name, &account.timezone, account.day_start_hour)
+                .await
+                .map_err(public)?;
+            id
+        }
+    };
+    rollups::build_missing(&pool).await.map_err(|e| anyhow::anyhow!("cannot build the day rollups: {e}"))?;
+    let writer = db::writer::Writer::for_file(pool.connect_options().get_filename()).map_err(public)?;
+    let imported = export::import_records(&pool, &writer, user_id, &export, state::now()).await.map_err(public)?;
+    println!(
+        "loaded {} devices, {} minute records and {} hour blocks into {email}",
+        imported.devices, imported.minutes, imported.blocks
+    );
+    if !export.teams.is_empty() {
+        let teams: Vec<&str> = export.teams.iter().map(|t| t.team.as_str()).collect();
+        eprintln!("teams are not carried over; ask to be invited again to: {}", teams.join(", "));
+    }
+    Ok(())
+}
+
+/// What `keytrack serve` does besides listening.
+struct ServeOptions {
     secure_cookies: bool,
     limits: listen::ConnectionLimits,
     demo_typing: bool,
-) -> anyhow::Result<()> {
+    retain_minutes_days: Option<u32>,
+}
+
+async fn serve(data_dir: &Path, addr: SocketAddr, site_dir: &Path, options: ServeOptions) -> anyhow::Result<()> {
+    let ServeOptions { secure_cookies, limits, demo_typing, retain_minutes_days } = options;
     let (pool, storage) = db::open_for_serving(data_dir).await?;
     if storage == db::Storage::Writable {
         rollups::build_missing(&pool).await.map_err(|e| anyhow::anyhow!("cannot build the day rollups: {e}"))?;
@@ -198,6 +261,10 @@ async fn serve(
     let live = state.live.clone();
     if demo_typing {
         tokio::spawn(demo::keep_typing(state.clone()));
+    }
+    if let Some(days) = retain_minutes_days.filter(|_| storage == db::Storage::Writable) {
+        tracing::info!(days, "minute records older than {days} days are removed every hour (day figures kept)");
+        tokio::spawn(data::keep_retention(pool.clone(), days));
     }
     let app = http::router(state, secure_cookies).await?;
     println!("KeyTrack listening on http://{bound}");

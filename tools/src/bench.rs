@@ -117,6 +117,7 @@ pub async fn run(exe: &Path, data_dir: &Path, options: &BenchOptions, now: i64) 
     storage(data_dir).await?;
     sqlite_limit(data_dir, options.ingest_minutes, ingested.ten_agents_per_second)?;
     queries(&client, &server, &people, options).await?;
+    exports(&client, &server, &people).await?;
     failed += load(&client, &server, &people, options, now).await?;
     server.stop();
     // The live figures on a fresh server: memory per stream means nothing on a heap that the load
@@ -702,6 +703,41 @@ async fn queries(
         }
     }
     println!("memory: server peak RSS while answering queries {:.1} MB", server.peak_rss_mb());
+    Ok(())
+}
+
+/// Downloads a user's whole range (a year in the full run) as each export file, reading the
+/// streamed body to its end: the time to the last byte, the size, and how far the server's RSS
+/// rose above what it was before the download.
+async fn exports(client: &reqwest::Client, server: &ServerProcess, people: &People) -> anyhow::Result<()> {
+    let token = &people.tokens[0];
+    for (what, path) in [
+        ("CSV per minute", "/api/v1/export.csv?kind=minute&range=all"),
+        ("CSV per day", "/api/v1/export.csv?kind=day&range=all"),
+        ("CSV per hour", "/api/v1/export.csv?kind=hour&range=all"),
+        ("JSON (everything)", "/api/v1/export.json"),
+    ] {
+        let before = server.rss_mb();
+        server.reset_peak_rss();
+        let started = std::time::Instant::now();
+        let mut reply = client.get(format!("{}{path}", server.url)).bearer_auth(token).send().await?;
+        if reply.status() != StatusCode::OK {
+            anyhow::bail!("{path} failed with {}", reply.status());
+        }
+        let mut bytes = 0usize;
+        while let Some(chunk) = reply.chunk().await? {
+            bytes += chunk.len();
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        println!(
+            "export {what} of user 1's whole range: {:.2} s, {:.1} MB, server RSS {:.1} MB before, peak {:.1} MB (+{:.1} MB)",
+            seconds,
+            bytes as f64 / 1e6,
+            before,
+            server.peak_rss_mb(),
+            (server.peak_rss_mb() - before).max(0.0)
+        );
+    }
     Ok(())
 }
 

@@ -8,6 +8,7 @@
 //! keys were pressed, never a handful of keys typed alone.
 
 pub mod blocks;
+pub mod data;
 pub mod keys;
 pub mod live;
 pub mod teams;

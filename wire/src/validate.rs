@@ -61,6 +61,17 @@ fn invalid(at: impl Into<String>, problem: impl Into<String>) -> InvalidActivity
 impl ActivityBatch {
     /// Checks the whole batch against the rules, with `now` the server's clock (Unix seconds).
     pub fn validate(&self, now: i64) -> Result<(), InvalidActivity> {
+        self.check(now, MIN_BLOCK_PRESSES)
+    }
+
+    /// The same rules for records restored from a KeyTrack export (`keytrack import`), which may
+    /// hold one smaller block per device: the last one the server folded out of first-release
+    /// records. It was on a server already, so loading it again shows nothing new.
+    pub fn validate_restored(&self, now: i64) -> Result<(), InvalidActivity> {
+        self.check(now, 1)
+    }
+
+    fn check(&self, now: i64, min_block_presses: u64) -> Result<(), InvalidActivity> {
         let id = &self.device.id;
         if id.is_empty()
             || id.chars().count() > limits::MAX_DEVICE_ID_CHARS
@@ -108,10 +119,10 @@ impl ActivityBatch {
             }
             record.validate(&at, now, self.format)?;
         }
-        self.validate_blocks(now)
+        self.validate_blocks(now, min_block_presses)
     }
 
-    fn validate_blocks(&self, now: i64) -> Result<(), InvalidActivity> {
+    fn validate_blocks(&self, now: i64, min_block_presses: u64) -> Result<(), InvalidActivity> {
         if self.blocks.is_empty() {
             return Ok(());
         }
@@ -125,7 +136,7 @@ impl ActivityBatch {
             ));
         }
         for (i, block) in self.blocks.iter().enumerate() {
-            block.validate(&format!("blocks[{i}]"), now)?;
+            block.validate(&format!("blocks[{i}]"), now, min_block_presses)?;
         }
         // A block sent again replaces the stored one with the same start, so one batch names each
         // start once.
@@ -286,7 +297,7 @@ fn check_typing_time(typed: u64, typing_ms: u64, min_ms: u32, at: &str) -> Resul
 }
 
 impl HourBlock {
-    fn validate(&self, at: &str, now: i64) -> Result<(), InvalidActivity> {
+    fn validate(&self, at: &str, now: i64, min_presses: u64) -> Result<(), InvalidActivity> {
         let field = |name: &str| format!("{at}.{name}");
         if self.start % HOUR_SECS != 0 || self.end % HOUR_SECS != 0 {
             return Err(invalid(field("start"), "start and end must be whole UTC hours (multiples of 3600)"));
@@ -306,11 +317,11 @@ impl HourBlock {
         check_keys(&self.keys, &field("keys"))?;
         let presses = self.presses();
         let minutes = u64::try_from(self.hours()).unwrap_or(u64::MAX).saturating_mul(60);
-        if presses < MIN_BLOCK_PRESSES {
+        if presses < min_presses {
             return Err(invalid(
                 field("keys"),
                 format!(
-                    "{presses} key presses: a block leaves the device only with at least {MIN_BLOCK_PRESSES} (a quieter hour is carried into the next)"
+                    "{presses} key presses: a block leaves the device only with at least {min_presses} (a quieter hour is carried into the next)"
                 ),
             ));
         }

@@ -7,6 +7,7 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+pub mod data;
 pub mod teams;
 
 pub use crate::model::{MinuteTotals, NewToken, TokenSummary};

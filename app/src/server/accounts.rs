@@ -89,7 +89,8 @@ pub async fn save_profile(
     db::users::update_profile(&mut *tx, user_id, display_name, timezone, day_start_hour).await?;
     // The user's days move with their time zone and day start: sum them again.
     if before.timezone != timezone || before.day_start_hour != i64::from(day_start_hour) {
-        super::rollups::rebuild(&mut tx, user_id, clock).await?;
+        let stored_in = super::clock::clock_of(&account_of(before))?;
+        super::rollups::rebuild_from(&mut tx, user_id, stored_in, clock).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -25,7 +25,7 @@ use super::auth::ApiUser;
 use super::db::Storage;
 use super::error::AppError;
 use super::state::{AppState, now};
-use super::{accounts, assets, ingest, protect, stats, streams, teams};
+use super::{accounts, assets, data_routes, ingest, protect, stats, streams, teams};
 use crate::domain::range::RangeQuery;
 use crate::ui::{App, shell};
 
@@ -47,11 +47,18 @@ pub async fn router(state: AppState, secure_cookies: bool) -> anyhow::Result<Rou
         .with_expiry(Expiry::OnInactivity(Duration::days(30)));
 
     let api = Router::new()
-        .route("/api/v1/activity", post(post_activity))
+        .route("/api/v1/activity", post(post_activity).delete(data_routes::delete_activity))
         .route("/api/v1/stats", get(get_stats))
-        .route("/api/v1/me", get(get_me))
+        .route("/api/v1/me", get(get_me).delete(data_routes::delete_me))
         .route("/api/v1/teams", get(get_teams))
         .route("/api/v1/teams/{id}/stats", get(get_team_stats))
+        .route("/api/v1/teams/{id}/export.csv", get(data_routes::team_csv))
+        .route("/api/v1/export.csv", get(data_routes::own_csv))
+        .route("/api/v1/export.json", get(data_routes::account_json))
+        .route("/api/v1/report.pdf", get(data_routes::own_report))
+        .route("/api/v1/teams/{id}/report.pdf", get(data_routes::team_report))
+        .route("/api/v1/devices", get(data_routes::devices))
+        .route("/api/v1/devices/{id}", axum::routing::delete(data_routes::delete_device))
         .route("/api/v1/live", get(streams::own_stream))
         .route("/api/v1/live/watching", get(streams::watching))
         .route("/api/v1/teams/{id}/live", get(streams::team_stream))
@@ -115,7 +122,10 @@ async fn server_timing(request: axum::extract::Request, next: axum::middleware::
 
 /// Reads a JSON body: not declared JSON -> 415, too large -> 413, not JSON (or nested beyond
 /// serde_json's 128 levels) -> 400, JSON of the wrong shape -> 422 naming the field.
-fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<T, AppError> {
+pub(super) fn json_body<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, AppError> {
     protect::require_json(headers)?;
     let bytes = body.map_err(|rejection| {
         let cause = std::error::Error::source(&rejection).map(ToString::to_string).unwrap_or_default();
@@ -293,7 +303,12 @@ async fn api_not_found() -> AppError {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "KeyTrack API", version = "1", description = "Upload keyboard and mouse activity aggregates and read statistics. Errors are always {\"code\", \"message\"}."),
-    paths(post_activity, get_stats, get_me, get_teams, get_team_stats, streams::own_stream, streams::team_stream, streams::watching, healthz),
+    paths(
+        post_activity, get_stats, get_me, get_teams, get_team_stats, streams::own_stream, streams::team_stream,
+        streams::watching, data_routes::own_csv, data_routes::team_csv, data_routes::own_report,
+        data_routes::team_report, data_routes::account_json,
+        data_routes::devices, data_routes::delete_device, data_routes::delete_activity, data_routes::delete_me, healthz
+    ),
     modifiers(&SecuritySchemes)
 )]
 struct ApiDoc;

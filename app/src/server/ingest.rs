@@ -22,10 +22,31 @@ use super::rollups::DayRollups;
 pub async fn store_batch(
     writer: &Writer,
     user_id: i64,
-    mut batch: ActivityBatch,
+    batch: ActivityBatch,
     now: i64,
 ) -> Result<IngestReceipt, AppError> {
     batch.validate(now)?;
+    store_valid(writer, user_id, batch, now).await
+}
+
+/// Stores records restored from a KeyTrack export (`keytrack import`) as [`store_batch`] stores
+/// an upload, by the rules for restored records (`ActivityBatch::validate_restored`).
+pub async fn restore_batch(
+    writer: &Writer,
+    user_id: i64,
+    batch: ActivityBatch,
+    now: i64,
+) -> Result<IngestReceipt, AppError> {
+    batch.validate_restored(now)?;
+    store_valid(writer, user_id, batch, now).await
+}
+
+async fn store_valid(
+    writer: &Writer,
+    user_id: i64,
+    mut batch: ActivityBatch,
+    now: i64,
+) -> Result<IngestReceipt, AppError> {
     batch.drop_legacy_detail();
     // The work that needs no database happens here, so that one core encodes the next upload
     // while the writer thread stores this one.

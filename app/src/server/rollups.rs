@@ -168,12 +168,51 @@ fn block_last_minute(block: &HourBlock) -> i64 {
     block.end.saturating_sub(60).max(block.start)
 }
 
-/// Recomputes all of the user's rollups from their minute records and blocks (inside the caller's
-/// write transaction). Returns the number of days.
+/// Recomputes the user's rollups from their minute records and blocks (inside the caller's write
+/// transaction). Returns the number of days. See [`rebuild_from`] for users whose early records
+/// retention removed.
 pub async fn rebuild(conn: &mut SqliteConnection, user_id: i64, clock: UserClock) -> Result<usize, AppError> {
-    db::days::delete_all(conn, user_id).await?;
+    rebuild_from(conn, user_id, clock, clock).await
+}
+
+/// [`rebuild`] when the stored rollups were counted in the clock `stored_in` and are to be counted
+/// in `clock` (a new time zone or day start). When retention removed the user's early records
+/// (`db::data::records_since`), the stored days up to the one they were removed in stay as they
+/// are; the records after that day are counted again in `clock`, into the kept days where the new
+/// clock's days overlap them, so that every record is counted once.
+pub async fn rebuild_from(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    stored_in: UserClock,
+    clock: UserClock,
+) -> Result<usize, AppError> {
     let mut days: HashMap<NaiveDate, DayTotals> = HashMap::new();
     let mut screens: HashMap<(NaiveDate, u32, u32), ScreenGrid> = HashMap::new();
+    let from = match db::data::records_since(conn, user_id).await? {
+        Some(since) => {
+            let kept_before = stored_in.day_and_hour(since).0.succ_opt().unwrap_or(NaiveDate::MAX);
+            let from = stored_in.day_start(kept_before);
+            db::days::delete_from(conn, user_id, &kept_before.to_string()).await?;
+            // Kept days that the first counted records fall on in the new clock take them in.
+            let first = clock.day_and_hour(from).0;
+            if let Some(last_kept) = kept_before.pred_opt().filter(|last| *last >= first) {
+                let (a, b) = (first.to_string(), last_kept.to_string());
+                for (day, stored) in db::days::range(conn, user_id, &a, &b).await? {
+                    let date = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(AppError::internal)?;
+                    days.insert(date, db::days::decode::<DayTotals>(&stored).map_err(AppError::internal)?.shaped());
+                }
+                for (day, width, height, clicks, moves) in db::days::screens_of_days(conn, user_id, &a, &b).await? {
+                    let date = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(AppError::internal)?;
+                    screens.insert((date, width, height), ScreenGrid::from_blobs(&clicks, &moves));
+                }
+            }
+            from
+        }
+        None => {
+            db::days::delete_all(conn, user_id).await?;
+            i64::MIN
+        }
+    };
     // Records come in minute order; the devices' seconds of the minute at hand, for its presence.
     let mut open: Option<(i64, Vec<u32>)> = None;
     let mut unreadable = 0usize;
@@ -183,7 +222,7 @@ pub async fn rebuild(conn: &mut SqliteConnection, user_id: i64, clock: UserClock
             days.entry(day).or_default().apply_presence(hour, presence([]), presence(seconds));
         }
     };
-    db::days::for_each_minute(conn, user_id, |minute, seconds, detail| {
+    db::days::for_each_minute(conn, user_id, from, |minute, seconds, detail| {
         let Ok(record) = db::activity::RecordCodec::with(|codec| codec.decode::<ActivityMinute>(detail)) else {
             unreadable += 1;
             return;
@@ -201,7 +240,7 @@ pub async fn rebuild(conn: &mut SqliteConnection, user_id: i64, clock: UserClock
     })
     .await?;
     close(&mut days, open.take());
-    db::days::for_each_block(conn, user_id, |detail| {
+    db::days::for_each_block(conn, user_id, from, |detail| {
         let Ok(block) = db::activity::RecordCodec::with(|codec| codec.decode::<HourBlock>(detail)) else {
             unreadable += 1;
             return;

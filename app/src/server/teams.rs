@@ -198,6 +198,21 @@ pub async fn leave(pool: &SqlitePool, team_id: i64, user_id: i64) -> Result<(), 
     Ok(())
 }
 
+/// The teams the user alone owns while others are in them: the account cannot go before each
+/// has another owner (or is deleted). Teams the user is alone in go with the account.
+pub async fn owned_alone_with_others(conn: &mut sqlx::SqliteConnection, user_id: i64) -> Result<Vec<String>, AppError> {
+    let mut names = Vec::new();
+    for team in db::teams::of_user(&mut *conn, user_id).await? {
+        if role_of(&team.role)? == TeamRole::Owner
+            && team.members > 1
+            && db::teams::owners(&mut *conn, team.id).await? <= 1
+        {
+            names.push(team.name);
+        }
+    }
+    Ok(names)
+}
+
 /// The role of another member of the team, or `NotFound`.
 async fn target_role(conn: &mut sqlx::SqliteConnection, team_id: i64, target_id: i64) -> Result<TeamRole, AppError> {
     let (role, _) = db::teams::membership(&mut *conn, team_id, target_id).await?.ok_or(AppError::NotFound)?;

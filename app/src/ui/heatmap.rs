@@ -5,6 +5,7 @@
 use keytrack_wire::{GRID_COLS, GRID_ROWS, ScreenHeatmap};
 use leptos::prelude::*;
 
+use crate::domain::drawing::{log_scale, pointer_colour};
 use crate::domain::format::count;
 
 /// Which of a heatmap's two layers to draw.
@@ -37,17 +38,6 @@ impl Layer {
     }
 }
 
-/// 0 for nothing, 1 for the busiest cell, logarithmic in between.
-fn heat(n: u64, max: u64) -> f64 {
-    if n == 0 || max == 0 { 0.0 } else { (1.0 + n as f64).ln() / (1.0 + max as f64).ln() }
-}
-
-/// Blue through orange to red as heat rises.
-fn colour(heat: f64) -> String {
-    let hue = 220.0 - 220.0 * heat;
-    format!("hsla({hue:.0}, 85%, 50%, {:.2})", 0.25 + 0.65 * heat)
-}
-
 #[component]
 pub fn PointerHeatmap(screens: Vec<ScreenHeatmap>, layer: Layer) -> impl IntoView {
     let others = screens.len().saturating_sub(1);
@@ -77,7 +67,7 @@ pub fn PointerHeatmap(screens: Vec<ScreenHeatmap>, layer: Layer) -> impl IntoVie
             let (col, row) = (i % usize::from(GRID_COLS), i / usize::from(GRID_COLS));
             let (x, y) = (col as f64 * cell_w, row as f64 * cell_h);
             view! {
-                <rect x=x y=y width=cell_w height=cell_h fill=colour(heat(n, max))>
+                <rect x=x y=y width=cell_w height=cell_h fill=pointer_colour(log_scale(n, max))>
                     <title>
                         {format!(
                             "{} {} around ({:.0}, {:.0})",
@@ -115,17 +105,4 @@ pub fn PointerHeatmap(screens: Vec<ScreenHeatmap>, layer: Layer) -> impl IntoVie
         </section>
     }
     .into_any()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn heat_is_logarithmic_and_colours_go_from_blue_to_red() {
-        assert_eq!(heat(0, 10), 0.0);
-        assert_eq!(heat(10, 10), 1.0);
-        assert_eq!(colour(0.0), "hsla(220, 85%, 50%, 0.25)");
-        assert_eq!(colour(1.0), "hsla(0, 85%, 50%, 0.90)");
-    }
 }

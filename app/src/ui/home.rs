@@ -6,6 +6,7 @@ use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
 
 use super::charts::Chart;
+use super::data::{ExportMenu, OWN_CSV_KINDS};
 use super::heatmap::{Layer, PointerHeatmap};
 use super::keyboard::KeyboardHeatmap;
 use super::live::{LiveBadge, use_live_feed};
@@ -69,6 +70,7 @@ fn Overview() -> impl IntoView {
     let recent = Resource::new(move || changes.get(), |_| last_hour());
     view! {
         <RangeFilter query path="/".to_string()/>
+        <ExportMenu base="/api/v1".to_string() query kinds=OWN_CSV_KINDS/>
         <Show when=move || following.get()>
             <LiveBadge feed/>
         </Show>
@@ -358,8 +360,7 @@ fn ClicksByButton(clicks: ButtonTotals) -> impl IntoView {
 
 /// Text and grid colour that reads on light and dark backgrounds alike.
 const CHART_INK: &str = "#8a94a6";
-pub(super) const ACCENT: &str = "#2f6fde";
-pub(super) const SECOND: &str = "#e07b39";
+pub(super) use crate::domain::drawing::{ACCENT, SECOND};
 
 /// Our charts' options: sized by their box, readable in light and dark mode; with `by_day`, the
 /// tooltip shows every series of the hovered day.

@@ -2,6 +2,7 @@
 
 mod account;
 mod charts;
+mod data;
 mod heatmap;
 mod home;
 mod keyboard;
@@ -92,6 +93,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=account::LoginPage/>
                     <Route path=path!("/signup") view=account::SignupPage/>
                     <Route path=path!("/profile") view=profile::ProfilePage/>
+                    <Route path=path!("/data") view=data::DataPage/>
                     <Route path=path!("/tokens") view=tokens::TokensPage/>
                     <Route path=path!("/teams") view=teams::TeamsPage/>
                     <Route path=path!("/teams/:id") view=teams::TeamPage/>
@@ -121,6 +123,7 @@ fn Header() -> impl IntoView {
                                         <A href="/teams">"Teams"</A>
                                         <A href="/tokens">"API tokens"</A>
                                         <A href="/profile">"Profile"</A>
+                                        <A href="/data">"Your data"</A>
                                         <span class="who" data-testid="who">{account.display_name}</span>
                                         <ActionForm action=auth.log_out attr:class="inline">
                                             <button type="submit" class="link">"Log out"</button>

@@ -8,6 +8,7 @@ use leptos_router::components::{A, Form};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::charts::Chart;
+use super::data::{ExportMenu, TEAM_CSV_KINDS};
 use super::home::{ACCENT, RangeFilter, SECOND, WeekdayHour, chart_options};
 use super::live::{LiveBadge, use_live_feed};
 use super::{DangerButton, ErrorNote, RequireLogin, action_error};
@@ -276,6 +277,11 @@ fn Team() -> impl IntoView {
                                     <small class="muted">{format!("you are {}", details.my_role.label().to_lowercase())}</small>
                                 </h1>
                                 <RangeFilter query path=format!("/teams/{}", details.id)/>
+                                <ExportMenu
+                                    base=format!("/api/v1/teams/{}", details.id)
+                                    query
+                                    kinds=TEAM_CSV_KINDS
+                                />
                                 <TeamLive team_id=details.id query changes=live_changes/>
                                 <TeamDashboard stats/>
                                 <div class="columns">

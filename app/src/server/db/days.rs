@@ -91,8 +91,21 @@ pub async fn headline_sum(
 }
 
 pub async fn delete_all(conn: &mut SqliteConnection, user_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM activity_days WHERE user_id = ?").bind(user_id).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM activity_day_screens WHERE user_id = ?").bind(user_id).execute(conn).await?;
+    delete_from(conn, user_id, "").await
+}
+
+/// Deletes the user's day rollups from day `first` (`YYYY-MM-DD`) on.
+pub async fn delete_from(conn: &mut SqliteConnection, user_id: i64, first: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM activity_days WHERE user_id = ? AND day >= ?")
+        .bind(user_id)
+        .bind(first)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM activity_day_screens WHERE user_id = ? AND day >= ?")
+        .bind(user_id)
+        .bind(first)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -118,6 +131,24 @@ pub async fn screens_in_range(
 ) -> Result<Vec<(u32, u32, Vec<u8>, Vec<u8>)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT width, height, clicks, moves FROM activity_day_screens
+         WHERE user_id = ? AND day >= ? AND day <= ?",
+    )
+    .bind(user_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await
+}
+
+/// The grids of the days `from..=to`, with their day: (day, width, height, clicks, moves).
+pub async fn screens_of_days(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, u32, u32, Vec<u8>, Vec<u8>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT day, width, height, clicks, moves FROM activity_day_screens
          WHERE user_id = ? AND day >= ? AND day <= ?",
     )
     .bind(user_id)
@@ -213,32 +244,39 @@ pub async fn rewrite_minutes(
     Ok(())
 }
 
-/// Calls `each` with every hour block of the user, as stored (see `activity::RecordCodec`).
+/// Calls `each` with every hour block of the user that counts at or after `from` (its last minute;
+/// see `rollups::block_last_minute`), as stored (see `activity::RecordCodec`).
 pub async fn for_each_block(
     conn: &mut SqliteConnection,
     user_id: i64,
+    from: i64,
     mut each: impl FnMut(&[u8]),
 ) -> Result<(), sqlx::Error> {
-    let mut rows = sqlx::query_scalar::<_, Vec<u8>>("SELECT detail FROM activity_blocks WHERE user_id = ?")
-        .bind(user_id)
-        .fetch(conn);
+    let mut rows = sqlx::query_scalar::<_, Vec<u8>>(
+        "SELECT detail FROM activity_blocks WHERE user_id = ? AND max(ends_at - 60, starts_at) >= ?",
+    )
+    .bind(user_id)
+    .bind(from)
+    .fetch(conn);
     while let Some(detail) = rows.try_next().await? {
         each(&detail);
     }
     Ok(())
 }
 
-/// Calls `each` with every minute record of the user, in minute order: (minute, active seconds,
-/// the record as stored; see `activity::RecordCodec`).
+/// Calls `each` with every minute record of the user from minute `from` on, in minute order:
+/// (minute, active seconds, the record as stored; see `activity::RecordCodec`).
 pub async fn for_each_minute(
     conn: &mut SqliteConnection,
     user_id: i64,
+    from: i64,
     mut each: impl FnMut(i64, i64, &[u8]),
 ) -> Result<(), sqlx::Error> {
     let mut rows = sqlx::query_as::<_, (i64, i64, Vec<u8>)>(
-        "SELECT minute, active_seconds, detail FROM activity_minutes WHERE user_id = ? ORDER BY minute",
+        "SELECT minute, active_seconds, detail FROM activity_minutes WHERE user_id = ? AND minute >= ? ORDER BY minute",
     )
     .bind(user_id)
+    .bind(from)
     .fetch(conn);
     while let Some((minute, seconds, detail)) = rows.try_next().await? {
         each(minute, seconds, &detail);

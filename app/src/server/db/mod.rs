@@ -3,6 +3,7 @@
 //! instead of failing with "database is locked".
 
 pub mod activity;
+pub mod data;
 pub mod days;
 pub mod teams;
 pub mod tokens;

@@ -23,7 +23,7 @@ pub async fn by_id(db: impl sqlx::SqliteExecutor<'_>, id: i64) -> Result<Option<
     sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?")).bind(id).fetch_optional(db).await
 }
 
-/// Inserts a user; `None` when the email is taken (compared without case).
+/// Inserts a user; `None` when the email is taken (compared without case). Ids are never reused.
 pub async fn insert(
     pool: &SqlitePool,
     email: &str,
@@ -33,8 +33,12 @@ pub async fn insert(
     now: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
     let result = sqlx::query(
-        "INSERT INTO users (email, password_hash, display_name, timezone, created_at)
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING",
+        // A new id above every id ever given, deleted accounts' included (see `deleted_accounts`).
+        "INSERT INTO users (id, email, password_hash, display_name, timezone, created_at)
+         VALUES ((SELECT 1 + max(coalesce((SELECT max(id) FROM users), 0),
+                                 coalesce((SELECT max(id) FROM deleted_accounts), 0))),
+                 ?, ?, ?, ?, ?)
+         ON CONFLICT (email) DO NOTHING",
     )
     .bind(email)
     .bind(password_hash)

@@ -1,0 +1,38 @@
+//! Server functions of the "Your data" page: devices, and deleting a range, a device or the
+//! account. As everywhere in `api`, each finds the session user and calls `server::data`.
+
+use keytrack_wire::data::{DeletionReceipt, DeviceSummary};
+use leptos::prelude::*;
+
+use super::UiError;
+#[cfg(feature = "ssr")]
+use super::ssr::{session, state, user_id};
+#[cfg(feature = "ssr")]
+use crate::server::data;
+
+#[server]
+pub async fn my_devices() -> Result<Vec<DeviceSummary>, UiError> {
+    Ok(data::devices(&state()?.pool, user_id().await?).await?)
+}
+
+/// Deletes the user's activity on their days `from..=to`.
+#[server]
+pub async fn delete_days(from: String, to: String) -> Result<DeletionReceipt, UiError> {
+    let (from, to) = data::deletion_days(Some(&from), Some(&to))?;
+    Ok(data::delete_days(&state()?, user_id().await?, from, to).await?)
+}
+
+/// Deletes one of the user's devices and everything it uploaded.
+#[server]
+pub async fn delete_device(device_id: i64) -> Result<DeletionReceipt, UiError> {
+    Ok(data::delete_device(&state()?, user_id().await?, device_id).await?)
+}
+
+/// Deletes the account (its password confirms it), ends the session and goes to the home page.
+#[server]
+pub async fn delete_account(password: String) -> Result<(), UiError> {
+    data::delete_account(&state()?, user_id().await?, &password).await?;
+    session().await?.flush().await.map_err(|_| UiError::Internal)?;
+    leptos_axum::redirect("/?account=deleted");
+    Ok(())
+}

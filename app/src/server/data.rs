@@ -1,0 +1,161 @@
+//! A user's data, gone when they say so: a range of days, one device, or the whole account; and
+//! the server's retention of minute records. Day rollups stay exact: deleting a range removes the
+//! records counted on those days together with the days' figures, deleting a device sums the
+//! remaining records again.
+
+use chrono::NaiveDate;
+use keytrack_wire::data::{DeletionReceipt, DeviceSummary};
+use sqlx::SqlitePool;
+
+use super::db::Storage;
+use super::error::AppError;
+use super::state::AppState;
+use super::{auth, clock, db, rollups, teams};
+use crate::domain::time::parse_day;
+
+fn writable(state: &AppState) -> Result<(), AppError> {
+    match state.storage {
+        Storage::Writable => Ok(()),
+        Storage::ReadOnly => Err(AppError::StorageUnavailable(
+            "The server's database is read-only now, so nothing was deleted. Try again later.",
+        )),
+    }
+}
+
+/// The user's devices, the most recently heard first.
+pub async fn devices(pool: &SqlitePool, user_id: i64) -> Result<Vec<DeviceSummary>, AppError> {
+    Ok(db::data::devices(pool, user_id)
+        .await?
+        .into_iter()
+        .map(|d| DeviceSummary {
+            id: d.id,
+            name: if d.name.is_empty() { d.agent_device_id.clone() } else { d.name },
+            agent_id: d.agent_device_id,
+            first_seen: d.first_seen,
+            last_seen: d.last_seen,
+            minutes: u64::try_from(d.minutes).unwrap_or(0),
+        })
+        .collect())
+}
+
+/// The days `from..=to` of a deletion: both named, real dates, in order. (No presets: what goes
+/// is spelled out.)
+pub fn deletion_days(from: Option<&str>, to: Option<&str>) -> Result<(NaiveDate, NaiveDate), AppError> {
+    let day = |name: &str, value: Option<&str>| match value.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(value) => parse_day(name, value).map_err(AppError::BadRequest),
+        None => Err(AppError::BadRequest(format!("name the days to delete: {name}=YYYY-MM-DD is missing"))),
+    };
+    let (from, to) = (day("from", from)?, day("to", to)?);
+    if from > to {
+        return Err(AppError::BadRequest(format!("from ({from}) lies after to ({to})")));
+    }
+    Ok((from, to))
+}
+
+/// Deletes the user's activity on their days `from..=to` (their time zone and day start): the
+/// minute records of those days, the hour blocks that count on them (a block counts on the day of
+/// its last hour, so a block that began the evening before goes with the day it ended on), and
+/// the days' figures.
+pub async fn delete_days(
+    state: &AppState,
+    user_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<DeletionReceipt, AppError> {
+    writable(state)?;
+    let mut tx = db::begin_write(&state.pool).await?;
+    let clock = clock::clock_in(&mut tx, user_id).await?;
+    let (minutes, blocks) = db::data::delete_records_between(&mut tx, user_id, clock.range(from, to)).await?;
+    let days = db::data::delete_days(&mut tx, user_id, &from.to_string(), &to.to_string()).await?;
+    tx.commit().await?;
+    tracing::info!(user_id, %from, %to, minutes, blocks, days, "deleted a range of activity");
+    Ok(DeletionReceipt { minutes, blocks, days })
+}
+
+/// Deletes one of the user's devices with everything it uploaded, and sums the user's days again
+/// from what remains (`NotFound` for a device that is not theirs).
+pub async fn delete_device(state: &AppState, user_id: i64, device_id: i64) -> Result<DeletionReceipt, AppError> {
+    writable(state)?;
+    let mut tx = db::begin_write(&state.pool).await?;
+    let clock = clock::clock_in(&mut tx, user_id).await?;
+    let (minutes, blocks) = db::data::delete_device(&mut tx, user_id, device_id).await?.ok_or(AppError::NotFound)?;
+    let days = rollups::rebuild(&mut tx, user_id, clock).await?;
+    tx.commit().await?;
+    tracing::info!(user_id, device_id, minutes, blocks, "deleted a device and its activity");
+    Ok(DeletionReceipt { minutes, blocks, days: u64::try_from(days).unwrap_or(0) })
+}
+
+/// Deletes the account and everything the server keeps about it, once its password is confirmed.
+/// Refused while the user alone owns a team that has other members (they need an owner).
+pub async fn delete_account(state: &AppState, user_id: i64, password: &str) -> Result<(), AppError> {
+    writable(state)?;
+    let user = db::users::by_id(&state.pool, user_id).await?.ok_or(AppError::NotFound)?;
+    if !auth::verify_password(password.to_string(), user.password_hash).await? {
+        return Err(AppError::Forbidden("That is not your password; the account was not deleted.".into()));
+    }
+    let mut tx = db::begin_write(&state.pool).await?;
+    let blocking = teams::owned_alone_with_others(&mut tx, user_id).await?;
+    if !blocking.is_empty() {
+        return Err(AppError::Conflict(format!(
+            "You are the only owner of {}: make another member owner, or delete the team, first.",
+            blocking.iter().map(|name| format!("\u{201c}{name}\u{201d}")).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    db::data::delete_user(&mut tx, user_id, super::state::now()).await?;
+    tx.commit().await?;
+    tracing::info!(user_id, "deleted an account");
+    Ok(())
+}
+
+/// Records removed per transaction by retention, so that uploads never wait long behind it.
+const RETENTION_CHUNK: i64 = 5_000;
+
+/// What retention removed in one pass.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Retained {
+    pub minutes: u64,
+    pub blocks: u64,
+}
+
+/// Removes every user's minute records older than `days` days (and the hour blocks that ended
+/// by then), keeping the day rollups: dashboards show the same figures; what is lost is the
+/// ability to sum those days again (see `rollups::rebuild`).
+pub async fn apply_retention(pool: &SqlitePool, days: u32, now: i64) -> Result<Retained, AppError> {
+    let cutoff = now - i64::from(days) * 86_400;
+    let cutoff = cutoff - cutoff.rem_euclid(3_600);
+    let mut removed = Retained::default();
+    for user_id in db::data::user_ids(pool).await? {
+        loop {
+            let mut tx = db::begin_write(pool).await?;
+            let (minutes, blocks) = db::data::delete_records_before(&mut tx, user_id, cutoff, RETENTION_CHUNK).await?;
+            if minutes + blocks > 0 {
+                db::data::set_records_since(&mut tx, user_id, cutoff).await?;
+            }
+            tx.commit().await?;
+            removed.minutes += minutes;
+            removed.blocks += blocks;
+            if minutes < RETENTION_CHUNK.unsigned_abs() && blocks < RETENTION_CHUNK.unsigned_abs() {
+                break;
+            }
+        }
+    }
+    Ok(removed)
+}
+
+/// Applies retention now and then every hour, for as long as the server runs.
+pub async fn keep_retention(pool: SqlitePool, days: u32) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3_600));
+    loop {
+        every.tick().await;
+        match apply_retention(&pool, days, super::state::now()).await {
+            Ok(removed) if removed.minutes + removed.blocks > 0 => tracing::info!(
+                days,
+                minutes = removed.minutes,
+                blocks = removed.blocks,
+                "removed records past the retention period (day figures kept)"
+            ),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(days, "retention failed this time: {error}"),
+        }
+    }
+}

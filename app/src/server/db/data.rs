@@ -1,0 +1,264 @@
+//! A user's data as a whole: their devices, the reads an export pages through, deletions (a range
+//! of days, a device, the account) and the retention of minute records.
+
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// The minute a block counts in (see `rollups::block_last_minute`), in SQL.
+const BLOCK_COUNTS_AT: &str = "max(ends_at - 60, starts_at)";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeviceRow {
+    pub id: i64,
+    pub agent_device_id: String,
+    pub name: String,
+    pub first_seen: i64,
+    pub last_seen: i64,
+    pub minutes: i64,
+}
+
+/// The user's devices, the most recently heard first.
+pub async fn devices(pool: &SqlitePool, user_id: i64) -> Result<Vec<DeviceRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT d.id, d.agent_device_id, d.name, d.first_seen, d.last_seen,
+                (SELECT count(*) FROM activity_minutes m WHERE m.device_id = d.id) AS minutes
+         FROM devices d WHERE d.user_id = ? ORDER BY d.last_seen DESC, d.id",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// When the account was made.
+pub async fn created_at(pool: &SqlitePool, user_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT created_at FROM users WHERE id = ?").bind(user_id).fetch_optional(pool).await
+}
+
+/// The teams the user is in: (team name, role, shares figures, joined at).
+pub async fn memberships(pool: &SqlitePool, user_id: i64) -> Result<Vec<(String, String, bool, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT t.name, m.role, m.shares_figures, m.joined_at FROM team_members m JOIN teams t ON t.id = m.team_id
+         WHERE m.user_id = ? ORDER BY m.joined_at, t.id",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// A minute's totals for the per-minute CSV.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MinuteTotalsRow {
+    pub minute: i64,
+    pub device_id: i64,
+    pub device: String,
+    pub total_keys: i64,
+    pub total_clicks: i64,
+    pub active_seconds: i64,
+}
+
+/// Up to `limit` of the user's minute records in `[start, end)` after `(minute, device)` =
+/// `after`, in that order: one page of a streamed export.
+pub async fn minute_totals_page(
+    pool: &SqlitePool,
+    user_id: i64,
+    (start, end): (i64, i64),
+    after: (i64, i64),
+    limit: i64,
+) -> Result<Vec<MinuteTotalsRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT m.minute, m.device_id,
+                CASE WHEN d.name = '' THEN d.agent_device_id ELSE d.name END AS device,
+                m.total_keys, m.total_clicks, m.active_seconds
+         FROM activity_minutes m JOIN devices d ON d.id = m.device_id
+         WHERE m.user_id = ? AND m.minute >= ? AND m.minute < ? AND (m.minute, m.device_id) > (?, ?)
+         ORDER BY m.minute, m.device_id LIMIT ?",
+    )
+    .bind(user_id)
+    .bind(start)
+    .bind(end)
+    .bind(after.0)
+    .bind(after.1)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Up to `limit` of a device's hour blocks starting after `after`, in order, as stored.
+pub async fn blocks_of_device(
+    pool: &SqlitePool,
+    device_id: i64,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, Vec<u8>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT starts_at, detail FROM activity_blocks WHERE device_id = ? AND starts_at > ?
+         ORDER BY starts_at LIMIT ?",
+    )
+    .bind(device_id)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Deletes the user's minute records in `[start, end)` and the blocks that count in it. Returns
+/// (minutes, blocks) removed.
+pub async fn delete_records_between(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    (start, end): (i64, i64),
+) -> Result<(u64, u64), sqlx::Error> {
+    let minutes = sqlx::query("DELETE FROM activity_minutes WHERE user_id = ? AND minute >= ? AND minute < ?")
+        .bind(user_id)
+        .bind(start)
+        .bind(end)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    let blocks = sqlx::query(&format!(
+        "DELETE FROM activity_blocks WHERE user_id = ? AND {BLOCK_COUNTS_AT} >= ? AND {BLOCK_COUNTS_AT} < ?"
+    ))
+    .bind(user_id)
+    .bind(start)
+    .bind(end)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok((minutes, blocks))
+}
+
+/// Deletes the day rollups (figures and grids) of the user's days `from..=to`. Returns the number
+/// of days that had figures.
+pub async fn delete_days(conn: &mut SqliteConnection, user_id: i64, from: &str, to: &str) -> Result<u64, sqlx::Error> {
+    let days = sqlx::query("DELETE FROM activity_days WHERE user_id = ? AND day >= ? AND day <= ?")
+        .bind(user_id)
+        .bind(from)
+        .bind(to)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    sqlx::query("DELETE FROM activity_day_screens WHERE user_id = ? AND day >= ? AND day <= ?")
+        .bind(user_id)
+        .bind(from)
+        .bind(to)
+        .execute(conn)
+        .await?;
+    Ok(days)
+}
+
+/// Deletes one of the user's devices with its records; `None` when the user has no such device.
+/// Returns (minutes, blocks) removed.
+pub async fn delete_device(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    device_id: i64,
+) -> Result<Option<(u64, u64)>, sqlx::Error> {
+    let owned: Option<i64> = sqlx::query_scalar("SELECT id FROM devices WHERE id = ? AND user_id = ?")
+        .bind(device_id)
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if owned.is_none() {
+        return Ok(None);
+    }
+    let minutes = sqlx::query("DELETE FROM activity_minutes WHERE device_id = ?")
+        .bind(device_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    let blocks =
+        sqlx::query("DELETE FROM activity_blocks WHERE device_id = ?").bind(device_id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM devices WHERE id = ?").bind(device_id).execute(conn).await?;
+    Ok(Some((minutes, blocks.rows_affected())))
+}
+
+/// Deletes the user and everything that hangs off them (tokens, devices, records, rollups, team
+/// memberships, invites they made), keeps their id from ever being given again, and deletes the
+/// teams left without members.
+pub async fn delete_user(conn: &mut SqliteConnection, user_id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT OR IGNORE INTO deleted_accounts (id, deleted_at) VALUES (?, ?)")
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    // The largest tables first and by their user index, rather than through cascades that look
+    // each row up again.
+    for table in ["activity_minutes", "activity_blocks", "activity_day_screens", "activity_days"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE user_id = ?")).bind(user_id).execute(&mut *conn).await?;
+    }
+    sqlx::query("DELETE FROM users WHERE id = ?").bind(user_id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM teams WHERE NOT EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = teams.id)")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Sets the dates of a device's first and last upload (an imported device keeps its own).
+pub async fn set_device_dates(
+    pool: &SqlitePool,
+    user_id: i64,
+    agent_device_id: &str,
+    (first_seen, last_seen): (i64, i64),
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE devices SET first_seen = ?, last_seen = ? WHERE user_id = ? AND agent_device_id = ?")
+        .bind(first_seen)
+        .bind(last_seen)
+        .bind(user_id)
+        .bind(agent_device_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Every user's id, for retention.
+pub async fn user_ids(pool: &SqlitePool) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM users ORDER BY id").fetch_all(pool).await
+}
+
+/// Deletes up to `limit` of the user's minute records from before `cutoff`, and as many blocks
+/// that ended by then. Returns (minutes, blocks) removed.
+pub async fn delete_records_before(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    cutoff: i64,
+    limit: i64,
+) -> Result<(u64, u64), sqlx::Error> {
+    let minutes = sqlx::query(
+        "DELETE FROM activity_minutes WHERE id IN
+             (SELECT id FROM activity_minutes WHERE user_id = ? AND minute < ? LIMIT ?)",
+    )
+    .bind(user_id)
+    .bind(cutoff)
+    .bind(limit)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let blocks = sqlx::query(
+        "DELETE FROM activity_blocks WHERE id IN
+             (SELECT id FROM activity_blocks WHERE user_id = ? AND ends_at <= ? LIMIT ?)",
+    )
+    .bind(user_id)
+    .bind(cutoff)
+    .bind(limit)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok((minutes, blocks))
+}
+
+/// Notes that the user's records before `cutoff` are gone (see the `records_since` column).
+pub async fn set_records_since(conn: &mut SqliteConnection, user_id: i64, cutoff: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET records_since = max(coalesce(records_since, ?), ?) WHERE id = ?")
+        .bind(cutoff)
+        .bind(cutoff)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Since when the user's records are all kept (`None`: from the start).
+pub async fn records_since(conn: &mut SqliteConnection, user_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    let since: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT records_since FROM users WHERE id = ?").bind(user_id).fetch_optional(conn).await?;
+    Ok(since.flatten())
+}

@@ -1,0 +1,370 @@
+//! "Your data": export every kind of file, see the computers that upload, and delete a range of
+//! days, a device or the whole account, each after a confirmation that says what goes. Also the
+//! Export menu the dashboards carry.
+
+use leptos::prelude::*;
+
+use super::{DangerButton, ErrorNote, RequireLogin, action_error, use_auth};
+use crate::api::dashboard_stats;
+use crate::api::data::{DeleteAccount, DeleteDays, DeleteDevice, my_devices};
+use crate::domain::format::{count, duration, query_value, utc_minute};
+use crate::domain::range::RangeQuery;
+
+/// The range of `query` as query parameters (`range=30d`, `from=...&to=...`).
+fn range_params(query: &RangeQuery) -> Vec<String> {
+    [("range", &query.range), ("from", &query.from), ("to", &query.to)]
+        .into_iter()
+        .filter_map(|(name, value)| {
+            value.as_deref().filter(|v| !v.is_empty()).map(|v| format!("{name}={}", query_value(v)))
+        })
+        .collect()
+}
+
+/// The URL of an export of `kind` over the range of `query`, under `base` (an API route).
+pub fn export_url(base: &str, kind: &str, query: &RangeQuery) -> String {
+    let mut params = vec![format!("kind={kind}")];
+    params.extend(range_params(query));
+    format!("{base}?{}", params.join("&"))
+}
+
+/// The URL of a PDF report over the range of `query`, at `path`.
+pub fn report_url(path: &str, query: &RangeQuery) -> String {
+    let params = range_params(query);
+    if params.is_empty() { path.to_string() } else { format!("{path}?{}", params.join("&")) }
+}
+
+/// The dashboards' Export menu: the PDF report and a CSV file per kind, over the range the
+/// dashboard shows (`base` is the API route the files come from, e.g. `/api/v1`). Downloads
+/// stream; the browser's download list shows their progress.
+#[component]
+pub fn ExportMenu(
+    base: String,
+    query: Memo<RangeQuery>,
+    kinds: &'static [(&'static str, &'static str)],
+) -> impl IntoView {
+    let report = format!("{base}/report.pdf");
+    let base = format!("{base}/export.csv");
+    view! {
+        <details class="export-menu" data-testid="export-menu">
+            <summary>"Export"</summary>
+            <ul>
+                <li>
+                    <a href=move || report_url(&report, &query.get()) download="" rel="external" data-kind="pdf">
+                        "PDF report"
+                    </a>
+                </li>
+                {kinds
+                    .iter()
+                    .map(|(kind, label)| {
+                        let base = base.clone();
+                        view! {
+                            <li>
+                                <a href=move || export_url(&base, kind, &query.get()) download="" rel="external" data-kind=*kind>
+                                    {*label}
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </details>
+    }
+}
+
+/// The personal CSV files: kind and label.
+pub const OWN_CSV_KINDS: &[(&str, &str)] = &[
+    ("day", "CSV: per day"),
+    ("hour", "CSV: per hour"),
+    ("key", "CSV: per key"),
+    ("shortcut", "CSV: per shortcut"),
+    ("minute", "CSV: per minute"),
+];
+
+/// The team CSV files.
+pub const TEAM_CSV_KINDS: &[(&str, &str)] =
+    &[("members", "CSV: team and members"), ("hours", "CSV: week rhythm"), ("shortcuts", "CSV: top shortcuts")];
+
+#[component]
+pub fn DataPage() -> impl IntoView {
+    view! {
+        <RequireLogin>
+            <h1>"Your data"</h1>
+            <ExportSection/>
+            <DevicesSection/>
+            <DeleteDaysSection/>
+            <DeleteAccountSection/>
+        </RequireLogin>
+    }
+}
+
+#[component]
+fn ExportSection() -> impl IntoView {
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let query = Memo::new(move |_| {
+        let (from, to) = (from.get(), to.get());
+        if from.is_empty() && to.is_empty() {
+            RangeQuery { range: Some("all".into()), from: None, to: None }
+        } else {
+            RangeQuery {
+                range: None,
+                from: Some(from).filter(|f| !f.is_empty()),
+                to: Some(to).filter(|t| !t.is_empty()),
+            }
+        }
+    });
+    view! {
+        <section class="card" data-testid="export-section">
+            <h2>"Export"</h2>
+            <p class="muted">
+                "CSV files count days and hours in your time zone and day start (their first line says which). "
+                "Leave the dates empty for everything."
+            </p>
+            <div class="form inline">
+                <label>"From" <input type="date" prop:value=from on:input=move |ev| from.set(event_target_value(&ev))/></label>
+                <label>"To" <input type="date" prop:value=to on:input=move |ev| to.set(event_target_value(&ev))/></label>
+            </div>
+            <ul class="downloads">
+                {OWN_CSV_KINDS
+                    .iter()
+                    .map(|(kind, label)| {
+                        view! {
+                            <li>
+                                <a href=move || export_url("/api/v1/export.csv", kind, &query.get()) download="" rel="external" data-kind=*kind>
+                                    {*label}
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+                <li>
+                    <a href=move || report_url("/api/v1/report.pdf", &query.get()) download="" rel="external" data-kind="pdf">
+                        "PDF report: the dashboard on paper"
+                    </a>
+                </li>
+                <li>
+                    <a href="/api/v1/export.json" download="" rel="external" data-kind="json">"JSON: everything, to keep or to load into another KeyTrack server"</a>
+                </li>
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn DevicesSection() -> impl IntoView {
+    let delete = ServerAction::<DeleteDevice>::new();
+    let devices = Resource::new(move || delete.version().get(), |_| my_devices());
+    let asked = RwSignal::new(None::<(i64, String)>);
+    let done = move || {
+        delete.value().get().and_then(Result::ok).map(|receipt| {
+            view! {
+                <p class="ok" role="status" data-testid="device-deleted">
+                    {format!("Deleted: {} minute records and {} hour blocks.", count(receipt.minutes), count(receipt.blocks))}
+                </p>
+            }
+        })
+    };
+    view! {
+        <section class="card" data-testid="devices-section">
+            <h2>"Devices"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    devices
+                        .get()
+                        .map(|listed| match listed {
+                            Ok(list) if list.is_empty() => {
+                                view! { <p class="muted">"No computer has uploaded yet."</p> }.into_any()
+                            }
+                            Ok(list) => {
+                                view! {
+                                    <table class="tokens" data-testid="device-table">
+                                        <thead>
+                                            <tr>
+                                                <th scope="col">"Name"</th>
+                                                <th scope="col">"First upload"</th>
+                                                <th scope="col">"Last upload"</th>
+                                                <th scope="col">"Minutes kept"</th>
+                                                <th scope="col"><span class="sr-only">"Actions"</span></th>
+                                            </tr>
+                                        </thead>
+                                        <tbody>
+                                            {list
+                                                .into_iter()
+                                                .map(|device| {
+                                                    let (id, name) = (device.id, device.name.clone());
+                                                    view! {
+                                                        <tr data-device-name=device.name.clone()>
+                                                            <td>{device.name.clone()}</td>
+                                                            <td>{utc_minute(device.first_seen)}</td>
+                                                            <td>{utc_minute(device.last_seen)}</td>
+                                                            <td>{count(device.minutes)}</td>
+                                                            <td>
+                                                                <DangerButton
+                                                                    text="Delete…"
+                                                                    label=format!("Delete {name}")
+                                                                    pending=delete.pending()
+                                                                    on_click=Callback::new(move |()| asked.set(Some((id, name.clone()))))
+                                                                />
+                                                            </td>
+                                                        </tr>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </tbody>
+                                    </table>
+                                }
+                                    .into_any()
+                            }
+                            Err(error) => view! { <ErrorNote error/> }.into_any(),
+                        })
+                }}
+            </Transition>
+            {move || {
+                asked
+                    .get()
+                    .map(|(id, name)| {
+                        view! {
+                            <div class="confirm" role="alertdialog" data-testid="confirm-device">
+                                <p>
+                                    {format!(
+                                        "Delete “{name}” and everything it uploaded? Your figures are counted again without it. This cannot be undone."
+                                    )}
+                                </p>
+                                <button
+                                    type="button"
+                                    class="danger"
+                                    on:click=move |_| {
+                                        delete.dispatch(DeleteDevice { device_id: id });
+                                        asked.set(None);
+                                    }
+                                >
+                                    "Yes, delete it"
+                                </button>
+                                " "
+                                <button type="button" on:click=move |_| asked.set(None)>"Cancel"</button>
+                            </div>
+                        }
+                    })
+            }}
+            {action_error(*delete)}
+            {done}
+        </section>
+    }
+}
+
+#[component]
+fn DeleteDaysSection() -> impl IntoView {
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    // The range under review: what it holds is shown before anything is deleted.
+    let review = RwSignal::new(None::<(String, String)>);
+    let delete = ServerAction::<DeleteDays>::new();
+    let summary = Resource::new(
+        move || review.get(),
+        |range| async move {
+            match range {
+                Some((from, to)) => dashboard_stats(None, Some(from), Some(to)).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    let done = move || {
+        delete.value().get().and_then(Result::ok).map(|receipt| {
+            view! {
+                <p class="ok" role="status" data-testid="days-deleted">
+                    {format!(
+                        "Deleted {} of figures: {} minute records and {} hour blocks.",
+                        if receipt.days == 1 { "1 day".to_string() } else { format!("{} days", count(receipt.days)) },
+                        count(receipt.minutes),
+                        count(receipt.blocks)
+                    )}
+                </p>
+            }
+        })
+    };
+    view! {
+        <section class="card" data-testid="delete-days-section">
+            <h2>"Delete days"</h2>
+            <p class="muted">"Everything recorded on these days (your days, in your time zone) goes: totals, keys, clicks, positions."</p>
+            <div class="form inline">
+                <label>"From" <input type="date" name="from" prop:value=from on:input=move |ev| from.set(event_target_value(&ev))/></label>
+                <label>"To" <input type="date" name="to" prop:value=to on:input=move |ev| to.set(event_target_value(&ev))/></label>
+                <button
+                    type="button"
+                    disabled=move || from.get().is_empty() || to.get().is_empty()
+                    on:click=move |_| review.set(Some((from.get(), to.get())))
+                >
+                    "Review…"
+                </button>
+            </div>
+            <Transition fallback=|| ()>
+                {move || {
+                    summary
+                        .get()
+                        .map(|summary| match summary {
+                            Ok(Some(stats)) => {
+                                let (from, to) = (stats.from.clone(), stats.to.clone());
+                                view! {
+                                    <div class="confirm" role="alertdialog" data-testid="confirm-days">
+                                        <p>
+                                            {format!(
+                                                "From {} to {}: {} key presses, {} clicks and {} of activity will be deleted. This cannot be undone.",
+                                                stats.from,
+                                                stats.to,
+                                                count(stats.total_keys),
+                                                count(stats.total_clicks),
+                                                duration(stats.active_seconds)
+                                            )}
+                                        </p>
+                                        <button
+                                            type="button"
+                                            class="danger"
+                                            on:click=move |_| {
+                                                delete.dispatch(DeleteDays { from: from.clone(), to: to.clone() });
+                                                review.set(None);
+                                            }
+                                        >
+                                            "Yes, delete these days"
+                                        </button>
+                                        " "
+                                        <button type="button" on:click=move |_| review.set(None)>"Cancel"</button>
+                                    </div>
+                                }
+                                    .into_any()
+                            }
+                            Ok(None) => ().into_any(),
+                            Err(error) => view! { <ErrorNote error/> }.into_any(),
+                        })
+                }}
+            </Transition>
+            {action_error(*delete)}
+            {done}
+        </section>
+    }
+}
+
+#[component]
+fn DeleteAccountSection() -> impl IntoView {
+    let delete = ServerAction::<DeleteAccount>::new();
+    // The session is gone with the account: the header and pages follow at once.
+    let auth = use_auth();
+    Effect::new(move |_| {
+        if matches!(delete.value().get(), Some(Ok(()))) {
+            auth.account.refetch();
+        }
+    });
+    view! {
+        <section class="card" data-testid="delete-account-section">
+            <h2>"Delete my account"</h2>
+            <p class="muted">
+                "Your profile, API tokens, devices, every record and figure, and your team memberships go, on this server, at once. "
+                "A team you own alone with others in it needs another owner first. Export your data first if you want to keep it."
+            </p>
+            <ActionForm action=delete attr:class="form">
+                <label>"Your password, to confirm" <input type="password" name="password" autocomplete="current-password" required/></label>
+                {action_error(*delete)}
+                <button type="submit" class="danger" disabled=move || delete.pending().get()>"Delete my account for good"</button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,154 @@
+// Your data, in the real browser: every export kind downloads from the dashboard's Export menu
+// and the "Your data" page, the CSV adds up to /api/v1/stats over the same range, and deleting
+// days, a device and finally the account works through the confirmations.
+import { test, expect } from '@playwright/test';
+import fs from 'node:fs';
+
+const PASSWORD = 'correct horse battery';
+
+/** The rows of a CSV file (RFC 4180 quoting), `#` lines skipped, header first. */
+function parseCsv(text) {
+  const rows = [];
+  for (const line of text.split('\r\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const cells = [];
+    let cell = '';
+    let quoted = false;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (c === '"' && quoted && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') {
+        quoted = !quoted;
+      } else if (c === ',' && !quoted) {
+        cells.push(cell);
+        cell = '';
+      } else {
+        cell += c;
+      }
+    }
+    cells.push(cell);
+    rows.push(cells);
+  }
+  return rows;
+}
+
+function sum(rows, name) {
+  const index = rows[0].indexOf(name);
+  expect(index, `column ${name} in ${rows[0]}`).toBeGreaterThanOrEqual(0);
+  return rows.slice(1).reduce((total, row) => total + Number(row[index]), 0);
+}
+
+async function download(page, link) {
+  const [file] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  return { name: file.suggestedFilename(), text: fs.readFileSync(await file.path(), 'utf-8') };
+}
+
+test('exports download from the dashboard and the data page, and deletions go as confirmed', async ({ page }) => {
+  const email = `ada-${Date.now()}@example.com`;
+  await page.goto('/signup');
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((r) => r.name.endsWith('.wasm')));
+  await page.waitForLoadState('networkidle');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page.getByTestId('empty-state')).toBeVisible();
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'API tokens' }).click();
+  await page.getByLabel('Name').fill('exporter');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const token = (await page.getByTestId('new-token').textContent()).trim();
+
+  // Activity on three days (this one, two days ago, four days ago) from two computers.
+  const now = Math.floor(Date.now() / 60000) * 60;
+  const minutes = (daysAgo, presses) =>
+    [0, 60, 120].map((offset) => ({
+      minute: now - daysAgo * 86400 - 600 + offset,
+      utc_offset: 60,
+      presses,
+      clicks: { left: 2, right: 1 },
+      active_seconds: 30,
+    }));
+  for (const [id, name, presses] of [['desk', 'Desk', 12], ['laptop', '=cmd|calc', 7]]) {
+    const upload = await page.request.post('/api/v1/activity', {
+      headers: { Authorization: `Bearer ${token}` },
+      data: { device: { id, name }, format: 2, minutes: [...minutes(4, presses), ...minutes(2, presses), ...minutes(0, presses)] },
+    });
+    expect(upload.status()).toBe(200);
+  }
+
+  await nav.getByRole('link', { name: 'Dashboard' }).click();
+  await page.getByRole('navigation', { name: 'Date range' }).getByRole('link', { name: '30 days' }).click();
+  await expect(page).toHaveURL(/range=30d/);
+  await expect(page.getByTestId('total-keys')).toHaveText('171');
+  const stats = await (await page.request.get('/api/v1/stats?range=30d')).json();
+  expect(stats.total_keys).toBe(171);
+
+  // The dashboard's Export menu keeps its range.
+  const menu = page.getByTestId('export-menu');
+  await menu.locator('summary').click();
+  const days = await download(page, menu.getByRole('link', { name: 'CSV: per day' }));
+  expect(days.name).toBe(`keytrack-day-${stats.from}-to-${stats.to}.csv`);
+  expect(days.text.split('\r\n')[0]).toContain('Europe/Paris');
+  const dayRows = parseCsv(days.text);
+  expect(dayRows.length).toBe(31);
+  expect(sum(dayRows, 'key_presses')).toBe(stats.total_keys);
+  expect(sum(dayRows, 'clicks')).toBe(stats.total_clicks);
+  expect(sum(dayRows, 'active_seconds')).toBe(stats.active_seconds);
+  for (const [label, column] of [['CSV: per hour', 'key_presses'], ['CSV: per minute', 'key_presses']]) {
+    await menu.locator('summary').click();
+    await menu.locator('summary').click();
+    const file = await download(page, menu.getByRole('link', { name: label }));
+    expect(sum(parseCsv(file.text), column), label).toBe(stats.total_keys);
+  }
+  const perMinute = await download(page, menu.getByRole('link', { name: 'CSV: per minute' }));
+  expect(perMinute.text).toContain('"\'=cmd|calc"');
+
+  // The data page: the JSON export, the devices, and deletions.
+  await nav.getByRole('link', { name: 'Your data' }).click();
+  const json = await download(page, page.getByRole('link', { name: /^JSON: everything/ }));
+  const everything = JSON.parse(json.text);
+  expect(everything.format).toBe('keytrack-export');
+  expect(everything.account.email).toBe(email);
+  expect(everything.devices.map((d) => d.minutes.length)).toEqual([9, 9]);
+  expect(json.text).not.toContain(token);
+  const csv = await download(page, page.getByTestId('export-section').getByRole('link', { name: 'CSV: per key' }));
+  expect(parseCsv(csv.text)[0]).toEqual(['key', 'presses', 'percent']);
+
+  const devices = page.getByTestId('device-table');
+  await expect(devices.locator('tbody tr')).toHaveCount(2);
+
+  // Delete the day four days ago: the confirmation says what goes, then it is gone.
+  const fourDaysAgo = dayRows.slice(1).find((row) => Number(row[2]) === 57)[0];
+  const section = page.getByTestId('delete-days-section');
+  await section.getByLabel('From').fill(fourDaysAgo);
+  await section.getByLabel('To').fill(fourDaysAgo);
+  await section.getByRole('button', { name: 'Review…' }).click();
+  await expect(page.getByTestId('confirm-days')).toContainText('57 key presses, 18 clicks');
+  await page.getByRole('button', { name: 'Yes, delete these days' }).click();
+  await expect(page.getByTestId('days-deleted')).toContainText('Deleted 1 day of figures: 6 minute records');
+  const after = await (await page.request.get('/api/v1/stats?range=30d')).json();
+  expect(after.total_keys).toBe(171 - 57);
+
+  // Delete the laptop: its figures go, the desk's stay.
+  await devices.locator('tr[data-device-name="=cmd|calc"]').getByRole('button', { name: 'Delete…' }).click();
+  await expect(page.getByTestId('confirm-device')).toContainText('=cmd|calc');
+  await page.getByRole('button', { name: 'Yes, delete it' }).click();
+  await expect(page.getByTestId('device-deleted')).toContainText('6 minute records');
+  await expect(devices.locator('tbody tr')).toHaveCount(1);
+  const desk = await (await page.request.get('/api/v1/stats?range=30d')).json();
+  expect(desk.total_keys).toBe(12 * 6);
+
+  // The account: a wrong password is refused, the right one deletes it and logs out.
+  const account = page.getByTestId('delete-account-section');
+  await account.getByLabel('Your password, to confirm').fill('not it');
+  await account.getByRole('button', { name: 'Delete my account for good' }).click();
+  await expect(account.getByRole('alert')).toContainText('not your password');
+  await account.getByLabel('Your password, to confirm').fill(PASSWORD);
+  await account.getByRole('button', { name: 'Delete my account for good' }).click();
+  await expect(page.getByRole('link', { name: 'Create an account' })).toBeVisible();
+  expect((await page.request.get('/api/v1/me')).status()).toBe(401);
+  const gone = await page.request.get('/api/v1/me', { headers: { Authorization: `Bearer ${token}` } });
+  expect(gone.status()).toBe(401);
+});
