@@ -3,6 +3,9 @@
 // days, a device and finally the account works through the confirmations.
 import { test, expect } from '@playwright/test';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 
 const PASSWORD = 'correct horse battery';
 
@@ -105,6 +108,32 @@ test('exports download from the dashboard and the data page, and deletions go as
   const perMinute = await download(page, menu.getByRole('link', { name: 'CSV: per minute' }));
   expect(perMinute.text).toContain('"\'=cmd|calc"');
 
+  // The PDF report: poppler reads its text (the headline figures are there) and draws its pages
+  // (not blank).
+  const [pdfFile] = await Promise.all([
+    page.waitForEvent('download'),
+    menu.getByRole('link', { name: 'PDF report' }).click(),
+  ]);
+  expect(pdfFile.suggestedFilename()).toBe(`keytrack-report-${stats.from}-to-${stats.to}.pdf`);
+  const pdf = await pdfFile.path();
+  const text = execFileSync('pdftotext', ['-layout', pdf, '-']).toString();
+  expect(text).toContain('Your keyboard and mouse');
+  expect(text).toContain('171');
+  expect(text).toContain(email);
+  const pages = fs.mkdtempSync(path.join(os.tmpdir(), 'report-'));
+  execFileSync('pdftoppm', ['-gray', '-r', '30', pdf, path.join(pages, 'page')]);
+  const drawn = fs.readdirSync(pages).filter((f) => f.endsWith('.pgm')).sort();
+  expect(drawn.length).toBe(3);
+  for (const name of drawn) {
+    const image = fs.readFileSync(path.join(pages, name));
+    // Binary PGM: "P5", width, height, 255, then a byte per pixel.
+    const header = image.subarray(0, 20).toString('latin1').split(/\s+/);
+    const pixels = Number(header[1]) * Number(header[2]);
+    const body = image.subarray(image.length - pixels);
+    const inked = body.filter((v) => v < 200).length;
+    expect(inked / pixels, `${name} is not blank`).toBeGreaterThan(0.002);
+  }
+
   // The data page: the JSON export, the devices, and deletions.
   await nav.getByRole('link', { name: 'Your data' }).click();
   const json = await download(page, page.getByRole('link', { name: /^JSON: everything/ }));
@@ -132,7 +161,8 @@ test('exports download from the dashboard and the data page, and deletions go as
   expect(after.total_keys).toBe(171 - 57);
 
   // Delete the laptop: its figures go, the desk's stay.
-  await devices.locator('tr[data-device-name="=cmd|calc"]').getByRole('button', { name: 'Delete…' }).click();
+  await expect(devices.locator('tr[data-device-name="=cmd|calc"] td').nth(3)).toHaveText('6');
+  await devices.getByRole('button', { name: 'Delete =cmd|calc' }).click();
   await expect(page.getByTestId('confirm-device')).toContainText('=cmd|calc');
   await page.getByRole('button', { name: 'Yes, delete it' }).click();
   await expect(page.getByTestId('device-deleted')).toContainText('6 minute records');
@@ -151,4 +181,36 @@ test('exports download from the dashboard and the data page, and deletions go as
   expect((await page.request.get('/api/v1/me')).status()).toBe(401);
   const gone = await page.request.get('/api/v1/me', { headers: { Authorization: `Bearer ${token}` } });
   expect(gone.status()).toBe(401);
+});
+
+test("a team's Export menu gives its dashboard's figures as CSV and PDF", async ({ page }) => {
+  await page.goto('/login');
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((r) => r.name.endsWith('.wasm')));
+  await page.waitForLoadState('networkidle');
+  await page.getByLabel('Email').fill('demo@keytrack.local');
+  await page.getByLabel('Password').fill('keytrack-demo');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByTestId('who')).toHaveText('Demo User');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Teams' }).click();
+  await page.getByRole('link', { name: 'Demo team' }).click();
+  await expect(page.locator('h1.team-name')).toContainText('Demo team');
+  await page.getByRole('navigation', { name: 'Date range' }).getByRole('link', { name: '30 days' }).click();
+  await expect(page).toHaveURL(/range=30d/);
+  const teamId = page.url().match(/\/teams\/(\d+)/)[1];
+  const stats = await (await page.request.get(`/api/v1/teams/${teamId}/stats?range=30d`)).json();
+  expect(stats.totals).toBeTruthy();
+
+  const menu = page.getByTestId('export-menu');
+  await menu.locator('summary').click();
+  const members = await download(page, menu.getByRole('link', { name: 'CSV: team and members' }));
+  const rows = parseCsv(members.text);
+  expect(rows[0]).toEqual(['who', 'key_presses', 'clicks', 'active_seconds', 'words_per_minute', 'active_days']);
+  const total = rows.find((row) => row[0] === 'Team total');
+  expect(Number(total[1])).toBe(stats.totals.total_keys);
+  expect(rows.length).toBe(3 + stats.member_figures.length);
+
+  const [pdfFile] = await Promise.all([page.waitForEvent('download'), menu.getByRole('link', { name: 'PDF report' }).click()]);
+  const text = execFileSync('pdftotext', ['-layout', await pdfFile.path(), '-']).toString();
+  expect(text).toContain('Demo team');
+  expect(text).toContain(stats.totals.total_keys.toLocaleString('en-US'));
 });

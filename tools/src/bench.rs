@@ -706,9 +706,9 @@ async fn queries(
     Ok(())
 }
 
-/// Downloads a user's whole range (a year in the full run) as each export file, reading the
-/// streamed body to its end: the time to the last byte, the size, and how far the server's RSS
-/// rose above what it was before the download.
+/// Downloads a user's whole range (a year in the full run) as each export file and the PDF report
+/// of the last year, reading the streamed body to its end: the time to the last byte, the size,
+/// and how far the server's RSS rose above what it was before the download.
 async fn exports(client: &reqwest::Client, server: &ServerProcess, people: &People) -> anyhow::Result<()> {
     let token = &people.tokens[0];
     for (what, path) in [
@@ -716,6 +716,7 @@ async fn exports(client: &reqwest::Client, server: &ServerProcess, people: &Peop
         ("CSV per day", "/api/v1/export.csv?kind=day&range=all"),
         ("CSV per hour", "/api/v1/export.csv?kind=hour&range=all"),
         ("JSON (everything)", "/api/v1/export.json"),
+        ("PDF report of the last year", "/api/v1/report.pdf?range=year"),
     ] {
         let before = server.rss_mb();
         server.reset_peak_rss();

@@ -75,6 +75,10 @@ impl Page {
     }
 
     fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, fill: &str) {
+        // A zero-sized rectangle is invalid SVG (a quiet day's bar): nothing to draw.
+        if w <= 0.0 || h <= 0.0 {
+            return;
+        }
         let _ =
             write!(self.svg, "<rect x=\"{x:.2}\" y=\"{y:.2}\" width=\"{w:.2}\" height=\"{h:.2}\" fill=\"{fill}\"/>");
     }

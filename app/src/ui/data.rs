@@ -86,12 +86,14 @@ pub const TEAM_CSV_KINDS: &[(&str, &str)] =
 
 #[component]
 pub fn DataPage() -> impl IntoView {
+    // Deleting days changes what the devices list counts.
+    let delete_days = ServerAction::<DeleteDays>::new();
     view! {
         <RequireLogin>
             <h1>"Your data"</h1>
             <ExportSection/>
-            <DevicesSection/>
-            <DeleteDaysSection/>
+            <DevicesSection delete_days/>
+            <DeleteDaysSection delete=delete_days/>
             <DeleteAccountSection/>
         </RequireLogin>
     }
@@ -151,9 +153,9 @@ fn ExportSection() -> impl IntoView {
 }
 
 #[component]
-fn DevicesSection() -> impl IntoView {
+fn DevicesSection(delete_days: ServerAction<DeleteDays>) -> impl IntoView {
     let delete = ServerAction::<DeleteDevice>::new();
-    let devices = Resource::new(move || delete.version().get(), |_| my_devices());
+    let devices = Resource::new(move || (delete.version().get(), delete_days.version().get()), |_| my_devices());
     let asked = RwSignal::new(None::<(i64, String)>);
     let done = move || {
         delete.value().get().and_then(Result::ok).map(|receipt| {
@@ -253,12 +255,11 @@ fn DevicesSection() -> impl IntoView {
 }
 
 #[component]
-fn DeleteDaysSection() -> impl IntoView {
+fn DeleteDaysSection(delete: ServerAction<DeleteDays>) -> impl IntoView {
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
     // The range under review: what it holds is shown before anything is deleted.
     let review = RwSignal::new(None::<(String, String)>);
-    let delete = ServerAction::<DeleteDays>::new();
     let summary = Resource::new(
         move || review.get(),
         |range| async move {
