@@ -22,6 +22,11 @@ pub enum ClientError {
 }
 
 impl Client {
+    /// The server and token this client uses.
+    pub fn is_for(&self, server: &str, token: &str) -> bool {
+        self.server == server.trim_end_matches('/') && self.token == token
+    }
+
     pub fn new(server: &str, token: &str) -> anyhow::Result<Client> {
         let http = reqwest::blocking::Client::builder()
             .user_agent(concat!("keytrack-agent/", env!("CARGO_PKG_VERSION")))
@@ -70,7 +75,20 @@ impl Client {
         if status == reqwest::StatusCode::UNAUTHORIZED {
             return Err(ClientError::Unauthorized);
         }
+        let html = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
         let body = response.bytes().map_err(|e| ClientError::Unreachable(error_chain(&e)))?;
+        // A web page where the API should answer: the address points at something else (a path
+        // after the server's address, another site, a proxy's error page).
+        if html || body.trim_ascii_start().starts_with(b"<") {
+            return Err(ClientError::Refused {
+                status: status.as_u16(),
+                message: "a web page instead of KeyTrack's API: check the server's address (the one its dashboard opens at, with nothing after it)".into(),
+            });
+        }
         if !status.is_success() {
             let message = serde_json::from_slice::<ApiError>(&body)
                 .map(|e| format!("{} ({})", e.message, e.code))
@@ -94,4 +112,39 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server that answers every request with this response, once.
+    fn answering(response: &'static str) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+        let addr = listener.local_addr().expect("addr");
+        std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            if let Ok((mut stream, _)) = listener.accept() {
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request);
+                let _ = stream.write_all(response.as_bytes());
+            }
+        });
+        format!("http://{addr}")
+    }
+
+    #[test]
+    fn a_web_page_where_the_api_should_answer_says_to_check_the_address() {
+        let page = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 28\r\nConnection: close\r\n\r\n<html><body>hi</body></html>";
+        let error = Client::new(&answering(page), "token").expect("client").me().expect_err("a web page is an error");
+        assert!(
+            error.to_string().contains("a web page instead of KeyTrack's API: check the server's address"),
+            "{error}"
+        );
+        let not_found =
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 24\r\nConnection: close\r\n\r\n<!DOCTYPE html><p>no</p>";
+        let error =
+            Client::new(&answering(not_found), "token").expect("client").me().expect_err("a web page is an error");
+        assert!(error.to_string().contains("404") && error.to_string().contains("web page"), "{error}");
+    }
 }

@@ -43,6 +43,31 @@ pub fn default_dir() -> anyhow::Result<PathBuf> {
     Ok(base.join("keytrack-agent"))
 }
 
+/// The server's address as `pair` takes it: `http://` or `https://`, a host, and nothing after it
+/// but an optional `/` (KeyTrack serves its pages and API from the root of its address). The
+/// error says what to type instead.
+pub fn server_url(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let lower = text.to_ascii_lowercase();
+    let Some(rest) =
+        ["https://", "http://"].iter().find_map(|scheme| lower.starts_with(scheme).then(|| &text[scheme.len()..]))
+    else {
+        let example = text.split("://").last().unwrap_or(text);
+        return Err(format!(
+            "the server's address needs http:// or https:// in front, e.g. https://{example} (got \"{text}\")"
+        ));
+    };
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if host.is_empty() || host.contains(['?', '#', ' ']) {
+        return Err(format!("\"{text}\" names no server: use its address, e.g. https://keytrack.example.com"));
+    }
+    if !path.is_empty() {
+        let root = &text[..text.len() - path.len() - 1];
+        return Err(format!("KeyTrack answers at the root of its address: use {root} (without \"/{path}\")"));
+    }
+    Ok(text.trim_end_matches('/').to_string())
+}
+
 pub fn config_path(dir: &Path) -> PathBuf {
     dir.join("config.json")
 }
@@ -197,6 +222,18 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn server_addresses_need_a_scheme_and_no_path() {
+        assert_eq!(server_url("https://kt.example.com/"), Ok("https://kt.example.com".into()));
+        assert_eq!(server_url(" HTTP://127.0.0.1:3000 "), Ok("HTTP://127.0.0.1:3000".into()));
+        let no_scheme = server_url("kt.example.com:3000").expect_err("no scheme");
+        assert!(no_scheme.contains("https://kt.example.com:3000"), "{no_scheme}");
+        let path = server_url("https://kt.example.com/tokens").expect_err("a path");
+        assert!(path.contains("use https://kt.example.com (without \"/tokens\")"), "{path}");
+        assert!(server_url("https://").is_err());
+        assert!(server_url("https://?x").is_err());
+    }
 
     #[test]
     fn durations() {

@@ -94,7 +94,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
     let dir = resolve_dir(cli.config_dir.as_deref())?;
     match cli.command {
         Command::Pair { server, token, device_name } => {
-            let server = server.trim_end_matches('/').to_string();
+            let server = config::server_url(&server).map_err(anyhow::Error::msg)?;
             let account =
                 Client::new(&server, &token)?.me().with_context(|| format!("pairing with {server} failed"))?;
             // Re-pairing keeps the device: its minutes stay one series on the server.
@@ -113,6 +113,9 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 config.device_name,
                 config::config_path(&dir).display()
             );
+            if config::agent_running(&dir) {
+                println!("the agent running with this config switches to it at its next upload");
+            }
             Ok(())
         }
         Command::Run { flush_secs } => {

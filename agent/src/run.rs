@@ -71,7 +71,7 @@ pub fn run(
     let paused = Arc::new(AtomicBool::new(false));
     capture.start(events_tx, Arc::clone(&paused), errors_tx)?;
     let uploader = Uploader::start(options, config)?;
-    let live_until = watch_for_viewers(config)?;
+    let live_until = watch_for_viewers(&options.dir, config)?;
     // Only now that nothing can fail before the loop: from here the pending detail lives in
     // memory, and the end of this function writes it back (events wait in the channel meanwhile).
     let pending = spool.take_pending()?;
@@ -167,18 +167,64 @@ fn flush(aggregator: &mut Aggregator, spool: &mut Spool, now: i64) -> anyhow::Re
     Ok(())
 }
 
+/// The client of the current pairing: `keytrack-agent pair` run again while this agent runs
+/// writes a new config (a new token, say), and the next upload or question uses it.
+struct Pairing {
+    dir: std::path::PathBuf,
+    client: Client,
+    seen: Option<std::time::SystemTime>,
+}
+
+impl Pairing {
+    fn new(dir: &std::path::Path, config: &Config) -> anyhow::Result<Pairing> {
+        Ok(Pairing {
+            dir: dir.to_path_buf(),
+            client: Client::new(&config.server, &config.token)?,
+            seen: changed_at(dir),
+        })
+    }
+
+    /// The client, made again first when the config names another server or token.
+    fn client(&mut self) -> &Client {
+        let now = changed_at(&self.dir);
+        if now != self.seen {
+            self.seen = now;
+            if let Ok(config) = config::load(&self.dir)
+                && !self.client.is_for(&config.server, &config.token)
+            {
+                match Client::new(&config.server, &config.token) {
+                    Ok(client) => {
+                        self.client = client;
+                        log::info(&format!(
+                            "paired again: from now on uploading to {} with the new token",
+                            config.server
+                        ));
+                    }
+                    Err(e) => log::warn(&format!("the new pairing cannot be used ({e:#}); keeping the old one")),
+                }
+            }
+        }
+        &self.client
+    }
+}
+
+/// When the config file last changed.
+fn changed_at(dir: &std::path::Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(config::config_path(dir)).and_then(|m| m.modified()).ok()
+}
+
 /// Starts the thread that asks the server whether a dashboard showing this user's data is open;
 /// the returned time (Unix ms) is how long the live cadence lasts. The thread holds one question
 /// open at a time (the server answers within 25 s) and ends with the process; against a server
 /// without a live view it asks again only every 10 minutes.
-fn watch_for_viewers(config: &Config) -> anyhow::Result<Arc<AtomicI64>> {
+fn watch_for_viewers(dir: &std::path::Path, config: &Config) -> anyhow::Result<Arc<AtomicI64>> {
     let live_until = Arc::new(AtomicI64::new(0));
-    let client = Client::new(&config.server, &config.token)?;
+    let mut pairing = Pairing::new(dir, config)?;
     let until = Arc::clone(&live_until);
     std::thread::Builder::new().name("watch".into()).spawn(move || {
         let mut failures: u32 = 0;
         loop {
-            match client.watching(WATCH_WAIT_SECS) {
+            match pairing.client().watching(WATCH_WAIT_SECS) {
                 Ok(answer) if answer.watching => {
                     failures = 0;
                     let live_ms = i64::from(answer.live_secs) * 1000;
@@ -213,13 +259,13 @@ enum Wake {
 impl Uploader {
     fn start(options: &RunOptions, config: &Config) -> anyhow::Result<Uploader> {
         let spool = Spool::open(&options.dir)?;
-        let client = Client::new(&config.server, &config.token)?;
+        let pairing = Pairing::new(&options.dir, config)?;
         let device = Device { id: config.device_id.clone(), name: config.device_name.clone() };
         let idle = options.flush;
         let (wake, woken) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("upload".into())
-            .spawn(move || upload_loop(spool, client, device, idle, woken))?;
+            .spawn(move || upload_loop(spool, pairing, device, idle, woken))?;
         Ok(Uploader { wake, thread })
     }
 
@@ -233,7 +279,7 @@ impl Uploader {
     }
 }
 
-fn upload_loop(mut spool: Spool, client: Client, device: Device, idle: Duration, woken: Receiver<Wake>) {
+fn upload_loop(mut spool: Spool, mut pairing: Pairing, device: Device, idle: Duration, woken: Receiver<Wake>) {
     let mut failures: u32 = 0;
     let mut next_try = Instant::now();
     loop {
@@ -243,7 +289,7 @@ fn upload_loop(mut spool: Spool, client: Client, device: Device, idle: Duration,
             Ok(Wake::Flushed) if failures > 0 && Instant::now() < next_try => continue,
             Ok(Wake::Flushed) | Err(RecvTimeoutError::Timeout) => false,
         };
-        match upload_waiting(&mut spool, &client, &device) {
+        match upload_waiting(&mut spool, pairing.client(), &device) {
             Ok(more) => {
                 if failures > 0 {
                     log::info("the server is reachable again; uploading what waited");

@@ -172,26 +172,28 @@ impl Server {
     fn start() -> Server {
         let data_dir = tempfile::tempdir().expect("tempdir");
         let log = data_dir.path().join("server.log");
-        let run = |args: &[&str], stdin: &str| {
-            let mut child = Command::new(server_binary())
-                .args(args)
-                .arg("--data-dir")
-                .arg(data_dir.path())
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("run keytrack");
-            child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("stdin");
-            let out = child.wait_with_output().expect("keytrack");
-            assert!(out.status.success(), "keytrack {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-            String::from_utf8_lossy(&out.stdout).trim().to_string()
-        };
-        run(&["user", "add", "--email", "ada@example.com"], "correct horse battery\n");
-        let token = run(&["token", "create", "--email", "ada@example.com", "--name", "desktop"], "");
-        let mut server = Server { data_dir, log, addr: String::new(), token, process: None };
+        let mut server = Server { data_dir, log, addr: String::new(), token: String::new(), process: None };
+        server.cli(&["user", "add", "--email", "ada@example.com"], "correct horse battery\n");
+        server.token = server.cli(&["token", "create", "--email", "ada@example.com", "--name", "desktop"], "");
         server.listen("127.0.0.1:0");
         server
+    }
+
+    /// Runs an admin command of `keytrack` on this server's data dir; its standard output.
+    fn cli(&self, args: &[&str], stdin: &str) -> String {
+        let mut child = Command::new(server_binary())
+            .args(args)
+            .arg("--data-dir")
+            .arg(self.data_dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run keytrack");
+        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("stdin");
+        let out = child.wait_with_output().expect("keytrack");
+        assert!(out.status.success(), "keytrack {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
     fn listen(&mut self, addr: &str) {
@@ -223,12 +225,17 @@ impl Server {
     }
 
     fn stats(&self) -> Value {
+        self.stats_of(&self.token)
+    }
+
+    /// Today's statistics of the account that `token` belongs to.
+    fn stats_of(&self, token: &str) -> Value {
         let today = chrono::Utc::now().date_naive();
         let from = today.pred_opt().unwrap_or(today);
         let to = today.succ_opt().unwrap_or(today);
         let response = reqwest::blocking::Client::new()
             .get(format!("{}/api/v1/stats?from={from}&to={to}", self.url()))
-            .bearer_auth(&self.token)
+            .bearer_auth(token)
             .send()
             .expect("GET /api/v1/stats");
         assert_eq!(response.status(), 200);
@@ -448,6 +455,40 @@ fn a_watched_agent_sends_its_open_minute_at_once() {
         agent.log_text()
     );
     drop(page);
+    agent.stop();
+}
+
+/// Pairing again while the agent runs (here with another account's token) takes effect at its
+/// next upload, and `pair` says so; an address without a scheme or with a path after the server's
+/// is refused with what to type instead.
+#[test]
+fn pairing_again_while_running_moves_the_running_agent_to_the_new_token() {
+    let display = Display::start();
+    let server = Server::start();
+    let mut agent = Agent::pair(&server.url(), &server.token);
+    let (ok, _, err) = agent.command(&["pair", "--server", &server.addr, "--token", &server.token]);
+    assert!(!ok && err.contains("needs http:// or https:// in front"), "{err}");
+    let with_path = format!("{}/tokens", server.url());
+    let (ok, _, err) = agent.command(&["pair", "--server", &with_path, "--token", &server.token]);
+    assert!(!ok && err.contains(&format!("use {} (without \"/tokens\")", server.url())), "{err}");
+
+    agent.start(&display);
+    display.xdotool(&["type", "--delay", "30", "abc"]);
+    expect_presses(&server, &agent, 3);
+    server.cli(&["user", "add", "--email", "bob@example.com"], "violet staple orbit 9\n");
+    let bob = server.cli(&["token", "create", "--email", "bob@example.com", "--name", "desktop"], "");
+    let (ok, out, err) = agent.command(&["pair", "--server", &server.url(), "--token", &bob]);
+    assert!(ok, "{err}");
+    assert!(out.contains("switches to it at its next upload"), "{out}");
+    display.xdotool(&["type", "--delay", "30", "defg"]);
+    // The minute in progress at the switch goes to the new pairing whole (its record holds the
+    // minute's totals): Bob gets the 4 new presses, and the 3 before them when they share a minute.
+    let bobs = || server.stats_of(&bob)["total_keys"].as_u64().unwrap_or(0);
+    let moved = wait_for(Duration::from_secs(30), || bobs() >= 4);
+    assert!(moved, "Bob's account has {} presses; agent log:\n{}", bobs(), agent.log_text());
+    assert!(bobs() == 4 || bobs() == 7, "{}", bobs());
+    assert_eq!(server.total_keys(), 3, "nothing more went to Ada's account");
+    assert!(agent.log_text().contains("paired again"), "{}", agent.log_text());
     agent.stop();
 }
 

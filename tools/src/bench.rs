@@ -712,11 +712,11 @@ async fn queries(
 async fn exports(client: &reqwest::Client, server: &ServerProcess, people: &People) -> anyhow::Result<()> {
     let token = &people.tokens[0];
     for (what, path) in [
-        ("CSV per minute", "/api/v1/export.csv?kind=minute&range=all"),
-        ("CSV per day", "/api/v1/export.csv?kind=day&range=all"),
-        ("CSV per hour", "/api/v1/export.csv?kind=hour&range=all"),
-        ("JSON (everything)", "/api/v1/export.json"),
-        ("PDF report of the last year", "/api/v1/report.pdf?range=year"),
+        ("CSV per minute of user 1's whole range", "/api/v1/export.csv?kind=minute&range=all"),
+        ("CSV per day of user 1's whole range", "/api/v1/export.csv?kind=day&range=all"),
+        ("CSV per hour of user 1's whole range", "/api/v1/export.csv?kind=hour&range=all"),
+        ("JSON of everything user 1 has", "/api/v1/export.json"),
+        ("PDF report of user 1's last year", "/api/v1/report.pdf?range=year"),
     ] {
         let before = server.rss_mb();
         server.reset_peak_rss();
@@ -731,7 +731,7 @@ async fn exports(client: &reqwest::Client, server: &ServerProcess, people: &Peop
         }
         let seconds = started.elapsed().as_secs_f64();
         println!(
-            "export {what} of user 1's whole range: {:.2} s, {:.1} MB, server RSS {:.1} MB before, peak {:.1} MB (+{:.1} MB)",
+            "export {what}: {:.2} s to the last byte, {:.1} MB, server RSS {:.1} MB before, peak {:.1} MB (+{:.1} MB)",
             seconds,
             bytes as f64 / 1e6,
             before,

@@ -125,6 +125,9 @@ pub async fn apply_retention(pool: &SqlitePool, days: u32, now: i64) -> Result<R
     let cutoff = cutoff - cutoff.rem_euclid(3_600);
     let mut removed = Retained::default();
     for user_id in db::data::user_ids(pool).await? {
+        if !db::data::has_records_before(pool, user_id, cutoff).await? {
+            continue;
+        }
         loop {
             let mut tx = db::begin_write(pool).await?;
             let (minutes, blocks) = db::data::delete_records_before(&mut tx, user_id, cutoff, RETENTION_CHUNK).await?;

@@ -214,6 +214,21 @@ pub async fn user_ids(pool: &SqlitePool) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM users ORDER BY id").fetch_all(pool).await
 }
 
+/// Whether the user has minute records from before `cutoff`, or blocks that ended by then (a
+/// read, so that retention takes the write lock only for users it has work for).
+pub async fn has_records_before(pool: &SqlitePool, user_id: i64, cutoff: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM activity_minutes WHERE user_id = ? AND minute < ?)
+             OR EXISTS (SELECT 1 FROM activity_blocks WHERE user_id = ? AND ends_at <= ?)",
+    )
+    .bind(user_id)
+    .bind(cutoff)
+    .bind(user_id)
+    .bind(cutoff)
+    .fetch_one(pool)
+    .await
+}
+
 /// Deletes up to `limit` of the user's minute records from before `cutoff`, and as many blocks
 /// that ended by then. Returns (minutes, blocks) removed.
 pub async fn delete_records_before(
