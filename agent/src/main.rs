@@ -122,7 +122,12 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             let config = config::load(&dir)?;
             let options = RunOptions { dir, flush: Duration::from_secs(flush_secs) };
             let stop = stop_on_signals()?;
-            run(&options, &config, Box::new(RdevCapture), local_utc_offset(), &stop)?;
+            #[cfg(target_os = "linux")]
+            keytrack_agent::input::x_server_gone::save_first(std::sync::Arc::clone(&stop));
+            let outcome = run(&options, &config, Box::new(RdevCapture), local_utc_offset(), &stop);
+            #[cfg(target_os = "linux")]
+            keytrack_agent::input::x_server_gone::saved();
+            outcome?;
             Ok(())
         }
         Command::Status => status(&dir),

@@ -76,6 +76,12 @@ impl Drop for Display {
 }
 
 impl Display {
+    /// Kills the X server at once (SIGKILL), as a crashed session would go.
+    fn kill(&mut self) {
+        let _ = self._xvfb.0.kill();
+        let _ = self._xvfb.0.wait();
+    }
+
     fn start() -> Display {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         for _ in 0..50 {
@@ -490,6 +496,26 @@ fn pairing_again_while_running_moves_the_running_agent_to_the_new_token() {
     assert_eq!(server.total_keys(), 3, "nothing more went to Ada's account");
     assert!(agent.log_text().contains("paired again"), "{}", agent.log_text());
     agent.stop();
+}
+
+/// When the X server goes away, Xlib ends the agent, but only after the agent saved what it held
+/// and made its last upload: the minute in progress (saved only once a minute here) arrives.
+#[test]
+fn the_x_server_going_away_saves_and_uploads_first() {
+    let mut display = Display::start();
+    let server = Server::start();
+    let mut agent = Agent::pair(&server.url(), &server.token);
+    agent.start_with(&display, None, 60);
+    display.xdotool(&["type", "--delay", "30", "hello"]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(server.total_keys(), 0, "nothing uploaded yet with a 60 s flush");
+    display.kill();
+    expect_presses(&server, &agent, 5);
+    let ended = wait_for(Duration::from_secs(30), || {
+        agent.process.as_mut().is_some_and(|p| !matches!(p.0.try_wait(), Ok(None)))
+    });
+    assert!(ended, "the agent ends with its X server");
+    assert!(agent.log_text().contains("the X server went away"), "{}", agent.log_text());
 }
 
 /// A damaged spool (a disk error, a copy cut short) does not stop capture: it is moved aside with
