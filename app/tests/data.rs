@@ -13,6 +13,7 @@ use keytrack_app::server::workload::{SyntheticDay, SyntheticPerson, uploads};
 use keytrack_app::server::{accounts, data, db, rollups, state, teams};
 use keytrack_wire::data::AccountExport;
 use keytrack_wire::{ActivityBatch, Device};
+use leptos::server_fn::ServerFn;
 use serde_json::Value;
 
 const ZONE: &str = "Europe/Paris";
@@ -509,4 +510,47 @@ async fn pdf_reports_hold_the_dashboards_figures_and_only_what_the_team_shows() 
     let (_, other) = paris_user(&server, "outsider@example.com").await;
     let (status, _, _) = get_bytes(&server, &format!("/api/v1/teams/{team}/report.pdf"), &other).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_session_left_open_in_another_browser_ends_with_the_deleted_account() {
+    let server = server().await;
+    let signed_up = sign_up_in_browser(&server.app, "two-browsers@example.com").await;
+    let first = session_cookie(&signed_up);
+    let form = format!("email=two-browsers%40example.com&password={}", urlencode(PASSWORD));
+    let logged_in = call_server_fn(&server.app, keytrack_app::api::LogIn::PATH, None, &form).await;
+    let second = session_cookie(&logged_in);
+    assert_ne!(first, second);
+    let me = |cookie: String| {
+        let app = server.app.clone();
+        async move {
+            use http_body_util::BodyExt;
+            use tower::ServiceExt;
+            let request = http::Request::builder()
+                .uri("/api/v1/me")
+                .header(http::header::HOST, HOST)
+                .header(http::header::COOKIE, cookie)
+                .body(axum::body::Body::empty())
+                .expect("request");
+            let response = app.oneshot(request).await.expect("response");
+            let status = response.status();
+            let _ = response.into_body().collect().await;
+            status
+        }
+    };
+    assert_eq!(me(first.clone()).await, StatusCode::OK);
+    let wrong =
+        call_server_fn(&server.app, keytrack_app::api::data::DeleteAccount::PATH, Some(&second), "password=not+mine")
+            .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN, "{}", wrong.body);
+    let deleted = call_server_fn(
+        &server.app,
+        keytrack_app::api::data::DeleteAccount::PATH,
+        Some(&second),
+        &format!("password={}", urlencode(PASSWORD)),
+    )
+    .await;
+    assert!(deleted.status.is_success() || deleted.status.is_redirection(), "{:?} {}", deleted.status, deleted.body);
+    assert_eq!(me(first).await, StatusCode::UNAUTHORIZED, "the other browser's session is no one's now");
+    assert_eq!(me(second).await, StatusCode::UNAUTHORIZED);
 }

@@ -67,7 +67,7 @@ fn check_upload(body: Vec<u8>) -> Result<(), TestCaseError> {
 }
 
 /// Every server function, with its argument names.
-const SERVER_FUNCTIONS: [(&str, &[&str]); 23] = [
+const SERVER_FUNCTIONS: [(&str, &[&str]); 28] = [
     (keytrack_app::api::CurrentAccount::PATH, &[]),
     (keytrack_app::api::SignUp::PATH, &["email", "password", "timezone", "next"]),
     (keytrack_app::api::LogIn::PATH, &["email", "password", "next"]),
@@ -91,6 +91,11 @@ const SERVER_FUNCTIONS: [(&str, &[&str]); 23] = [
     (keytrack_app::api::teams::RemoveMember::PATH, &["team_id", "member_id"]),
     (keytrack_app::api::teams::SetMemberRole::PATH, &["team_id", "member_id", "role"]),
     (keytrack_app::api::teams::DeleteTeam::PATH, &["team_id"]),
+    (keytrack_app::api::LastHour::PATH, &[]),
+    (keytrack_app::api::data::MyDevices::PATH, &[]),
+    (keytrack_app::api::data::DeleteDays::PATH, &["from", "to"]),
+    (keytrack_app::api::data::DeleteDevice::PATH, &["device_id"]),
+    (keytrack_app::api::data::DeleteAccount::PATH, &["password"]),
 ];
 
 /// Any JSON value, with the numbers and strings most likely to upset a decoder.
@@ -407,9 +412,9 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_query_strings_never_break_the_statistics(query in "[a-z_=&%0-9:+-]{0,40}") {
+    fn arbitrary_query_strings_never_break_the_statistics_or_exports(query in "[a-z_=&%0-9:+-]{0,40}") {
         let t = target();
-        for route in ["/api/v1/stats", "/api/v1/teams/1/stats"] {
+        for route in ["/api/v1/stats", "/api/v1/teams/1/stats", "/api/v1/export.csv", "/api/v1/teams/1/export.csv"] {
             let reply = t.runtime.block_on(call(&t.server.app, "GET", &format!("{route}?{query}"), Some(&bearer(&t.token)), None));
             let status = reply.status.as_u16();
             prop_assert!(status == 200 || (400..500).contains(&status), "{route}?{query}: {status} {}", reply.body);

@@ -196,10 +196,13 @@ where
                 .ok_or(AppError::Unauthorized("unknown or revoked API token"));
         }
         let session = Session::from_request_parts(parts, state).await.map_err(|(_, why)| AppError::internal(why))?;
-        user_of_session(&session)
-            .await?
-            .map(|user_id| ApiUser(user_id, None))
-            .ok_or(AppError::Unauthorized("send an API token as \"Authorization: Bearer TOKEN\", or log in"))
+        let missing = AppError::Unauthorized("send an API token as \"Authorization: Bearer TOKEN\", or log in");
+        let user_id = user_of_session(&session).await?.ok_or(missing.clone())?;
+        // A session of an account deleted meanwhile (in another browser) is a session of no one.
+        if crate::server::db::users::by_id(&app.pool, user_id).await?.is_none() {
+            return Err(missing);
+        }
+        Ok(ApiUser(user_id, None))
     }
 }
 
