@@ -354,8 +354,11 @@ pub async fn team_csv(
     Ok(Download { filename, body: futures::stream::once(std::future::ready(Ok(bytes(csv.take())))).boxed() })
 }
 
-/// Records per chunk of the JSON export.
+/// Minute records per chunk of the JSON export (a few hundred bytes each).
 const RECORDS_PER_CHUNK: i64 = 2_000;
+/// Hour blocks per chunk: a block with its pointer grids runs to tens of kilobytes, so a chunk of
+/// 2,000 would hold most of a year's blocks in memory at once.
+const BLOCKS_PER_CHUNK: i64 = 50;
 
 /// Where the JSON export has got to.
 enum JsonPart {
@@ -469,7 +472,7 @@ pub async fn account_json(pool: &SqlitePool, user_id: i64, now: i64) -> Result<D
                     Ok(Some((bytes(out), next)))
                 }
                 JsonPart::Blocks { index, after } => {
-                    let rows = db::data::blocks_of_device(&pool, devices[index].id, after, RECORDS_PER_CHUNK).await?;
+                    let rows = db::data::blocks_of_device(&pool, devices[index].id, after, BLOCKS_PER_CHUNK).await?;
                     let mut out = String::new();
                     for (i, (_, stored)) in rows.iter().enumerate() {
                         let block: HourBlock = RecordCodec::with(|c| c.decode(stored)).map_err(AppError::internal)?;
@@ -479,7 +482,7 @@ pub async fn account_json(pool: &SqlitePool, user_id: i64, now: i64) -> Result<D
                         out.push_str(&serde_json::to_string(&block).map_err(AppError::internal)?);
                     }
                     let next = match rows.last() {
-                        Some((start, _)) if rows.len() as i64 == RECORDS_PER_CHUNK => {
+                        Some((start, _)) if rows.len() as i64 == BLOCKS_PER_CHUNK => {
                             JsonPart::Blocks { index, after: *start }
                         }
                         _ if index + 1 < devices.len() => {
