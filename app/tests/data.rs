@@ -47,6 +47,12 @@ async fn paris_user(server: &TestServer, email: &str) -> (i64, String) {
 }
 
 async fn get_text(server: &TestServer, uri: &str, token: &str) -> (StatusCode, http::HeaderMap, String) {
+    let (status, headers, bytes) = get_bytes(server, uri, token).await;
+    (status, headers, String::from_utf8(bytes).expect("utf-8"))
+}
+
+/// A GET with the token, its body whole.
+async fn get_bytes(server: &TestServer, uri: &str, token: &str) -> (StatusCode, http::HeaderMap, Vec<u8>) {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
     let request = http::Request::builder()
@@ -57,8 +63,7 @@ async fn get_text(server: &TestServer, uri: &str, token: &str) -> (StatusCode, h
         .expect("request");
     let response = server.app.clone().oneshot(request).await.expect("response");
     let (status, headers) = (response.status(), response.headers().clone());
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    (status, headers, String::from_utf8(bytes.to_vec()).expect("utf-8"))
+    (status, headers, response.into_body().collect().await.expect("body").to_bytes().to_vec())
 }
 
 /// The rows of a CSV file as RFC 4180 reads them (quoted cells, doubled quotes), `#` lines skipped;
@@ -461,20 +466,6 @@ fn pdf_text(pdf: &[u8]) -> String {
         .expect("pdftotext (poppler-utils) runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-async fn get_bytes(server: &TestServer, uri: &str, token: &str) -> (StatusCode, http::HeaderMap, Vec<u8>) {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-    let request = http::Request::builder()
-        .uri(uri)
-        .header(http::header::HOST, HOST)
-        .header(http::header::AUTHORIZATION, bearer(token))
-        .body(axum::body::Body::empty())
-        .expect("request");
-    let response = server.app.clone().oneshot(request).await.expect("response");
-    let (status, headers) = (response.status(), response.headers().clone());
-    (status, headers, response.into_body().collect().await.expect("body").to_bytes().to_vec())
 }
 
 #[tokio::test]

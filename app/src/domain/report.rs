@@ -103,16 +103,30 @@ impl Page {
         y + 10.0
     }
 
-    /// A headline figure in a card, with its change against the previous period.
-    fn card(&mut self, x: f64, y: f64, w: f64, label: &str, value: &str, change: Option<f64>) {
-        self.rounded(x, y, w, 66.0, CARD, LINE);
-        self.text(x + 10.0, y + 18.0, 8.5, MUTED, "start", false, label);
-        self.text(x + 10.0, y + 42.0, 17.0, INK, "start", true, value);
-        let change = match change {
-            Some(p) => format!("{}{p:.0} % vs the period before", if p >= 0.0 { "+" } else { "" }),
-            None => "nothing to compare with".to_string(),
-        };
-        self.text(x + 10.0, y + 57.0, 7.5, MUTED, "start", false, &change);
+    /// A cover's title, the line under it and notes in small print, a line each.
+    fn cover(&mut self, title: &str, subtitle: &str, notes: &[&str]) {
+        self.text(MARGIN, 84.0, 24.0, INK, "start", true, title);
+        self.text(MARGIN, 106.0, 11.0, INK, "start", false, subtitle);
+        for (i, note) in notes.iter().enumerate() {
+            self.text(MARGIN, 121.0 + 11.0 * i as f64, 8.5, MUTED, "start", false, note);
+        }
+    }
+
+    /// Headline figures in a row of cards: label, value and an optional line under the value
+    /// (the change against the previous period).
+    fn cards(&mut self, y: f64, cards: &[(&str, String, Option<String>)]) {
+        let w = (CONTENT - 3.0 * 10.0) / 4.0;
+        for (i, (label, value, note)) in cards.iter().enumerate() {
+            let x = MARGIN + i as f64 * (w + 10.0);
+            self.rounded(x, y, w, if note.is_some() { 66.0 } else { 56.0 }, CARD, LINE);
+            self.text(x + 10.0, y + 18.0, 8.5, MUTED, "start", false, label);
+            // A long value ("394 h 52 min") in a smaller size, so that it stays in its card.
+            let size = if value.chars().count() > 10 { 14.0 } else { 17.0 };
+            self.text(x + 10.0, y + 42.0, size, INK, "start", true, value);
+            if let Some(note) = note {
+                self.text(x + 10.0, y + 57.0, 7.5, MUTED, "start", false, note);
+            }
+        }
     }
 
     /// Vertical bars of `values`, with the largest value named.
@@ -282,29 +296,32 @@ pub fn personal_pages(title: &ReportTitle, stats: &ActivityStats, screens: &[Scr
 
     // The cover: the range and the headline figures against the period before.
     let mut page = Page::new(&header, 1);
-    page.text(MARGIN, 84.0, 24.0, INK, "start", true, "Your keyboard and mouse");
-    page.text(MARGIN, 106.0, 11.0, INK, "start", false, &format!("{} · {} to {}", title.who, stats.from, stats.to));
-    page.text(
-        MARGIN,
-        121.0,
-        8.5,
-        MUTED,
-        "start",
-        false,
-        &format!("Days counted in {}; made {}.", title.clock, title.made),
+    page.cover(
+        "Your keyboard and mouse",
+        &format!("{} · {} to {}", title.who, stats.from, stats.to),
+        &[&format!("Days counted in {}; made {}.", title.clock, title.made)],
     );
     let previous = stats.previous.clone().unwrap_or_default();
-    let change = |now: u64, before: u64| change_percent(now as f64, before as f64);
-    let w = (CONTENT - 3.0 * 10.0) / 4.0;
-    let cards = [
-        ("Key presses", count(stats.total_keys), change(stats.total_keys, previous.total_keys)),
-        ("Clicks", count(stats.total_clicks), change(stats.total_clicks, previous.total_clicks)),
-        ("Active time", duration(stats.active_seconds), change(stats.active_seconds, previous.active_seconds)),
-        ("Typing speed", format!("{:.0} wpm", stats.typing.wpm), change_percent(stats.typing.wpm, previous.wpm)),
-    ];
-    for (i, (label, value, change)) in cards.into_iter().enumerate() {
-        page.card(MARGIN + i as f64 * (w + 10.0), 140.0, w, label, &value, change);
-    }
+    let change = |percent: Option<f64>| {
+        Some(match percent {
+            Some(p) => format!("{}{p:.0} % vs the period before", if p >= 0.0 { "+" } else { "" }),
+            None => "nothing to compare with".to_string(),
+        })
+    };
+    let versus = |now: u64, before: u64| change(change_percent(now as f64, before as f64));
+    page.cards(
+        140.0,
+        &[
+            ("Key presses", count(stats.total_keys), versus(stats.total_keys, previous.total_keys)),
+            ("Clicks", count(stats.total_clicks), versus(stats.total_clicks, previous.total_clicks)),
+            ("Active time", duration(stats.active_seconds), versus(stats.active_seconds, previous.active_seconds)),
+            (
+                "Typing speed",
+                format!("{:.0} wpm", stats.typing.wpm),
+                change(change_percent(stats.typing.wpm, previous.wpm)),
+            ),
+        ],
+    );
     let y = page.heading(250.0, "Activity over time");
     let keys: Vec<f64> = stats.daily.iter().map(|d| d.keys as f64).collect();
     page.bars((MARGIN, y + 14.0, CONTENT, 120.0), &keys, ACCENT, "key presses a day");
@@ -394,51 +411,42 @@ pub fn personal_pages(title: &ReportTitle, stats: &ActivityStats, screens: &[Scr
 pub fn team_pages(title: &ReportTitle, stats: &TeamStats) -> Vec<String> {
     let header = format!("KeyTrack team report · {} · {} to {}", stats.team_name, stats.from, stats.to);
     let mut page = Page::new(&header, 1);
-    page.text(MARGIN, 84.0, 24.0, INK, "start", true, &stats.team_name);
-    page.text(MARGIN, 106.0, 11.0, INK, "start", false, &format!("Team report · {} to {}", stats.from, stats.to));
-    page.text(
-        MARGIN,
-        121.0,
-        8.5,
-        MUTED,
-        "start",
-        false,
-        &format!(
-            "{} members, {} keeping their figures private; each member's days in their own time zone; made {} for {}.",
-            stats.members, stats.private_members, title.made, title.who
-        ),
+    page.cover(
+        &stats.team_name,
+        &format!("Team report · {} to {}", stats.from, stats.to),
+        &[
+            &format!(
+                "{} members, {} keeping their figures private; each member's days in their own time zone.",
+                stats.members, stats.private_members
+            ),
+            &format!("Made {} for {}.", title.made, title.who),
+        ],
     );
-    let mut y = 140.0;
+    let mut y = 150.0;
     match &stats.totals {
         Some(totals) => {
-            let w = (CONTENT - 3.0 * 10.0) / 4.0;
-            let cards = [
-                ("Key presses", count(totals.total_keys)),
-                ("Clicks", count(totals.total_clicks)),
-                ("Active time", duration(totals.active_seconds)),
-                ("Typing speed", format!("{:.0} wpm", totals.wpm)),
-            ];
-            for (i, (label, value)) in cards.into_iter().enumerate() {
-                page.rounded(MARGIN + i as f64 * (w + 10.0), y, w, 56.0, CARD, LINE);
-                page.text(MARGIN + i as f64 * (w + 10.0) + 10.0, y + 18.0, 8.5, MUTED, "start", false, label);
-                page.text(MARGIN + i as f64 * (w + 10.0) + 10.0, y + 42.0, 17.0, INK, "start", true, &value);
-            }
-            page.text(
-                MARGIN,
-                y + 72.0,
-                8.0,
-                MUTED,
-                "start",
-                false,
-                &format!(
-                    "Made of {} contributing members, only of hours in which at least {} were active; per member: {} key presses, {} clicks, {}.",
-                    stats.contributors.unwrap_or(0),
-                    keytrack_wire::MIN_CONTRIBUTORS,
-                    count(totals.average_keys),
-                    count(totals.average_clicks),
-                    duration(totals.average_active_seconds)
-                ),
+            page.cards(
+                y,
+                &[
+                    ("Key presses", count(totals.total_keys), None),
+                    ("Clicks", count(totals.total_clicks), None),
+                    ("Active time", duration(totals.active_seconds), None),
+                    ("Typing speed", format!("{:.0} wpm", totals.wpm), None),
+                ],
             );
+            let made_of = format!(
+                "Made of {} contributing members, only of hours in which at least {} were active.",
+                stats.contributors.unwrap_or(0),
+                keytrack_wire::MIN_CONTRIBUTORS
+            );
+            page.text(MARGIN, y + 72.0, 8.0, MUTED, "start", false, &made_of);
+            let per_member = format!(
+                "Per contributing member: {} key presses, {} clicks, {} active.",
+                count(totals.average_keys),
+                count(totals.average_clicks),
+                duration(totals.average_active_seconds)
+            );
+            page.text(MARGIN, y + 83.0, 8.0, MUTED, "start", false, &per_member);
             y = page.heading(y + 104.0, "Week rhythm");
             y = page.rhythm((MARGIN, y + 6.0, CONTENT), &totals.by_weekday_hour);
             let chords: Vec<(String, u64)> = totals.top_chords.iter().map(|c| (c.chord.clone(), c.count)).collect();
