@@ -144,6 +144,8 @@ test('exports download from the dashboard and the data page, and deletions go as
   expect(json.text).not.toContain(token);
   const csv = await download(page, page.getByTestId('export-section').getByRole('link', { name: 'CSV: per key' }));
   expect(parseCsv(csv.text)[0]).toEqual(['key', 'presses', 'percent']);
+  const shortcuts = await download(page, page.getByTestId('export-section').getByRole('link', { name: 'CSV: per shortcut' }));
+  expect(parseCsv(shortcuts.text)[0]).toEqual(['shortcut', 'presses', 'percent']);
 
   const devices = page.getByTestId('device-table');
   await expect(devices.locator('tbody tr')).toHaveCount(2);
