@@ -28,6 +28,18 @@ pub struct Download {
     pub body: BoxStream<'static, Result<Bytes, AppError>>,
 }
 
+impl Download {
+    /// A file made whole before it is sent, in one chunk.
+    pub fn whole(filename: String, bytes: impl Into<Bytes>) -> Download {
+        Download { filename, body: chunk(bytes).boxed() }
+    }
+}
+
+/// A stream of one chunk (the start of a longer file, or all of a short one).
+fn chunk(bytes: impl Into<Bytes>) -> futures::stream::Once<std::future::Ready<Result<Bytes, AppError>>> {
+    futures::stream::once(std::future::ready(Ok(bytes.into())))
+}
+
 /// The CSV files of a user's own figures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CsvKind {
@@ -101,10 +113,6 @@ const DAYS_PER_CHUNK: u64 = 64;
 /// Minute rows read per chunk.
 const MINUTES_PER_CHUNK: i64 = 5_000;
 
-fn bytes(text: String) -> Bytes {
-    Bytes::from(text)
-}
-
 fn day_start_label(account: &keytrack_wire::Account) -> String {
     format!("{:02}:00", account.day_start_hour)
 }
@@ -161,7 +169,7 @@ pub async fn own_csv(
                     "typing_seconds",
                 ]);
             }
-            let first = futures::stream::once(std::future::ready(Ok(bytes(csv.take()))));
+            let first = chunk(csv.take());
             let pool = pool.clone();
             let rest = futures::stream::try_unfold(Some(from), move |next| {
                 let pool = pool.clone();
@@ -169,7 +177,7 @@ pub async fn own_csv(
                     let Some(start) = next.filter(|d| *d <= to) else { return Ok(None) };
                     let end = (start + chrono::Days::new(DAYS_PER_CHUNK - 1)).min(to);
                     let text = day_rows(&pool, user_id, kind, start, end).await?;
-                    Ok(Some((bytes(text), end.succ_opt())))
+                    Ok(Some((Bytes::from(text), end.succ_opt())))
                 }
             });
             first.chain(rest).boxed()
@@ -188,11 +196,11 @@ pub async fn own_csv(
                 let percent = if total == 0 { 0.0 } else { presses as f64 * 100.0 / total as f64 };
                 csv.text(&label).number(presses).decimal(percent, 2).end_row();
             }
-            futures::stream::once(std::future::ready(Ok(bytes(csv.take())))).boxed()
+            chunk(csv.take()).boxed()
         }
         CsvKind::Minute => {
             csv.header(&["minute", "unix_time", "day", "device", "key_presses", "clicks", "active_seconds"]);
-            let first = futures::stream::once(std::future::ready(Ok(bytes(csv.take()))));
+            let first = chunk(csv.take());
             let bounds = clock.range(from, to);
             let tz: chrono_tz::Tz = account.timezone.parse().unwrap_or(chrono_tz::UTC);
             let pool = pool.clone();
@@ -217,7 +225,7 @@ pub async fn own_csv(
                             .number(row.active_seconds)
                             .end_row();
                     }
-                    Ok(Some((bytes(csv.take()), next)))
+                    Ok(Some((Bytes::from(csv.take()), next)))
                 }
             });
             first.chain(rest).boxed()
@@ -351,7 +359,7 @@ pub async fn team_csv(
         }
     }
     let filename = format!("keytrack-team-{team_id}-{}-{}-to-{}.csv", kind.key(), stats.from, stats.to);
-    Ok(Download { filename, body: futures::stream::once(std::future::ready(Ok(bytes(csv.take())))).boxed() })
+    Ok(Download::whole(filename, csv.take()))
 }
 
 /// Minute records per chunk of the JSON export (a few hundred bytes each).
@@ -442,9 +450,12 @@ pub async fn account_json(pool: &SqlitePool, user_id: i64, now: i64) -> Result<D
             match part {
                 JsonPart::Head => {
                     if devices.is_empty() {
-                        return Ok(Some((bytes(head_json + "]}"), JsonPart::Done)));
+                        return Ok(Some((Bytes::from(head_json + "]}"), JsonPart::Done)));
                     }
-                    Ok(Some((bytes(head_json + &device_head(0)?), JsonPart::Minutes { index: 0, after: i64::MIN })))
+                    Ok(Some((
+                        Bytes::from(head_json + &device_head(0)?),
+                        JsonPart::Minutes { index: 0, after: i64::MIN },
+                    )))
                 }
                 JsonPart::Minutes { index, after } => {
                     let device_id = devices[index].id;
@@ -469,7 +480,7 @@ pub async fn account_json(pool: &SqlitePool, user_id: i64, now: i64) -> Result<D
                             JsonPart::Blocks { index, after: i64::MIN }
                         }
                     };
-                    Ok(Some((bytes(out), next)))
+                    Ok(Some((Bytes::from(out), next)))
                 }
                 JsonPart::Blocks { index, after } => {
                     let rows = db::data::blocks_of_device(&pool, devices[index].id, after, BLOCKS_PER_CHUNK).await?;
@@ -495,7 +506,7 @@ pub async fn account_json(pool: &SqlitePool, user_id: i64, now: i64) -> Result<D
                             JsonPart::Done
                         }
                     };
-                    Ok(Some((bytes(out), next)))
+                    Ok(Some((Bytes::from(out), next)))
                 }
                 JsonPart::Done => Ok(None),
             }

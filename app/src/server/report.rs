@@ -4,8 +4,6 @@
 
 use std::sync::{Arc, LazyLock};
 
-use axum::body::Bytes;
-use futures::StreamExt;
 use krilla::Document;
 use krilla::metadata::Metadata;
 use krilla::page::PageSettings;
@@ -58,15 +56,14 @@ fn made_at(timezone: &str, now: i64) -> String {
 /// Renders on a blocking thread (a year's report is CPU work) and hands the PDF out as a download.
 async fn pdf_download(pages: Vec<String>, title: String, filename: String) -> Result<Download, AppError> {
     let pdf = tokio::task::spawn_blocking(move || render_pdf(&pages, &title)).await.map_err(AppError::internal)??;
-    Ok(Download { filename, body: futures::stream::once(std::future::ready(Ok(Bytes::from(pdf)))).boxed() })
+    Ok(Download::whole(filename, pdf))
 }
 
 /// The user's report over what the query asks (the dashboard's range rule).
 pub async fn own_report(pool: &SqlitePool, user_id: i64, query: &RangeQuery, now: i64) -> Result<Download, AppError> {
     let account = accounts::account(pool, user_id).await?;
     let stats = stats::stats_for_query(pool, user_id, query, now).await?;
-    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(AppError::internal);
-    let screens = super::rollups::range_heatmaps(pool, user_id, day(&stats.from)?, day(&stats.to)?).await?;
+    let screens = stats::heatmaps_for_query(pool, user_id, query, now).await?;
     let who = if account.display_name.is_empty() {
         account.email.clone()
     } else {
