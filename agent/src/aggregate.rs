@@ -442,6 +442,38 @@ impl MinuteBuilder {
     }
 }
 
+/// Where the person stands with rest breaks, from the minutes with input (Unix seconds of their
+/// start, in order) and the time now: a pause of [`keytrack_wire::BREAK_MINUTES`] or more is a
+/// break, as on the dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BreakState {
+    /// No input in the minutes given.
+    NoActivity,
+    /// Working since this second, with no break since then.
+    WorkingSince(i64),
+    /// On a break since this second (the end of the last active minute).
+    OnBreakSince(i64),
+}
+
+pub fn break_state(active_minutes: &[i64], now: i64) -> BreakState {
+    let break_secs = keytrack_wire::BREAK_MINUTES as i64 * 60;
+    let Some(&last) = active_minutes.last() else {
+        return BreakState::NoActivity;
+    };
+    if now - (last + 60) >= break_secs {
+        return BreakState::OnBreakSince(last + 60);
+    }
+    // Back from the last minute until a pause long enough to be a break.
+    let mut start = last;
+    for pair in active_minutes.windows(2).rev() {
+        if pair[1] - (pair[0] + 60) >= break_secs {
+            break;
+        }
+        start = pair[0];
+    }
+    BreakState::WorkingSince(start)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -821,5 +853,20 @@ mod tests {
                 prop_assert_eq!(batch.validate(at / 1000 + 600), Ok(()));
             }
         }
+    }
+
+    #[test]
+    fn the_time_since_the_last_break_counts_from_the_end_of_a_five_minute_pause() {
+        let m = |minute: i64| minute * 60;
+        // 09:00-09:09, a 6-minute pause, 09:16-09:30: working since 09:16.
+        let mut active: Vec<i64> = (540..550).map(m).collect();
+        active.extend((556..=570).map(m));
+        assert_eq!(break_state(&active, m(571)), BreakState::WorkingSince(m(556)));
+        // A 4-minute pause does not count: working since 09:00.
+        let short: Vec<i64> = (540..550).chain(554..=570).map(m).collect();
+        assert_eq!(break_state(&short, m(571)), BreakState::WorkingSince(m(540)));
+        // Five minutes after the last active minute ended: on a break since it ended.
+        assert_eq!(break_state(&active, m(576)), BreakState::OnBreakSince(m(571)));
+        assert_eq!(break_state(&[], m(576)), BreakState::NoActivity);
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use keytrack_agent::aggregate::local_utc_offset;
+use keytrack_agent::aggregate::{BreakState, break_state, local_utc_offset};
 use keytrack_agent::client::Client;
 use keytrack_agent::config::{self, Config, Pause};
 use keytrack_agent::input::{CaptureError, RdevCapture, now_ms};
@@ -228,6 +228,19 @@ fn status(dir: &std::path::Path) -> anyhow::Result<()> {
     let clicks: u64 = today.iter().map(|r| r.clicks.total()).sum();
     let active = today.iter().filter(|r| r.active_seconds > 0).count();
     println!("today:       {keys} key presses, {clicks} clicks, {active} active minutes");
+    let active_minutes: Vec<i64> = today.iter().filter(|r| r.active_seconds > 0).map(|r| r.minute).collect();
+    let minutes = |secs: i64| secs.max(0) / 60;
+    let breaks = match break_state(&active_minutes, now) {
+        BreakState::NoActivity => "no activity today".to_string(),
+        BreakState::WorkingSince(start) => format!(
+            "{} min since the last break of {}+ min (working since {})",
+            minutes(now - start),
+            keytrack_wire::BREAK_MINUTES,
+            local_time(start)
+        ),
+        BreakState::OnBreakSince(start) => format!("on a break for {} min", minutes(now - start)),
+    };
+    println!("breaks:      {breaks}");
     Ok(())
 }
 

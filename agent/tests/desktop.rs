@@ -770,6 +770,8 @@ fn an_outage_loses_nothing_and_doubles_nothing() {
     // After the last upload nothing waits, and re-sends changed nothing.
     assert!(agent.status().contains("waiting:     0 minutes and 0 hour blocks"), "{}", agent.status());
     assert!(agent.status().contains("today:       226 key presses"), "{}", agent.status());
+    // Typing just now: no break since.
+    assert!(agent.status().contains("min since the last break of 5+ min"), "{}", agent.status());
     expect_presses(&server, &agent, 226);
     // The two presses after the hour wait on the agent for more.
     expected.retain(|_, n| *n > 0);

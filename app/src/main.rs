@@ -212,7 +212,9 @@ async fn import(data_dir: &Path, file: &Path, email: Option<String>) -> anyhow::
             let password = read_password()?;
             let account = &export.account;
             let id = accounts::sign_up(&pool, &email, &password, &account.timezone).await.map_err(public)?;
-            accounts::save_profile(&pool, id, &account.display_name, &account.timezone, account.day_start_hour)
+            // An export from before layouts were kept names none: US, the default.
+            let layout = if account.keyboard_layout.is_empty() { "us" } else { &account.keyboard_layout };
+            accounts::save_profile(&pool, id, &account.display_name, &account.timezone, account.day_start_hour, layout)
                 .await
                 .map_err(public)?;
             id

@@ -185,11 +185,11 @@ async fn rollups_stay_exact_through_replaces_and_equal_a_rebuild() {
 
     // Changing the time zone moves the days and rebuilds the rollups from the records; changing
     // it back must land exactly where the incremental rollups were.
-    accounts::save_profile(&s.pool, user_id, "", "Pacific/Auckland", 4).await.expect("profile");
+    accounts::save_profile(&s.pool, user_id, "", "Pacific/Auckland", 4, "us").await.expect("profile");
     let moved = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
     assert_eq!((&moved["total_keys"], &moved["keys"]), (&incremental["total_keys"], &incremental["keys"]));
     assert_ne!(moved["by_hour"], incremental["by_hour"]);
-    accounts::save_profile(&s.pool, user_id, "", "UTC", 0).await.expect("profile");
+    accounts::save_profile(&s.pool, user_id, "", "UTC", 0, "us").await.expect("profile");
     assert_eq!(stats(&s.app, &token, "2025-03-01", "2025-03-31").await, incremental);
 
     // The screen grids follow the same rule: the laptop's and the phone's blocks both count
@@ -435,7 +435,7 @@ async fn stats_follow_the_users_time_zone_and_day_start() {
     assert_eq!(utc["total_keys"], 4, "in UTC only the 23:30 minute is on Monday");
     assert_eq!(keys(&utc), (Some(200), None), "the block of 23:00 UTC too");
 
-    accounts::save_profile(&s.pool, ada, "Ada", "Europe/Paris", 0).await.expect("profile");
+    accounts::save_profile(&s.pool, ada, "Ada", "Europe/Paris", 0, "us").await.expect("profile");
     let paris_tuesday = stats(&s.app, &token, "2025-03-11", "2025-03-11").await;
     assert_eq!(paris_tuesday["total_keys"], 6);
     assert_eq!(paris_tuesday["by_weekday"], json!([0, 6, 0, 0, 0, 0, 0]));
@@ -444,7 +444,7 @@ async fn stats_follow_the_users_time_zone_and_day_start() {
     assert_eq!(keys(&paris_tuesday), (Some(200), Some(200)), "both blocks end on Tuesday in Paris");
 
     // With the day starting at 04:00, both belong to Monday, blocks included.
-    accounts::save_profile(&s.pool, ada, "Ada", "Europe/Paris", 4).await.expect("profile");
+    accounts::save_profile(&s.pool, ada, "Ada", "Europe/Paris", 4, "us").await.expect("profile");
     let night_owl = stats(&s.app, &token, "2025-03-10", "2025-03-10").await;
     assert_eq!(night_owl["total_keys"], 6);
     assert_eq!(night_owl["by_weekday"], json!([6, 0, 0, 0, 0, 0, 0]));
@@ -662,4 +662,78 @@ async fn the_sites_files_have_versioned_names_are_kept_for_a_year_and_come_compr
         assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
         assert!(headers.get("cache-control").is_none_or(|v| !v.to_str().unwrap_or("").contains("immutable")), "{uri}");
     }
+}
+
+/// The advanced analytics through the API: a day's breaks from its active minutes, its
+/// ergonomics from its blocks, the layout kept in the profile without changing a count, and
+/// rollups stored before active minutes existed counted again at start.
+#[tokio::test]
+async fn breaks_ergonomics_and_the_layout_come_through_the_api() {
+    let s = server().await;
+    let (user_id, token) = user_with_token(&s.pool, "ada@example.com").await;
+    // 09:00-10:19 with a 3-minute pause at 09:40 (one 80-minute stretch: 20 past the limit), a
+    // 12-minute break, then 10:32-10:35.
+    let minutes: Vec<ActivityMinute> =
+        (0..80).filter(|m| !(40..43).contains(m)).chain(92..96).map(|m| minute(MONDAY_9H + m * 60, 3)).collect();
+    let keys = [("KeyA", 150), ("KeyJ", 50), ("Backspace", 20), ("ArrowUp", 10)];
+    let batch = ActivityBatch::new(
+        Device { id: "laptop".into(), name: "Laptop".into() },
+        minutes,
+        vec![block(MONDAY_9H, &keys)],
+    );
+    assert_eq!(post_batch(&s.app, &token, &batch).await.status, StatusCode::OK);
+    let day = "2025-03-10";
+    let answer = stats(&s.app, &token, day, day).await;
+    assert_eq!(answer["keyboard_layout"], "us");
+    let breaks = &answer["daily"][0]["breaks"];
+    assert_eq!(
+        (&breaks["work_periods"], &breaks["breaks_5"], &breaks["breaks_10"]),
+        (&json!(2), &json!(1), &json!(1)),
+        "{breaks}"
+    );
+    assert_eq!((&breaks["longest_stretch_minutes"], &breaks["minutes_over_limit"]), (&json!(80), &json!(20)));
+    assert_eq!(breaks["strain"], "raised");
+    // 150 A (left little, home row), 50 J (right index, home row), 20 Backspace (right little,
+    // number row); the arrow is off the main block.
+    let ergonomics = &answer["daily"][0]["ergonomics"];
+    assert_eq!(ergonomics["keys"], 220);
+    let share = |name: &str| ergonomics[name].as_f64().unwrap_or(f64::NAN);
+    assert!((share("left_hand_share") - 100.0 * 150.0 / 220.0).abs() < 1e-9, "{ergonomics}");
+    assert!((share("home_row_share") - 100.0 * 200.0 / 220.0).abs() < 1e-9, "{ergonomics}");
+    assert!((share("little_finger_share") - 100.0 * 170.0 / 220.0).abs() < 1e-9, "{ergonomics}");
+    // carpalx: A and J cost 0; Backspace is not in its model.
+    assert_eq!(share("effort"), 0.0);
+
+    // A layout changes the labels, never a count; an unknown one is refused.
+    accounts::save_profile(&s.pool, user_id, "Ada", "UTC", 0, "de").await.expect("German layout");
+    let german = stats(&s.app, &token, day, day).await;
+    assert_eq!(german["keyboard_layout"], "de");
+    assert_eq!((&german["keys"], &german["daily"]), (&answer["keys"], &answer["daily"]));
+    let refused = accounts::save_profile(&s.pool, user_id, "Ada", "UTC", 0, "klingon").await;
+    assert!(matches!(refused, Err(keytrack_app::server::error::AppError::BadRequest(_))), "{refused:?}");
+
+    // A rollup stored in the format before active minutes (format 2: no bit list) reads with
+    // no breaks, and the start-up upgrade counts the user's days again.
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT totals FROM activity_days WHERE user_id = ?")
+        .bind(user_id)
+        .fetch_one(&s.pool)
+        .await
+        .expect("rollup");
+    let mut totals: keytrack_app::domain::rollup::DayTotals =
+        keytrack_app::server::db::days::decode(&stored).expect("decode");
+    totals.active.clear();
+    let mut old = keytrack_app::server::db::days::encode(&totals).expect("encode");
+    assert_eq!(old.pop(), Some(0), "an empty bit list is its length, 0");
+    old[0] = 2;
+    sqlx::query("UPDATE activity_days SET totals = ? WHERE user_id = ?")
+        .bind(&old)
+        .bind(user_id)
+        .execute(&s.pool)
+        .await
+        .expect("store the old format");
+    let before_upgrade = stats(&s.app, &token, day, day).await;
+    assert_eq!(before_upgrade["daily"][0]["breaks"]["work_periods"], 0);
+    assert_eq!(before_upgrade["total_keys"], answer["total_keys"]);
+    rollups::build_missing(&s.pool).await.expect("upgrade");
+    assert_eq!(stats(&s.app, &token, day, day).await["daily"], german["daily"]);
 }

@@ -42,7 +42,7 @@ async fn upload_all(server: &TestServer, token: &str, batches: &[ActivityBatch])
 /// A user in Paris whose day starts at 04:00, with a token.
 async fn paris_user(server: &TestServer, email: &str) -> (i64, String) {
     let (id, token) = user_with_token(&server.pool, email).await;
-    accounts::save_profile(&server.pool, id, "Tester", ZONE, 4).await.expect("profile");
+    accounts::save_profile(&server.pool, id, "Tester", ZONE, 4, "us").await.expect("profile");
     (id, token)
 }
 
@@ -449,7 +449,7 @@ async fn retention_keeps_the_day_figures_through_a_change_of_time_zone() {
     let old_day = days[3].day.to_string();
     let old = stats(&server.app, &token, &old_day, &old_day).await;
     assert!(old["total_keys"].as_u64().unwrap_or(0) > 0);
-    accounts::save_profile(&server.pool, user, "Tester", ZONE, 0).await.expect("new day start");
+    accounts::save_profile(&server.pool, user, "Tester", ZONE, 0, "us").await.expect("new day start");
     assert_eq!(stats(&server.app, &token, &old_day, &old_day).await["total_keys"], old["total_keys"]);
     let after = stats(&server.app, &token, &first, &last).await;
     assert_eq!(after["total_keys"], before["total_keys"], "no key press lost or counted twice");

@@ -72,7 +72,7 @@ const SERVER_FUNCTIONS: [(&str, &[&str]); 28] = [
     (keytrack_app::api::SignUp::PATH, &["email", "password", "timezone", "next"]),
     (keytrack_app::api::LogIn::PATH, &["email", "password", "next"]),
     (keytrack_app::api::TimeZones::PATH, &[]),
-    (keytrack_app::api::SaveProfile::PATH, &["display_name", "timezone", "day_start_hour"]),
+    (keytrack_app::api::SaveProfile::PATH, &["display_name", "timezone", "day_start_hour", "keyboard_layout"]),
     (keytrack_app::api::ListTokens::PATH, &[]),
     (keytrack_app::api::CreateToken::PATH, &["name"]),
     (keytrack_app::api::RevokeToken::PATH, &["id"]),

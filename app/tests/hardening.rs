@@ -178,7 +178,7 @@ async fn other_sites_cannot_act_with_the_session_and_pages_cannot_be_framed() {
     };
     for (path, form) in [
         (CreateToken::PATH, "name=stolen"),
-        (SaveProfile::PATH, "display_name=x&timezone=UTC&day_start_hour=0"),
+        (SaveProfile::PATH, "display_name=x&timezone=UTC&day_start_hour=0&keyboard_layout=us"),
         (LogIn::PATH, "email=ada%40example.com&password=correct+horse+battery"),
         (SignUp::PATH, "email=eve%40example.com&password=correct+horse+battery&timezone=UTC"),
     ] {
@@ -251,8 +251,16 @@ async fn malformed_server_function_arguments_answer_400() {
         (TeamPage::PATH, "", "application/x-www-form-urlencoded"),
         (TeamPage::PATH, "team_id=1&team_id=2", "application/x-www-form-urlencoded"),
         (TeamPage::PATH, "{\"team_id\": \"x\"}", "application/json"),
-        (SaveProfile::PATH, "display_name=x&timezone=UTC&day_start_hour=300", "application/x-www-form-urlencoded"),
-        (SaveProfile::PATH, "display_name=x&timezone=UTC&day_start_hour=abc", "application/x-www-form-urlencoded"),
+        (
+            SaveProfile::PATH,
+            "display_name=x&timezone=UTC&day_start_hour=300&keyboard_layout=us",
+            "application/x-www-form-urlencoded",
+        ),
+        (
+            SaveProfile::PATH,
+            "display_name=x&timezone=UTC&day_start_hour=abc&keyboard_layout=us",
+            "application/x-www-form-urlencoded",
+        ),
     ];
     for with_session in [false, true] {
         for (path, body, content_type) in cases {

@@ -383,7 +383,7 @@ async fn no_combination_of_team_views_reveals_a_private_member() {
             .expect("user")
             .id;
         // Days and hours in UTC, like the scenario's.
-        accounts::save_profile(&s.pool, id, &format!("p{i}"), "UTC", 0).await.expect("profile");
+        accounts::save_profile(&s.pool, id, &format!("p{i}"), "UTC", 0, "us").await.expect("profile");
         let token = accounts::create_token(&s.pool, id, "agent").await.expect("token").1;
         people.push(Person { id, token, cookie: session_cookie(&reply) });
     }

@@ -37,6 +37,10 @@ pub const GRID_ROWS: u16 = 36;
 /// Two text keys further apart than this end a typing burst; the gap is not typing time.
 pub const BURST_GAP_MS: u32 = 2_000;
 
+/// Minutes without input that make a rest break (the dashboard's breaks and the agent's
+/// `status` both count by it).
+pub const BREAK_MINUTES: usize = 5;
+
 /// Upper bounds (inclusive, ms) of the buckets of [`TypingStats::intervals`]; gaps above the last
 /// bound end the burst and are not counted.
 pub const INTERVAL_BUCKETS_MS: [u32; 12] = [50, 75, 100, 125, 150, 200, 250, 300, 400, 500, 1_000, BURST_GAP_MS];
@@ -378,6 +382,9 @@ pub struct Account {
     pub display_name: String,
     pub timezone: String,
     pub day_start_hour: u8,
+    /// See [`ActivityStats::keyboard_layout`].
+    #[serde(default)]
+    pub keyboard_layout: String,
 }
 
 /// Activity over a range of days, as `GET /api/v1/stats` answers and the dashboard shows.
@@ -421,6 +428,16 @@ pub struct ActivityStats {
     /// Backspace and Delete presses per 100 text keys (letters, digits, punctuation, space).
     #[serde(default)]
     pub corrections_per_100: f64,
+    /// The user's keyboard layout (`us`, `uk`, `de`, `fr`, `es`, `nordic`, `dvorak`, `colemak`):
+    /// what the keys are labelled with. Counts are per physical key whatever it is.
+    #[serde(default)]
+    pub keyboard_layout: String,
+    /// Typing speed in words per minute by clock hour (24 values, 0 for hours without typing).
+    #[serde(default)]
+    pub wpm_by_hour: Vec<f64>,
+    /// Typed keys per typing burst over the range.
+    #[serde(default)]
+    pub burst_keys: f64,
     /// The same figures for the period of equal length just before (the dashboard's comparison).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<PeriodSummary>,
@@ -469,6 +486,56 @@ pub struct DailyActivity {
     pub active_minutes: u64,
     /// Typing speed over the day's typing time (0 without typing).
     pub wpm: f64,
+    /// Backspace and Delete presses per 100 text keys that day.
+    #[serde(default)]
+    pub corrections_per_100: f64,
+    /// Typed keys per typing burst that day (a burst ends at a pause of over 2 s).
+    #[serde(default)]
+    pub burst_keys: f64,
+    #[serde(default)]
+    pub ergonomics: ErgonomicsDay,
+    #[serde(default)]
+    pub breaks: BreakDay,
+}
+
+/// A day's ergonomic figures from its key presses on the main block (letters, digits,
+/// punctuation, the modifiers, Space, Enter, Backspace, Tab): the touch-typing finger of each
+/// key, its row, and carpalx's base effort (see README, "Ergonomics").
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ErgonomicsDay {
+    /// Presses on the main block.
+    pub keys: u64,
+    /// Share (0-100) of the presses typed by fingers of the left hand (thumbs left out).
+    pub left_hand_share: f64,
+    /// Share (0-100) of the main block's presses on the home row.
+    pub home_row_share: f64,
+    /// Share (0-100) of the fingers' presses (thumbs left out) typed by the little fingers.
+    pub little_finger_share: f64,
+    /// Share (0-100) of the main block's presses on Shift, Ctrl, Alt and Meta.
+    pub modifier_share: f64,
+    /// Mean carpalx base effort per press of the 47 keys the model covers (0 without any).
+    pub effort: f64,
+}
+
+/// A day's work and rest by the minute (any device's input makes a minute active). A pause of
+/// five minutes or more is a break; shorter pauses belong to the work period around them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct BreakDay {
+    /// Work periods: stretches of activity without a break.
+    pub work_periods: u64,
+    /// Breaks of 5 minutes or more between two work periods.
+    pub breaks_5: u64,
+    /// Of those, breaks of 10 minutes or more.
+    pub breaks_10: u64,
+    /// The longest work period, first to last active minute, in minutes.
+    pub longest_stretch_minutes: u64,
+    /// Minutes worked past 60 without a break, summed over the day's work periods (the UK HSE's
+    /// guidance: a 5-10 minute break after 50-60 minutes of continuous screen work).
+    pub minutes_over_limit: u64,
+    /// `low` (no stretch over 60 minutes), `raised` (up to 60 minutes over in all), `high`.
+    pub strain: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -178,10 +178,16 @@ pub async fn time_zones() -> Result<Vec<String>, UiError> {
 }
 
 #[server]
-pub async fn save_profile(display_name: String, timezone: String, day_start_hour: u8) -> Result<(), UiError> {
+pub async fn save_profile(
+    display_name: String,
+    timezone: String,
+    day_start_hour: u8,
+    keyboard_layout: String,
+) -> Result<(), UiError> {
     let state = ssr::state()?;
     let id = ssr::user_id().await?;
-    crate::server::accounts::save_profile(&state.pool, id, &display_name, &timezone, day_start_hour).await?;
+    crate::server::accounts::save_profile(&state.pool, id, &display_name, &timezone, day_start_hour, &keyboard_layout)
+        .await?;
     Ok(())
 }
 

@@ -1,137 +1,270 @@
 //! What the dashboard's pictures and the PDF report draw alike: the keyboard's keys and where
 //! they sit, the logarithmic scale that shades keys and screen cells, and the colours.
 
+use keytrack_wire::{KEY_CODES, key_index};
+
+use super::layouts::{KeyboardLayout, KeyboardShape};
+
 /// The dashboard's two series colours (key presses, clicks).
 pub const ACCENT: &str = "#2f6fde";
 pub const SECOND: &str = "#e07b39";
-
-/// (code, label, width in key units); rows of the main block, function row first. A US ANSI
-/// keyboard: counts are per physical key, whatever the layout.
-pub const KEYBOARD_ROWS: &[&[(&str, &str, f64)]] = &[
-    &[
-        ("Escape", "Esc", 1.0),
-        ("F1", "F1", 1.0),
-        ("F2", "F2", 1.0),
-        ("F3", "F3", 1.0),
-        ("F4", "F4", 1.0),
-        ("F5", "F5", 1.0),
-        ("F6", "F6", 1.0),
-        ("F7", "F7", 1.0),
-        ("F8", "F8", 1.0),
-        ("F9", "F9", 1.0),
-        ("F10", "F10", 1.0),
-        ("F11", "F11", 1.0),
-        ("F12", "F12", 1.0),
-    ],
-    &[
-        ("Backquote", "`", 1.0),
-        ("Digit1", "1", 1.0),
-        ("Digit2", "2", 1.0),
-        ("Digit3", "3", 1.0),
-        ("Digit4", "4", 1.0),
-        ("Digit5", "5", 1.0),
-        ("Digit6", "6", 1.0),
-        ("Digit7", "7", 1.0),
-        ("Digit8", "8", 1.0),
-        ("Digit9", "9", 1.0),
-        ("Digit0", "0", 1.0),
-        ("Minus", "-", 1.0),
-        ("Equal", "=", 1.0),
-        ("Backspace", "Backspace", 2.0),
-    ],
-    &[
-        ("Tab", "Tab", 1.5),
-        ("KeyQ", "Q", 1.0),
-        ("KeyW", "W", 1.0),
-        ("KeyE", "E", 1.0),
-        ("KeyR", "R", 1.0),
-        ("KeyT", "T", 1.0),
-        ("KeyY", "Y", 1.0),
-        ("KeyU", "U", 1.0),
-        ("KeyI", "I", 1.0),
-        ("KeyO", "O", 1.0),
-        ("KeyP", "P", 1.0),
-        ("BracketLeft", "[", 1.0),
-        ("BracketRight", "]", 1.0),
-        ("Backslash", "\\", 1.5),
-    ],
-    &[
-        ("CapsLock", "Caps", 1.75),
-        ("KeyA", "A", 1.0),
-        ("KeyS", "S", 1.0),
-        ("KeyD", "D", 1.0),
-        ("KeyF", "F", 1.0),
-        ("KeyG", "G", 1.0),
-        ("KeyH", "H", 1.0),
-        ("KeyJ", "J", 1.0),
-        ("KeyK", "K", 1.0),
-        ("KeyL", "L", 1.0),
-        ("Semicolon", ";", 1.0),
-        ("Quote", "'", 1.0),
-        ("Enter", "Enter", 2.25),
-    ],
-    &[
-        ("ShiftLeft", "Shift", 2.25),
-        ("KeyZ", "Z", 1.0),
-        ("KeyX", "X", 1.0),
-        ("KeyC", "C", 1.0),
-        ("KeyV", "V", 1.0),
-        ("KeyB", "B", 1.0),
-        ("KeyN", "N", 1.0),
-        ("KeyM", "M", 1.0),
-        ("Comma", ",", 1.0),
-        ("Period", ".", 1.0),
-        ("Slash", "/", 1.0),
-        ("ShiftRight", "Shift", 2.75),
-    ],
-    &[
-        ("ControlLeft", "Ctrl", 1.25),
-        ("MetaLeft", "Meta", 1.25),
-        ("AltLeft", "Alt", 1.25),
-        ("Space", "Space", 6.25),
-        ("AltRight", "Alt", 1.25),
-        ("MetaRight", "Meta", 1.25),
-        ("ContextMenu", "Menu", 1.25),
-        ("ControlRight", "Ctrl", 1.25),
-    ],
-];
 
 /// A key unit and the gap between keys, in drawing units.
 pub const KEY_UNIT: f64 = 40.0;
 pub const KEY_GAP: f64 = 4.0;
 
+/// One row of keys: (code, width in key units); a `""` code is a gap of that width.
+type Row = &'static [(&'static str, f64)];
+
+/// The function row above everything: Esc, F1-F12 in groups of four, the three system keys over
+/// the navigation cluster and four media keys over the numpad.
+const FUNCTION_ROW: Row = &[
+    ("Escape", 1.0),
+    ("", 1.0),
+    ("F1", 1.0),
+    ("F2", 1.0),
+    ("F3", 1.0),
+    ("F4", 1.0),
+    ("", 0.5),
+    ("F5", 1.0),
+    ("F6", 1.0),
+    ("F7", 1.0),
+    ("F8", 1.0),
+    ("", 0.5),
+    ("F9", 1.0),
+    ("F10", 1.0),
+    ("F11", 1.0),
+    ("F12", 1.0),
+    ("", 0.5),
+    ("PrintScreen", 1.0),
+    ("ScrollLock", 1.0),
+    ("Pause", 1.0),
+    ("", 0.5),
+    ("AudioVolumeMute", 1.0),
+    ("AudioVolumeDown", 1.0),
+    ("AudioVolumeUp", 1.0),
+    ("MediaPlayPause", 1.0),
+];
+
+const NUMBER_ROW: Row = &[
+    ("Backquote", 1.0),
+    ("Digit1", 1.0),
+    ("Digit2", 1.0),
+    ("Digit3", 1.0),
+    ("Digit4", 1.0),
+    ("Digit5", 1.0),
+    ("Digit6", 1.0),
+    ("Digit7", 1.0),
+    ("Digit8", 1.0),
+    ("Digit9", 1.0),
+    ("Digit0", 1.0),
+    ("Minus", 1.0),
+    ("Equal", 1.0),
+    ("Backspace", 2.0),
+];
+
+const TOP_LETTERS: Row = &[
+    ("Tab", 1.5),
+    ("KeyQ", 1.0),
+    ("KeyW", 1.0),
+    ("KeyE", 1.0),
+    ("KeyR", 1.0),
+    ("KeyT", 1.0),
+    ("KeyY", 1.0),
+    ("KeyU", 1.0),
+    ("KeyI", 1.0),
+    ("KeyO", 1.0),
+    ("KeyP", 1.0),
+    ("BracketLeft", 1.0),
+    ("BracketRight", 1.0),
+];
+
+const HOME_LETTERS: Row = &[
+    ("CapsLock", 1.75),
+    ("KeyA", 1.0),
+    ("KeyS", 1.0),
+    ("KeyD", 1.0),
+    ("KeyF", 1.0),
+    ("KeyG", 1.0),
+    ("KeyH", 1.0),
+    ("KeyJ", 1.0),
+    ("KeyK", 1.0),
+    ("KeyL", 1.0),
+    ("Semicolon", 1.0),
+    ("Quote", 1.0),
+];
+
+const BOTTOM_LETTERS: Row = &[
+    ("KeyZ", 1.0),
+    ("KeyX", 1.0),
+    ("KeyC", 1.0),
+    ("KeyV", 1.0),
+    ("KeyB", 1.0),
+    ("KeyN", 1.0),
+    ("KeyM", 1.0),
+    ("Comma", 1.0),
+    ("Period", 1.0),
+    ("Slash", 1.0),
+    ("ShiftRight", 2.75),
+];
+
+const SPACE_ROW: Row = &[
+    ("ControlLeft", 1.25),
+    ("MetaLeft", 1.25),
+    ("AltLeft", 1.25),
+    ("Space", 6.25),
+    ("AltRight", 1.25),
+    ("MetaRight", 1.25),
+    ("ContextMenu", 1.25),
+    ("ControlRight", 1.25),
+];
+
+/// The navigation cluster and arrows, right of the main block: (code, column, row) with rows
+/// counted like the main block's (1 = number row).
+const NAVIGATION: &[(&str, f64, f64)] = &[
+    ("Insert", 0.0, 1.0),
+    ("Home", 1.0, 1.0),
+    ("PageUp", 2.0, 1.0),
+    ("Delete", 0.0, 2.0),
+    ("End", 1.0, 2.0),
+    ("PageDown", 2.0, 2.0),
+    ("ArrowUp", 1.0, 4.0),
+    ("ArrowLeft", 0.0, 5.0),
+    ("ArrowDown", 1.0, 5.0),
+    ("ArrowRight", 2.0, 5.0),
+];
+
+/// The numpad: (code, column, row, width, height) in key units.
+const NUMPAD: &[(&str, f64, f64, f64, f64)] = &[
+    ("NumLock", 0.0, 1.0, 1.0, 1.0),
+    ("NumpadDivide", 1.0, 1.0, 1.0, 1.0),
+    ("NumpadMultiply", 2.0, 1.0, 1.0, 1.0),
+    ("NumpadSubtract", 3.0, 1.0, 1.0, 1.0),
+    ("Numpad7", 0.0, 2.0, 1.0, 1.0),
+    ("Numpad8", 1.0, 2.0, 1.0, 1.0),
+    ("Numpad9", 2.0, 2.0, 1.0, 1.0),
+    ("NumpadAdd", 3.0, 2.0, 1.0, 2.0),
+    ("Numpad4", 0.0, 3.0, 1.0, 1.0),
+    ("Numpad5", 1.0, 3.0, 1.0, 1.0),
+    ("Numpad6", 2.0, 3.0, 1.0, 1.0),
+    ("Numpad1", 0.0, 4.0, 1.0, 1.0),
+    ("Numpad2", 1.0, 4.0, 1.0, 1.0),
+    ("Numpad3", 2.0, 4.0, 1.0, 1.0),
+    ("NumpadEnter", 3.0, 4.0, 1.0, 2.0),
+    ("Numpad0", 0.0, 5.0, 2.0, 1.0),
+    ("NumpadDecimal", 2.0, 5.0, 1.0, 1.0),
+];
+
+/// Width of the main block, and where the navigation cluster and the numpad start (key units).
+const MAIN_WIDTH: f64 = 15.0;
+const NAVIGATION_X: f64 = MAIN_WIDTH + 0.5;
+const NUMPAD_X: f64 = NAVIGATION_X + 3.5;
+/// The whole drawing is this many key units wide.
+const DRAWING_UNITS: f64 = NUMPAD_X + 4.0;
+/// Rows of the keyboard itself (function row and five main rows).
+const KEYBOARD_ROW_COUNT: f64 = 6.0;
+
 /// A key as drawn: code, label, and its box.
 pub struct PlacedKey {
     pub code: &'static str,
-    pub label: &'static str,
+    pub label: String,
     pub x: f64,
     pub y: f64,
     pub width: f64,
+    pub height: f64,
 }
 
-/// The drawing's width and height.
-pub fn keyboard_size() -> (f64, f64) {
-    (15.0 * KEY_UNIT, KEYBOARD_ROWS.len() as f64 * KEY_UNIT + 0.5 * KEY_UNIT)
+/// The keyboard as drawn for one layout: its keys and its size. Keys a real keyboard of this
+/// shape lacks but that were counted (F13-F24, other media keys, Japanese and Korean keys, the
+/// other shape's extra key) are drawn in a row of their own below it, so that nothing counted
+/// is left off the drawing.
+pub struct KeyboardDrawing {
+    pub keys: Vec<PlacedKey>,
+    pub width: f64,
+    pub height: f64,
 }
 
-/// Every key of the drawing, row by row; the function row stands a little apart, as on a real
-/// keyboard. Boxes are `width` x `KEY_UNIT - KEY_GAP`.
-pub fn placed_keys() -> Vec<PlacedKey> {
-    let mut placed = Vec::new();
-    for (row_index, row) in KEYBOARD_ROWS.iter().enumerate() {
-        let y = row_index as f64 * KEY_UNIT + if row_index > 0 { 0.5 * KEY_UNIT } else { 0.0 };
-        let mut x = 0.0;
-        for (code, label, units) in row.iter() {
-            placed.push(PlacedKey { code, label, x, y, width: units * KEY_UNIT - KEY_GAP });
-            x += units * KEY_UNIT;
+impl KeyboardDrawing {
+    /// The drawing for `layout`, with an extra row for whichever of `counted` it would lack.
+    pub fn new<'a>(layout: KeyboardLayout, counted: impl IntoIterator<Item = &'a str>) -> KeyboardDrawing {
+        let mut keys = Vec::new();
+        let mut place = |code: &'static str, x: f64, row: f64, width: f64, height: f64| {
+            // The function row stands a little apart, as on a real keyboard.
+            let y = row * KEY_UNIT + if row >= 1.0 { 0.5 * KEY_UNIT } else { 0.0 };
+            keys.push(PlacedKey {
+                code,
+                label: layout.label(code),
+                x: x * KEY_UNIT,
+                y,
+                width: width * KEY_UNIT - KEY_GAP,
+                height: height * KEY_UNIT - KEY_GAP,
+            });
+        };
+        let place_row = |row: Row, start: f64, y: f64, place: &mut dyn FnMut(&'static str, f64, f64, f64, f64)| {
+            let mut x = start;
+            for (code, units) in row {
+                if !code.is_empty() {
+                    place(code, x, y, *units, 1.0);
+                }
+                x += units;
+            }
+        };
+        place_row(FUNCTION_ROW, 0.0, 0.0, &mut place);
+        place_row(NUMBER_ROW, 0.0, 1.0, &mut place);
+        place_row(TOP_LETTERS, 0.0, 2.0, &mut place);
+        place_row(HOME_LETTERS, 0.0, 3.0, &mut place);
+        match layout.shape() {
+            KeyboardShape::Ansi => {
+                place("Backslash", 13.5, 2.0, 1.5, 1.0);
+                place("Enter", 12.75, 3.0, 2.25, 1.0);
+                place("ShiftLeft", 0.0, 4.0, 2.25, 1.0);
+                place_row(BOTTOM_LETTERS, 2.25, 4.0, &mut place);
+            }
+            KeyboardShape::Iso => {
+                // The tall Enter spans the top and home rows; Backslash sits left of its foot.
+                place("Enter", 13.75, 2.0, 1.25, 2.0);
+                place("Backslash", 12.75, 3.0, 1.0, 1.0);
+                place("ShiftLeft", 0.0, 4.0, 1.25, 1.0);
+                place("IntlBackslash", 1.25, 4.0, 1.0, 1.0);
+                place_row(BOTTOM_LETTERS, 2.25, 4.0, &mut place);
+            }
         }
+        place_row(SPACE_ROW, 0.0, 5.0, &mut place);
+        for (code, column, row) in NAVIGATION {
+            place(code, NAVIGATION_X + column, *row, 1.0, 1.0);
+        }
+        for (code, column, row, width, height) in NUMPAD {
+            place(code, NUMPAD_X + column, *row, *width, *height);
+        }
+        let drawn: std::collections::BTreeSet<&'static str> = keys.iter().map(|k| k.code).collect();
+        let mut extra: Vec<&'static str> = counted
+            .into_iter()
+            .filter_map(|code| key_index(code).map(|i| KEY_CODES[i]))
+            .filter(|code| !drawn.contains(code))
+            .collect();
+        extra.sort_by_key(|code| key_index(code));
+        extra.dedup();
+        let per_row = (DRAWING_UNITS / 2.0) as usize;
+        for (i, code) in extra.iter().enumerate() {
+            let row = KEYBOARD_ROW_COUNT + 0.25 + (i / per_row) as f64;
+            keys.push(PlacedKey {
+                code,
+                label: layout.label(code),
+                x: (i % per_row) as f64 * 2.0 * KEY_UNIT,
+                y: row * KEY_UNIT + 0.5 * KEY_UNIT,
+                width: 2.0 * KEY_UNIT - KEY_GAP,
+                height: KEY_UNIT - KEY_GAP,
+            });
+        }
+        let extra_rows = extra.len().div_ceil(per_row) as f64;
+        let rows = KEYBOARD_ROW_COUNT + if extra_rows > 0.0 { 0.25 + extra_rows } else { 0.0 };
+        KeyboardDrawing { keys, width: DRAWING_UNITS * KEY_UNIT, height: rows * KEY_UNIT + 0.5 * KEY_UNIT }
     }
-    placed
-}
 
-/// Whether the drawing has this key.
-pub fn is_drawn(code: &str) -> bool {
-    KEYBOARD_ROWS.iter().flat_map(|r| r.iter()).any(|(c, _, _)| *c == code)
+    /// Whether the drawing has this key.
+    pub fn has(&self, code: &str) -> bool {
+        self.keys.iter().any(|k| k.code == code)
+    }
 }
 
 /// 0 for nothing, 1 for the largest count, logarithmic in between: a few keys (or screen cells)
@@ -165,10 +298,50 @@ mod tests {
     }
 
     #[test]
-    fn every_key_drawn_is_a_code_the_server_accepts() {
-        for key in placed_keys() {
-            assert!(keytrack_wire::is_known_key(key.code), "{}", key.code);
+    fn every_key_drawn_is_a_code_the_server_accepts_and_none_twice() {
+        for layout in KeyboardLayout::ALL {
+            let drawing = KeyboardDrawing::new(layout, []);
+            let mut codes: Vec<&str> = drawing.keys.iter().map(|k| k.code).collect();
+            for code in &codes {
+                assert!(keytrack_wire::is_known_key(code), "{code}");
+            }
+            let before = codes.len();
+            codes.sort_unstable();
+            codes.dedup();
+            assert_eq!(codes.len(), before, "{layout:?} draws a key twice");
+            assert!(drawing.has("ArrowUp") && drawing.has("Numpad5") && drawing.has("F12"));
         }
-        assert!(is_drawn("KeyA") && !is_drawn("ArrowUp"));
+    }
+
+    #[test]
+    fn every_counted_key_is_drawn_whatever_the_shape() {
+        // Every code the server accepts, counted: all of them are on the drawing.
+        for layout in [KeyboardLayout::Us, KeyboardLayout::German] {
+            let drawing = KeyboardDrawing::new(layout, KEY_CODES.iter().copied());
+            for code in KEY_CODES {
+                assert!(drawing.has(code), "{layout:?} leaves {code} off");
+            }
+            assert!(drawing.height > KeyboardDrawing::new(layout, []).height);
+        }
+        // ISO boards have the key left of Z; ANSI boards draw it only when it was counted.
+        assert!(KeyboardDrawing::new(KeyboardLayout::Uk, []).has("IntlBackslash"));
+        assert!(!KeyboardDrawing::new(KeyboardLayout::Us, []).has("IntlBackslash"));
+        assert!(KeyboardDrawing::new(KeyboardLayout::Us, ["IntlBackslash"]).has("IntlBackslash"));
+        // A name that is no key code is not drawn.
+        assert!(!KeyboardDrawing::new(KeyboardLayout::Us, ["NoSuchKey"]).has("NoSuchKey"));
+    }
+
+    #[test]
+    fn keys_do_not_overlap() {
+        for layout in [KeyboardLayout::Us, KeyboardLayout::Nordic] {
+            let keys = KeyboardDrawing::new(layout, KEY_CODES.iter().copied()).keys;
+            for (i, a) in keys.iter().enumerate() {
+                for b in &keys[i + 1..] {
+                    let apart =
+                        a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y;
+                    assert!(apart, "{layout:?}: {} overlaps {}", a.code, b.code);
+                }
+            }
+        }
     }
 }

@@ -8,8 +8,9 @@ use std::fmt::Write;
 
 use keytrack_wire::{ActivityStats, GRID_COLS, GRID_ROWS, ScreenHeatmap, TeamStats};
 
-use super::drawing::{ACCENT, KEY_GAP, KEY_UNIT, SECOND, keyboard_size, log_scale, placed_keys, pointer_colour};
+use super::drawing::{ACCENT, KeyboardDrawing, SECOND, log_scale, pointer_colour};
 use super::format::{count, duration};
+use super::layouts::KeyboardLayout;
 use super::stats::change_percent;
 
 /// Page size in points (A4).
@@ -198,27 +199,29 @@ impl Page {
     }
 
     /// The keyboard, each key shaded by its presses (the dashboard's drawing, scaled to `w`).
-    fn keyboard(&mut self, (x, y, w): (f64, f64, f64), keys: &std::collections::BTreeMap<String, u64>) -> f64 {
-        let (width, height) = keyboard_size();
-        let scale = w / width;
+    fn keyboard(
+        &mut self,
+        (x, y, w): (f64, f64, f64),
+        keys: &std::collections::BTreeMap<String, u64>,
+        layout: KeyboardLayout,
+    ) -> f64 {
+        let drawing = KeyboardDrawing::new(layout, keys.keys().map(String::as_str));
+        let scale = w / drawing.width;
         let max = keys.values().copied().max().unwrap_or(0);
         let _ = write!(self.svg, "<g transform=\"translate({x:.2},{y:.2}) scale({scale:.4})\">");
-        for key in placed_keys() {
+        for key in &drawing.keys {
             let n = keys.get(key.code).copied().unwrap_or(0);
             let fill = mix(log_scale(n, max));
             let ink = if log_scale(n, max) > 0.55 { "#ffffff" } else { INK };
             let _ = write!(
                 self.svg,
                 "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"5\" fill=\"{fill}\" stroke=\"{LINE}\"/>",
-                key.x,
-                key.y,
-                key.width,
-                KEY_UNIT - KEY_GAP
+                key.x, key.y, key.width, key.height
             );
-            self.text(key.x + key.width / 2.0, key.y + KEY_UNIT / 2.0 + 2.0, 11.0, ink, "middle", false, key.label);
+            self.text(key.x + key.width / 2.0, key.y + key.height / 2.0 + 4.0, 11.0, ink, "middle", false, &key.label);
         }
         self.svg.push_str("</g>");
-        y + height * scale
+        y + drawing.height * scale
     }
 
     /// A ranking: label, count and a bar, most first.
@@ -351,7 +354,7 @@ pub fn personal_pages(title: &ReportTitle, stats: &ActivityStats, screens: &[Scr
     // Keys and rhythm.
     let mut page = Page::new(&header, 2);
     let y = page.heading(70.0, "Keyboard");
-    let y = page.keyboard((MARGIN, y + 6.0, CONTENT), &stats.keys);
+    let y = page.keyboard((MARGIN, y + 6.0, CONTENT), &stats.keys, KeyboardLayout::or_us(&stats.keyboard_layout));
     let y = page.heading_with(y + 34.0, "Week rhythm", "Key presses per weekday and hour, darker is more.");
     let y = page.rhythm((MARGIN, y + 6.0, CONTENT), &stats.by_weekday_hour);
     let half = (CONTENT - 24.0) / 2.0;

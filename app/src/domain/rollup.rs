@@ -19,6 +19,8 @@ use keytrack_wire::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::breaks;
+
 /// One user day. Maps drop entries that fall to zero, so a rollup stays as small as its data.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -54,6 +56,10 @@ pub struct DayTotals {
     /// device's, when several were used in the same minute).
     pub active_minutes: i64,
     pub active_seconds: i64,
+    /// Which minutes of the day (counted from its start) had any device's record, one bit each
+    /// (`domain::breaks`): what the day's work periods and breaks are read from. Kept last: a
+    /// rollup stored before it existed reads as one without it (`db::days::decode`).
+    pub active: Vec<u64>,
 }
 
 /// How the set of records of one minute (all devices) changed: its active minute and seconds
@@ -161,9 +167,13 @@ impl DayTotals {
         KEY_CODES.iter().zip(&self.keys).filter(|(_, n)| **n != 0).map(|(code, n)| (*code, *n))
     }
 
-    /// Moves the minute's active time from `before` to `after` (both over all devices).
-    pub fn apply_presence(&mut self, hour: usize, before: MinutePresence, after: MinutePresence) {
+    /// Moves the minute's active time from `before` to `after` (both over all devices); `slot`:
+    /// the minute's place in the day (minutes since the day's start).
+    pub fn apply_presence(&mut self, hour: usize, slot: usize, before: MinutePresence, after: MinutePresence) {
         *self = std::mem::take(self).shaped();
+        if after.minutes != before.minutes {
+            breaks::set_minute(&mut self.active, slot, after.minutes > 0);
+        }
         self.active_minutes += after.minutes - before.minutes;
         self.active_seconds += after.seconds - before.seconds;
         if let Some(h) = self.minutes_by_hour.get_mut(hour) {
@@ -373,12 +383,16 @@ mod tests {
         assert_eq!(presence([20, 45, 5]), MinutePresence { minutes: 1, seconds: 45 });
         assert_eq!(presence([0]), MinutePresence { minutes: 1, seconds: 0 });
         let mut day = DayTotals::default();
-        day.apply_presence(9, presence([]), presence([20]));
-        day.apply_presence(9, presence([20]), presence([20, 45]));
+        day.apply_presence(9, 540, presence([]), presence([20]));
+        day.apply_presence(9, 540, presence([20]), presence([20, 45]));
         assert_eq!(
             (day.active_minutes, day.active_seconds, day.minutes_by_hour[9], day.seconds_by_hour[9]),
             (1, 45, 1, 45)
         );
+        assert_eq!(breaks::active_minutes(&day.active).collect::<Vec<_>>(), vec![540]);
+        // The minute's last record going clears its bit.
+        day.apply_presence(9, 540, presence([20, 45]), presence([]));
+        assert_eq!((day.active_minutes, day.active.len()), (0, 0));
     }
 
     #[test]

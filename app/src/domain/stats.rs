@@ -12,6 +12,8 @@ use keytrack_wire::{
     words_per_minute,
 };
 
+use super::breaks::day_breaks;
+use super::ergonomics::Ergonomics;
 use super::rollup::DayTotals;
 
 /// Where a minute falls in the user's week (see `domain::time::UserClock::slot`).
@@ -58,12 +60,17 @@ impl StatsTotals {
     /// come in order, days without activity included (as empty totals).
     pub fn add_day(&mut self, date: &str, day: DayTotals, weekday: usize) {
         let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        let key_counts = || day.key_counts().map(|(code, n)| (code, count(n)));
         self.daily.push(DailyActivity {
             day: date.to_string(),
             keys: count(day.presses()),
             clicks: count(day.clicks.iter().sum()),
             active_minutes: count(day.active_minutes),
             wpm: words_per_minute(count(day.typed_keys), count(day.typing_ms)),
+            corrections_per_100: corrections_per_100(key_counts()),
+            burst_keys: burst_keys(day.typed_keys, day.bursts),
+            ergonomics: Ergonomics::of(key_counts()).day(),
+            breaks: day_breaks(&day.active),
         });
         let sum = &mut self.day;
         let add_all = |into: &mut Vec<i64>, from: &[i64]| {
@@ -76,6 +83,8 @@ impl StatsTotals {
         add_counts(&mut sum.chords, &day.chords);
         add_all(&mut sum.keys_by_hour, &day.keys_by_hour);
         add_all(&mut sum.minutes_by_hour, &day.minutes_by_hour);
+        add_all(&mut sum.typed_by_hour, &day.typed_by_hour);
+        add_all(&mut sum.typing_ms_by_hour, &day.typing_ms_by_hour);
         add_all(&mut sum.intervals, &day.intervals);
         for (a, b) in sum.clicks.iter_mut().zip(day.clicks) {
             *a += b;
@@ -114,8 +123,11 @@ impl StatsTotals {
             day.key_counts().filter(|(_, n)| *n > 0).map(|(k, n)| (k.to_string(), count(n))).collect();
         let typed_keys = count(day.typed_keys);
         let typing_ms = count(day.typing_ms);
-        let text_keys: u64 = keys.iter().filter(|(k, _)| is_text_key(k)).map(|(_, n)| n).sum();
-        let corrections: u64 = keys.iter().filter(|(k, _)| is_correction_key(k)).map(|(_, n)| n).sum();
+        let corrections = corrections_per_100(keys.iter().map(|(k, n)| (k.as_str(), *n)));
+        let mut typed_by_hour = day.typed_by_hour.clone();
+        let mut typing_ms_by_hour = day.typing_ms_by_hour.clone();
+        typed_by_hour.resize(24, 0);
+        typing_ms_by_hour.resize(24, 0);
         ActivityStats {
             total_keys: count(day.presses()),
             keys,
@@ -166,10 +178,34 @@ impl StatsTotals {
                     })
                     .collect()
             },
-            corrections_per_100: if text_keys == 0 { 0.0 } else { 100.0 * corrections as f64 / text_keys as f64 },
+            corrections_per_100: corrections,
+            wpm_by_hour: typed_by_hour
+                .iter()
+                .zip(&typing_ms_by_hour)
+                .map(|(keys, ms)| words_per_minute(count(*keys), count(*ms)))
+                .collect(),
+            burst_keys: burst_keys(day.typed_keys, day.bursts),
             ..ActivityStats::default()
         }
     }
+}
+
+/// Backspace and Delete presses per 100 text keys (0 without text keys).
+pub fn corrections_per_100<'a>(keys: impl IntoIterator<Item = (&'a str, u64)>) -> f64 {
+    let (mut text, mut corrections) = (0u64, 0u64);
+    for (code, n) in keys {
+        if is_text_key(code) {
+            text += n;
+        } else if is_correction_key(code) {
+            corrections += n;
+        }
+    }
+    if text == 0 { 0.0 } else { 100.0 * corrections as f64 / text as f64 }
+}
+
+/// Typed keys per typing burst (0 without bursts).
+fn burst_keys(typed_keys: i64, bursts: i64) -> f64 {
+    if bursts <= 0 { 0.0 } else { typed_keys as f64 / bursts as f64 }
 }
 
 /// The day with the most key presses (the first of equals); `None` when no day had any.
@@ -221,7 +257,12 @@ mod tests {
             let detail = totals.take_detail();
             day.apply(&totals, *hour, 1);
             day.apply_block(&detail, 1);
-            day.apply_presence(*hour, presence([]), presence([record.active_seconds]));
+            day.apply_presence(
+                *hour,
+                *hour * 60 + (record.minute / 60 % 60) as usize,
+                presence([]),
+                presence([record.active_seconds]),
+            );
         }
         day
     }
@@ -270,11 +311,11 @@ mod tests {
         let mut wednesday = DayTotals::default();
         // Device 1 at minute 60 (40 s), device 2 at the same minute (50 s), device 2 at 180 (5 s).
         wednesday.apply(&record(60, &[("KeyA", 1)], 40), 10, 1);
-        wednesday.apply_presence(10, presence([]), presence([40]));
+        wednesday.apply_presence(10, 601, presence([]), presence([40]));
         wednesday.apply(&record(60, &[("KeyB", 1)], 50), 10, 1);
-        wednesday.apply_presence(10, presence([40]), presence([40, 50]));
+        wednesday.apply_presence(10, 601, presence([40]), presence([40, 50]));
         wednesday.apply(&record(180, &[("KeyB", 1)], 5), 10, 1);
-        wednesday.apply_presence(10, presence([]), presence([5]));
+        wednesday.apply_presence(10, 603, presence([]), presence([5]));
         totals.add_day("2026-11-25", wednesday, 2);
         let stats = totals.finish();
         assert_eq!((stats.active_minutes, stats.active_seconds, stats.total_keys), (2, 55, 3));
@@ -312,6 +353,33 @@ mod tests {
         totals.add_day("2026-11-23", day(&[(&typing, 10)]), 0);
         // 10 corrections for 200 text keys (Shift is not text).
         assert!((totals.finish().corrections_per_100 - 5.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn each_day_carries_its_corrections_bursts_ergonomics_and_breaks() {
+        let mut totals = StatsTotals::new();
+        // 09:00 and 09:10 (a 9-minute break between), 90 A, 10 Backspace, 100 typed in 4 bursts.
+        let mut first = record(9 * 3600, &[("KeyA", 90), ("Backspace", 10)], 30);
+        first.typing = TypingStats { typed_keys: 100, typing_ms: 30_000, bursts: 4, ..Default::default() };
+        let second = record(9 * 3600 + 600, &[], 10);
+        totals.add_day("2026-11-23", day(&[(&first, 9), (&second, 9)]), 0);
+        totals.add_day("2026-11-24", DayTotals::default(), 1);
+        let stats = totals.finish();
+        let monday = &stats.daily[0];
+        assert!((monday.corrections_per_100 - 100.0 * 10.0 / 90.0).abs() < 1e-9);
+        assert!((monday.burst_keys - 25.0).abs() < 1e-9);
+        // 90 A (left little, home) and 10 Backspace (right little, number row).
+        assert_eq!(monday.ergonomics.keys, 100);
+        assert!((monday.ergonomics.left_hand_share - 90.0).abs() < 1e-9);
+        assert!((monday.ergonomics.home_row_share - 90.0).abs() < 1e-9);
+        assert!((monday.ergonomics.little_finger_share - 100.0).abs() < 1e-9);
+        assert_eq!((monday.breaks.work_periods, monday.breaks.breaks_5, monday.breaks.breaks_10), (2, 1, 0));
+        assert_eq!((monday.breaks.longest_stretch_minutes, monday.breaks.strain.as_str()), (1, "low"));
+        assert_eq!(stats.daily[1].breaks.work_periods, 0);
+        // 100 keys = 20 words in 30 s at 09:00: 40 WPM, and nothing in the other hours.
+        assert!((stats.wpm_by_hour[9] - 40.0).abs() < 1e-9);
+        assert_eq!(stats.wpm_by_hour.iter().filter(|w| **w > 0.0).count(), 1);
+        assert!((stats.burst_keys - 25.0).abs() < 1e-9);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use super::db;
 use super::db::users::UserRow;
 use super::error::AppError;
 use super::state::now;
+use crate::domain::layouts::KeyboardLayout;
 use crate::domain::time::UserClock;
 
 use crate::model::TokenSummary;
@@ -20,6 +21,7 @@ pub(super) fn account_of(user: UserRow) -> Account {
         display_name: user.display_name,
         timezone: user.timezone,
         day_start_hour: u8::try_from(user.day_start_hour).unwrap_or(0),
+        keyboard_layout: KeyboardLayout::or_us(&user.keyboard_layout).id().to_string(),
     }
 }
 
@@ -78,15 +80,19 @@ pub async fn save_profile(
     display_name: &str,
     timezone: &str,
     day_start_hour: u8,
+    keyboard_layout: &str,
 ) -> Result<(), AppError> {
     let display_name = display_name.trim();
+    let layout = KeyboardLayout::from_id(keyboard_layout).ok_or_else(|| {
+        AppError::BadRequest(format!("\"{keyboard_layout}\" is not a keyboard layout KeyTrack knows."))
+    })?;
     if display_name.chars().count() > 100 || display_name.chars().any(char::is_control) {
         return Err(AppError::BadRequest("The display name is at most 100 printable characters.".into()));
     }
     let clock = UserClock::new(timezone, day_start_hour).map_err(AppError::BadRequest)?;
     let mut tx = db::begin_write(pool).await?;
     let before = db::users::by_id(&mut *tx, user_id).await?.ok_or(AppError::NotFound)?;
-    db::users::update_profile(&mut *tx, user_id, display_name, timezone, day_start_hour).await?;
+    db::users::update_profile(&mut *tx, user_id, display_name, timezone, day_start_hour, layout.id()).await?;
     // The user's days move with their time zone and day start: sum them again.
     if before.timezone != timezone || before.day_start_hour != i64::from(day_start_hour) {
         let stored_in = super::clock::clock_of(&account_of(before))?;

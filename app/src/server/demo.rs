@@ -57,7 +57,7 @@ async fn empty_account(
                 .ok_or_else(|| AppError::internal("a demo user appeared while it was being created"))?
         }
     };
-    db::users::update_profile(pool, user_id, name, timezone, day_start_hour).await?;
+    db::users::update_profile(pool, user_id, name, timezone, day_start_hour, "us").await?;
     Ok(user_id)
 }
 

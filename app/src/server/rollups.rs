@@ -98,6 +98,7 @@ impl DayRollups {
     /// `others`: the active seconds of the user's other devices in that minute.
     pub fn replace(&mut self, others: &[u32], old: Option<&ActivityMinute>, new: &ActivityMinute) {
         let (day, hour) = self.clock.day_and_hour(new.minute);
+        let slot = minute_slot(&self.clock, day, new.minute);
         let before = presence(others.iter().copied().chain(old.map(|o| o.active_seconds)));
         let after = presence(others.iter().copied().chain([new.active_seconds]));
         let totals = self.day(day);
@@ -105,7 +106,7 @@ impl DayRollups {
             totals.apply(old, hour, -1);
         }
         totals.apply(new, hour, 1);
-        totals.apply_presence(hour, before, after);
+        totals.apply_presence(hour, slot, before, after);
     }
 
     /// Accounts for the block `new` replacing `old` (the same device and start) or arriving
@@ -161,6 +162,11 @@ impl DayRollups {
         }
         Ok(())
     }
+}
+
+/// A minute's place in its day: minutes since the day's start.
+fn minute_slot(clock: &UserClock, day: NaiveDate, minute: i64) -> usize {
+    usize::try_from((minute - clock.day_start(day)) / 60).unwrap_or(0)
 }
 
 /// The minute a block counts in: the last of its last hour.
@@ -219,7 +225,8 @@ pub async fn rebuild_from(
     let close = |days: &mut HashMap<NaiveDate, DayTotals>, open: Option<(i64, Vec<u32>)>| {
         if let Some((minute, seconds)) = open {
             let (day, hour) = clock.day_and_hour(minute);
-            days.entry(day).or_default().apply_presence(hour, presence([]), presence(seconds));
+            let slot = minute_slot(&clock, day, minute);
+            days.entry(day).or_default().apply_presence(hour, slot, presence([]), presence(seconds));
         }
     };
     db::days::for_each_minute(conn, user_id, from, |minute, seconds, detail| {
@@ -334,7 +341,8 @@ pub async fn fold_first_release_detail(pool: &SqlitePool) -> Result<(), AppError
 pub async fn build_missing(pool: &SqlitePool) -> Result<(), AppError> {
     fold_first_release_detail(pool).await?;
     let mut conn = pool.acquire().await?;
-    let users = db::days::users_without_rollups(&mut conn).await?;
+    let mut users = db::days::users_without_rollups(&mut conn).await?;
+    users.extend(db::days::users_with_old_rollups(&mut conn).await?);
     drop(conn);
     for user_id in users {
         let mut tx = db::begin_write(pool).await?;

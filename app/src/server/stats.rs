@@ -25,6 +25,7 @@ pub async fn activity_stats(
     stats.to = to.to_string();
     stats.timezone = account.timezone.clone();
     stats.day_start_hour = account.day_start_hour;
+    stats.keyboard_layout = account.keyboard_layout.clone();
     Ok(stats)
 }
 

@@ -3,8 +3,8 @@
 //! workload other servers are fed are the same activity. Deterministic: the same seed, days
 //! and `now` give the same minutes.
 //!
-//! The rhythm: weekday work hours with a lunch break, some evenings, lighter weekends, and days
-//! off. Keys follow English letter frequencies plus the keys around them; chords are the ones
+//! The rhythm: weekday work hours with a lunch break and short breaks away from the desk, some
+//! evenings, lighter weekends, and days off. Keys follow English letter frequencies plus the keys around them; chords are the ones
 //! people really use; clicks and movement gather where a desktop's tab bars, sidebars and content
 //! are. Each person has their own typing pace.
 
@@ -236,12 +236,24 @@ fn synthetic_day(rng: &mut StdRng, tz: Tz, day: NaiveDate, now: i64, wpm: f64) -
     }
     let mood: f64 = rng.gen_range(0.65..1.15);
     let mut records = Vec::new();
+    // Minutes left of a break away from the computer: people step away every 45 minutes or so,
+    // for 4 to 15 minutes (the dashboard's breaks widget reads them), some less often than others.
+    let mut away = 0u32;
+    let break_chance = rng.gen_range(1.0 / 70.0..1.0 / 35.0);
     for hour in 0..24u32 {
         let chance = hour_activity(day.weekday(), hour) * mood;
         if chance <= 0.0 {
             continue;
         }
         for minute in 0..60u32 {
+            if away > 0 {
+                away -= 1;
+                continue;
+            }
+            if rng.gen_bool(break_chance) {
+                away = rng.gen_range(3..15);
+                continue;
+            }
             if !rng.gen_bool(chance.min(1.0)) {
                 continue;
             }

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::charts::Chart;
 use super::data::{ExportMenu, OWN_CSV_KINDS};
+use super::ergonomics::{BreaksCard, ErgonomicsCard, LayoutWhatIf, TypingDepth};
 use super::heatmap::{Layer, PointerHeatmap};
 use super::keyboard::KeyboardHeatmap;
 use super::live::{LiveBadge, use_live_feed};
@@ -174,10 +175,18 @@ fn Heatmaps(heatmaps: Resource<Result<Vec<keytrack_wire::ScreenHeatmap>, crate::
 fn Widgets(stats: ActivityStats) -> impl IntoView {
     view! {
         <Summary stats=stats.clone()/>
-        <KeyboardHeatmap keys=stats.keys.clone()/>
+        <KeyboardHeatmap keys=stats.keys.clone() layout=stats.keyboard_layout.clone()/>
         <div class="columns">
             <ActivityTimeline daily=stats.daily.clone()/>
             <TypingSpeed stats=stats.clone()/>
+        </div>
+        <div class="columns">
+            <ErgonomicsCard stats=stats.clone()/>
+            <LayoutWhatIf stats=stats.clone()/>
+        </div>
+        <div class="columns">
+            <BreaksCard daily=stats.daily.clone()/>
+            <TypingDepth stats=stats.clone()/>
         </div>
         <div class="columns">
             <WeekdayHour

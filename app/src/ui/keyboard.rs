@@ -1,26 +1,41 @@
-//! The keyboard heatmap: a US ANSI keyboard drawn in SVG (`domain::drawing`), each key shaded by
-//! its presses on a log scale. Hovering or focusing a key shows its count.
+//! The keyboard heatmap: the whole keyboard (function row, main block, navigation, arrows,
+//! numpad, and any other key counted) drawn in SVG (`domain::drawing`) in the shape and with the
+//! labels of the user's layout, each key shaded by its presses on a log scale. Hovering or
+//! focusing a key shows its count.
 
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 
-use crate::domain::drawing::{KEY_GAP, KEY_UNIT, is_drawn, keyboard_size, log_scale, placed_keys};
+use crate::domain::drawing::{KeyboardDrawing, log_scale};
 use crate::domain::format::count;
+use crate::domain::layouts::KeyboardLayout;
 
 #[component]
-pub fn KeyboardHeatmap(keys: BTreeMap<String, u64>) -> impl IntoView {
+pub fn KeyboardHeatmap(
+    keys: BTreeMap<String, u64>,
+    /// The user's layout (`KeyboardLayout::id`): the shape and labels; counts stay per key.
+    layout: String,
+) -> impl IntoView {
+    let layout = KeyboardLayout::or_us(&layout);
     let max = keys.values().copied().max().unwrap_or(0);
     let hovered = RwSignal::new(None::<(String, u64)>);
-    let (width, height) = keyboard_size();
-    let drawn: Vec<_> = placed_keys()
+    let drawing = KeyboardDrawing::new(layout, keys.keys().map(String::as_str));
+    let (width, height) = (drawing.width, drawing.height);
+    let drawn: Vec<_> = drawing
+        .keys
         .into_iter()
-        .map(|k| (k.code.to_string(), k.label, k.x, k.y, k.width, keys.get(k.code).copied().unwrap_or(0)))
+        .map(|k| {
+            let n = keys.get(k.code).copied().unwrap_or(0);
+            (k.code.to_string(), k.label, k.x, k.y, k.width, k.height, n)
+        })
         .collect();
-    let unplaced: u64 = keys.iter().filter(|(code, _)| !is_drawn(code)).map(|(_, n)| n).sum();
     view! {
         <section class="card wide" data-widget="keyboard-heatmap">
             <h2>"Keyboard"</h2>
+            <p class="muted small" data-testid="keyboard-layout">
+                {format!("Labelled for {}; change it in your profile.", layout.name())}
+            </p>
             <svg
                 class="keyboard"
                 viewBox=format!("0 0 {width} {height}")
@@ -29,7 +44,7 @@ pub fn KeyboardHeatmap(keys: BTreeMap<String, u64>) -> impl IntoView {
             >
                 {drawn
                     .into_iter()
-                    .map(|(code, label, x, y, w, n)| {
+                    .map(|(code, label, x, y, w, h, n)| {
                         let title = format!("{code}: {} presses", count(n));
                         let hover = (code.clone(), n);
                         let focus = hover.clone();
@@ -46,11 +61,11 @@ pub fn KeyboardHeatmap(keys: BTreeMap<String, u64>) -> impl IntoView {
                                     x=x
                                     y=y
                                     width=w
-                                    height=KEY_UNIT - KEY_GAP
+                                    height=h
                                     rx="5"
                                     style=format!("--heat: {:.3}", log_scale(n, max))
                                 />
-                                <text x=x + w / 2.0 y=y + KEY_UNIT / 2.0 + 2.0>{label}</text>
+                                <text x=x + w / 2.0 y=y + h / 2.0 + 2.0>{label}</text>
                             </g>
                         }
                     })
@@ -62,14 +77,6 @@ pub fn KeyboardHeatmap(keys: BTreeMap<String, u64>) -> impl IntoView {
                     None => "Hover or focus a key to see its presses.".to_string(),
                 }}
             </p>
-            {(unplaced > 0)
-                .then(|| {
-                    view! {
-                        <p class="muted small">
-                            {format!("{} presses on keys outside this layout (arrows, numpad, media keys).", count(unplaced))}
-                        </p>
-                    }
-                })}
         </section>
     }
 }

@@ -3,6 +3,7 @@
 mod account;
 mod charts;
 mod data;
+mod ergonomics;
 mod heatmap;
 mod home;
 mod keyboard;

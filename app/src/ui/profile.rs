@@ -1,9 +1,11 @@
-//! The profile: display name, time zone and day start, which every figure is counted in.
+//! The profile: display name, time zone and day start, which every figure is counted in, and the
+//! keyboard layout the keyboard is labelled with.
 
 use leptos::prelude::*;
 
 use super::{ErrorNote, RequireLogin, action_error};
 use crate::api::{SaveProfile, current_account, time_zones};
+use crate::domain::layouts::KeyboardLayout;
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
@@ -60,6 +62,19 @@ fn Profile() -> impl IntoView {
                                                 .collect_view()}
                                         </select>
                                         <small class="muted">"Activity before this hour counts for the day before (for night owls)."</small>
+                                    </label>
+                                    <label>
+                                        "Keyboard layout"
+                                        <select name="keyboard_layout">
+                                            {KeyboardLayout::ALL
+                                                .into_iter()
+                                                .map(|layout| {
+                                                    let selected = layout.id() == account.keyboard_layout;
+                                                    view! { <option value=layout.id() selected=selected>{layout.name()}</option> }
+                                                })
+                                                .collect_view()}
+                                        </select>
+                                        <small class="muted">"What your keys are labelled with. KeyTrack counts physical keys, so this changes no count."</small>
                                     </label>
                                     {error}
                                     {saved}

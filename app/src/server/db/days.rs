@@ -9,8 +9,14 @@ use sqlx::SqliteConnection;
 
 /// The format of stored rollups: postcard's compact binary after this version byte. Rollups are
 /// sums of the minute records, so a new format comes with a migration that clears them, and the
-/// server rebuilds them at start.
-const ROLLUP_FORMAT: u8 = 2;
+/// server rebuilds them at start; or, when the new format only adds fields at the end, with a way
+/// to read the old one (below) and a rebuild at start of the users who have it
+/// (`rollups::build_missing`), which keeps the days retention took the records of.
+const ROLLUP_FORMAT: u8 = 3;
+/// Format 3 added `DayTotals::active` at the end. Postcard writes fields in order, so a format 2
+/// rollup followed by an empty list (one zero byte) is that rollup in format 3; the other types
+/// stored in this format did not change and ignore the extra byte.
+const FORMAT_WITHOUT_ACTIVE_MINUTES: u8 = 2;
 
 /// A stored rollup that does not decode.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +30,12 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, UnreadableRol
 pub fn decode<T: DeserializeOwned>(stored: &[u8]) -> Result<T, UnreadableRollup> {
     match stored.split_first() {
         Some((&ROLLUP_FORMAT, rest)) => postcard::from_bytes(rest).map_err(|e| UnreadableRollup(e.to_string())),
+        Some((&FORMAT_WITHOUT_ACTIVE_MINUTES, rest)) => {
+            let mut upgraded = Vec::with_capacity(rest.len() + 1);
+            upgraded.extend_from_slice(rest);
+            upgraded.push(0);
+            postcard::from_bytes(&upgraded).map_err(|e| UnreadableRollup(e.to_string()))
+        }
         _ => Err(UnreadableRollup("unknown format".into())),
     }
 }
@@ -191,6 +203,15 @@ pub async fn users_without_rollups(conn: &mut SqliteConnection) -> Result<Vec<i6
     .await
 }
 
+/// Users with day rollups stored in an older format (read as well as can be, but to be counted
+/// again: format 2 lacks the active minutes that breaks are read from).
+pub async fn users_with_old_rollups(conn: &mut SqliteConnection) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT DISTINCT user_id FROM activity_days WHERE substr(totals, 1, 1) <> ? ORDER BY user_id")
+        .bind(vec![ROLLUP_FORMAT])
+        .fetch_all(conn)
+        .await
+}
+
 /// Users whose minute records may still hold first-release key detail.
 pub async fn users_to_fold(conn: &mut SqliteConnection) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT user_id FROM minute_detail_to_fold ORDER BY user_id").fetch_all(conn).await
@@ -304,5 +325,21 @@ mod tests {
         assert!(decode::<DayTotals>(b"{\"keys\":{}}").is_err(), "JSON of the old format");
         assert!(decode::<DayTotals>(&stored[..stored.len() / 2]).is_err());
         assert!(decode::<DayTotals>(&[]).is_err());
+    }
+
+    #[test]
+    fn a_rollup_stored_without_active_minutes_reads_as_one_with_none() {
+        let mut day = DayTotals::default().shaped();
+        day.keys[7] = 40;
+        day.active_minutes = 3;
+        crate::domain::breaks::set_minute(&mut day.active, 3, true);
+        let stored = encode(&day).expect("encode");
+        // The same rollup as format 2 wrote it: without the last field (its length, 1, and its
+        // one word, 8: a byte each as varints).
+        assert_eq!(stored[stored.len() - 2..], [1, 8]);
+        let mut old = stored[..stored.len() - 2].to_vec();
+        old[0] = FORMAT_WITHOUT_ACTIVE_MINUTES;
+        let read = decode::<DayTotals>(&old).expect("decode format 2");
+        assert_eq!((read.keys[7], read.active_minutes, read.active.len()), (40, 3, 0));
     }
 }

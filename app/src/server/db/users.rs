@@ -11,9 +11,10 @@ pub struct UserRow {
     pub display_name: String,
     pub timezone: String,
     pub day_start_hour: i64,
+    pub keyboard_layout: String,
 }
 
-const USER_COLUMNS: &str = "id, email, password_hash, display_name, timezone, day_start_hour";
+const USER_COLUMNS: &str = "id, email, password_hash, display_name, timezone, day_start_hour, keyboard_layout";
 
 pub async fn by_email(pool: &SqlitePool, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?")).bind(email).fetch_optional(pool).await
@@ -56,13 +57,17 @@ pub async fn update_profile(
     display_name: &str,
     timezone: &str,
     day_start_hour: u8,
+    keyboard_layout: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET display_name = ?, timezone = ?, day_start_hour = ? WHERE id = ?")
-        .bind(display_name)
-        .bind(timezone)
-        .bind(i64::from(day_start_hour))
-        .bind(id)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "UPDATE users SET display_name = ?, timezone = ?, day_start_hour = ?, keyboard_layout = ? WHERE id = ?",
+    )
+    .bind(display_name)
+    .bind(timezone)
+    .bind(i64::from(day_start_hour))
+    .bind(keyboard_layout)
+    .bind(id)
+    .execute(db)
+    .await?;
     Ok(())
 }

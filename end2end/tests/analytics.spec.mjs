@@ -1,0 +1,96 @@
+// The advanced analytics on the demo account: ergonomics, the layout "what if", breaks and typing
+// depth show data; picking another layout to compare changes the figures; and the keyboard layout
+// in the profile relabels the keyboard without changing a count.
+import { test, expect } from '@playwright/test';
+
+async function logInAsDemo(page) {
+  await page.goto('/login');
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((r) => r.name.endsWith('.wasm')));
+  await page.waitForLoadState('networkidle');
+  await page.getByLabel('Email').fill('demo@keytrack.local');
+  await page.getByLabel('Password').fill('keytrack-demo');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByTestId('who')).toHaveText('Demo User');
+}
+
+const chartData = (locator, dataset = 0) =>
+  locator.evaluate((c, i) => Chart.getChart(c).data.datasets[i].data, dataset);
+
+async function saveLayout(page, name) {
+  await page.getByRole('navigation').getByRole('link', { name: 'Profile' }).click();
+  await page.getByLabel('Keyboard layout').selectOption({ label: name });
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('Saved.')).toBeVisible();
+}
+
+test('ergonomics, breaks and typing depth show the demo data; the layout relabels, never recounts', async ({ page }) => {
+  await logInAsDemo(page);
+  await page.goto('/?range=30d');
+  await page.waitForLoadState('networkidle');
+
+  // Ergonomics: ten finger bars, hand balance adding up to 100, an effort figure, a trend per day.
+  const ergonomics = page.locator('[data-widget="ergonomics"]');
+  await expect(ergonomics).toBeVisible();
+  await expect(ergonomics.getByTestId('finger-loads').locator('.share-bar')).toHaveCount(10);
+  const [left, right] = (await ergonomics.getByTestId('hand-balance').textContent()).match(/\d+/g).map(Number);
+  expect(left + right).toBe(100);
+  expect(left).toBeGreaterThan(20);
+  expect(Number(await ergonomics.getByTestId('effort').textContent())).toBeGreaterThan(0);
+  const handTrend = await chartData(ergonomics.locator('canvas').first());
+  expect(handTrend.filter((v) => v > 0).length).toBeGreaterThan(10);
+
+  // Breaks: the demo person steps away during the day.
+  const breaks = page.locator('[data-widget="breaks"]');
+  await expect(breaks).toContainText('not medical advice');
+  expect(Number(await breaks.getByTestId('breaks-per-day').textContent())).toBeGreaterThan(1);
+  expect(parseInt(await breaks.getByTestId('longest-stretch').textContent(), 10)).toBeGreaterThan(10);
+  const stretches = await chartData(breaks.locator('canvas'));
+  expect(stretches.filter((v) => v > 0).length).toBeGreaterThan(10);
+
+  // Typing depth: speed in several hours of the day, corrections and bursts per day.
+  const depth = page.locator('[data-widget="typing-depth"]');
+  const byHour = await chartData(depth.locator('canvas').first());
+  expect(byHour).toHaveLength(24);
+  expect(byHour.filter((v) => v > 0).length).toBeGreaterThan(5);
+  expect(Number(await depth.getByTestId('depth-corrections').textContent())).toBeGreaterThan(0);
+  expect(Number(await depth.getByTestId('burst-keys').textContent())).toBeGreaterThan(1);
+
+  // The API carries the same days.
+  const api = await (await page.request.get('/api/v1/stats?range=30d')).json();
+  expect(api.daily.some((d) => d.breaks.breaks_5 > 0)).toBe(true);
+  expect(api.wpm_by_hour).toHaveLength(24);
+
+  // "What if": picking another layout changes the comparison (a dead hydration would not).
+  const whatIf = page.locator('[data-widget="layout-what-if"]');
+  await expect(whatIf.getByTestId('what-if-summary')).toContainText('Colemak');
+  const colemakEffort = await whatIf.getByTestId('what-if-effort').textContent();
+  await whatIf.getByTestId('what-if-layout').selectOption('dvorak');
+  await expect(whatIf.getByTestId('what-if-summary')).toContainText('Dvorak');
+  await expect(whatIf.getByTestId('what-if-effort')).not.toHaveText(colemakEffort);
+  // English text on Dvorak or Colemak takes less reach than on QWERTY.
+  await expect(whatIf.getByTestId('what-if-summary')).toContainText('less effort');
+
+  // The layout in the profile relabels the keyboard; the counts stay the same.
+  const key = (code) => page.locator(`[data-widget="keyboard-heatmap"] [data-key="${code}"]`);
+  await expect(key('KeyY').locator('text')).toHaveText('Y');
+  const countOf = async (code) => key(code).locator('title').textContent();
+  const before = { y: await countOf('KeyY'), z: await countOf('KeyZ'), semicolon: await countOf('Semicolon') };
+  expect(await page.locator('[data-widget="keyboard-heatmap"] [data-key="IntlBackslash"]').count()).toBe(0);
+  try {
+    await saveLayout(page, 'German (QWERTZ)');
+    await page.goto('/?range=30d');
+    await expect(page.getByTestId('keyboard-layout')).toContainText('German');
+    await expect(key('KeyY').locator('text')).toHaveText('Z');
+    await expect(key('KeyZ').locator('text')).toHaveText('Y');
+    await expect(key('Semicolon').locator('text')).toHaveText('Ö');
+    // An ISO keyboard: the key left of Z is drawn.
+    await expect(key('IntlBackslash')).toHaveCount(1);
+    expect({ y: await countOf('KeyY'), z: await countOf('KeyZ'), semicolon: await countOf('Semicolon') }).toEqual(before);
+    // The "what if" now starts from German.
+    await expect(page.locator('[data-widget="layout-what-if"]')).toContainText('typed on German (QWERTZ)');
+  } finally {
+    await saveLayout(page, 'US (QWERTY)');
+  }
+  await page.goto('/?range=30d');
+  await expect(key('KeyY').locator('text')).toHaveText('Y');
+});
