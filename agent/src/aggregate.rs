@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use keytrack_wire::{
     ActivityMinute, BURST_GAP_MS, BlockFolder, Burst, ButtonCounts, Chord, GRID_COLS, GRID_ROWS, GridCount, HourBlock,
-    INTERVAL_BUCKETS_MS, Modifier, ScrollCounts, TypingStats, hour_of, is_text_key, limits,
+    INTERVAL_BUCKETS_MS, Modifier, PairCounts, ScrollCounts, TypingStats, hour_of, is_text_key, limits,
 };
 
 use crate::input::{Button, Input, InputEvent, KeyCode};
@@ -56,6 +56,9 @@ pub struct Aggregator {
     /// set back never makes a block overlap one already cut.
     earliest_hour: i64,
     held: Vec<KeyCode>,
+    /// The last key pressed (not a modifier, not part of a chord) and when, in memory only: the
+    /// first half of the next key pair, whose class alone is counted.
+    last_key: Option<(i64, KeyCode)>,
     burst: Option<BurstInProgress>,
     /// Last pointer position seen, where a click lands.
     pointer: Option<(f64, f64)>,
@@ -102,6 +105,8 @@ struct HourDetail {
     hour: i64,
     keys: BTreeMap<KeyCode, u32>,
     chords: BTreeMap<String, u32>,
+    /// Consecutive key pairs by class.
+    pairs: PairCounts,
     /// Clicks and moves per screen size.
     screens: HashMap<(u32, u32), (Cells, Cells)>,
 }
@@ -117,6 +122,7 @@ impl HourDetail {
             block.add_key(key, n);
         }
         block.chords = self.chords;
+        block.pairs = self.pairs;
         let list = |cells: Cells| -> Vec<GridCount> {
             cells
                 .into_iter()
@@ -142,6 +148,7 @@ impl Aggregator {
             complete: Vec::new(),
             earliest_hour: i64::MIN,
             held: Vec::new(),
+            last_key: None,
             burst: None,
             pointer: None,
             anchor: None,
@@ -237,9 +244,27 @@ impl Aggregator {
         let minute = self.minute_at(at);
         minute.presses = minute.presses.saturating_add(1);
         minute.mark_active(at);
+        // A pair is two keys typed one after the other, at most a burst's gap apart; a chord or
+        // a pause ends the run. Modifiers are held, not typed: they neither make nor end a pair.
+        let previous = if Modifier::of_key(key).is_some() {
+            None
+        } else if chord.is_some() {
+            self.last_key = None;
+            None
+        } else {
+            let previous = self
+                .last_key
+                .filter(|(last_at, _)| at >= *last_at && at - *last_at <= i64::from(BURST_GAP_MS))
+                .map(|(_, last)| last);
+            self.last_key = Some((at, key));
+            previous
+        };
         let detail = self.detail_at(at);
         let count = detail.keys.entry(key).or_default();
         *count = count.saturating_add(1);
+        if let Some(previous) = previous {
+            detail.pairs.add(previous, key);
+        }
         if let Some(chord) = chord {
             *detail.chords.entry(chord.to_string()).or_default() += 1;
         }
@@ -529,6 +554,41 @@ mod tests {
         assert!(complete.is_empty());
         let pending = pending.expect("pending detail");
         assert_eq!(pending.keys, BTreeMap::from([("KeyA".into(), 2), ("KeyB".into(), 1)]));
+    }
+
+    #[test]
+    fn key_pairs_are_counted_by_class_only() {
+        fn typed(agg: &mut Aggregator, at: &mut i64, keys: &[KeyCode]) {
+            for key in keys {
+                press(agg, *at, key);
+                *at += 120;
+            }
+        }
+        let mut agg = aggregator();
+        let mut at = T0;
+        // "hello": h-e and e-l switch hands, l-l repeats, l-o is one finger (right ring).
+        typed(&mut agg, &mut at, &["KeyH", "KeyE", "KeyL", "KeyL", "KeyO"]);
+        // A pause over 2 s: no pair across it; then "as" (inward roll), a Space (no pair either
+        // side), "sa" (outward), Shift held for "S" (still a pair: a-s, inward), Ctrl+C ends the
+        // run, so C-V is no pair.
+        at += 3_000;
+        typed(&mut agg, &mut at, &["KeyA", "KeyS", "Space", "KeyS", "KeyA"]);
+        agg.handle(&ev(at, Input::KeyDown("ShiftLeft")));
+        typed(&mut agg, &mut at, &["KeyS"]);
+        agg.handle(&ev(at, Input::KeyUp("ShiftLeft")));
+        agg.handle(&ev(at, Input::KeyDown("ControlLeft")));
+        typed(&mut agg, &mut at, &["KeyC"]);
+        agg.handle(&ev(at, Input::KeyUp("ControlLeft")));
+        typed(&mut agg, &mut at, &["KeyV"]);
+        let _ = all(&mut agg);
+        let pending = blocks(&mut agg).1.expect("pending detail");
+        assert_eq!(
+            pending.pairs,
+            PairCounts { alternations: 2, repeats: 1, same_finger: 1, inward_rolls: 2, outward_rolls: 1, row_jumps: 0 }
+        );
+        // The block names keys and classes, and nothing about which key followed which.
+        let json = serde_json::to_string(&pending).expect("json");
+        assert!(json.contains("\"pairs\":{\"repeats\":1"), "{json}");
     }
 
     #[test]

@@ -870,3 +870,32 @@ fn pause_takes_effect_before_the_command_returns() {
     let (ok, out, _) = agent.command(&["resume"]);
     assert!(ok && out.contains("no agent is running now"), "{out}");
 }
+
+/// Real typing under X: the agent counts the classes of consecutive key pairs exactly, and the
+/// block it sends holds those six counts, never which key followed which.
+#[test]
+fn key_pair_classes_of_real_typing_are_exact() {
+    let display = Display::start();
+    let server = Server::start();
+    let mut agent = Agent::pair(&server.url(), &server.token);
+    agent.start_with_clock(&display, Some(hour_ends_in(25)));
+    // "asas…": a-s rolls inward (little to ring finger), s-a outward; the space makes no pair on
+    // either side; "fjfj…" switches hands every key. 201 presses: enough for a block.
+    let text = format!("{} {}", "as".repeat(50), "fj".repeat(50));
+    display.xdotool(&["type", "--delay", "20", &text]);
+    let arrived = wait_for(Duration::from_secs(90), || !server.blocks().is_empty());
+    assert!(arrived, "no block arrived; agent log:\n{}", agent.log_text());
+    let mut pairs = keytrack_wire::PairCounts::default();
+    for block in server.blocks() {
+        pairs.merge(&block.pairs);
+    }
+    let expected =
+        keytrack_wire::PairCounts { inward_rolls: 50, outward_rolls: 49, alternations: 99, ..Default::default() };
+    assert_eq!(pairs, expected, "agent log:\n{}", agent.log_text());
+    let stats = server.stats();
+    assert_eq!(
+        (&stats["key_pairs"]["inward_rolls"], &stats["key_pairs"]["alternations"]),
+        (&serde_json::json!(50), &serde_json::json!(99))
+    );
+    agent.stop();
+}

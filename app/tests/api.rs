@@ -723,6 +723,7 @@ async fn breaks_ergonomics_and_the_layout_come_through_the_api() {
         keytrack_app::server::db::days::decode(&stored).expect("decode");
     totals.active.clear();
     let mut old = keytrack_app::server::db::days::encode(&totals).expect("encode");
+    assert_eq!(old.pop(), Some(0), "an empty pair list is its length, 0");
     assert_eq!(old.pop(), Some(0), "an empty bit list is its length, 0");
     old[0] = 2;
     sqlx::query("UPDATE activity_days SET totals = ? WHERE user_id = ?")

@@ -17,7 +17,7 @@ const chartData = (locator, dataset = 0) =>
   locator.evaluate((c, i) => Chart.getChart(c).data.datasets[i].data, dataset);
 
 async function saveLayout(page, name) {
-  await page.getByRole('navigation').getByRole('link', { name: 'Profile' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Profile' }).click();
   await page.getByLabel('Keyboard layout').selectOption({ label: name });
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByText('Saved.')).toBeVisible();
@@ -36,6 +36,10 @@ test('ergonomics, breaks and typing depth show the demo data; the layout relabel
   expect(left + right).toBe(100);
   expect(left).toBeGreaterThan(20);
   expect(Number(await ergonomics.getByTestId('effort').textContent())).toBeGreaterThan(0);
+  // Key pairs by class: about half switch hands.
+  await expect(ergonomics.getByTestId('key-pairs').locator('.share-bar')).toHaveCount(6);
+  const alternation = await ergonomics.getByTestId('key-pairs').locator('.share-bar').first().locator('.share-value').textContent();
+  expect(parseFloat(alternation)).toBeGreaterThan(30);
   const handTrend = await chartData(ergonomics.locator('canvas').first());
   expect(handTrend.filter((v) => v > 0).length).toBeGreaterThan(10);
 
@@ -93,4 +97,34 @@ test('ergonomics, breaks and typing depth show the demo data; the layout relabel
   }
   await page.goto('/?range=30d');
   await expect(key('KeyY').locator('text')).toHaveText('Y');
+});
+
+test("a team's activity over time: the team's counted days and each sharing member's trend, per day or week", async ({ page }) => {
+  await logInAsDemo(page);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Teams' }).click();
+  await page.getByRole('link', { name: 'Demo team' }).click();
+  await expect(page.locator('h1.team-name')).toContainText('Demo team');
+  const teamId = page.url().match(/\/teams\/(\d+)/)[1];
+  await page.goto(`/teams/${teamId}?range=30d`);
+  const card = page.locator('[data-widget="team-activity"]');
+  await expect(card.getByTestId('team-activity-chart')).toHaveAttribute('data-grouping', 'per day');
+  // The chart is drawn once the page has hydrated (and again when the grouping changes).
+  const chart = () => card.locator('canvas').evaluate((c) => {
+    const drawn = Chart.getChart(c);
+    return drawn ? { labels: drawn.data.labels.length, series: drawn.data.datasets.map((d) => d.data) } : null;
+  });
+  await expect.poll(async () => (await chart())?.labels).toBe(30);
+  const daily = await chart();
+  const api = await (await page.request.get(`/api/v1/teams/${teamId}/stats?range=30d`)).json();
+  // The team's bars are the API's counted days; a line per sharing member.
+  expect(daily.series[0]).toEqual(api.totals.daily_keys);
+  expect(daily.series.length).toBe(1 + api.member_figures.length);
+  expect(api.totals.daily_keys.filter((n) => n > 0).length).toBeGreaterThan(10);
+  // Per week: the same presses in five bars (30 days from the range's first).
+  await card.getByRole('button', { name: 'Per week' }).click();
+  await expect(card.getByTestId('team-activity-chart')).toHaveAttribute('data-grouping', 'per week');
+  await expect.poll(async () => (await chart())?.labels).toBe(5);
+  const weekly = await chart();
+  const sum = (values) => values.reduce((a, b) => a + b, 0);
+  expect(sum(weekly.series[0])).toBe(sum(daily.series[0]));
 });

@@ -99,6 +99,7 @@ impl HourBlock {
         for screen in &later.screens {
             self.add_screen(screen.width, screen.height, &screen.clicks, &screen.moves);
         }
+        self.pairs.merge(&later.pairs);
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod blocks;
 pub mod data;
+pub mod fingers;
 pub mod keys;
 pub mod live;
 pub mod teams;
@@ -19,6 +20,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use blocks::{BlockFolder, hour_of};
+pub use fingers::PairCounts;
 pub use keys::{Chord, KEY_CODES, Modifier, is_correction_key, is_known_key, is_modifier_key, is_text_key, key_index};
 pub use teams::{
     ChordCount, HUMAN_MAX_CLICKS_PER_MINUTE, HUMAN_MAX_PRESSES_PER_MINUTE, HUMAN_MAX_WPM, MIN_CONTRIBUTORS,
@@ -195,6 +197,11 @@ pub struct HourBlock {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "openapi", schema(max_items = 16))]
     pub screens: Vec<ScreenActivity>,
+    /// Consecutive key pairs by class (same finger, rolls, alternation, row jumps), never which
+    /// keys (see [`fingers`]). Rule: the classes add up to at most the block's presses; row jumps
+    /// to at most its same-hand pairs.
+    #[serde(default, skip_serializing_if = "PairCounts::is_empty")]
+    pub pairs: PairCounts,
 }
 
 /// Typing speed, as timing statistics only.
@@ -438,6 +445,9 @@ pub struct ActivityStats {
     /// Typed keys per typing burst over the range.
     #[serde(default)]
     pub burst_keys: f64,
+    /// Consecutive key pairs by class over the range (see [`fingers`]).
+    #[serde(default)]
+    pub key_pairs: PairTotals,
     /// The same figures for the period of equal length just before (the dashboard's comparison).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<PeriodSummary>,
@@ -514,8 +524,39 @@ pub struct ErgonomicsDay {
     pub little_finger_share: f64,
     /// Share (0-100) of the main block's presses on Shift, Ctrl, Alt and Meta.
     pub modifier_share: f64,
+    /// Of the consecutive key pairs the agent classed that day: the share (0-100) typed by one
+    /// finger (two different keys), and the share switching hands.
+    #[serde(default)]
+    pub same_finger_share: f64,
+    #[serde(default)]
+    pub alternation_share: f64,
     /// Mean carpalx base effort per press of the 47 keys the model covers (0 without any).
     pub effort: f64,
+}
+
+/// [`PairCounts`] added up over days.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PairTotals {
+    pub repeats: u64,
+    pub same_finger: u64,
+    pub inward_rolls: u64,
+    pub outward_rolls: u64,
+    pub alternations: u64,
+    pub row_jumps: u64,
+}
+
+impl PairTotals {
+    /// The totals from the six counts in [`PairCounts::slots`] order.
+    pub fn from_slots(slots: [u64; 6]) -> PairTotals {
+        let [repeats, same_finger, inward_rolls, outward_rolls, alternations, row_jumps] = slots;
+        PairTotals { repeats, same_finger, inward_rolls, outward_rolls, alternations, row_jumps }
+    }
+
+    /// Pairs counted (`row_jumps` overlaps the others).
+    pub fn total(&self) -> u64 {
+        self.repeats + self.same_finger + self.inward_rolls + self.outward_rolls + self.alternations
+    }
 }
 
 /// A day's work and rest by the minute (any device's input makes a minute active). A pause of

@@ -88,6 +88,9 @@ pub struct TeamStats {
     pub from: String,
     /// Last day, inclusive.
     pub to: String,
+    /// Every day of the range in order: what the series per day follow.
+    #[serde(default)]
+    pub days: Vec<String>,
     /// Members of the team now.
     pub members: u32,
     /// Members whose activity the totals hold (at least [`MIN_CONTRIBUTORS`]); absent with the
@@ -123,6 +126,11 @@ pub struct TeamTotals {
     /// The team's most used chords, most used first (at most 10), each used by at least
     /// [`MIN_CONTRIBUTORS`] members.
     pub top_chords: Vec<ChordCount>,
+    /// Key presses per day of the range (`TeamStats::from` first), made of the hours that count
+    /// like every team number: a day whose hours had fewer than [`MIN_CONTRIBUTORS`] members
+    /// each counts 0.
+    #[serde(default)]
+    pub daily_keys: Vec<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,4 +153,7 @@ pub struct MemberFigures {
     pub wpm: f64,
     /// Days of the range with any activity.
     pub active_days: u32,
+    /// The member's key presses per day of the range (`TeamStats::from` first): their trend.
+    #[serde(default)]
+    pub daily_keys: Vec<u64>,
 }

@@ -329,6 +329,21 @@ impl HourBlock {
             return Err(invalid(field("keys"), format!("{presses} presses in {minutes} minutes is impossible")));
         }
         validate_chords(&self.chords, &self.keys, &field("chords"))?;
+        // A pair ends with a press, and a row jump is a same-hand pair.
+        let pairs = &self.pairs;
+        if pairs.total() > presses {
+            return Err(invalid(
+                field("pairs"),
+                format!("{} key pairs from {presses} presses is impossible", pairs.total()),
+            ));
+        }
+        let same_hand = u64::from(pairs.same_finger) + u64::from(pairs.inward_rolls) + u64::from(pairs.outward_rolls);
+        if u64::from(pairs.row_jumps) > same_hand {
+            return Err(invalid(
+                field("pairs.row_jumps"),
+                "row jumps are same-hand pairs: at most same_finger + inward_rolls + outward_rolls",
+            ));
+        }
         if self.screens.len() > limits::MAX_SCREENS_PER_BLOCK {
             return Err(invalid(field("screens"), format!("at most {} screen sizes", limits::MAX_SCREENS_PER_BLOCK)));
         }
@@ -480,7 +495,9 @@ mod tests {
     #[test]
     fn a_good_batch_passes() {
         let mut good = batch(vec![good_minute()]);
-        good.blocks.push(good_block());
+        let mut block = good_block();
+        block.pairs = crate::PairCounts { alternations: 120, inward_rolls: 30, row_jumps: 30, ..Default::default() };
+        good.blocks.push(block);
         assert_eq!(good.validate(NOW), Ok(()));
     }
 
@@ -564,6 +581,12 @@ mod tests {
                 b.screens[0].moves = vec![GridCount(0, 0, u32::MAX)]
             }),
             ("blocks[0].screens[0]: width and height", |b| b.screens[0].width = 0),
+            ("blocks[0].pairs: 201 key pairs from 200 presses is impossible", |b| b.pairs.alternations = 201),
+            ("blocks[0].pairs.row_jumps: row jumps are same-hand pairs", |b| {
+                b.pairs.inward_rolls = 3;
+                b.pairs.alternations = 100;
+                b.pairs.row_jumps = 4;
+            }),
             ("blocks[0].screens[1]: the screen size 1920x1080 appears twice", |b| {
                 let copy = b.screens[0].clone();
                 b.screens.push(copy)

@@ -4,10 +4,8 @@
 //! Everything here works on counts per physical key, never on an order of keys: the same
 //! aggregate the dashboard's keyboard shows.
 //!
-//! - **Fingers** follow the usual touch-typing chart for row-staggered keyboards: each hand's
-//!   index finger takes two columns (4 5 R T F G V B, 6 7 Y U H J N M), the little fingers take
-//!   the outer columns and the keys beyond them (Tab, Caps, Shift, Ctrl, Enter, Backspace, the
-//!   punctuation on the right), the thumbs take Space (half each), Alt and Meta.
+//! - **Fingers** follow the usual touch-typing chart (`keytrack_wire::fingers`, which the agent's
+//!   key-pair classes use too), Space half to each thumb.
 //! - **Rows**: number, top, home, bottom, and the thumb (space bar) row.
 //! - **Effort**: carpalx's baseline effort (`etc/effort/base/01.conf` of carpalx 0.12, by Martin
 //!   Krzywinski): the reach to each of 47 key positions from the home row, in cm on a standard
@@ -15,127 +13,12 @@
 
 use std::collections::BTreeMap;
 
-use keytrack_wire::{ErgonomicsDay, is_modifier_key};
+pub use keytrack_wire::fingers::{Finger, KeyRow, finger_and_row};
+use keytrack_wire::{ErgonomicsDay, PairTotals, is_modifier_key};
 
-use super::layouts::{KeyboardLayout, LAYOUT_ROWS};
-
-/// The ten fingers, left little finger first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Finger {
-    LeftLittle,
-    LeftRing,
-    LeftMiddle,
-    LeftIndex,
-    LeftThumb,
-    RightThumb,
-    RightIndex,
-    RightMiddle,
-    RightRing,
-    RightLittle,
-}
-
-impl Finger {
-    pub const ALL: [Finger; 10] = [
-        Finger::LeftLittle,
-        Finger::LeftRing,
-        Finger::LeftMiddle,
-        Finger::LeftIndex,
-        Finger::LeftThumb,
-        Finger::RightThumb,
-        Finger::RightIndex,
-        Finger::RightMiddle,
-        Finger::RightRing,
-        Finger::RightLittle,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Finger::LeftLittle => "Left little",
-            Finger::LeftRing => "Left ring",
-            Finger::LeftMiddle => "Left middle",
-            Finger::LeftIndex => "Left index",
-            Finger::LeftThumb => "Left thumb",
-            Finger::RightThumb => "Right thumb",
-            Finger::RightIndex => "Right index",
-            Finger::RightMiddle => "Right middle",
-            Finger::RightRing => "Right ring",
-            Finger::RightLittle => "Right little",
-        }
-    }
-
-    pub fn is_left(self) -> bool {
-        self <= Finger::LeftThumb
-    }
-
-    pub fn is_thumb(self) -> bool {
-        matches!(self, Finger::LeftThumb | Finger::RightThumb)
-    }
-
-    pub fn is_little(self) -> bool {
-        matches!(self, Finger::LeftLittle | Finger::RightLittle)
-    }
-}
-
-/// The rows of the main block.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyRow {
-    Number,
-    Top,
-    Home,
-    Bottom,
-    Thumb,
-}
-
-impl KeyRow {
-    pub const ALL: [KeyRow; 5] = [KeyRow::Number, KeyRow::Top, KeyRow::Home, KeyRow::Bottom, KeyRow::Thumb];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            KeyRow::Number => "Number row",
-            KeyRow::Top => "Top row",
-            KeyRow::Home => "Home row",
-            KeyRow::Bottom => "Bottom row",
-            KeyRow::Thumb => "Thumb row",
-        }
-    }
-}
-
-/// The finger and row of a key of the main block; `None` for keys off it (navigation, arrows,
-/// numpad, function and media keys), which no touch-typing chart assigns. Space is given to the
-/// left thumb here and split between both thumbs by [`Ergonomics::of`].
-pub fn finger_and_row(code: &str) -> Option<(Finger, KeyRow)> {
-    use Finger::*;
-    let finger = match code {
-        "Backquote" | "Digit1" | "Tab" | "KeyQ" | "CapsLock" | "KeyA" | "ShiftLeft" | "IntlBackslash" | "KeyZ"
-        | "ControlLeft" => LeftLittle,
-        "Digit2" | "KeyW" | "KeyS" | "KeyX" => LeftRing,
-        "Digit3" | "KeyE" | "KeyD" | "KeyC" => LeftMiddle,
-        "Digit4" | "Digit5" | "KeyR" | "KeyT" | "KeyF" | "KeyG" | "KeyV" | "KeyB" => LeftIndex,
-        "MetaLeft" | "AltLeft" | "Space" => LeftThumb,
-        "AltRight" | "MetaRight" => RightThumb,
-        "Digit6" | "Digit7" | "KeyY" | "KeyU" | "KeyH" | "KeyJ" | "KeyN" | "KeyM" => RightIndex,
-        "Digit8" | "KeyI" | "KeyK" | "Comma" => RightMiddle,
-        "Digit9" | "KeyO" | "KeyL" | "Period" => RightRing,
-        "Digit0" | "Minus" | "Equal" | "Backspace" | "KeyP" | "BracketLeft" | "BracketRight" | "Backslash"
-        | "Semicolon" | "Quote" | "Enter" | "Slash" | "ShiftRight" | "ContextMenu" | "ControlRight" => RightLittle,
-        _ => return None,
-    };
-    let row = match code {
-        "Backspace" => KeyRow::Number,
-        "Tab" | "Backslash" => KeyRow::Top,
-        "CapsLock" | "Enter" => KeyRow::Home,
-        "ShiftLeft" | "ShiftRight" | "IntlBackslash" => KeyRow::Bottom,
-        "ControlLeft" | "MetaLeft" | "AltLeft" | "Space" | "AltRight" | "MetaRight" | "ContextMenu"
-        | "ControlRight" => KeyRow::Thumb,
-        _ => {
-            // The writing keys' row is their row in the layout table (the ISO key beside Enter
-            // is named in the home row there but sits above Enter on ANSI boards: Top, above).
-            let at = LAYOUT_ROWS.iter().position(|row| row.contains(&code))?;
-            [KeyRow::Number, KeyRow::Top, KeyRow::Home, KeyRow::Bottom][at]
-        }
-    };
-    Some((finger, row))
-}
+use super::layouts::KeyboardLayout;
+#[cfg(test)]
+use super::layouts::LAYOUT_ROWS;
 
 /// carpalx's baseline effort of a key position (see the module's notes), for the 47 keys its
 /// model covers.
@@ -175,7 +58,8 @@ pub struct Ergonomics {
     pub effort_sum: f64,
 }
 
-fn share(part: f64, whole: f64) -> f64 {
+/// `part` of `whole` in percent (0 for nothing).
+pub fn share(part: f64, whole: f64) -> f64 {
     if whole > 0.0 { 100.0 * part / whole } else { 0.0 }
 }
 
@@ -248,8 +132,8 @@ impl Ergonomics {
         if self.modelled == 0 { 0.0 } else { self.effort_sum / self.modelled as f64 }
     }
 
-    /// The figures a day's trend shows.
-    pub fn day(&self) -> ErgonomicsDay {
+    /// The figures a day's trend shows, with the day's key-pair classes.
+    pub fn day(&self, pairs: &PairTotals) -> ErgonomicsDay {
         ErgonomicsDay {
             keys: self.main_block,
             left_hand_share: self.left_hand_share(),
@@ -257,6 +141,8 @@ impl Ergonomics {
             little_finger_share: self.little_finger_share(),
             modifier_share: self.modifier_share(),
             effort: self.effort(),
+            same_finger_share: share(pairs.same_finger as f64, pairs.total() as f64),
+            alternation_share: share(pairs.alternations as f64, pairs.total() as f64),
         }
     }
 }
@@ -329,7 +215,7 @@ mod tests {
     #[test]
     fn nothing_counted_gives_zeros_not_nan() {
         let e = Ergonomics::of(counts(&[]));
-        let day = e.day();
+        let day = e.day(&PairTotals::default());
         assert_eq!((day.keys, day.left_hand_share, day.effort, day.home_row_share), (0, 0.0, 0.0, 0.0));
     }
 

@@ -4,30 +4,9 @@
 //! layout changes only the labels drawn on the keys and the "what if" estimates of
 //! `domain::ergonomics`; it never changes a count.
 
-/// The writing keys whose character depends on the layout, row by row (number row first), in
-/// the order the layout strings below list their characters. The home row ends with the ISO key
-/// beside Enter (`Backslash` on ANSI boards, where it sits above Enter); the bottom row starts
-/// with the ISO key beside the left Shift (`IntlBackslash`).
-pub const LAYOUT_ROWS: [&[&str]; 4] = [
-    &[
-        "Backquote",
-        "Digit1",
-        "Digit2",
-        "Digit3",
-        "Digit4",
-        "Digit5",
-        "Digit6",
-        "Digit7",
-        "Digit8",
-        "Digit9",
-        "Digit0",
-        "Minus",
-        "Equal",
-    ],
-    &["KeyQ", "KeyW", "KeyE", "KeyR", "KeyT", "KeyY", "KeyU", "KeyI", "KeyO", "KeyP", "BracketLeft", "BracketRight"],
-    &["KeyA", "KeyS", "KeyD", "KeyF", "KeyG", "KeyH", "KeyJ", "KeyK", "KeyL", "Semicolon", "Quote", "Backslash"],
-    &["IntlBackslash", "KeyZ", "KeyX", "KeyC", "KeyV", "KeyB", "KeyN", "KeyM", "Comma", "Period", "Slash"],
-];
+/// The writing keys whose character depends on the layout, row by row, in the order the layout
+/// strings below list their characters.
+pub use keytrack_wire::fingers::WRITING_ROWS as LAYOUT_ROWS;
 
 /// The two shapes of PC keyboards: ANSI (a wide left Shift, Backslash above Enter) and ISO (a
 /// tall Enter, an extra key left of Z).

@@ -60,6 +60,9 @@ pub struct DayTotals {
     /// (`domain::breaks`): what the day's work periods and breaks are read from. Kept last: a
     /// rollup stored before it existed reads as one without it (`db::days::decode`).
     pub active: Vec<u64>,
+    /// Consecutive key pairs by class, in `keytrack_wire::PairCounts::slots` order, from the
+    /// same blocks as `keys` (empty until a block with pairs comes). Kept last, like `active`.
+    pub pairs: Vec<i64>,
 }
 
 /// How the set of records of one minute (all devices) changed: its active minute and seconds
@@ -143,6 +146,24 @@ impl DayTotals {
         for (chord, n) in &block.chords {
             bump(&mut self.chords, chord, sign * i64::from(*n));
         }
+        if !block.pairs.is_empty() {
+            self.pairs.resize(6, 0);
+            for (slot, n) in self.pairs.iter_mut().zip(block.pairs.slots()) {
+                *slot += sign * i64::from(n);
+            }
+            if self.pairs.iter().all(|n| *n == 0) {
+                self.pairs.clear();
+            }
+        }
+    }
+
+    /// The day's key-pair classes.
+    pub fn pair_totals(&self) -> keytrack_wire::PairTotals {
+        let mut slots = [0u64; 6];
+        for (slot, n) in slots.iter_mut().zip(&self.pairs) {
+            *slot = u64::try_from(*n).unwrap_or(0);
+        }
+        keytrack_wire::PairTotals::from_slots(slots)
     }
 
     /// The day's figures hour by hour, as team statistics add them up.
@@ -369,8 +390,11 @@ mod tests {
         block.add_key("KeyA", 150);
         block.add_key("ControlLeft", 50);
         block.add_chord("Ctrl+KeyA", 20);
+        block.pairs =
+            keytrack_wire::PairCounts { alternations: 40, inward_rolls: 3, row_jumps: 1, ..Default::default() };
         day.apply_block(&block, 1);
         assert_eq!((day.key("KeyA"), day.key("KeyB"), day.chords["Ctrl+KeyA"]), (150, 0, 20));
+        assert_eq!((day.pair_totals().alternations, day.pair_totals().total()), (40, 43));
         assert_eq!(day.presses(), 9, "the day's presses come from its minutes");
         day.apply(&busy_minute(), 13, -1);
         day.apply_block(&block, -1);

@@ -69,7 +69,7 @@ impl StatsTotals {
             wpm: words_per_minute(count(day.typed_keys), count(day.typing_ms)),
             corrections_per_100: corrections_per_100(key_counts()),
             burst_keys: burst_keys(day.typed_keys, day.bursts),
-            ergonomics: Ergonomics::of(key_counts()).day(),
+            ergonomics: Ergonomics::of(key_counts()).day(&day.pair_totals()),
             breaks: day_breaks(&day.active),
         });
         let sum = &mut self.day;
@@ -84,6 +84,7 @@ impl StatsTotals {
         add_all(&mut sum.keys_by_hour, &day.keys_by_hour);
         add_all(&mut sum.minutes_by_hour, &day.minutes_by_hour);
         add_all(&mut sum.typed_by_hour, &day.typed_by_hour);
+        add_all(&mut sum.pairs, &day.pairs);
         add_all(&mut sum.typing_ms_by_hour, &day.typing_ms_by_hour);
         add_all(&mut sum.intervals, &day.intervals);
         for (a, b) in sum.clicks.iter_mut().zip(day.clicks) {
@@ -185,6 +186,7 @@ impl StatsTotals {
                 .map(|(keys, ms)| words_per_minute(count(*keys), count(*ms)))
                 .collect(),
             burst_keys: burst_keys(day.typed_keys, day.bursts),
+            key_pairs: day.pair_totals(),
             ..ActivityStats::default()
         }
     }

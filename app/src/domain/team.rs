@@ -178,7 +178,8 @@ impl CellCount {
 }
 
 /// The team's numbers and the sharing members' figures, by the rules of this module, for members
-/// whose days are in memory (`MemberActivity::days`); [`TeamTally`] takes the days one at a time.
+/// whose days are in memory (`MemberActivity::days`; the series per day run over the days any
+/// member has); [`TeamTally`] takes the days one at a time.
 pub fn team_figures(members: &[MemberActivity]) -> TeamFigures {
     let mut by_day: BTreeMap<&str, Vec<(usize, usize, &HourCells)>> = BTreeMap::new();
     for (index, member) in members.iter().enumerate() {
@@ -187,11 +188,12 @@ pub fn team_figures(members: &[MemberActivity]) -> TeamFigures {
         }
     }
     let mut tally = TeamTally::new(members);
-    for day in by_day.values() {
+    for (date, day) in &by_day {
         let weekday = day.first().map_or(0, |(_, weekday, _)| *weekday);
-        tally.add_day(weekday, day.iter().map(|(index, _, hours)| (*index, *hours)));
+        tally.add_day(date, weekday, day.iter().map(|(index, _, hours)| (*index, *hours)));
     }
-    tally.finish(members)
+    let days: Vec<String> = by_day.keys().map(|d| d.to_string()).collect();
+    tally.finish(members, &days)
 }
 
 /// The team's numbers added up one day at a time, so that a year of a large team never needs to
@@ -205,6 +207,9 @@ pub struct TeamTally {
     sum: HourFigures,
     rhythm: [[i64; 24]; 7],
     contributors: HashSet<i64>,
+    /// The team's counted key presses per day, and each member's own, by the day's name.
+    team_daily: BTreeMap<String, i64>,
+    own_daily: Vec<BTreeMap<String, i64>>,
 }
 
 impl TeamTally {
@@ -217,12 +222,19 @@ impl TeamTally {
             sum: HourFigures::default(),
             rhythm: [[0; 24]; 7],
             contributors: HashSet::new(),
+            team_daily: BTreeMap::new(),
+            own_daily: vec![BTreeMap::new(); members.len()],
         }
     }
 
-    /// One day (weekday 0 = Monday): the hour cells of each member active that day, by index
-    /// into the members given to [`TeamTally::new`], each member at most once.
-    pub fn add_day<'h>(&mut self, weekday: usize, day: impl Iterator<Item = (usize, &'h HourCells)> + Clone) {
+    /// One day, `date` (`YYYY-MM-DD`, weekday 0 = Monday): the hour cells of each member active
+    /// that day, by index into the members given to [`TeamTally::new`], each member at most once.
+    pub fn add_day<'h>(
+        &mut self,
+        date: &str,
+        weekday: usize,
+        day: impl Iterator<Item = (usize, &'h HourCells)> + Clone,
+    ) {
         // Who was active in each hour of the day: sharing and private members.
         let mut cells = [CellCount::default(); 24];
         for (index, hours) in day.clone() {
@@ -245,8 +257,12 @@ impl TeamTally {
                 let Some(figures) = HourFigures::of(hours, hour) else { continue };
                 active = true;
                 self.own[index].add(figures);
+                if let Some(own) = self.own_daily.get_mut(index) {
+                    *own.entry(date.to_string()).or_default() += figures.keys;
+                }
                 if cell.counts(shares) {
                     self.sum.add(figures);
+                    *self.team_daily.entry(date.to_string()).or_default() += figures.keys;
                     self.contributors.insert(id);
                     if let Some(slot) = self.rhythm.get_mut(weekday).and_then(|row| row.get_mut(hour)) {
                         *slot += figures.keys;
@@ -257,14 +273,17 @@ impl TeamTally {
         }
     }
 
-    /// The figures, with the members' chords (`MemberActivity::chords`) for the top list.
-    pub fn finish(self, members: &[MemberActivity]) -> TeamFigures {
+    /// The figures, with the members' chords (`MemberActivity::chords`) for the top list; the
+    /// series per day run over `days` (the range's days in order).
+    pub fn finish(self, members: &[MemberActivity], days: &[String]) -> TeamFigures {
         let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        let series =
+            |by_day: &BTreeMap<String, i64>| days.iter().map(|d| count(by_day.get(d).copied().unwrap_or(0))).collect();
         let mut member_figures: Vec<MemberFigures> = members
             .iter()
-            .zip(self.own.iter().zip(&self.active_days))
+            .zip(self.own.iter().zip(&self.active_days).zip(&self.own_daily))
             .filter(|(member, _)| member.shares_figures)
-            .map(|(member, (own, active_days))| MemberFigures {
+            .map(|(member, ((own, active_days), own_daily))| MemberFigures {
                 user_id: member.user_id,
                 name: member.name.clone(),
                 total_keys: count(own.keys),
@@ -272,6 +291,7 @@ impl TeamTally {
                 active_seconds: count(own.seconds),
                 wpm: words_per_minute(count(own.typed), count(own.typing_ms)),
                 active_days: *active_days,
+                daily_keys: series(own_daily),
             })
             .collect();
         sort_members(&mut member_figures, MemberColumn::Keys, true);
@@ -291,6 +311,7 @@ impl TeamTally {
                 average_active_seconds: count(sum.seconds) / per,
                 by_weekday_hour: rhythm.iter().map(|row| row.iter().map(|n| count(*n)).collect()).collect(),
                 top_chords,
+                daily_keys: series(&self.team_daily),
             }
         });
         TeamFigures { totals, contributors, member_figures }
@@ -494,9 +515,14 @@ mod tests {
             active(4, false, &[("mon", 9)], 10),
             active(5, false, &[("mon", 9)], 10),
         ];
-        let totals = team_figures(&team).totals.expect("totals");
+        let seen = team_figures(&team);
+        let totals = seen.totals.expect("totals");
         assert_eq!(totals.total_keys, 540, "Sunday's 500 are in no team number");
         assert_eq!(totals.by_weekday_hour[0][17], 0);
+        // Day by day ("mon", "sun"): Sunday counts 0 for the team; the sharing members' own
+        // trends are theirs.
+        assert_eq!(totals.daily_keys, vec![540, 0]);
+        assert_eq!(seen.member_figures[0].daily_keys, vec![10, 0]);
     }
 
     #[test]

@@ -303,8 +303,8 @@ pub async fn stats(
     while let Some((member_id, day, hours, chords)) = rows.try_next().await? {
         let Some(&index) = index_of.get(&member_id) else { continue };
         if today.as_ref().is_none_or(|(current, _)| *current != day) {
-            if let Some((_, weekday)) = today.take() {
-                tally.add_day(weekday, day_cells.iter().map(|(i, cells)| (*i, cells)));
+            if let Some((current_day, weekday)) = today.take() {
+                tally.add_day(&current_day, weekday, day_cells.iter().map(|(i, cells)| (*i, cells)));
                 day_cells.clear();
             }
             let date = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(AppError::internal)?;
@@ -318,16 +318,18 @@ pub async fn stats(
             }
         }
     }
-    if let Some((_, weekday)) = today {
-        tally.add_day(weekday, day_cells.iter().map(|(i, cells)| (*i, cells)));
+    if let Some((current_day, weekday)) = today {
+        tally.add_day(&current_day, weekday, day_cells.iter().map(|(i, cells)| (*i, cells)));
     }
     drop(rows);
-    let seen = tally.finish(&activity);
+    let days: Vec<String> = from.iter_days().take_while(|d| *d <= to).map(|d| d.to_string()).collect();
+    let seen = tally.finish(&activity, &days);
     Ok(TeamStats {
         team_id,
         team_name,
         from: from_day,
         to: to_day,
+        days,
         members: members.len() as u32,
         contributors: seen.totals.is_some().then_some(seen.contributors),
         private_members: members.iter().filter(|m| !m.shares_figures).count() as u32,

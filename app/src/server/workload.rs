@@ -14,7 +14,7 @@ use chrono::{Datelike, Duration, NaiveDate, Offset, TimeZone, Timelike, Weekday}
 use chrono_tz::Tz;
 use keytrack_wire::{
     ActivityBatch, ActivityMinute, BURST_GAP_MS, BlockFolder, Burst, ButtonCounts, Device, GridCount, HourBlock,
-    INTERVAL_BUCKETS_MS, ScreenActivity, ScrollCounts, TypingStats, is_text_key, limits,
+    INTERVAL_BUCKETS_MS, PairCounts, ScreenActivity, ScrollCounts, TypingStats, is_text_key, limits,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -79,8 +79,15 @@ impl Iterator for SyntheticPerson {
         let day = self.next;
         self.next = day + Duration::days(1);
         let mut minutes = synthetic_day(&mut self.rng, self.tz, day, self.now, self.wpm);
-        let folder = &mut self.folder;
-        let blocks = minutes.iter_mut().filter_map(|m| folder.add(m.record.take_detail())).collect();
+        let (folder, rng) = (&mut self.folder, &mut self.rng);
+        let blocks = minutes
+            .iter_mut()
+            .filter_map(|m| {
+                let mut detail = m.record.take_detail();
+                detail.pairs = synthetic_pairs(rng, m.record.typing.typed_keys);
+                folder.add(detail)
+            })
+            .collect();
         Some(SyntheticDay { day, minutes, blocks })
     }
 }
@@ -225,6 +232,22 @@ fn hour_activity(weekday: Weekday, hour: u32) -> f64 {
         (true, 15..=16) => 0.2,
         (true, 21) => 0.15,
         _ => 0.0,
+    }
+}
+
+/// The key-pair classes of a minute's typing: about one pair per typed key but the first of each
+/// word, spread as English prose on QWERTY spreads them (about half the pairs switch hands).
+fn synthetic_pairs(rng: &mut StdRng, typed_keys: u32) -> PairCounts {
+    let pairs = (f64::from(typed_keys) * rng.gen_range(0.75..0.85)) as u32;
+    let part = |share: f64| (f64::from(pairs) * share).round() as u32;
+    let (inward, outward, same_finger) = (part(0.21), part(0.16), part(0.07));
+    PairCounts {
+        repeats: part(0.04),
+        same_finger,
+        inward_rolls: inward,
+        outward_rolls: outward,
+        alternations: pairs.saturating_sub(part(0.04) + same_finger + inward + outward),
+        row_jumps: part(0.03).min(inward + outward + same_finger),
     }
 }
 

@@ -8,13 +8,14 @@ use leptos::prelude::*;
 use super::charts::Chart;
 use super::home::{ACCENT, SECOND, chart_options};
 use crate::domain::breaks::{BREAK_MINUTES, LONG_BREAK_MINUTES, STRETCH_LIMIT_MINUTES};
-use crate::domain::ergonomics::{Ergonomics, Finger, KeyRow, characters, typed_on};
+use crate::domain::ergonomics::{Ergonomics, Finger, KeyRow, characters, share, typed_on};
 use crate::domain::format::count;
 use crate::domain::layouts::KeyboardLayout;
 
 /// Further series colours for the trend charts.
 const THIRD: &str = "#3aa876";
 const FOURTH: &str = "#9b59b6";
+const FIFTH: &str = "#c0392b";
 
 fn one_decimal(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
@@ -62,6 +63,7 @@ pub fn ErgonomicsCard(stats: ActivityStats) -> impl IntoView {
         .into_any();
     }
     let shares = e.finger_shares();
+    let pairs = stats.key_pairs;
     let left = e.left_hand_share();
     let daily = &stats.daily;
     let has = |d: &DailyActivity| d.ergonomics.keys > 0;
@@ -74,6 +76,7 @@ pub fn ErgonomicsCard(stats: ActivityStats) -> impl IntoView {
                 { "label": "Home row %", "data": trend(daily, has, |d| d.ergonomics.home_row_share), "borderColor": SECOND, "backgroundColor": SECOND, "spanGaps": true },
                 { "label": "Little fingers %", "data": trend(daily, has, |d| d.ergonomics.little_finger_share), "borderColor": THIRD, "backgroundColor": THIRD, "spanGaps": true },
                 { "label": "Modifiers %", "data": trend(daily, has, |d| d.ergonomics.modifier_share), "borderColor": FOURTH, "backgroundColor": FOURTH, "spanGaps": true },
+                { "label": "Same-finger pairs %", "data": trend(daily, |d| d.ergonomics.same_finger_share > 0.0, |d| d.ergonomics.same_finger_share), "borderColor": FIFTH, "backgroundColor": FIFTH, "spanGaps": true },
             ],
         },
         "options": chart_options(true),
@@ -125,6 +128,36 @@ pub fn ErgonomicsCard(stats: ActivityStats) -> impl IntoView {
                     .map(|r| view! { <ShareBar label=r.name().to_string() share=e.row_share(*r)/> })
                     .collect_view()}
             </div>
+            <h3>"Key pairs"</h3>
+            {if pairs.total() == 0 {
+                view! {
+                    <p class="muted small">"No key pairs counted in this range yet (agents count them from this release on)."</p>
+                }
+                    .into_any()
+            } else {
+                let all = pairs.total() as f64;
+                let classes = [
+                    ("Hand alternation", pairs.alternations),
+                    ("Inward rolls", pairs.inward_rolls),
+                    ("Outward rolls", pairs.outward_rolls),
+                    ("Same finger", pairs.same_finger),
+                    ("Same key again", pairs.repeats),
+                    ("Row jumps", pairs.row_jumps),
+                ];
+                view! {
+                    <div class="share-bars" data-testid="key-pairs">
+                        {classes
+                            .into_iter()
+                            .map(|(label, n)| view! { <ShareBar label=label.to_string() share=share(n as f64, all)/> })
+                            .collect_view()}
+                    </div>
+                    <p class="muted small">
+                        {format!("Of {} pairs of keys typed one after the other. ", count(pairs.total()))}
+                        "The agent counts only these classes of pairs, never which keys they were: pair counts with the keys named could spell out text, these cannot."
+                    </p>
+                }
+                    .into_any()
+            }}
             <Chart config=shares_config label="Hand, home row, little finger and modifier shares per day".to_string()/>
             <Chart config=effort_config label="Typing effort per key per day".to_string()/>
             <p class="muted small">

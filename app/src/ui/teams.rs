@@ -357,6 +357,7 @@ fn TeamDashboard(stats: Resource<Result<TeamStats, crate::api::UiError>>) -> imp
                                             }
                                         })}
                                 </div>
+                                <TeamActivity stats=stats.clone()/>
                                 <MemberComparison stats=stats.clone()/>
                                 <Leaderboards stats/>
                             }
@@ -367,6 +368,60 @@ fn TeamDashboard(stats: Resource<Result<TeamStats, crate::api::UiError>>) -> imp
             }}
         </Transition>
     }
+}
+
+/// The team's key presses over time, per day or per week, with each sharing member's own trend
+/// beside it. The team's series holds only the hours that count (see the team rules).
+#[component]
+fn TeamActivity(stats: TeamStats) -> impl IntoView {
+    let Some(team) = stats.totals.as_ref().map(|t| t.daily_keys.clone()).filter(|d| !d.is_empty()) else {
+        return ().into_any();
+    };
+    let days = stats.days.clone();
+    let members: Vec<(String, Vec<u64>)> =
+        stats.member_figures.iter().map(|m| (m.name.clone(), m.daily_keys.clone())).collect();
+    let weekly = RwSignal::new(false);
+    let config = move || {
+        // Per week: seven days at a time from the range's first day, labelled by that day.
+        let step = if weekly.get() { 7 } else { 1 };
+        let fold = |series: &[u64]| -> Vec<u64> { series.chunks(step).map(|c| c.iter().sum()).collect() };
+        let labels: Vec<String> = days.chunks(step).map(|c| c.first().cloned().unwrap_or_default()).collect();
+        let mut datasets = vec![serde_json::json!({
+            "type": "bar", "label": "Team (hours with 3+ members)", "data": fold(&team), "backgroundColor": ACCENT, "order": 2,
+        })];
+        for (i, (name, series)) in members.iter().enumerate() {
+            let colour = [SECOND, "#3aa876", "#9b59b6", "#c0392b", "#16a085", "#7f8c8d"][i % 6];
+            datasets.push(serde_json::json!({
+                "type": "line", "label": name, "data": fold(series), "borderColor": colour, "backgroundColor": colour, "order": 1, "tension": 0.3,
+            }));
+        }
+        serde_json::json!({ "type": "bar", "data": { "labels": labels, "datasets": datasets }, "options": chart_options(true) })
+    };
+    view! {
+        <section class="card wide" data-widget="team-activity">
+            <h2>"Activity over time"</h2>
+            <div class="toggle" role="group" aria-label="Group by">
+                <button type="button" aria-pressed=move || (!weekly.get()).to_string() on:click=move |_| weekly.set(false)>
+                    "Per day"
+                </button>
+                <button type="button" aria-pressed=move || weekly.get().to_string() on:click=move |_| weekly.set(true)>
+                    "Per week"
+                </button>
+            </div>
+            {move || {
+                let label = if weekly.get() { "per week" } else { "per day" };
+                view! {
+                    <div data-testid="team-activity-chart" data-grouping=label>
+                        <Chart config=config() label=format!("The team's key presses {label}, with each sharing member's")/>
+                    </div>
+                }
+            }}
+            <p class="muted small">
+                "The team's bars hold only hours in which at least three members were active (private members only three at a time), like every team number; the lines are the members who share their figures."
+            </p>
+        </section>
+    }
+    .into_any()
 }
 
 #[component]

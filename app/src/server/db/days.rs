@@ -13,9 +13,9 @@ use sqlx::SqliteConnection;
 /// to read the old one (below) and a rebuild at start of the users who have it
 /// (`rollups::build_missing`), which keeps the days retention took the records of.
 const ROLLUP_FORMAT: u8 = 3;
-/// Format 3 added `DayTotals::active` at the end. Postcard writes fields in order, so a format 2
-/// rollup followed by an empty list (one zero byte) is that rollup in format 3; the other types
-/// stored in this format did not change and ignore the extra byte.
+/// Format 3 added `DayTotals::active` and `DayTotals::pairs` at the end. Postcard writes fields in
+/// order, so a format 2 rollup followed by two empty lists (a zero byte each) is that rollup in
+/// format 3; the other types stored in this format did not change and ignore the extra bytes.
 const FORMAT_WITHOUT_ACTIVE_MINUTES: u8 = 2;
 
 /// A stored rollup that does not decode.
@@ -33,7 +33,7 @@ pub fn decode<T: DeserializeOwned>(stored: &[u8]) -> Result<T, UnreadableRollup>
         Some((&FORMAT_WITHOUT_ACTIVE_MINUTES, rest)) => {
             let mut upgraded = Vec::with_capacity(rest.len() + 1);
             upgraded.extend_from_slice(rest);
-            upgraded.push(0);
+            upgraded.extend_from_slice(&[0, 0]);
             postcard::from_bytes(&upgraded).map_err(|e| UnreadableRollup(e.to_string()))
         }
         _ => Err(UnreadableRollup("unknown format".into())),
@@ -334,10 +334,10 @@ mod tests {
         day.active_minutes = 3;
         crate::domain::breaks::set_minute(&mut day.active, 3, true);
         let stored = encode(&day).expect("encode");
-        // The same rollup as format 2 wrote it: without the last field (its length, 1, and its
-        // one word, 8: a byte each as varints).
-        assert_eq!(stored[stored.len() - 2..], [1, 8]);
-        let mut old = stored[..stored.len() - 2].to_vec();
+        // The same rollup as format 2 wrote it: without the last two fields (the bit list's length,
+        // 1, and its one word, 8; the empty pair list's length, 0: a byte each as varints).
+        assert_eq!(stored[stored.len() - 3..], [1, 8, 0]);
+        let mut old = stored[..stored.len() - 3].to_vec();
         old[0] = FORMAT_WITHOUT_ACTIVE_MINUTES;
         let read = decode::<DayTotals>(&old).expect("decode format 2");
         assert_eq!((read.keys[7], read.active_minutes, read.active.len()), (40, 3, 0));
