@@ -78,7 +78,17 @@ const START_ATTEMPTS: u32 = 5;
 
 impl Capture for RdevCapture {
     fn screen_size(&self) -> Result<(u32, u32), CaptureError> {
-        let (w, h) = rdev::display_size().map_err(|_| CaptureError::NoDisplay)?;
+        // Like starting capture, opening the display can fail for a moment (an X server busy
+        // cleaning up after a client that just died): a few tries, 0.25, 0.5 and 1 s apart.
+        let mut size = rdev::display_size();
+        for attempt in 0..3 {
+            if size.is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(250 << attempt));
+            size = rdev::display_size();
+        }
+        let (w, h) = size.map_err(|_| CaptureError::NoDisplay)?;
         let clamp = |v: u64| u32::try_from(v).unwrap_or(u32::MAX).max(1);
         Ok((clamp(w), clamp(h)))
     }
