@@ -250,19 +250,19 @@ impl TeamTally {
             }
         }
         // The member-hours that count go into the team's numbers; each member's own take all.
+        let mut team_keys = 0;
         for (index, hours) in day {
             let (Some(&shares), Some(&id)) = (self.shares.get(index), self.ids.get(index)) else { continue };
             let mut active = false;
+            let mut own_keys = 0;
             for (hour, cell) in cells.iter().enumerate() {
                 let Some(figures) = HourFigures::of(hours, hour) else { continue };
                 active = true;
                 self.own[index].add(figures);
-                if let Some(own) = self.own_daily.get_mut(index) {
-                    *own.entry(date.to_string()).or_default() += figures.keys;
-                }
+                own_keys += figures.keys;
                 if cell.counts(shares) {
                     self.sum.add(figures);
-                    *self.team_daily.entry(date.to_string()).or_default() += figures.keys;
+                    team_keys += figures.keys;
                     self.contributors.insert(id);
                     if let Some(slot) = self.rhythm.get_mut(weekday).and_then(|row| row.get_mut(hour)) {
                         *slot += figures.keys;
@@ -270,6 +270,13 @@ impl TeamTally {
                 }
             }
             self.active_days[index] += u32::from(active);
+            // Once per member-day, not per hour: a team-year is thousands of member-days.
+            if let Some(own) = self.own_daily.get_mut(index).filter(|_| own_keys > 0) {
+                own.insert(date.to_string(), own_keys);
+            }
+        }
+        if team_keys > 0 {
+            self.team_daily.insert(date.to_string(), team_keys);
         }
     }
 
