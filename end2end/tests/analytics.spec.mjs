@@ -2,16 +2,7 @@
 // depth show data; picking another layout to compare changes the figures; and the keyboard layout
 // in the profile relabels the keyboard without changing a count.
 import { test, expect } from '@playwright/test';
-
-async function logInAsDemo(page) {
-  await page.goto('/login');
-  await page.waitForFunction(() => performance.getEntriesByType('resource').some((r) => r.name.endsWith('.wasm')));
-  await page.waitForLoadState('networkidle');
-  await page.getByLabel('Email').fill('demo@keytrack.local');
-  await page.getByLabel('Password').fill('keytrack-demo');
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page.getByTestId('who')).toHaveText('Demo User');
-}
+import { logInAsDemo } from './demo-login.mjs';
 
 const chartData = (locator, dataset = 0) =>
   locator.evaluate((c, i) => Chart.getChart(c).data.datasets[i].data, dataset);

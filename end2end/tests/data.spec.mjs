@@ -2,6 +2,7 @@
 // and the "Your data" page, the CSV adds up to /api/v1/stats over the same range, and deleting
 // days, a device and finally the account works through the confirmations.
 import { test, expect } from '@playwright/test';
+import { logInAsDemo } from './demo-login.mjs';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -186,13 +187,7 @@ test('exports download from the dashboard and the data page, and deletions go as
 });
 
 test("a team's Export menu gives its dashboard's figures as CSV and PDF", async ({ page }) => {
-  await page.goto('/login');
-  await page.waitForFunction(() => performance.getEntriesByType('resource').some((r) => r.name.endsWith('.wasm')));
-  await page.waitForLoadState('networkidle');
-  await page.getByLabel('Email').fill('demo@keytrack.local');
-  await page.getByLabel('Password').fill('keytrack-demo');
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page.getByTestId('who')).toHaveText('Demo User');
+  await logInAsDemo(page);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Teams' }).click();
   await page.getByRole('link', { name: 'Demo team' }).click();
   await expect(page.locator('h1.team-name')).toContainText('Demo team');

@@ -1,14 +1,9 @@
 // The demo account: every widget of the dashboard shows data, in light and dark mode.
 import { test, expect } from '@playwright/test';
+import { logInAsDemo } from './demo-login.mjs';
 
 test('the demo dashboard shows every widget with data', async ({ page }) => {
-  await page.goto('/login');
-  await page.waitForFunction(() => performance.getEntriesByType('resource').some((r) => r.name.endsWith('.wasm')));
-  await page.waitForLoadState('networkidle');
-  await page.getByLabel('Email').fill('demo@keytrack.local');
-  await page.getByLabel('Password').fill('keytrack-demo');
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page.getByTestId('who')).toHaveText('Demo User');
+  await logInAsDemo(page);
 
   const keys = async () => Number((await page.getByTestId('total-keys').textContent()).replace(/,/g, ''));
   await expect.poll(keys).toBeGreaterThan(10_000);
