@@ -181,7 +181,8 @@ pub enum PairClass {
 /// Counts of consecutive key pairs by class over a block's hours: which class, never which keys.
 /// Pairs are two keys of the main block pressed by fingers (thumb and modifier keys end a run)
 /// at most [`crate::BURST_GAP_MS`] apart. `row_jumps` counts the same-hand pairs (rolls and same
-/// finger) whose rows are two or more apart, e.g. bottom row to number row.
+/// finger) whose rows are two or more apart, e.g. bottom row to number row. Rule: the five classes
+/// add up to at most the block's presses.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -196,6 +197,7 @@ pub struct PairCounts {
     pub outward_rolls: u32,
     #[serde(default)]
     pub alternations: u32,
+    /// Rule: at most `same_finger + inward_rolls + outward_rolls` (a row jump is a same-hand pair).
     #[serde(default)]
     pub row_jumps: u32,
 }
