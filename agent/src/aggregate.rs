@@ -12,10 +12,12 @@
 use std::collections::{BTreeMap, HashMap};
 
 use keytrack_wire::{
-    ActivityMinute, BURST_GAP_MS, BlockFolder, Burst, ButtonCounts, Chord, GRID_COLS, GRID_ROWS, GridCount, HourBlock,
-    INTERVAL_BUCKETS_MS, Modifier, PairCounts, ScrollCounts, TypingStats, hour_of, is_text_key, limits,
+    ActivityMinute, BURST_GAP_MS, BlockFolder, Burst, ButtonCounts, Chord, DisplayPlace, GRID_COLS, GRID_ROWS,
+    GridCount, HourBlock, INTERVAL_BUCKETS_MS, Modifier, PairCounts, ScrollCounts, TypingStats, hour_of, is_text_key,
+    limits,
 };
 
+use crate::desktop::Desktop;
 use crate::input::{Button, Input, InputEvent, KeyCode};
 
 /// Pointer moves shorter than this (in pixels, from the last counted position) are hand jitter:
@@ -43,7 +45,7 @@ pub fn local_utc_offset() -> UtcOffsetAt {
 }
 
 pub struct Aggregator {
-    screen: (u32, u32),
+    desktop: Desktop,
     utc_offset_at: UtcOffsetAt,
     open: BTreeMap<i64, MinuteBuilder>,
     /// Key detail of the hour in progress.
@@ -107,13 +109,13 @@ struct HourDetail {
     chords: BTreeMap<String, u32>,
     /// Consecutive key pairs by class.
     pairs: PairCounts,
-    /// Clicks and moves per screen size.
-    screens: HashMap<(u32, u32), (Cells, Cells)>,
+    /// Clicks and moves per display.
+    screens: HashMap<DisplayPlace, (Cells, Cells)>,
 }
 
 impl HourDetail {
-    fn cells(&mut self, screen: (u32, u32)) -> &mut (Cells, Cells) {
-        self.screens.entry(screen).or_default()
+    fn cells(&mut self, display: DisplayPlace) -> &mut (Cells, Cells) {
+        self.screens.entry(display).or_default()
     }
 
     fn into_block(self) -> HourBlock {
@@ -130,17 +132,17 @@ impl HourDetail {
                 .map(|((c, r), n)| GridCount(c, r, n))
                 .collect()
         };
-        for ((width, height), (clicks, moves)) in self.screens {
-            block.add_screen(width, height, &list(clicks), &list(moves));
+        for (display, (clicks, moves)) in self.screens {
+            block.add_screen(display, &list(clicks), &list(moves));
         }
         block
     }
 }
 
 impl Aggregator {
-    pub fn new(screen: (u32, u32), utc_offset_at: UtcOffsetAt) -> Aggregator {
+    pub fn new(desktop: Desktop, utc_offset_at: UtcOffsetAt) -> Aggregator {
         Aggregator {
-            screen,
+            desktop,
             utc_offset_at,
             open: BTreeMap::new(),
             hour: None,
@@ -166,8 +168,9 @@ impl Aggregator {
         self.folder = BlockFolder::resume(pending);
     }
 
-    pub fn set_screen(&mut self, screen: (u32, u32)) {
-        self.screen = screen;
+    /// The displays changed (a monitor plugged in or out): positions from now on bin on these.
+    pub fn set_desktop(&mut self, desktop: Desktop) {
+        self.desktop = desktop;
     }
 
     /// Forgets which keys are held, e.g. after a pause during which key-ups went unseen.
@@ -191,9 +194,8 @@ impl Aggregator {
                 *counter = counter.saturating_add(1);
                 minute.mark_active(at);
                 if let Some((x, y)) = self.pointer {
-                    let screen = self.screen;
-                    let cell = GridCount::cell_of(x, y, screen.0, screen.1);
-                    let count = self.detail_at(at).cells(screen).0.entry(cell).or_default();
+                    let (display, cell) = self.desktop.locate(x, y);
+                    let count = self.detail_at(at).cells(display).0.entry(cell).or_default();
                     *count = count.saturating_add(1);
                 }
             }
@@ -211,9 +213,8 @@ impl Aggregator {
                     let minute = self.minute_at(at);
                     minute.distance_px += distance;
                     minute.mark_active(at);
-                    let screen = self.screen;
-                    let cell = GridCount::cell_of(x, y, screen.0, screen.1);
-                    let count = self.detail_at(at).cells(screen).1.entry(cell).or_default();
+                    let (display, cell) = self.desktop.locate(x, y);
+                    let count = self.detail_at(at).cells(display).1.entry(cell).or_default();
                     *count = count.saturating_add(1);
                 }
             }
@@ -510,7 +511,7 @@ mod tests {
     const HOUR_MS: i64 = HOUR_SECS * 1000;
 
     fn aggregator() -> Aggregator {
-        Aggregator::new((1920, 1080), Box::new(|_| 60))
+        Aggregator::new(Desktop::single(1920, 1080), Box::new(|_| 60))
     }
 
     fn ev(at_ms: i64, input: Input) -> InputEvent {
@@ -760,6 +761,33 @@ mod tests {
         assert_eq!((screen.width, screen.height), (1920, 1080));
         assert_eq!(screen.clicks, vec![GridCount(0, 0, 2), GridCount(63, 35, 1)]);
         assert_eq!(screen.moves, vec![GridCount(0, 0, 1), GridCount(63, 0, 1), GridCount(63, 35, 1)]);
+    }
+
+    #[test]
+    fn each_display_has_its_own_grid_and_a_monitor_plugged_in_starts_its_own() {
+        let mut agg = aggregator();
+        agg.handle(&ev(T0, Input::Move { x: 960.0, y: 540.0 }));
+        agg.handle(&ev(T0 + 5, Input::ButtonDown(Button::Left)));
+        // A second monitor to the right: the desktop grows to 3840x1080.
+        agg.set_desktop(Desktop::new(3840, 1080, &[(0, 0, 1920, 1080), (1920, 0, 1920, 1080)]));
+        agg.handle(&ev(T0 + 10, Input::Move { x: 1920.0 + 30.0, y: 1079.0 }));
+        agg.handle(&ev(T0 + 15, Input::ButtonDown(Button::Left)));
+        agg.handle(&ev(T0 + 20, Input::Move { x: 10.0, y: 10.0 }));
+        agg.handle(&ev(T0 + 25, Input::ButtonDown(Button::Right)));
+        let (_, pending) = blocks(&mut agg);
+        let block = pending.expect("pointer detail waits for typing");
+        let places: Vec<(u32, u32, u32, u32)> =
+            block.screens.iter().map(|s| (s.x, s.desktop_width, s.width, s.clicks.iter().map(|c| c.2).sum())).collect();
+        // Sorted by place: the lone screen (desktop 1920 wide), then the two displays of the 3840 one.
+        assert_eq!(places, vec![(0, 0, 1920, 1), (0, 3840, 1920, 1), (1920, 3840, 1920, 1)]);
+        assert_eq!(block.screens[0].clicks, vec![GridCount(32, 18, 1)]);
+        assert_eq!(block.screens[1].clicks, vec![GridCount(0, 0, 1)]);
+        // 30 px into the right display, on its bottom row: its own cell (1, 35).
+        assert_eq!(block.screens[2].clicks, vec![GridCount(1, 35, 1)]);
+        assert_eq!(
+            block.screens[2].place(),
+            DisplayPlace { desktop_width: 3840, desktop_height: 1080, x: 1920, y: 0, width: 1920, height: 1080 }
+        );
     }
 
     #[test]

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use crate::aggregate::Aggregator;
 use crate::config::Config;
-use crate::input::{Button, Capture, CaptureError, Input, InputEvent, KeyCode, now_ms};
+use crate::desktop::Desktop;
+use crate::input::{Button, Capture, CaptureError, DesktopReader, Input, InputEvent, KeyCode, now_ms};
 use crate::run::{RunOptions, run};
 
 pub const KEYS_PER_SEC: u32 = 10;
@@ -103,7 +104,7 @@ impl Stream {
 /// Nanoseconds of CPU per input event for aggregation alone, over `seconds` of simulated input.
 pub fn aggregation_ns_per_event(seconds: u32) -> (f64, u64) {
     let mut stream = Stream::new();
-    let mut aggregator = Aggregator::new((1920, 1080), Box::new(|_| 0));
+    let mut aggregator = Aggregator::new(Desktop::single(1920, 1080), Box::new(|_| 0));
     let start_ms = 1_795_514_400_000;
     let mut events = Vec::with_capacity(256);
     let mut count = 0u64;
@@ -131,8 +132,8 @@ struct RealTimeSynthetic {
 }
 
 impl Capture for RealTimeSynthetic {
-    fn screen_size(&self) -> Result<(u32, u32), CaptureError> {
-        Ok((1920, 1080))
+    fn desktop_reader(&self) -> DesktopReader {
+        Box::new(|| Ok(Desktop::single(1920, 1080)))
     }
 
     fn start(

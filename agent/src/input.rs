@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::desktop::Desktop;
+
 /// A physical key by its W3C code; always one of [`keytrack_wire::KEY_CODES`].
 pub type KeyCode = &'static str;
 
@@ -58,8 +60,9 @@ pub enum CaptureError {
 /// A source of input events. The real one is [`RdevCapture`]; tests and the benchmark feed
 /// synthetic events through the same interface.
 pub trait Capture: Send {
-    /// The screen size in pixels (all monitors together), which positions are binned against.
-    fn screen_size(&self) -> Result<(u32, u32), CaptureError>;
+    /// What reads the desktop's displays, which positions are binned against: called once
+    /// before capture starts and again every [`DESKTOP_CHECK`] (monitors come and go).
+    fn desktop_reader(&self) -> DesktopReader;
     /// Starts delivering events to `sink` on a thread of its own. Events are dropped, not sent,
     /// while `paused` is set. `Err` arrives on `errors` if capture ends.
     fn start(
@@ -70,6 +73,12 @@ pub trait Capture: Send {
     ) -> Result<(), CaptureError>;
 }
 
+/// Reads the desktop's displays; see [`Capture::desktop_reader`].
+pub type DesktopReader = Box<dyn FnMut() -> Result<Desktop, CaptureError> + Send>;
+
+/// How often the run loop reads the displays again.
+pub const DESKTOP_CHECK: Duration = Duration::from_secs(10);
+
 /// Capture with `rdev` (X11 on Linux; the same code covers Windows and macOS).
 pub struct RdevCapture;
 
@@ -77,20 +86,20 @@ pub struct RdevCapture;
 const START_ATTEMPTS: u32 = 5;
 
 impl Capture for RdevCapture {
-    fn screen_size(&self) -> Result<(u32, u32), CaptureError> {
-        // Like starting capture, opening the display can fail for a moment (an X server busy
-        // cleaning up after a client that just died): a few tries, 0.25, 0.5 and 1 s apart.
-        let mut size = rdev::display_size();
-        for attempt in 0..3 {
-            if size.is_ok() {
-                break;
+    fn desktop_reader(&self) -> DesktopReader {
+        Box::new(|| {
+            // Like starting capture, opening the display can fail for a moment (an X server busy
+            // cleaning up after a client that just died): a few tries, 0.25, 0.5 and 1 s apart.
+            let mut desktop = read_desktop();
+            for attempt in 0..3 {
+                if desktop.is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(250 << attempt));
+                desktop = read_desktop();
             }
-            std::thread::sleep(Duration::from_millis(250 << attempt));
-            size = rdev::display_size();
-        }
-        let (w, h) = size.map_err(|_| CaptureError::NoDisplay)?;
-        let clamp = |v: u64| u32::try_from(v).unwrap_or(u32::MAX).max(1);
-        Ok((clamp(w), clamp(h)))
+            desktop.ok_or(CaptureError::NoDisplay)
+        })
     }
 
     fn start(
@@ -315,6 +324,55 @@ mod tests {
             Some(Input::ButtonDown(Button::Other))
         );
     }
+}
+
+/// The desktop as the X server has it: the root window's size and the monitors RandR 1.5 lists
+/// (`XRRGetMonitors`, what `xrandr --listmonitors` prints); a server without RandR 1.5 is one
+/// screen. `None` when no X server answers.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)] // Xlib and XRandR calls on a connection opened and closed here
+fn read_desktop() -> Option<Desktop> {
+    use x11::{xlib, xrandr};
+    // SAFETY: the connection is checked for null, used only in this function and closed before
+    // it returns; XRRGetMonitors is called only on a server that reports RandR 1.5 or newer (on
+    // an older one the request would be an X error, which Xlib's default handler exits on), and
+    // its list is read within the count it returns and then freed.
+    unsafe {
+        let display = xlib::XOpenDisplay(std::ptr::null());
+        if display.is_null() {
+            return None;
+        }
+        let screen = xlib::XDefaultScreen(display);
+        let px = |v: std::os::raw::c_int| u32::try_from(v).unwrap_or(0);
+        let (width, height) = (px(xlib::XDisplayWidth(display, screen)), px(xlib::XDisplayHeight(display, screen)));
+        let mut monitors = Vec::new();
+        let (mut event_base, mut error_base, mut major, mut minor) = (0, 0, 0, 0);
+        if xrandr::XRRQueryExtension(display, &mut event_base, &mut error_base) != 0
+            && xrandr::XRRQueryVersion(display, &mut major, &mut minor) != 0
+            && (major, minor) >= (1, 5)
+        {
+            let mut count = 0;
+            let list = xrandr::XRRGetMonitors(display, xlib::XDefaultRootWindow(display), xlib::True, &mut count);
+            if !list.is_null() {
+                for i in 0..usize::try_from(count).unwrap_or(0) {
+                    let m = &*list.add(i);
+                    monitors.push((i64::from(m.x), i64::from(m.y), px(m.width), px(m.height)));
+                }
+                xrandr::XRRFreeMonitors(list);
+            }
+        }
+        xlib::XCloseDisplay(display);
+        Some(Desktop::new(width, height, &monitors))
+    }
+}
+
+/// The desktop as one screen of the size `rdev` reports (its per-monitor reading is X11 only for
+/// now).
+#[cfg(not(target_os = "linux"))]
+fn read_desktop() -> Option<Desktop> {
+    let (w, h) = rdev::display_size().ok()?;
+    let clamp = |v: u64| u32::try_from(v).unwrap_or(u32::MAX).max(1);
+    Some(Desktop::single(clamp(w), clamp(h)))
 }
 
 /// When the X server goes away (the session ends, the display server is killed), Xlib calls its

@@ -1,13 +1,14 @@
 //! The KeyTrack agent: captures keyboard and mouse input, keeps only per-minute counts, saves them
 //! in a spool and uploads them to the KeyTrack server.
 //!
-//! `input` (capture, the only place `rdev` is used) -> `aggregate` (pure, tested without a
+//! `input` (capture, the only place `rdev` is used; `desktop`: which display a position is on) -> `aggregate` (pure, tested without a
 //! display) -> `spool` (SQLite on disk) -> `run`'s uploader (`client`).
 
 pub mod aggregate;
 pub mod bench;
 pub mod client;
 pub mod config;
+pub mod desktop;
 pub mod input;
 pub mod log;
 pub mod run;

@@ -18,7 +18,7 @@ use rand::Rng;
 use crate::aggregate::{Aggregator, UtcOffsetAt};
 use crate::client::{Client, ClientError};
 use crate::config::{self, Config};
-use crate::input::{Capture, CaptureError, now_ms};
+use crate::input::{Capture, CaptureError, DESKTOP_CHECK, now_ms};
 use crate::log;
 use crate::spool::Spool;
 
@@ -62,9 +62,10 @@ pub fn run(
     stop: &AtomicBool,
 ) -> Result<(), RunError> {
     let _running = config::hold_run_lock(&options.dir)?;
-    let screen = capture.screen_size()?;
+    let mut read_desktop = capture.desktop_reader();
+    let mut desktop = read_desktop()?;
     let mut spool = Spool::open(&options.dir)?;
-    let mut aggregator = Aggregator::new(screen, utc_offset_at);
+    let mut aggregator = Aggregator::new(desktop.clone(), utc_offset_at);
 
     let (events_tx, events) = mpsc::channel();
     let (errors_tx, errors) = mpsc::channel();
@@ -77,15 +78,15 @@ pub fn run(
     let pending = spool.take_pending()?;
     aggregator.resume(spool.unfinished()?, pending);
     log::info(&format!(
-        "capturing on a {}x{} screen; saving every {} s; uploading to {}",
-        screen.0,
-        screen.1,
+        "capturing on {}; saving every {} s; uploading to {}",
+        desktop.describe(),
         options.flush.as_secs_f64(),
         config.server
     ));
 
     let mut next_flush = now_ms() + options.flush.as_millis() as i64;
     let mut next_pause_check = 0;
+    let mut next_desktop_check = now_ms() + DESKTOP_CHECK.as_millis() as i64;
     let mut acknowledged = config::load_pause_ack(&options.dir);
     let outcome = loop {
         if stop.load(Ordering::Relaxed) {
@@ -130,6 +131,17 @@ pub fn run(
                     Ok(()) => acknowledged = Some(pause.id),
                     Err(e) => log::error(&format!("cannot confirm the pause: {e:#}")),
                 }
+            }
+        }
+        if now >= next_desktop_check {
+            next_desktop_check = now + DESKTOP_CHECK.as_millis() as i64;
+            // A failed reading (the X server busy for a moment) keeps the displays as they were.
+            if let Ok(now_desktop) = read_desktop()
+                && now_desktop != desktop
+            {
+                log::info(&format!("the displays changed: now capturing on {}", now_desktop.describe()));
+                desktop = now_desktop;
+                aggregator.set_desktop(desktop.clone());
             }
         }
         if now >= next_flush {

@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use keytrack_wire::GridCount;
 use serde_json::Value;
 
 const AGENT: &str = env!("CARGO_BIN_EXE_keytrack-agent");
@@ -83,6 +84,11 @@ impl Display {
     }
 
     fn start() -> Display {
+        Display::start_sized("1920x1080")
+    }
+
+    /// An Xvfb whose one screen is `size` (e.g. "3840x1080") wide and tall.
+    fn start_sized(size: &str) -> Display {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         for _ in 0..50 {
             let n = 200 + (std::process::id() % 200) * 10 + NEXT.fetch_add(1, Ordering::Relaxed) % 100;
@@ -91,7 +97,7 @@ impl Display {
             }
             let child = Command::new("Xvfb")
                 .arg(format!(":{n}"))
-                .args(["-screen", "0", "1920x1080x24", "-nolisten", "tcp"])
+                .args(["-screen", "0", &format!("{size}x24"), "-nolisten", "tcp"])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -261,6 +267,20 @@ impl Server {
     }
 
     /// The hour blocks the server stored, decoded.
+    /// The click and movement grids of the days around today, per display.
+    fn heatmaps(&self) -> Value {
+        let today = chrono::Utc::now().date_naive();
+        let from = today.pred_opt().unwrap_or(today);
+        let to = today.succ_opt().unwrap_or(today);
+        let response = reqwest::blocking::Client::new()
+            .get(format!("{}/api/v1/heatmaps?from={from}&to={to}", self.url()))
+            .bearer_auth(&self.token)
+            .send()
+            .expect("GET /api/v1/heatmaps");
+        assert_eq!(response.status(), 200);
+        response.json().expect("heatmaps JSON")
+    }
+
     fn blocks(&self) -> Vec<keytrack_wire::HourBlock> {
         let db = rusqlite::Connection::open(self.database()).expect("server database");
         let mut stmt = db.prepare("SELECT detail FROM activity_blocks ORDER BY starts_at").expect("query");
@@ -900,4 +920,107 @@ fn key_pair_classes_of_real_typing_are_exact() {
     // test shifts, so only its form is checked here; `aggregate::break_state` has the rule).
     let status = agent.status();
     assert!(status.contains("min since the last break of 5+ min") || status.contains("on a break for"), "{status}");
+}
+
+/// Monitors set on an Xvfb through RandR 1.5, as `xrandr --setmonitor` does on a real desktop.
+/// The X server keeps a client's monitors only while that client is connected (the xrandr
+/// command's vanish when it exits), so this holds its connection until dropped.
+struct Monitors {
+    connection: *mut x11::xlib::Display,
+}
+
+impl Monitors {
+    /// Sets monitors of (x, y, width, height) on `display`; Xvfb's own monitor over its whole
+    /// screen stays listed beside them (a bounding box the agent leaves out).
+    #[allow(unsafe_code)]
+    fn set(display: &Display, rects: &[(i32, i32, i32, i32)]) -> Monitors {
+        use x11::{xlib, xrandr};
+        let name = std::ffi::CString::new(display.name.clone()).expect("display name");
+        // SAFETY: a connection of this test's own, checked for null; each monitor structure is
+        // allocated by Xrandr with room for no outputs, filled, sent and freed.
+        unsafe {
+            let connection = xlib::XOpenDisplay(name.as_ptr());
+            assert!(!connection.is_null(), "open {}", display.name);
+            let root = xlib::XDefaultRootWindow(connection);
+            for (i, &(x, y, width, height)) in rects.iter().enumerate() {
+                let monitor = xrandr::XRRAllocateMonitor(connection, 0);
+                assert!(!monitor.is_null());
+                let atom_name = std::ffi::CString::new(format!("TEST-{i}")).expect("name");
+                (*monitor).name = xlib::XInternAtom(connection, atom_name.as_ptr(), xlib::False);
+                ((*monitor).x, (*monitor).y, (*monitor).width, (*monitor).height) = (x, y, width, height);
+                ((*monitor).mwidth, (*monitor).mheight) = (width / 4, height / 4);
+                xrandr::XRRSetMonitor(connection, root, monitor);
+                xlib::XFree(monitor.cast());
+            }
+            xlib::XSync(connection, xlib::False);
+            Monitors { connection }
+        }
+    }
+}
+
+impl Drop for Monitors {
+    #[allow(unsafe_code)]
+    fn drop(&mut self) {
+        // SAFETY: the connection opened in `set`, closed once.
+        unsafe {
+            x11::xlib::XCloseDisplay(self.connection);
+        }
+    }
+}
+
+/// A desktop of two monitors: the agent notices the second monitor plugged in while it runs, and
+/// from then on each click lands on its own display's grid, where the server keeps it.
+#[test]
+fn clicks_land_on_the_display_they_were_made_on() {
+    let display = Display::start_sized("3840x1080");
+    let server = Server::start();
+    let mut agent = Agent::pair(&server.url(), &server.token);
+    agent.start_with_clock(&display, Some(hour_ends_in(45)));
+    assert!(agent.log_text().contains("capturing on a 3840x1080 screen"), "{}", agent.log_text());
+
+    // One screen so far: a click binned on the whole 3840x1080 grid.
+    display.xdotool(&["mousemove", "100", "100", "click", "1"]);
+    let monitors = Monitors::set(&display, &[(0, 0, 1920, 1080), (1920, 0, 1920, 1080)]);
+    let noticed = wait_for(Duration::from_secs(25), || {
+        agent.log_text().contains(
+            "the displays changed: now capturing on a 3840x1080 desktop of 2 displays (1920x1080 at 0,0; 1920x1080 at 1920,0)",
+        )
+    });
+    assert!(noticed, "{}", agent.log_text());
+    // Right display, 80 px in, middle row: its cell (2, 18); left display's bottom-right corner.
+    display.xdotool(&["mousemove", "2000", "540", "click", "1", "click", "1"]);
+    display.xdotool(&["mousemove", "1900", "1000", "click", "3"]);
+    let text = "the quick brown fox jumps over the lazy dog ".repeat(5);
+    display.xdotool(&["type", "--delay", "12", &text]);
+    expect_keys(&server, &agent, &keys_of(&text));
+    agent.stop();
+    drop(monitors);
+
+    let blocks = server.blocks();
+    assert_eq!(blocks.len(), 1, "{blocks:?}");
+    let clicks: Vec<_> = blocks[0].screens.iter().map(|s| (s.desktop_width, s.x, s.width, s.clicks.clone())).collect();
+    // In the order of their places (the desktop's size, then position, then size): the left
+    // display, the whole screen of before, the right display.
+    assert_eq!(
+        clicks,
+        vec![
+            (3840, 0, 1920, vec![GridCount(63, 33, 1)]),
+            (0, 0, 3840, vec![GridCount(1, 3, 1)]),
+            (3840, 1920, 1920, vec![GridCount(2, 18, 2)]),
+        ]
+    );
+    // The server keeps them apart, each display where it sat.
+    let maps = server.heatmaps();
+    let places: Vec<(u64, u64, u64)> = maps
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            (m["desktop_width"].as_u64().unwrap_or(0), m["x"].as_u64().unwrap_or(0), m["width"].as_u64().unwrap_or(0))
+        })
+        .collect();
+    assert_eq!(places.len(), 3, "{maps}");
+    for place in [(3840, 0, 3840), (3840, 0, 1920), (3840, 1920, 1920)] {
+        assert!(places.contains(&place), "{place:?} in {places:?}");
+    }
 }

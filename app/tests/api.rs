@@ -7,7 +7,8 @@ use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use keytrack_app::server::{accounts, rollups, state::AppState};
 use keytrack_wire::{
-    ActivityBatch, ActivityMinute, Burst, ButtonCounts, Device, GridCount, ScreenActivity, ScrollCounts, TypingStats,
+    ActivityBatch, ActivityMinute, Burst, ButtonCounts, Device, DisplayPlace, GridCount, ScreenActivity, ScrollCounts,
+    TypingStats,
 };
 use leptos::config::LeptosOptions;
 use leptos::server_fn::ServerFn;
@@ -71,6 +72,7 @@ fn sample_batch() -> ActivityBatch {
         height: 1080,
         clicks: vec![GridCount(0, 0, 2), GridCount(10, 5, 3)],
         moves: vec![GridCount(10, 5, 40), GridCount(11, 5, 12)],
+        ..Default::default()
     }];
     ActivityBatch::new(Device { id: "laptop-1".into(), name: "Laptop".into() }, vec![first, second, third], vec![hour])
 }
@@ -737,4 +739,79 @@ async fn breaks_ergonomics_and_the_layout_come_through_the_api() {
     assert_eq!(before_upgrade["total_keys"], answer["total_keys"]);
     rollups::build_missing(&s.pool).await.expect("upgrade");
     assert_eq!(stats(&s.app, &token, day, day).await["daily"], german["daily"]);
+}
+
+#[tokio::test]
+async fn pointer_detail_is_kept_per_display_and_old_whole_screen_grids_stay_readable() {
+    let s = server().await;
+    let (user_id, token) = user_with_token(&s.pool, "ada@example.com").await;
+    let day = "2025-03-10";
+    let heatmaps = |token: String| {
+        let app = s.app.clone();
+        async move {
+            let reply =
+                call(&app, "GET", &format!("/api/v1/heatmaps?from={day}&to={day}"), Some(&bearer(&token)), None).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            reply.body
+        }
+    };
+    // 09:00: the laptop alone. 10:00: docked, a laptop (1920x1080, lower left) beside a 2560x1440
+    // monitor on a 4480x1440 desktop.
+    let laptop = DisplayPlace { desktop_width: 4480, desktop_height: 1440, x: 0, y: 360, width: 1920, height: 1080 };
+    let monitor = DisplayPlace { desktop_width: 4480, desktop_height: 1440, x: 1920, y: 0, width: 2560, height: 1440 };
+    let mut alone = block(MONDAY_9H, &[("KeyA", 200)]);
+    alone.add_screen(DisplayPlace::whole(1920, 1080), &[GridCount(1, 1, 4)], &[GridCount(1, 1, 9)]);
+    let mut docked = block(MONDAY_9H + 3600, &[("KeyA", 200)]);
+    docked.add_screen(laptop, &[GridCount(2, 2, 1)], &[GridCount(2, 2, 5)]);
+    docked.add_screen(monitor, &[GridCount(63, 35, 6)], &[GridCount(0, 0, 20), GridCount(63, 35, 30)]);
+    // On the wire the lone screen carries no desktop; the docked displays carry theirs.
+    let sent = serde_json::to_value(&docked).expect("encode");
+    assert_eq!(sent["screens"][0]["desktop_width"], 4480);
+    assert!(serde_json::to_value(&alone).expect("encode")["screens"][0].get("desktop_width").is_none());
+    let device = || Device { id: "laptop".into(), name: "Laptop".into() };
+    let batch = ActivityBatch::new(device(), vec![minute(MONDAY_9H, 3)], vec![alone, docked.clone()]);
+    assert_eq!(post_batch(&s.app, &token, &batch).await.status, StatusCode::OK);
+
+    let maps = heatmaps(token.clone()).await;
+    let summary = |maps: &Value| -> Vec<(u64, u64, u64, u64, u64, u64, u64)> {
+        maps.as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| {
+                let n = |k: &str| m[k].as_u64().unwrap_or(u64::MAX);
+                let sum = |k: &str| m[k].as_array().into_iter().flatten().filter_map(Value::as_u64).sum::<u64>();
+                (n("desktop_width"), n("x"), n("y"), n("width"), n("height"), sum("clicks"), sum("moves"))
+            })
+            .collect()
+    };
+    // The most used first; each display on its own 64x36 grid.
+    assert_eq!(
+        summary(&maps),
+        vec![(4480, 1920, 0, 2560, 1440, 6, 50), (1920, 0, 0, 1920, 1080, 4, 9), (4480, 0, 360, 1920, 1080, 1, 5)]
+    );
+    assert_eq!(maps[0]["clicks"][35 * 64 + 63], 6);
+
+    // The docked block sent again with other counts (a retry after more use) replaces its copy.
+    let mut again = docked;
+    again.screens.retain(|screen| screen.place() == monitor);
+    again.screens[0].clicks = vec![GridCount(5, 5, 2)];
+    let retry = ActivityBatch::new(device(), vec![], vec![again]);
+    assert_eq!(post_batch(&s.app, &token, &retry).await.status, StatusCode::OK);
+    assert_eq!(
+        summary(&heatmaps(token.clone()).await),
+        vec![(4480, 1920, 0, 2560, 1440, 2, 50), (1920, 0, 0, 1920, 1080, 4, 9)]
+    );
+
+    // A display that does not fit its desktop is refused with the field named, nothing stored.
+    let mut off = block(MONDAY_9H + 7200, &[("KeyA", 200)]);
+    off.add_screen(DisplayPlace { x: 3000, ..monitor }, &[GridCount(1, 1, 1)], &[]);
+    let refused = post_batch(&s.app, &token, &ActivityBatch::new(device(), vec![], vec![off])).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert!(refused.body["message"].as_str().unwrap_or("").contains("does not fit on a 4480x1440 desktop"));
+
+    // Rebuilt from the stored blocks (as a time zone change does), the grids are the same.
+    let before = heatmaps(token.clone()).await;
+    accounts::save_profile(&s.pool, user_id, "Ada", "Europe/Berlin", 0, "us").await.expect("profile");
+    accounts::save_profile(&s.pool, user_id, "Ada", "UTC", 0, "us").await.expect("profile");
+    assert_eq!(heatmaps(token).await, before);
 }

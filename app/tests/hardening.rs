@@ -122,6 +122,7 @@ async fn forged_figures_are_refused_or_count_as_a_person_could_have_made_them() 
                     height: 10,
                     clicks: vec![],
                     moves: vec![GridCount(0, 0, u32::MAX)],
+                    ..Default::default()
                 }];
                 b.blocks.push(hour);
             }),

@@ -13,7 +13,7 @@ use keytrack_app::api::teams::{
 use keytrack_app::server::{accounts, db};
 use keytrack_wire::{ActivityBatch, Device};
 use leptos::server_fn::ServerFn;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 struct Person {
     id: i64,
@@ -336,4 +336,37 @@ async fn invites_expire_run_out_and_can_be_revoked() {
         page.body["invites"].as_array().into_iter().flatten().filter_map(|i| i["status"].as_str()).collect();
     assert_eq!(statuses, ["revoked", "used_up", "expired"]);
     assert_eq!(f.member_count().await, 5, "only the newcomer got in");
+}
+
+#[tokio::test]
+async fn ergonomic_averages_hold_only_members_who_share_and_need_three() {
+    let f = fixture().await;
+    // Hour blocks (key detail) for Monday: the owner types on A only (left little finger), the
+    // admin half A, half J (right index), the sharing member J only; the private member types A.
+    for (who, keys) in [
+        (&f.owner, vec![("KeyA", 300)]),
+        (&f.admin, vec![("KeyA", 100), ("KeyJ", 100)]),
+        (&f.member, vec![("KeyJ", 200)]),
+        (&f.private, vec![("KeyA", 1000)]),
+    ] {
+        let device = Device { id: format!("{}-laptop", who.name), name: "Laptop".into() };
+        let batch = ActivityBatch::new(device, vec![], vec![block(MONDAY_9H, &keys)]);
+        assert_eq!(post_batch(&f.s.app, &who.token, &batch).await.status, StatusCode::OK);
+    }
+    let stats = f.api_stats(&f.member, MONDAY).await;
+    assert_eq!(stats.status, StatusCode::OK, "{}", stats.body);
+    let e = &stats.body["ergonomics"];
+    // Each of the three weighs the same: (100 + 50 + 0) / 3; the private member's A presses
+    // would have made it (100 + 50 + 0 + 100) / 4.
+    assert_eq!(e["members"], 3, "{e}");
+    assert_eq!((&e["left_hand_share"], &e["little_finger_share"]), (&json!(50.0), &json!(50.0)), "{e}");
+    assert_eq!(e["home_row_share"], 100.0);
+    // The browser's server function says the same.
+    assert_eq!(f.dashboard(&f.owner, MONDAY).await.body["ergonomics"], *e);
+
+    // The member withdraws: two who share are too few, and nothing is shown.
+    let t = f.team;
+    let withdraw = as_user(&f.s, &f.member, SetTeamSharing::PATH, &format!("team_id={t}&shares_figures=false")).await;
+    assert_eq!(withdraw.status, StatusCode::OK);
+    assert!(f.api_stats(&f.owner, MONDAY).await.body["ergonomics"].is_null());
 }

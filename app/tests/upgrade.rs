@@ -113,7 +113,13 @@ async fn first_release_key_detail_becomes_hour_blocks_and_every_total_stays() {
     let mut nine = first_release_minute(MONDAY_9H, &[("KeyA", 150), ("Space", 30), ("ControlLeft", 5), ("KeyC", 5)]);
     nine.chords.insert("Ctrl+KeyC".into(), 5);
     nine.clicks.left = 4;
-    nine.screen = Some(ScreenActivity { width: 1920, height: 1080, clicks: vec![GridCount(3, 4, 4)], moves: vec![] });
+    nine.screen = Some(ScreenActivity {
+        width: 1920,
+        height: 1080,
+        clicks: vec![GridCount(3, 4, 4)],
+        moves: vec![],
+        ..Default::default()
+    });
     let half_past = first_release_minute(MONDAY_9H + 1_800, &[("KeyA", 20)]);
     // Eleven o'clock: too few presses for a block of their own; the fold keeps them in the last.
     let eleven = first_release_minute(MONDAY_9H + 2 * 3_600, &[("KeyB", 30)]);
@@ -179,4 +185,52 @@ async fn first_release_key_detail_becomes_hour_blocks_and_every_total_stays() {
             }
         }
     }
+}
+
+/// The migration that keeps pointer detail per display.
+const DISPLAYS_MIGRATION: &str = "20261203090000";
+
+#[tokio::test]
+async fn whole_screen_grids_kept_before_per_display_detail_read_as_one_display_and_keep_adding_up() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (data_dir, old) = old_database(dir.path(), DISPLAYS_MIGRATION).await;
+    // A day's grid as the server before this migration kept it: per screen size only.
+    let mut grid = keytrack_app::domain::rollup::ScreenGrid::default();
+    grid.apply(&[GridCount(3, 4, 4)], &[GridCount(3, 4, 10)], 1);
+    let (clicks, moves) = grid.to_blobs();
+    sqlx::query("INSERT INTO activity_day_screens (user_id, day, width, height, clicks, moves) VALUES (1, '2025-03-10', 1920, 1080, ?, ?)")
+        .bind(&clicks)
+        .bind(&moves)
+        .execute(&old)
+        .await
+        .expect("old grid");
+    old.close().await;
+
+    let pool = db::open(&data_dir).await.expect("upgrade");
+    let token = keytrack_app::server::accounts::create_token(&pool, 1, "agent").await.expect("token").1;
+    let s = server_on(pool.clone(), dir).await;
+    let heatmaps = || async {
+        let reply =
+            call(&s.app, "GET", "/api/v1/heatmaps?from=2025-03-10&to=2025-03-10", Some(&bearer(&token)), None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        reply.body
+    };
+    let before = heatmaps().await;
+    assert_eq!(before.as_array().map(Vec::len), Some(1), "{before}");
+    let map = &before[0];
+    assert_eq!(
+        (&map["width"], &map["height"], &map["x"], &map["y"], &map["desktop_width"], &map["desktop_height"]),
+        (&json!(1920), &json!(1080), &json!(0), &json!(0), &json!(1920), &json!(1080))
+    );
+    assert_eq!((&map["clicks"][4 * 64 + 3], &map["moves"][4 * 64 + 3]), (&json!(4), &json!(10)));
+
+    // A new agent's block on the same lone screen adds to the same grid.
+    let mut hour = HourBlock::for_hour(MONDAY_9H);
+    hour.add_key("KeyA", 200);
+    hour.add_screen(keytrack_wire::DisplayPlace::whole(1920, 1080), &[GridCount(3, 4, 1)], &[]);
+    let batch = ActivityBatch::new(Device { id: "laptop".into(), name: "Laptop".into() }, vec![], vec![hour]);
+    assert_eq!(post_batch(&s.app, &token, &batch).await.status, StatusCode::OK);
+    let after = heatmaps().await;
+    assert_eq!(after.as_array().map(Vec::len), Some(1), "{after}");
+    assert_eq!(after[0]["clicks"][4 * 64 + 3], 5);
 }

@@ -118,4 +118,11 @@ test("a team's activity over time: the team's counted days and each sharing memb
   const weekly = await chart();
   const sum = (values) => values.reduce((a, b) => a + b, 0);
   expect(sum(weekly.series[0])).toBe(sum(daily.series[0]));
+
+  // The team's ergonomic figures: the API's averages over the members who share theirs.
+  expect(api.ergonomics.members).toBeGreaterThanOrEqual(3);
+  const ergonomics = page.locator('[data-widget="team-ergonomics"]');
+  await expect(ergonomics.getByTestId('team-home-row')).toHaveText(`${Math.round(api.ergonomics.home_row_share)}%`);
+  await expect(ergonomics.getByTestId('team-effort')).toHaveText(api.ergonomics.effort.toFixed(2));
+  await expect(ergonomics.getByTestId('team-ergonomics-members')).toContainText(`The average of ${api.ergonomics.members} members`);
 });

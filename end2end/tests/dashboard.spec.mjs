@@ -53,7 +53,7 @@ test('the dashboard shows uploaded activity and follows the date range', async (
   await expect(page.locator('[data-widget="key-combos"]')).toContainText('Ctrl+KeyC');
   await expect(page.getByTestId('click-heatmap-total')).toHaveText('3 clicks on a 1920×1080 screen');
   await expect(page.getByTestId('movement-heatmap-total')).toHaveText('50 pointer moves on a 1920×1080 screen');
-  await expect(page.locator('[data-widget="click-heatmap"] rect:not(.outline)')).toHaveCount(1);
+  await expect(page.locator('[data-widget="click-heatmap"] rect.cell')).toHaveCount(1);
   await expect(page.locator('[data-widget="clicks-by-button"]')).toContainText('Left2Right1', { useInnerText: false });
 
   // A preset: the numbers and the URL change together.

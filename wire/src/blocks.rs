@@ -12,8 +12,8 @@
 use std::collections::BTreeMap;
 
 use crate::{
-    ActivityBatch, ActivityMinute, CURRENT_FORMAT, GridCount, HOUR_SECS, HourBlock, LEGACY_FORMAT, MIN_BLOCK_PRESSES,
-    ScreenActivity, limits,
+    ActivityBatch, ActivityMinute, CURRENT_FORMAT, DisplayPlace, GridCount, HOUR_SECS, HourBlock, LEGACY_FORMAT,
+    MIN_BLOCK_PRESSES, ScreenActivity, limits,
 };
 
 /// Adds `n` to the count of `name`, allocating the name only when it is new.
@@ -72,12 +72,12 @@ impl HourBlock {
         add_count(&mut self.chords, chord, n);
     }
 
-    /// Adds click and movement cells seen on a screen of this size.
-    pub fn add_screen(&mut self, width: u32, height: u32, clicks: &[GridCount], moves: &[GridCount]) {
-        let at = match self.screens.binary_search_by_key(&(width, height), |s| (s.width, s.height)) {
+    /// Adds click and movement cells seen on the display at `place`.
+    pub fn add_screen(&mut self, place: DisplayPlace, clicks: &[GridCount], moves: &[GridCount]) {
+        let at = match self.screens.binary_search_by_key(&place, ScreenActivity::place) {
             Ok(at) => at,
             Err(at) => {
-                self.screens.insert(at, ScreenActivity { width, height, ..ScreenActivity::default() });
+                self.screens.insert(at, ScreenActivity::at(place));
                 at
             }
         };
@@ -97,7 +97,7 @@ impl HourBlock {
             self.add_chord(chord, *n);
         }
         for screen in &later.screens {
-            self.add_screen(screen.width, screen.height, &screen.clicks, &screen.moves);
+            self.add_screen(screen.place(), &screen.clicks, &screen.moves);
         }
         self.pairs.merge(&later.pairs);
     }
@@ -195,7 +195,7 @@ impl ActivityMinute {
         block.keys = std::mem::take(&mut self.keys);
         block.chords = std::mem::take(&mut self.chords);
         if let Some(screen) = self.screen.take() {
-            block.add_screen(screen.width, screen.height, &screen.clicks, &screen.moves);
+            block.add_screen(screen.place(), &screen.clicks, &screen.moves);
         }
         block
     }
@@ -261,7 +261,7 @@ mod tests {
     fn pointer_only_hours_wait_for_typing() {
         let mut folder = BlockFolder::default();
         let mut moves = HourBlock::for_hour(0);
-        moves.add_screen(1920, 1080, &[GridCount(1, 1, 3)], &[GridCount(1, 1, 40)]);
+        moves.add_screen(DisplayPlace::whole(1920, 1080), &[GridCount(1, 1, 3)], &[GridCount(1, 1, 40)]);
         assert_eq!(folder.push(moves), None);
         let block = folder.push(hour(1, 200)).expect("block");
         assert_eq!(block.screens[0].clicks, vec![GridCount(1, 1, 3)]);
@@ -275,13 +275,13 @@ mod tests {
         let mut a = HourBlock::for_hour(0);
         a.add_key("KeyA", 2);
         a.add_chord("Ctrl+KeyC", 1);
-        a.add_screen(800, 600, &[GridCount(5, 2, 1)], &[GridCount(9, 0, 2)]);
+        a.add_screen(DisplayPlace::whole(800, 600), &[GridCount(5, 2, 1)], &[GridCount(9, 0, 2)]);
         let mut b = HourBlock::for_hour(HOUR_SECS);
         b.add_key("KeyA", 3);
         b.add_key("KeyB", 1);
         b.add_chord("Ctrl+KeyC", 2);
-        b.add_screen(800, 600, &[GridCount(5, 2, 4), GridCount(0, 0, 1)], &[]);
-        b.add_screen(1920, 1080, &[], &[GridCount(1, 1, 1)]);
+        b.add_screen(DisplayPlace::whole(800, 600), &[GridCount(5, 2, 4), GridCount(0, 0, 1)], &[]);
+        b.add_screen(DisplayPlace::whole(1920, 1080), &[], &[GridCount(1, 1, 1)]);
         a.merge(b);
         assert_eq!((a.start, a.end), (0, 2 * HOUR_SECS));
         assert_eq!(a.keys, BTreeMap::from([("KeyA".into(), 5), ("KeyB".into(), 1)]));
@@ -296,7 +296,13 @@ mod tests {
             minute: 7_200 + 120,
             keys: BTreeMap::from([("KeyA".into(), 3), ("ControlLeft".into(), 1)]),
             chords: BTreeMap::from([("Ctrl+KeyA".into(), 1)]),
-            screen: Some(ScreenActivity { width: 10, height: 10, clicks: vec![GridCount(0, 0, 1)], moves: vec![] }),
+            screen: Some(ScreenActivity {
+                width: 10,
+                height: 10,
+                clicks: vec![GridCount(0, 0, 1)],
+                moves: vec![],
+                ..Default::default()
+            }),
             ..ActivityMinute::default()
         };
         assert_eq!(record.total_presses(), 4);

@@ -24,7 +24,7 @@ pub use fingers::PairCounts;
 pub use keys::{Chord, KEY_CODES, Modifier, is_correction_key, is_known_key, is_modifier_key, is_text_key, key_index};
 pub use teams::{
     ChordCount, HUMAN_MAX_CLICKS_PER_MINUTE, HUMAN_MAX_PRESSES_PER_MINUTE, HUMAN_MAX_WPM, MIN_CONTRIBUTORS,
-    MemberFigures, TeamRole, TeamStats, TeamSummary, TeamTotals,
+    MemberFigures, TeamErgonomics, TeamRole, TeamStats, TeamSummary, TeamTotals,
 };
 pub use validate::{InvalidActivity, limits};
 
@@ -315,16 +315,37 @@ impl ScrollCounts {
     }
 }
 
-/// Click and movement positions on one screen, binned on a [`GRID_COLS`] x [`GRID_ROWS`] grid.
+/// Click and movement positions on one display, binned on a [`GRID_COLS`] x [`GRID_ROWS`] grid of
+/// that display. A desktop of several displays (monitors) sends one entry per display, each with
+/// where it sits on the desktop; a desktop of one display leaves `x`, `y` and the desktop's size
+/// out (as the first releases, which binned the whole desktop as one screen, always did).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ScreenActivity {
-    /// Screen size in pixels (all monitors together, as the pointer sees them).
+    /// The display's size in pixels.
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100000))]
     pub width: u32,
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100000))]
     pub height: u32,
+    /// The display's left edge on the desktop, in pixels from the desktop's left edge. Rule: 0
+    /// without a desktop size; with one, `x + width` at most `desktop_width`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 100000))]
+    pub x: u32,
+    /// The display's top edge on the desktop. Rule: 0 without a desktop size; with one,
+    /// `y + height` at most `desktop_height`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 100000))]
+    pub y: u32,
+    /// The size of the whole desktop (all displays together, as the pointer sees them); 0 when
+    /// this display is the whole desktop. Rule: both 0 or both set.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 100000))]
+    pub desktop_width: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 100000))]
+    pub desktop_height: u32,
     /// Clicks per cell, as `[column, row, count]`; only cells with clicks. Rule: each cell at most
     /// once; at most 60,000 a minute of the time covered, and in a format 1 minute at most the
     /// minute's clicks together.
@@ -336,6 +357,72 @@ pub struct ScreenActivity {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "openapi", schema(max_items = 2304))]
     pub moves: Vec<GridCount>,
+}
+
+impl ScreenActivity {
+    /// Which display of which desktop this is, the desktop's size filled in for a lone display.
+    pub fn place(&self) -> DisplayPlace {
+        DisplayPlace::new(self.width, self.height, self.x, self.y, self.desktop_width, self.desktop_height)
+    }
+
+    /// An empty entry for the display at `place`.
+    pub fn at(place: DisplayPlace) -> ScreenActivity {
+        let lone = place.is_whole_desktop();
+        ScreenActivity {
+            width: place.width,
+            height: place.height,
+            x: if lone { 0 } else { place.x },
+            y: if lone { 0 } else { place.y },
+            desktop_width: if lone { 0 } else { place.desktop_width },
+            desktop_height: if lone { 0 } else { place.desktop_height },
+            ..ScreenActivity::default()
+        }
+    }
+}
+
+/// One display of one desktop: the desktop's size, then where the display sits on it and its own
+/// size (pixels). Pointer detail is kept per display place; a desktop of one display is the place
+/// `(w, h, 0, 0, w, h)`, which is also what the first releases' whole-screen grids are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DisplayPlace {
+    pub desktop_width: u32,
+    pub desktop_height: u32,
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl DisplayPlace {
+    /// A display of `width` x `height` at (`x`, `y`) on a desktop of `desktop_width` x
+    /// `desktop_height`; a desktop size of 0 means the display is the whole desktop.
+    pub fn new(width: u32, height: u32, x: u32, y: u32, desktop_width: u32, desktop_height: u32) -> DisplayPlace {
+        if desktop_width == 0 || desktop_height == 0 {
+            DisplayPlace::whole(width, height)
+        } else {
+            DisplayPlace { desktop_width, desktop_height, x, y, width, height }
+        }
+    }
+
+    /// The only display of a desktop of this size.
+    pub fn whole(width: u32, height: u32) -> DisplayPlace {
+        DisplayPlace { desktop_width: width, desktop_height: height, x: 0, y: 0, width, height }
+    }
+
+    pub fn is_whole_desktop(&self) -> bool {
+        self.x == 0 && self.y == 0 && self.width == self.desktop_width && self.height == self.desktop_height
+    }
+
+    /// True when the two displays share any pixel.
+    pub fn overlaps(&self, other: &DisplayPlace) -> bool {
+        let (ax, ay) = (u64::from(self.x), u64::from(self.y));
+        let (bx, by) = (u64::from(other.x), u64::from(other.y));
+        ax < bx + u64::from(other.width)
+            && bx < ax + u64::from(self.width)
+            && ay < by + u64::from(other.height)
+            && by < ay + u64::from(self.height)
+    }
 }
 
 /// `[column, row, count]`: a count in one grid cell (sent as a 3-number array to keep uploads small).
@@ -474,15 +561,30 @@ pub struct PeriodSummary {
     pub wpm: f64,
 }
 
-/// Where the pointer clicked and moved on one screen size over a range: counts per cell of the
-/// [`GRID_COLS`] x [`GRID_ROWS`] grid, row after row.
+/// Where the pointer clicked and moved on one display over a range: counts per cell of the
+/// [`GRID_COLS`] x [`GRID_ROWS`] grid, row after row. `x`, `y` and the desktop's size say where the
+/// display sat (a lone display: at 0, 0 on a desktop of its own size).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct ScreenHeatmap {
     pub width: u32,
     pub height: u32,
+    #[serde(default)]
+    pub x: u32,
+    #[serde(default)]
+    pub y: u32,
+    #[serde(default)]
+    pub desktop_width: u32,
+    #[serde(default)]
+    pub desktop_height: u32,
     pub clicks: Vec<u64>,
     pub moves: Vec<u64>,
+}
+
+impl ScreenHeatmap {
+    pub fn place(&self) -> DisplayPlace {
+        DisplayPlace::new(self.width, self.height, self.x, self.y, self.desktop_width, self.desktop_height)
+    }
 }
 
 /// One of the user's days.

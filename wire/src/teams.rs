@@ -104,6 +104,25 @@ pub struct TeamStats {
     pub totals: Option<TeamTotals>,
     /// Figures of the members who share theirs (most keys first), active or not.
     pub member_figures: Vec<MemberFigures>,
+    /// The ergonomic figures averaged over the members who share theirs and typed in the range;
+    /// absent with fewer than [`MIN_CONTRIBUTORS`] of them (private members are never in it).
+    #[serde(default)]
+    pub ergonomics: Option<TeamErgonomics>,
+}
+
+/// The dashboard's ergonomic figures (see `ErgonomicsDay`), each member's over the range, then
+/// averaged with every member weighing the same.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TeamErgonomics {
+    /// Members averaged.
+    pub members: u32,
+    pub left_hand_share: f64,
+    pub home_row_share: f64,
+    pub little_finger_share: f64,
+    pub modifier_share: f64,
+    /// Mean carpalx base effort per press.
+    pub effort: f64,
 }
 
 /// Sums and averages over the contributing members, over the hours that qualify (see

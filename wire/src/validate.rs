@@ -345,14 +345,21 @@ impl HourBlock {
             ));
         }
         if self.screens.len() > limits::MAX_SCREENS_PER_BLOCK {
-            return Err(invalid(field("screens"), format!("at most {} screen sizes", limits::MAX_SCREENS_PER_BLOCK)));
+            return Err(invalid(field("screens"), format!("at most {} displays", limits::MAX_SCREENS_PER_BLOCK)));
         }
-        let mut sizes = HashSet::with_capacity(self.screens.len());
+        let mut places = HashSet::with_capacity(self.screens.len());
         let max_cell = minutes.saturating_mul(limits::MAX_MOVES_PER_MINUTE);
         for (i, screen) in self.screens.iter().enumerate() {
             let at = format!("{}[{i}]", field("screens"));
-            if !sizes.insert((screen.width, screen.height)) {
-                return Err(invalid(at, format!("the screen size {}x{} appears twice", screen.width, screen.height)));
+            let place = screen.place();
+            if !places.insert(place) {
+                return Err(invalid(
+                    at,
+                    format!(
+                        "the {}x{} display at ({}, {}) of a {}x{} desktop appears twice",
+                        place.width, place.height, place.x, place.y, place.desktop_width, place.desktop_height
+                    ),
+                ));
             }
             validate_screen(screen, None, max_cell, &at)?;
         }
@@ -401,6 +408,7 @@ fn validate_screen(
     if !sides.contains(&screen.width) || !sides.contains(&screen.height) {
         return Err(invalid(at, format!("width and height must lie between 1 and {} pixels", limits::MAX_SCREEN_PX)));
     }
+    check_display_place(screen, at)?;
     let click_cells = check_cells(&screen.clicks, &format!("{at}.clicks"))?;
     if let Some(clicks) = clicks
         && click_cells > clicks
@@ -418,6 +426,32 @@ fn validate_screen(
         ));
     }
     Ok(())
+}
+
+/// Checks that a display lies on its desktop (or, without a desktop size, is the whole desktop).
+fn check_display_place(screen: &ScreenActivity, at: &str) -> Result<(), InvalidActivity> {
+    match (screen.desktop_width, screen.desktop_height) {
+        (0, 0) if screen.x == 0 && screen.y == 0 => Ok(()),
+        (0, 0) => Err(invalid(at, "x and y need the desktop's size (desktop_width, desktop_height)")),
+        (0, _) | (_, 0) => Err(invalid(at, "desktop_width and desktop_height go together")),
+        (w, h) if w > limits::MAX_SCREEN_PX || h > limits::MAX_SCREEN_PX => {
+            Err(invalid(at, format!("the desktop's size must lie between 1 and {} pixels", limits::MAX_SCREEN_PX)))
+        }
+        (w, h) => {
+            let fits = |start: u32, size: u32, whole: u32| u64::from(start) + u64::from(size) <= u64::from(whole);
+            if fits(screen.x, screen.width, w) && fits(screen.y, screen.height, h) {
+                Ok(())
+            } else {
+                Err(invalid(
+                    at,
+                    format!(
+                        "a {}x{} display at ({}, {}) does not fit on a {w}x{h} desktop",
+                        screen.width, screen.height, screen.x, screen.y
+                    ),
+                ))
+            }
+        }
+    }
 }
 
 /// Checks that every cell lies on the grid and appears once; returns the sum of the counts.
@@ -472,7 +506,11 @@ mod tests {
         block.add_key("KeyC", 150);
         block.add_key("ControlLeft", 50);
         block.add_chord("Ctrl+KeyC", 40);
-        block.add_screen(1920, 1080, &[GridCount(1, 2, 2)], &[GridCount(1, 2, 5), GridCount(63, 35, 1)]);
+        block.add_screen(
+            crate::DisplayPlace::whole(1920, 1080),
+            &[GridCount(1, 2, 2)],
+            &[GridCount(1, 2, 5), GridCount(63, 35, 1)],
+        );
         block
     }
 
@@ -587,9 +625,22 @@ mod tests {
                 b.pairs.alternations = 100;
                 b.pairs.row_jumps = 4;
             }),
-            ("blocks[0].screens[1]: the screen size 1920x1080 appears twice", |b| {
+            ("blocks[0].screens[1]: the 1920x1080 display at (0, 0) of a 1920x1080 desktop appears twice", |b| {
                 let copy = b.screens[0].clone();
                 b.screens.push(copy)
+            }),
+            // A lone display sent with its desktop spelled out is the same display.
+            ("blocks[0].screens[1]: the 1920x1080 display at (0, 0) of a 1920x1080 desktop appears twice", |b| {
+                let mut copy = b.screens[0].clone();
+                (copy.desktop_width, copy.desktop_height) = (1920, 1080);
+                b.screens.push(copy)
+            }),
+            ("blocks[0].screens[0]: x and y need the desktop's size", |b| b.screens[0].x = 10),
+            ("blocks[0].screens[0]: desktop_width and desktop_height go together", |b| {
+                b.screens[0].desktop_width = 3840
+            }),
+            ("blocks[0].screens[0]: a 1920x1080 display at (1921, 0) does not fit on a 3840x1080 desktop", |b| {
+                (b.screens[0].x, b.screens[0].desktop_width, b.screens[0].desktop_height) = (1921, 3840, 1080)
             }),
         ];
         for (expected, change) in cases {
@@ -598,6 +649,19 @@ mod tests {
             let message = refused_block(block);
             assert!(message.starts_with(expected), "expected {expected:?}, got {message:?}");
         }
+    }
+
+    #[test]
+    fn displays_side_by_side_are_accepted() {
+        let mut block = good_block();
+        let left = block.screens[0].clone();
+        block.screens = vec![
+            ScreenActivity { desktop_width: 3840, desktop_height: 1080, ..left.clone() },
+            ScreenActivity { x: 1920, desktop_width: 3840, desktop_height: 1080, ..left },
+        ];
+        let mut b = batch(vec![]);
+        b.blocks = vec![block];
+        assert_eq!(b.validate(NOW), Ok(()));
     }
 
     #[test]
@@ -633,8 +697,13 @@ mod tests {
         record.presses = 0;
         record.keys = BTreeMap::from([("KeyC".into(), 3), ("ControlLeft".into(), 2), ("Space".into(), 1)]);
         record.chords = BTreeMap::from([("Ctrl+KeyC".into(), 2)]);
-        record.screen =
-            Some(ScreenActivity { width: 1920, height: 1080, clicks: vec![GridCount(1, 2, 2)], moves: vec![] });
+        record.screen = Some(ScreenActivity {
+            width: 1920,
+            height: 1080,
+            clicks: vec![GridCount(1, 2, 2)],
+            moves: vec![],
+            ..Default::default()
+        });
         // The first release measured rollover gaps under 10 ms.
         record.typing.typing_ms = 12;
         old.minutes.push(record);

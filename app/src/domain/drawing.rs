@@ -1,7 +1,7 @@
 //! What the dashboard's pictures and the PDF report draw alike: the keyboard's keys and where
 //! they sit, the logarithmic scale that shades keys and screen cells, and the colours.
 
-use keytrack_wire::{KEY_CODES, key_index};
+use keytrack_wire::{KEY_CODES, ScreenHeatmap, key_index};
 
 use super::layouts::{KeyboardLayout, KeyboardShape};
 
@@ -279,6 +279,61 @@ pub fn pointer_colour(heat: f64) -> String {
     format!("hsla({hue:.0}, 85%, 50%, {:.2})", 0.25 + 0.65 * heat)
 }
 
+/// Displays used together: the size of one desktop and its displays' heatmaps, numbered left to
+/// right (then top to bottom).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesktopHeat {
+    pub width: u32,
+    pub height: u32,
+    pub displays: Vec<ScreenHeatmap>,
+}
+
+impl DesktopHeat {
+    /// All clicks and pointer moves on this desktop.
+    pub fn use_count(&self) -> u64 {
+        self.displays.iter().map(|d| d.clicks.iter().sum::<u64>() + d.moves.iter().sum::<u64>()).sum()
+    }
+
+    /// "a 1920×1080 screen" or "a 4480×1440 desktop of 2 displays".
+    pub fn describe(&self) -> String {
+        match self.displays.len() {
+            1 => format!("a {}×{} screen", self.width, self.height),
+            n => format!("a {}×{} desktop of {n} displays", self.width, self.height),
+        }
+    }
+}
+
+/// The heatmaps of a range grouped into the desktops they were used on, the most used first.
+/// Displays of one desktop size that overlap can't have been used together (a whole-screen grid
+/// kept before per-display detail beside the displays of the same desktop later): they go to
+/// desktops of their own.
+pub fn desktops(screens: Vec<ScreenHeatmap>) -> Vec<DesktopHeat> {
+    let used = |s: &ScreenHeatmap| s.clicks.iter().sum::<u64>() + s.moves.iter().sum::<u64>();
+    let mut screens = screens;
+    screens.sort_by_key(|s| std::cmp::Reverse(used(s)));
+    let mut desktops: Vec<DesktopHeat> = Vec::new();
+    for screen in screens {
+        let place = screen.place();
+        let fits = desktops.iter_mut().find(|d| {
+            (d.width, d.height) == (place.desktop_width, place.desktop_height)
+                && d.displays.iter().all(|other| !other.place().overlaps(&place))
+        });
+        match fits {
+            Some(desktop) => desktop.displays.push(screen),
+            None => desktops.push(DesktopHeat {
+                width: place.desktop_width,
+                height: place.desktop_height,
+                displays: vec![screen],
+            }),
+        }
+    }
+    for desktop in &mut desktops {
+        desktop.displays.sort_by_key(|d| (d.x, d.y));
+    }
+    desktops.sort_by_key(|d| std::cmp::Reverse(d.use_count()));
+    desktops
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,5 +398,31 @@ mod tests {
                 }
             }
         }
+    }
+
+    fn heat(place: (u32, u32, u32, u32, u32, u32), clicks: u64) -> ScreenHeatmap {
+        let (desktop_width, desktop_height, x, y, width, height) = place;
+        let mut cells = vec![0; 2304];
+        cells[0] = clicks;
+        ScreenHeatmap { width, height, x, y, desktop_width, desktop_height, clicks: cells, moves: vec![0; 2304] }
+    }
+
+    #[test]
+    fn heatmaps_group_into_the_desktops_they_were_used_on() {
+        let laptop = heat((4480, 1440, 0, 360, 1920, 1080), 5);
+        let monitor = heat((4480, 1440, 1920, 0, 2560, 1440), 20);
+        let alone = heat((1920, 1080, 0, 0, 1920, 1080), 7);
+        // Kept before per-display detail: the whole 4480x1440 desktop as one screen.
+        let whole = heat((4480, 1440, 0, 0, 4480, 1440), 3);
+        let grouped = desktops(vec![alone.clone(), laptop.clone(), whole.clone(), monitor.clone()]);
+        assert_eq!(grouped.len(), 3, "{grouped:?}");
+        // Most used first (25 clicks), its displays left to right.
+        assert_eq!(grouped[0].displays, vec![laptop, monitor]);
+        assert_eq!((grouped[0].width, grouped[0].height, grouped[0].use_count()), (4480, 1440, 25));
+        assert_eq!(grouped[0].describe(), "a 4480×1440 desktop of 2 displays");
+        assert_eq!(grouped[1].displays, vec![alone]);
+        assert_eq!(grouped[1].describe(), "a 1920×1080 screen");
+        assert_eq!(grouped[2].displays, vec![whole]);
+        assert!(desktops(Vec::new()).is_empty());
     }
 }

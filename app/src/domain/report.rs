@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use keytrack_wire::{ActivityStats, GRID_COLS, GRID_ROWS, ScreenHeatmap, TeamStats};
 
-use super::drawing::{ACCENT, KeyboardDrawing, SECOND, log_scale, pointer_colour};
+use super::drawing::{ACCENT, DesktopHeat, KeyboardDrawing, SECOND, desktops, log_scale, pointer_colour};
 use super::format::{count, duration};
 use super::layouts::KeyboardLayout;
 use super::stats::change_percent;
@@ -243,25 +243,31 @@ impl Page {
         row_y
     }
 
-    /// A screen's click or movement heatmap over its outline, `w` wide.
-    fn screen(&mut self, (x, y, w): (f64, f64, f64), screen: &ScreenHeatmap, moves: bool) -> f64 {
-        let cells = if moves { &screen.moves } else { &screen.clicks };
-        let h = w * f64::from(screen.height) / f64::from(screen.width.max(1));
-        self.rounded(x, y, w, h, "#fbfbfc", LINE);
-        let (cw, ch) = (w / f64::from(GRID_COLS), h / f64::from(GRID_ROWS));
-        let max = cells.iter().copied().max().unwrap_or(0);
-        for (i, n) in cells.iter().enumerate().filter(|(_, n)| **n > 0) {
-            let (col, row) = (i % usize::from(GRID_COLS), i / usize::from(GRID_COLS));
-            let _ = write!(
-                self.svg,
-                // A little wider and taller than a cell, so that no seam shows between cells.
-                "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"{:.2}\" height=\"{:.2}\" fill=\"{}\"/>",
-                x + col as f64 * cw,
-                y + row as f64 * ch,
-                cw + 0.4,
-                ch + 0.4,
-                pointer_colour(log_scale(*n, max))
-            );
+    /// A desktop's click or movement heatmap, each display's over its outline where it sits,
+    /// `w` wide.
+    fn desktop(&mut self, (x, y, w): (f64, f64, f64), desktop: &DesktopHeat, moves: bool) -> f64 {
+        let cells = |d: &'_ ScreenHeatmap| if moves { d.moves.clone() } else { d.clicks.clone() };
+        let scale = w / f64::from(desktop.width.max(1));
+        let h = f64::from(desktop.height) * scale;
+        let max = desktop.displays.iter().flat_map(|d| cells(d).into_iter()).max().unwrap_or(0);
+        for display in &desktop.displays {
+            let (dx, dy) = (x + f64::from(display.x) * scale, y + f64::from(display.y) * scale);
+            let (dw, dh) = (f64::from(display.width) * scale, f64::from(display.height) * scale);
+            self.rounded(dx, dy, dw, dh, "#fbfbfc", LINE);
+            let (cw, ch) = (dw / f64::from(GRID_COLS), dh / f64::from(GRID_ROWS));
+            for (i, n) in cells(display).into_iter().enumerate().filter(|(_, n)| *n > 0) {
+                let (col, row) = (i % usize::from(GRID_COLS), i / usize::from(GRID_COLS));
+                let _ = write!(
+                    self.svg,
+                    // A little wider and taller than a cell, so that no seam shows between cells.
+                    "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"{:.2}\" height=\"{:.2}\" fill=\"{}\"/>",
+                    dx + col as f64 * cw,
+                    dy + row as f64 * ch,
+                    cw + 0.4,
+                    ch + 0.4,
+                    pointer_colour(log_scale(n, max))
+                );
+            }
         }
         y + h
     }
@@ -388,18 +394,19 @@ pub fn personal_pages(title: &ReportTitle, stats: &ActivityStats, screens: &[Scr
     );
     pages.push(page.finish());
 
-    // Where the pointer went, on the most used screen.
+    // Where the pointer went, on the most used desktop (each of its displays where it sits).
     let mut page = Page::new(&header, 3);
-    match screens.first() {
-        Some(screen) => {
-            let total = |cells: &[u64]| cells.iter().sum::<u64>();
-            let note =
-                format!("{} clicks on a {}×{} screen", count(total(&screen.clicks)), screen.width, screen.height);
+    match desktops(screens.to_vec()).first() {
+        Some(desktop) => {
+            let total = |moves: bool| -> u64 {
+                desktop.displays.iter().flat_map(|d| if moves { &d.moves } else { &d.clicks }).sum()
+            };
+            let note = format!("{} clicks on {}", count(total(false)), desktop.describe());
             let y = page.heading_with(70.0, "Where you click", &note);
-            let y = page.screen((MARGIN, y + 6.0, CONTENT), screen, false);
-            let note = format!("{} pointer moves", count(total(&screen.moves)));
+            let y = page.desktop((MARGIN, y + 6.0, CONTENT), desktop, false);
+            let note = format!("{} pointer moves", count(total(true)));
             let y = page.heading_with(y + 34.0, "Where the pointer moves", &note);
-            page.screen((MARGIN, y + 6.0, CONTENT), screen, true);
+            page.desktop((MARGIN, y + 6.0, CONTENT), desktop, true);
         }
         None => {
             page.heading(70.0, "Where you click and move");

@@ -24,10 +24,11 @@
 use std::collections::{BTreeMap, HashSet};
 
 use keytrack_wire::{
-    ChordCount, HUMAN_MAX_CLICKS_PER_MINUTE, HUMAN_MAX_PRESSES_PER_MINUTE, HUMAN_MAX_WPM, MIN_CONTRIBUTORS,
-    MemberFigures, TeamRole, TeamTotals, words_per_minute,
+    ChordCount, ErgonomicsDay, HUMAN_MAX_CLICKS_PER_MINUTE, HUMAN_MAX_PRESSES_PER_MINUTE, HUMAN_MAX_WPM,
+    MIN_CONTRIBUTORS, MemberFigures, PairTotals, TeamErgonomics, TeamRole, TeamTotals, words_per_minute,
 };
 
+use super::ergonomics::Ergonomics;
 use super::rollup::HourCells;
 
 /// May `actor` remove a member whose role is `target`? Owners remove anyone, admins plain members.
@@ -194,6 +195,35 @@ pub fn team_figures(members: &[MemberActivity]) -> TeamFigures {
     }
     let days: Vec<String> = by_day.keys().map(|d| d.to_string()).collect();
     tally.finish(members, &days)
+}
+
+/// The ergonomic figures of the members who share theirs, averaged (each member's own figures
+/// over the range weigh the same): `keys` holds each sharing member's presses per key (indexed
+/// as [`keytrack_wire::KEY_CODES`]) over the range. `None` with fewer than [`MIN_CONTRIBUTORS`]
+/// members who typed on the main block.
+pub fn team_ergonomics(keys: &[Vec<i64>]) -> Option<TeamErgonomics> {
+    let figures: Vec<_> = keys
+        .iter()
+        .map(|counts| {
+            let counts =
+                keytrack_wire::KEY_CODES.iter().zip(counts).map(|(code, n)| (*code, u64::try_from(*n).unwrap_or(0)));
+            Ergonomics::of(counts).day(&PairTotals::default())
+        })
+        .filter(|e| e.keys > 0)
+        .collect();
+    let n = figures.len() as u32;
+    if n < MIN_CONTRIBUTORS {
+        return None;
+    }
+    let mean = |f: fn(&ErgonomicsDay) -> f64| figures.iter().map(f).sum::<f64>() / f64::from(n);
+    Some(TeamErgonomics {
+        members: n,
+        left_hand_share: mean(|e| e.left_hand_share),
+        home_row_share: mean(|e| e.home_row_share),
+        little_finger_share: mean(|e| e.little_finger_share),
+        modifier_share: mean(|e| e.modifier_share),
+        effort: mean(|e| e.effort),
+    })
 }
 
 /// The team's numbers added up one day at a time, so that a year of a large team never needs to
@@ -430,6 +460,32 @@ pub fn leaderboard(members: &[MemberFigures], column: MemberColumn, n: usize) ->
 mod tests {
     use super::*;
     use TeamRole::{Admin, Member, Owner};
+
+    fn key_vector(counts: &[(&str, i64)]) -> Vec<i64> {
+        let mut keys = vec![0; keytrack_wire::KEY_CODES.len()];
+        for (code, n) in counts {
+            keys[keytrack_wire::key_index(code).expect("known key")] = *n;
+        }
+        keys
+    }
+
+    #[test]
+    fn team_ergonomics_average_members_alike_and_need_three_who_typed() {
+        // A: all on the left little finger's home key; B: half A, half J (right index); C: all J;
+        // D typed only arrows (off the main block: not counted, so not a member of the average).
+        let a = key_vector(&[("KeyA", 300)]);
+        let b = key_vector(&[("KeyA", 50), ("KeyJ", 50)]);
+        let c = key_vector(&[("KeyJ", 10)]);
+        let d = key_vector(&[("ArrowUp", 500)]);
+        let team = team_ergonomics(&[a.clone(), b.clone(), c, d.clone()]).expect("three typed");
+        assert_eq!(team.members, 3);
+        // Each member weighs the same, whatever their number of presses: (100 + 50 + 0) / 3.
+        assert!((team.left_hand_share - 50.0).abs() < 1e-9, "{team:?}");
+        assert!((team.home_row_share - 100.0).abs() < 1e-9);
+        assert!((team.little_finger_share - 50.0).abs() < 1e-9, "(100 + 50 + 0) / 3");
+        assert_eq!((team.modifier_share, team.effort), (0.0, 0.0), "A and J cost nothing in carpalx");
+        assert_eq!(team_ergonomics(&[a, b, d]), None, "two who typed are too few");
+    }
 
     #[test]
     fn an_invite_is_revoked_expired_used_up_or_active_in_that_order() {

@@ -10,7 +10,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{any, get, post};
 use keytrack_wire::live::Arrival;
-use keytrack_wire::{Account, ActivityBatch, ActivityStats, ApiError, IngestReceipt, TeamStats, TeamSummary, limits};
+use keytrack_wire::{
+    Account, ActivityBatch, ActivityStats, ApiError, IngestReceipt, ScreenHeatmap, TeamStats, TeamSummary, limits,
+};
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use serde::Deserialize;
@@ -49,6 +51,7 @@ pub async fn router(state: AppState, secure_cookies: bool) -> anyhow::Result<Rou
     let api = Router::new()
         .route("/api/v1/activity", post(post_activity).delete(data_routes::delete_activity))
         .route("/api/v1/stats", get(get_stats))
+        .route("/api/v1/heatmaps", get(get_heatmaps))
         .route("/api/v1/me", get(get_me).delete(data_routes::delete_me))
         .route("/api/v1/teams", get(get_teams))
         .route("/api/v1/teams/{id}/stats", get(get_team_stats))
@@ -236,6 +239,30 @@ async fn get_stats(
     Ok(Json(stats::stats_for_query(&state.pool, user.0, &query.into(), now()).await?))
 }
 
+/// Where the pointer clicked and moved over a range of the user's days: one 64x36 grid of counts
+/// per display, with where the display sat on its desktop (the dashboard's click and movement
+/// heatmaps), the most used first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/heatmaps",
+    params(RangeParams),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, body = Vec<ScreenHeatmap>),
+        (status = 400, description = "An unknown range, a malformed or out-of-bounds date, from after to, or more than 3,660 days", body = ApiError),
+        (status = 401, body = ApiError),
+    )
+)]
+#[tracing::instrument(skip_all, fields(user = user.0))]
+async fn get_heatmaps(
+    State(state): State<AppState>,
+    user: ApiUser,
+    query: Result<Query<RangeParams>, QueryRejection>,
+) -> Result<Json<Vec<ScreenHeatmap>>, AppError> {
+    let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    Ok(Json(stats::heatmaps_for_query(&state.pool, user.0, &query.into(), now()).await?))
+}
+
 /// The account a token (or session) belongs to; the agent checks its token with this.
 #[utoipa::path(
     get,
@@ -304,7 +331,7 @@ async fn api_not_found() -> AppError {
 #[openapi(
     info(title = "KeyTrack API", version = "1", description = "Upload keyboard and mouse activity aggregates and read statistics. Errors are always {\"code\", \"message\"}."),
     paths(
-        post_activity, get_stats, get_me, get_teams, get_team_stats, streams::own_stream, streams::team_stream,
+        post_activity, get_stats, get_heatmaps, get_me, get_teams, get_team_stats, streams::own_stream, streams::team_stream,
         streams::watching, data_routes::own_csv, data_routes::team_csv, data_routes::own_report,
         data_routes::team_report, data_routes::account_json,
         data_routes::devices, data_routes::delete_device, data_routes::delete_activity, data_routes::delete_me, healthz

@@ -91,9 +91,9 @@ fn store(
     for day in need_days {
         days.load_day(day, stored_days.get(&day.to_string()).map(Vec::as_slice))?;
     }
-    for (day, width, height) in need_screens {
-        let stored = uploads::stored_screen(conn, user_id, day, width, height)?;
-        days.load_screen((day, width, height), stored.as_ref().map(|(c, m)| (c.as_slice(), m.as_slice())));
+    for (day, place) in need_screens {
+        let stored = uploads::stored_screen(conn, user_id, day, &place)?;
+        days.load_screen((day, place), stored.as_ref().map(|(c, m)| (c.as_slice(), m.as_slice())));
     }
 
     let mut replaced = 0u32;

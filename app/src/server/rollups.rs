@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
-use keytrack_wire::{ActivityMinute, HourBlock, ScreenHeatmap};
+use keytrack_wire::{ActivityMinute, DisplayPlace, HourBlock, ScreenHeatmap};
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::db;
@@ -21,7 +21,7 @@ use crate::domain::time::UserClock;
 pub struct DayRollups {
     clock: UserClock,
     days: HashMap<NaiveDate, DayTotals>,
-    screens: HashMap<(NaiveDate, u32, u32), ScreenGrid>,
+    screens: HashMap<(NaiveDate, DisplayPlace), ScreenGrid>,
 }
 
 /// A day rollup ready to store.
@@ -35,11 +35,10 @@ pub struct DayRow {
     pub chords: Vec<u8>,
 }
 
-/// A day's click and movement grids on one screen size, ready to store.
+/// A day's click and movement grids on one display, ready to store.
 pub struct ScreenRow {
     pub day: String,
-    pub width: u32,
-    pub height: u32,
+    pub place: DisplayPlace,
     pub clicks: Vec<u8>,
     pub moves: Vec<u8>,
 }
@@ -55,13 +54,13 @@ impl DayRollups {
         &self,
         minutes: impl IntoIterator<Item = i64>,
         blocks: impl IntoIterator<Item = &'a HourBlock>,
-    ) -> (Vec<NaiveDate>, Vec<(NaiveDate, u32, u32)>) {
+    ) -> (Vec<NaiveDate>, Vec<(NaiveDate, DisplayPlace)>) {
         let mut days: Vec<NaiveDate> = minutes.into_iter().map(|m| self.clock.day_and_hour(m).0).collect();
         let mut screens = Vec::new();
         for block in blocks {
             let day = self.clock.day_and_hour(block_last_minute(block)).0;
             days.push(day);
-            screens.extend(block.screens.iter().map(|s| (day, s.width, s.height)));
+            screens.extend(block.screens.iter().map(|s| (day, s.place())));
         }
         days.sort_unstable();
         days.dedup();
@@ -80,8 +79,8 @@ impl DayRollups {
         Ok(())
     }
 
-    /// Loads a day's grids on one screen size as stored (clicks, moves).
-    pub fn load_screen(&mut self, key: (NaiveDate, u32, u32), stored: Option<(&[u8], &[u8])>) {
+    /// Loads a day's grids on one display as stored (clicks, moves).
+    pub fn load_screen(&mut self, key: (NaiveDate, DisplayPlace), stored: Option<(&[u8], &[u8])>) {
         let grid = stored.map_or_else(ScreenGrid::default, |(c, m)| ScreenGrid::from_blobs(c, m));
         self.screens.insert(key, grid);
     }
@@ -90,7 +89,7 @@ impl DayRollups {
         self.days.entry(day).or_insert_with(|| DayTotals::default().shaped())
     }
 
-    fn screen(&mut self, key: (NaiveDate, u32, u32)) -> &mut ScreenGrid {
+    fn screen(&mut self, key: (NaiveDate, DisplayPlace)) -> &mut ScreenGrid {
         self.screens.entry(key).or_default()
     }
 
@@ -116,7 +115,7 @@ impl DayRollups {
             let (day, _) = self.clock.day_and_hour(block_last_minute(block));
             self.day(day).apply_block(block, sign);
             for s in &block.screens {
-                self.screen((day, s.width, s.height)).apply(&s.clicks, &s.moves, sign);
+                self.screen((day, s.place())).apply(&s.clicks, &s.moves, sign);
             }
         }
     }
@@ -142,9 +141,9 @@ impl DayRollups {
         let screens = self
             .screens
             .into_iter()
-            .map(|((day, width, height), grid)| {
+            .map(|((day, place), grid)| {
                 let (clicks, moves) = grid.to_blobs();
-                ScreenRow { day: day.to_string(), width, height, clicks, moves }
+                ScreenRow { day: day.to_string(), place, clicks, moves }
             })
             .collect();
         Ok((days, screens))
@@ -193,7 +192,7 @@ pub async fn rebuild_from(
     clock: UserClock,
 ) -> Result<usize, AppError> {
     let mut days: HashMap<NaiveDate, DayTotals> = HashMap::new();
-    let mut screens: HashMap<(NaiveDate, u32, u32), ScreenGrid> = HashMap::new();
+    let mut screens: HashMap<(NaiveDate, DisplayPlace), ScreenGrid> = HashMap::new();
     let from = match db::data::records_since(conn, user_id).await? {
         Some(since) => {
             let kept_before = stored_in.day_and_hour(since).0.succ_opt().unwrap_or(NaiveDate::MAX);
@@ -207,9 +206,9 @@ pub async fn rebuild_from(
                     let date = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(AppError::internal)?;
                     days.insert(date, db::days::decode::<DayTotals>(&stored).map_err(AppError::internal)?.shaped());
                 }
-                for (day, width, height, clicks, moves) in db::days::screens_of_days(conn, user_id, &a, &b).await? {
+                for (day, place, clicks, moves) in db::days::screens_of_days(conn, user_id, &a, &b).await? {
                     let date = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(AppError::internal)?;
-                    screens.insert((date, width, height), ScreenGrid::from_blobs(&clicks, &moves));
+                    screens.insert((date, place), ScreenGrid::from_blobs(&clicks, &moves));
                 }
             }
             from
@@ -255,7 +254,7 @@ pub async fn rebuild_from(
         let (day, _) = clock.day_and_hour(block_last_minute(&block));
         days.entry(day).or_default().apply_block(&block, 1);
         for s in &block.screens {
-            screens.entry((day, s.width, s.height)).or_default().apply(&s.clicks, &s.moves, 1);
+            screens.entry((day, s.place())).or_default().apply(&s.clicks, &s.moves, 1);
         }
     })
     .await?;
@@ -387,16 +386,22 @@ pub async fn range_heatmaps(
 ) -> Result<Vec<ScreenHeatmap>, AppError> {
     let mut conn = pool.acquire().await?;
     let rows = db::days::screens_in_range(&mut conn, user_id, &from.to_string(), &to.to_string()).await?;
-    let mut sums: HashMap<(u32, u32), ScreenGrid> = HashMap::new();
-    for (width, height, clicks, moves) in rows {
-        sums.entry((width, height)).or_default().add_blobs(&clicks, &moves);
+    let mut sums: HashMap<DisplayPlace, ScreenGrid> = HashMap::new();
+    for (place, clicks, moves) in rows {
+        sums.entry(place).or_default().add_blobs(&clicks, &moves);
     }
     let count = |cells: &[i64]| cells.iter().map(|n| u64::try_from(*n).unwrap_or(0)).collect::<Vec<u64>>();
     let mut maps: Vec<ScreenHeatmap> = sums
         .into_iter()
-        .map(|((width, height), grid)| ScreenHeatmap {
-            width,
-            height,
+        // A display whose detail was all replaced away (a block sent again without it) is gone.
+        .filter(|(_, grid)| grid.clicks.iter().chain(&grid.moves).any(|n| *n != 0))
+        .map(|(place, grid)| ScreenHeatmap {
+            width: place.width,
+            height: place.height,
+            x: place.x,
+            y: place.y,
+            desktop_width: place.desktop_width,
+            desktop_height: place.desktop_height,
             clicks: count(&grid.clicks),
             moves: count(&grid.moves),
         })

@@ -322,6 +322,21 @@ pub async fn stats(
         tally.add_day(&current_day, weekday, day_cells.iter().map(|(i, cells)| (*i, cells)));
     }
     drop(rows);
+    // Each sharing member's presses per key over the range, for the team's ergonomic averages.
+    let mut member_keys: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut rollups = db::teams::sharing_member_rollups(&mut conn, team_id, &from_day, &to_day);
+    while let Some((member_id, stored)) = rollups.try_next().await? {
+        let keys = db::days::decode_keys(&stored).map_err(AppError::internal)?;
+        let sum = member_keys.entry(member_id).or_default();
+        if sum.len() < keys.len() {
+            sum.resize(keys.len(), 0);
+        }
+        for (total, n) in sum.iter_mut().zip(keys) {
+            *total += n;
+        }
+    }
+    drop(rollups);
+    let ergonomics = crate::domain::team::team_ergonomics(&member_keys.into_values().collect::<Vec<_>>());
     let days: Vec<String> = from.iter_days().take_while(|d| *d <= to).map(|d| d.to_string()).collect();
     let seen = tally.finish(&activity, &days);
     Ok(TeamStats {
@@ -335,5 +350,6 @@ pub async fn stats(
         private_members: members.iter().filter(|m| !m.shares_figures).count() as u32,
         totals: seen.totals,
         member_figures: seen.member_figures,
+        ergonomics,
     })
 }

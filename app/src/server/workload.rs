@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Duration, NaiveDate, Offset, TimeZone, Timelike, Weekday};
 use chrono_tz::Tz;
 use keytrack_wire::{
-    ActivityBatch, ActivityMinute, BURST_GAP_MS, BlockFolder, Burst, ButtonCounts, Device, GridCount, HourBlock,
-    INTERVAL_BUCKETS_MS, PairCounts, ScreenActivity, ScrollCounts, TypingStats, is_text_key, limits,
+    ActivityBatch, ActivityMinute, BURST_GAP_MS, BlockFolder, Burst, ButtonCounts, Device, DisplayPlace, GridCount,
+    HourBlock, INTERVAL_BUCKETS_MS, PairCounts, ScreenActivity, ScrollCounts, TypingStats, is_text_key, limits,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -23,6 +23,12 @@ use super::error::AppError;
 
 /// The screen everyone's pointer moves on.
 pub const SCREEN: (u32, u32) = (1920, 1080);
+
+/// At the desk, the laptop's screen (left, its top 360 px lower) sits beside a 2560x1440 monitor.
+const DOCKED: [DisplayPlace; 2] = [
+    DisplayPlace { desktop_width: 4480, desktop_height: 1440, x: 0, y: 360, width: 1920, height: 1080 },
+    DisplayPlace { desktop_width: 4480, desktop_height: 1440, x: 1920, y: 0, width: 2560, height: 1440 },
+];
 
 /// A minute of synthetic activity: the record (totals) an agent would upload, and how far the
 /// pointer went across and down (which the record sums into one distance, and input-count events
@@ -170,7 +176,7 @@ impl Typist {
                 .local_minus_utc()
                 / 60) as i16;
             // Always a busy morning hour: the demo moves whenever someone looks.
-            let mut record = synthetic_minute(&mut self.rng, minute, utc_offset, 10, self.wpm).record;
+            let mut record = synthetic_minute(&mut self.rng, minute, utc_offset, 10, self.wpm, false).record;
             self.detail = record.take_detail();
             self.current = Some(record);
         }
@@ -258,6 +264,8 @@ fn synthetic_day(rng: &mut StdRng, tz: Tz, day: NaiveDate, now: i64, wpm: f64) -
         return Vec::new();
     }
     let mood: f64 = rng.gen_range(0.65..1.15);
+    // Most weekdays at the desk with the monitor plugged in; weekends on the laptop alone.
+    let docked = day.weekday().number_from_monday() <= 5 && rng.gen_bool(0.75);
     let mut records = Vec::new();
     // Minutes left of a break away from the computer: people step away every 45 minutes or so,
     // for 4 to 15 minutes (the dashboard's breaks widget reads them), some less often than others.
@@ -288,7 +296,7 @@ fn synthetic_day(rng: &mut StdRng, tz: Tz, day: NaiveDate, now: i64, wpm: f64) -
                 continue;
             }
             let offset = at.offset().fix().local_minus_utc() / 60;
-            records.push(synthetic_minute(rng, unix, offset as i16, at.hour(), wpm));
+            records.push(synthetic_minute(rng, unix, offset as i16, at.hour(), wpm, docked));
         }
     }
     records
@@ -404,7 +412,14 @@ fn normal(rng: &mut StdRng, mean: f64, sd: f64) -> f64 {
     mean + sd * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
-fn synthetic_minute(rng: &mut StdRng, minute: i64, utc_offset: i16, hour: u32, wpm: f64) -> SyntheticMinute {
+fn synthetic_minute(
+    rng: &mut StdRng,
+    minute: i64,
+    utc_offset: i16,
+    hour: u32,
+    wpm: f64,
+    docked: bool,
+) -> SyntheticMinute {
     let mut keys: BTreeMap<String, u32> = BTreeMap::new();
     let mut chords: BTreeMap<String, u32> = BTreeMap::new();
     // Mornings are for writing, afternoons have more browsing and meetings.
@@ -436,7 +451,13 @@ fn synthetic_minute(rng: &mut StdRng, minute: i64, utc_offset: i16, hour: u32, w
         other: u32::from(rng.gen_bool(0.02)),
     };
     let samples = if mouse_minute { rng.gen_range(60..260) } else { rng.gen_range(0..40) };
-    let (screen, travel) = synthetic_pointer(rng, clicks.total(), samples);
+    // Docked, the pointer spends most minutes on the big monitor.
+    let display = match docked {
+        true if rng.gen_bool(0.7) => DOCKED[1],
+        true => DOCKED[0],
+        false => DisplayPlace::whole(SCREEN.0, SCREEN.1),
+    };
+    let (screen, travel) = synthetic_pointer(rng, display, clicks.total(), samples);
     let scroll = ScrollCounts {
         vertical: if mouse_minute { normal(rng, 14.0, 10.0).clamp(0.0, 80.0) as u32 } else { 0 },
         horizontal: u32::from(rng.gen_bool(0.03)) * rng.gen_range(1..6),
@@ -493,16 +514,24 @@ struct Travel {
     y: f64,
 }
 
-/// Pointer samples wandering between hotspots, binned; returns the screen and the travel.
-fn synthetic_pointer(rng: &mut StdRng, clicks: u64, samples: u32) -> (Option<ScreenActivity>, Travel) {
+/// Pointer samples wandering between hotspots on one display, binned on that display's grid;
+/// returns the display's detail and the travel.
+fn synthetic_pointer(
+    rng: &mut StdRng,
+    display: DisplayPlace,
+    clicks: u64,
+    samples: u32,
+) -> (Option<ScreenActivity>, Travel) {
     if clicks == 0 && samples == 0 {
         return (None, Travel::default());
     }
-    let (width, height) = SCREEN;
+    let (width, height) = (display.width, display.height);
+    // The hotspots are laid out on a 1920x1080 screen: stretched to this display.
+    let (sx, sy) = (f64::from(width) / f64::from(SCREEN.0), f64::from(height) / f64::from(SCREEN.1));
     let point = |rng: &mut StdRng| {
         let (x, y, spread, _) = pick(rng, HOTSPOTS, |h| h.3);
-        let x = normal(rng, *x, *spread / 2.0).clamp(0.0, f64::from(width - 1));
-        let y = normal(rng, *y, *spread / 3.0).clamp(0.0, f64::from(height - 1));
+        let x = normal(rng, *x * sx, *spread * sx / 2.0).clamp(0.0, f64::from(width - 1));
+        let y = normal(rng, *y * sy, *spread * sy / 3.0).clamp(0.0, f64::from(height - 1));
         (x, y)
     };
     let mut click_cells: BTreeMap<(u16, u16), u32> = BTreeMap::new();
@@ -527,7 +556,7 @@ fn synthetic_pointer(rng: &mut StdRng, clicks: u64, samples: u32) -> (Option<Scr
         *move_cells.entry(GridCount::cell_of(at.0, at.1, width, height)).or_default() += 1;
     }
     let cells = |map: BTreeMap<(u16, u16), u32>| map.into_iter().map(|((c, r), n)| GridCount(c, r, n)).collect();
-    let screen = ScreenActivity { width, height, clicks: cells(click_cells), moves: cells(move_cells) };
+    let screen = ScreenActivity { clicks: cells(click_cells), moves: cells(move_cells), ..ScreenActivity::at(display) };
     (Some(screen), travel)
 }
 

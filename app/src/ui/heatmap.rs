@@ -1,11 +1,12 @@
-//! Click and movement heatmaps: the pointer's positions binned on the wire format's 64x36 grid,
-//! drawn in SVG over the outline of the screen they happened on, on a log colour scale and
-//! softened with a blur so that the grid reads as a heat field. Each cell's count is in its tooltip.
+//! Click and movement heatmaps: the pointer's positions binned on the wire format's 64x36 grid of
+//! each display, drawn in SVG over the outlines of the displays where they sit on the desktop, on
+//! a log colour scale and softened with a blur (kept inside its display) so that the grid reads as
+//! a heat field. Each cell's count is in its tooltip.
 
 use keytrack_wire::{GRID_COLS, GRID_ROWS, ScreenHeatmap};
 use leptos::prelude::*;
 
-use crate::domain::drawing::{log_scale, pointer_colour};
+use crate::domain::drawing::{DesktopHeat, desktops, log_scale, pointer_colour};
 use crate::domain::format::count;
 
 /// Which of a heatmap's two layers to draw.
@@ -40,8 +41,8 @@ impl Layer {
 
 #[component]
 pub fn PointerHeatmap(screens: Vec<ScreenHeatmap>, layer: Layer) -> impl IntoView {
-    let others = screens.len().saturating_sub(1);
-    let Some(screen) = screens.into_iter().next() else {
+    let desktops = desktops(screens);
+    if desktops.is_empty() {
         return view! {
             <section class="card" data-widget=layer.widget()>
                 <h2>{layer.title()}</h2>
@@ -49,60 +50,152 @@ pub fn PointerHeatmap(screens: Vec<ScreenHeatmap>, layer: Layer) -> impl IntoVie
             </section>
         }
         .into_any();
+    }
+    // Where several desktops were used (the laptop alone, the laptop at the desk with a monitor),
+    // one is drawn at a time, the most used first.
+    let chosen = RwSignal::new(0usize);
+    let choice = (desktops.len() > 1).then(|| {
+        let options = desktops
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let label = format!("{}{}", d.describe(), if i == 0 { " (most used)" } else { "" });
+                view! { <option value=i.to_string()>{label}</option> }
+            })
+            .collect_view();
+        view! {
+            <label class="muted small">
+                "Desktop "
+                <select
+                    data-testid=format!("{}-desktop", layer.widget())
+                    on:change=move |ev| chosen.set(event_target_value(&ev).parse().unwrap_or(0))
+                >
+                    {options}
+                </select>
+            </label>
+        }
+    });
+    let drawn = move || {
+        let desktop = desktops.get(chosen.get()).cloned().unwrap_or_else(|| desktops[0].clone());
+        desktop_view(&desktop, layer)
     };
-    let cells = match layer {
-        Layer::Clicks => screen.clicks,
-        Layer::Moves => screen.moves,
-    };
-    let total: u64 = cells.iter().sum();
-    let max = cells.iter().copied().max().unwrap_or(0);
-    let (w, h) = (f64::from(screen.width), f64::from(screen.height));
-    let (cell_w, cell_h) = (w / f64::from(GRID_COLS), h / f64::from(GRID_ROWS));
-    let filter = format!("blur-{}", layer.widget());
-    let drawn = cells
-        .into_iter()
-        .enumerate()
-        .filter(|(_, n)| *n > 0)
-        .map(|(i, n)| {
-            let (col, row) = (i % usize::from(GRID_COLS), i / usize::from(GRID_COLS));
-            let (x, y) = (col as f64 * cell_w, row as f64 * cell_h);
-            view! {
-                <rect x=x y=y width=cell_w height=cell_h fill=pointer_colour(log_scale(n, max))>
-                    <title>
-                        {format!(
-                            "{} {} around ({:.0}, {:.0})",
-                            count(n),
-                            layer.noun(),
-                            x + cell_w / 2.0,
-                            y + cell_h / 2.0
-                        )}
-                    </title>
-                </rect>
-            }
-        })
-        .collect_view();
     view! {
         <section class="card" data-widget=layer.widget()>
             <h2>{layer.title()}</h2>
-            <svg
-                class="screen"
-                viewBox=format!("0 0 {w} {h}")
-                role="img"
-                aria-label=format!("{} {} on a {}x{} screen", count(total), layer.noun(), screen.width, screen.height)
-            >
-                <defs>
-                    <filter id=filter.clone() x="-5%" y="-5%" width="110%" height="110%">
-                        <feGaussianBlur stdDeviation=format!("{:.1}", cell_w * 0.6)/>
-                    </filter>
-                </defs>
-                <rect class="outline" x="0" y="0" width=w height=h rx=w * 0.01/>
-                <g filter=format!("url(#{filter})")>{drawn}</g>
-            </svg>
-            <p class="muted small" data-testid=format!("{}-total", layer.widget())>
-                {format!("{} {} on a {}×{} screen", count(total), layer.noun(), screen.width, screen.height)}
-                {(others > 0).then(|| format!(" (the most used of {} screen sizes)", others + 1))}
-            </p>
+            {choice}
+            {drawn}
         </section>
     }
     .into_any()
+}
+
+/// One desktop: each display's outline where it sits, its own grid's heat inside it (on one
+/// colour scale for the whole desktop), and the counts per display below.
+fn desktop_view(desktop: &DesktopHeat, layer: Layer) -> impl IntoView + use<> {
+    let cells_of = |d: &ScreenHeatmap| match layer {
+        Layer::Clicks => d.clicks.clone(),
+        Layer::Moves => d.moves.clone(),
+    };
+    let max = desktop.displays.iter().flat_map(|d| cells_of(d).into_iter()).max().unwrap_or(0);
+    let totals: Vec<u64> = desktop.displays.iter().map(|d| cells_of(d).iter().sum()).collect();
+    let total: u64 = totals.iter().sum();
+    let (w, h) = (f64::from(desktop.width), f64::from(desktop.height));
+    let several = desktop.displays.len() > 1;
+    let displays = desktop
+        .displays
+        .iter()
+        .enumerate()
+        .map(|(i, display)| {
+            let (left, top) = (f64::from(display.x), f64::from(display.y));
+            let (dw, dh) = (f64::from(display.width), f64::from(display.height));
+            let (cell_w, cell_h) = (dw / f64::from(GRID_COLS), dh / f64::from(GRID_ROWS));
+            let filter = format!("blur-{}-{i}", layer.widget());
+            let heat = cells_of(display)
+                .into_iter()
+                .enumerate()
+                .filter(|(_, n)| *n > 0)
+                .map(|(c, n)| {
+                    let (col, row) = (c % usize::from(GRID_COLS), c / usize::from(GRID_COLS));
+                    let (x, y) = (left + col as f64 * cell_w, top + row as f64 * cell_h);
+                    view! {
+                        <rect class="cell" x=x y=y width=cell_w height=cell_h fill=pointer_colour(log_scale(n, max))>
+                            <title>
+                                {format!(
+                                    "{} {} around ({:.0}, {:.0})",
+                                    count(n),
+                                    layer.noun(),
+                                    x - left + cell_w / 2.0,
+                                    y - top + cell_h / 2.0
+                                )}
+                            </title>
+                        </rect>
+                    }
+                })
+                .collect_view();
+            let clip = format!("clip-{}-{i}", layer.widget());
+            view! {
+                <g data-display=i + 1>
+                    <defs>
+                        <filter id=filter.clone() x="-5%" y="-5%" width="110%" height="110%">
+                            <feGaussianBlur stdDeviation=format!("{:.1}", cell_w * 0.6)/>
+                        </filter>
+                        <clipPath id=clip.clone()>
+                            <rect x=left y=top width=dw height=dh/>
+                        </clipPath>
+                    </defs>
+                    <rect class="outline" x=left y=top width=dw height=dh rx=dw * 0.01/>
+                    <g clip-path=format!("url(#{clip})")>
+                        <g filter=format!("url(#{filter})")>{heat}</g>
+                    </g>
+                    {several
+                        .then(|| {
+                            view! {
+                                <text class="display-number" x=left + dw * 0.02 y=top + dh * 0.08 font-size=dh * 0.06>
+                                    {(i + 1).to_string()}
+                                </text>
+                            }
+                        })}
+                </g>
+            }
+        })
+        .collect_view();
+    let per_display = several.then(|| {
+        desktop
+            .displays
+            .iter()
+            .zip(&totals)
+            .enumerate()
+            .map(|(i, (d, n))| {
+                view! {
+                    <li data-testid=format!("{}-display-{}", layer.widget(), i + 1)>
+                        {format!(
+                            "Display {} ({}×{} at {}, {}): {} {}",
+                            i + 1,
+                            d.width,
+                            d.height,
+                            d.x,
+                            d.y,
+                            count(*n),
+                            layer.noun()
+                        )}
+                    </li>
+                }
+            })
+            .collect_view()
+    });
+    let described = desktop.describe();
+    view! {
+        <svg
+            class="screen"
+            viewBox=format!("0 0 {w} {h}")
+            role="img"
+            aria-label=format!("{} {} on {described}", count(total), layer.noun())
+        >
+            {displays}
+        </svg>
+        <p class="muted small" data-testid=format!("{}-total", layer.widget())>
+            {format!("{} {} on {described}", count(total), layer.noun())}
+        </p>
+        {per_display.map(|items| view! { <ul class="displays muted small">{items}</ul> })}
+    }
 }

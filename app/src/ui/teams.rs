@@ -358,6 +358,7 @@ fn TeamDashboard(stats: Resource<Result<TeamStats, crate::api::UiError>>) -> imp
                                         })}
                                 </div>
                                 <TeamActivity stats=stats.clone()/>
+                                <TeamErgonomicsCard stats=stats.clone()/>
                                 <MemberComparison stats=stats.clone()/>
                                 <Leaderboards stats/>
                             }
@@ -422,6 +423,55 @@ fn TeamActivity(stats: TeamStats) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// The dashboard's ergonomic figures averaged over the members who share theirs.
+#[component]
+fn TeamErgonomicsCard(stats: TeamStats) -> impl IntoView {
+    let body = match stats.ergonomics {
+        Some(e) => {
+            let figure = |value: String, label: &'static str, testid: &'static str| {
+                view! {
+                    <p>
+                        <strong data-testid=testid>{value}</strong>
+                        <span class="muted">{label}</span>
+                    </p>
+                }
+            };
+            view! {
+                <div class="figures">
+                    {figure(
+                        format!("{:.0}% / {:.0}%", e.left_hand_share, 100.0 - e.left_hand_share),
+                        " left / right hand",
+                        "team-hand-balance",
+                    )}
+                    {figure(format!("{:.0}%", e.home_row_share), " on the home row", "team-home-row")}
+                    {figure(format!("{:.0}%", e.little_finger_share), " little fingers", "team-little-fingers")}
+                    {figure(format!("{:.0}%", e.modifier_share), " modifiers", "team-modifiers")}
+                    {figure(format!("{:.2}", e.effort), " effort per key", "team-effort")}
+                </div>
+                <p class="muted small" data-testid="team-ergonomics-members">
+                    {format!(
+                        "The average of {} members who share their figures, each weighing the same. Private members are never in it.",
+                        e.members
+                    )}
+                </p>
+            }
+                .into_any()
+        }
+        None => view! {
+            <p class="muted">
+                "Shown once at least three members who share their figures have typed in this range."
+            </p>
+        }
+        .into_any(),
+    };
+    view! {
+        <section class="card" data-widget="team-ergonomics">
+            <h2>"Ergonomics, on average"</h2>
+            {body}
+        </section>
+    }
 }
 
 #[component]

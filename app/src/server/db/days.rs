@@ -1,6 +1,7 @@
 //! Day rollups (`activity_days`, `activity_day_screens`) and the minute rows they are built from.
 
 use futures::TryStreamExt;
+use keytrack_wire::DisplayPlace;
 
 use crate::server::rollups::{DayRow, ScreenRow};
 use serde::Serialize;
@@ -36,6 +37,19 @@ pub fn decode<T: DeserializeOwned>(stored: &[u8]) -> Result<T, UnreadableRollup>
             upgraded.extend_from_slice(&[0, 0]);
             postcard::from_bytes(&upgraded).map_err(|e| UnreadableRollup(e.to_string()))
         }
+        _ => Err(UnreadableRollup("unknown format".into())),
+    }
+}
+
+/// Only the presses per key of a stored rollup ([`DayTotals`]'s first field, so the rest is never
+/// decoded): what team averages of ergonomic figures need from each member-day.
+///
+/// [`DayTotals`]: crate::domain::rollup::DayTotals
+pub fn decode_keys(stored: &[u8]) -> Result<Vec<i64>, UnreadableRollup> {
+    match stored.split_first() {
+        Some((&(ROLLUP_FORMAT | FORMAT_WITHOUT_ACTIVE_MINUTES), rest)) => postcard::take_from_bytes::<Vec<i64>>(rest)
+            .map(|(keys, _)| keys)
+            .map_err(|e| UnreadableRollup(e.to_string())),
         _ => Err(UnreadableRollup("unknown format".into())),
     }
 }
@@ -77,10 +91,24 @@ pub const SAVE_DAY: &str = "INSERT INTO activity_days (user_id, day, totals, tot
          typed_keys = excluded.typed_keys, typing_ms = excluded.typing_ms, hours = excluded.hours,
          chords = excluded.chords";
 
-/// Stores a day's grids on one screen size.
-pub const SAVE_SCREEN: &str = "INSERT INTO activity_day_screens (user_id, day, width, height, clicks, moves)
-     VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT (user_id, day, width, height) DO UPDATE SET clicks = excluded.clicks, moves = excluded.moves";
+/// Stores a day's grids on one display.
+pub const SAVE_SCREEN: &str = "INSERT INTO activity_day_screens
+         (user_id, day, desktop_width, desktop_height, x, y, width, height, clicks, moves)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (user_id, day, desktop_width, desktop_height, x, y, width, height)
+     DO UPDATE SET clicks = excluded.clicks, moves = excluded.moves";
+
+/// The columns that name a display, in [`DisplayPlace`]'s order.
+const PLACE_COLUMNS: &str = "desktop_width, desktop_height, x, y, width, height";
+
+/// A grid row as read: day, the display's [`PLACE_COLUMNS`], clicks, moves.
+type ScreenColumns = (String, u32, u32, u32, u32, u32, u32, Vec<u8>, Vec<u8>);
+
+fn split_row(
+    (day, desktop_width, desktop_height, x, y, width, height, clicks, moves): ScreenColumns,
+) -> (String, DisplayPlace, Vec<u8>, Vec<u8>) {
+    (day, DisplayPlace { desktop_width, desktop_height, x, y, width, height }, clicks, moves)
+}
 
 /// The headline figures of the days `from..=to`, summed.
 pub async fn headline_sum(
@@ -125,8 +153,12 @@ pub async fn save_screen(conn: &mut SqliteConnection, user_id: i64, row: &Screen
     sqlx::query(SAVE_SCREEN)
         .bind(user_id)
         .bind(&row.day)
-        .bind(row.width)
-        .bind(row.height)
+        .bind(row.place.desktop_width)
+        .bind(row.place.desktop_height)
+        .bind(row.place.x)
+        .bind(row.place.y)
+        .bind(row.place.width)
+        .bind(row.place.height)
         .bind(&row.clicks)
         .bind(&row.moves)
         .execute(conn)
@@ -134,40 +166,42 @@ pub async fn save_screen(conn: &mut SqliteConnection, user_id: i64, row: &Screen
     Ok(())
 }
 
-/// Every day's grids in `from..=to`: (width, height, clicks, moves).
+/// Every day's grids in `from..=to`: (display, clicks, moves).
 pub async fn screens_in_range(
     conn: &mut SqliteConnection,
     user_id: i64,
     from: &str,
     to: &str,
-) -> Result<Vec<(u32, u32, Vec<u8>, Vec<u8>)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT width, height, clicks, moves FROM activity_day_screens
-         WHERE user_id = ? AND day >= ? AND day <= ?",
-    )
-    .bind(user_id)
-    .bind(from)
-    .bind(to)
-    .fetch_all(conn)
-    .await
+) -> Result<Vec<(DisplayPlace, Vec<u8>, Vec<u8>)>, sqlx::Error> {
+    let rows = screen_rows(conn, user_id, from, to).await?;
+    Ok(rows.into_iter().map(|(_, place, clicks, moves)| (place, clicks, moves)).collect())
 }
 
-/// The grids of the days `from..=to`, with their day: (day, width, height, clicks, moves).
+/// The grids of the days `from..=to`, with their day: (day, display, clicks, moves).
 pub async fn screens_of_days(
     conn: &mut SqliteConnection,
     user_id: i64,
     from: &str,
     to: &str,
-) -> Result<Vec<(String, u32, u32, Vec<u8>, Vec<u8>)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT day, width, height, clicks, moves FROM activity_day_screens
-         WHERE user_id = ? AND day >= ? AND day <= ?",
-    )
+) -> Result<Vec<(String, DisplayPlace, Vec<u8>, Vec<u8>)>, sqlx::Error> {
+    screen_rows(conn, user_id, from, to).await
+}
+
+async fn screen_rows(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, DisplayPlace, Vec<u8>, Vec<u8>)>, sqlx::Error> {
+    let rows: Vec<ScreenColumns> = sqlx::query_as(&format!(
+        "SELECT day, {PLACE_COLUMNS}, clicks, moves FROM activity_day_screens WHERE user_id = ? AND day >= ? AND day <= ?"
+    ))
     .bind(user_id)
     .bind(from)
     .bind(to)
     .fetch_all(conn)
-    .await
+    .await?;
+    Ok(rows.into_iter().map(split_row).collect())
 }
 
 /// The user's first day with activity.

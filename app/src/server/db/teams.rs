@@ -265,6 +265,24 @@ pub fn member_days<'c>(
     .fetch(conn)
 }
 
+/// The stored rollups of the members who share their figures, over `from..=to`: (user, rollup).
+pub fn sharing_member_rollups<'c>(
+    conn: &'c mut SqliteConnection,
+    team_id: i64,
+    from: &'c str,
+    to: &'c str,
+) -> impl futures::Stream<Item = Result<(i64, Vec<u8>), sqlx::Error>> + 'c {
+    sqlx::query_as(
+        "SELECT d.user_id, d.totals FROM activity_days d
+         WHERE d.user_id IN (SELECT user_id FROM team_members WHERE team_id = ? AND shares_figures)
+           AND d.day >= ? AND d.day <= ?",
+    )
+    .bind(team_id)
+    .bind(from)
+    .bind(to)
+    .fetch(conn)
+}
+
 /// The first day with activity of any current member.
 pub async fn first_day(conn: &mut SqliteConnection, team_id: i64) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar(

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use keytrack_wire::{ActivityMinute, HourBlock};
+use keytrack_wire::{ActivityMinute, DisplayPlace, HourBlock};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::activity::{BlockRow, MinuteRow};
@@ -88,18 +88,30 @@ pub fn stored_days(conn: &Connection, user_id: i64, days: &[NaiveDate]) -> rusql
     rows.collect()
 }
 
-/// A day's stored grids on one screen size (clicks, moves).
+/// A day's stored grids on one display (clicks, moves).
 pub fn stored_screen(
     conn: &Connection,
     user_id: i64,
     day: NaiveDate,
-    width: u32,
-    height: u32,
+    place: &DisplayPlace,
 ) -> rusqlite::Result<Option<(Vec<u8>, Vec<u8>)>> {
     conn.prepare_cached(
-        "SELECT clicks, moves FROM activity_day_screens WHERE user_id = ?1 AND day = ?2 AND width = ?3 AND height = ?4",
+        "SELECT clicks, moves FROM activity_day_screens WHERE user_id = ?1 AND day = ?2 AND desktop_width = ?3
+         AND desktop_height = ?4 AND x = ?5 AND y = ?6 AND width = ?7 AND height = ?8",
     )?
-    .query_row(params![user_id, day.to_string(), width, height], |r| Ok((r.get(0)?, r.get(1)?)))
+    .query_row(
+        params![
+            user_id,
+            day.to_string(),
+            place.desktop_width,
+            place.desktop_height,
+            place.x,
+            place.y,
+            place.width,
+            place.height
+        ],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
     .optional()
 }
 
@@ -179,7 +191,19 @@ pub fn save_rollups(conn: &Connection, user_id: i64, days: &[DayRow], screens: &
     }
     let mut save_screen = conn.prepare_cached(super::days::SAVE_SCREEN)?;
     for row in screens {
-        save_screen.execute(params![user_id, row.day, row.width, row.height, row.clicks, row.moves])?;
+        let p = &row.place;
+        save_screen.execute(params![
+            user_id,
+            row.day,
+            p.desktop_width,
+            p.desktop_height,
+            p.x,
+            p.y,
+            p.width,
+            p.height,
+            row.clicks,
+            row.moves
+        ])?;
     }
     Ok(())
 }
