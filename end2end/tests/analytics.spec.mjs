@@ -15,6 +15,9 @@ async function saveLayout(page, name) {
 }
 
 test('ergonomics, breaks and typing depth show the demo data; the layout relabels, never recounts', async ({ page }) => {
+  // Three dashboards of 30 demo days and a profile change: about 30 s on 2 idle cores, so the
+  // default 60 s left no room for a busy machine.
+  test.setTimeout(120_000);
   await logInAsDemo(page);
   await page.goto('/?range=30d');
   await page.waitForLoadState('networkidle');
