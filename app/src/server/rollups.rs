@@ -385,9 +385,9 @@ pub async fn range_heatmaps(
     to: NaiveDate,
 ) -> Result<Vec<ScreenHeatmap>, AppError> {
     let mut conn = pool.acquire().await?;
-    let rows = db::days::screens_in_range(&mut conn, user_id, &from.to_string(), &to.to_string()).await?;
+    let rows = db::days::screens_of_days(&mut conn, user_id, &from.to_string(), &to.to_string()).await?;
     let mut sums: HashMap<DisplayPlace, ScreenGrid> = HashMap::new();
-    for (place, clicks, moves) in rows {
+    for (_, place, clicks, moves) in rows {
         sums.entry(place).or_default().add_blobs(&clicks, &moves);
     }
     let count = |cells: &[i64]| cells.iter().map(|n| u64::try_from(*n).unwrap_or(0)).collect::<Vec<u64>>();

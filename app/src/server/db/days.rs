@@ -166,28 +166,8 @@ pub async fn save_screen(conn: &mut SqliteConnection, user_id: i64, row: &Screen
     Ok(())
 }
 
-/// Every day's grids in `from..=to`: (display, clicks, moves).
-pub async fn screens_in_range(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-    from: &str,
-    to: &str,
-) -> Result<Vec<(DisplayPlace, Vec<u8>, Vec<u8>)>, sqlx::Error> {
-    let rows = screen_rows(conn, user_id, from, to).await?;
-    Ok(rows.into_iter().map(|(_, place, clicks, moves)| (place, clicks, moves)).collect())
-}
-
 /// The grids of the days `from..=to`, with their day: (day, display, clicks, moves).
 pub async fn screens_of_days(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-    from: &str,
-    to: &str,
-) -> Result<Vec<(String, DisplayPlace, Vec<u8>, Vec<u8>)>, sqlx::Error> {
-    screen_rows(conn, user_id, from, to).await
-}
-
-async fn screen_rows(
     conn: &mut SqliteConnection,
     user_id: i64,
     from: &str,
