@@ -21,7 +21,7 @@
 //! active minutes ([`HUMAN_MAX_PRESSES_PER_MINUTE`], [`HUMAN_MAX_CLICKS_PER_MINUTE`], typing no
 //! faster than [`HUMAN_MAX_WPM`]), for the team's numbers and the sharing members' figures alike.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use keytrack_wire::{
     ChordCount, ErgonomicsDay, HUMAN_MAX_CLICKS_PER_MINUTE, HUMAN_MAX_PRESSES_PER_MINUTE, HUMAN_MAX_WPM,
@@ -229,31 +229,34 @@ pub fn team_ergonomics(keys: &[Vec<i64>]) -> Option<TeamErgonomics> {
 /// The team's numbers added up one day at a time, so that a year of a large team never needs to
 /// be in memory at once: the at-least-3 rule looks at one (day, hour) cell at a time.
 pub struct TeamTally {
-    /// Per member (in the order given to [`TeamTally::new`]): shares figures, user id.
+    /// Per member (in the order given to [`TeamTally::new`]): shares figures.
     shares: Vec<bool>,
-    ids: Vec<i64>,
     own: Vec<HourFigures>,
     active_days: Vec<u32>,
     sum: HourFigures,
     rhythm: [[i64; 24]; 7],
-    contributors: HashSet<i64>,
-    /// The team's counted key presses per day, and each member's own, by the day's name.
-    team_daily: BTreeMap<String, i64>,
-    own_daily: Vec<BTreeMap<String, i64>>,
+    /// Per member: whether any of their hours counted in the team's numbers.
+    contributed: Vec<bool>,
+    /// The days added, in order; the team's counted key presses on each, and each member's own
+    /// (day slot, presses) on the days they typed: slots rather than names, since a team-year
+    /// is thousands of member-days.
+    dates: Vec<String>,
+    team_daily: Vec<i64>,
+    own_daily: Vec<Vec<(usize, i64)>>,
 }
 
 impl TeamTally {
     pub fn new(members: &[MemberActivity]) -> TeamTally {
         TeamTally {
             shares: members.iter().map(|m| m.shares_figures).collect(),
-            ids: members.iter().map(|m| m.user_id).collect(),
             own: vec![HourFigures::default(); members.len()],
             active_days: vec![0; members.len()],
             sum: HourFigures::default(),
             rhythm: [[0; 24]; 7],
-            contributors: HashSet::new(),
-            team_daily: BTreeMap::new(),
-            own_daily: vec![BTreeMap::new(); members.len()],
+            contributed: vec![false; members.len()],
+            dates: Vec::new(),
+            team_daily: Vec::new(),
+            own_daily: vec![Vec::new(); members.len()],
         }
     }
 
@@ -265,6 +268,14 @@ impl TeamTally {
         weekday: usize,
         day: impl Iterator<Item = (usize, &'h HourCells)> + Clone,
     ) {
+        let slot = match self.dates.iter().rposition(|d| d == date) {
+            Some(slot) => slot,
+            None => {
+                self.dates.push(date.to_string());
+                self.team_daily.push(0);
+                self.dates.len() - 1
+            }
+        };
         // Who was active in each hour of the day: sharing and private members.
         let mut cells = [CellCount::default(); 24];
         for (index, hours) in day.clone() {
@@ -282,7 +293,7 @@ impl TeamTally {
         // The member-hours that count go into the team's numbers; each member's own take all.
         let mut team_keys = 0;
         for (index, hours) in day {
-            let (Some(&shares), Some(&id)) = (self.shares.get(index), self.ids.get(index)) else { continue };
+            let Some(&shares) = self.shares.get(index) else { continue };
             let mut active = false;
             let mut own_keys = 0;
             for (hour, cell) in cells.iter().enumerate() {
@@ -293,7 +304,9 @@ impl TeamTally {
                 if cell.counts(shares) {
                     self.sum.add(figures);
                     team_keys += figures.keys;
-                    self.contributors.insert(id);
+                    if let Some(contributed) = self.contributed.get_mut(index) {
+                        *contributed = true;
+                    }
                     if let Some(slot) = self.rhythm.get_mut(weekday).and_then(|row| row.get_mut(hour)) {
                         *slot += figures.keys;
                     }
@@ -302,11 +315,11 @@ impl TeamTally {
             self.active_days[index] += u32::from(active);
             // Once per member-day, not per hour: a team-year is thousands of member-days.
             if let Some(own) = self.own_daily.get_mut(index).filter(|_| own_keys > 0) {
-                own.insert(date.to_string(), own_keys);
+                own.push((slot, own_keys));
             }
         }
-        if team_keys > 0 {
-            self.team_daily.insert(date.to_string(), team_keys);
+        if let Some(day) = self.team_daily.get_mut(slot) {
+            *day += team_keys;
         }
     }
 
@@ -314,8 +327,22 @@ impl TeamTally {
     /// series per day run over `days` (the range's days in order).
     pub fn finish(self, members: &[MemberActivity], days: &[String]) -> TeamFigures {
         let count = |n: i64| u64::try_from(n).unwrap_or(0);
-        let series =
-            |by_day: &BTreeMap<String, i64>| days.iter().map(|d| count(by_day.get(d).copied().unwrap_or(0))).collect();
+        let slot_of: HashMap<&str, usize> = self.dates.iter().enumerate().map(|(slot, d)| (d.as_str(), slot)).collect();
+        // A value per day slot -> a value per day of `days`.
+        let series = |by_slot: &[i64]| -> Vec<u64> {
+            days.iter()
+                .map(|d| slot_of.get(d.as_str()).and_then(|s| by_slot.get(*s)).map_or(0, |n| count(*n)))
+                .collect()
+        };
+        let own_series = |own: &[(usize, i64)]| {
+            let mut by_slot = vec![0; self.dates.len()];
+            for (slot, keys) in own {
+                if let Some(day) = by_slot.get_mut(*slot) {
+                    *day += keys;
+                }
+            }
+            series(&by_slot)
+        };
         let mut member_figures: Vec<MemberFigures> = members
             .iter()
             .zip(self.own.iter().zip(&self.active_days).zip(&self.own_daily))
@@ -328,12 +355,12 @@ impl TeamTally {
                 active_seconds: count(own.seconds),
                 wpm: words_per_minute(count(own.typed), count(own.typing_ms)),
                 active_days: *active_days,
-                daily_keys: series(own_daily),
+                daily_keys: own_series(own_daily),
             })
             .collect();
         sort_members(&mut member_figures, MemberColumn::Keys, true);
         let top_chords = team_chords(members);
-        let contributors = self.contributors.len() as u32;
+        let contributors = self.contributed.iter().filter(|c| **c).count() as u32;
         let sum = self.sum;
         let rhythm = self.rhythm;
         let totals = (contributors > 0 || !top_chords.is_empty()).then(|| {

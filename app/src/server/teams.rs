@@ -3,10 +3,8 @@
 //! not exist (404, so team ids cannot be probed), a member without the right role is refused
 //! (403), and a member's own figures reach the team only with their consent.
 
-use std::collections::{BTreeMap, HashMap};
-
 use chrono::{Datelike, NaiveDate};
-use futures::TryStreamExt;
+
 use keytrack_wire::{TeamRole, TeamStats, TeamSummary};
 use sqlx::SqlitePool;
 
@@ -293,50 +291,56 @@ pub async fn stats(
             ..MemberActivity::default()
         })
         .collect();
-    let index_of: HashMap<i64, usize> = members.iter().enumerate().map(|(i, m)| (m.user_id, i)).collect();
     // Day by day: only one day of the members' hour cells is in memory at a time.
-    let mut tally = TeamTally::new(&activity);
-    let mut today: Option<(String, usize)> = None;
-    let mut day_cells: Vec<(usize, HourCells)> = Vec::new();
-    let mut conn = pool.acquire().await?;
-    let mut rows = db::teams::member_days(&mut conn, team_id, &from_day, &to_day);
-    while let Some((member_id, day, hours, chords)) = rows.try_next().await? {
-        let Some(&index) = index_of.get(&member_id) else { continue };
-        if today.as_ref().is_none_or(|(current, _)| *current != day) {
-            if let Some((current_day, weekday)) = today.take() {
+    let reader = db::reader::Reader::of_pool(pool);
+    let who: Vec<(i64, bool)> = members.iter().map(|m| (m.user_id, m.shares_figures)).collect();
+    let range = (from_day.clone(), to_day.clone());
+    let (activity, tally, member_keys) = reader
+        .read(move |conn| {
+            let (from_day, to_day) = range;
+            let mut tally = TeamTally::new(&activity);
+            let mut today: Option<(String, usize)> = None;
+            let mut day_cells: Vec<(usize, HourCells)> = Vec::new();
+            // Each sharing member's presses per key over the range, for the team's ergonomic averages.
+            let mut member_keys: Vec<Vec<i64>> = vec![Vec::new(); activity.len()];
+            db::teams::each_member_day(conn, &who, &from_day, &to_day, |row| {
+                if today.as_ref().is_none_or(|(current, _)| current != row.day) {
+                    if let Some((current_day, weekday)) = today.take() {
+                        tally.add_day(&current_day, weekday, day_cells.iter().map(|(i, cells)| (*i, cells)));
+                        day_cells.clear();
+                    }
+                    let date = NaiveDate::parse_from_str(row.day, "%Y-%m-%d").map_err(AppError::internal)?;
+                    today = Some((row.day.to_string(), date.weekday().num_days_from_monday() as usize));
+                }
+                day_cells.push((row.member, db::days::decode(row.hours).map_err(AppError::internal)?));
+                if let Some(member) = activity.get_mut(row.member) {
+                    for (chord, n) in db::days::decode_chords(row.chords).map_err(AppError::internal)? {
+                        match member.chords.get_mut(chord) {
+                            Some(total) => *total += n,
+                            None => {
+                                member.chords.insert(chord.to_string(), n);
+                            }
+                        }
+                    }
+                }
+                if let (Some(totals), Some(sum)) = (row.totals, member_keys.get_mut(row.member)) {
+                    let keys = db::days::decode_keys(totals).map_err(AppError::internal)?;
+                    if sum.len() < keys.len() {
+                        sum.resize(keys.len(), 0);
+                    }
+                    for (total, n) in sum.iter_mut().zip(keys) {
+                        *total += n;
+                    }
+                }
+                Ok(())
+            })?;
+            if let Some((current_day, weekday)) = today {
                 tally.add_day(&current_day, weekday, day_cells.iter().map(|(i, cells)| (*i, cells)));
-                day_cells.clear();
             }
-            let date = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(AppError::internal)?;
-            today = Some((day, date.weekday().num_days_from_monday() as usize));
-        }
-        day_cells.push((index, db::days::decode(&hours).map_err(AppError::internal)?));
-        let day_chords: BTreeMap<String, i64> = db::days::decode(&chords).map_err(AppError::internal)?;
-        if let Some(member) = activity.get_mut(index) {
-            for (chord, n) in day_chords {
-                *member.chords.entry(chord).or_default() += n;
-            }
-        }
-    }
-    if let Some((current_day, weekday)) = today {
-        tally.add_day(&current_day, weekday, day_cells.iter().map(|(i, cells)| (*i, cells)));
-    }
-    drop(rows);
-    // Each sharing member's presses per key over the range, for the team's ergonomic averages.
-    let mut member_keys: HashMap<i64, Vec<i64>> = HashMap::new();
-    let mut rollups = db::teams::sharing_member_rollups(&mut conn, team_id, &from_day, &to_day);
-    while let Some((member_id, stored)) = rollups.try_next().await? {
-        let keys = db::days::decode_keys(&stored).map_err(AppError::internal)?;
-        let sum = member_keys.entry(member_id).or_default();
-        if sum.len() < keys.len() {
-            sum.resize(keys.len(), 0);
-        }
-        for (total, n) in sum.iter_mut().zip(keys) {
-            *total += n;
-        }
-    }
-    drop(rollups);
-    let ergonomics = crate::domain::team::team_ergonomics(&member_keys.into_values().collect::<Vec<_>>());
+            Ok((activity, tally, member_keys))
+        })
+        .await?;
+    let ergonomics = crate::domain::team::team_ergonomics(&member_keys);
     let days: Vec<String> = from.iter_days().take_while(|d| *d <= to).map(|d| d.to_string()).collect();
     let seen = tally.finish(&activity, &days);
     Ok(TeamStats {

@@ -54,6 +54,44 @@ pub fn decode_keys(stored: &[u8]) -> Result<Vec<i64>, UnreadableRollup> {
     }
 }
 
+/// A day's chord counts (the `chords` column) as a list, the chords' names borrowed from
+/// `stored`: what a team-year reads from thousands of member-days, without building a map and a
+/// `String` for each.
+pub fn decode_chords(stored: &[u8]) -> Result<Vec<(&str, i64)>, UnreadableRollup> {
+    match stored.split_first() {
+        // Format 3 only added fields to `DayTotals`: a chord map reads the same in both.
+        Some((&(ROLLUP_FORMAT | FORMAT_WITHOUT_ACTIVE_MINUTES), rest)) => {
+            postcard::from_bytes::<ChordList<'_>>(rest).map(|list| list.0).map_err(|e| UnreadableRollup(e.to_string()))
+        }
+        _ => Err(UnreadableRollup("unknown format".into())),
+    }
+}
+
+/// A stored chord map (`BTreeMap<String, i64>`) read as its entries, in stored order.
+struct ChordList<'a>(Vec<(&'a str, i64)>);
+
+impl<'de> serde::Deserialize<'de> for ChordList<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = ChordList<'de>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("chord counts")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(1_024));
+                while let Some(entry) = map.next_entry::<&'de str, i64>()? {
+                    entries.push(entry);
+                }
+                Ok(ChordList(entries))
+            }
+        }
+        deserializer.deserialize_map(Entries)
+    }
+}
+
 /// A day's headline figures, kept in columns beside its rollup.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct Headline {

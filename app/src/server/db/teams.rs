@@ -2,6 +2,8 @@
 
 use sqlx::{SqliteConnection, SqliteExecutor};
 
+use crate::server::error::AppError;
+
 /// How a member is named to the team: their display name, else their email.
 const MEMBER_NAME: &str = "CASE WHEN u.display_name <> '' THEN u.display_name ELSE u.email END";
 
@@ -245,42 +247,72 @@ pub async fn revoke_invite(
     Ok(result.rows_affected() == 1)
 }
 
-/// Every current member's days `from..=to`, day by day (all members' rows of a day together):
-/// (user, day, figures per hour, chord counts), encoded. A stream, so that a long range of a large
-/// team is read a row at a time.
-pub fn member_days<'c>(
-    conn: &'c mut SqliteConnection,
-    team_id: i64,
-    from: &'c str,
-    to: &'c str,
-) -> impl futures::Stream<Item = Result<(i64, String, Vec<u8>, Vec<u8>), sqlx::Error>> + 'c {
-    sqlx::query_as(
-        "SELECT d.user_id, d.day, d.hours, d.chords FROM activity_days d
-         WHERE d.user_id IN (SELECT user_id FROM team_members WHERE team_id = ?) AND d.day >= ? AND d.day <= ?
-         ORDER BY d.day",
-    )
-    .bind(team_id)
-    .bind(from)
-    .bind(to)
-    .fetch(conn)
+fn unreadable(error: rusqlite::types::FromSqlError) -> AppError {
+    AppError::internal(format!("a stored member-day is unreadable: {error}"))
 }
 
-/// The stored rollups of the members who share their figures, over `from..=to`: (user, rollup).
-pub fn sharing_member_rollups<'c>(
-    conn: &'c mut SqliteConnection,
-    team_id: i64,
-    from: &'c str,
-    to: &'c str,
-) -> impl futures::Stream<Item = Result<(i64, Vec<u8>), sqlx::Error>> + 'c {
-    sqlx::query_as(
-        "SELECT d.user_id, d.totals FROM activity_days d
-         WHERE d.user_id IN (SELECT user_id FROM team_members WHERE team_id = ? AND shares_figures)
-           AND d.day >= ? AND d.day <= ?",
-    )
-    .bind(team_id)
-    .bind(from)
-    .bind(to)
-    .fetch(conn)
+/// One member-day as team statistics read it, its blobs borrowed from SQLite's page.
+pub struct MemberDayRow<'r> {
+    /// The member's index in the list given to [`each_member_day`].
+    pub member: usize,
+    pub day: &'r str,
+    /// Figures per hour and chord counts, encoded (`db::days`).
+    pub hours: &'r [u8],
+    pub chords: &'r [u8],
+    /// The whole day rollup, for members who share their figures only.
+    pub totals: Option<&'r [u8]>,
+}
+
+/// Calls `each` with every day `from..=to` of each member (user id, shares figures), day after day
+/// (all members' rows of a day together, in the order of `members`). Each member's rows come in
+/// day order from the `(user_id, day)` index and are merged here, one row per member in memory:
+/// nothing is sorted, and a sharing member's rollup is read from the page the row is on anyway.
+pub fn each_member_day(
+    conn: &rusqlite::Connection,
+    members: &[(i64, bool)],
+    from: &str,
+    to: &str,
+    mut each: impl FnMut(MemberDayRow<'_>) -> Result<(), AppError>,
+) -> Result<(), AppError> {
+    use fallible_streaming_iterator::FallibleStreamingIterator;
+
+    const MEMBER_DAYS: &str = "SELECT day, hours, chords, CASE WHEN ?4 THEN totals END FROM activity_days
+         WHERE user_id = ?1 AND day >= ?2 AND day <= ?3 ORDER BY day";
+    let mut statements = members.iter().map(|_| conn.prepare(MEMBER_DAYS)).collect::<Result<Vec<_>, _>>()?;
+    let mut cursors = statements
+        .iter_mut()
+        .zip(members)
+        .map(|(statement, (user_id, shares))| statement.query(rusqlite::params![user_id, from, to, shares]))
+        .collect::<Result<Vec<_>, _>>()?;
+    for cursor in &mut cursors {
+        cursor.advance()?;
+    }
+    loop {
+        // The earliest day any member has next; ISO days order as text (and as bytes).
+        let mut earliest: Option<Vec<u8>> = None;
+        for row in cursors.iter().filter_map(|cursor| cursor.get()) {
+            let next = row.get_ref(0)?.as_bytes().map_err(unreadable)?;
+            if earliest.as_deref().is_none_or(|day| next < day) {
+                earliest = Some(next.to_vec());
+            }
+        }
+        let Some(earliest) = earliest else { return Ok(()) };
+        let day = std::str::from_utf8(&earliest).map_err(AppError::internal)?;
+        for (member, cursor) in cursors.iter_mut().enumerate() {
+            let Some(row) = cursor.get() else { continue };
+            if row.get_ref(0)?.as_bytes().map_err(unreadable)? != earliest.as_slice() {
+                continue;
+            }
+            each(MemberDayRow {
+                member,
+                day,
+                hours: row.get_ref(1)?.as_blob().map_err(unreadable)?,
+                chords: row.get_ref(2)?.as_blob().map_err(unreadable)?,
+                totals: row.get_ref(3)?.as_blob_or_null().map_err(unreadable)?,
+            })?;
+            cursor.advance()?;
+        }
+    }
 }
 
 /// The first day with activity of any current member.
