@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use keytrack_wire::live::Watching;
+use keytrack_wire::pairing::{PairingPoll, PairingRequest, PairingStarted, PairingState};
 use keytrack_wire::{Account, ActivityBatch, ApiError, IngestReceipt};
 
 pub struct Client {
@@ -53,6 +54,28 @@ impl Client {
             .post(format!("{}/api/v1/activity", self.server))
             .bearer_auth(&self.token)
             .json(batch)
+            .send()
+            .map_err(|e| ClientError::Unreachable(error_chain(&e)))?;
+        Self::read(response)
+    }
+
+    /// Asks for a pairing code (no token needed: this client's token is not sent).
+    pub fn start_pairing(&self, request: &PairingRequest) -> Result<PairingStarted, ClientError> {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/pairing", self.server))
+            .json(request)
+            .send()
+            .map_err(|e| ClientError::Unreachable(error_chain(&e)))?;
+        Self::read(response)
+    }
+
+    /// Whether the pairing code was approved, and then the agent's new token (once).
+    pub fn poll_pairing(&self, device_code: &str) -> Result<PairingState, ClientError> {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/pairing/token", self.server))
+            .json(&PairingPoll { device_code: device_code.to_string() })
             .send()
             .map_err(|e| ClientError::Unreachable(error_chain(&e)))?;
         Self::read(response)

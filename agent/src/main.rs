@@ -8,12 +8,13 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use keytrack_agent::aggregate::{BreakState, break_state, local_utc_offset};
-use keytrack_agent::client::Client;
+use keytrack_agent::client::{Client, ClientError};
 use keytrack_agent::config::{self, Config, Pause};
 use keytrack_agent::input::{CaptureError, RdevCapture, now_ms};
 use keytrack_agent::run::{RunError, RunOptions, resolve_dir, run, stop_on_signals};
 use keytrack_agent::spool::Spool;
 use keytrack_agent::{bench, service};
+use keytrack_wire::pairing::{PairingRequest, PairingState};
 
 /// Exit code when there is no display to capture from.
 const EXIT_NO_DISPLAY: u8 = 3;
@@ -34,13 +35,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check an API token with the server and save it (create tokens in the web UI, under API tokens).
+    /// Pair this computer with your KeyTrack account: prints a code to approve in the web UI, then
+    /// saves the token the server gives this computer (or, with --token, checks and saves that one).
     Pair {
         /// The server's address, e.g. https://keytrack.example.com
         #[arg(long)]
         server: String,
+        /// An API token made in the web UI (under API tokens), for scripts; without it, pair by code.
         #[arg(long, env = "KEYTRACK_TOKEN")]
-        token: String,
+        token: Option<String>,
         /// What to call this computer in KeyTrack (default: its host name).
         #[arg(long)]
         device_name: Option<String>,
@@ -95,21 +98,29 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Pair { server, token, device_name } => {
             let server = config::server_url(&server).map_err(anyhow::Error::msg)?;
-            let account =
-                Client::new(&server, &token)?.me().with_context(|| format!("pairing with {server} failed"))?;
             // Re-pairing keeps the device: its minutes stay one series on the server.
             let previous = config::load(&dir).ok();
+            let device_name =
+                device_name.or_else(|| previous.as_ref().map(|c| c.device_name.clone())).unwrap_or_else(host_name);
+            let (token, email) = match token {
+                Some(token) => {
+                    let account =
+                        Client::new(&server, &token)?.me().with_context(|| format!("pairing with {server} failed"))?;
+                    (token, account.email)
+                }
+                None => pair_by_code(&server, &device_name)?,
+            };
             let config = Config {
                 server,
                 token,
                 device_id: previous.as_ref().map_or_else(new_device_id, |c| c.device_id.clone()),
-                device_name: device_name.or_else(|| previous.map(|c| c.device_name)).unwrap_or_else(host_name),
+                device_name,
             };
             config::save(&dir, &config)?;
             println!(
                 "paired with {} as {} (device \"{}\"); config saved in {}",
                 config.server,
-                account.email,
+                email,
                 config.device_name,
                 config::config_path(&dir).display()
             );
@@ -262,6 +273,49 @@ fn local_midnight(unix_secs: i64) -> i64 {
         .and_then(|t| t.date_naive().and_hms_opt(0, 0, 0))
         .and_then(|midnight| Local.from_local_datetime(&midnight).earliest())
         .map_or(unix_secs - unix_secs.rem_euclid(86_400), |t| t.timestamp())
+}
+
+/// Pairing by code: the person approves the printed code in the web UI, and the server gives
+/// this computer a token of its own. Returns the token and the account's email.
+fn pair_by_code(server: &str, device_name: &str) -> anyhow::Result<(String, String)> {
+    use std::io::Write;
+    use std::time::Instant;
+
+    let client = Client::new(server, "")?;
+    let request = PairingRequest {
+        device_name: device_name.to_string(),
+        platform: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+        agent_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    let started = client.start_pairing(&request).with_context(|| format!("pairing with {server} failed"))?;
+    println!(
+        "To pair this computer (\"{device_name}\"), open\n\n    {server}{}\n\nlogged in to KeyTrack, and approve the code {} there. It expires in {} minutes.",
+        started.verification_path,
+        started.user_code,
+        started.expires_in.div_ceil(60),
+    );
+    println!("Waiting for approval (Ctrl+C gives up)...");
+    std::io::stdout().flush()?;
+    let deadline = Instant::now() + Duration::from_secs(started.expires_in.into());
+    let interval = Duration::from_secs(started.interval.clamp(1, 30).into());
+    loop {
+        std::thread::sleep(interval);
+        match client.poll_pairing(&started.device_code) {
+            Ok(PairingState::Approved { token, email }) => return Ok((token, email)),
+            Ok(PairingState::Pending) => {}
+            // The network may drop for a moment while the person finds the page: keep asking.
+            Err(ClientError::Unreachable(why)) if Instant::now() < deadline => {
+                eprintln!("cannot reach the server ({why}); asking again");
+            }
+            Err(error) => return Err(anyhow::Error::new(error).context("pairing failed")),
+        }
+        if Instant::now() >= deadline {
+            anyhow::bail!(
+                "the code {} expired before it was approved: run `keytrack-agent pair --server {server}` again",
+                started.user_code
+            );
+        }
+    }
 }
 
 fn new_device_id() -> String {

@@ -85,3 +85,16 @@ pub struct InvitePreview {
     /// Set when the asking user is in the team already.
     pub team_id: Option<i64>,
 }
+
+/// An agent's pairing request as the person asked to approve it sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairingPreview {
+    /// `XXXX-XXXX`.
+    pub user_code: String,
+    pub device_name: String,
+    pub platform: String,
+    pub agent_version: String,
+    /// When the agent asked and when the code expires, Unix seconds.
+    pub created_at: i64,
+    pub expires_at: i64,
+}

@@ -70,6 +70,11 @@ async function startAgent(display, url, token) {
   const config = join(dir, 'agent');
   const pair = spawnSync(agentBinary, ['--config-dir', config, 'pair', '--server', url, '--token', token], { encoding: 'utf8' });
   if (pair.status !== 0) throw new Error(`keytrack-agent pair: ${pair.stderr}`);
+  return runAgent(display, dir, config);
+}
+
+/// Starts the agent paired in `config` on `display`; stopping it removes `dir`.
+async function runAgent(display, dir, config) {
   const log = join(dir, 'agent.log');
   const out = openSync(log, 'a');
   const agent = spawn(agentBinary, ['--config-dir', config, 'run', '--flush-secs', '60'], {
@@ -142,6 +147,63 @@ test('a new token confirms its first upload and the dashboard follows the keyboa
     await expect(page.getByTestId('last-hour-keys')).toHaveText('25 key presses in the last 60 minutes');
   } finally {
     agent?.stop();
+    display.stop();
+  }
+});
+
+test('an agent pairs by code: its person approves it in the browser, and its typing arrives', async ({ page }) => {
+  const display = await startDisplay();
+  const dir = mkdtempSync(join(tmpdir(), 'keytrack-e2e-pair-'));
+  const config = join(dir, 'agent');
+  let pair;
+  let agent;
+  try {
+    const email = `pair-${Date.now()}@example.com`;
+    await page.goto('/signup');
+    await hydrated(page);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await expect(page.getByTestId('empty-state')).toBeVisible();
+
+    const url = new URL(page.url()).origin;
+    pair = spawn(agentBinary, ['--config-dir', config, 'pair', '--server', url, '--device-name', 'E2E desktop'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let printed = '';
+    pair.stdout.on('data', (chunk) => { printed += chunk; });
+    pair.stderr.on('data', (chunk) => { printed += chunk; });
+    const exited = new Promise((done) => pair.on('exit', (code) => done(code)));
+    await waitFor('the agent to print its pairing link', () => /\/pair\?code=[A-Z]{4}-[A-Z]{4}/.test(printed));
+    const [, link, code] = printed.match(/(http\S+\/pair\?code=([A-Z]{4}-[A-Z]{4}))/);
+    expect(printed).toContain(`approve the code ${code}`);
+
+    await page.goto(link);
+    await hydrated(page);
+    await expect(page.getByTestId('pairing-device')).toHaveText('E2E desktop');
+    await expect(page.getByTestId('pairing-code')).toHaveText(code);
+    await page.getByTestId('pairing-approve').click();
+    await expect(page.getByTestId('pairing-decision')).toContainText('Approved');
+    expect(await exited, printed).toBe(0);
+    expect(printed).toContain(`as ${email} (device "E2E desktop")`);
+
+    // The agent uploads with the token it collected: the new token's row says it was used.
+    agent = await runAgent(display, dir, config);
+    xdotool(display, 'type', '--delay', '30', 'hello');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+    await expect(page.getByTestId('total-keys')).toHaveText('5', { timeout: 20_000 });
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API tokens' }).click();
+    const row = page.locator('tr[data-token-name="E2E desktop"]');
+    await expect(row.locator('td.status')).toHaveText('active');
+
+    // The same code cannot be approved twice.
+    await page.goto(link);
+    await hydrated(page);
+    await expect(page.locator('[data-widget="pairing"]')).toContainText('used already');
+  } finally {
+    if (pair && pair.exitCode === null) pair.kill('SIGKILL');
+    if (agent) agent.stop();
+    else rmSync(dir, { recursive: true, force: true });
     display.stop();
   }
 });

@@ -12,6 +12,7 @@ pub mod data;
 pub mod fingers;
 pub mod keys;
 pub mod live;
+pub mod pairing;
 pub mod teams;
 mod validate;
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub mod data;
 pub mod teams;
 
-pub use crate::model::{MinuteTotals, NewToken, TokenSummary};
+pub use crate::model::{MinuteTotals, NewToken, PairingPreview, TokenSummary};
 
 /// What a form shows when a server function fails: a sentence for the user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
@@ -204,6 +204,25 @@ pub async fn create_token(name: String) -> Result<NewToken, UiError> {
     let id = ssr::user_id().await?;
     let (token_id, token) = crate::server::accounts::create_token(&state.pool, id, &name).await?;
     Ok(NewToken { id: token_id, name: name.trim().to_string(), token })
+}
+
+/// The agent's pairing request with this code, for the person to approve.
+#[server]
+pub async fn pending_pairing(code: String) -> Result<PairingPreview, UiError> {
+    let state = ssr::state()?;
+    let user = ssr::user_id().await?;
+    let now = crate::server::state::now();
+    Ok(crate::server::pairing::preview(&state.pool, &state.pairing_limiter, user, &code, now).await?)
+}
+
+/// Approves (the agent then gets a token of the user's) or denies an agent's pairing request.
+#[server]
+pub async fn decide_pairing(code: String, approve: bool) -> Result<bool, UiError> {
+    let state = ssr::state()?;
+    let user = ssr::user_id().await?;
+    let now = crate::server::state::now();
+    crate::server::pairing::decide(&state.pool, &state.pairing_limiter, user, &code, approve, now).await?;
+    Ok(approve)
 }
 
 #[server]

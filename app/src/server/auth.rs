@@ -119,6 +119,9 @@ pub fn normalize_email(email: &str) -> Result<String, AppError> {
 /// Every team invite code starts with this.
 pub const INVITE_PREFIX: &str = "kti_";
 
+/// Every pairing device code (the agent's secret while it waits for approval) starts with this.
+pub const PAIRING_PREFIX: &str = "ktp_";
+
 /// A new API token (256 random bits) and the hash that is stored in its place.
 pub fn new_token() -> (String, Vec<u8>) {
     new_secret(TOKEN_PREFIX)

@@ -5,11 +5,14 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{any, get, post};
 use keytrack_wire::live::Arrival;
+use keytrack_wire::pairing::{PairingPoll, PairingRequest, PairingStarted, PairingState};
 use keytrack_wire::{
     Account, ActivityBatch, ActivityStats, ApiError, IngestReceipt, ScreenHeatmap, TeamStats, TeamSummary, limits,
 };
@@ -27,7 +30,7 @@ use super::auth::ApiUser;
 use super::db::Storage;
 use super::error::AppError;
 use super::state::{AppState, now};
-use super::{accounts, assets, data_routes, ingest, protect, stats, streams, teams};
+use super::{accounts, assets, data_routes, ingest, pairing, protect, stats, streams, teams};
 use crate::domain::range::RangeQuery;
 use crate::ui::{App, shell};
 
@@ -52,6 +55,8 @@ pub async fn router(state: AppState, secure_cookies: bool) -> anyhow::Result<Rou
         .route("/api/v1/activity", post(post_activity).delete(data_routes::delete_activity))
         .route("/api/v1/stats", get(get_stats))
         .route("/api/v1/heatmaps", get(get_heatmaps))
+        .route("/api/v1/pairing", post(post_pairing))
+        .route("/api/v1/pairing/token", post(post_pairing_token))
         .route("/api/v1/me", get(get_me).delete(data_routes::delete_me))
         .route("/api/v1/teams", get(get_teams))
         .route("/api/v1/teams/{id}/stats", get(get_team_stats))
@@ -263,6 +268,60 @@ async fn get_heatmaps(
     Ok(Json(stats::heatmaps_for_query(&state.pool, user.0, &query.into(), now()).await?))
 }
 
+/// An agent asks for a pairing code: its person approves the code on `/pair` while logged in, and
+/// the agent then collects a token of its own with `POST /api/v1/pairing/token`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/pairing",
+    request_body = PairingRequest,
+    responses(
+        (status = 200, body = PairingStarted),
+        (status = 400, description = "The body is not JSON", body = ApiError),
+        (status = 413, description = "The body is over 1 MiB", body = ApiError),
+        (status = 415, description = "The body is not declared application/json", body = ApiError),
+        (status = 422, description = "A field is missing, of the wrong type or too long", body = ApiError),
+        (status = 429, description = "Too many codes asked for from this address", body = ApiError),
+    )
+)]
+async fn post_pairing(
+    State(state): State<AppState>,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<PairingStarted>, AppError> {
+    let request: PairingRequest = json_body(&headers, body)?;
+    if state.storage == Storage::ReadOnly {
+        return Err(AppError::StorageUnavailable(super::error::READ_ONLY));
+    }
+    let ip = peer.map(|axum::Extension(ConnectInfo(address))| address.ip());
+    Ok(Json(pairing::start(&state.pool, &state.pairing_limiter, ip, &request, now()).await?))
+}
+
+/// The agent asks whether its code was approved: `pending` (ask again after the interval), or
+/// `approved` with its new API token, given once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/pairing/token",
+    request_body = PairingPoll,
+    responses(
+        (status = 200, body = PairingState),
+        (status = 400, description = "Unknown or expired code, or not JSON", body = ApiError),
+        (status = 403, description = "The person denied the pairing", body = ApiError),
+        (status = 409, description = "The code gave its token already", body = ApiError),
+        (status = 413, description = "The body is over 1 MiB", body = ApiError),
+        (status = 415, description = "The body is not declared application/json", body = ApiError),
+        (status = 422, description = "A field is missing or of the wrong type", body = ApiError),
+    )
+)]
+async fn post_pairing_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<PairingState>, AppError> {
+    let poll: PairingPoll = json_body(&headers, body)?;
+    Ok(Json(pairing::collect(&state.pool, &poll.device_code, now()).await?))
+}
+
 /// The account a token (or session) belongs to; the agent checks its token with this.
 #[utoipa::path(
     get,
@@ -331,7 +390,7 @@ async fn api_not_found() -> AppError {
 #[openapi(
     info(title = "KeyTrack API", version = "1", description = "Upload keyboard and mouse activity aggregates and read statistics. Errors are always {\"code\", \"message\"}."),
     paths(
-        post_activity, get_stats, get_heatmaps, get_me, get_teams, get_team_stats, streams::own_stream, streams::team_stream,
+        post_activity, get_stats, get_heatmaps, post_pairing, post_pairing_token, get_me, get_teams, get_team_stats, streams::own_stream, streams::team_stream,
         streams::watching, data_routes::own_csv, data_routes::team_csv, data_routes::own_report,
         data_routes::team_report, data_routes::account_json,
         data_routes::devices, data_routes::delete_device, data_routes::delete_activity, data_routes::delete_me, healthz

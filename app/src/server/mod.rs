@@ -14,6 +14,7 @@ pub mod http;
 pub mod ingest;
 pub mod listen;
 pub mod live;
+pub mod pairing;
 pub mod protect;
 pub mod report;
 pub mod rollups;

@@ -7,7 +7,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
 
-use super::auth::{LoginLimiter, SignUpLimiter};
+use super::auth::{LoginLimiter, RateLimiter, SignUpLimiter};
 use super::db::Storage;
 use super::db::writer::Writer;
 use super::error::AppError;
@@ -19,6 +19,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub login_limiter: Arc<LoginLimiter>,
     pub sign_up_limiter: Arc<SignUpLimiter>,
+    /// Pairing codes asked for per address and wrong codes typed per account (`pairing`).
+    pub pairing_limiter: Arc<RateLimiter>,
     pub storage: Storage,
     /// Who watches whose data, for the live dashboards.
     pub live: Live,
@@ -39,6 +41,7 @@ impl AppState {
             // 50 an hour per address: an office signing up together is fine, a scan of who has
             // an account is not.
             sign_up_limiter: Arc::new(SignUpLimiter::new(Duration::from_secs(3600), 50)),
+            pairing_limiter: Arc::new(RateLimiter::new(Duration::from_secs(600))),
             storage: Storage::Writable,
             live: Live::default(),
         }

@@ -8,6 +8,7 @@ mod heatmap;
 mod home;
 mod keyboard;
 mod live;
+mod pairing;
 mod profile;
 mod teams;
 mod tokens;
@@ -96,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/profile") view=profile::ProfilePage/>
                     <Route path=path!("/data") view=data::DataPage/>
                     <Route path=path!("/tokens") view=tokens::TokensPage/>
+                    <Route path=path!("/pair") view=pairing::PairPage/>
                     <Route path=path!("/teams") view=teams::TeamsPage/>
                     <Route path=path!("/teams/:id") view=teams::TeamPage/>
                     <Route path=path!("/join") view=teams::JoinPage/>
@@ -230,4 +232,15 @@ pub fn DangerButton(
             {text}
         </button>
     }
+}
+
+/// `https://host:port` of the page, for links and commands to copy (only ever called in the
+/// browser, after an action).
+pub(crate) fn site_origin() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        window().location().origin().unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    String::new()
 }

@@ -11,7 +11,7 @@ use super::charts::Chart;
 use super::data::{ExportMenu, TEAM_CSV_KINDS};
 use super::home::{ACCENT, RangeFilter, SECOND, WeekdayHour, chart_options};
 use super::live::{LiveBadge, use_live_feed};
-use super::{DangerButton, ErrorNote, RequireLogin, action_error};
+use super::{DangerButton, ErrorNote, RequireLogin, action_error, site_origin};
 use crate::api::teams::{
     CreateInvite, CreateTeam, DeleteTeam, InviteSummary, JoinTeam, LeaveTeam, RemoveMember, RevokeInvite,
     SetMemberRole, SetTeamSharing, TeamDetails, my_teams, preview_invite, team_dashboard, team_page,
@@ -898,15 +898,4 @@ fn InviteTable(invites: Vec<InviteSummary>, team_id: i64, actions: TeamActions) 
         </table>
     }
     .into_any()
-}
-
-/// `https://host:port` of the page, for invite links (only ever called in the browser, after an
-/// action).
-fn site_origin() -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        window().location().origin().unwrap_or_default()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    String::new()
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::live::{clock_time, use_live_feed};
-use super::{DangerButton, ErrorNote, RequireLogin, action_error};
+use super::{DangerButton, ErrorNote, RequireLogin, action_error, site_origin};
 use crate::api::{CreateToken, RevokeToken, TokenSummary, list_tokens};
 use crate::domain::format::utc_minute;
 
@@ -18,6 +18,9 @@ pub fn TokensPage() -> impl IntoView {
 
 #[component]
 fn Tokens() -> impl IntoView {
+    // The address only the browser knows for sure (the server may sit behind a proxy).
+    let site_url = RwSignal::new("URL".to_string());
+    Effect::new(move |_| site_url.set(site_origin()));
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
     let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_tokens());
@@ -32,7 +35,12 @@ fn Tokens() -> impl IntoView {
                         " created. Copy it now: it is shown only once."
                     </p>
                     <code data-testid="new-token">{new.token}</code>
-                    <p class="muted">"Pair an agent with it: " <code>"keytrack-agent pair --server URL --token TOKEN"</code></p>
+                    <p class="muted">
+                        "Pair an agent with it: "
+                        <code data-testid="pair-command">
+                            {format!("keytrack-agent pair --server {} --token {}", site_origin(), new.token)}
+                        </code>
+                    </p>
                     <FirstUpload token_id=new.id/>
                 </div>
             }
@@ -42,7 +50,9 @@ fn Tokens() -> impl IntoView {
         <section class="card">
             <h1>"API tokens"</h1>
             <p class="muted">
-                "An agent uploads with a token. Create one per computer, so you can revoke one without the others."
+                "An agent uploads with a token of its own, so you can revoke one computer without the others. "
+                "The easy way: run " <code>"keytrack-agent pair --server " {site_url} </code>
+                " on the computer and approve the code it shows. For scripts, create a token here."
             </p>
             <ActionForm action=create attr:class="form row" attr:data-testid="create-token-form">
                 <label>"Name" <input type="text" name="name" placeholder="Work laptop" maxlength="100" required/></label>

@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod data;
 pub mod days;
+pub mod pairings;
 pub mod reader;
 pub mod teams;
 pub mod tokens;

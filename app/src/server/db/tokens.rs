@@ -11,13 +11,19 @@ pub struct TokenRow {
     pub revoked_at: Option<i64>,
 }
 
-pub async fn insert(pool: &SqlitePool, user_id: i64, name: &str, hash: &[u8], now: i64) -> Result<i64, sqlx::Error> {
+pub async fn insert(
+    db: impl sqlx::SqliteExecutor<'_>,
+    user_id: i64,
+    name: &str,
+    hash: &[u8],
+    now: i64,
+) -> Result<i64, sqlx::Error> {
     let result = sqlx::query("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)")
         .bind(user_id)
         .bind(name)
         .bind(hash)
         .bind(now)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(result.last_insert_rowid())
 }

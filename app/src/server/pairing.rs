@@ -1,0 +1,199 @@
+//! Pairing an agent by code (`keytrack_wire::pairing`): the agent asks for a code, the person
+//! approves it on the `/pair` page while logged in, and the agent collects a token of its own.
+//!
+//! Codes expire after 10 minutes and give one token. Guessing is bounded twice: a code is one of
+//! 20^8 (2.6 * 10^10) and is live for 10 minutes, and each address may ask for 20 codes and each
+//! account may type 10 wrong ones per 10 minutes. The agent's device code is a 256-bit secret,
+//! stored hashed like tokens.
+
+use std::net::IpAddr;
+
+use keytrack_wire::pairing::{
+    PAIRING_CODE_LETTERS, PAIRING_POLL_SECONDS, PAIRING_VALID_SECONDS, PairingRequest, PairingStarted, PairingState,
+    normalize_pairing_code,
+};
+use rand::Rng;
+use sqlx::SqlitePool;
+
+use super::accounts::clean_name;
+use super::auth::{PAIRING_PREFIX, RateLimiter, new_secret, new_token, token_hash};
+use super::db::{self, pairings::PairingRow};
+use super::error::AppError;
+use crate::model::PairingPreview;
+
+/// Codes an address may ask for, and wrong codes an account may type, per limiter window.
+pub const CODES_PER_ADDRESS: usize = 20;
+pub const WRONG_CODES_PER_ACCOUNT: usize = 10;
+
+const UNKNOWN_CODE: &str =
+    "No pairing waits for this code: check it, or run `keytrack-agent pair --server URL` again for a new one.";
+const EXPIRED_CODE: &str = "This pairing code has expired: run `keytrack-agent pair` again for a new one.";
+
+fn user_code() -> String {
+    let mut rng = rand::rngs::OsRng;
+    let mut letter = || char::from(PAIRING_CODE_LETTERS[rng.gen_range(0..PAIRING_CODE_LETTERS.len())]);
+    let first: String = (0..4).map(|_| letter()).collect();
+    let second: String = (0..4).map(|_| letter()).collect();
+    format!("{first}-{second}")
+}
+
+/// Short free text from an agent (platform, version): trimmed, at most 40 characters, no controls.
+fn agent_label(text: &str, field: &str) -> Result<String, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(String::new());
+    }
+    clean_name(text, 40)
+        .map(str::to_string)
+        .ok_or_else(|| AppError::InvalidActivity(format!("{field}: at most 40 characters, no control characters")))
+}
+
+/// A new pairing request from an agent at `ip`.
+pub async fn start(
+    pool: &SqlitePool,
+    limiter: &RateLimiter,
+    ip: Option<IpAddr>,
+    request: &PairingRequest,
+    now: i64,
+) -> Result<PairingStarted, AppError> {
+    let device_name = clean_name(&request.device_name, 100)
+        .ok_or_else(|| AppError::InvalidActivity("device_name: 1 to 100 characters, no control characters".into()))?;
+    let platform = agent_label(&request.platform, "platform")?;
+    let agent_version = agent_label(&request.agent_version, "agent_version")?;
+    let address = format!("pair-address|{}", ip.map_or_else(|| "unknown".to_string(), |ip| ip.to_string()));
+    limiter.check(&[(&address, CODES_PER_ADDRESS)])?;
+    limiter.record(&[&address]);
+    let (device_code, hash) = new_secret(PAIRING_PREFIX);
+    let expires_at = now + i64::from(PAIRING_VALID_SECONDS);
+    let mut tx = db::begin_write(pool).await?;
+    db::pairings::delete_expired(&mut *tx, now).await?;
+    // A code taken by another live request is drawn again (one in 2.6 * 10^10 per live request).
+    let mut code = user_code();
+    let new = |code: &str| db::pairings::NewPairing {
+        device_code_hash: &hash,
+        user_code: code,
+        device_name,
+        platform: &platform,
+        agent_version: &agent_version,
+        created_at: now,
+        expires_at,
+    };
+    let mut tries = 0;
+    while !db::pairings::insert(&mut *tx, &new(&code)).await? {
+        tries += 1;
+        if tries >= 5 {
+            return Err(AppError::internal("five pairing codes in a row were taken"));
+        }
+        code = user_code();
+    }
+    tx.commit().await?;
+    Ok(PairingStarted {
+        device_code,
+        verification_path: format!("/pair?code={code}"),
+        user_code: code,
+        expires_in: PAIRING_VALID_SECONDS,
+        interval: PAIRING_POLL_SECONDS,
+    })
+}
+
+/// The live, undecided request with the code the person typed, or a clear refusal. Wrong codes
+/// count against the account's limit.
+async fn waiting_request(
+    pool: &SqlitePool,
+    limiter: &RateLimiter,
+    user_id: i64,
+    typed: &str,
+    now: i64,
+) -> Result<PairingRow, AppError> {
+    let account = format!("pair-account|{user_id}");
+    limiter.check(&[(&account, WRONG_CODES_PER_ACCOUNT)])?;
+    let found = match normalize_pairing_code(typed) {
+        Some(code) => db::pairings::by_user_code(pool, &code).await?,
+        None => None,
+    };
+    let Some(row) = found else {
+        limiter.record(&[&account]);
+        return Err(AppError::BadRequest(UNKNOWN_CODE.into()));
+    };
+    if row.expires_at <= now {
+        return Err(AppError::BadRequest(EXPIRED_CODE.into()));
+    }
+    if row.approved.is_some() {
+        return Err(AppError::BadRequest(
+            "This pairing code was used already: run `keytrack-agent pair` again for a new one.".into(),
+        ));
+    }
+    Ok(row)
+}
+
+/// What the person is about to approve.
+pub async fn preview(
+    pool: &SqlitePool,
+    limiter: &RateLimiter,
+    user_id: i64,
+    typed: &str,
+    now: i64,
+) -> Result<PairingPreview, AppError> {
+    let row = waiting_request(pool, limiter, user_id, typed, now).await?;
+    Ok(PairingPreview {
+        user_code: row.user_code,
+        device_name: row.device_name,
+        platform: row.platform,
+        agent_version: row.agent_version,
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+    })
+}
+
+/// Approves or denies the request with this code, as the logged-in user.
+pub async fn decide(
+    pool: &SqlitePool,
+    limiter: &RateLimiter,
+    user_id: i64,
+    typed: &str,
+    approve: bool,
+    now: i64,
+) -> Result<(), AppError> {
+    let row = waiting_request(pool, limiter, user_id, typed, now).await?;
+    if db::pairings::decide(pool, row.id, user_id, approve, now).await? {
+        Ok(())
+    } else {
+        Err(AppError::BadRequest(EXPIRED_CODE.into()))
+    }
+}
+
+/// The agent's question: still pending, or its new token (once).
+pub async fn collect(pool: &SqlitePool, device_code: &str, now: i64) -> Result<PairingState, AppError> {
+    const UNKNOWN: &str = "unknown pairing code: run `keytrack-agent pair` again";
+    if !device_code.starts_with(PAIRING_PREFIX) || device_code.len() > 200 {
+        return Err(AppError::BadRequest(UNKNOWN.into()));
+    }
+    let hash = token_hash(device_code);
+    let Some(row) = db::pairings::by_device_code(pool, &hash).await? else {
+        return Err(AppError::BadRequest(UNKNOWN.into()));
+    };
+    if row.collected_at.is_some() {
+        return Err(AppError::Conflict("this pairing gave its token already: run `keytrack-agent pair` again".into()));
+    }
+    match (row.approved, row.user_id) {
+        (Some(false), _) => Err(AppError::Forbidden("the pairing was denied in the web UI".into())),
+        (Some(true), Some(user_id)) => {
+            let mut tx = db::begin_write(pool).await?;
+            let (token, token_hash) = new_token();
+            let token_id = db::tokens::insert(&mut *tx, user_id, &row.device_name, &token_hash, now).await?;
+            if !db::pairings::collect(&mut *tx, row.id, token_id, now).await? {
+                return Err(AppError::Conflict(
+                    "this pairing gave its token already: run `keytrack-agent pair` again".into(),
+                ));
+            }
+            let email =
+                db::users::by_id(&mut *tx, user_id).await?.ok_or_else(|| AppError::BadRequest(UNKNOWN.into()))?.email;
+            tx.commit().await?;
+            Ok(PairingState::Approved { token, email })
+        }
+        _ if row.expires_at <= now => Err(AppError::BadRequest(
+            "the pairing code expired before it was approved: run `keytrack-agent pair` again".into(),
+        )),
+        _ => Ok(PairingState::Pending),
+    }
+}

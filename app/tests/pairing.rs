@@ -1,0 +1,186 @@
+//! Pairing an agent by code through the real router on a real SQLite file: the agent's two API
+//! routes and the two server functions the `/pair` page calls.
+
+mod common;
+
+use common::*;
+use http::StatusCode;
+use keytrack_app::api::{DecidePairing, PendingPairing};
+use keytrack_app::server::auth::token_hash;
+use keytrack_app::server::pairing;
+use leptos::server_fn::ServerFn;
+use serde_json::{Value, json};
+
+async fn start(s: &TestServer, request: Value) -> Reply {
+    call(&s.app, "POST", "/api/v1/pairing", None, Some(request.to_string().into_bytes())).await
+}
+
+async fn poll(s: &TestServer, device_code: &str) -> Reply {
+    let body = json!({ "device_code": device_code }).to_string().into_bytes();
+    call(&s.app, "POST", "/api/v1/pairing/token", None, Some(body)).await
+}
+
+/// A new pairing request from "Work laptop": (user code, device code).
+async fn new_request(s: &TestServer) -> (String, String) {
+    let reply =
+        start(s, json!({"device_name": "Work laptop", "platform": "linux x86_64", "agent_version": "0.9.1"})).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let user_code = reply.body["user_code"].as_str().expect("user code").to_string();
+    let device_code = reply.body["device_code"].as_str().expect("device code").to_string();
+    (user_code, device_code)
+}
+
+async fn person(s: &TestServer, email: &str) -> String {
+    let reply = sign_up_in_browser(&s.app, email).await;
+    assert!(reply.status.is_success() || reply.status.is_redirection(), "{:?} {}", reply.status, reply.body);
+    session_cookie(&reply)
+}
+
+async fn preview(s: &TestServer, cookie: &str, code: &str) -> Reply {
+    call_server_fn(&s.app, PendingPairing::PATH, Some(cookie), &format!("code={}", urlencode(code))).await
+}
+
+async fn decide(s: &TestServer, cookie: &str, code: &str, approve: bool) -> Reply {
+    let form = format!("code={}&approve={approve}", urlencode(code));
+    call_server_fn(&s.app, DecidePairing::PATH, Some(cookie), &form).await
+}
+
+#[tokio::test]
+async fn an_agent_pairs_by_code_and_collects_a_token_of_its_own_once() {
+    let s = server().await;
+    let cookie = person(&s, "ada@example.com").await;
+    let reply =
+        start(&s, json!({"device_name": "Work laptop", "platform": "linux x86_64", "agent_version": "0.9.1"})).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let user_code = reply.body["user_code"].as_str().expect("user code").to_string();
+    let device_code = reply.body["device_code"].as_str().expect("device code").to_string();
+    assert!(
+        user_code.len() == 9
+            && user_code.as_bytes()[4] == b'-'
+            && user_code.chars().all(|c| c == '-' || c.is_ascii_uppercase()),
+        "{user_code}"
+    );
+    assert!(device_code.starts_with("ktp_") && device_code.len() == 68, "256 random bits: {device_code}");
+    assert_eq!(reply.body["verification_path"], format!("/pair?code={user_code}"));
+    assert_eq!((reply.body["expires_in"].as_u64(), reply.body["interval"].as_u64()), (Some(600), Some(2)));
+
+    assert_eq!(poll(&s, &device_code).await.body, json!({"status": "pending"}), "nobody approved yet");
+
+    // The person types the code as they read it: lower case, without the dash.
+    let typed = user_code.replace('-', "").to_lowercase();
+    let shown = preview(&s, &cookie, &typed).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
+    assert_eq!(
+        (&shown.body["device_name"], &shown.body["platform"], &shown.body["agent_version"], &shown.body["user_code"]),
+        (&json!("Work laptop"), &json!("linux x86_64"), &json!("0.9.1"), &json!(user_code))
+    );
+    let approved = decide(&s, &cookie, &typed, true).await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+
+    let collected = poll(&s, &device_code).await;
+    assert_eq!(
+        (collected.status, &collected.body["status"]),
+        (StatusCode::OK, &json!("approved")),
+        "{}",
+        collected.body
+    );
+    assert_eq!(collected.body["email"], "ada@example.com");
+    let token = collected.body["token"].as_str().expect("token").to_string();
+    let me = call(&s.app, "GET", "/api/v1/me", Some(&bearer(&token)), None).await;
+    assert_eq!((me.status, &me.body["email"]), (StatusCode::OK, &json!("ada@example.com")), "the token works");
+
+    // Stored hashed, named after the computer, listed with the person's tokens.
+    let names: Vec<(String, Vec<u8>)> =
+        sqlx::query_as("SELECT name, token_hash FROM api_tokens").fetch_all(&s.pool).await.expect("tokens");
+    assert_eq!(names, vec![("Work laptop".to_string(), token_hash(&token))]);
+
+    // One code, one token: the second question is refused and makes no second token.
+    let again = poll(&s, &device_code).await;
+    assert_eq!((again.status, again.body["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")), "{}", again.body);
+    let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM api_tokens").fetch_one(&s.pool).await.expect("count");
+    assert_eq!(tokens, 1);
+    let used = preview(&s, &cookie, &user_code).await;
+    assert_eq!(used.status, StatusCode::BAD_REQUEST, "{}", used.body);
+    assert!(used.body["Rejected"].as_str().is_some_and(|m| m.contains("used already")), "{}", used.body);
+}
+
+#[tokio::test]
+async fn a_denied_expired_or_wrong_code_says_so_and_gives_no_token() {
+    let s = server().await;
+    let cookie = person(&s, "bob@example.com").await;
+
+    let (denied_code, denied_device) = new_request(&s).await;
+    assert_eq!(decide(&s, &cookie, &denied_code, false).await.status, StatusCode::OK);
+    let refused = poll(&s, &denied_device).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(refused.body["message"].as_str().is_some_and(|m| m.contains("denied")), "{}", refused.body);
+
+    let (late_code, late_device) = new_request(&s).await;
+    sqlx::query("UPDATE pairing_requests SET expires_at = created_at - 1 WHERE user_code = ?")
+        .bind(&late_code)
+        .execute(&s.pool)
+        .await
+        .expect("expire");
+    let shown = preview(&s, &cookie, &late_code).await;
+    assert_eq!(shown.status, StatusCode::BAD_REQUEST);
+    assert!(shown.body["Rejected"].as_str().is_some_and(|m| m.contains("expired")), "{}", shown.body);
+    assert_eq!(decide(&s, &cookie, &late_code, true).await.status, StatusCode::BAD_REQUEST, "too late to approve");
+    let expired = poll(&s, &late_device).await;
+    assert_eq!(expired.status, StatusCode::BAD_REQUEST);
+    assert!(expired.body["message"].as_str().is_some_and(|m| m.contains("expired")), "{}", expired.body);
+
+    let unknown = poll(&s, "ktp_0000").await;
+    assert_eq!((unknown.status, unknown.body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")));
+    let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM api_tokens").fetch_one(&s.pool).await.expect("count");
+    assert_eq!(tokens, 0, "no token for a denied, expired or unknown code");
+
+    // Nobody logged in cannot look codes up.
+    let anonymous = call_server_fn(&s.app, PendingPairing::PATH, None, "code=BCDF-GHJK").await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+
+    // Wrong codes: each says so, and an account that keeps guessing is stopped.
+    for attempt in 0..pairing::WRONG_CODES_PER_ACCOUNT {
+        let wrong = preview(&s, &cookie, if attempt % 2 == 0 { "XXXX-XXXX" } else { "not a code" }).await;
+        assert_eq!(wrong.status, StatusCode::BAD_REQUEST, "{}", wrong.body);
+        assert!(wrong.body["Rejected"].as_str().is_some_and(|m| m.contains("No pairing waits")), "{}", wrong.body);
+    }
+    let (good_code, _) = new_request(&s).await;
+    let stopped = preview(&s, &cookie, &good_code).await;
+    assert_eq!(stopped.status, StatusCode::TOO_MANY_REQUESTS, "{}", stopped.body);
+}
+
+#[tokio::test]
+async fn pairing_requests_are_checked_and_limited_per_address() {
+    let s = server().await;
+    for (body, status) in [
+        (json!({}), StatusCode::UNPROCESSABLE_ENTITY),
+        (json!({"device_name": ""}), StatusCode::UNPROCESSABLE_ENTITY),
+        (json!({"device_name": "x".repeat(101)}), StatusCode::UNPROCESSABLE_ENTITY),
+        (json!({"device_name": "pc", "platform": "p".repeat(41)}), StatusCode::UNPROCESSABLE_ENTITY),
+        (json!({"device_name": 7}), StatusCode::UNPROCESSABLE_ENTITY),
+        (json!({"device_name": "pc", "token": "kt_x"}), StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let reply = start(&s, body.clone()).await;
+        assert_eq!(reply.status, status, "{body}: {}", reply.body);
+        assert!(reply.body["code"].is_string() && reply.body["message"].is_string(), "{}", reply.body);
+    }
+    let not_json = call(&s.app, "POST", "/api/v1/pairing", None, Some(b"{".to_vec())).await;
+    assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM pairing_requests").fetch_one(&s.pool).await.expect("n");
+    assert_eq!(stored, 0, "nothing stored for a refused request");
+
+    for _ in 0..pairing::CODES_PER_ADDRESS {
+        new_request(&s).await;
+    }
+    let limited = start(&s, json!({"device_name": "one more"})).await;
+    assert_eq!((limited.status, limited.body["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
+    let codes: Vec<String> =
+        sqlx::query_scalar("SELECT user_code FROM pairing_requests").fetch_all(&s.pool).await.expect("codes");
+    let distinct: std::collections::HashSet<_> = codes.iter().collect();
+    assert_eq!(distinct.len(), pairing::CODES_PER_ADDRESS, "every live code is different");
+    let hashes: i64 = sqlx::query_scalar("SELECT count(*) FROM pairing_requests WHERE length(device_code_hash) = 32")
+        .fetch_one(&s.pool)
+        .await
+        .expect("hashes");
+    assert_eq!(hashes, i64::try_from(pairing::CODES_PER_ADDRESS).expect("fits"), "device codes are stored hashed");
+}
