@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 pub use keytrack_wire::fingers::{Finger, KeyRow, finger_and_row};
-use keytrack_wire::{ErgonomicsDay, PairTotals, is_modifier_key};
+use keytrack_wire::{ErgonomicsDay, KEY_CODES, PairTotals, is_modifier_key};
 
 use super::layouts::KeyboardLayout;
 #[cfg(test)]
@@ -63,36 +63,78 @@ pub fn share(part: f64, whole: f64) -> f64 {
     if whole > 0.0 { 100.0 * part / whole } else { 0.0 }
 }
 
+/// What the figures need to know of a key, worked out from its code once.
+struct KeyFacts {
+    /// Finger and row, for keys of the main block.
+    place: Option<(Finger, usize)>,
+    space: bool,
+    modifier: bool,
+    effort: Option<f64>,
+}
+
+impl KeyFacts {
+    fn of(code: &str) -> KeyFacts {
+        KeyFacts {
+            place: finger_and_row(code)
+                .map(|(finger, row)| (finger, KeyRow::ALL.iter().position(|r| *r == row).unwrap_or(0))),
+            space: code == "Space",
+            modifier: is_modifier_key(code),
+            effort: base_effort(code),
+        }
+    }
+
+    /// The facts of every key of [`KEY_CODES`], in its order: a user-year adds up about 25,000
+    /// day-key counts, each of which would otherwise match its code against four lists.
+    fn of_key_codes() -> &'static [KeyFacts] {
+        static FACTS: std::sync::LazyLock<Vec<KeyFacts>> =
+            std::sync::LazyLock::new(|| KEY_CODES.iter().map(|code| KeyFacts::of(code)).collect());
+        &FACTS
+    }
+}
+
 impl Ergonomics {
     /// Adds up counts per key code.
     pub fn of<'a>(counts: impl IntoIterator<Item = (&'a str, u64)>) -> Ergonomics {
         let mut e = Ergonomics::default();
         for (code, n) in counts {
-            if n == 0 {
-                continue;
-            }
-            let Some((finger, row)) = finger_and_row(code) else {
-                e.other_keys += n;
-                continue;
-            };
-            e.main_block += n;
-            if code == "Space" {
-                e.fingers[Finger::LeftThumb as usize] += n as f64 / 2.0;
-                e.fingers[Finger::RightThumb as usize] += n as f64 / 2.0;
-            } else {
-                e.fingers[finger as usize] += n as f64;
-            }
-            let row_at = KeyRow::ALL.iter().position(|r| *r == row).unwrap_or(0);
-            e.rows[row_at] += n;
-            if is_modifier_key(code) {
-                e.modifiers += n;
-            }
-            if let Some(effort) = base_effort(code) {
-                e.modelled += n;
-                e.effort_sum += effort * n as f64;
+            if n > 0 {
+                e.add(&KeyFacts::of(code), n);
             }
         }
         e
+    }
+
+    /// Adds up presses by the key's position in [`KEY_CODES`] (as day rollups keep them).
+    pub fn of_key_vector(keys: &[i64]) -> Ergonomics {
+        let mut e = Ergonomics::default();
+        for (facts, n) in KeyFacts::of_key_codes().iter().zip(keys) {
+            if let Ok(n @ 1..) = u64::try_from(*n) {
+                e.add(facts, n);
+            }
+        }
+        e
+    }
+
+    fn add(&mut self, key: &KeyFacts, n: u64) {
+        let Some((finger, row_at)) = key.place else {
+            self.other_keys += n;
+            return;
+        };
+        self.main_block += n;
+        if key.space {
+            self.fingers[Finger::LeftThumb as usize] += n as f64 / 2.0;
+            self.fingers[Finger::RightThumb as usize] += n as f64 / 2.0;
+        } else {
+            self.fingers[finger as usize] += n as f64;
+        }
+        self.rows[row_at] += n;
+        if key.modifier {
+            self.modifiers += n;
+        }
+        if let Some(effort) = key.effort {
+            self.modelled += n;
+            self.effort_sum += effort * n as f64;
+        }
     }
 
     /// Presses of the fingers, thumbs left out.

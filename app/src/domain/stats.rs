@@ -69,7 +69,7 @@ impl StatsTotals {
             wpm: words_per_minute(count(day.typed_keys), count(day.typing_ms)),
             corrections_per_100: corrections_per_100(key_counts()),
             burst_keys: burst_keys(day.typed_keys, day.bursts),
-            ergonomics: Ergonomics::of(key_counts()).day(&day.pair_totals()),
+            ergonomics: Ergonomics::of_key_vector(&day.keys).day(&day.pair_totals()),
             breaks: day_breaks(&day.active),
         });
         let sum = &mut self.day;

@@ -204,11 +204,7 @@ pub fn team_figures(members: &[MemberActivity]) -> TeamFigures {
 pub fn team_ergonomics(keys: &[Vec<i64>]) -> Option<TeamErgonomics> {
     let figures: Vec<_> = keys
         .iter()
-        .map(|counts| {
-            let counts =
-                keytrack_wire::KEY_CODES.iter().zip(counts).map(|(code, n)| (*code, u64::try_from(*n).unwrap_or(0)));
-            Ergonomics::of(counts).day(&PairTotals::default())
-        })
+        .map(|counts| Ergonomics::of_key_vector(counts).day(&PairTotals::default()))
         .filter(|e| e.keys > 0)
         .collect();
     let n = figures.len() as u32;

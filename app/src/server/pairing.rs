@@ -69,17 +69,20 @@ pub async fn start(
     db::pairings::delete_expired(&mut *tx, now).await?;
     // A code taken by another live request is drawn again (one in 2.6 * 10^10 per live request).
     let mut code = user_code();
-    let new = |code: &str| db::pairings::NewPairing {
-        device_code_hash: &hash,
-        user_code: code,
-        device_name,
-        platform: &platform,
-        agent_version: &agent_version,
-        created_at: now,
-        expires_at,
-    };
     let mut tries = 0;
-    while !db::pairings::insert(&mut *tx, &new(&code)).await? {
+    loop {
+        let new = db::pairings::NewPairing {
+            device_code_hash: &hash,
+            user_code: &code,
+            device_name,
+            platform: &platform,
+            agent_version: &agent_version,
+            created_at: now,
+            expires_at,
+        };
+        if db::pairings::insert(&mut *tx, &new).await? {
+            break;
+        }
         tries += 1;
         if tries >= 5 {
             return Err(AppError::internal("five pairing codes in a row were taken"));

@@ -28,6 +28,7 @@ fn Tokens() -> impl IntoView {
     let revoke_error = action_error(*revoke);
     let new_token = move || {
         create.value().get().and_then(Result::ok).map(|new| {
+            let pair_command = format!("keytrack-agent pair --server {} --token {}", site_origin(), new.token);
             view! {
                 <div class="new-token" role="status">
                     <p>
@@ -38,7 +39,7 @@ fn Tokens() -> impl IntoView {
                     <p class="muted">
                         "Pair an agent with it: "
                         <code data-testid="pair-command">
-                            {format!("keytrack-agent pair --server {} --token {}", site_origin(), new.token)}
+                            {pair_command}
                         </code>
                     </p>
                     <FirstUpload token_id=new.id/>
