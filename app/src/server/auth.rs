@@ -255,7 +255,7 @@ impl RateLimiter {
 }
 
 /// The key of a client address ("unknown" when the server cannot tell).
-fn address_key(ip: Option<IpAddr>) -> String {
+pub(crate) fn address_key(ip: Option<IpAddr>) -> String {
     format!("|{}", ip.map_or_else(|| "unknown".to_string(), |ip| ip.to_string()))
 }
 

@@ -16,7 +16,7 @@ use rand::Rng;
 use sqlx::SqlitePool;
 
 use super::accounts::clean_name;
-use super::auth::{PAIRING_PREFIX, RateLimiter, new_secret, new_token, token_hash};
+use super::auth::{PAIRING_PREFIX, RateLimiter, address_key, new_secret, new_token, token_hash};
 use super::db::{self, pairings::PairingRow};
 use super::error::AppError;
 use crate::model::PairingPreview;
@@ -60,7 +60,7 @@ pub async fn start(
         .ok_or_else(|| AppError::InvalidActivity("device_name: 1 to 100 characters, no control characters".into()))?;
     let platform = agent_label(&request.platform, "platform")?;
     let agent_version = agent_label(&request.agent_version, "agent_version")?;
-    let address = format!("pair-address|{}", ip.map_or_else(|| "unknown".to_string(), |ip| ip.to_string()));
+    let address = format!("pair{}", address_key(ip));
     limiter.check(&[(&address, CODES_PER_ADDRESS)])?;
     limiter.record(&[&address]);
     let (device_code, hash) = new_secret(PAIRING_PREFIX);
@@ -168,6 +168,7 @@ pub async fn decide(
 /// The agent's question: still pending, or its new token (once).
 pub async fn collect(pool: &SqlitePool, device_code: &str, now: i64) -> Result<PairingState, AppError> {
     const UNKNOWN: &str = "unknown pairing code: run `keytrack-agent pair` again";
+    const COLLECTED: &str = "this pairing gave its token already: run `keytrack-agent pair` again";
     if !device_code.starts_with(PAIRING_PREFIX) || device_code.len() > 200 {
         return Err(AppError::BadRequest(UNKNOWN.into()));
     }
@@ -176,7 +177,7 @@ pub async fn collect(pool: &SqlitePool, device_code: &str, now: i64) -> Result<P
         return Err(AppError::BadRequest(UNKNOWN.into()));
     };
     if row.collected_at.is_some() {
-        return Err(AppError::Conflict("this pairing gave its token already: run `keytrack-agent pair` again".into()));
+        return Err(AppError::Conflict(COLLECTED.into()));
     }
     match (row.approved, row.user_id) {
         (Some(false), _) => Err(AppError::Forbidden("the pairing was denied in the web UI".into())),
@@ -185,9 +186,7 @@ pub async fn collect(pool: &SqlitePool, device_code: &str, now: i64) -> Result<P
             let (token, token_hash) = new_token();
             let token_id = db::tokens::insert(&mut *tx, user_id, &row.device_name, &token_hash, now).await?;
             if !db::pairings::collect(&mut *tx, row.id, token_id, now).await? {
-                return Err(AppError::Conflict(
-                    "this pairing gave its token already: run `keytrack-agent pair` again".into(),
-                ));
+                return Err(AppError::Conflict(COLLECTED.into()));
             }
             let email =
                 db::users::by_id(&mut *tx, user_id).await?.ok_or_else(|| AppError::BadRequest(UNKNOWN.into()))?.email;
