@@ -24,8 +24,14 @@ fn now() -> i64 {
 }
 
 /// `days` days of a synthetic person on one device.
+/// `days` days of synthetic activity ending at 21:00 UTC before the last UTC midnight (22:00 or
+/// 23:00 in Paris): whole days whatever the time the tests run. Ending now, a run just after
+/// midnight in Paris had a last day with nothing in it (and those minutes belong to the previous
+/// day of a user whose day starts at 04:00).
 fn person(seed: u64, days: i64) -> Vec<SyntheticDay> {
-    SyntheticPerson::new(ZONE, days, now(), seed).expect("person").collect()
+    let now = now();
+    let end = now - now.rem_euclid(86_400) - 3 * 3_600;
+    SyntheticPerson::new(ZONE, days, end, seed).expect("person").collect()
 }
 
 fn device(id: &str, name: &str) -> Device {
