@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use keytrack_wire::data::AgentIdentity;
 use keytrack_wire::live::Watching;
 use keytrack_wire::pairing::{PairingPoll, PairingRequest, PairingStarted, PairingState};
 use keytrack_wire::{Account, ActivityBatch, ApiError, IngestReceipt};
@@ -22,6 +23,15 @@ pub enum ClientError {
     Refused { status: u16, message: String },
 }
 
+/// This agent's version and platform (`linux x86_64`), as the server's devices page shows them:
+/// sent in every request's `User-Agent` and with a pairing request.
+pub fn this_agent() -> AgentIdentity {
+    AgentIdentity {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        platform: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+    }
+}
+
 impl Client {
     /// The server and token this client uses.
     pub fn is_for(&self, server: &str, token: &str) -> bool {
@@ -30,7 +40,7 @@ impl Client {
 
     pub fn new(server: &str, token: &str) -> anyhow::Result<Client> {
         let http = reqwest::blocking::Client::builder()
-            .user_agent(concat!("keytrack-agent/", env!("CARGO_PKG_VERSION")))
+            .user_agent(this_agent().user_agent())
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
             .build()?;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use keytrack_agent::aggregate::{BreakState, break_state, local_utc_offset};
-use keytrack_agent::client::{Client, ClientError};
+use keytrack_agent::client::{Client, ClientError, this_agent};
 use keytrack_agent::config::{self, Config, Pause};
 use keytrack_agent::input::{CaptureError, RdevCapture, now_ms};
 use keytrack_agent::run::{RunError, RunOptions, resolve_dir, run, stop_on_signals};
@@ -282,11 +282,9 @@ fn pair_by_code(server: &str, device_name: &str) -> anyhow::Result<(String, Stri
     use std::time::Instant;
 
     let client = Client::new(server, "")?;
-    let request = PairingRequest {
-        device_name: device_name.to_string(),
-        platform: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
-        agent_version: env!("CARGO_PKG_VERSION").to_string(),
-    };
+    let agent = this_agent();
+    let request =
+        PairingRequest { device_name: device_name.to_string(), platform: agent.platform, agent_version: agent.version };
     let started = client.start_pairing(&request).with_context(|| format!("pairing with {server} failed"))?;
     println!(
         "To pair this computer (\"{device_name}\"), open\n\n    {server}{}\n\nlogged in to KeyTrack, and approve the code {} there. It expires in {} minutes.",

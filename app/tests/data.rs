@@ -267,7 +267,7 @@ async fn after_deleting_days_the_figures_are_those_of_a_server_that_never_had_th
     );
     // Deleting the same days again finds nothing.
     let reply = call(&with.app, "DELETE", &uri, Some(&bearer(&token_with)), None).await;
-    assert_eq!(reply.body, serde_json::json!({"minutes": 0, "blocks": 0, "days": 0}));
+    assert_eq!(reply.body, serde_json::json!({"minutes": 0, "blocks": 0, "days": 0, "tokens_revoked": 0}));
 }
 
 #[tokio::test]
@@ -291,15 +291,151 @@ async fn after_deleting_a_device_the_figures_are_those_of_the_other_device_alone
     let reply =
         call(&with.app, "DELETE", &format!("/api/v1/devices/{laptop_id}"), Some(&bearer(&token_with)), None).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // Removing a device revokes the token it uploads with: here both devices' token.
+    assert_eq!(reply.body["tokens_revoked"], 1);
+    let refused = call(&with.app, "GET", "/api/v1/devices", Some(&bearer(&token_with)), None).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    let user = db::users::by_email(&with.pool, "device@example.com").await.expect("query").expect("user").id;
+    let reader = accounts::create_token(&with.pool, user, "reader").await.expect("token").1;
     assert_eq!(
-        everything(&with, &token_with, &first, &last).await,
+        everything(&with, &reader, &first, &last).await,
         everything(&without, &token_without, &first, &last).await
     );
-    let listed = call(&with.app, "GET", "/api/v1/devices", Some(&bearer(&token_with)), None).await;
+    let listed = call(&with.app, "GET", "/api/v1/devices", Some(&bearer(&reader)), None).await;
     assert_eq!(listed.body.as_array().map(Vec::len), Some(1));
-    let again =
-        call(&with.app, "DELETE", &format!("/api/v1/devices/{laptop_id}"), Some(&bearer(&token_with)), None).await;
+    let again = call(&with.app, "DELETE", &format!("/api/v1/devices/{laptop_id}"), Some(&bearer(&reader)), None).await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
+}
+
+/// The device list as the API gives it, by name.
+async fn devices_by_name(server: &TestServer, token: &str) -> std::collections::HashMap<String, Value> {
+    let listed = call(&server.app, "GET", "/api/v1/devices", Some(&bearer(token)), None).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    listed
+        .body
+        .as_array()
+        .expect("devices")
+        .iter()
+        .map(|d| (d["name"].as_str().expect("name").to_string(), d.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn each_device_shows_its_agent_today_and_token_and_is_renamed_or_removed_with_or_without_its_data() {
+    let server = server().await;
+    let (user, laptop_token) = paris_user(&server, "computers@example.com").await;
+    let desk_token = accounts::create_token(&server.pool, user, "desk token").await.expect("token").1;
+    let clock = UserClock::new(ZONE, 4).expect("clock");
+    let now = now();
+    let this_minute = now - now.rem_euclid(60);
+    let today_start = clock.range(clock.today(now), clock.today(now)).0;
+    // Two minutes just now, and one yesterday: only today's count as today.
+    let minutes = [(this_minute - 60, 40), (this_minute - 120, 25), (today_start - 3_600, 1_000)];
+    let batch = |id: &str, name: &str| ActivityBatch {
+        device: device(id, name),
+        minutes: minutes.iter().map(|(at, presses)| minute(*at, *presses)).collect(),
+        ..ActivityBatch::new(device(id, name), Vec::new(), Vec::new())
+    };
+    let (from, to) = ((clock.today(now) - chrono::Days::new(3)).to_string(), clock.today(now).to_string());
+    let today_keys: u64 = minutes.iter().filter(|(at, _)| *at >= today_start).map(|(_, n)| *n as u64).sum();
+    let today_minutes = minutes.iter().filter(|(at, _)| *at >= today_start).count() as u64;
+
+    let laptop_agent = "keytrack-agent/0.1.0 (linux x86_64)";
+    let reply = post_batch_as(&server.app, &laptop_token, laptop_agent, &batch("laptop-1", "Laptop")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // A script's upload names no agent: the desk shows none, and keeps what an agent said before.
+    let reply =
+        post_batch_as(&server.app, &desk_token, "keytrack-agent/0.0.9 (windows x86_64)", &batch("desk-1", "Desk"))
+            .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = post_batch_as(&server.app, &desk_token, "curl/8.5.0", &batch("desk-1", "Desk")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+
+    let listed = devices_by_name(&server, &laptop_token).await;
+    let laptop = &listed["Laptop"];
+    assert_eq!(laptop["platform"], "linux x86_64");
+    assert_eq!(laptop["agent_version"], "0.1.0");
+    assert_eq!(laptop["today"]["keys"], today_keys);
+    assert_eq!(laptop["today"]["clicks"], 0);
+    assert_eq!(laptop["today"]["active_minutes"], today_minutes);
+    assert_eq!(laptop["minutes"], 3);
+    assert_eq!(laptop["token"]["name"], "test agent");
+    assert_eq!(laptop["token"]["revoked"], false);
+    assert_eq!(laptop["token"]["shared_with"], 0);
+    assert_eq!(laptop["renamed"], false);
+    let desk = &listed["Desk"];
+    assert_eq!((desk["platform"].as_str(), desk["agent_version"].as_str()), (Some("windows x86_64"), Some("0.0.9")));
+    assert_eq!(desk["token"]["name"], "desk token");
+
+    // Renamed on the server, the agent's name no longer changes it; bad names are refused.
+    let desk_id = desk["id"].as_i64().expect("id");
+    let (rename_uri, auth) = (format!("/api/v1/devices/{desk_id}"), bearer(&laptop_token));
+    let rename = |name: Value| {
+        let body = serde_json::to_vec(&serde_json::json!({ "name": name })).expect("json");
+        call(&server.app, "PATCH", &rename_uri, Some(&auth), Some(body))
+    };
+    assert_eq!(rename("Office desk".into()).await.status, StatusCode::NO_CONTENT);
+    for bad in
+        [Value::from(""), Value::from("   "), Value::from("x".repeat(101)), Value::from("a\u{7}b"), Value::from(5)]
+    {
+        let reply = rename(bad.clone()).await;
+        assert!(reply.status.is_client_error(), "{bad}: {}", reply.status);
+        assert!(reply.body["code"].is_string() && reply.body["message"].is_string(), "{}", reply.body);
+    }
+    let reply = post_batch_as(&server.app, &desk_token, laptop_agent, &batch("desk-1", "Desk")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let listed = devices_by_name(&server, &laptop_token).await;
+    assert!(!listed.contains_key("Desk"), "{listed:?}");
+    assert_eq!(listed["Office desk"]["renamed"], true);
+    assert_eq!(listed["Office desk"]["platform"], "linux x86_64", "what the agent says still updates");
+
+    // Removed with its data kept: its token is revoked, its figures stay, it stays listed.
+    let before = stats(&server.app, &laptop_token, &from, &to).await;
+    let reply = call(
+        &server.app,
+        "DELETE",
+        &format!("/api/v1/devices/{desk_id}?keep_data=true"),
+        Some(&bearer(&laptop_token)),
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body, serde_json::json!({"minutes": 0, "blocks": 0, "days": 0, "tokens_revoked": 1}));
+    assert_eq!(post_batch(&server.app, &desk_token, &batch("desk-1", "Desk")).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(stats(&server.app, &laptop_token, &from, &to).await, before);
+    let listed = devices_by_name(&server, &laptop_token).await;
+    assert_eq!(listed["Office desk"]["token"]["revoked"], true);
+    assert_eq!(listed["Office desk"]["minutes"], 3);
+
+    // Then removed with its data: its records go and the figures are the laptop's alone.
+    let reply =
+        call(&server.app, "DELETE", &format!("/api/v1/devices/{desk_id}"), Some(&bearer(&laptop_token)), None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["minutes"], 3);
+    assert_eq!(reply.body["tokens_revoked"], 0, "revoked already");
+    let listed = devices_by_name(&server, &laptop_token).await;
+    assert_eq!(listed.keys().collect::<Vec<_>>(), vec!["Laptop"]);
+    let after = stats(&server.app, &laptop_token, &from, &to).await;
+    assert_eq!(after["total_keys"], 1_065);
+
+    // A wrong keep_data or id, or another user's device, is a 4xx and changes nothing.
+    let laptop_id = listed["Laptop"]["id"].as_i64().expect("id");
+    for uri in [
+        format!("/api/v1/devices/{laptop_id}?keep_data=maybe"),
+        "/api/v1/devices/abc".into(),
+        "/api/v1/devices/99999".into(),
+    ] {
+        let reply = call(&server.app, "DELETE", &uri, Some(&bearer(&laptop_token)), None).await;
+        assert!(reply.status.is_client_error(), "{uri}: {}", reply.status);
+    }
+    let (_, other) = paris_user(&server, "someone-else@example.com").await;
+    let reply = call(&server.app, "DELETE", &format!("/api/v1/devices/{laptop_id}"), Some(&bearer(&other)), None).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let body = serde_json::to_vec(&serde_json::json!({ "name": "mine now" })).expect("json");
+    let reply =
+        call(&server.app, "PATCH", &format!("/api/v1/devices/{laptop_id}"), Some(&bearer(&other)), Some(body)).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(devices_by_name(&server, &laptop_token).await["Laptop"]["token"]["revoked"], false);
 }
 
 #[tokio::test]

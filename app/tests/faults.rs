@@ -254,6 +254,7 @@ async fn a_read_only_data_dir_serves_statistics_and_refuses_writes_clearly() {
         ingest::store_batch(
             &Writer::for_file(&data_dir.join(db::DATABASE_FILE)).expect("writer"),
             user,
+            ingest::UploadSource::default(),
             batches("laptop", MONDAY_9H, 1, 3).remove(0),
             MONDAY_9H + 86_400,
         )

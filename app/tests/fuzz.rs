@@ -67,7 +67,7 @@ fn check_upload(body: Vec<u8>) -> Result<(), TestCaseError> {
 }
 
 /// Every server function, with its argument names.
-const SERVER_FUNCTIONS: [(&str, &[&str]); 28] = [
+const SERVER_FUNCTIONS: [(&str, &[&str]); 29] = [
     (keytrack_app::api::CurrentAccount::PATH, &[]),
     (keytrack_app::api::SignUp::PATH, &["email", "password", "timezone", "next"]),
     (keytrack_app::api::LogIn::PATH, &["email", "password", "next"]),
@@ -94,7 +94,8 @@ const SERVER_FUNCTIONS: [(&str, &[&str]); 28] = [
     (keytrack_app::api::LastHour::PATH, &[]),
     (keytrack_app::api::data::MyDevices::PATH, &[]),
     (keytrack_app::api::data::DeleteDays::PATH, &["from", "to"]),
-    (keytrack_app::api::data::DeleteDevice::PATH, &["device_id"]),
+    (keytrack_app::api::data::RenameDevice::PATH, &["device_id", "name"]),
+    (keytrack_app::api::data::RemoveDevice::PATH, &["device_id", "delete_data"]),
     (keytrack_app::api::data::DeleteAccount::PATH, &["password"]),
 ];
 

@@ -148,9 +148,6 @@ test('exports download from the dashboard and the data page, and deletions go as
   const shortcuts = await download(page, page.getByTestId('export-section').getByRole('link', { name: 'CSV: per shortcut' }));
   expect(parseCsv(shortcuts.text)[0]).toEqual(['shortcut', 'presses', 'percent']);
 
-  const devices = page.getByTestId('device-table');
-  await expect(devices.locator('tbody tr')).toHaveCount(2);
-
   // Delete the day four days ago: the confirmation says what goes, then it is gone.
   const fourDaysAgo = dayRows.slice(1).find((row) => Number(row[2]) === 57)[0];
   const section = page.getByTestId('delete-days-section');
@@ -163,16 +160,30 @@ test('exports download from the dashboard and the data page, and deletions go as
   const after = await (await page.request.get('/api/v1/stats?range=30d')).json();
   expect(after.total_keys).toBe(171 - 57);
 
-  // Delete the laptop: its figures go, the desk's stay.
-  await expect(devices.locator('tr[data-device-name="=cmd|calc"] td').nth(3)).toHaveText('6');
-  await devices.getByRole('button', { name: 'Delete =cmd|calc' }).click();
-  await expect(page.getByTestId('confirm-device')).toContainText('=cmd|calc');
-  await page.getByRole('button', { name: 'Yes, delete it' }).click();
-  await expect(page.getByTestId('device-deleted')).toContainText('6 minute records');
+  // The devices page: rename the desk, then remove the laptop with its data: its figures go,
+  // the desk's stay.
+  await nav.getByRole('link', { name: 'Devices' }).click();
+  const devices = page.locator('[data-widget="devices"]').getByTestId('device-table');
+  await expect(devices.locator('tbody tr')).toHaveCount(2);
+  const laptop = devices.locator('tr[data-device-name="=cmd|calc"]');
+  await expect(laptop.locator('td[data-field="kept"]')).toHaveText('6');
+  await devices.getByRole('button', { name: 'Rename Desk' }).click();
+  await devices.getByTestId('rename-form').getByLabel('New name').fill('Office desk');
+  await devices.getByTestId('rename-form').getByRole('button', { name: 'Save' }).click();
+  await expect(devices.locator('tr[data-device-name="Office desk"]')).toBeVisible();
+  await expect(devices.locator('tr[data-device-name="Desk"]')).toHaveCount(0);
+  await devices.getByRole('button', { name: 'Remove =cmd|calc' }).click();
+  const confirm = page.getByTestId('confirm-device');
+  await expect(confirm).toContainText('=cmd|calc');
+  await expect(confirm).toContainText('is revoked, so it uploads no more');
+  await confirm.getByRole('checkbox').check();
+  await confirm.getByRole('button', { name: 'Remove it' }).click();
+  await expect(page.getByTestId('device-removed')).toContainText('6 minute records');
   await expect(devices.locator('tbody tr')).toHaveCount(1);
   const desk = await (await page.request.get('/api/v1/stats?range=30d')).json();
   expect(desk.total_keys).toBe(12 * 6);
 
+  await nav.getByRole('link', { name: 'Your data' }).click();
   // The account: a wrong password is refused, the right one deletes it and logs out.
   const account = page.getByTestId('delete-account-section');
   await account.getByLabel('Your password, to confirm').fill('not it');

@@ -196,6 +196,14 @@ test('an agent pairs by code: its person approves it in the browser, and its typ
     const row = page.locator('tr[data-token-name="E2E desktop"]');
     await expect(row.locator('td.status')).toHaveText('active');
 
+    // The devices page: the computer as its agent describes itself, today's keys, its token.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' }).click();
+    const device = page.locator('[data-widget="devices"] tr[data-device-name="E2E desktop"]');
+    await expect(device.locator('td[data-field="platform"]')).toHaveText(/^Linux · /);
+    await expect(device.locator('td[data-field="agent"]')).toHaveText(/^\d+\.\d+\.\d+/);
+    await expect(device.locator('td[data-field="today"]')).toContainText('5 keys');
+    await expect(device.locator('td[data-field="token"]')).toContainText('E2E desktop');
+
     // The same code cannot be approved twice.
     await page.goto(link);
     await hydrated(page);

@@ -82,6 +82,90 @@ pub struct DeviceSummary {
     pub last_seen: i64,
     /// Minute records kept.
     pub minutes: u64,
+    /// The name was given on the server (`PATCH /api/v1/devices/{id}`), so the name the agent
+    /// sends no longer changes it.
+    #[serde(default)]
+    pub renamed: bool,
+    /// The operating system and processor its agent reported, e.g. `linux x86_64`; empty when not
+    /// known (uploads by a script, or by an agent older than this field).
+    #[serde(default)]
+    pub platform: String,
+    /// The version of its agent, from its last upload; empty when not known.
+    #[serde(default)]
+    pub agent_version: String,
+    /// Its counts today, in the user's time zone and day start.
+    #[serde(default)]
+    pub today: DeviceToday,
+    /// The API token of its last upload; `None` for a device that uploaded with a session or
+    /// before the server noted tokens.
+    #[serde(default)]
+    pub token: Option<DeviceToken>,
+}
+
+/// A device's counts on the user's today.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DeviceToday {
+    pub keys: u64,
+    pub clicks: u64,
+    /// Minutes with any input.
+    pub active_minutes: u64,
+}
+
+/// The API token a device uploads with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DeviceToken {
+    pub id: i64,
+    pub name: String,
+    /// Revoked: the device can no longer upload with it.
+    pub revoked: bool,
+    /// How many of the user's other devices last uploaded with the same token (removing this
+    /// device revokes it for them too).
+    pub shared_with: u64,
+}
+
+/// A new name for a device (`PATCH /api/v1/devices/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DeviceRename {
+    /// 1 to 100 characters, no control characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
+    pub name: String,
+}
+
+/// The agent's product name in its `User-Agent`.
+pub const AGENT_PRODUCT: &str = "keytrack-agent";
+
+/// What the agent says of itself in its `User-Agent`, `keytrack-agent/VERSION (PLATFORM)`, e.g.
+/// `keytrack-agent/0.1.0 (linux x86_64)`: the devices page shows both.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgentIdentity {
+    pub version: String,
+    pub platform: String,
+}
+
+impl AgentIdentity {
+    pub fn user_agent(&self) -> String {
+        format!("{AGENT_PRODUCT}/{} ({})", self.version, self.platform)
+    }
+
+    /// Reads a `User-Agent` the agent sent; `None` for any other client, or a value that breaks
+    /// the shape (a version of 1 to 24 characters of `0-9A-Za-z.+-`, a platform of 1 to 40
+    /// printable ASCII characters without parentheses).
+    pub fn from_user_agent(header: &str) -> Option<AgentIdentity> {
+        let rest = header.strip_prefix(AGENT_PRODUCT)?.strip_prefix('/')?;
+        let (version, platform) = rest.split_once(" (")?;
+        let platform = platform.strip_suffix(')')?;
+        let version_ok = (1..=24).contains(&version.len())
+            && version.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'-'));
+        let platform_ok = (1..=40).contains(&platform.len())
+            && platform.bytes().all(|b| (b' '..=b'~').contains(&b) && b != b'(' && b != b')')
+            && platform.trim() == platform;
+        (version_ok && platform_ok)
+            .then(|| AgentIdentity { version: version.to_string(), platform: platform.to_string() })
+    }
 }
 
 /// What a deletion removed.
@@ -94,4 +178,38 @@ pub struct DeletionReceipt {
     pub blocks: u64,
     /// Days whose figures changed.
     pub days: u64,
+    /// API tokens revoked (removing a device revokes the token it uploads with).
+    #[serde(default)]
+    pub tokens_revoked: u64,
+}
+
+#[cfg(test)]
+mod agent_identity_tests {
+    use super::AgentIdentity;
+
+    #[test]
+    fn the_agents_user_agent_reads_back() {
+        let me = AgentIdentity { version: "0.1.0".into(), platform: "linux x86_64".into() };
+        assert_eq!(me.user_agent(), "keytrack-agent/0.1.0 (linux x86_64)");
+        assert_eq!(AgentIdentity::from_user_agent(&me.user_agent()), Some(me));
+    }
+
+    #[test]
+    fn other_clients_and_odd_values_are_not_an_agent() {
+        for header in [
+            "curl/8.5.0",
+            "keytrack-agent/0.1.0",
+            "keytrack-agent/ (linux x86_64)",
+            "keytrack-agent/0.1.0 ()",
+            "keytrack-agent/0.1.0 (linux x86_64",
+            "keytrack-agent/0.1.0 ( linux)",
+            "keytrack-agent/0.1.0 (linux\u{7}bell)",
+            "keytrack-agent/0.1.0;rm (linux x86_64)",
+            "keytrack-agent/0.1.0 (a (nested) one)",
+        ] {
+            assert_eq!(AgentIdentity::from_user_agent(header), None, "{header}");
+        }
+        let long = format!("keytrack-agent/1 ({})", "x".repeat(41));
+        assert_eq!(AgentIdentity::from_user_agent(&long), None);
+    }
 }

@@ -1,5 +1,5 @@
-//! Server functions of the "Your data" page: devices, and deleting a range, a device or the
-//! account. As everywhere in `api`, each finds the session user and calls `server::data`.
+//! Server functions of the "Your data" and devices pages: devices (listed, renamed, removed), and
+//! deleting a range or the account. As everywhere in `api`, each finds the session user and calls `server::data`.
 
 use keytrack_wire::data::{DeletionReceipt, DeviceSummary};
 use leptos::prelude::*;
@@ -22,10 +22,17 @@ pub async fn delete_days(from: String, to: String) -> Result<DeletionReceipt, Ui
     Ok(data::delete_days(&state()?, user_id().await?, from, to).await?)
 }
 
-/// Deletes one of the user's devices and everything it uploaded.
+/// Names one of the user's devices.
 #[server]
-pub async fn delete_device(device_id: i64) -> Result<DeletionReceipt, UiError> {
-    Ok(data::delete_device(&state()?, user_id().await?, device_id).await?)
+pub async fn rename_device(device_id: i64, name: String) -> Result<(), UiError> {
+    Ok(data::rename_device(&state()?, user_id().await?, device_id, &name).await?)
+}
+
+/// Removes one of the user's devices: revokes its token, and with `delete_data` deletes everything
+/// it uploaded.
+#[server]
+pub async fn remove_device(device_id: i64, delete_data: bool) -> Result<DeletionReceipt, UiError> {
+    Ok(data::remove_device(&state()?, user_id().await?, device_id, !delete_data).await?)
 }
 
 /// Deletes the account (its password confirms it), ends the session and goes to the home page.

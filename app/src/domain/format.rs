@@ -9,6 +9,12 @@ pub fn utc_minute(unix: i64) -> String {
     format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", seconds / 3600, seconds % 3600 / 60)
 }
 
+/// `2026-11-24` (UTC) for a Unix time in seconds.
+pub fn utc_day(unix: i64) -> String {
+    let (year, month, day) = civil_from_days(unix.div_euclid(86_400));
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar
 /// (Howard Hinnant's `civil_from_days`).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
@@ -37,6 +43,20 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// `Linux · x86_64` for the platform an agent reports (`linux x86_64`); `—` when not known.
+pub fn platform_label(platform: &str) -> String {
+    let mut words = platform.split_whitespace();
+    let Some(system) = words.next() else { return "\u{2014}".to_string() };
+    let system = match system {
+        "linux" => "Linux",
+        "windows" => "Windows",
+        "macos" => "macOS",
+        "freebsd" => "FreeBSD",
+        other => other,
+    };
+    std::iter::once(system).chain(words).collect::<Vec<_>>().join(" \u{b7} ")
+}
+
 /// A value made safe to put in a URL's query string (`/login?next=...`).
 pub fn query_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -63,8 +83,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn names_platforms_as_people_know_them() {
+        assert_eq!(platform_label("linux x86_64"), "Linux \u{b7} x86_64");
+        assert_eq!(platform_label("windows x86_64"), "Windows \u{b7} x86_64");
+        assert_eq!(platform_label("macos aarch64"), "macOS \u{b7} aarch64");
+        assert_eq!(platform_label("plan9 mips"), "plan9 \u{b7} mips");
+        assert_eq!(platform_label(""), "\u{2014}");
+    }
+
+    #[test]
     fn formats_utc_minutes() {
         assert_eq!(utc_minute(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc_day(86_399), "1970-01-01");
         assert_eq!(utc_minute(1_795_515_300), "2026-11-24 10:15 UTC");
         assert_eq!(utc_minute(951_782_400), "2000-02-29 00:00 UTC");
         assert_eq!(utc_minute(-86_400), "1969-12-31 00:00 UTC");

@@ -4,13 +4,14 @@
 //! remaining records again.
 
 use chrono::NaiveDate;
-use keytrack_wire::data::{DeletionReceipt, DeviceSummary};
+use keytrack_wire::data::{DeletionReceipt, DeviceSummary, DeviceToday, DeviceToken};
 use sqlx::SqlitePool;
 
 use super::db::Storage;
 use super::error::AppError;
 use super::state::AppState;
-use super::{auth, clock, db, rollups, teams};
+use super::state::now;
+use super::{accounts, auth, clock, db, rollups, teams};
 use crate::domain::time::parse_day;
 
 fn writable(state: &AppState) -> Result<(), AppError> {
@@ -22,9 +23,12 @@ fn writable(state: &AppState) -> Result<(), AppError> {
     }
 }
 
-/// The user's devices, the most recently heard first.
+/// The user's devices, the most recently heard first, each with its counts today.
 pub async fn devices(pool: &SqlitePool, user_id: i64) -> Result<Vec<DeviceSummary>, AppError> {
-    Ok(db::data::devices(pool, user_id)
+    let clock = clock::clock_in(&mut *pool.acquire().await?, user_id).await?;
+    let today = clock.today(now());
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    Ok(db::data::devices(pool, user_id, clock.range(today, today))
         .await?
         .into_iter()
         .map(|d| DeviceSummary {
@@ -33,9 +37,37 @@ pub async fn devices(pool: &SqlitePool, user_id: i64) -> Result<Vec<DeviceSummar
             agent_id: d.agent_device_id,
             first_seen: d.first_seen,
             last_seen: d.last_seen,
-            minutes: u64::try_from(d.minutes).unwrap_or(0),
+            minutes: count(d.minutes),
+            renamed: d.named_by_user,
+            platform: d.platform,
+            agent_version: d.agent_version,
+            today: DeviceToday {
+                keys: count(d.today_keys),
+                clicks: count(d.today_clicks),
+                active_minutes: count(d.today_minutes),
+            },
+            token: d.token_id.zip(d.token_name).map(|(id, name)| DeviceToken {
+                id,
+                name,
+                revoked: d.token_revoked.unwrap_or(false),
+                shared_with: count(d.token_shared_with),
+            }),
         })
         .collect())
+}
+
+/// Names one of the user's devices (`NotFound` for a device that is not theirs); the name the
+/// agent sends no longer replaces it.
+pub async fn rename_device(state: &AppState, user_id: i64, device_id: i64, name: &str) -> Result<(), AppError> {
+    writable(state)?;
+    let name = accounts::clean_name(name, 100)
+        .ok_or_else(|| AppError::BadRequest("name: 1 to 100 characters, no control characters".into()))?;
+    if db::data::rename_device(&state.pool, user_id, device_id, name).await? {
+        tracing::info!(user_id, device_id, "renamed a device");
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 /// The days `from..=to` of a deletion: both named, real dates, in order. (No presets: what goes
@@ -69,20 +101,36 @@ pub async fn delete_days(
     let days = db::data::delete_days(&mut tx, user_id, &from.to_string(), &to.to_string()).await?;
     tx.commit().await?;
     tracing::info!(user_id, %from, %to, minutes, blocks, days, "deleted a range of activity");
-    Ok(DeletionReceipt { minutes, blocks, days })
+    Ok(DeletionReceipt { minutes, blocks, days, tokens_revoked: 0 })
 }
 
-/// Deletes one of the user's devices with everything it uploaded, and sums the user's days again
-/// from what remains (`NotFound` for a device that is not theirs).
-pub async fn delete_device(state: &AppState, user_id: i64, device_id: i64) -> Result<DeletionReceipt, AppError> {
+/// Removes one of the user's devices (`NotFound` for a device that is not theirs): revokes the API
+/// token it last uploaded with, so that it uploads no more, and unless `keep_data`, deletes
+/// everything it uploaded and sums the user's days again from what remains. A device removed with
+/// its data kept stays listed, its token shown revoked.
+pub async fn remove_device(
+    state: &AppState,
+    user_id: i64,
+    device_id: i64,
+    keep_data: bool,
+) -> Result<DeletionReceipt, AppError> {
     writable(state)?;
     let mut tx = db::begin_write(&state.pool).await?;
-    let clock = clock::clock_in(&mut tx, user_id).await?;
-    let (minutes, blocks) = db::data::delete_device(&mut tx, user_id, device_id).await?.ok_or(AppError::NotFound)?;
-    let days = rollups::rebuild(&mut tx, user_id, clock).await?;
+    if !db::data::owns_device(&mut tx, user_id, device_id).await? {
+        return Err(AppError::NotFound);
+    }
+    let tokens_revoked = db::data::revoke_device_token(&mut tx, user_id, device_id, now()).await?;
+    let mut receipt = DeletionReceipt { tokens_revoked, ..DeletionReceipt::default() };
+    if !keep_data {
+        let clock = clock::clock_in(&mut tx, user_id).await?;
+        let (minutes, blocks) =
+            db::data::delete_device(&mut tx, user_id, device_id).await?.ok_or(AppError::NotFound)?;
+        let days = rollups::rebuild(&mut tx, user_id, clock).await?;
+        receipt = DeletionReceipt { minutes, blocks, days: u64::try_from(days).unwrap_or(0), tokens_revoked };
+    }
     tx.commit().await?;
-    tracing::info!(user_id, device_id, minutes, blocks, "deleted a device and its activity");
-    Ok(DeletionReceipt { minutes, blocks, days: u64::try_from(days).unwrap_or(0) })
+    tracing::info!(user_id, device_id, keep_data, ?receipt, "removed a device");
+    Ok(receipt)
 }
 
 /// Deletes the account and everything the server keeps about it, once its password is confirmed.
@@ -101,7 +149,7 @@ pub async fn delete_account(state: &AppState, user_id: i64, password: &str) -> R
             blocking.iter().map(|name| format!("\u{201c}{name}\u{201d}")).collect::<Vec<_>>().join(", ")
         )));
     }
-    db::data::delete_user(&mut tx, user_id, super::state::now()).await?;
+    db::data::delete_user(&mut tx, user_id, now()).await?;
     tx.commit().await?;
     tracing::info!(user_id, "deleted an account");
     Ok(())
@@ -150,7 +198,7 @@ pub async fn keep_retention(pool: SqlitePool, days: u32) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(3_600));
     loop {
         every.tick().await;
-        match apply_retention(&pool, days, super::state::now()).await {
+        match apply_retention(&pool, days, now()).await {
             Ok(removed) if removed.minutes + removed.blocks > 0 => tracing::info!(
                 days,
                 minutes = removed.minutes,

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use keytrack_wire::ApiError;
-use keytrack_wire::data::{AccountExport, DeletionReceipt, DeviceSummary};
+use keytrack_wire::data::{AccountExport, DeletionReceipt, DeviceRename, DeviceSummary};
 use serde::Deserialize;
 
 use super::auth::ApiUser;
@@ -202,14 +202,24 @@ pub async fn devices(State(state): State<AppState>, user: ApiUser) -> Result<Jso
     Ok(Json(data::devices(&state.pool, user.0).await?))
 }
 
-/// Deletes a device and everything it uploaded; the user's figures are summed again without it.
+/// How a device goes.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct RemoveDeviceParams {
+    /// `true`: keep what it uploaded in the user's figures (the device stays listed, its token
+    /// revoked). `false` or absent: delete it too, and sum the user's figures again without it.
+    keep_data: Option<bool>,
+}
+
+/// Removes a device: revokes the API token it uploads with (and so for any other device that
+/// uploads with the same token), and deletes everything it uploaded unless `keep_data=true`.
 #[utoipa::path(
     delete,
     path = "/api/v1/devices/{id}",
-    params(("id" = i64, Path, description = "The device (`GET /api/v1/devices`)")),
+    params(("id" = i64, Path, description = "The device (`GET /api/v1/devices`)"), RemoveDeviceParams),
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, body = DeletionReceipt),
+        (status = 400, description = "keep_data is not true or false", body = ApiError),
         (status = 401, body = ApiError),
         (status = 403, description = "Sent with a session cookie from another site", body = ApiError),
         (status = 404, description = "No such device, or not the user's", body = ApiError),
@@ -219,9 +229,41 @@ pub async fn delete_device(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<String>,
+    params: Result<Query<RemoveDeviceParams>, QueryRejection>,
 ) -> Result<Json<DeletionReceipt>, AppError> {
     let device_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    Ok(Json(data::delete_device(&state, user.0, device_id).await?))
+    let keep_data = query(params)?.keep_data.unwrap_or(false);
+    Ok(Json(data::remove_device(&state, user.0, device_id, keep_data).await?))
+}
+
+/// Names a device on the server: the name the agent sends no longer replaces it.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/devices/{id}",
+    params(("id" = i64, Path, description = "The device (`GET /api/v1/devices`)")),
+    request_body = DeviceRename,
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 204, description = "Renamed"),
+        (status = 400, description = "The body is not JSON, or the name is empty, too long or has control characters", body = ApiError),
+        (status = 401, body = ApiError),
+        (status = 403, description = "Sent with a session cookie from another site", body = ApiError),
+        (status = 404, description = "No such device, or not the user's", body = ApiError),
+        (status = 415, description = "The body is not declared application/json", body = ApiError),
+        (status = 422, description = "The body has no name, or other fields", body = ApiError),
+    )
+)]
+pub async fn rename_device(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<StatusCode, AppError> {
+    let rename: DeviceRename = super::http::json_body(&headers, body)?;
+    let device_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    data::rename_device(&state, user.0, device_id, &rename.name).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Deletes the user's activity on the days `from..=to` (their time zone and day start).

@@ -102,11 +102,25 @@ pub async fn fill_activity(
     let device = Device { id: "demo-laptop".into(), name: "Demo laptop".into() };
     let writer = Writer::for_file(pool.connect_options().get_filename())?;
     let mut minutes = 0;
+    let mut first_upload = now;
     for batch in workload::uploads(&device, SyntheticPerson::new(timezone, days, now, seed)?, 1_440, usize::MAX) {
         minutes += batch.minutes.len();
-        ingest::store_batch(&writer, user_id, batch, now).await?;
+        first_upload = batch.minutes.iter().map(|m| m.minute).fold(first_upload, i64::min);
+        ingest::store_batch(&writer, user_id, demo_agent("linux x86_64"), batch, now).await?;
     }
+    // The devices page shows the laptop in use since its first minute, not since the demo was made.
+    db::data::set_device_dates(pool, user_id, &device.id, (first_upload, now)).await?;
     Ok(minutes)
+}
+
+/// The demo's devices upload as an agent of this release would, so that the devices page shows
+/// what a real one does.
+fn demo_agent(platform: &str) -> ingest::UploadSource {
+    let agent = keytrack_wire::data::AgentIdentity {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        platform: platform.to_string(),
+    };
+    ingest::UploadSource { token_id: None, agent: Some(agent) }
 }
 
 /// The demo account's second device, which types while the server runs with `--demo-typing`, so
@@ -138,7 +152,10 @@ pub async fn keep_typing(state: super::state::AppState) {
         }
         let now = super::state::now();
         let stored = match state.upload_writer() {
-            Ok(writer) => ingest::store_batch(&writer, user_id, typist.upload(&device, now), now).await,
+            Ok(writer) => {
+                ingest::store_batch(&writer, user_id, demo_agent("windows x86_64"), typist.upload(&device, now), now)
+                    .await
+            }
             Err(error) => Err(error),
         };
         match stored {

@@ -410,7 +410,7 @@ pub async fn account_json(pool: &SqlitePool, user_id: i64, now: i64) -> Result<D
             joined_at,
         })
         .collect();
-    let devices = db::data::devices(pool, user_id).await?;
+    let devices = db::data::devices(pool, user_id, db::data::NO_DAY).await?;
     // The head is the whole document but its devices (its last field), written by serde with an
     // empty list, then opened where the list begins.
     let head = AccountExport {
@@ -573,7 +573,7 @@ pub async fn import_records(
     }
     // Devices keep the dates of their first and last upload, the earliest and latest of here and
     // there, rather than the time of the import.
-    let here: std::collections::HashMap<String, (i64, i64)> = db::data::devices(pool, user_id)
+    let here: std::collections::HashMap<String, (i64, i64)> = db::data::devices(pool, user_id, db::data::NO_DAY)
         .await?
         .into_iter()
         .map(|d| (d.agent_device_id, (d.first_seen, d.last_seen)))

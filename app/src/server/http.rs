@@ -11,6 +11,7 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{any, get, post};
+use keytrack_wire::data::AgentIdentity;
 use keytrack_wire::live::Arrival;
 use keytrack_wire::pairing::{PairingPoll, PairingRequest, PairingStarted, PairingState};
 use keytrack_wire::{
@@ -66,7 +67,10 @@ pub async fn router(state: AppState, secure_cookies: bool) -> anyhow::Result<Rou
         .route("/api/v1/report.pdf", get(data_routes::own_report))
         .route("/api/v1/teams/{id}/report.pdf", get(data_routes::team_report))
         .route("/api/v1/devices", get(data_routes::devices))
-        .route("/api/v1/devices/{id}", axum::routing::delete(data_routes::delete_device))
+        .route(
+            "/api/v1/devices/{id}",
+            axum::routing::delete(data_routes::delete_device).patch(data_routes::rename_device),
+        )
         .route("/api/v1/live", get(streams::own_stream))
         .route("/api/v1/live/watching", get(streams::watching))
         .route("/api/v1/teams/{id}/live", get(streams::team_stream))
@@ -192,7 +196,12 @@ async fn post_activity(
     let writer = state.upload_writer()?;
     let device = if batch.device.name.is_empty() { batch.device.id.clone() } else { batch.device.name.clone() };
     let at = now();
-    let receipt = ingest::store_batch(&writer, user.0, batch, at).await?;
+    let agent = headers
+        .get(http::header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .and_then(AgentIdentity::from_user_agent);
+    let source = ingest::UploadSource { token_id: user.1, agent };
+    let receipt = ingest::store_batch(&writer, user.0, source, batch, at).await?;
     state.live.arrived(user.0, Arrival { device, token_id: user.1, at, blocks: receipt.blocks });
     tracing::debug!(accepted = receipt.accepted, replaced = receipt.replaced, "stored a batch");
     Ok(Json(receipt))
@@ -393,7 +402,7 @@ async fn api_not_found() -> AppError {
         post_activity, get_stats, get_heatmaps, post_pairing, post_pairing_token, get_me, get_teams, get_team_stats, streams::own_stream, streams::team_stream,
         streams::watching, data_routes::own_csv, data_routes::team_csv, data_routes::own_report,
         data_routes::team_report, data_routes::account_json,
-        data_routes::devices, data_routes::delete_device, data_routes::delete_activity, data_routes::delete_me, healthz
+        data_routes::devices, data_routes::delete_device, data_routes::rename_device, data_routes::delete_activity, data_routes::delete_me, healthz
     ),
     modifiers(&SecuritySchemes)
 )]

@@ -11,6 +11,7 @@ use rusqlite::Connection;
 use super::clock;
 use super::db::activity::{BlockRow, MinuteRow, RecordCodec};
 use super::db::uploads;
+pub use super::db::uploads::UploadSource;
 use super::db::writer::Writer;
 use super::error::AppError;
 use super::rollups::DayRollups;
@@ -22,11 +23,12 @@ use super::rollups::DayRollups;
 pub async fn store_batch(
     writer: &Writer,
     user_id: i64,
+    source: UploadSource,
     batch: ActivityBatch,
     now: i64,
 ) -> Result<IngestReceipt, AppError> {
     batch.validate(now)?;
-    store_valid(writer, user_id, batch, now).await
+    store_valid(writer, user_id, source, batch, now).await
 }
 
 /// Stores records restored from a KeyTrack export (`keytrack import`) as [`store_batch`] stores
@@ -38,12 +40,13 @@ pub async fn restore_batch(
     now: i64,
 ) -> Result<IngestReceipt, AppError> {
     batch.validate_restored(now)?;
-    store_valid(writer, user_id, batch, now).await
+    store_valid(writer, user_id, UploadSource::default(), batch, now).await
 }
 
 async fn store_valid(
     writer: &Writer,
     user_id: i64,
+    source: UploadSource,
     mut batch: ActivityBatch,
     now: i64,
 ) -> Result<IngestReceipt, AppError> {
@@ -56,7 +59,7 @@ async fn store_valid(
         Ok((minutes, blocks))
     })
     .map_err(AppError::internal)?;
-    writer.write(move |conn| store(conn, user_id, &batch, encoded, now)).await
+    writer.write(move |conn| store(conn, user_id, &source, &batch, encoded, now)).await
 }
 
 fn decode<T: serde::de::DeserializeOwned>(stored: &[u8]) -> Result<T, AppError> {
@@ -67,13 +70,14 @@ fn decode<T: serde::de::DeserializeOwned>(stored: &[u8]) -> Result<T, AppError> 
 fn store(
     conn: &Connection,
     user_id: i64,
+    source: &UploadSource,
     batch: &ActivityBatch,
     (minute_bytes, block_bytes): (Vec<Vec<u8>>, Vec<Vec<u8>>),
     now: i64,
 ) -> Result<IngestReceipt, AppError> {
     let (timezone, day_start_hour) = uploads::clock_fields(conn, user_id)?.ok_or(AppError::NotFound)?;
     let mut days = DayRollups::new(clock::clock_from(&timezone, day_start_hour)?);
-    let device_id = uploads::upsert_device(conn, user_id, &batch.device.id, &batch.device.name, now)?;
+    let device_id = uploads::upsert_device(conn, user_id, &batch.device.id, &batch.device.name, source, now)?;
 
     // Everything the batch needs from what is stored, in a few statements rather than a few a record.
     let minutes: Vec<i64> = batch.minutes.iter().map(|m| m.minute).collect();

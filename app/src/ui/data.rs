@@ -1,13 +1,14 @@
-//! "Your data": export every kind of file, see the computers that upload, and delete a range of
-//! days, a device or the whole account, each after a confirmation that says what goes. Also the
+//! "Your data": export every kind of file, and delete a range of days or the whole account (a
+//! device's data goes from the devices page), each after a confirmation that says what goes. Also the
 //! Export menu the dashboards carry.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 
-use super::{DangerButton, ErrorNote, RequireLogin, action_error, use_auth};
+use super::{ErrorNote, RequireLogin, action_error, use_auth};
 use crate::api::dashboard_stats;
-use crate::api::data::{DeleteAccount, DeleteDays, DeleteDevice, my_devices};
-use crate::domain::format::{count, duration, query_value, utc_minute};
+use crate::api::data::{DeleteAccount, DeleteDays};
+use crate::domain::format::{count, duration, query_value};
 use crate::domain::range::RangeQuery;
 
 /// The range of `query` as query parameters (`range=30d`, `from=...&to=...`).
@@ -86,13 +87,12 @@ pub const TEAM_CSV_KINDS: &[(&str, &str)] =
 
 #[component]
 pub fn DataPage() -> impl IntoView {
-    // Deleting days changes what the devices list counts.
     let delete_days = ServerAction::<DeleteDays>::new();
     view! {
         <RequireLogin>
             <h1>"Your data"</h1>
             <ExportSection/>
-            <DevicesSection delete_days/>
+            <DevicesSection/>
             <DeleteDaysSection delete=delete_days/>
             <DeleteAccountSection/>
         </RequireLogin>
@@ -152,104 +152,16 @@ fn ExportSection() -> impl IntoView {
     }
 }
 
+/// Devices are managed on their own page; this says where, since a device's data goes with it.
 #[component]
-fn DevicesSection(delete_days: ServerAction<DeleteDays>) -> impl IntoView {
-    let delete = ServerAction::<DeleteDevice>::new();
-    let devices = Resource::new(move || (delete.version().get(), delete_days.version().get()), |_| my_devices());
-    let asked = RwSignal::new(None::<(i64, String)>);
-    let done = move || {
-        delete.value().get().and_then(Result::ok).map(|receipt| {
-            view! {
-                <p class="ok" role="status" data-testid="device-deleted">
-                    {format!("Deleted: {} minute records and {} hour blocks.", count(receipt.minutes), count(receipt.blocks))}
-                </p>
-            }
-        })
-    };
+fn DevicesSection() -> impl IntoView {
     view! {
         <section class="card" data-testid="devices-section">
             <h2>"Devices"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || {
-                    devices
-                        .get()
-                        .map(|listed| match listed {
-                            Ok(list) if list.is_empty() => {
-                                view! { <p class="muted">"No computer has uploaded yet."</p> }.into_any()
-                            }
-                            Ok(list) => {
-                                view! {
-                                    <table class="tokens" data-testid="device-table">
-                                        <thead>
-                                            <tr>
-                                                <th scope="col">"Name"</th>
-                                                <th scope="col">"First upload"</th>
-                                                <th scope="col">"Last upload"</th>
-                                                <th scope="col">"Minutes kept"</th>
-                                                <th scope="col"><span class="sr-only">"Actions"</span></th>
-                                            </tr>
-                                        </thead>
-                                        <tbody>
-                                            {list
-                                                .into_iter()
-                                                .map(|device| {
-                                                    let (id, name) = (device.id, device.name.clone());
-                                                    view! {
-                                                        <tr data-device-name=device.name.clone()>
-                                                            <td>{device.name.clone()}</td>
-                                                            <td>{utc_minute(device.first_seen)}</td>
-                                                            <td>{utc_minute(device.last_seen)}</td>
-                                                            <td>{count(device.minutes)}</td>
-                                                            <td>
-                                                                <DangerButton
-                                                                    text="Delete…"
-                                                                    label=format!("Delete {name}")
-                                                                    pending=delete.pending()
-                                                                    on_click=Callback::new(move |()| asked.set(Some((id, name.clone()))))
-                                                                />
-                                                            </td>
-                                                        </tr>
-                                                    }
-                                                })
-                                                .collect_view()}
-                                        </tbody>
-                                    </table>
-                                }
-                                    .into_any()
-                            }
-                            Err(error) => view! { <ErrorNote error/> }.into_any(),
-                        })
-                }}
-            </Transition>
-            {move || {
-                asked
-                    .get()
-                    .map(|(id, name)| {
-                        view! {
-                            <div class="confirm" role="alertdialog" data-testid="confirm-device">
-                                <p>
-                                    {format!(
-                                        "Delete “{name}” and everything it uploaded? Your figures are counted again without it. This cannot be undone."
-                                    )}
-                                </p>
-                                <button
-                                    type="button"
-                                    class="danger"
-                                    on:click=move |_| {
-                                        delete.dispatch(DeleteDevice { device_id: id });
-                                        asked.set(None);
-                                    }
-                                >
-                                    "Yes, delete it"
-                                </button>
-                                " "
-                                <button type="button" on:click=move |_| asked.set(None)>"Cancel"</button>
-                            </div>
-                        }
-                    })
-            }}
-            {action_error(*delete)}
-            {done}
+            <p>
+                "To delete what one computer uploaded, remove it on the " <A href="/devices">"Devices"</A>
+                " page: you choose there whether its data goes with it."
+            </p>
         </section>
     }
 }

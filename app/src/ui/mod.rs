@@ -3,6 +3,7 @@
 mod account;
 mod charts;
 mod data;
+mod devices;
 mod ergonomics;
 mod heatmap;
 mod home;
@@ -97,6 +98,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/profile") view=profile::ProfilePage/>
                     <Route path=path!("/data") view=data::DataPage/>
                     <Route path=path!("/tokens") view=tokens::TokensPage/>
+                    <Route path=path!("/devices") view=devices::DevicesPage/>
                     <Route path=path!("/pair") view=pairing::PairPage/>
                     <Route path=path!("/teams") view=teams::TeamsPage/>
                     <Route path=path!("/teams/:id") view=teams::TeamPage/>
@@ -124,6 +126,7 @@ fn Header() -> impl IntoView {
                                     view! {
                                         <A href="/">"Dashboard"</A>
                                         <A href="/teams">"Teams"</A>
+                                        <A href="/devices">"Devices"</A>
                                         <A href="/tokens">"API tokens"</A>
                                         <A href="/profile">"Profile"</A>
                                         <A href="/data">"Your data"</A>

@@ -73,6 +73,24 @@ pub fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
 
+/// Posts a batch as the agent does, naming itself in `User-Agent`.
+pub async fn post_batch_as(app: &Router, token: &str, user_agent: &str, batch: &ActivityBatch) -> Reply {
+    let request = Request::builder()
+        .method("POST")
+        .uri("/api/v1/activity")
+        .header(header::HOST, HOST)
+        .header(header::AUTHORIZATION, bearer(token))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::USER_AGENT, user_agent)
+        .body(Body::from(serde_json::to_vec(batch).expect("encode")))
+        .expect("request");
+    let response = app.clone().oneshot(request).await.expect("response");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    Reply { status, headers, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+}
+
 pub async fn post_batch(app: &Router, token: &str, batch: &ActivityBatch) -> Reply {
     let body = serde_json::to_vec(batch).expect("encode");
     call(app, "POST", "/api/v1/activity", Some(&bearer(token)), Some(body)).await

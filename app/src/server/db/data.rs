@@ -14,18 +14,90 @@ pub struct DeviceRow {
     pub first_seen: i64,
     pub last_seen: i64,
     pub minutes: i64,
+    pub named_by_user: bool,
+    pub platform: String,
+    pub agent_version: String,
+    pub today_keys: i64,
+    pub today_clicks: i64,
+    pub today_minutes: i64,
+    pub token_id: Option<i64>,
+    pub token_name: Option<String>,
+    pub token_revoked: Option<bool>,
+    pub token_shared_with: i64,
 }
 
-/// The user's devices, the most recently heard first.
-pub async fn devices(pool: &SqlitePool, user_id: i64) -> Result<Vec<DeviceRow>, sqlx::Error> {
+/// A range of no minutes, for a list of devices that needs no "today".
+pub const NO_DAY: (i64, i64) = (0, 0);
+
+/// The user's devices, the most recently heard first, with their counts in `[today_start,
+/// today_end)` and the token of their last upload.
+pub async fn devices(
+    pool: &SqlitePool,
+    user_id: i64,
+    (today_start, today_end): (i64, i64),
+) -> Result<Vec<DeviceRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT d.id, d.agent_device_id, d.name, d.first_seen, d.last_seen,
-                (SELECT count(*) FROM activity_minutes m WHERE m.device_id = d.id) AS minutes
-         FROM devices d WHERE d.user_id = ? ORDER BY d.last_seen DESC, d.id",
+        "SELECT d.id, d.agent_device_id, d.name, d.first_seen, d.last_seen, d.named_by_user, d.platform,
+                d.agent_version,
+                (SELECT count(*) FROM activity_minutes m WHERE m.device_id = d.id) AS minutes,
+                coalesce(today.keys, 0) AS today_keys, coalesce(today.clicks, 0) AS today_clicks,
+                coalesce(today.minutes, 0) AS today_minutes,
+                t.id AS token_id, t.name AS token_name, t.revoked_at IS NOT NULL AS token_revoked,
+                (SELECT count(*) FROM devices o WHERE o.user_id = d.user_id AND o.token_id = d.token_id AND o.id <> d.id)
+                    AS token_shared_with
+         FROM devices d
+         LEFT JOIN api_tokens t ON t.id = d.token_id AND t.user_id = d.user_id
+         LEFT JOIN (SELECT device_id, sum(total_keys) AS keys, sum(total_clicks) AS clicks, count(*) AS minutes
+                    FROM activity_minutes WHERE user_id = ?1 AND minute >= ?2 AND minute < ?3 GROUP BY device_id) today
+             ON today.device_id = d.id
+         WHERE d.user_id = ?1 ORDER BY d.last_seen DESC, d.id",
     )
     .bind(user_id)
+    .bind(today_start)
+    .bind(today_end)
     .fetch_all(pool)
     .await
+}
+
+/// Gives one of the user's devices a name of the person's choosing, which the agent's own name no
+/// longer replaces; false when the user has no such device.
+pub async fn rename_device(pool: &SqlitePool, user_id: i64, device_id: i64, name: &str) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("UPDATE devices SET name = ?, named_by_user = 1 WHERE id = ? AND user_id = ?")
+        .bind(name)
+        .bind(device_id)
+        .bind(user_id)
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Whether the user has this device.
+pub async fn owns_device(conn: &mut SqliteConnection, user_id: i64, device_id: i64) -> Result<bool, sqlx::Error> {
+    let owned: Option<i64> = sqlx::query_scalar("SELECT id FROM devices WHERE id = ? AND user_id = ?")
+        .bind(device_id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(owned.is_some())
+}
+
+/// Revokes the live token the user's device last uploaded with; returns how many were revoked.
+pub async fn revoke_device_token(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    device_id: i64,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = ?1 WHERE user_id = ?2 AND revoked_at IS NULL
+             AND id = (SELECT token_id FROM devices WHERE id = ?3 AND user_id = ?2)",
+    )
+    .bind(now)
+    .bind(user_id)
+    .bind(device_id)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected())
 }
 
 /// When the account was made.
@@ -152,12 +224,7 @@ pub async fn delete_device(
     user_id: i64,
     device_id: i64,
 ) -> Result<Option<(u64, u64)>, sqlx::Error> {
-    let owned: Option<i64> = sqlx::query_scalar("SELECT id FROM devices WHERE id = ? AND user_id = ?")
-        .bind(device_id)
-        .bind(user_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if owned.is_none() {
+    if !owns_device(&mut *conn, user_id, device_id).await? {
         return Ok(None);
     }
     let minutes = sqlx::query("DELETE FROM activity_minutes WHERE device_id = ?")

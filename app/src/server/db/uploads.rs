@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use keytrack_wire::data::AgentIdentity;
 use keytrack_wire::{ActivityMinute, DisplayPlace, HourBlock};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -23,22 +24,39 @@ pub fn clock_fields(conn: &Connection, user_id: i64) -> rusqlite::Result<Option<
         .optional()
 }
 
-/// Finds or creates the user's device with the agent's id, keeping its name current.
+/// Finds or creates the user's device with the agent's id, keeping its name (unless the person
+/// renamed it on the server), its agent's version and platform, and the token it uploads with
+/// current. An empty name or agent and no token keep what is stored.
 pub fn upsert_device(
     conn: &Connection,
     user_id: i64,
     agent_device_id: &str,
     name: &str,
+    source: &UploadSource,
     now: i64,
 ) -> rusqlite::Result<i64> {
+    let (version, platform) =
+        source.agent.as_ref().map_or(("", ""), |agent| (agent.version.as_str(), agent.platform.as_str()));
     conn.prepare_cached(
-        "INSERT INTO devices (user_id, agent_device_id, name, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4)
+        "INSERT INTO devices (user_id, agent_device_id, name, first_seen, last_seen, agent_version, platform, token_id)
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)
          ON CONFLICT (user_id, agent_device_id) DO UPDATE SET
-             name = CASE WHEN excluded.name = '' THEN devices.name ELSE excluded.name END,
-             last_seen = excluded.last_seen
+             name = CASE WHEN excluded.name = '' OR devices.named_by_user THEN devices.name ELSE excluded.name END,
+             last_seen = excluded.last_seen,
+             agent_version = CASE WHEN excluded.agent_version = '' THEN devices.agent_version ELSE excluded.agent_version END,
+             platform = CASE WHEN excluded.platform = '' THEN devices.platform ELSE excluded.platform END,
+             token_id = coalesce(excluded.token_id, devices.token_id)
          RETURNING id",
     )?
-    .query_row(params![user_id, agent_device_id, name, now], |r| r.get(0))
+    .query_row(params![user_id, agent_device_id, name, now, version, platform, source.token_id], |r| r.get(0))
+}
+
+/// Who sent an upload, as far as the devices page cares: the token it came with (none for a
+/// session, the demo or an import) and what the agent said of itself in its `User-Agent`.
+#[derive(Debug, Clone, Default)]
+pub struct UploadSource {
+    pub token_id: Option<i64>,
+    pub agent: Option<AgentIdentity>,
 }
 
 /// What is stored of these minutes: this device's records (encoded), and every other device's
