@@ -123,8 +123,7 @@ pub async fn remove_device(
     let mut receipt = DeletionReceipt { tokens_revoked, ..DeletionReceipt::default() };
     if !keep_data {
         let clock = clock::clock_in(&mut tx, user_id).await?;
-        let (minutes, blocks) =
-            db::data::delete_device(&mut tx, user_id, device_id).await?.ok_or(AppError::NotFound)?;
+        let (minutes, blocks) = db::data::delete_device(&mut tx, device_id).await?;
         let days = rollups::rebuild(&mut tx, user_id, clock).await?;
         receipt = DeletionReceipt { minutes, blocks, days: u64::try_from(days).unwrap_or(0), tokens_revoked };
     }

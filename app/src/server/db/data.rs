@@ -217,16 +217,9 @@ pub async fn delete_days(conn: &mut SqliteConnection, user_id: i64, from: &str, 
     Ok(days)
 }
 
-/// Deletes one of the user's devices with its records; `None` when the user has no such device.
+/// Deletes a device with its records (the caller has checked it is the user's, [`owns_device`]).
 /// Returns (minutes, blocks) removed.
-pub async fn delete_device(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-    device_id: i64,
-) -> Result<Option<(u64, u64)>, sqlx::Error> {
-    if !owns_device(&mut *conn, user_id, device_id).await? {
-        return Ok(None);
-    }
+pub async fn delete_device(conn: &mut SqliteConnection, device_id: i64) -> Result<(u64, u64), sqlx::Error> {
     let minutes = sqlx::query("DELETE FROM activity_minutes WHERE device_id = ?")
         .bind(device_id)
         .execute(&mut *conn)
@@ -235,7 +228,7 @@ pub async fn delete_device(
     let blocks =
         sqlx::query("DELETE FROM activity_blocks WHERE device_id = ?").bind(device_id).execute(&mut *conn).await?;
     sqlx::query("DELETE FROM devices WHERE id = ?").bind(device_id).execute(conn).await?;
-    Ok(Some((minutes, blocks.rows_affected())))
+    Ok((minutes, blocks.rows_affected()))
 }
 
 /// Deletes the user and everything that hangs off them (tokens, devices, records, rollups, team
