@@ -163,6 +163,7 @@ test('exports download from the dashboard and the data page, and deletions go as
   // The devices page: rename the desk, then remove the laptop with its data: its figures go,
   // the desk's stay.
   await nav.getByRole('link', { name: 'Devices' }).click();
+  await expect(page.getByTestId('pair-this-server')).toHaveText(`keytrack-agent pair --server ${new URL(page.url()).origin}`);
   const devices = page.locator('[data-widget="devices"]').getByTestId('device-table');
   await expect(devices.locator('tbody tr')).toHaveCount(2);
   const laptop = devices.locator('tr[data-device-name="=cmd|calc"]');

@@ -6,7 +6,7 @@ use keytrack_wire::data::DeviceSummary;
 use leptos::prelude::*;
 
 use super::live::use_live_feed;
-use super::{DangerButton, ErrorNote, RequireLogin, action_error};
+use super::{DangerButton, ErrorNote, RequireLogin, action_error, site_origin};
 use crate::api::data::{RemoveDevice, RenameDevice, my_devices};
 use crate::domain::format::{count, platform_label, utc_day, utc_minute};
 
@@ -21,6 +21,9 @@ pub fn DevicesPage() -> impl IntoView {
 
 #[component]
 fn Devices() -> impl IntoView {
+    // The address only the browser knows for sure (the server may sit behind a proxy).
+    let site_url = RwSignal::new("URL".to_string());
+    Effect::new(move |_| site_url.set(site_origin()));
     let rename = ServerAction::<RenameDevice>::new();
     let remove = ServerAction::<RemoveDevice>::new();
     // Which device's name is being edited, and the text so far: kept here, above the table, so
@@ -56,8 +59,8 @@ fn Devices() -> impl IntoView {
             <h1>"Devices"</h1>
             <p class="muted">
                 "The computers that upload for you. To add one, run "
-                <code>"keytrack-agent pair --server …"</code>
-                " on it (see " <a href="/tokens">"API tokens"</a> ")."
+                <code data-testid="pair-this-server">"keytrack-agent pair --server " {site_url}</code>
+                " on it and approve the code it shows (more on " <a href="/tokens">"API tokens"</a> ")."
             </p>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
