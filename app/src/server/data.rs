@@ -120,13 +120,14 @@ pub async fn remove_device(
         return Err(AppError::NotFound);
     }
     let tokens_revoked = db::data::revoke_device_token(&mut tx, user_id, device_id, now()).await?;
-    let mut receipt = DeletionReceipt { tokens_revoked, ..DeletionReceipt::default() };
-    if !keep_data {
+    let receipt = if keep_data {
+        DeletionReceipt { tokens_revoked, ..DeletionReceipt::default() }
+    } else {
         let clock = clock::clock_in(&mut tx, user_id).await?;
         let (minutes, blocks) = db::data::delete_device(&mut tx, device_id).await?;
         let days = rollups::rebuild(&mut tx, user_id, clock).await?;
-        receipt = DeletionReceipt { minutes, blocks, days: u64::try_from(days).unwrap_or(0), tokens_revoked };
-    }
+        DeletionReceipt { minutes, blocks, days: u64::try_from(days).unwrap_or(0), tokens_revoked }
+    };
     tx.commit().await?;
     tracing::info!(user_id, device_id, keep_data, ?receipt, "removed a device");
     Ok(receipt)
