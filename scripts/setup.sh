@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # match the wasm-bindgen crate in Cargo.lock byte for byte or the generated JS will not load.
 CARGO_LEPTOS_VERSION=0.3.10
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
-APT_PACKAGES=(pkg-config libx11-dev libxtst-dev libxi-dev libxrandr-dev xvfb xdotool chromium faketime poppler-utils)
+APT_PACKAGES=(pkg-config libx11-dev libxtst-dev libxi-dev libxrandr-dev xvfb xdotool xterm x11-apps chromium faketime poppler-utils)
 
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 

@@ -10,11 +10,12 @@
 //! never a sequence of keys.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use keytrack_wire::{
-    ActivityMinute, BURST_GAP_MS, BlockFolder, Burst, ButtonCounts, Chord, DisplayPlace, GRID_COLS, GRID_ROWS,
-    GridCount, HourBlock, INTERVAL_BUCKETS_MS, Modifier, PairCounts, ScrollCounts, TypingStats, hour_of, is_text_key,
-    limits,
+    ActivityMinute, AppUsage, BURST_GAP_MS, BlockFolder, Burst, ButtonCounts, Chord, DisplayPlace, GRID_COLS,
+    GRID_ROWS, GridCount, HourBlock, INTERVAL_BUCKETS_MS, Modifier, PairCounts, ScrollCounts, TypingStats, hour_of,
+    is_text_key, limits,
 };
 
 use crate::desktop::Desktop;
@@ -66,6 +67,10 @@ pub struct Aggregator {
     pointer: Option<(f64, f64)>,
     /// Last position that counted as movement (jitter is measured from here).
     anchor: Option<(f64, f64)>,
+    /// The application with the focus, which input counts under.
+    app: Option<Arc<str>>,
+    /// A never-count application has the focus: input arrives only as [`Input::Excluded`].
+    excluded: bool,
 }
 
 /// Typing in progress: how many typed keys over how long, and when the last text key came.
@@ -111,6 +116,38 @@ struct HourDetail {
     pairs: PairCounts,
     /// Clicks and moves per display.
     screens: HashMap<DisplayPlace, (Cells, Cells)>,
+    /// Use per application.
+    apps: HashMap<Arc<str>, AppTally>,
+    /// Seconds with input while input was not counted, and the last of them.
+    excluded_seconds: u32,
+    excluded_second: Option<i64>,
+}
+
+/// One application's use within the hour in progress.
+#[derive(Debug, Default)]
+struct AppTally {
+    keys: u32,
+    clicks: u32,
+    seconds: u32,
+    /// The last second (Unix) counted in `seconds`.
+    last_second: Option<i64>,
+}
+
+/// What an input adds to the focused application's tally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AppInput {
+    Key,
+    Click,
+    /// Pointer movement or a wheel notch: time only.
+    Other,
+}
+
+/// Counts a second into a tally of seconds with input, once.
+fn count_second(seconds: &mut u32, last: &mut Option<i64>, second: i64) {
+    if *last != Some(second) {
+        *seconds = seconds.saturating_add(1);
+        *last = Some(second);
+    }
 }
 
 impl HourDetail {
@@ -135,6 +172,21 @@ impl HourDetail {
         for (display, (clicks, moves)) in self.screens {
             block.add_screen(display, &list(clicks), &list(moves));
         }
+        let hour_secs = keytrack_wire::HOUR_SECS as u32;
+        for (app, tally) in self.apps {
+            // The focus reader writes names as the wire wants them; anything else would get the
+            // whole block refused.
+            if keytrack_wire::apps::is_app_name(&app) {
+                block.add_app(&AppUsage {
+                    name: app.to_string(),
+                    keys: tally.keys,
+                    clicks: tally.clicks,
+                    // A clock set back can count a second twice.
+                    active_seconds: tally.seconds.min(hour_secs),
+                });
+            }
+        }
+        block.excluded_seconds = self.excluded_seconds.min(hour_secs);
         block
     }
 }
@@ -154,6 +206,8 @@ impl Aggregator {
             burst: None,
             pointer: None,
             anchor: None,
+            app: None,
+            excluded: false,
         }
     }
 
@@ -193,6 +247,7 @@ impl Aggregator {
                 };
                 *counter = counter.saturating_add(1);
                 minute.mark_active(at);
+                self.count_in_app(at, AppInput::Click);
                 if let Some((x, y)) = self.pointer {
                     let (display, cell) = self.desktop.locate(x, y);
                     let count = self.detail_at(at).cells(display).0.entry(cell).or_default();
@@ -216,6 +271,7 @@ impl Aggregator {
                     let (display, cell) = self.desktop.locate(x, y);
                     let count = self.detail_at(at).cells(display).1.entry(cell).or_default();
                     *count = count.saturating_add(1);
+                    self.count_in_app(at, AppInput::Other);
                 }
             }
             Input::Wheel { dx, dy } => {
@@ -224,8 +280,36 @@ impl Aggregator {
                 minute.scroll.vertical = minute.scroll.vertical.saturating_add(notches(dy));
                 minute.scroll.horizontal = minute.scroll.horizontal.saturating_add(notches(dx));
                 minute.mark_active(at);
+                self.count_in_app(at, AppInput::Other);
+            }
+            Input::Focus { ref app, excluded } => {
+                if excluded != self.excluded {
+                    // Typing does not run on across a stretch that is not counted, and keys
+                    // released meanwhile went unseen.
+                    self.end_burst();
+                    self.last_key = None;
+                    self.held.clear();
+                }
+                self.app = app.clone();
+                self.excluded = excluded;
+            }
+            Input::Excluded => {
+                let detail = self.detail_at(at);
+                count_second(&mut detail.excluded_seconds, &mut detail.excluded_second, at.div_euclid(1000));
             }
         }
+    }
+
+    /// Counts input at `at` in the focused application's tally.
+    fn count_in_app(&mut self, at: i64, what: AppInput) {
+        let Some(app) = self.app.clone() else { return };
+        let tally = self.detail_at(at).apps.entry(app).or_default();
+        match what {
+            AppInput::Key => tally.keys = tally.keys.saturating_add(1),
+            AppInput::Click => tally.clicks = tally.clicks.saturating_add(1),
+            AppInput::Other => {}
+        }
+        count_second(&mut tally.seconds, &mut tally.last_second, at.div_euclid(1000));
     }
 
     fn key_down(&mut self, at: i64, key: KeyCode) {
@@ -269,6 +353,7 @@ impl Aggregator {
         if let Some(chord) = chord {
             *detail.chords.entry(chord.to_string()).or_default() += 1;
         }
+        self.count_in_app(at, AppInput::Key);
     }
 
     /// A text key came at `at`: it continues the burst (counting its gap) or starts a new one.
@@ -345,7 +430,11 @@ impl Aggregator {
         if let Some(block) = self.folder.take_complete(now) {
             self.complete.push(block);
         }
-        std::mem::take(&mut self.complete)
+        let mut complete = std::mem::take(&mut self.complete);
+        for block in &mut complete {
+            block.limit_apps();
+        }
+        complete
     }
 
     /// Records of the minutes still open that changed since the last call (to save them early, so
@@ -531,6 +620,44 @@ mod tests {
     fn blocks(agg: &mut Aggregator) -> (Vec<HourBlock>, Option<HourBlock>) {
         let complete = agg.take_blocks(i64::MAX / 2);
         (complete, agg.take_pending())
+    }
+
+    fn focus(agg: &mut Aggregator, at: i64, app: Option<&str>, excluded: bool) {
+        agg.handle(&ev(at, Input::Focus { app: app.map(Arc::from), excluded }));
+    }
+
+    #[test]
+    fn each_application_gets_its_keys_clicks_and_seconds_and_excluded_input_only_its_time() {
+        let mut agg = aggregator();
+        focus(&mut agg, T0, Some("xterm"), false);
+        press(&mut agg, T0 + 100, "KeyA");
+        press(&mut agg, T0 + 300, "KeyB");
+        press(&mut agg, T0 + 1_200, "KeyC");
+        agg.handle(&ev(T0 + 1_500, Input::ButtonDown(Button::Left)));
+        focus(&mut agg, T0 + 2_000, Some("code"), false);
+        agg.handle(&ev(T0 + 2_100, Input::Move { x: 10.0, y: 10.0 }));
+        agg.handle(&ev(T0 + 3_100, Input::Wheel { dx: 0, dy: 1 }));
+        press(&mut agg, T0 + 3_200, "KeyD");
+        // A password manager: its input arrives only as "something happened", in 3 seconds.
+        focus(&mut agg, T0 + 4_000, Some("keepassxc"), true);
+        for at in [4_100, 4_200, 5_000, 6_900] {
+            agg.handle(&ev(T0 + at, Input::Excluded));
+        }
+        // Nothing names the focus: counted, but under no application.
+        focus(&mut agg, T0 + 8_000, None, false);
+        press(&mut agg, T0 + 8_100, "KeyE");
+        let records = all(&mut agg);
+        let presses: u32 = records.iter().map(|r| r.presses).sum();
+        assert_eq!(presses, 5, "excluded input is in no minute");
+        assert_eq!(records.iter().map(|r| r.active_seconds).sum::<u32>(), 5, "seconds 0, 1, 2, 3, 8");
+        let block = blocks(&mut agg).1.expect("pending detail");
+        let usage =
+            |name: &str, keys, clicks, active_seconds| AppUsage { name: name.into(), keys, clicks, active_seconds };
+        assert_eq!(block.apps, vec![usage("code", 1, 0, 2), usage("xterm", 3, 1, 2)]);
+        assert_eq!(block.excluded_seconds, 3);
+        assert_eq!(block.presses(), 5);
+        let json = serde_json::to_string(&block).expect("json");
+        assert!(!json.contains("keepassxc"), "a never-count application is not named: {json}");
     }
 
     #[test]
@@ -876,6 +1003,8 @@ mod tests {
                 .prop_map(Input::ButtonDown),
             (-50.0..2000.0f64, -50.0..1200.0f64).prop_map(|(x, y)| Input::Move { x, y }),
             (-2i64..=2, -2i64..=2).prop_map(|(dx, dy)| Input::Wheel { dx, dy }),
+            (prop::sample::select(vec![None, Some("xterm"), Some("code")]), prop::bool::weighted(0.2))
+                .prop_map(|(app, excluded)| Input::Focus { app: app.map(Arc::from), excluded }),
         ]
     }
 
@@ -893,18 +1022,41 @@ mod tests {
             let mut at = T0;
             let mut held: Vec<&str> = Vec::new();
             let (mut presses, mut clicks, mut scrolls) = (0u64, 0u64, 0u64);
+            // What the focus watcher said last, and the presses and clicks made in an application.
+            let (mut excluded, mut in_app) = (false, false);
+            let (mut app_presses, mut app_clicks) = (0u64, 0u64);
             let mut records = Vec::new();
             let mut sent = Vec::new();
             for (i, (gap, input)) in steps.iter().enumerate() {
                 at += gap;
-                match input {
-                    Input::KeyDown(k) if !held.contains(k) => { held.push(k); presses += 1; }
+                // The capture gate: while excluded, only that input happened comes through.
+                let input = match input {
+                    Input::Focus { .. } => input.clone(),
+                    _ if excluded => Input::Excluded,
+                    _ => input.clone(),
+                };
+                match &input {
+                    Input::KeyDown(k) if !held.contains(k) => {
+                        held.push(k);
+                        presses += 1;
+                        app_presses += u64::from(in_app);
+                    }
                     Input::KeyUp(k) => held.retain(|h| h != k),
-                    Input::ButtonDown(_) => clicks += 1,
+                    Input::ButtonDown(_) => {
+                        clicks += 1;
+                        app_clicks += u64::from(in_app);
+                    }
                     Input::Wheel { dx, dy } => scrolls += dx.unsigned_abs() + dy.unsigned_abs(),
+                    Input::Focus { app, excluded: now_excluded } => {
+                        if *now_excluded != excluded {
+                            held.clear();
+                        }
+                        excluded = *now_excluded;
+                        in_app = app.is_some();
+                    }
                     _ => {}
                 }
-                agg.handle(&ev(at, *input));
+                agg.handle(&ev(at, input));
                 if i % cut_every == 0 {
                     records.extend(agg.take_finished(at));
                     sent.extend(agg.take_blocks(at));
@@ -920,6 +1072,9 @@ mod tests {
             prop_assert_eq!(records.iter().map(|r| u64::from(r.presses)).sum::<u64>(), presses);
             let in_blocks: u64 = sent.iter().chain(pending.iter()).map(HourBlock::presses).sum();
             prop_assert_eq!(in_blocks, presses);
+            let apps = || sent.iter().chain(pending.iter()).flat_map(|b| b.apps.iter());
+            prop_assert_eq!(apps().map(|a| u64::from(a.keys)).sum::<u64>(), app_presses);
+            prop_assert_eq!(apps().map(|a| u64::from(a.clicks)).sum::<u64>(), app_clicks);
             prop_assert_eq!(records.iter().map(|r| r.clicks.total()).sum::<u64>(), clicks);
             prop_assert_eq!(
                 records.iter().map(|r| u64::from(r.scroll.vertical + r.scroll.horizontal)).sum::<u64>(),

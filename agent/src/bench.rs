@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crate::aggregate::Aggregator;
 use crate::config::Config;
 use crate::desktop::Desktop;
-use crate::input::{Button, Capture, CaptureError, DesktopReader, Input, InputEvent, KeyCode, now_ms};
+use crate::input::{Button, Capture, CaptureError, DesktopReader, Gate, Input, InputEvent, KeyCode, now_ms};
 use crate::run::{RunOptions, run};
 
 pub const KEYS_PER_SEC: u32 = 10;
@@ -139,7 +139,7 @@ impl Capture for RealTimeSynthetic {
     fn start(
         self: Box<Self>,
         sink: Sender<InputEvent>,
-        paused: Arc<AtomicBool>,
+        gate: Gate,
         _errors: Sender<CaptureError>,
     ) -> Result<(), CaptureError> {
         std::thread::spawn(move || {
@@ -156,8 +156,8 @@ impl Capture for RealTimeSynthetic {
                     if let Some(wait) = due.checked_duration_since(Instant::now()) {
                         std::thread::sleep(wait);
                     }
-                    if !paused.load(Ordering::Relaxed) {
-                        let _ = sink.send(*event);
+                    if let Some(input) = gate.pass(event.input.clone()) {
+                        let _ = sink.send(InputEvent { at_ms: event.at_ms, input });
                     }
                 }
             }
@@ -186,6 +186,7 @@ pub fn run_bench(seconds: u32, rss_seconds: u32) -> anyhow::Result<()> {
         token: "kt_bench".into(),
         device_id: "bench".into(),
         device_name: "bench".into(),
+        never_count: Default::default(),
     };
     let options = RunOptions { dir: dir.clone(), flush: Duration::from_secs(1) };
     let stop = Arc::new(AtomicBool::new(false));

@@ -15,6 +15,68 @@ pub struct Config {
     /// Made once at pairing; the server keeps one record per device and minute.
     pub device_id: String,
     pub device_name: String,
+    /// Changes to the default never-count list made with `keytrack-agent never-count`.
+    #[serde(default, skip_serializing_if = "NeverCountChanges::is_empty")]
+    pub never_count: NeverCountChanges,
+}
+
+/// The agent's own never-count list is the default one (`keytrack_wire::apps::DEFAULT_NEVER_COUNT`)
+/// with these changes, so that names later versions add to the default apply too.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NeverCountChanges {
+    #[serde(default)]
+    pub added: Vec<String>,
+    /// Names of the default list taken off it.
+    #[serde(default)]
+    pub removed: Vec<String>,
+}
+
+impl NeverCountChanges {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty()
+    }
+
+    /// The list in force on this computer (before the profile's list is added).
+    pub fn list(&self) -> Vec<String> {
+        let mut list: Vec<String> = keytrack_wire::apps::DEFAULT_NEVER_COUNT
+            .iter()
+            .filter(|name| !self.removed.iter().any(|r| r == *name))
+            .map(|name| name.to_string())
+            .collect();
+        for name in &self.added {
+            if !list.contains(name) {
+                list.push(name.clone());
+            }
+        }
+        list.sort();
+        list
+    }
+
+    /// Puts `name` on the list; false when it was on it already.
+    pub fn add(&mut self, name: &str) -> bool {
+        if self.list().iter().any(|n| n == name) {
+            return false;
+        }
+        self.removed.retain(|n| n != name);
+        if !keytrack_wire::apps::DEFAULT_NEVER_COUNT.contains(&name) {
+            self.added.push(name.to_string());
+            self.added.sort();
+        }
+        true
+    }
+
+    /// Takes `name` off the list; false when it was not on it.
+    pub fn remove(&mut self, name: &str) -> bool {
+        if !self.list().iter().any(|n| n == name) {
+            return false;
+        }
+        self.added.retain(|n| n != name);
+        if keytrack_wire::apps::DEFAULT_NEVER_COUNT.contains(&name) {
+            self.removed.push(name.to_string());
+            self.removed.sort();
+        }
+        true
+    }
 }
 
 /// `keytrack-agent pause` and `resume`: the running agent applies the newest of these and answers
@@ -236,6 +298,19 @@ mod tests {
     }
 
     #[test]
+    fn the_never_count_list_is_the_default_with_changes() {
+        let mut changes = NeverCountChanges::default();
+        assert_eq!(changes.list().len(), keytrack_wire::apps::DEFAULT_NEVER_COUNT.len());
+        assert!(changes.add("xterm") && !changes.add("xterm") && !changes.add("keepassxc"));
+        assert!(changes.remove("keepassxc") && !changes.remove("keepassxc") && !changes.remove("firefox"));
+        let list = changes.list();
+        assert!(list.contains(&"xterm".to_string()) && !list.contains(&"keepassxc".to_string()));
+        assert_eq!(changes, NeverCountChanges { added: vec!["xterm".into()], removed: vec!["keepassxc".into()] });
+        assert!(changes.add("keepassxc") && changes.remove("xterm"));
+        assert!(changes.is_empty());
+    }
+
+    #[test]
     fn durations() {
         assert_eq!(parse_duration("90s"), Ok(90));
         assert_eq!(parse_duration("15"), Ok(900));
@@ -272,6 +347,7 @@ mod tests {
             token: "kt_x".into(),
             device_id: "d".into(),
             device_name: "n".into(),
+            never_count: NeverCountChanges { added: vec!["xterm".into()], removed: vec!["keeper".into()] },
         };
         save(dir.path(), &config)?;
         let mode = std::fs::metadata(config_path(dir.path()))?.permissions().mode();

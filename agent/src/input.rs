@@ -22,7 +22,7 @@ pub enum Button {
     Other,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Input {
     KeyDown(KeyCode),
     KeyUp(KeyCode),
@@ -37,9 +37,18 @@ pub enum Input {
         dx: i64,
         dy: i64,
     },
+    /// The focus moved to another application (`None`: none the window system names); while
+    /// `excluded`, input in it is not counted ([`crate::focus`]).
+    Focus {
+        app: Option<Arc<str>>,
+        excluded: bool,
+    },
+    /// Some input happened while input is not counted (a never-count application has the focus):
+    /// only that, never which key, button or position.
+    Excluded,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InputEvent {
     /// Wall-clock time, Unix milliseconds.
     pub at_ms: i64,
@@ -63,14 +72,40 @@ pub trait Capture: Send {
     /// What reads the desktop's displays, which positions are binned against: called once
     /// before capture starts and again every [`DESKTOP_CHECK`] (monitors come and go).
     fn desktop_reader(&self) -> DesktopReader;
-    /// Starts delivering events to `sink` on a thread of its own. Events are dropped, not sent,
-    /// while `paused` is set. `Err` arrives on `errors` if capture ends.
+    /// What reads which application has the focus (none for synthetic input).
+    fn focus_reader(&self) -> Box<dyn crate::focus::FocusReader> {
+        Box::new(crate::focus::NoFocus)
+    }
+    /// Starts delivering events to `sink` on a thread of its own, each through `gate` first.
+    /// `Err` arrives on `errors` if capture ends.
     fn start(
         self: Box<Self>,
         sink: Sender<InputEvent>,
-        paused: Arc<AtomicBool>,
+        gate: Gate,
         errors: Sender<CaptureError>,
     ) -> Result<(), CaptureError>;
+}
+
+/// What capture lets through, decided for each event where it is captured, so that what is not
+/// counted never travels further: nothing while paused or while the session is locked; only
+/// [`Input::Excluded`] while a never-count application has the focus.
+#[derive(Debug, Clone, Default)]
+pub struct Gate {
+    pub paused: Arc<AtomicBool>,
+    pub locked: Arc<AtomicBool>,
+    pub excluded: Arc<AtomicBool>,
+}
+
+impl Gate {
+    pub fn pass(&self, input: Input) -> Option<Input> {
+        if self.paused.load(Ordering::Relaxed) || self.locked.load(Ordering::Relaxed) {
+            None
+        } else if self.excluded.load(Ordering::SeqCst) {
+            Some(Input::Excluded)
+        } else {
+            Some(input)
+        }
+    }
 }
 
 /// Reads the desktop's displays; see [`Capture::desktop_reader`].
@@ -102,10 +137,14 @@ impl Capture for RdevCapture {
         })
     }
 
+    fn focus_reader(&self) -> Box<dyn crate::focus::FocusReader> {
+        crate::focus::system_reader()
+    }
+
     fn start(
         self: Box<Self>,
         sink: Sender<InputEvent>,
-        paused: Arc<AtomicBool>,
+        gate: Gate,
         errors: Sender<CaptureError>,
     ) -> Result<(), CaptureError> {
         std::thread::Builder::new()
@@ -117,12 +156,9 @@ impl Capture for RdevCapture {
                 // just died, a session still coming up): try a few times before giving up.
                 for attempt in 1..=START_ATTEMPTS {
                     let sink = sink.clone();
-                    let paused = Arc::clone(&paused);
+                    let gate = gate.clone();
                     let result = rdev::listen(move |event| {
-                        if paused.load(Ordering::Relaxed) {
-                            return;
-                        }
-                        if let Some(input) = convert(&event.event_type) {
+                        if let Some(input) = convert(&event.event_type).and_then(|input| gate.pass(input)) {
                             let _ = sink.send(InputEvent { at_ms: unix_ms(event.time), input });
                         }
                     });

@@ -9,6 +9,7 @@ pub mod bench;
 pub mod client;
 pub mod config;
 pub mod desktop;
+pub mod focus;
 pub mod input;
 pub mod log;
 pub mod run;

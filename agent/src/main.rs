@@ -63,6 +63,12 @@ enum Command {
     },
     /// Capture again after `pause`.
     Resume,
+    /// Applications whose input is never counted (password managers by default): `list`,
+    /// `add NAME` or `remove NAME`. Your profile on the server can add more for all your computers.
+    NeverCount {
+        #[command(subcommand)]
+        action: Option<NeverCountAction>,
+    },
     /// Start the agent with your desktop session (systemd user unit on Linux, launchd on macOS,
     /// the Run key on Windows).
     InstallService {
@@ -79,6 +85,17 @@ enum Command {
         #[arg(long, default_value_t = 15)]
         rss_seconds: u32,
     },
+}
+
+#[derive(Subcommand)]
+enum NeverCountAction {
+    /// The list in force on this computer (the default).
+    List,
+    /// Never count input in this application, e.g. `keepassxc` or `firefox` (its program's name,
+    /// as the dashboard's Applications shows it).
+    Add { name: String },
+    /// Count input in this application again.
+    Remove { name: String },
 }
 
 fn main() -> ExitCode {
@@ -115,6 +132,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 token,
                 device_id: previous.as_ref().map_or_else(new_device_id, |c| c.device_id.clone()),
                 device_name,
+                never_count: previous.map(|c| c.never_count).unwrap_or_default(),
             };
             config::save(&dir, &config)?;
             println!(
@@ -162,6 +180,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             println!("capturing again{applied}");
             Ok(())
         }
+        Command::NeverCount { action } => never_count(&dir, action.unwrap_or(NeverCountAction::List)),
         Command::InstallService { no_enable } => {
             config::load(&dir)?;
             let installed = service::install(&dir, !no_enable)?;
@@ -175,6 +194,46 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Bench { seconds, rss_seconds } => bench::run_bench(seconds.max(1), rss_seconds.max(1)),
     }
+}
+
+/// `keytrack-agent never-count`: shows or changes this computer's list (a running agent applies a
+/// change within a second).
+fn never_count(dir: &std::path::Path, action: NeverCountAction) -> anyhow::Result<()> {
+    let mut config = config::load(dir)?;
+    let name = |raw: &str| {
+        keytrack_wire::app_name(raw).ok_or_else(|| {
+            anyhow::anyhow!("\"{raw}\" is not an application name: use its program's name, e.g. keepassxc")
+        })
+    };
+    let changed = match &action {
+        NeverCountAction::List => None,
+        NeverCountAction::Add { name: raw } => {
+            let name = name(raw)?;
+            Some((config.never_count.add(&name), name, "never counted from now on", "was on the list already"))
+        }
+        NeverCountAction::Remove { name: raw } => {
+            let name = name(raw)?;
+            Some((config.never_count.remove(&name), name, "counted again from now on", "was not on the list"))
+        }
+    };
+    if let Some((changed, name, done, unchanged)) = changed {
+        if changed {
+            config::save(dir, &config)?;
+            println!("{name}: {done}");
+        } else {
+            println!("{name}: {unchanged}");
+        }
+    }
+    if matches!(action, NeverCountAction::List) {
+        println!(
+            "Input is never counted while one of these has the focus (nor in a terminal running sudo, su, doas, passwd or pkexec):"
+        );
+        for name in config.never_count.list() {
+            println!("  {name}");
+        }
+        println!("Your profile on {} can add more for all your computers.", config.server);
+    }
+    Ok(())
 }
 
 /// How long `pause` and `resume` wait for the running agent's answer.

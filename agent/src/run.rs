@@ -18,7 +18,8 @@ use rand::Rng;
 use crate::aggregate::{Aggregator, UtcOffsetAt};
 use crate::client::{Client, ClientError};
 use crate::config::{self, Config};
-use crate::input::{Capture, CaptureError, DESKTOP_CHECK, now_ms};
+use crate::focus::{self, NeverCountList};
+use crate::input::{Capture, CaptureError, DESKTOP_CHECK, Gate, now_ms};
 use crate::log;
 use crate::spool::Spool;
 
@@ -69,9 +70,16 @@ pub fn run(
 
     let (events_tx, events) = mpsc::channel();
     let (errors_tx, errors) = mpsc::channel();
-    let paused = Arc::new(AtomicBool::new(false));
-    capture.start(events_tx, Arc::clone(&paused), errors_tx)?;
-    let uploader = Uploader::start(options, config)?;
+    let gate = Gate::default();
+    let never_count = Arc::new(NeverCountList::new(config.never_count.list()));
+    // The profile's list as last received, until the next upload's receipt says again.
+    if let Some(apps) = spool.fact(PROFILE_NEVER_COUNT)?.and_then(|json| serde_json::from_str(&json).ok()) {
+        never_count.set_profile(apps);
+    }
+    focus::watch(capture.focus_reader(), Arc::clone(&never_count), Arc::clone(&gate.excluded), events_tx.clone())
+        .map_err(|e| anyhow::anyhow!("cannot start the focus thread: {e}"))?;
+    capture.start(events_tx, gate.clone(), errors_tx)?;
+    let uploader = Uploader::start(options, config, Arc::clone(&never_count))?;
     let live_until = watch_for_viewers(&options.dir, config)?;
     // Only now that nothing can fail before the loop: from here the pending detail lives in
     // memory, and the end of this function writes it back (events wait in the channel meanwhile).
@@ -88,6 +96,7 @@ pub fn run(
     let mut next_pause_check = 0;
     let mut next_desktop_check = now_ms() + DESKTOP_CHECK.as_millis() as i64;
     let mut acknowledged = config::load_pause_ack(&options.dir);
+    let mut config_seen = changed_at(&options.dir);
     let outcome = loop {
         if stop.load(Ordering::Relaxed) {
             break Ok(());
@@ -114,13 +123,21 @@ pub fn run(
             next_pause_check = now + PAUSE_CHECK_MS;
             let pause = config::load_pause(&options.dir);
             let pause_now = config::is_paused(pause, now / 1000);
-            if paused.swap(pause_now, Ordering::Relaxed) != pause_now {
+            if gate.paused.swap(pause_now, Ordering::Relaxed) != pause_now {
                 if pause_now {
                     aggregator.end_typing();
                     log::info("paused: nothing is captured until resume");
                 } else {
                     aggregator.forget_held_keys();
                     log::info("resumed");
+                }
+            }
+            // `keytrack-agent never-count add|remove` changed the config.
+            let config_now = changed_at(&options.dir);
+            if config_now != config_seen {
+                config_seen = config_now;
+                if let Ok(config) = config::load(&options.dir) {
+                    never_count.set_own(config.never_count.list());
                 }
             }
             // Answered only once capture has changed: `pause` returns after this.
@@ -258,6 +275,9 @@ fn watch_for_viewers(dir: &std::path::Path, config: &Config) -> anyhow::Result<A
 
 /// The upload thread: sends waiting minutes oldest first; on failure waits with exponential
 /// backoff and jitter, then tries again.
+/// The spool fact that keeps the profile's never-count list between runs.
+const PROFILE_NEVER_COUNT: &str = "profile_never_count";
+
 struct Uploader {
     wake: mpsc::Sender<Wake>,
     thread: JoinHandle<()>,
@@ -269,7 +289,7 @@ enum Wake {
 }
 
 impl Uploader {
-    fn start(options: &RunOptions, config: &Config) -> anyhow::Result<Uploader> {
+    fn start(options: &RunOptions, config: &Config, never_count: Arc<NeverCountList>) -> anyhow::Result<Uploader> {
         let spool = Spool::open(&options.dir)?;
         let pairing = Pairing::new(&options.dir, config)?;
         let device = Device { id: config.device_id.clone(), name: config.device_name.clone() };
@@ -277,7 +297,7 @@ impl Uploader {
         let (wake, woken) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("upload".into())
-            .spawn(move || upload_loop(spool, pairing, device, idle, woken))?;
+            .spawn(move || upload_loop(spool, pairing, device, idle, woken, &never_count))?;
         Ok(Uploader { wake, thread })
     }
 
@@ -291,7 +311,14 @@ impl Uploader {
     }
 }
 
-fn upload_loop(mut spool: Spool, mut pairing: Pairing, device: Device, idle: Duration, woken: Receiver<Wake>) {
+fn upload_loop(
+    mut spool: Spool,
+    mut pairing: Pairing,
+    device: Device,
+    idle: Duration,
+    woken: Receiver<Wake>,
+    never_count: &NeverCountList,
+) {
     let mut failures: u32 = 0;
     let mut next_try = Instant::now();
     loop {
@@ -301,7 +328,7 @@ fn upload_loop(mut spool: Spool, mut pairing: Pairing, device: Device, idle: Dur
             Ok(Wake::Flushed) if failures > 0 && Instant::now() < next_try => continue,
             Ok(Wake::Flushed) | Err(RecvTimeoutError::Timeout) => false,
         };
-        match upload_waiting(&mut spool, pairing.client(), &device) {
+        match upload_waiting(&mut spool, pairing.client(), &device, never_count) {
             Ok(more) => {
                 if failures > 0 {
                     log::info("the server is reachable again; uploading what waited");
@@ -327,7 +354,12 @@ fn upload_loop(mut spool: Spool, mut pairing: Pairing, device: Device, idle: Dur
 }
 
 /// Uploads one batch; `Ok(true)` when more is waiting.
-fn upload_waiting(spool: &mut Spool, client: &Client, device: &Device) -> Result<bool, String> {
+fn upload_waiting(
+    spool: &mut Spool,
+    client: &Client,
+    device: &Device,
+    never_count: &NeverCountList,
+) -> Result<bool, String> {
     let waiting = spool.waiting(BATCH_MINUTES).map_err(|e| format!("{e:#}"))?;
     let blocks = spool.waiting_blocks(BATCH_BLOCKS).map_err(|e| format!("{e:#}"))?;
     if waiting.is_empty() && blocks.is_empty() {
@@ -356,8 +388,12 @@ fn upload_waiting(spool: &mut Spool, client: &Client, device: &Device) -> Result
     let batch =
         ActivityBatch::new(device.clone(), good.iter().map(|w| w.record.clone()).collect(), good_blocks.clone());
     match client.upload(&batch) {
-        Ok(_) => {
+        Ok(receipt) => {
             spool.mark_sent(&good, &good_blocks, now).map_err(|e| format!("{e:#}"))?;
+            if let Some(apps) = receipt.never_count {
+                let _ = spool.set_fact(PROFILE_NEVER_COUNT, &serde_json::to_string(&apps).unwrap_or_default());
+                never_count.set_profile(apps);
+            }
             let _ = spool.set_fact("last_upload", &now.to_string());
             Ok(good.len() == BATCH_MINUTES || good_blocks.len() == BATCH_BLOCKS)
         }

@@ -116,6 +116,43 @@ impl Display {
         panic!("could not start Xvfb on a free display");
     }
 
+    /// Starts an X client on this display; returns it with its window's id once the window shows,
+    /// found by its process, or (`by_class`, for a client that does not name its process) by its
+    /// class.
+    fn client(&self, program: &str, args: &[&str], by_class: bool) -> (Process, String) {
+        let child = Command::new(program)
+            .args(args)
+            .env("DISPLAY", &self.name)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {program} (scripts/setup.sh installs it): {e}"));
+        let pid = child.id().to_string();
+        let process = Process(child);
+        let mut window = String::new();
+        let search = |by: &str, what: &str| {
+            let out = Command::new("xdotool")
+                .args(["search", "--onlyvisible", by, what])
+                .env("DISPLAY", &self.name)
+                .output()
+                .expect("xdotool search");
+            String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or_default().to_string()
+        };
+        let shown = wait_for(Duration::from_secs(15), || {
+            window = if by_class { search("--classname", program) } else { search("--pid", &pid) };
+            !window.is_empty()
+        });
+        assert!(shown, "{program} showed no window");
+        (process, window)
+    }
+
+    /// Gives `window` the keyboard focus, and the agent (which reads the focus ten times a
+    /// second) time to see it.
+    fn focus(&self, window: &str) {
+        self.xdotool(&["windowfocus", "--sync", window]);
+        std::thread::sleep(Duration::from_millis(500));
+    }
+
     fn xdotool(&self, args: &[&str]) {
         let status = Command::new("xdotool")
             .args(args)
@@ -1023,4 +1060,77 @@ fn clicks_land_on_the_display_they_were_made_on() {
     for place in [(3840, 0, 3840), (3840, 0, 1920), (3840, 1920, 1920)] {
         assert!(places.contains(&place), "{place:?} in {places:?}");
     }
+}
+
+/// Two real X clients focused in turn each get exactly the keys typed into them; typing into an
+/// application on the never-count list, or into a terminal running sudo, adds nothing at all (no
+/// key, no total) but its time, as excluded.
+#[test]
+fn each_application_gets_its_own_keys_and_never_counted_ones_add_nothing() {
+    let display = Display::start();
+    let server = Server::start();
+    let mut agent = Agent::pair(&server.url(), &server.token);
+    let (ok, out, err) = agent.command(&["never-count", "add", "XClock"]);
+    assert!(ok && out.contains("xclock: never counted"), "{out}{err}");
+    let (_, list, _) = agent.command(&["never-count", "list"]);
+    assert!(list.contains("  xclock\n") && list.contains("  keepassxc\n"), "{list}");
+    // A "sudo" waiting in a terminal (cat under that name: it is the name that tells).
+    let bin = tempfile::tempdir().expect("tempdir");
+    let sudo = bin.path().join("sudo");
+    std::os::unix::fs::symlink("/bin/cat", &sudo).expect("symlink");
+    // xlogo names no process (its class names it); xterm and xclock do.
+    let (_terminal, terminal) = display.client("xterm", &["-e", "cat"], false);
+    let (_logo, logo) = display.client("xlogo", &[], true);
+    let (_clock, clock) = display.client("xclock", &[], false);
+    let (_prompt, prompt) = display.client("xterm", &["-e", &sudo.to_string_lossy()], false);
+    agent.start_with_clock(&display, Some(hour_ends_in(35)));
+
+    let in_terminal = "the quick brown fox jumps over the lazy dog ".repeat(3);
+    // No "q": xlogo and xclock quit on it.
+    let in_logo = "the five boxing wizards jump ".repeat(4);
+    display.focus(&terminal);
+    display.xdotool(&["type", "--delay", "12", &in_terminal]);
+    display.focus(&logo);
+    display.xdotool(&["type", "--delay", "12", &in_logo]);
+    display.focus(&clock);
+    display.xdotool(&["type", "--delay", "40", "zxcv zxcv zxcv zxcv zxcv zxcv"]);
+    display.focus(&prompt);
+    display.xdotool(&["type", "--delay", "40", "zxcv zxcv zxcv zxcv zxcv zxcv"]);
+    display.focus(&terminal);
+
+    let expected = keys_of(&format!("{in_terminal}{in_logo}"));
+    let blocks_so_far =
+        || format!("{:?}", server.blocks().iter().map(|b| (&b.apps, b.excluded_seconds)).collect::<Vec<_>>());
+    let arrived = wait_for(Duration::from_secs(90), || !server.blocks().is_empty());
+    assert!(arrived, "no block arrived; agent log:\n{}", agent.log_text());
+    assert!(
+        wait_for(Duration::from_secs(30), || server.keys() == expected),
+        "blocks: {}\n{}",
+        blocks_so_far(),
+        agent.log_text()
+    );
+    expect_presses(&server, &agent, expected.values().sum());
+    agent.stop();
+    let mut apps: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    let mut excluded = 0;
+    for block in server.blocks() {
+        for app in &block.apps {
+            let entry = apps.entry(app.name.clone()).or_default();
+            entry.0 += app.keys;
+            entry.1 += app.active_seconds;
+        }
+        excluded += block.excluded_seconds;
+    }
+    assert_eq!(
+        apps.iter().map(|(name, (keys, _))| (name.as_str(), *keys)).collect::<Vec<_>>(),
+        vec![("xlogo", in_logo.len() as u32), ("xterm", in_terminal.len() as u32)],
+        "agent log:\n{}",
+        agent.log_text()
+    );
+    assert!(apps.values().all(|(_, seconds)| *seconds >= 1), "{apps:?}");
+    // 29 keys 40 ms apart in each of the two: over a second each.
+    assert!(excluded >= 2, "excluded {excluded} s");
+    let stats = server.stats();
+    assert_eq!(stats["applications"][0]["name"], "xterm", "{stats}");
+    assert_eq!(stats["excluded_seconds"].as_u64(), Some(u64::from(excluded)));
 }

@@ -7,8 +7,8 @@ use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use keytrack_app::server::{accounts, rollups, state::AppState};
 use keytrack_wire::{
-    ActivityBatch, ActivityMinute, Burst, ButtonCounts, Device, DisplayPlace, GridCount, ScreenActivity, ScrollCounts,
-    TypingStats,
+    ActivityBatch, ActivityMinute, AppUsage, Burst, ButtonCounts, Device, DisplayPlace, GridCount, ScreenActivity,
+    ScrollCounts, TypingStats,
 };
 use leptos::config::LeptosOptions;
 use leptos::server_fn::ServerFn;
@@ -83,7 +83,7 @@ async fn round_trip_gives_back_exactly_what_was_sent() {
     let (_, token) = user_with_token(&s.pool, "ada@example.com").await;
     let reply = post_batch(&s.app, &token, &sample_batch()).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    assert_eq!(reply.body, json!({"accepted": 3, "replaced": 0, "blocks": 1}));
+    assert_eq!(reply.body, json!({"accepted": 3, "replaced": 0, "blocks": 1, "never_count": []}));
 
     let got = stats(&s.app, &token, "2025-03-10", "2025-03-11").await;
     // Presses come from the minutes; which keys, from the block.
@@ -127,7 +127,7 @@ async fn sending_again_never_double_counts() {
     assert_eq!(post_batch(&s.app, &token, &batch).await.status, StatusCode::OK);
     let once = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
     let again = post_batch(&s.app, &token, &batch).await;
-    assert_eq!(again.body, json!({"accepted": 3, "replaced": 3, "blocks": 1}));
+    assert_eq!(again.body, json!({"accepted": 3, "replaced": 3, "blocks": 1, "never_count": []}));
     assert_eq!(stats(&s.app, &token, "2025-03-01", "2025-03-31").await, once);
     assert_eq!(stored_rows(&s.pool).await, 3);
 
@@ -136,7 +136,10 @@ async fn sending_again_never_double_counts() {
     corrected.minutes.truncate(1);
     corrected.minutes[0].presses += 4;
     corrected.blocks[0].add_key("KeyE", 4);
-    assert_eq!(post_batch(&s.app, &token, &corrected).await.body, json!({"accepted": 1, "replaced": 1, "blocks": 1}));
+    assert_eq!(
+        post_batch(&s.app, &token, &corrected).await.body,
+        json!({"accepted": 1, "replaced": 1, "blocks": 1, "never_count": []})
+    );
     let after = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
     assert_eq!(after["keys"]["KeyE"], 5);
     assert_eq!(after["total_keys"], 209);
@@ -148,7 +151,7 @@ async fn sending_again_never_double_counts() {
     other_device.blocks.clear();
     assert_eq!(
         post_batch(&s.app, &token, &other_device).await.body,
-        json!({"accepted": 1, "replaced": 0, "blocks": 0})
+        json!({"accepted": 1, "replaced": 0, "blocks": 0, "never_count": []})
     );
     let both = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
     assert_eq!(both["total_keys"], 209 + 195);
@@ -404,7 +407,7 @@ async fn another_users_token_never_reads_or_touches_the_first_users_data() {
     bobs_batch.blocks[0].add_key("KeyZ", 9);
     assert_eq!(
         post_batch(&s.app, &bob_token, &bobs_batch).await.body,
-        json!({"accepted": 1, "replaced": 0, "blocks": 1})
+        json!({"accepted": 1, "replaced": 0, "blocks": 1, "never_count": []})
     );
     assert_eq!(stats(&s.app, &ada_token, "2025-03-01", "2025-03-31").await, ada_before);
     assert_eq!(stats(&s.app, &bob_token, "2025-03-01", "2025-03-31").await["keys"]["KeyZ"], 9);
@@ -725,6 +728,8 @@ async fn breaks_ergonomics_and_the_layout_come_through_the_api() {
         keytrack_app::server::db::days::decode(&stored).expect("decode");
     totals.active.clear();
     let mut old = keytrack_app::server::db::days::encode(&totals).expect("encode");
+    assert_eq!(old.pop(), Some(0), "no excluded seconds, 0");
+    assert_eq!(old.pop(), Some(0), "an empty application map is its length, 0");
     assert_eq!(old.pop(), Some(0), "an empty pair list is its length, 0");
     assert_eq!(old.pop(), Some(0), "an empty bit list is its length, 0");
     old[0] = 2;
@@ -814,4 +819,74 @@ async fn pointer_detail_is_kept_per_display_and_old_whole_screen_grids_stay_read
     accounts::save_profile(&s.pool, user_id, "Ada", "Europe/Berlin", 0, "us").await.expect("profile");
     accounts::save_profile(&s.pool, user_id, "Ada", "UTC", 0, "us").await.expect("profile");
     assert_eq!(heatmaps(token).await, before);
+}
+
+#[tokio::test]
+async fn applications_and_excluded_time_come_from_blocks_and_the_never_count_list_goes_back_to_agents() {
+    let s = server().await;
+    let (user_id, token) = user_with_token(&s.pool, "ada@example.com").await;
+    let usage = |name: &str, keys, clicks, active_seconds| AppUsage { name: name.into(), keys, clicks, active_seconds };
+    let mut first = block(MONDAY_9H, &[("KeyA", 150), ("KeyJ", 60)]);
+    first.add_app(&usage("code", 150, 4, 900));
+    first.add_app(&usage("xterm", 50, 1, 300));
+    first.excluded_seconds = 45;
+    let mut second = block(MONDAY_9H + 86_400, &[("KeyA", 250)]);
+    second.add_app(&usage("xterm", 250, 0, 1_200));
+    let device = Device { id: "laptop".into(), name: "Laptop".into() };
+    let minutes = vec![minute(MONDAY_9H, 210), minute(MONDAY_9H + 86_400, 250)];
+    let batch = ActivityBatch::new(device.clone(), minutes, vec![first.clone(), second]);
+    let reply = post_batch(&s.app, &token, &batch).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["never_count"], json!([]), "the receipt carries the profile's list");
+
+    let answer = stats(&s.app, &token, "2025-03-10", "2025-03-11").await;
+    assert_eq!(
+        answer["applications"],
+        json!([
+            { "name": "xterm", "keys": 300, "clicks": 1, "active_seconds": 1_500, "daily": [300, 1_200] },
+            { "name": "code", "keys": 150, "clicks": 4, "active_seconds": 900, "daily": [900, 0] },
+        ])
+    );
+    assert_eq!(answer["excluded_seconds"], 45);
+
+    // The same block sent again without an application: the day follows, exactly.
+    let mut resent = first.clone();
+    resent.apps.retain(|a| a.name != "code");
+    resent.excluded_seconds = 0;
+    let reply = post_batch(&s.app, &token, &ActivityBatch::new(device.clone(), vec![], vec![resent])).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let answer = stats(&s.app, &token, "2025-03-10", "2025-03-10").await;
+    assert_eq!(
+        answer["applications"],
+        json!([{ "name": "xterm", "keys": 50, "clicks": 1, "active_seconds": 300, "daily": [300] }])
+    );
+    assert_eq!(answer["excluded_seconds"], 0);
+    let before_rebuild = stats(&s.app, &token, "2025-03-10", "2025-03-11").await;
+    // A time zone there and back sums the days again from the records and blocks.
+    accounts::save_profile(&s.pool, user_id, "", "Pacific/Auckland", 0, "us").await.expect("profile");
+    accounts::save_profile(&s.pool, user_id, "", "UTC", 0, "us").await.expect("profile");
+    assert_eq!(stats(&s.app, &token, "2025-03-10", "2025-03-11").await, before_rebuild, "rollups equal a rebuild");
+
+    // Application names are programs written one way; a block naming anything else is refused whole.
+    let mut bad = block(MONDAY_9H + 7_200, &[("KeyA", 200)]);
+    bad.add_app(&usage("Mozilla Firefox — Inbox (3)", 10, 0, 10));
+    let reply = post_batch(&s.app, &token, &ActivityBatch::new(device.clone(), vec![], vec![bad])).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reply.body["code"], "invalid_activity");
+    assert!(reply.body["message"].as_str().unwrap_or_default().contains("apps[0].name"), "{}", reply.body);
+
+    // The profile's list: kept once, sorted, in the account and in every receipt from now on.
+    for name in ["Signal", "keepassxc", "signal"] {
+        accounts::change_never_count(&s.pool, user_id, name, true).await.expect("add");
+    }
+    let refused = accounts::change_never_count(&s.pool, user_id, "—", true).await;
+    assert!(matches!(refused, Err(keytrack_app::server::error::AppError::BadRequest(_))), "{refused:?}");
+    let me = call(&s.app, "GET", "/api/v1/me", Some(&bearer(&token)), None).await;
+    assert_eq!(me.body["never_count"], json!(["keepassxc", "signal"]));
+    let reply =
+        post_batch(&s.app, &token, &ActivityBatch::new(device.clone(), vec![minute(MONDAY_9H, 210)], vec![])).await;
+    assert_eq!(reply.body["never_count"], json!(["keepassxc", "signal"]));
+    accounts::change_never_count(&s.pool, user_id, "keepassxc", false).await.expect("remove");
+    let me = call(&s.app, "GET", "/api/v1/me", Some(&bearer(&token)), None).await;
+    assert_eq!(me.body["never_count"], json!(["signal"]));
 }

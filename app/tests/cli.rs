@@ -98,7 +98,7 @@ fn user_add_token_create_upload_and_read_back() {
     // What an agent of the first release sends (format 1, key detail in the minute): accepted,
     // its totals kept and its detail dropped, never stored.
     let (status, receipt) = http(&addr, "POST", "/api/v1/activity", &token, &batch);
-    assert_eq!((status, receipt.clone()), (200, json!({"accepted": 1, "replaced": 0, "blocks": 0})));
+    assert_eq!((status, receipt.clone()), (200, json!({"accepted": 1, "replaced": 0, "blocks": 0, "never_count": []})));
     let (status, stats) = http(&addr, "GET", "/api/v1/stats?from=2025-03-10&to=2025-03-10", &token, "");
     assert_eq!(status, 200, "{stats}");
     assert_eq!(stats["total_keys"], 4);

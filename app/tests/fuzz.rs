@@ -67,12 +67,14 @@ fn check_upload(body: Vec<u8>) -> Result<(), TestCaseError> {
 }
 
 /// Every server function, with its argument names.
-const SERVER_FUNCTIONS: [(&str, &[&str]); 29] = [
+const SERVER_FUNCTIONS: [(&str, &[&str]); 31] = [
     (keytrack_app::api::CurrentAccount::PATH, &[]),
     (keytrack_app::api::SignUp::PATH, &["email", "password", "timezone", "next"]),
     (keytrack_app::api::LogIn::PATH, &["email", "password", "next"]),
     (keytrack_app::api::TimeZones::PATH, &[]),
     (keytrack_app::api::SaveProfile::PATH, &["display_name", "timezone", "day_start_hour", "keyboard_layout"]),
+    (keytrack_app::api::AddNeverCount::PATH, &["name"]),
+    (keytrack_app::api::RemoveNeverCount::PATH, &["name"]),
     (keytrack_app::api::ListTokens::PATH, &[]),
     (keytrack_app::api::CreateToken::PATH, &["name"]),
     (keytrack_app::api::RevokeToken::PATH, &["id"]),

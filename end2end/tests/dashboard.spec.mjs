@@ -31,6 +31,11 @@ test('the dashboard shows uploaded activity and follows the date range', async (
     keys: { KeyA: 190, KeyB: 3, ControlLeft: 1, KeyC: 1, Space: 5 },
     chords: { 'Ctrl+KeyC': 1 },
     screens: [{ width: 1920, height: 1080, clicks: [[32, 18, 3]], moves: [[32, 18, 40], [33, 18, 10]] }],
+    apps: [
+      { name: 'code', keys: 150, clicks: 1, active_seconds: 600 },
+      { name: 'xterm', keys: 40, clicks: 5, active_seconds: 1200 },
+    ],
+    excluded_seconds: 90,
   };
   const upload = await page.request.post('/api/v1/activity', {
     headers: { Authorization: `Bearer ${token}` },
@@ -41,7 +46,7 @@ test('the dashboard shows uploaded activity and follows the date range', async (
   await nav.getByRole('link', { name: 'Dashboard' }).click();
   const widgets = [
     'summary', 'keyboard-heatmap', 'weekday-hour', 'key-combos', 'clicks-by-button', 'activity-timeline',
-    'typing-speed', 'click-heatmap', 'movement-heatmap',
+    'typing-speed', 'click-heatmap', 'movement-heatmap', 'applications',
   ];
   for (const widget of widgets) {
     await expect(page.locator(`[data-widget="${widget}"]`)).toBeVisible();
@@ -55,6 +60,31 @@ test('the dashboard shows uploaded activity and follows the date range', async (
   await expect(page.getByTestId('movement-heatmap-total')).toHaveText('50 pointer moves on a 1920×1080 screen');
   await expect(page.locator('[data-widget="click-heatmap"] rect.cell')).toHaveCount(1);
   await expect(page.locator('[data-widget="clicks-by-button"]')).toContainText('Left2Right1', { useInnerText: false });
+
+  // Applications: most time first; ordered by key presses on a click; the excluded time apart.
+  const apps = page.locator('[data-widget="applications"]');
+  const order = () => apps.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.app));
+  await expect.poll(order).toEqual(['xterm', 'code']);
+  await expect(apps.locator('tr[data-app="xterm"] [data-field="time"]')).toHaveText('20 min');
+  await apps.getByRole('button', { name: 'Key presses' }).click();
+  await expect.poll(order).toEqual(['code', 'xterm']);
+  await expect(apps.getByRole('button', { name: 'Key presses' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('excluded')).toContainText('Excluded: 1 min');
+
+  // The profile's never-count list: added once, in one spelling, and taken off again.
+  await nav.getByRole('link', { name: 'Profile' }).click();
+  const neverCount = page.locator('[data-widget="never-count"]');
+  await expect(page.getByTestId('never-count-empty')).toBeVisible();
+  await neverCount.getByLabel('Application').fill('XTerm');
+  await neverCount.getByRole('button', { name: 'Never count it' }).click();
+  await expect(page.getByTestId('never-count-list')).toHaveText('xterm×');
+  await neverCount.getByLabel('Application').fill('— !');
+  await neverCount.getByRole('button', { name: 'Never count it' }).click();
+  await expect(neverCount.getByRole('alert')).toContainText('is not an application name');
+  await expect(page.getByTestId('never-count-list')).toHaveText('xterm×');
+  await neverCount.getByRole('button', { name: 'Count xterm again' }).click();
+  await expect(page.getByTestId('never-count-empty')).toBeVisible();
+  await nav.getByRole('link', { name: 'Dashboard' }).click();
 
   // A preset: the numbers and the URL change together.
   await page.getByRole('navigation', { name: 'Date range' }).getByRole('link', { name: '30 days' }).click();

@@ -12,8 +12,8 @@
 use std::collections::BTreeMap;
 
 use crate::{
-    ActivityBatch, ActivityMinute, CURRENT_FORMAT, DisplayPlace, GridCount, HOUR_SECS, HourBlock, LEGACY_FORMAT,
-    MIN_BLOCK_PRESSES, ScreenActivity, limits,
+    ActivityBatch, ActivityMinute, AppUsage, CURRENT_FORMAT, DisplayPlace, GridCount, HOUR_SECS, HourBlock,
+    LEGACY_FORMAT, MIN_BLOCK_PRESSES, ScreenActivity, limits,
 };
 
 /// Adds `n` to the count of `name`, allocating the name only when it is new.
@@ -59,7 +59,19 @@ impl HourBlock {
 
     /// True when the block holds no key or pointer detail at all.
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty() && self.chords.is_empty() && self.screens.is_empty()
+        self.keys.is_empty()
+            && self.chords.is_empty()
+            && self.screens.is_empty()
+            && self.apps.is_empty()
+            && self.excluded_seconds == 0
+    }
+
+    /// Adds the use of one application (kept sorted by name, each name once).
+    pub fn add_app(&mut self, usage: &AppUsage) {
+        match self.apps.binary_search_by(|a| a.name.as_str().cmp(&usage.name)) {
+            Ok(at) => self.apps[at].add(usage),
+            Err(at) => self.apps.insert(at, usage.clone()),
+        }
     }
 
     /// Adds key presses of one physical key.
@@ -86,6 +98,24 @@ impl HourBlock {
         add_cells(&mut screen.moves, moves);
     }
 
+    /// Keeps a block of many hours within [`crate::apps::MAX_APPS_PER_BLOCK`] applications: the
+    /// least used are summed under [`crate::apps::OTHER_APPS`], so that the block is not refused.
+    pub fn limit_apps(&mut self) {
+        let most = crate::apps::MAX_APPS_PER_BLOCK;
+        if self.apps.len() <= most {
+            return;
+        }
+        self.apps.sort_by(|a, b| (b.active_seconds, b.keys, &a.name).cmp(&(a.active_seconds, a.keys, &b.name)));
+        let mut others = AppUsage { name: crate::apps::OTHER_APPS.into(), ..AppUsage::default() };
+        for app in self.apps.split_off(most - 1) {
+            others.add(&app);
+        }
+        let seconds = u32::try_from(self.hours().saturating_mul(HOUR_SECS)).unwrap_or(u32::MAX);
+        others.active_seconds = others.active_seconds.min(seconds);
+        self.apps.sort_by(|a, b| a.name.cmp(&b.name));
+        self.add_app(&others);
+    }
+
     /// Adds a later block of the same device into this one: its counts add up and the block now
     /// ends where `later` ends.
     pub fn merge(&mut self, later: HourBlock) {
@@ -100,6 +130,10 @@ impl HourBlock {
             self.add_screen(screen.place(), &screen.clicks, &screen.moves);
         }
         self.pairs.merge(&later.pairs);
+        for app in &later.apps {
+            self.add_app(app);
+        }
+        self.excluded_seconds = self.excluded_seconds.saturating_add(later.excluded_seconds);
     }
 }
 
@@ -288,6 +322,40 @@ mod tests {
         assert_eq!(a.chords["Ctrl+KeyC"], 3);
         assert_eq!(a.screens.len(), 2);
         assert_eq!(a.screens[0].clicks, vec![GridCount(0, 0, 1), GridCount(5, 2, 5)]);
+    }
+
+    #[test]
+    fn merging_adds_applications_by_name_and_excluded_time() {
+        let app = |name: &str, keys: u32, active_seconds: u32| AppUsage {
+            name: name.into(),
+            keys,
+            clicks: 1,
+            active_seconds,
+        };
+        let mut a = HourBlock::for_hour(0);
+        a.add_app(&app("xterm", 5, 10));
+        a.excluded_seconds = 7;
+        let mut b = HourBlock::for_hour(HOUR_SECS);
+        b.add_app(&app("xterm", 2, 3));
+        b.add_app(&app("code", 9, 20));
+        b.excluded_seconds = 2;
+        a.merge(b);
+        assert_eq!(a.apps, vec![app("code", 9, 20), AppUsage { clicks: 2, ..app("xterm", 7, 13) }]);
+        assert_eq!(a.excluded_seconds, 9);
+        let mut many = HourBlock::for_hour(0);
+        for i in 0..300u32 {
+            many.add_app(&app(&format!("app{i:03}"), 1, i));
+        }
+        many.limit_apps();
+        assert_eq!(many.apps.len(), crate::apps::MAX_APPS_PER_BLOCK);
+        let others = many.apps.iter().find(|a| a.name == crate::apps::OTHER_APPS).expect("others");
+        // The 45 least used (0-44 s) are summed; the most used keep their names.
+        assert_eq!((others.keys, others.active_seconds), (45, (0..45).sum::<u32>()));
+        assert!(many.apps.iter().any(|a| a.name == "app299"));
+        assert!(many.apps.windows(2).all(|w| w[0].name < w[1].name));
+        let mut only_excluded = HourBlock::for_hour(0);
+        only_excluded.excluded_seconds = 1;
+        assert!(!only_excluded.is_empty(), "excluded time is kept until a block leaves");
     }
 
     #[test]

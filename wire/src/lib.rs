@@ -7,6 +7,7 @@
 //! of at least [`MIN_BLOCK_PRESSES`] presses (see [`blocks`]): never text, never the order in which
 //! keys were pressed, never a handful of keys typed alone.
 
+pub mod apps;
 pub mod blocks;
 pub mod data;
 pub mod fingers;
@@ -20,6 +21,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use apps::{AppUsage, app_name, never_counts};
 pub use blocks::{BlockFolder, hour_of};
 pub use fingers::PairCounts;
 pub use keys::{Chord, KEY_CODES, Modifier, is_correction_key, is_known_key, is_modifier_key, is_text_key, key_index};
@@ -203,6 +205,16 @@ pub struct HourBlock {
     /// to at most its same-hand pairs.
     #[serde(default, skip_serializing_if = "PairCounts::is_empty")]
     pub pairs: PairCounts,
+    /// Key presses, clicks and active seconds per application (its program's name, never a
+    /// window title; see [`apps`]), sorted by name. Rule: each name once, at most 256; all
+    /// applications' presses together at most the block's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 256))]
+    pub apps: Vec<AppUsage>,
+    /// Seconds with input while an application on the never-count list had the focus: that
+    /// input was not counted at all, only that time passed. Rule: at most the block's seconds.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub excluded_seconds: u32,
 }
 
 /// Typing speed, as timing statistics only.
@@ -457,6 +469,10 @@ pub struct IngestReceipt {
     /// Hour blocks stored by this request.
     #[serde(default)]
     pub blocks: u32,
+    /// The applications the user's profile says never to count, on any of their computers (the
+    /// agent adds them to its own list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub never_count: Option<Vec<String>>,
 }
 
 /// The one shape every API error has.
@@ -480,6 +496,10 @@ pub struct Account {
     /// See [`ActivityStats::keyboard_layout`].
     #[serde(default)]
     pub keyboard_layout: String,
+    /// Applications whose input the user's agents never count, besides their own lists (see
+    /// [`apps::DEFAULT_NEVER_COUNT`]).
+    #[serde(default)]
+    pub never_count: Vec<String>,
 }
 
 /// Activity over a range of days, as `GET /api/v1/stats` answers and the dashboard shows.
@@ -539,6 +559,28 @@ pub struct ActivityStats {
     /// The same figures for the period of equal length just before (the dashboard's comparison).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<PeriodSummary>,
+    /// The most used applications (at most 12, most active time first), each with its figures and
+    /// its active seconds on every day of the range.
+    #[serde(default)]
+    pub applications: Vec<AppTrend>,
+    /// Seconds with input that was not counted: an application on the never-count list had the
+    /// focus.
+    #[serde(default)]
+    pub excluded_seconds: u64,
+}
+
+/// An application's use over the range.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AppTrend {
+    /// The program's name, e.g. `firefox` (see [`apps::app_name`]).
+    pub name: String,
+    pub keys: u64,
+    pub clicks: u64,
+    /// Seconds with input while it had the focus.
+    pub active_seconds: u64,
+    /// Active seconds on each day of the range, in order.
+    pub daily: Vec<u64>,
 }
 
 /// A chord's use day by day.

@@ -344,6 +344,7 @@ impl HourBlock {
                 "row jumps are same-hand pairs: at most same_finger + inward_rolls + outward_rolls",
             ));
         }
+        self.validate_apps(at, presses, minutes)?;
         if self.screens.len() > limits::MAX_SCREENS_PER_BLOCK {
             return Err(invalid(field("screens"), format!("at most {} displays", limits::MAX_SCREENS_PER_BLOCK)));
         }
@@ -362,6 +363,63 @@ impl HourBlock {
                 ));
             }
             validate_screen(screen, None, max_cell, &at)?;
+        }
+        Ok(())
+    }
+}
+
+impl HourBlock {
+    /// The applications' counts: names as `apps::app_name` writes them, each once, and no more
+    /// presses, clicks or seconds than the block's hours hold.
+    fn validate_apps(&self, at: &str, presses: u64, minutes: u64) -> Result<(), InvalidActivity> {
+        let seconds = minutes.saturating_mul(60);
+        if u64::from(self.excluded_seconds) > seconds {
+            return Err(invalid(
+                format!("{at}.excluded_seconds"),
+                format!("{} s in {minutes} minutes is impossible", self.excluded_seconds),
+            ));
+        }
+        if self.apps.len() > crate::apps::MAX_APPS_PER_BLOCK {
+            return Err(invalid(
+                format!("{at}.apps"),
+                format!("at most {} applications", crate::apps::MAX_APPS_PER_BLOCK),
+            ));
+        }
+        let mut names = HashSet::with_capacity(self.apps.len());
+        let mut app_presses = 0u64;
+        for (i, app) in self.apps.iter().enumerate() {
+            let field = |name: &str| format!("{at}.apps[{i}].{name}");
+            if !crate::apps::is_app_name(&app.name) {
+                return Err(invalid(
+                    field("name"),
+                    format!(
+                        "{:?} is not an application name: 1-64 characters of a-z 0-9 . _ + -, starting with a letter or digit",
+                        app.name
+                    ),
+                ));
+            }
+            if !names.insert(app.name.as_str()) {
+                return Err(invalid(field("name"), format!("{:?} appears twice", app.name)));
+            }
+            if u64::from(app.clicks) > minutes.saturating_mul(limits::MAX_CLICKS_PER_MINUTE) {
+                return Err(invalid(
+                    field("clicks"),
+                    format!("{} clicks in {minutes} minutes is impossible", app.clicks),
+                ));
+            }
+            if u64::from(app.active_seconds) > seconds {
+                return Err(invalid(
+                    field("active_seconds"),
+                    format!("{} s in {minutes} minutes is impossible", app.active_seconds),
+                ));
+            }
+            app_presses += u64::from(app.keys);
+        }
+        if app_presses > presses {
+            return Err(invalid(
+                format!("{at}.apps"),
+                format!("{app_presses} key presses in applications, more than the block's {presses}"),
+            ));
         }
         Ok(())
     }
@@ -506,6 +564,8 @@ mod tests {
         block.add_key("KeyC", 150);
         block.add_key("ControlLeft", 50);
         block.add_chord("Ctrl+KeyC", 40);
+        block.add_app(&crate::AppUsage { name: "xterm".into(), keys: 120, clicks: 3, active_seconds: 90 });
+        block.excluded_seconds = 30;
         block.add_screen(
             crate::DisplayPlace::whole(1920, 1080),
             &[GridCount(1, 2, 2)],
@@ -620,6 +680,16 @@ mod tests {
             }),
             ("blocks[0].screens[0]: width and height", |b| b.screens[0].width = 0),
             ("blocks[0].pairs: 201 key pairs from 200 presses is impossible", |b| b.pairs.alternations = 201),
+            ("blocks[0].apps[1].name: \"Firefox\" is not an application name", |b| {
+                b.apps.push(crate::AppUsage { name: "Firefox".into(), ..Default::default() })
+            }),
+            ("blocks[0].apps[1].name: \"xterm\" appears twice", |b| b.apps.push(b.apps[0].clone())),
+            ("blocks[0].apps: 201 key presses in applications, more than the block's 200", |b| b.apps[0].keys = 201),
+            ("blocks[0].apps[0].active_seconds: 3601 s in 60 minutes is impossible", |b| {
+                b.apps[0].active_seconds = 3601
+            }),
+            ("blocks[0].apps[0].clicks: 3600001 clicks in 60 minutes", |b| b.apps[0].clicks = 3_600_001),
+            ("blocks[0].excluded_seconds: 3601 s in 60 minutes", |b| b.excluded_seconds = 3601),
             ("blocks[0].pairs.row_jumps: row jumps are same-hand pairs", |b| {
                 b.pairs.inward_rolls = 3;
                 b.pairs.alternations = 100;

@@ -191,6 +191,24 @@ pub async fn save_profile(
     Ok(())
 }
 
+/// Puts an application on the never-count list of the profile.
+#[server]
+pub async fn add_never_count(name: String) -> Result<(), UiError> {
+    let state = ssr::state()?;
+    let id = ssr::user_id().await?;
+    crate::server::accounts::change_never_count(&state.pool, id, &name, true).await?;
+    Ok(())
+}
+
+/// Takes an application off the never-count list of the profile.
+#[server]
+pub async fn remove_never_count(name: String) -> Result<(), UiError> {
+    let state = ssr::state()?;
+    let id = ssr::user_id().await?;
+    crate::server::accounts::change_never_count(&state.pool, id, &name, false).await?;
+    Ok(())
+}
+
 #[server]
 pub async fn list_tokens() -> Result<Vec<TokenSummary>, UiError> {
     let state = ssr::state()?;

@@ -63,6 +63,12 @@ pub struct DayTotals {
     /// Consecutive key pairs by class, in `keytrack_wire::PairCounts::slots` order, from the
     /// same blocks as `keys` (empty until a block with pairs comes). Kept last, like `active`.
     pub pairs: Vec<i64>,
+    /// Key presses, clicks and active seconds per application, from the same blocks as `keys`.
+    /// Kept last, with `excluded_seconds` (rollup format 4).
+    pub apps: BTreeMap<String, [i64; 3]>,
+    /// Seconds with input that was not counted (a never-count application had the focus), from
+    /// the same blocks.
+    pub excluded_seconds: i64,
 }
 
 /// How the set of records of one minute (all devices) changed: its active minute and seconds
@@ -155,6 +161,24 @@ impl DayTotals {
                 self.pairs.clear();
             }
         }
+        for app in &block.apps {
+            let counts = [app.keys, app.clicks, app.active_seconds].map(|n| sign * i64::from(n));
+            match self.apps.get_mut(&app.name) {
+                Some(total) => {
+                    for (t, n) in total.iter_mut().zip(counts) {
+                        *t += n;
+                    }
+                    if total.iter().all(|n| *n == 0) {
+                        self.apps.remove(&app.name);
+                    }
+                }
+                None if counts.iter().any(|n| *n != 0) => {
+                    self.apps.insert(app.name.clone(), counts);
+                }
+                None => {}
+            }
+        }
+        self.excluded_seconds += sign * i64::from(block.excluded_seconds);
     }
 
     /// The day's key-pair classes.

@@ -8,8 +8,8 @@
 use std::collections::BTreeMap;
 
 use keytrack_wire::{
-    ActivityStats, ComboTrend, DailyActivity, INTERVAL_BUCKETS_MS, IntervalCount, is_correction_key, is_text_key,
-    words_per_minute,
+    ActivityStats, AppTrend, ComboTrend, DailyActivity, INTERVAL_BUCKETS_MS, IntervalCount, is_correction_key,
+    is_text_key, words_per_minute,
 };
 
 use super::breaks::day_breaks;
@@ -33,6 +33,8 @@ pub struct StatsTotals {
     daily: Vec<DailyActivity>,
     /// Each day's chord counts, for the trends of the top chords.
     daily_chords: Vec<BTreeMap<String, i64>>,
+    /// Each day's application counts, for the applications' trends.
+    daily_apps: Vec<BTreeMap<String, [i64; 3]>>,
 }
 
 /// Adds counts into a sum, allocating a name only for a name the sum does not have yet (a year is
@@ -50,6 +52,8 @@ fn add_counts(sum: &mut BTreeMap<String, i64>, counts: &BTreeMap<String, i64>) {
 
 /// How many chords get a trend.
 const TRENDED_CHORDS: usize = 8;
+/// How many applications the figures name.
+const SHOWN_APPS: usize = 12;
 
 impl StatsTotals {
     pub fn new() -> StatsTotals {
@@ -109,7 +113,15 @@ impl StatsTotals {
                 *slot += n;
             }
         }
+        for (name, counts) in &day.apps {
+            let total = sum.apps.entry(name.clone()).or_default();
+            for (t, n) in total.iter_mut().zip(counts) {
+                *t += n;
+            }
+        }
+        sum.excluded_seconds += day.excluded_seconds;
         self.daily_chords.push(day.chords);
+        self.daily_apps.push(day.apps);
     }
 
     /// The finished figures; range and time zone fields are left for the caller.
@@ -187,6 +199,22 @@ impl StatsTotals {
                 .collect(),
             burst_keys: burst_keys(day.typed_keys, day.bursts),
             key_pairs: day.pair_totals(),
+            applications: {
+                let mut top: Vec<(&String, &[i64; 3])> =
+                    day.apps.iter().filter(|(_, n)| n.iter().any(|n| *n > 0)).collect();
+                top.sort_by(|a, b| (b.1[2], b.1[0], a.0).cmp(&(a.1[2], a.1[0], b.0)));
+                top.into_iter()
+                    .take(SHOWN_APPS)
+                    .map(|(name, [keys, clicks, seconds])| AppTrend {
+                        name: name.clone(),
+                        keys: count(*keys),
+                        clicks: count(*clicks),
+                        active_seconds: count(*seconds),
+                        daily: self.daily_apps.iter().map(|d| count(d.get(name).map_or(0, |n| n[2]))).collect(),
+                    })
+                    .collect()
+            },
+            excluded_seconds: count(day.excluded_seconds),
             ..ActivityStats::default()
         }
     }
@@ -382,6 +410,43 @@ mod tests {
         assert!((stats.wpm_by_hour[9] - 40.0).abs() < 1e-9);
         assert_eq!(stats.wpm_by_hour.iter().filter(|w| **w > 0.0).count(), 1);
         assert!((stats.burst_keys - 25.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn applications_add_up_over_days_most_active_first_with_their_days() {
+        let with = |apps: &[(&str, [u32; 3])], excluded: u32| {
+            let mut block = keytrack_wire::HourBlock::for_hour(0);
+            for (name, [keys, clicks, active_seconds]) in apps {
+                block.add_app(&keytrack_wire::AppUsage {
+                    name: name.to_string(),
+                    keys: *keys,
+                    clicks: *clicks,
+                    active_seconds: *active_seconds,
+                });
+            }
+            block.excluded_seconds = excluded;
+            let mut day = DayTotals::default();
+            day.apply_block(&block, 1);
+            day
+        };
+        let mut totals = StatsTotals::new();
+        totals.add_day("2026-11-23", with(&[("xterm", [100, 2, 600]), ("code", [50, 9, 300])], 30), 0);
+        totals.add_day("2026-11-24", DayTotals::default(), 1);
+        totals.add_day("2026-11-25", with(&[("code", [400, 1, 900])], 0), 2);
+        let stats = totals.finish();
+        let shown: Vec<(&str, u64, u64, u64, &[u64])> = stats
+            .applications
+            .iter()
+            .map(|a| (a.name.as_str(), a.keys, a.clicks, a.active_seconds, a.daily.as_slice()))
+            .collect();
+        assert_eq!(shown, vec![("code", 450, 10, 1200, &[300, 0, 900][..]), ("xterm", 100, 2, 600, &[600, 0, 0][..])]);
+        assert_eq!(stats.excluded_seconds, 30);
+        // A block replaced by a copy without the application takes it away again.
+        let mut day = with(&[("xterm", [1, 1, 1])], 0);
+        let mut block = keytrack_wire::HourBlock::for_hour(0);
+        block.add_app(&keytrack_wire::AppUsage { name: "xterm".into(), keys: 1, clicks: 1, active_seconds: 1 });
+        day.apply_block(&block, -1);
+        assert!(day.apps.is_empty());
     }
 
     #[test]

@@ -22,7 +22,37 @@ pub(super) fn account_of(user: UserRow) -> Account {
         timezone: user.timezone,
         day_start_hour: u8::try_from(user.day_start_hour).unwrap_or(0),
         keyboard_layout: KeyboardLayout::or_us(&user.keyboard_layout).id().to_string(),
+        never_count: db::users::never_count_list(&user.never_count),
     }
+}
+
+/// Puts an application on the user's never-count list (`add`) or takes it off; their agents
+/// apply the list from their next upload on.
+pub async fn change_never_count(pool: &SqlitePool, user_id: i64, name: &str, add: bool) -> Result<(), AppError> {
+    let name = keytrack_wire::app_name(name).ok_or_else(|| {
+        AppError::BadRequest(format!(
+            "\"{}\" is not an application name: use its program's name as Applications shows it, e.g. keepassxc.",
+            name.trim()
+        ))
+    })?;
+    let user = db::users::by_id(pool, user_id).await?.ok_or(AppError::NotFound)?;
+    let mut apps = db::users::never_count_list(&user.never_count);
+    if add {
+        if apps.len() >= keytrack_wire::apps::MAX_NEVER_COUNT {
+            return Err(AppError::BadRequest(format!(
+                "The list holds at most {} applications.",
+                keytrack_wire::apps::MAX_NEVER_COUNT
+            )));
+        }
+        if !apps.contains(&name) {
+            apps.push(name);
+            apps.sort();
+        }
+    } else {
+        apps.retain(|a| *a != name);
+    }
+    db::users::set_never_count(pool, user_id, &apps).await?;
+    Ok(())
 }
 
 pub async fn account(pool: &SqlitePool, user_id: i64) -> Result<Account, AppError> {

@@ -75,7 +75,7 @@ fn store(
     (minute_bytes, block_bytes): (Vec<Vec<u8>>, Vec<Vec<u8>>),
     now: i64,
 ) -> Result<IngestReceipt, AppError> {
-    let (timezone, day_start_hour) = uploads::clock_fields(conn, user_id)?.ok_or(AppError::NotFound)?;
+    let (timezone, day_start_hour, never_count) = uploads::upload_fields(conn, user_id)?.ok_or(AppError::NotFound)?;
     let mut days = DayRollups::new(clock::clock_from(&timezone, day_start_hour)?);
     let device_id = uploads::upsert_device(conn, user_id, &batch.device.id, &batch.device.name, source, now)?;
 
@@ -118,5 +118,10 @@ fn store(
     let (day_rows, screen_rows) = days.into_rows()?;
     uploads::save_rollups(conn, user_id, &day_rows, &screen_rows)?;
     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-    Ok(IngestReceipt { accepted: count(batch.minutes.len()), replaced, blocks: count(batch.blocks.len()) })
+    Ok(IngestReceipt {
+        accepted: count(batch.minutes.len()),
+        replaced,
+        blocks: count(batch.blocks.len()),
+        never_count: Some(super::db::users::never_count_list(&never_count)),
+    })
 }

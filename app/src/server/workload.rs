@@ -91,6 +91,7 @@ impl Iterator for SyntheticPerson {
             .filter_map(|m| {
                 let mut detail = m.record.take_detail();
                 detail.pairs = synthetic_pairs(rng, m.record.typing.typed_keys);
+                synthetic_app(&m.record, &mut detail);
                 folder.add(detail)
             })
             .collect();
@@ -178,12 +179,46 @@ impl Typist {
             // Always a busy morning hour: the demo moves whenever someone looks.
             let mut record = synthetic_minute(&mut self.rng, minute, utc_offset, 10, self.wpm, false).record;
             self.detail = record.take_detail();
+            synthetic_app(&record, &mut self.detail);
             self.current = Some(record);
         }
         if let Some(current) = &self.current {
             minutes.push(so_far(current, (now - minute + 1) as f64 / 60.0));
         }
         ActivityBatch::new(device.clone(), minutes, blocks)
+    }
+}
+
+/// Applications a synthetic person works in, and how much: an editor, a browser, chat, a terminal.
+const APP_WEIGHTS: [(&str, u64); 6] =
+    [("code", 38), ("firefox", 28), ("slack", 12), ("gnome-terminal-server", 10), ("libreoffice", 8), ("evince", 4)];
+
+/// Puts a minute's use into one application (the same for ten minutes at a time), and now and
+/// then a few seconds in a never-counted password manager. Derived from the minute alone, so that
+/// the rest of the synthetic figures stay what the same seed always gave.
+fn synthetic_app(record: &ActivityMinute, detail: &mut HourBlock) {
+    let stretch = (record.minute.div_euclid(600) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 17;
+    let total: u64 = APP_WEIGHTS.iter().map(|a| a.1).sum();
+    let mut at = stretch % total;
+    let name = APP_WEIGHTS
+        .iter()
+        .find(|(_, weight)| {
+            let here = at < *weight;
+            at = at.saturating_sub(*weight);
+            here
+        })
+        .map_or("code", |a| a.0);
+    if record.active_seconds > 0 {
+        detail.add_app(&keytrack_wire::AppUsage {
+            name: name.to_string(),
+            keys: record.presses,
+            clicks: u32::try_from(record.clicks.total()).unwrap_or(u32::MAX),
+            active_seconds: record.active_seconds,
+        });
+    }
+    let minute = (record.minute.div_euclid(60) as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93) >> 20;
+    if minute.is_multiple_of(61) {
+        detail.excluded_seconds += 5 + (minute % 17) as u32;
     }
 }
 
@@ -609,6 +644,10 @@ mod tests {
         let presses: u64 = days.iter().flat_map(|d| &d.minutes).map(|m| m.record.total_presses()).sum();
         let in_blocks: u64 = days.iter().flat_map(|d| &d.blocks).map(HourBlock::presses).sum();
         assert!(in_blocks <= presses && in_blocks > presses * 9 / 10, "{in_blocks} of {presses} in blocks");
+        let blocks = || days.iter().flat_map(|d| &d.blocks);
+        let in_apps: u64 = blocks().flat_map(|b| &b.apps).map(|a| u64::from(a.keys)).sum();
+        assert_eq!(in_apps, in_blocks, "every synthetic press is in an application");
+        assert!(blocks().map(|b| b.excluded_seconds).sum::<u32>() > 0, "and some time is excluded");
         for day in days {
             assert!(day.minutes.iter().all(|m| m.record.keys.is_empty() && m.record.screen.is_none()));
             let minutes: Vec<ActivityMinute> = day.minutes.into_iter().map(|m| m.record).collect();

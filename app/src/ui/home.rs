@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
 
+use super::apps::Applications;
 use super::charts::Chart;
 use super::data::{ExportMenu, OWN_CSV_KINDS};
 use super::ergonomics::{BreaksCard, ErgonomicsCard, LayoutWhatIf, TypingDepth};
@@ -196,6 +197,7 @@ fn Widgets(stats: ActivityStats) -> impl IntoView {
             />
             <ClicksByButton clicks=stats.clicks_by_button.clone()/>
         </div>
+        <Applications apps=stats.applications.clone() excluded_seconds=stats.excluded_seconds/>
     }
 }
 
@@ -491,7 +493,7 @@ fn TypingSpeed(stats: ActivityStats) -> impl IntoView {
 
 /// A small line of values over the days of the range (the trend of one shortcut).
 #[component]
-fn Sparkline(values: Vec<u64>, label: String) -> impl IntoView {
+pub(super) fn Sparkline(values: Vec<u64>, label: String) -> impl IntoView {
     let max = values.iter().copied().max().unwrap_or(0).max(1) as f64;
     let step = if values.len() > 1 { 100.0 / (values.len() - 1) as f64 } else { 0.0 };
     let points: Vec<String> = values

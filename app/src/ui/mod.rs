@@ -1,6 +1,7 @@
 //! Pages and components: views only. Data comes from the server functions in `crate::api`.
 
 mod account;
+mod apps;
 mod charts;
 mod data;
 mod devices;

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::{ErrorNote, RequireLogin, action_error};
-use crate::api::{SaveProfile, current_account, time_zones};
+use crate::api::{AddNeverCount, RemoveNeverCount, SaveProfile, current_account, time_zones};
 use crate::domain::layouts::KeyboardLayout;
 
 #[component]
@@ -12,6 +12,7 @@ pub fn ProfilePage() -> impl IntoView {
     view! {
         <RequireLogin>
             <Profile/>
+            <NeverCount/>
         </RequireLogin>
     }
 }
@@ -88,6 +89,77 @@ fn Profile() -> impl IntoView {
                     }
                 }}
             </Transition>
+        </section>
+    }
+}
+
+/// The applications the user's agents never count, besides each agent's own list (password
+/// managers by default): added here, they apply on every computer from its next upload on.
+#[component]
+fn NeverCount() -> impl IntoView {
+    let add = ServerAction::<AddNeverCount>::new();
+    let remove = ServerAction::<RemoveNeverCount>::new();
+    let account = Resource::new(move || (add.version().get(), remove.version().get()), |_| current_account());
+    let add_error = action_error(*add);
+    let remove_error = action_error(*remove);
+    let defaults = keytrack_wire::apps::DEFAULT_NEVER_COUNT.join(", ");
+    view! {
+        <section class="card narrow" data-widget="never-count">
+            <h2>"Never counted"</h2>
+            <p class="muted">
+                "While one of these applications has the focus, your agents count nothing at all: no key, no click, no position. "
+                "Only the time shows, as “excluded”. Each agent also keeps its own list (change it with "
+                <code>"keytrack-agent never-count"</code>
+                "), which holds by default: "
+                {defaults}
+                ", and terminals while sudo, su, doas, passwd or pkexec runs in them."
+            </p>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    account
+                        .get()
+                        .map(|account| match account {
+                            Ok(Some(account)) if account.never_count.is_empty() => {
+                                view! { <p data-testid="never-count-empty">"Nothing added for all your computers yet."</p> }.into_any()
+                            }
+                            Ok(Some(account)) => {
+                                view! {
+                                    <ul class="never-count" data-testid="never-count-list">
+                                        {account
+                                            .never_count
+                                            .into_iter()
+                                            .map(|name| {
+                                                let label = format!("Count {name} again");
+                                                view! {
+                                                    <li>
+                                                        <code>{name.clone()}</code>
+                                                        <ActionForm action=remove>
+                                                            <input type="hidden" name="name" value=name/>
+                                                            <button type="submit" aria-label=label.clone() title=label>"×"</button>
+                                                        </ActionForm>
+                                                    </li>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </ul>
+                                }
+                                    .into_any()
+                            }
+                            Ok(None) => ().into_any(),
+                            Err(error) => view! { <ErrorNote error/> }.into_any(),
+                        })
+                }}
+            </Transition>
+            {remove_error}
+            <ActionForm action=add attr:class="form" attr:data-testid="never-count-form">
+                <label>
+                    "Application"
+                    <input type="text" name="name" maxlength="64" required placeholder="e.g. keepassxc"/>
+                    <small class="muted">"Its program's name, as the dashboard's Applications shows it."</small>
+                </label>
+                {add_error}
+                <button type="submit" disabled=move || add.pending().get()>"Never count it"</button>
+            </ActionForm>
         </section>
     }
 }

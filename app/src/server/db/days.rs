@@ -13,10 +13,14 @@ use sqlx::SqliteConnection;
 /// server rebuilds them at start; or, when the new format only adds fields at the end, with a way
 /// to read the old one (below) and a rebuild at start of the users who have it
 /// (`rollups::build_missing`), which keeps the days retention took the records of.
-const ROLLUP_FORMAT: u8 = 3;
-/// Format 3 added `DayTotals::active` and `DayTotals::pairs` at the end. Postcard writes fields in
-/// order, so a format 2 rollup followed by two empty lists (a zero byte each) is that rollup in
-/// format 3; the other types stored in this format did not change and ignore the extra bytes.
+const ROLLUP_FORMAT: u8 = 4;
+/// Format 3 added `DayTotals::active` and `DayTotals::pairs` at the end, format 4
+/// `DayTotals::apps` and `DayTotals::excluded_seconds`. Postcard writes fields in order, and an
+/// empty list, an empty map and a zero are one zero byte each: so a format 3 rollup followed by
+/// two zero bytes is that rollup in format 4 (blocks stored before format 4 name no application),
+/// a format 2 rollup followed by four. The other types stored in this format did not change and
+/// ignore the extra bytes.
+const FORMAT_WITHOUT_APPS: u8 = 3;
 const FORMAT_WITHOUT_ACTIVE_MINUTES: u8 = 2;
 
 /// A stored rollup that does not decode.
@@ -31,10 +35,11 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, UnreadableRol
 pub fn decode<T: DeserializeOwned>(stored: &[u8]) -> Result<T, UnreadableRollup> {
     match stored.split_first() {
         Some((&ROLLUP_FORMAT, rest)) => postcard::from_bytes(rest).map_err(|e| UnreadableRollup(e.to_string())),
-        Some((&FORMAT_WITHOUT_ACTIVE_MINUTES, rest)) => {
-            let mut upgraded = Vec::with_capacity(rest.len() + 1);
+        Some((&format @ (FORMAT_WITHOUT_APPS | FORMAT_WITHOUT_ACTIVE_MINUTES), rest)) => {
+            let missing = if format == FORMAT_WITHOUT_APPS { 2 } else { 4 };
+            let mut upgraded = Vec::with_capacity(rest.len() + missing);
             upgraded.extend_from_slice(rest);
-            upgraded.extend_from_slice(&[0, 0]);
+            upgraded.resize(rest.len() + missing, 0);
             postcard::from_bytes(&upgraded).map_err(|e| UnreadableRollup(e.to_string()))
         }
         _ => Err(UnreadableRollup("unknown format".into())),
@@ -47,9 +52,11 @@ pub fn decode<T: DeserializeOwned>(stored: &[u8]) -> Result<T, UnreadableRollup>
 /// [`DayTotals`]: crate::domain::rollup::DayTotals
 pub fn decode_keys(stored: &[u8]) -> Result<Vec<i64>, UnreadableRollup> {
     match stored.split_first() {
-        Some((&(ROLLUP_FORMAT | FORMAT_WITHOUT_ACTIVE_MINUTES), rest)) => postcard::take_from_bytes::<Vec<i64>>(rest)
-            .map(|(keys, _)| keys)
-            .map_err(|e| UnreadableRollup(e.to_string())),
+        Some((&(ROLLUP_FORMAT | FORMAT_WITHOUT_APPS | FORMAT_WITHOUT_ACTIVE_MINUTES), rest)) => {
+            postcard::take_from_bytes::<Vec<i64>>(rest)
+                .map(|(keys, _)| keys)
+                .map_err(|e| UnreadableRollup(e.to_string()))
+        }
         _ => Err(UnreadableRollup("unknown format".into())),
     }
 }
@@ -60,7 +67,7 @@ pub fn decode_keys(stored: &[u8]) -> Result<Vec<i64>, UnreadableRollup> {
 pub fn decode_chords(stored: &[u8]) -> Result<Vec<(&str, i64)>, UnreadableRollup> {
     match stored.split_first() {
         // Format 3 only added fields to `DayTotals`: a chord map reads the same in both.
-        Some((&(ROLLUP_FORMAT | FORMAT_WITHOUT_ACTIVE_MINUTES), rest)) => {
+        Some((&(ROLLUP_FORMAT | FORMAT_WITHOUT_APPS | FORMAT_WITHOUT_ACTIVE_MINUTES), rest)) => {
             postcard::from_bytes::<ChordList<'_>>(rest).map(|list| list.0).map_err(|e| UnreadableRollup(e.to_string()))
         }
         _ => Err(UnreadableRollup("unknown format".into())),
@@ -255,11 +262,12 @@ pub async fn users_without_rollups(conn: &mut SqliteConnection) -> Result<Vec<i6
     .await
 }
 
-/// Users with day rollups stored in an older format (read as well as can be, but to be counted
-/// again: format 2 lacks the active minutes that breaks are read from).
+/// Users with day rollups stored in a format that lacks figures (read as well as can be, but to be
+/// counted again: format 2 lacks the active minutes that breaks are read from). Format 3 lacks
+/// nothing its blocks had: it reads as format 4 as it is.
 pub async fn users_with_old_rollups(conn: &mut SqliteConnection) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT DISTINCT user_id FROM activity_days WHERE substr(totals, 1, 1) <> ? ORDER BY user_id")
-        .bind(vec![ROLLUP_FORMAT])
+    sqlx::query_scalar("SELECT DISTINCT user_id FROM activity_days WHERE substr(totals, 1, 1) = ? ORDER BY user_id")
+        .bind(vec![FORMAT_WITHOUT_ACTIVE_MINUTES])
         .fetch_all(conn)
         .await
 }
@@ -386,12 +394,30 @@ mod tests {
         day.active_minutes = 3;
         crate::domain::breaks::set_minute(&mut day.active, 3, true);
         let stored = encode(&day).expect("encode");
-        // The same rollup as format 2 wrote it: without the last two fields (the bit list's length,
-        // 1, and its one word, 8; the empty pair list's length, 0: a byte each as varints).
-        assert_eq!(stored[stored.len() - 3..], [1, 8, 0]);
-        let mut old = stored[..stored.len() - 3].to_vec();
+        // The same rollup as format 2 wrote it: without the last four fields (the bit list's
+        // length, 1, and its one word, 8; the empty pair list's length, 0; the empty application
+        // map's, 0; no excluded seconds, 0: a byte each as varints).
+        assert_eq!(stored[stored.len() - 5..], [1, 8, 0, 0, 0]);
+        let mut old = stored[..stored.len() - 5].to_vec();
         old[0] = FORMAT_WITHOUT_ACTIVE_MINUTES;
         let read = decode::<DayTotals>(&old).expect("decode format 2");
         assert_eq!((read.keys[7], read.active_minutes, read.active.len()), (40, 3, 0));
+    }
+
+    #[test]
+    fn a_rollup_stored_without_applications_reads_as_one_with_none() {
+        let mut day = DayTotals::default().shaped();
+        day.keys[7] = 40;
+        day.pairs = vec![1, 2, 3, 4, 5, 6];
+        let stored = encode(&day).expect("encode");
+        // Format 3 ended with the pair list: the empty application map and the zero seconds
+        // after it are a zero byte each.
+        assert_eq!(stored[stored.len() - 2..], [0, 0]);
+        let mut old = stored[..stored.len() - 2].to_vec();
+        old[0] = FORMAT_WITHOUT_APPS;
+        assert_eq!(decode::<DayTotals>(&old).expect("decode format 3"), day);
+        day.apps.insert("xterm".into(), [3, 1, 20]);
+        day.excluded_seconds = 9;
+        assert_eq!(decode::<DayTotals>(&encode(&day).expect("encode")).expect("decode"), day);
     }
 }

@@ -17,10 +17,10 @@ fn json_list<T: serde::Serialize>(values: &[T]) -> String {
     serde_json::to_string(values).unwrap_or_else(|_| "[]".into())
 }
 
-/// The user's time zone and day start.
-pub fn clock_fields(conn: &Connection, user_id: i64) -> rusqlite::Result<Option<(String, u8)>> {
-    conn.prepare_cached("SELECT timezone, day_start_hour FROM users WHERE id = ?1")?
-        .query_row([user_id], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.clamp(0, 23) as u8)))
+/// What an upload needs of its user: time zone and day start, and the never-count list (JSON).
+pub fn upload_fields(conn: &Connection, user_id: i64) -> rusqlite::Result<Option<(String, u8, String)>> {
+    conn.prepare_cached("SELECT timezone, day_start_hour, never_count FROM users WHERE id = ?1")?
+        .query_row([user_id], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.clamp(0, 23) as u8, r.get(2)?)))
         .optional()
 }
 

@@ -12,9 +12,12 @@ pub struct UserRow {
     pub timezone: String,
     pub day_start_hour: i64,
     pub keyboard_layout: String,
+    /// Applications never counted, a JSON array of names.
+    pub never_count: String,
 }
 
-const USER_COLUMNS: &str = "id, email, password_hash, display_name, timezone, day_start_hour, keyboard_layout";
+const USER_COLUMNS: &str =
+    "id, email, password_hash, display_name, timezone, day_start_hour, keyboard_layout, never_count";
 
 pub async fn by_email(pool: &SqlitePool, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?")).bind(email).fetch_optional(pool).await
@@ -49,6 +52,20 @@ pub async fn insert(
     .execute(pool)
     .await?;
     Ok((result.rows_affected() == 1).then(|| result.last_insert_rowid()))
+}
+
+pub async fn set_never_count(pool: &SqlitePool, id: i64, apps: &[String]) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET never_count = ? WHERE id = ?")
+        .bind(serde_json::to_string(apps).unwrap_or_else(|_| "[]".into()))
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// A stored never-count list (unreadable text reads as an empty list: the agents' own lists still apply).
+pub fn never_count_list(stored: &str) -> Vec<String> {
+    serde_json::from_str(stored).unwrap_or_default()
 }
 
 pub async fn update_profile(
