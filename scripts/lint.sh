@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Formatting and clippy (warnings are errors) for every feature set we ship: the server (ssr),
-# the browser app (hydrate, on wasm32), the wire format, the agent and the tools. The app crate is always
+# the browser app (hydrate, on wasm32), the wire format, the agent (on Linux and for Windows) and the tools. The app crate is always
 # checked with one feature at a time: ssr and hydrate together do not build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all --check
 cargo clippy -p keytrack-wire --all-targets -- -D warnings
 cargo clippy -p keytrack-agent --all-targets -- -D warnings
+cargo clippy -p keytrack-agent --target x86_64-pc-windows-gnu -- -D warnings
 cargo clippy -p keytrack-app --features ssr --all-targets -- -D warnings
 cargo clippy -p keytrack-tools --all-targets -- -D warnings
 cargo clippy -p keytrack-app --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings

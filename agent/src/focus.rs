@@ -1,11 +1,11 @@
-//! Which application has the focus, read from the window system a few times a second: what input
+//! Which application has the focus, read from the window system ten times a second: what input
 //! is counted under, and whether it is counted at all (the never-count list, password prompts in
-//! terminals).
+//! terminals, a locked session).
 //!
 //! Only the program's name is read (its executable's file name, or failing that its window
 //! class): never a window title, which carries document names, URLs and message subjects.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -13,16 +13,16 @@ use std::time::Duration;
 use keytrack_wire::apps::PASSWORD_PROMPTS;
 use keytrack_wire::{app_name, never_counts};
 
-use crate::input::{Input, InputEvent, now_ms};
+use crate::input::{Gate, Input, InputEvent, now_ms};
 
 /// How often the focus is read. Input in the first moments after a switch counts under the
 /// application switched from (or, into a never-count application, as excluded time only once
 /// this has passed): a tenth of a second is shorter than a person takes to start typing.
 pub const FOCUS_CHECK: Duration = Duration::from_millis(100);
 
-/// How often a focused terminal is searched for a password prompt running in it (a walk over
-/// the process table).
-const PROMPT_CHECK_EVERY: u32 = 3;
+/// How often the process table is read, in focus checks: for a password prompt running in the
+/// focused terminal, and for a screen locker.
+const PROCESS_CHECK_EVERY: u32 = 3;
 
 /// What has the focus now.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -103,40 +103,81 @@ impl NeverCountList {
     }
 }
 
-/// Whether input is counted right now: set by the focus watcher, read by the capture callback for
-/// every event (so that excluded input never leaves it as more than "input happened").
-pub type Excluded = Arc<AtomicBool>;
+/// Screen lockers by process name: while one runs on this display, the session is locked and
+/// nothing is counted (what is typed then is a password). Only programs that run while the screen
+/// is locked are listed, not daemons that wait for it (light-locker, cinnamon-screensaver).
+pub const SCREEN_LOCKERS: &[&str] = &[
+    "gnome-screensaver-dialog",
+    "gtklock",
+    "hyprlock",
+    "i3lock",
+    "kscreenlocker_greet",
+    "physlock",
+    "slock",
+    "swaylock",
+    "sxlock",
+    "waylock",
+    "xfce4-screensaver-dialog",
+    "xlock",
+    "xscreensaver-auth",
+    "xsecurelock",
+    "xtrlock",
+];
 
 /// Starts the thread that reads the focus every [`FOCUS_CHECK`]: on a change it sends
-/// [`Input::Focus`] into `sink` (what the aggregator counts under) and sets `excluded` while a
-/// never-count application, or a terminal with a password prompt in it, has the focus.
+/// [`Input::Focus`] into `sink` (what the aggregator counts under), and sets the `gate`'s
+/// `excluded` while a never-count application, or a terminal with a password prompt in it, has
+/// the focus, and its `locked` while the session is locked.
 pub fn watch(
     mut reader: Box<dyn FocusReader>,
     list: Arc<NeverCountList>,
-    excluded: Excluded,
+    gate: Gate,
     sink: Sender<InputEvent>,
 ) -> std::io::Result<()> {
+    let display = std::env::var("DISPLAY").ok();
+    let session = std::env::var("XDG_SESSION_ID").ok().filter(|id| !id.is_empty());
     std::thread::Builder::new().name("focus".into()).spawn(move || {
+        // What the aggregator was told last: the application, and whether input is not counted.
         let mut last: Option<(Option<Arc<str>>, bool)> = None;
-        let mut last_pid = None;
-        let mut prompt = false;
+        let (mut last_pid, mut was_locked) = (None, false);
+        let (mut prompt, mut locker, mut logind_locked) = (false, false, false);
         let mut tick: u32 = 0;
         loop {
             let focused = reader.read();
             tick = tick.wrapping_add(1);
-            // Another window (another terminal) is looked at at once; the same one now and then.
-            if tick.is_multiple_of(PROMPT_CHECK_EVERY) || focused.pid != last_pid {
-                prompt = focused.pid.is_some_and(password_prompt_under);
+            // Another window (another terminal) is looked at at once; the rest now and then.
+            if tick.is_multiple_of(PROCESS_CHECK_EVERY) || focused.pid != last_pid {
+                let processes = Processes::scan(display.as_deref());
+                prompt = focused.pid.is_some_and(|pid| descends_with_prompt(&processes.table, pid));
+                locker = processes.locker;
                 last_pid = focused.pid;
             }
-            let excluded_now = prompt || focused.app.as_deref().is_some_and(|app| list.covers(app));
-            let changed =
-                last.as_ref().is_none_or(|(app, was)| app.as_deref() != focused.app.as_deref() || *was != excluded_now);
+            if let Some(session) = &session
+                && tick.is_multiple_of(LOGIND_CHECK_EVERY)
+            {
+                logind_locked = logind_says_locked(session);
+            }
+            let locked = locker || logind_locked;
+            if locked != was_locked {
+                // Set before the aggregator hears of it: nothing typed on the lock screen passes.
+                gate.locked.store(locked, Ordering::SeqCst);
+                crate::log::info(if locked {
+                    "the session is locked: nothing is counted until it is unlocked"
+                } else {
+                    "the session is unlocked"
+                });
+                was_locked = locked;
+            }
+            // While locked, nothing has the focus and nothing is counted.
+            let app = if locked { None } else { focused.app.as_deref() };
+            let excluded_now = locked || prompt || app.is_some_and(|app| list.covers(app));
+            let changed = last.as_ref().is_none_or(|(was_app, was)| was_app.as_deref() != app || *was != excluded_now);
             if changed {
                 // Excluded from this moment: set before the aggregator hears of it, so that no
                 // event of the excluded stretch is counted.
-                excluded.store(excluded_now, Ordering::SeqCst);
-                if last.as_ref().is_some_and(|(_, was)| *was != excluded_now) || (last.is_none() && excluded_now) {
+                gate.excluded.store(excluded_now && !locked, Ordering::SeqCst);
+                let excluded_changed = last.as_ref().map_or(excluded_now, |(_, was)| *was != excluded_now);
+                if excluded_changed && !locked {
                     // Which application is not said: the log would tell when a password manager was used.
                     crate::log::info(if excluded_now {
                         "not counting: an application on the never-count list (or a password prompt) has the focus"
@@ -144,7 +185,7 @@ pub fn watch(
                         "counting again"
                     });
                 }
-                let app: Option<Arc<str>> = focused.app.map(Arc::from);
+                let app: Option<Arc<str>> = app.map(Arc::from);
                 let event =
                     InputEvent { at_ms: now_ms(), input: Input::Focus { app: app.clone(), excluded: excluded_now } };
                 if sink.send(event).is_err() {
@@ -158,30 +199,80 @@ pub fn watch(
     Ok(())
 }
 
-/// True when a program that asks for a password (`sudo`, `su`, ...) runs under the process
-/// `pid` (a terminal), on systems with `/proc`.
-fn password_prompt_under(pid: u32) -> bool {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
+/// How often logind is asked whether the session is locked (a `loginctl` call), in focus checks.
+const LOGIND_CHECK_EVERY: u32 = 10;
+
+/// logind's `LockedHint` for the session (set by desktops that lock through logind, e.g. GNOME
+/// and KDE); false where `loginctl` is missing or does not answer.
+fn logind_says_locked(session: &str) -> bool {
+    std::process::Command::new("loginctl")
+        .args(["show-session", session, "--property", "LockedHint", "--value"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .is_ok_and(|out| out.status.success() && out.stdout.trim_ascii() == b"yes")
+}
+
+/// What the process table says, on systems with `/proc`.
+#[derive(Debug, Default)]
+struct Processes {
+    /// (pid, parent, is a password prompt) of every process.
+    table: Vec<(u32, u32, bool)>,
+    /// A screen locker runs on this display.
+    locker: bool,
+}
+
+impl Processes {
+    fn scan(display: Option<&str>) -> Processes {
+        let mut processes = Processes::default();
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return processes;
+        };
+        for entry in entries.flatten() {
+            let Some(id) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so it ends at the last ')'.
+            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+                continue;
+            };
+            let comm = &stat[open + 1..close];
+            let parent = stat[close + 1..].split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok()).unwrap_or(0);
+            processes.table.push((id, parent, PASSWORD_PROMPTS.contains(&comm)));
+            if !processes.locker && is_locker(comm) {
+                processes.locker = locks_display(&entry.path(), display);
+            }
+        }
+        processes
+    }
+}
+
+/// The kernel keeps the first 15 bytes of a process's name.
+fn is_locker(comm: &str) -> bool {
+    SCREEN_LOCKERS.iter().any(|name| name.get(..name.len().min(15)) == Some(comm))
+}
+
+/// Whether the locker process at `/proc/PID` locks `display`: it runs on the same X display
+/// (`:1` and `:1.0` are one), or names none (a console or Wayland locker). A process of another
+/// user (its environment unreadable) locks another session.
+fn locks_display(process: &std::path::Path, display: Option<&str>) -> bool {
+    let Ok(environ) = std::fs::read(process.join("environ")) else {
         return false;
     };
-    // (pid, parent, is a prompt) of every process.
-    let mut table: Vec<(u32, u32, bool)> = Vec::new();
-    for entry in entries.flatten() {
-        let Some(id) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so it ends at the last ')'.
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
-            continue;
-        };
-        let comm = &stat[open + 1..close];
-        let parent = stat[close + 1..].split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok()).unwrap_or(0);
-        table.push((id, parent, PASSWORD_PROMPTS.contains(&comm)));
+    let screen =
+        |d: &str| d.rsplit_once('.').filter(|(host, _)| host.contains(':')).map_or(d, |(host, _)| host).to_string();
+    let theirs = environ
+        .split(|b| *b == 0)
+        .find_map(|var| var.strip_prefix(b"DISPLAY="))
+        .map(|d| String::from_utf8_lossy(d).into_owned());
+    match (theirs, display) {
+        (None, _) => true,
+        (Some(theirs), Some(ours)) => screen(&theirs) == screen(ours),
+        (Some(_), None) => false,
     }
-    descends_with_prompt(&table, pid)
 }
 
 /// Whether any descendant of `root` in the process table is a password prompt.
@@ -449,6 +540,22 @@ mod tests {
         assert!(!descends_with_prompt(&table, 12), "a prompt is looked for below, not at, the terminal");
         // A table with a loop (a pid reused as its own ancestor) ends.
         assert!(!descends_with_prompt(&[(5, 6, false), (6, 5, false)], 5));
+    }
+
+    #[test]
+    fn lockers_are_known_by_their_kernel_names_and_their_display() {
+        assert!(is_locker("i3lock") && is_locker("kscreenlocker_g") && !is_locker("light-locker"));
+        let dir = std::env::temp_dir().join(format!("keytrack-locker-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(dir.join("environ"), b"HOME=/root\0DISPLAY=:7.0\0").expect("environ");
+        assert!(locks_display(&dir, Some(":7")));
+        assert!(locks_display(&dir, Some(":7.0")));
+        assert!(!locks_display(&dir, Some(":8")));
+        assert!(!locks_display(&dir, None));
+        std::fs::write(dir.join("environ"), b"HOME=/root\0").expect("environ");
+        assert!(locks_display(&dir, Some(":8")), "a locker without a display locks the console");
+        std::fs::remove_dir_all(&dir).expect("clean up");
+        assert!(!locks_display(&dir, Some(":7")), "unreadable: another user's");
     }
 
     #[test]

@@ -76,7 +76,7 @@ pub fn run(
     if let Some(apps) = spool.fact(PROFILE_NEVER_COUNT)?.and_then(|json| serde_json::from_str(&json).ok()) {
         never_count.set_profile(apps);
     }
-    focus::watch(capture.focus_reader(), Arc::clone(&never_count), Arc::clone(&gate.excluded), events_tx.clone())
+    focus::watch(capture.focus_reader(), Arc::clone(&never_count), gate.clone(), events_tx.clone())
         .map_err(|e| anyhow::anyhow!("cannot start the focus thread: {e}"))?;
     capture.start(events_tx, gate.clone(), errors_tx)?;
     let uploader = Uploader::start(options, config, Arc::clone(&never_count))?;

@@ -1134,3 +1134,36 @@ fn each_application_gets_its_own_keys_and_never_counted_ones_add_nothing() {
     assert_eq!(stats["applications"][0]["name"], "xterm", "{stats}");
     assert_eq!(stats["excluded_seconds"].as_u64(), Some(u64::from(excluded)));
 }
+
+/// A real screen locker (i3lock) on the display: nothing typed while it runs is counted, not even
+/// as a total; typing after it ends counts again.
+#[test]
+fn nothing_typed_on_a_locked_screen_is_counted() {
+    let display = Display::start();
+    let server = Server::start();
+    let mut agent = Agent::pair(&server.url(), &server.token);
+    agent.start(&display);
+    display.xdotool(&["type", "--delay", "30", "abc"]);
+    expect_presses(&server, &agent, 3);
+
+    let locker = Command::new("i3lock")
+        .arg("--nofork")
+        .env("DISPLAY", &display.name)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start i3lock (scripts/setup.sh installs it)");
+    let mut locker = Process(locker);
+    let locked = wait_for(Duration::from_secs(10), || agent.log_text().contains("the session is locked"));
+    assert!(locked, "the agent did not see the lock: {}", agent.log_text());
+    display.xdotool(&["type", "--delay", "30", "hunter2 my password"]);
+    let _ = locker.0.kill();
+    let _ = locker.0.wait();
+    let unlocked = wait_for(Duration::from_secs(10), || agent.log_text().contains("the session is unlocked"));
+    assert!(unlocked, "the agent did not see the unlock: {}", agent.log_text());
+    display.xdotool(&["type", "--delay", "30", "de"]);
+    expect_presses(&server, &agent, 5);
+    std::thread::sleep(Duration::from_secs(3));
+    agent.stop();
+    assert_eq!(server.total_keys(), 5, "nothing typed on the lock screen counts");
+}
