@@ -84,16 +84,18 @@ impl NeverCountList {
         }
     }
 
-    /// The profile's list, as the server last sent it.
-    pub fn set_profile(&self, apps: Vec<String>) {
-        if let Ok(mut profile) = self.profile.write()
-            && *profile != apps
-        {
-            crate::log::info(&format!(
-                "never counting, from your profile: {}",
-                if apps.is_empty() { "nothing more".to_string() } else { apps.join(", ") }
-            ));
-            *profile = apps;
+    /// The profile's list, as the server last sent it; true when it changed.
+    pub fn set_profile(&self, apps: Vec<String>) -> bool {
+        match self.profile.write() {
+            Ok(mut profile) if *profile != apps => {
+                crate::log::info(&format!(
+                    "never counting, from your profile: {}",
+                    if apps.is_empty() { "nothing more".to_string() } else { apps.join(", ") }
+                ));
+                *profile = apps;
+                true
+            }
+            _ => false,
         }
     }
 
@@ -562,9 +564,10 @@ mod tests {
     fn the_list_in_force_is_the_agents_and_the_profiles() {
         let list = NeverCountList::new(vec!["keepassxc".into()]);
         assert!(list.covers("keepassxc") && !list.covers("xterm"));
-        list.set_profile(vec!["xterm".into()]);
+        assert!(list.set_profile(vec!["xterm".into()]));
+        assert!(!list.set_profile(vec!["xterm".into()]), "the same list again changes nothing");
         assert!(list.covers("xterm") && list.covers("keepassxc"));
-        list.set_profile(Vec::new());
+        assert!(list.set_profile(Vec::new()));
         assert!(!list.covers("xterm"));
     }
 }

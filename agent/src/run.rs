@@ -390,9 +390,12 @@ fn upload_waiting(
     match client.upload(&batch) {
         Ok(receipt) => {
             spool.mark_sent(&good, &good_blocks, now).map_err(|e| format!("{e:#}"))?;
+            // Kept in the spool only when it changed: most receipts repeat the list.
             if let Some(apps) = receipt.never_count {
-                let _ = spool.set_fact(PROFILE_NEVER_COUNT, &serde_json::to_string(&apps).unwrap_or_default());
-                never_count.set_profile(apps);
+                let json = serde_json::to_string(&apps).unwrap_or_default();
+                if never_count.set_profile(apps) {
+                    let _ = spool.set_fact(PROFILE_NEVER_COUNT, &json);
+                }
             }
             let _ = spool.set_fact("last_upload", &now.to_string());
             Ok(good.len() == BATCH_MINUTES || good_blocks.len() == BATCH_BLOCKS)
