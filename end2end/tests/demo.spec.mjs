@@ -10,10 +10,12 @@ test('the demo dashboard shows every widget with data', async ({ page }) => {
   const week = await keys();
   for (const widget of [
     'summary', 'keyboard-heatmap', 'weekday-hour', 'key-combos', 'clicks-by-button', 'activity-timeline',
-    'typing-speed', 'click-heatmap', 'movement-heatmap',
+    'typing-speed', 'click-heatmap', 'movement-heatmap', 'applications',
   ]) {
     await expect(page.locator(`[data-widget="${widget}"]`)).toBeVisible();
   }
+  await expect(page.locator('[data-widget="applications"] tbody tr')).toHaveCount(6);
+  await expect(page.getByTestId('excluded')).toContainText('Excluded:');
   await expect(page.locator('[data-widget="key-combos"] li')).not.toHaveCount(0);
   await expect(page.getByTestId('corrections')).toHaveText(/^\d+\.\d per 100 keys$/);
   await expect(page.getByTestId('distance')).toHaveText(/^[\d,]{5,} px$/);

@@ -53,7 +53,7 @@ pub fn Applications(apps: Vec<AppTrend>, excluded_seconds: u64) -> impl IntoView
                 view! {
                     <tr data-app=app.name.clone()>
                         <th scope="row"><code>{app.name.clone()}</code></th>
-                        <td><Sparkline values=app.daily.clone() label=format!("{}: active time per day", app.name)/></td>
+                        <td class="days"><Sparkline values=app.daily.clone() label=format!("{}: active time per day", app.name)/></td>
                         <td data-field="time">{time(app.active_seconds)}</td>
                         <td data-field="keys">{count(app.keys)}</td>
                         <td data-field="clicks">{count(app.clicks)}</td>
@@ -91,7 +91,7 @@ pub fn Applications(apps: Vec<AppTrend>, excluded_seconds: u64) -> impl IntoView
                         <thead>
                             <tr>
                                 <th scope="col">"Application"</th>
-                                <th scope="col">"Days"</th>
+                                <th scope="col" class="days">"Days"</th>
                                 <th scope="col">"Time"</th>
                                 <th scope="col">"Keys"</th>
                                 <th scope="col">"Clicks"</th>
