@@ -152,6 +152,23 @@ async fn csv_files_add_up_to_the_statistics_of_the_same_range() {
     let combo_sum: u64 = stats["combos"].as_object().expect("combos").values().map(|n| n.as_u64().unwrap_or(0)).sum();
     assert_eq!(column_sum(&shortcuts, "presses"), combo_sum);
 
+    // The synthetic person works in six applications: all of them are in the figures too.
+    let apps = parse_csv(&get_text(&server, &export("application"), &token).await.2);
+    assert_eq!(apps[0], ["application", "active_seconds", "key_presses", "clicks", "percent_of_time"]);
+    let shown = stats["applications"].as_array().expect("applications");
+    assert_eq!(shown.len(), 6, "{shown:?}");
+    assert_eq!(apps.len(), shown.len() + 1);
+    for (row, app) in apps[1..].iter().zip(shown) {
+        assert_eq!(
+            (row[0].as_str(), row[2].parse::<u64>().ok()),
+            (app["name"].as_str().unwrap_or(""), app["keys"].as_u64())
+        );
+    }
+    assert_eq!(
+        column_sum(&apps, "active_seconds"),
+        shown.iter().map(|a| a["active_seconds"].as_u64().unwrap_or(0)).sum::<u64>()
+    );
+
     let minutes = parse_csv(&get_text(&server, &export("minute"), &token).await.2);
     assert_eq!(column_sum(&minutes, "key_presses"), total("total_keys"));
     assert_eq!(column_sum(&minutes, "clicks"), total("total_clicks"));

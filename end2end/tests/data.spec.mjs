@@ -147,6 +147,8 @@ test('exports download from the dashboard and the data page, and deletions go as
   expect(parseCsv(csv.text)[0]).toEqual(['key', 'presses', 'percent']);
   const shortcuts = await download(page, page.getByTestId('export-section').getByRole('link', { name: 'CSV: per shortcut' }));
   expect(parseCsv(shortcuts.text)[0]).toEqual(['shortcut', 'presses', 'percent']);
+  const apps = await download(page, page.getByTestId('export-section').getByRole('link', { name: 'CSV: per application' }));
+  expect(parseCsv(apps.text)[0]).toEqual(['application', 'active_seconds', 'key_presses', 'clicks', 'percent_of_time']);
 
   // Delete the day four days ago: the confirmation says what goes, then it is gone.
   const fourDaysAgo = dayRows.slice(1).find((row) => Number(row[2]) === 57)[0];

@@ -124,8 +124,23 @@ impl StatsTotals {
         self.daily_apps.push(day.apps);
     }
 
+    /// Every application's key presses, clicks and active seconds over the days added, most
+    /// active time first (the figures name only the most used: [`ActivityStats::applications`]).
+    pub fn app_totals(&self) -> Vec<(String, [u64; 3])> {
+        let mut apps: Vec<(String, [u64; 3])> = self
+            .day
+            .apps
+            .iter()
+            .map(|(name, counts)| (name.clone(), counts.map(|n| u64::try_from(n).unwrap_or(0))))
+            .filter(|(_, counts)| counts.iter().any(|n| *n > 0))
+            .collect();
+        apps.sort_by(|a, b| (b.1[2], b.1[0], &a.0).cmp(&(a.1[2], a.1[0], &b.0)));
+        apps
+    }
+
     /// The finished figures; range and time zone fields are left for the caller.
     pub fn finish(self) -> ActivityStats {
+        let apps = self.app_totals();
         let day = self.day;
         let count = |n: i64| u64::try_from(n).unwrap_or(0);
         let mut hours = day.keys_by_hour.clone();
@@ -199,21 +214,17 @@ impl StatsTotals {
                 .collect(),
             burst_keys: burst_keys(day.typed_keys, day.bursts),
             key_pairs: day.pair_totals(),
-            applications: {
-                let mut top: Vec<(&String, &[i64; 3])> =
-                    day.apps.iter().filter(|(_, n)| n.iter().any(|n| *n > 0)).collect();
-                top.sort_by(|a, b| (b.1[2], b.1[0], a.0).cmp(&(a.1[2], a.1[0], b.0)));
-                top.into_iter()
-                    .take(SHOWN_APPS)
-                    .map(|(name, [keys, clicks, seconds])| AppTrend {
-                        name: name.clone(),
-                        keys: count(*keys),
-                        clicks: count(*clicks),
-                        active_seconds: count(*seconds),
-                        daily: self.daily_apps.iter().map(|d| count(d.get(name).map_or(0, |n| n[2]))).collect(),
-                    })
-                    .collect()
-            },
+            applications: apps
+                .into_iter()
+                .take(SHOWN_APPS)
+                .map(|(name, [keys, clicks, active_seconds])| AppTrend {
+                    daily: self.daily_apps.iter().map(|d| count(d.get(&name).map_or(0, |n| n[2]))).collect(),
+                    name,
+                    keys,
+                    clicks,
+                    active_seconds,
+                })
+                .collect(),
             excluded_seconds: count(day.excluded_seconds),
             ..ActivityStats::default()
         }

@@ -51,12 +51,15 @@ pub enum CsvKind {
     Key,
     /// Presses per shortcut over the range.
     Shortcut,
+    /// Time, presses and clicks per application over the range.
+    Application,
     /// One row per device and minute with activity: its totals.
     Minute,
 }
 
 impl CsvKind {
-    pub const ALL: [CsvKind; 5] = [CsvKind::Day, CsvKind::Hour, CsvKind::Key, CsvKind::Shortcut, CsvKind::Minute];
+    pub const ALL: [CsvKind; 6] =
+        [CsvKind::Day, CsvKind::Hour, CsvKind::Key, CsvKind::Shortcut, CsvKind::Application, CsvKind::Minute];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -64,6 +67,7 @@ impl CsvKind {
             CsvKind::Hour => "hour",
             CsvKind::Key => "key",
             CsvKind::Shortcut => "shortcut",
+            CsvKind::Application => "application",
             CsvKind::Minute => "minute",
         }
     }
@@ -72,7 +76,9 @@ impl CsvKind {
     pub fn parse(kind: Option<&str>) -> Result<CsvKind, AppError> {
         let kind = kind.map(str::trim).filter(|k| !k.is_empty()).unwrap_or("day");
         CsvKind::ALL.into_iter().find(|k| k.key() == kind).ok_or_else(|| {
-            AppError::BadRequest(format!("kind is one of day, hour, key, shortcut or minute, not \"{kind}\""))
+            AppError::BadRequest(format!(
+                "kind is one of day, hour, key, shortcut, application or minute, not \"{kind}\""
+            ))
         })
     }
 }
@@ -195,6 +201,16 @@ pub async fn own_csv(
             for (label, presses) in rows {
                 let percent = if total == 0 { 0.0 } else { presses as f64 * 100.0 / total as f64 };
                 csv.text(&label).number(presses).decimal(percent, 2).end_row();
+            }
+            chunk(csv.take()).boxed()
+        }
+        CsvKind::Application => {
+            let apps = rollups::range_totals(pool, user_id, from, to).await?.app_totals();
+            let time: u64 = apps.iter().map(|(_, [_, _, seconds])| seconds).sum();
+            csv.header(&["application", "active_seconds", "key_presses", "clicks", "percent_of_time"]);
+            for (name, [keys, clicks, seconds]) in apps {
+                let percent = if time == 0 { 0.0 } else { seconds as f64 * 100.0 / time as f64 };
+                csv.text(&name).number(seconds).number(keys).number(clicks).decimal(percent, 2).end_row();
             }
             chunk(csv.take()).boxed()
         }

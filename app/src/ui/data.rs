@@ -78,6 +78,7 @@ pub const OWN_CSV_KINDS: &[(&str, &str)] = &[
     ("hour", "CSV: per hour"),
     ("key", "CSV: per key"),
     ("shortcut", "CSV: per shortcut"),
+    ("application", "CSV: per application"),
     ("minute", "CSV: per minute"),
 ];
 
