@@ -642,11 +642,22 @@ async fn pdf_reports_hold_the_dashboards_figures_and_only_what_the_team_shows() 
     let text = pdf_text(&pdf);
     let total = keytrack_app::domain::format::count(stats["total_keys"].as_u64().expect("keys"));
     assert!(text.contains(&total), "the key presses ({total}) on the cover:\n{text}");
-    for heading in ["Activity over time", "Typing speed", "Keyboard", "Week rhythm", "Top keys", "Where you click"] {
+    let headings = [
+        "Activity over time",
+        "Typing speed",
+        "Keyboard",
+        "Week rhythm",
+        "Top keys",
+        "Where you click",
+        "Applications",
+    ];
+    for heading in headings {
         assert!(text.contains(heading), "{heading}:\n{text}");
     }
+    let top_app = stats["applications"][0]["name"].as_str().expect("an application");
+    assert!(text.contains(top_app), "{top_app}:\n{text}");
     assert!(text.contains("Tester (report@example.com)"), "{text}");
-    assert_eq!(text.matches('\u{c}').count(), 3, "three pages");
+    assert_eq!(text.matches('\u{c}').count(), 4, "four pages: the synthetic person names applications");
 
     // A team of one shows no totals (fewer than 3 members) and its report says so; a member who
     // does not share their figures is not in it either.

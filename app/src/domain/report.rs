@@ -1,7 +1,8 @@
 //! The PDF report's pages, drawn as SVG from the same figures as the dashboard (an A4 page is
 //! 595 x 842 points): a cover with the headline figures against the previous period, activity and
 //! typing speed over time, the keyboard heatmap, the week rhythm, top keys and shortcuts, clicks
-//! by button, and the click and movement heatmaps; for a team, its consented figures.
+//! by button, the click and movement heatmaps, and the applications (a page of its own when the
+//! range names any); for a team, its consented figures.
 //! `server::report` turns the pages into a PDF with the font embedded.
 
 use std::fmt::Write;
@@ -414,6 +415,27 @@ pub fn personal_pages(title: &ReportTitle, stats: &ActivityStats, screens: &[Scr
         }
     }
     pages.push(page.finish());
+
+    // The applications that had the focus, by time and by key presses.
+    if !stats.applications.is_empty() {
+        let mut page = Page::new(&header, 4);
+        let y = page.heading_with(70.0, "Applications", "The program that had the focus (never a window title).");
+        let half = (CONTENT - 24.0) / 2.0;
+        let apps = &stats.applications;
+        let minutes: Vec<(String, u64)> = apps.iter().map(|a| (a.name.clone(), a.active_seconds / 60)).collect();
+        let mut keys: Vec<(String, u64)> = apps.iter().map(|a| (a.name.clone(), a.keys)).collect();
+        keys.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let left = page.ranking((MARGIN, y + 28.0, half), "Active minutes", &minutes);
+        let right = page.ranking((MARGIN + half + 24.0, y + 28.0, half), "Key presses", &keys);
+        if stats.excluded_seconds > 0 {
+            let note = format!(
+                "Excluded: {} in applications never counted (nothing of it is kept but its length).",
+                duration(stats.excluded_seconds)
+            );
+            page.text(MARGIN, left.max(right) + 18.0, 8.5, MUTED, "start", false, &note);
+        }
+        pages.push(page.finish());
+    }
     pages
 }
 
@@ -512,5 +534,19 @@ mod tests {
         assert!(pages[0].contains("Ada &lt;ada@example.com&gt;"));
         assert!(pages[1].contains(">A<"), "the keyboard's labels");
         assert!(pages.iter().all(|p| p.starts_with("<svg") && p.ends_with("</svg>")));
+
+        // A range that names applications has a fourth page for them.
+        stats.applications = vec![keytrack_wire::AppTrend {
+            name: "code".into(),
+            keys: 900,
+            clicks: 12,
+            active_seconds: 3_600,
+            daily: vec![3_600],
+        }];
+        stats.excluded_seconds = 120;
+        let pages = personal_pages(&title, &stats, &[]);
+        assert_eq!(pages.len(), 4);
+        assert!(pages[3].contains(">code<") && pages[3].contains(">60<") && pages[3].contains(">900<"), "{}", pages[3]);
+        assert!(pages[3].contains("Excluded: 2 min"), "{}", pages[3]);
     }
 }
