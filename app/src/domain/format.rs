@@ -78,6 +78,12 @@ pub fn duration(seconds: u64) -> String {
     }
 }
 
+/// [`duration`], but `40 s` under a minute: for times that are often short (an application's, the
+/// excluded time), where "0 min" would hide that there was any.
+pub fn short_duration(seconds: u64) -> String {
+    if seconds < 60 { format!("{seconds} s") } else { duration(seconds) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +111,7 @@ mod tests {
         assert_eq!(query_value("/teams/3?range=30d&x=a b"), "/teams/3%3Frange%3D30d%26x%3Da%20b");
         assert_eq!(duration(59), "0 min");
         assert_eq!(duration(3_900), "1 h 05 min");
+        assert_eq!((short_duration(59), short_duration(60)), ("59 s".to_string(), "1 min".to_string()));
     }
 
     #[test]

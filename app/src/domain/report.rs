@@ -10,7 +10,7 @@ use std::fmt::Write;
 use keytrack_wire::{ActivityStats, GRID_COLS, GRID_ROWS, ScreenHeatmap, TeamStats};
 
 use super::drawing::{ACCENT, DesktopHeat, KeyboardDrawing, SECOND, desktops, log_scale, pointer_colour};
-use super::format::{count, duration};
+use super::format::{count, duration, short_duration};
 use super::layouts::KeyboardLayout;
 use super::stats::change_percent;
 
@@ -430,7 +430,7 @@ pub fn personal_pages(title: &ReportTitle, stats: &ActivityStats, screens: &[Scr
         if stats.excluded_seconds > 0 {
             let note = format!(
                 "Excluded: {} in applications never counted (nothing of it is kept but its length).",
-                duration(stats.excluded_seconds)
+                short_duration(stats.excluded_seconds)
             );
             page.text(MARGIN, left.max(right) + 18.0, 8.5, MUTED, "start", false, &note);
         }

@@ -5,7 +5,7 @@ use keytrack_wire::AppTrend;
 use leptos::prelude::*;
 
 use super::home::Sparkline;
-use crate::domain::format::{count, duration};
+use crate::domain::format::{count, short_duration};
 
 /// What the applications are ordered by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,11 +35,6 @@ impl Order {
     }
 }
 
-/// Seconds as the table shows them: "40 s" under a minute, else minutes (and hours).
-fn time(seconds: u64) -> String {
-    if seconds < 60 { format!("{seconds} s") } else { duration(seconds) }
-}
-
 #[component]
 pub fn Applications(apps: Vec<AppTrend>, excluded_seconds: u64) -> impl IntoView {
     let order = RwSignal::new(Order::Time);
@@ -54,7 +49,7 @@ pub fn Applications(apps: Vec<AppTrend>, excluded_seconds: u64) -> impl IntoView
                     <tr data-app=app.name.clone()>
                         <th scope="row"><code>{app.name.clone()}</code></th>
                         <td class="days"><Sparkline values=app.daily.clone() label=format!("{}: active time per day", app.name)/></td>
-                        <td data-field="time">{time(app.active_seconds)}</td>
+                        <td data-field="time">{short_duration(app.active_seconds)}</td>
                         <td data-field="keys">{count(app.keys)}</td>
                         <td data-field="clicks">{count(app.clicks)}</td>
                     </tr>
@@ -106,7 +101,7 @@ pub fn Applications(apps: Vec<AppTrend>, excluded_seconds: u64) -> impl IntoView
                 .then(|| {
                     view! {
                         <p class="muted small" data-testid="excluded">
-                            {format!("Excluded: {} in applications never counted (nothing of it is kept but its length). ", time(excluded_seconds))}
+                            {format!("Excluded: {} in applications never counted (nothing of it is kept but its length). ", short_duration(excluded_seconds))}
                             <a href="/profile">"Never-count list"</a>
                         </p>
                     }
