@@ -879,6 +879,16 @@ async fn applications_and_excluded_time_come_from_blocks_and_the_never_count_lis
     for name in ["Signal", "keepassxc", "signal"] {
         accounts::change_never_count(&s.pool, user_id, name, true).await.expect("add");
     }
+    // A full list refuses a new name, not one it holds.
+    for i in 0..98 {
+        accounts::change_never_count(&s.pool, user_id, &format!("app{i:02}"), true).await.expect("fill");
+    }
+    accounts::change_never_count(&s.pool, user_id, "signal", true).await.expect("already listed");
+    let full = accounts::change_never_count(&s.pool, user_id, "one-more", true).await;
+    assert!(matches!(full, Err(keytrack_app::server::error::AppError::BadRequest(_))), "{full:?}");
+    for i in 0..98 {
+        accounts::change_never_count(&s.pool, user_id, &format!("app{i:02}"), false).await.expect("empty");
+    }
     let refused = accounts::change_never_count(&s.pool, user_id, "—", true).await;
     assert!(matches!(refused, Err(keytrack_app::server::error::AppError::BadRequest(_))), "{refused:?}");
     let me = call(&s.app, "GET", "/api/v1/me", Some(&bearer(&token)), None).await;

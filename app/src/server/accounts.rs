@@ -38,16 +38,17 @@ pub async fn change_never_count(pool: &SqlitePool, user_id: i64, name: &str, add
     let user = db::users::by_id(pool, user_id).await?.ok_or(AppError::NotFound)?;
     let mut apps = db::users::never_count_list(&user.never_count);
     if add {
+        if apps.contains(&name) {
+            return Ok(());
+        }
         if apps.len() >= keytrack_wire::apps::MAX_NEVER_COUNT {
             return Err(AppError::BadRequest(format!(
                 "The list holds at most {} applications.",
                 keytrack_wire::apps::MAX_NEVER_COUNT
             )));
         }
-        if !apps.contains(&name) {
-            apps.push(name);
-            apps.sort();
-        }
+        apps.push(name);
+        apps.sort();
     } else {
         apps.retain(|a| *a != name);
     }
