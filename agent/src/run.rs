@@ -416,7 +416,10 @@ fn backoff(failures: u32) -> Duration {
 /// The agent's directory from the command line, the environment or the platform default.
 pub fn resolve_dir(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
     match flag {
-        Some(dir) => Ok(dir.to_path_buf()),
+        // Absolute, so that what `install-service` writes (a systemd unit, the Windows Run key,
+        // which starts programs in another directory) names the same place. On Windows this also
+        // gives `/tmp/x` its drive.
+        Some(dir) => std::path::absolute(dir).map_err(|e| anyhow::anyhow!("cannot resolve {}: {e}", dir.display())),
         None => config::default_dir(),
     }
 }
