@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Formatting and clippy (warnings are errors) for every feature set we ship: the server (ssr),
-# the browser app (hydrate, on wasm32), the wire format, the agent (on Linux and for Windows) and the tools. The app crate is always
-# checked with one feature at a time: ssr and hydrate together do not build.
+# the browser app (hydrate, on wasm32), the wire format, the agent (on Linux, for Windows and for
+# macOS) and the tools. The app crate is always checked with one feature at a time: ssr and
+# hydrate together do not build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all --check
 cargo clippy -p keytrack-wire --all-targets -- -D warnings
 cargo clippy -p keytrack-agent --all-targets -- -D warnings
 cargo clippy -p keytrack-agent --target x86_64-pc-windows-gnu -- -D warnings
+# macOS: checked to compile for both its targets (no Apple linker or SDK here, so not linked or run).
+cargo clippy -p keytrack-agent --target aarch64-apple-darwin -- -D warnings
+cargo check -p keytrack-agent --target x86_64-apple-darwin
 cargo clippy -p keytrack-app --features ssr --all-targets -- -D warnings
 cargo clippy -p keytrack-tools --all-targets -- -D warnings
 cargo clippy -p keytrack-app --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # match the wasm-bindgen crate in Cargo.lock byte for byte or the generated JS will not load.
 CARGO_LEPTOS_VERSION=0.3.10
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
-APT_PACKAGES=(pkg-config libx11-dev libxtst-dev libxi-dev libxrandr-dev xvfb xdotool xterm x11-apps i3lock chromium faketime poppler-utils gcc-mingw-w64-x86-64)
+APT_PACKAGES=(pkg-config libx11-dev libxtst-dev libxi-dev libxrandr-dev xvfb xdotool xterm x11-apps i3lock chromium faketime poppler-utils gcc-mingw-w64-x86-64 wine wine64)
 
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
@@ -29,12 +29,14 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-# The agent's Windows code (focus reading) is checked by clippy for Windows; the bundled SQLite's
-# C code needs the MinGW compiler for that.
-if ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
-  say "adding the x86_64-pc-windows-gnu target"
-  rustup target add x86_64-pc-windows-gnu
-fi
+# The agent is cross-built for Windows (with Debian's MinGW compiler; the tests run it under Wine)
+# and checked for macOS.
+for target in x86_64-pc-windows-gnu aarch64-apple-darwin x86_64-apple-darwin; do
+  if ! rustup target list --installed | grep -qx "$target"; then
+    say "adding the $target target"
+    rustup target add "$target"
+  fi
+done
 
 if [[ $(cargo leptos --version 2>/dev/null) != *" $CARGO_LEPTOS_VERSION" ]]; then
   say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 16 minutes on 2 cores, once)"

@@ -11,7 +11,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use keytrack_wire::apps::PASSWORD_PROMPTS;
-use keytrack_wire::{app_name, never_counts};
+use keytrack_wire::never_counts;
 
 use crate::input::{Gate, Input, InputEvent, now_ms};
 
@@ -300,11 +300,9 @@ fn descends_with_prompt(table: &[(u32, u32, bool)], root: u32) -> bool {
 #[cfg(target_os = "linux")]
 fn program_of(pid: u32) -> Option<String> {
     let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
-    exe.as_deref()
-        .and_then(|p| p.file_name())
-        .and_then(|n| n.to_str())
-        .and_then(app_name)
-        .or_else(|| std::fs::read_to_string(format!("/proc/{pid}/comm")).ok().and_then(|c| app_name(c.trim())))
+    exe.as_deref().and_then(|p| p.file_name()).and_then(|n| n.to_str()).and_then(keytrack_wire::app_name).or_else(
+        || std::fs::read_to_string(format!("/proc/{pid}/comm")).ok().and_then(|c| keytrack_wire::app_name(c.trim())),
+    )
 }
 
 /// X11: the window with the input focus, walked up to the top-level window that names its
@@ -316,7 +314,8 @@ mod x11_focus {
 
     use x11::xlib;
 
-    use super::{FocusReader, Focused, app_name, program_of};
+    use super::{FocusReader, Focused, program_of};
+    use keytrack_wire::app_name;
 
     /// How far up the window tree a program's name is looked for.
     const MAX_DEPTH: usize = 16;
@@ -474,7 +473,8 @@ mod windows_focus {
     use winapi::um::winnt::PROCESS_QUERY_LIMITED_INFORMATION;
     use winapi::um::winuser::{GetForegroundWindow, GetWindowThreadProcessId};
 
-    use super::{FocusReader, Focused, app_name};
+    use super::{FocusReader, Focused};
+    use keytrack_wire::app_name;
 
     #[derive(Default)]
     pub struct ForegroundWindow {
