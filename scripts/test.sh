@@ -16,6 +16,9 @@ scripts/lint.sh
 step "build the web app (server + wasm)"
 cargo leptos build
 
+step "the Windows agent (cross-built; run under Wine by the agent's and the browser tests)"
+cargo build -p keytrack-agent --target x86_64-pc-windows-gnu
+
 step "unit and integration tests"
 cargo test -p keytrack-wire
 cargo test -p keytrack-agent

@@ -52,6 +52,11 @@ enum Command {
         /// those days again (after a change of time zone or day start, or a removed device).
         #[arg(long, env = "KEYTRACK_RETAIN_MINUTES_DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]
         retain_minutes_days: Option<u32>,
+        /// Where the agent binaries "Add a computer" offers are (`keytrack-agent` for Linux x86_64,
+        /// `keytrack-agent.exe` for Windows x86_64). By default, where cargo builds them beside
+        /// this server (`scripts/run.sh` builds both).
+        #[arg(long, env = "KEYTRACK_AGENT_DOWNLOADS")]
+        agent_downloads: Option<PathBuf>,
     },
     /// Load a KeyTrack export (the JSON file of `GET /api/v1/export.json`, "Your data" page) into
     /// this server: into the account with the export's email (or `--email`), which is made with
@@ -127,13 +132,14 @@ async fn main() -> anyhow::Result<()> {
             max_connections,
             demo_typing,
             retain_minutes_days,
+            agent_downloads,
         } => {
             let limits = listen::ConnectionLimits {
                 header_timeout: std::time::Duration::from_secs(header_timeout_secs),
                 body_timeout: std::time::Duration::from_secs(body_timeout_secs),
                 max_connections: usize::try_from(max_connections).unwrap_or(usize::MAX),
             };
-            let options = ServeOptions { secure_cookies, limits, demo_typing, retain_minutes_days };
+            let options = ServeOptions { secure_cookies, limits, demo_typing, retain_minutes_days, agent_downloads };
             serve(&cli.data_dir, addr, &site_dir, options).await
         }
         Command::User { command: UserCommand::Add { email, timezone } } => {
@@ -240,10 +246,11 @@ struct ServeOptions {
     limits: listen::ConnectionLimits,
     demo_typing: bool,
     retain_minutes_days: Option<u32>,
+    agent_downloads: Option<PathBuf>,
 }
 
 async fn serve(data_dir: &Path, addr: SocketAddr, site_dir: &Path, options: ServeOptions) -> anyhow::Result<()> {
-    let ServeOptions { secure_cookies, limits, demo_typing, retain_minutes_days } = options;
+    let ServeOptions { secure_cookies, limits, demo_typing, retain_minutes_days, agent_downloads } = options;
     let (pool, storage) = db::open_for_serving(data_dir).await?;
     if storage == db::Storage::Writable {
         rollups::build_missing(&pool).await.map_err(|e| anyhow::anyhow!("cannot build the day rollups: {e}"))?;
@@ -259,7 +266,10 @@ async fn serve(data_dir: &Path, addr: SocketAddr, site_dir: &Path, options: Serv
         .site_pkg_dir("pkg")
         .site_addr(bound)
         .build();
-    let state = state::AppState::new(pool.clone(), options).with_storage(storage);
+    let mut state = state::AppState::new(pool.clone(), options).with_storage(storage);
+    if let Some(dir) = agent_downloads {
+        state = state.with_agent_downloads(dir);
+    }
     let live = state.live.clone();
     if demo_typing {
         tokio::spawn(demo::keep_typing(state.clone()));

@@ -98,3 +98,25 @@ pub struct PairingPreview {
     pub created_at: i64,
     pub expires_at: i64,
 }
+
+/// One platform's agent on "Add a computer": where to download it, and the file when this server
+/// was built with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentDownload {
+    /// `linux-x86_64`, `windows-x86_64`.
+    pub platform: String,
+    pub label: String,
+    pub file_name: String,
+    /// The path on this server (`/downloads/linux-x86_64/keytrack-agent`).
+    pub url: String,
+    /// The agent's version: the server's own, as they are built together.
+    pub version: String,
+    pub file: Option<AgentFile>,
+}
+
+/// An agent binary this server offers: its size and SHA-256 (hex).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentFile {
+    pub bytes: u64,
+    pub sha256: String,
+}

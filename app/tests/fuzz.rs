@@ -67,7 +67,7 @@ fn check_upload(body: Vec<u8>) -> Result<(), TestCaseError> {
 }
 
 /// Every server function, with its argument names.
-const SERVER_FUNCTIONS: [(&str, &[&str]); 31] = [
+const SERVER_FUNCTIONS: [(&str, &[&str]); 32] = [
     (keytrack_app::api::CurrentAccount::PATH, &[]),
     (keytrack_app::api::SignUp::PATH, &["email", "password", "timezone", "next"]),
     (keytrack_app::api::LogIn::PATH, &["email", "password", "next"]),
@@ -94,6 +94,7 @@ const SERVER_FUNCTIONS: [(&str, &[&str]); 31] = [
     (keytrack_app::api::teams::SetMemberRole::PATH, &["team_id", "member_id", "role"]),
     (keytrack_app::api::teams::DeleteTeam::PATH, &["team_id"]),
     (keytrack_app::api::LastHour::PATH, &[]),
+    (keytrack_app::api::data::AgentDownloads::PATH, &[]),
     (keytrack_app::api::data::MyDevices::PATH, &[]),
     (keytrack_app::api::data::DeleteDays::PATH, &["from", "to"]),
     (keytrack_app::api::data::RenameDevice::PATH, &["device_id", "name"]),

@@ -184,3 +184,79 @@ async fn pairing_requests_are_checked_and_limited_per_address() {
         .expect("hashes");
     assert_eq!(hashes, i64::try_from(pairing::CODES_PER_ADDRESS).expect("fits"), "device codes are stored hashed");
 }
+
+/// "Add a computer": the agents in `--agent-downloads` are listed (to a logged-in person) with
+/// size and SHA-256, and served to anyone with the same checksum; a platform the server was built
+/// without, an unknown platform or another file name are 404 with a JSON error.
+#[tokio::test]
+async fn agent_downloads_are_listed_with_their_checksums_and_served() {
+    use axum::body::Body;
+    use http::{Request, header};
+    use http_body_util::BodyExt;
+    use keytrack_app::api::data::AgentDownloads;
+    use keytrack_app::server::{db, http as app_http, state::AppState};
+    use leptos::config::LeptosOptions;
+    use tower::ServiceExt;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let agents = tempfile::tempdir().expect("temp dir");
+    let linux_agent = b"\x7fELF a Linux agent".repeat(1000);
+    std::fs::write(agents.path().join("keytrack-agent"), &linux_agent).expect("write");
+    let pool = db::open(dir.path()).await.expect("open database");
+    let options = LeptosOptions::builder().output_name("keytrack").site_root("target/site").build();
+    let state = AppState::new(pool, options).with_agent_downloads(agents.path().to_path_buf());
+    let app = app_http::router(state, false).await.expect("router");
+
+    let anonymous = call_server_fn(&app, AgentDownloads::PATH, None, "").await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let cookie = session_cookie(&sign_up_in_browser(&app, "downloads@example.com").await);
+    let listed = call_server_fn(&app, AgentDownloads::PATH, Some(&cookie), "").await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    let sha = {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(&linux_agent).iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    assert_eq!(
+        listed.body,
+        json!([
+            {
+                "platform": "linux-x86_64", "label": "Linux (x86_64)", "file_name": "keytrack-agent",
+                "url": "/downloads/linux-x86_64/keytrack-agent", "version": env!("CARGO_PKG_VERSION"),
+                "file": { "bytes": linux_agent.len(), "sha256": sha }
+            },
+            {
+                "platform": "windows-x86_64", "label": "Windows (x86_64)", "file_name": "keytrack-agent.exe",
+                "url": "/downloads/windows-x86_64/keytrack-agent.exe", "version": env!("CARGO_PKG_VERSION"),
+                "file": null
+            }
+        ])
+    );
+
+    let get = |uri: &str| {
+        let request = Request::builder().uri(uri).header(header::HOST, HOST).body(Body::empty()).expect("request");
+        let app = app.clone();
+        async move {
+            let response = app.oneshot(request).await.expect("response");
+            let (parts, body) = response.into_parts();
+            (parts, body.collect().await.expect("body").to_bytes())
+        }
+    };
+    let (parts, body) = get("/downloads/linux-x86_64/keytrack-agent").await;
+    assert_eq!(parts.status, StatusCode::OK);
+    assert_eq!(body.as_ref(), linux_agent.as_slice(), "served byte for byte");
+    assert_eq!(parts.headers[header::CONTENT_DISPOSITION], "attachment; filename=\"keytrack-agent\"");
+    let (parts, body) = get("/downloads/linux-x86_64/keytrack-agent.sha256").await;
+    assert_eq!(parts.status, StatusCode::OK);
+    assert_eq!(String::from_utf8_lossy(&body), format!("{sha}  keytrack-agent\n"));
+    for missing in [
+        "/downloads/windows-x86_64/keytrack-agent.exe",
+        "/downloads/macos-arm64/keytrack-agent",
+        "/downloads/linux-x86_64/keytrack",
+        "/downloads/linux-x86_64/..%2Fkeytrack-agent",
+    ] {
+        let (parts, body) = get(missing).await;
+        assert_eq!(parts.status, StatusCode::NOT_FOUND, "{missing}");
+        let error: Value = serde_json::from_slice(&body).expect("JSON error");
+        assert_eq!(error["code"], "not_found", "{missing}");
+    }
+}

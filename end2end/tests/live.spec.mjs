@@ -3,65 +3,13 @@
 // upload by itself; the dashboard's key count rises by exactly what was typed within 2 s of the
 // last key, without a reload; a team page follows its members the same way; the demo moves.
 import { test, expect } from '@playwright/test';
+import { agentBinary, hydrated, serverBinary, sleep, startDisplay, waitFor, xdotool } from './desktop.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
-const root = resolve(import.meta.dirname, '..', '..');
-const targetDir = process.env.CARGO_TARGET_DIR || join(root, 'target');
-const agentBinary = process.env.KEYTRACK_AGENT_BIN || join(targetDir, 'debug', 'keytrack-agent');
-const serverBinary = process.env.KEYTRACK_BIN || join(targetDir, 'debug', 'keytrack');
 const password = 'correct horse battery';
-
-const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
-
-async function waitFor(what, check, ms = 15_000) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (check()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-/// The process whose lock holds display `n`, if any.
-function displayOwner(n) {
-  const lock = `/tmp/.X${n}-lock`;
-  if (!existsSync(lock)) return null;
-  const pid = Number(readFileSync(lock, 'utf8').trim());
-  return Number.isInteger(pid) && pid > 0 ? pid : null;
-}
-
-/// Whether a live X server holds display `n`; the lock and socket a killed one left are removed.
-function displayTaken(n) {
-  const owner = displayOwner(n);
-  if (owner !== null && existsSync(`/proc/${owner}`)) return true;
-  rmSync(`/tmp/.X${n}-lock`, { force: true });
-  rmSync(`/tmp/.X11-unix/X${n}`, { force: true });
-  return false;
-}
-
-/// A private X server, on a display number no other test uses.
-async function startDisplay() {
-  for (let n = 600 + (process.pid % 100) * 3; ; n++) {
-    if (displayTaken(n)) continue;
-    const xvfb = spawn('Xvfb', [`:${n}`, '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
-    try {
-      await waitFor('Xvfb', () => existsSync(`/tmp/.X11-unix/X${n}`) && displayOwner(n) === xvfb.pid, 10_000);
-      await sleep(300);
-      // SIGTERM: Xvfb removes its lock and socket on the way out.
-      if (xvfb.exitCode === null) return { name: `:${n}`, stop: () => xvfb.kill('SIGTERM') };
-    } catch {
-      xvfb.kill('SIGKILL');
-    }
-  }
-}
-
-function xdotool(display, ...args) {
-  const run = spawnSync('xdotool', args, { env: { ...process.env, DISPLAY: display.name }, encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`xdotool ${args.join(' ')}: ${run.stderr}`);
-}
 
 /// Pairs the real agent with `token` and starts it on `display`, saving once a minute (its normal
 /// cadence: only an open page makes it send sooner).
@@ -92,10 +40,6 @@ async function runAgent(display, dir, config) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-async function hydrated(page) {
-  await page.waitForFunction(() => document.documentElement.hasAttribute('data-hydrated'));
 }
 
 const number = async (locator) => Number((await locator.textContent()).replace(/[^\d]/g, ''));

@@ -7,8 +7,16 @@ use leptos::prelude::*;
 use super::UiError;
 #[cfg(feature = "ssr")]
 use super::ssr::{session, state, user_id};
+use crate::model::AgentDownload;
 #[cfg(feature = "ssr")]
 use crate::server::data;
+
+/// The agent for each platform, as "Add a computer" offers it.
+#[server]
+pub async fn agent_downloads() -> Result<Vec<AgentDownload>, UiError> {
+    user_id().await?;
+    Ok(state()?.agent_files.list().await?)
+}
 
 #[server]
 pub async fn my_devices() -> Result<Vec<DeviceSummary>, UiError> {

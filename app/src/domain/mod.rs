@@ -6,6 +6,7 @@ pub mod csv;
 pub mod drawing;
 pub mod ergonomics;
 pub mod format;
+pub mod install;
 pub mod layouts;
 pub mod range;
 #[cfg(feature = "ssr")]

@@ -31,7 +31,7 @@ use super::auth::ApiUser;
 use super::db::Storage;
 use super::error::AppError;
 use super::state::{AppState, now};
-use super::{accounts, assets, data_routes, ingest, pairing, protect, stats, streams, teams};
+use super::{accounts, assets, data_routes, downloads, ingest, pairing, protect, stats, streams, teams};
 use crate::domain::range::RangeQuery;
 use crate::ui::{App, shell};
 
@@ -77,6 +77,7 @@ pub async fn router(state: AppState, secure_cookies: bool) -> anyhow::Result<Rou
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/{*rest}", any(api_not_found))
         .route("/healthz", get(healthz))
+        .route("/downloads/{platform}/{file}", get(downloads::download))
         .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES));
 
     let routes = generate_route_list(App);

@@ -8,6 +8,7 @@ pub mod data;
 pub mod data_routes;
 pub mod db;
 pub mod demo;
+pub mod downloads;
 pub mod error;
 pub mod export;
 pub mod http;

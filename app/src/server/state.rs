@@ -1,5 +1,6 @@
 //! What every request handler and server function can reach.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use sqlx::SqlitePool;
 use super::auth::{LoginLimiter, RateLimiter, SignUpLimiter};
 use super::db::Storage;
 use super::db::writer::Writer;
+use super::downloads::AgentFiles;
 use super::error::AppError;
 use super::live::Live;
 
@@ -24,6 +26,8 @@ pub struct AppState {
     pub storage: Storage,
     /// Who watches whose data, for the live dashboards.
     pub live: Live,
+    /// The agent binaries "Add a computer" offers (`downloads`).
+    pub agent_files: Arc<AgentFiles>,
     /// The upload writer, opened with the state so that its thread lives as long as the server
     /// (`None` when the database cannot be opened for writing).
     writer: Option<Arc<Writer>>,
@@ -44,11 +48,17 @@ impl AppState {
             pairing_limiter: Arc::new(RateLimiter::new(Duration::from_secs(600))),
             storage: Storage::Writable,
             live: Live::default(),
+            agent_files: Arc::new(AgentFiles::beside_server()),
         }
     }
 
     pub fn with_storage(self, storage: Storage) -> AppState {
         AppState { storage, ..self }
+    }
+
+    /// Offers the agent binaries in `dir` (`--agent-downloads`) instead of those beside the server.
+    pub fn with_agent_downloads(self, dir: PathBuf) -> AppState {
+        AppState { agent_files: Arc::new(AgentFiles::in_dir(dir)), ..self }
     }
 
     /// The writer uploads go through: the server's, or, if it could not be opened at start,

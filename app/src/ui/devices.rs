@@ -58,10 +58,11 @@ fn Devices() -> impl IntoView {
         <section class="card" data-widget="devices">
             <h1>"Devices"</h1>
             <p class="muted">
-                "The computers that upload for you. To add one, run "
+                "The computers that upload for you. A computer with the agent already joins with "
                 <code data-testid="pair-this-server">"keytrack-agent pair --server " {site_url}</code>
-                " on it and approve the code it shows (more on " <a href="/tokens">"API tokens"</a> ")."
+                " and the code it shows (more on " <a href="/tokens">"API tokens"</a> ")."
             </p>
+            <p><a href="/add-computer" class="button">"Add a computer"</a></p>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
                     devices

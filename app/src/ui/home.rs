@@ -139,9 +139,9 @@ fn PairAnAgent() -> impl IntoView {
         <section class="card narrow" data-testid="empty-state">
             <h1>"No activity yet"</h1>
             <ol>
-                <li>"Create a token on the " <A href="/tokens">"API tokens"</A> " page."</li>
-                <li>"On your computer, run " <code>"keytrack-agent pair --server URL --token TOKEN"</code> "."</li>
-                <li>"Then " <code>"keytrack-agent run"</code> ": while this page is open, your figures appear here within seconds of your first keystrokes."</li>
+                <li><A href="/add-computer">"Add a computer"</A> ": download the agent from this server and copy the commands it gives."</li>
+                <li>"Run them on that computer and approve the code the agent shows."</li>
+                <li>"While this page is open, your figures appear here within seconds of your first keystrokes."</li>
             </ol>
         </section>
     }

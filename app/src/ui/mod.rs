@@ -1,6 +1,7 @@
 //! Pages and components: views only. Data comes from the server functions in `crate::api`.
 
 mod account;
+mod add_computer;
 mod apps;
 mod charts;
 mod data;
@@ -100,6 +101,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/data") view=data::DataPage/>
                     <Route path=path!("/tokens") view=tokens::TokensPage/>
                     <Route path=path!("/devices") view=devices::DevicesPage/>
+                    <Route path=path!("/add-computer") view=add_computer::AddComputerPage/>
                     <Route path=path!("/pair") view=pairing::PairPage/>
                     <Route path=path!("/teams") view=teams::TeamsPage/>
                     <Route path=path!("/teams/:id") view=teams::TeamPage/>

@@ -1,0 +1,243 @@
+//! "Add a computer": the agent for download from this server, its checksum, and the commands that
+//! install and pair it, with this server's address filled in and a button that copies them.
+
+use leptos::prelude::*;
+
+use super::{ErrorNote, RequireLogin, site_origin};
+use crate::api::data::agent_downloads;
+use crate::domain::install::{file_size, linux_commands, windows_commands};
+use crate::model::AgentDownload;
+
+#[component]
+pub fn AddComputerPage() -> impl IntoView {
+    view! {
+        <RequireLogin>
+            <AddComputer/>
+        </RequireLogin>
+    }
+}
+
+/// The platforms a person can pick; the agent's platform ids where one is built.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum System {
+    Linux,
+    Windows,
+    MacOs,
+}
+
+impl System {
+    const ALL: [System; 3] = [System::Linux, System::Windows, System::MacOs];
+
+    fn label(self) -> &'static str {
+        match self {
+            System::Linux => "Linux",
+            System::Windows => "Windows",
+            System::MacOs => "macOS",
+        }
+    }
+
+    fn platform(self) -> Option<&'static str> {
+        match self {
+            System::Linux => Some("linux-x86_64"),
+            System::Windows => Some("windows-x86_64"),
+            System::MacOs => None,
+        }
+    }
+
+    /// The system this browser runs on, as a first guess of where the agent goes.
+    fn of_browser() -> System {
+        #[cfg(feature = "hydrate")]
+        {
+            let agent = window().navigator().user_agent().unwrap_or_default();
+            if agent.contains("Windows") {
+                return System::Windows;
+            }
+            if agent.contains("Macintosh") {
+                return System::MacOs;
+            }
+        }
+        System::Linux
+    }
+}
+
+#[component]
+fn AddComputer() -> impl IntoView {
+    // The address only the browser knows for sure (the server may sit behind a proxy).
+    let origin = RwSignal::new(String::new());
+    let system = RwSignal::new(System::Linux);
+    Effect::new(move |_| {
+        origin.set(site_origin());
+        system.set(System::of_browser());
+    });
+    let downloads = Resource::new(|| (), |_| agent_downloads());
+    view! {
+        <section class="card" data-widget="add-computer">
+            <h1>"Add a computer"</h1>
+            <p class="muted">
+                "Install the agent on the computer you want to count, pair it with your account, and it starts with your session. "
+                "It counts keys, clicks and time; it never records what you type."
+            </p>
+            <div class="toggle" role="group" aria-label="The computer runs">
+                {System::ALL
+                    .into_iter()
+                    .map(|s| {
+                        view! {
+                            <button type="button" data-system=s.label() aria-pressed=move || (system.get() == s).to_string() on:click=move |_| system.set(s)>
+                                {s.label()}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    downloads
+                        .get()
+                        .map(|listed| match listed {
+                            Ok(list) => {
+                                let chosen = system.get();
+                                let download = chosen.platform().and_then(|id| list.into_iter().find(|d| d.platform == id));
+                                match download {
+                                    Some(download) => view! { <Platform download origin/> }.into_any(),
+                                    None => view! { <FromSource origin/> }.into_any(),
+                                }
+                            }
+                            Err(error) => view! { <ErrorNote error/> }.into_any(),
+                        })
+                }}
+            </Transition>
+            <p class="muted">
+                "The pair command prints a code and a link: open the link here, logged in, check the computer's name and approve. "
+                "The computer then appears under " <a href="/devices">"Devices"</a> ". "
+                "For scripts, " <code>"pair --token"</code> " takes a token from " <a href="/tokens">"API tokens"</a> " instead."
+            </p>
+        </section>
+    }
+}
+
+/// One platform's download, checksum and commands.
+#[component]
+fn Platform(download: AgentDownload, origin: RwSignal<String>) -> impl IntoView {
+    let Some(file) = download.file.clone() else {
+        return view! {
+            <p class="note" data-testid="agent-missing">
+                "This server was built without the " {download.label.clone()} " agent. Whoever runs it can build it with "
+                <code>{build_command(&download.platform)}</code>
+                " (" <code>"scripts/run.sh"</code> " builds it) and restart the server."
+            </p>
+        }
+        .into_any();
+    };
+    let windows = download.platform.starts_with("windows");
+    let commands = {
+        let (url, sha256) = (download.url.clone(), file.sha256.clone());
+        move || {
+            let origin = origin.get();
+            if windows { windows_commands(&origin, &url, &sha256) } else { linux_commands(&origin, &url, &sha256) }
+        }
+    };
+    let shell = if windows { "In PowerShell on that computer:" } else { "In a terminal on that computer:" };
+    view! {
+        <p data-testid="agent-download">
+            <a href=download.url.clone() download=download.file_name.clone() rel="external">
+                "Download " {download.file_name.clone()}
+            </a>
+            " for " {download.label.clone()} ", version " {download.version.clone()} ", " {file_size(file.bytes)} "."
+        </p>
+        <p class="checksum">"SHA-256: " <code data-testid="agent-sha256">{file.sha256.clone()}</code></p>
+        <p>{shell}</p>
+        <CopyableCommands commands=Signal::derive(commands)/>
+    }
+    .into_any()
+}
+
+/// What a person on a platform without a built agent does: build it there.
+#[component]
+fn FromSource(origin: RwSignal<String>) -> impl IntoView {
+    view! {
+        <p class="note" data-testid="agent-from-source">
+            "No macOS agent is offered for download: it is checked to compile for macOS but not tested there. "
+            "On the Mac, with Rust installed, build it from KeyTrack's source with "
+            <code>"cargo build --release -p keytrack-agent"</code> ", then run:"
+        </p>
+        <CopyableCommands commands=Signal::derive(move || {
+            format!("target/release/keytrack-agent pair --server {}\ntarget/release/keytrack-agent install-service", origin.get())
+        })/>
+    }
+}
+
+/// The cargo command that builds a platform's agent where the server finds it.
+fn build_command(platform: &str) -> &'static str {
+    if platform.starts_with("windows") {
+        "cargo build --release -p keytrack-agent --target x86_64-pc-windows-gnu"
+    } else {
+        "cargo build --release -p keytrack-agent"
+    }
+}
+
+/// Commands in a block, with a button that copies them all.
+#[component]
+fn CopyableCommands(commands: Signal<String>) -> impl IntoView {
+    let block = NodeRef::<leptos::html::Pre>::new();
+    let copied = RwSignal::new(None::<&'static str>);
+    // A new text (another platform) is not copied yet.
+    Effect::new(move |_| {
+        commands.track();
+        copied.set(None);
+    });
+    let copy = move |_| {
+        let text = commands.get_untracked();
+        let block = block.get_untracked();
+        leptos::task::spawn_local(async move {
+            copied.set(Some(copy_text(&text, block).await));
+        });
+    };
+    view! {
+        <div class="commands">
+            <pre node_ref=block data-testid="install-commands">{move || commands.get()}</pre>
+            <button type="button" data-testid="copy-commands" on:click=copy>
+                {move || if copied.get() == Some(COPIED) { "Copied" } else { "Copy" }}
+            </button>
+            <span class="muted" role="status" data-testid="copy-status">{move || copied.get().unwrap_or_default()}</span>
+        </div>
+    }
+}
+
+const COPIED: &str = "Copied to the clipboard.";
+
+/// Puts `text` on the clipboard and says how that went. Without the clipboard API (a page served
+/// over plain HTTP to another machine is not a secure context) the block is selected and copied
+/// the old way, or left selected for Ctrl+C.
+async fn copy_text(text: &str, block: Option<leptos::web_sys::HtmlPreElement>) -> &'static str {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let navigator = window().navigator();
+        let has_clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into()).is_ok_and(|c| !c.is_undefined());
+        if has_clipboard {
+            let written = wasm_bindgen_futures::JsFuture::from(navigator.clipboard().write_text(text)).await;
+            if written.is_ok() {
+                return COPIED;
+            }
+        }
+        let selected = block.is_some_and(|block| {
+            window()
+                .get_selection()
+                .ok()
+                .flatten()
+                .is_some_and(|selection| selection.select_all_children(&block).is_ok())
+        });
+        if !selected {
+            return "Could not copy: select the commands and copy them by hand.";
+        }
+        let copied =
+            document().dyn_into::<web_sys::HtmlDocument>().is_ok_and(|doc| doc.exec_command("copy").unwrap_or(false));
+        if copied { COPIED } else { "Selected: press Ctrl+C to copy." }
+    }
+    // Never called on the server: a click happens in the browser.
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (text, block);
+        COPIED
+    }
+}

@@ -1,0 +1,105 @@
+// The parts of a desktop the browser tests drive: a private Xvfb display, xdotool on it, and the
+// real binaries the build made (server, agent).
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..', '..');
+export const targetDir = process.env.CARGO_TARGET_DIR || join(root, 'target');
+export const agentBinary = process.env.KEYTRACK_AGENT_BIN || join(targetDir, 'debug', 'keytrack-agent');
+export const serverBinary = process.env.KEYTRACK_BIN || join(targetDir, 'debug', 'keytrack');
+
+export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+export async function waitFor(what, check, ms = 15_000) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (check()) return;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/// The process whose lock holds display `n`, if any.
+function displayOwner(n) {
+  const lock = `/tmp/.X${n}-lock`;
+  if (!existsSync(lock)) return null;
+  const pid = Number(readFileSync(lock, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+/// Whether a live X server holds display `n`; the lock and socket a killed one left are removed.
+function displayTaken(n) {
+  const owner = displayOwner(n);
+  if (owner !== null && existsSync(`/proc/${owner}`)) return true;
+  rmSync(`/tmp/.X${n}-lock`, { force: true });
+  rmSync(`/tmp/.X11-unix/X${n}`, { force: true });
+  return false;
+}
+
+/// A private X server, on a display number no other test uses.
+export async function startDisplay() {
+  for (let n = 600 + (process.pid % 100) * 3; ; n++) {
+    if (displayTaken(n)) continue;
+    const xvfb = spawn('Xvfb', [`:${n}`, '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
+    try {
+      await waitFor('Xvfb', () => existsSync(`/tmp/.X11-unix/X${n}`) && displayOwner(n) === xvfb.pid, 10_000);
+      await sleep(300);
+      // SIGTERM: Xvfb removes its lock and socket on the way out.
+      if (xvfb.exitCode === null) return { name: `:${n}`, stop: () => xvfb.kill('SIGTERM') };
+    } catch {
+      xvfb.kill('SIGKILL');
+    }
+  }
+}
+
+export function xdotool(display, ...args) {
+  const run = spawnSync('xdotool', args, { env: { ...process.env, DISPLAY: display.name }, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`xdotool ${args.join(' ')}: ${run.stderr}`);
+}
+
+export async function hydrated(page) {
+  await page.waitForFunction(() => document.documentElement.hasAttribute('data-hydrated'));
+}
+
+/// The SHA-256 of a file's bytes, in hex.
+export function sha256(bytes) {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/// Debian's Wine 8 cannot start a Windows program built by Rust 1.95 on its own: std imports
+/// `ProcessPrng` from bcryptprimitives.dll, which that Wine lacks. The test fixture in
+/// agent/tests/fixtures/wine is that one function; built with MinGW into `dir`, beside the .exe.
+export function buildProcessPrngShim(dir) {
+  const fixture = join(root, 'agent', 'tests', 'fixtures', 'wine');
+  const build = spawnSync(
+    'x86_64-w64-mingw32-gcc',
+    ['-shared', '-O2', '-o', join(dir, 'bcryptprimitives.dll'),
+      join(fixture, 'bcryptprimitives.c'), join(fixture, 'bcryptprimitives.def'), '-lbcrypt'],
+    { encoding: 'utf8' },
+  );
+  if (build.status !== 0) throw new Error(`building the ProcessPrng shim: ${build.stderr}`);
+}
+
+/// A Wine prefix of its own on `display`: `spawn` runs a Windows program in it (64-bit loader),
+/// `stop` ends every process of the prefix.
+export function startWine(display) {
+  const prefix = mkdtempSync(join(tmpdir(), 'keytrack-e2e-wine-'));
+  const env = { ...process.env, WINEPREFIX: prefix, WINEDEBUG: '-all', DISPLAY: display.name, WINEDLLOVERRIDES: 'mscoree,mshtml=' };
+  const children = [];
+  return {
+    env,
+    spawn(args, options = {}) {
+      const child = spawn('/usr/lib/wine/wine64', args, { env, ...options });
+      children.push(child);
+      return child;
+    },
+    stop() {
+      for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+      spawnSync('wineserver', ['-k'], { env });
+      rmSync(prefix, { recursive: true, force: true });
+    },
+  };
+}
