@@ -151,6 +151,7 @@ test('Windows: the page\'s agent downloads with its checksum, pairs by code unde
     const sha = (await page.getByTestId('agent-sha256').textContent()).trim();
     await expect(commands).toContainText(`-Algorithm SHA256).Hash -ne "${sha}"`);
     await expect(commands).toContainText(`pair --server ${origin}`);
+    await expect(page.getByTestId('unsigned-note')).toContainText('not signed');
 
     // What the page links to is the cross-built agent, byte for byte, and its checksum file agrees.
     const href = await page.getByTestId('agent-download').getByRole('link').getAttribute('href');

@@ -147,6 +147,15 @@ fn Platform(download: AgentDownload, origin: RwSignal<String>) -> impl IntoView 
         <p class="checksum">"SHA-256: " <code data-testid="agent-sha256">{file.sha256.clone()}</code></p>
         <p>{shell}</p>
         <CopyableCommands commands=Signal::derive(commands)/>
+        {windows
+            .then(|| {
+                view! {
+                    <p class="muted" data-testid="unsigned-note">
+                        "The agent is not signed, so Windows may warn that it comes from an unknown publisher; "
+                        "the checksum above is what says it is the one this server offers."
+                    </p>
+                }
+            })}
     }
     .into_any()
 }
