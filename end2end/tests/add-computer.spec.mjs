@@ -9,47 +9,14 @@ import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  agentBinary, buildProcessPrngShim, hydrated, sha256, startDisplay, startWine, targetDir, waitFor, xdotool,
+  agentBinary, approve, buildProcessPrngShim, pairingLink, sha256, signUp, startDisplay, startWine, targetDir, waitFor,
+  xdotool,
 } from './desktop.mjs';
-
-const password = 'correct horse battery';
-
-async function signUp(page, name) {
-  const email = `${name}-${Date.now()}@example.com`;
-  await page.goto('/signup');
-  await hydrated(page);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await expect(page.getByTestId('empty-state')).toBeVisible();
-  return email;
-}
 
 async function openAddComputer(page) {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' }).click();
   await page.getByRole('link', { name: 'Add a computer' }).click();
   await expect(page.locator('[data-widget="add-computer"]')).toBeVisible();
-}
-
-/// Collects what a pairing process prints; resolves with the link and code once printed.
-async function pairingLink(child) {
-  const seen = { text: '' };
-  child.stdout.on('data', (chunk) => { seen.text += chunk; });
-  child.stderr.on('data', (chunk) => { seen.text += chunk; });
-  const exited = new Promise((done) => child.on('exit', (code) => done(code)));
-  await waitFor('the agent to print its pairing link', () => /\/pair\?code=[A-Z]{4}-[A-Z]{4}/.test(seen.text), 90_000);
-  const [, link, code] = seen.text.match(/(http\S+\/pair\?code=([A-Z]{4}-[A-Z]{4}))/);
-  return { link, code, exited, printed: () => seen.text };
-}
-
-async function approve(page, pairing, deviceName) {
-  await page.goto(pairing.link);
-  await hydrated(page);
-  if (deviceName) await expect(page.getByTestId('pairing-device')).toHaveText(deviceName);
-  await expect(page.getByTestId('pairing-code')).toHaveText(pairing.code);
-  await page.getByTestId('pairing-approve').click();
-  await expect(page.getByTestId('pairing-decision')).toContainText('Approved');
-  expect(await pairing.exited, pairing.printed()).toBe(0);
 }
 
 /// Opens the dashboard and waits until it shows `keys` key presses (an open dashboard makes the

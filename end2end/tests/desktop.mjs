@@ -1,6 +1,7 @@
-// The parts of a desktop the browser tests drive: a private Xvfb display, xdotool on it, and the
-// real binaries the build made (server, agent).
+// The parts of a desktop the browser tests drive: a private Xvfb display, xdotool on it, Wine, the
+// real binaries the build made (server, agent), and the browser's side of signing up and pairing.
 import { spawn, spawnSync } from 'node:child_process';
+import { expect } from '@playwright/test';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,6 +63,43 @@ export function xdotool(display, ...args) {
 
 export async function hydrated(page) {
   await page.waitForFunction(() => document.documentElement.hasAttribute('data-hydrated'));
+}
+
+const password = 'correct horse battery';
+
+/// Signs up a new account named after `name` in the browser; its email.
+export async function signUp(page, name) {
+  const email = `${name}-${Date.now()}@example.com`;
+  await page.goto('/signup');
+  await hydrated(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page.getByTestId('empty-state')).toBeVisible();
+  return email;
+}
+
+/// Collects what a pairing process prints; resolves with the link and code once printed.
+export async function pairingLink(child) {
+  const seen = { text: '' };
+  child.stdout.on('data', (chunk) => { seen.text += chunk; });
+  child.stderr.on('data', (chunk) => { seen.text += chunk; });
+  const exited = new Promise((done) => child.on('exit', (code) => done(code)));
+  await waitFor('the agent to print its pairing link', () => /\/pair\?code=[A-Z]{4}-[A-Z]{4}/.test(seen.text), 90_000);
+  const [, link, code] = seen.text.match(/(http\S+\/pair\?code=([A-Z]{4}-[A-Z]{4}))/);
+  return { link, code, exited, printed: () => seen.text };
+}
+
+/// Approves a pairing code in the browser (checking the device's name when given) and waits for
+/// the agent's `pair` to end well.
+export async function approve(page, pairing, deviceName) {
+  await page.goto(pairing.link);
+  await hydrated(page);
+  if (deviceName) await expect(page.getByTestId('pairing-device')).toHaveText(deviceName);
+  await expect(page.getByTestId('pairing-code')).toHaveText(pairing.code);
+  await page.getByTestId('pairing-approve').click();
+  await expect(page.getByTestId('pairing-decision')).toContainText('Approved');
+  expect(await pairing.exited, pairing.printed()).toBe(0);
 }
 
 /// The SHA-256 of a file's bytes, in hex.

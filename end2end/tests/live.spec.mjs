@@ -3,13 +3,13 @@
 // upload by itself; the dashboard's key count rises by exactly what was typed within 2 s of the
 // last key, without a reload; a team page follows its members the same way; the demo moves.
 import { test, expect } from '@playwright/test';
-import { agentBinary, hydrated, serverBinary, sleep, startDisplay, waitFor, xdotool } from './desktop.mjs';
+import {
+  agentBinary, approve, hydrated, pairingLink, serverBinary, signUp, sleep, startDisplay, waitFor, xdotool,
+} from './desktop.mjs';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-const password = 'correct horse battery';
 
 /// Pairs the real agent with `token` and starts it on `display`, saving once a minute (its normal
 /// cadence: only an open page makes it send sooner).
@@ -66,12 +66,7 @@ test('a new token confirms its first upload and the dashboard follows the keyboa
   const display = await startDisplay();
   let agent;
   try {
-    await page.goto('/signup');
-    await hydrated(page);
-    await page.getByLabel('Email').fill(`live-${Date.now()}@example.com`);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign up' }).click();
-    await expect(page.getByTestId('empty-state')).toBeVisible();
+    await signUp(page, 'live');
 
     const token = await createToken(page, 'desktop');
     const pairing = page.getByTestId('pairing-status');
@@ -102,34 +97,16 @@ test('an agent pairs by code: its person approves it in the browser, and its typ
   let pair;
   let agent;
   try {
-    const email = `pair-${Date.now()}@example.com`;
-    await page.goto('/signup');
-    await hydrated(page);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign up' }).click();
-    await expect(page.getByTestId('empty-state')).toBeVisible();
+    const email = await signUp(page, 'pair');
 
     const url = new URL(page.url()).origin;
     pair = spawn(agentBinary, ['--config-dir', config, 'pair', '--server', url, '--device-name', 'E2E desktop'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let printed = '';
-    pair.stdout.on('data', (chunk) => { printed += chunk; });
-    pair.stderr.on('data', (chunk) => { printed += chunk; });
-    const exited = new Promise((done) => pair.on('exit', (code) => done(code)));
-    await waitFor('the agent to print its pairing link', () => /\/pair\?code=[A-Z]{4}-[A-Z]{4}/.test(printed));
-    const [, link, code] = printed.match(/(http\S+\/pair\?code=([A-Z]{4}-[A-Z]{4}))/);
-    expect(printed).toContain(`approve the code ${code}`);
-
-    await page.goto(link);
-    await hydrated(page);
-    await expect(page.getByTestId('pairing-device')).toHaveText('E2E desktop');
-    await expect(page.getByTestId('pairing-code')).toHaveText(code);
-    await page.getByTestId('pairing-approve').click();
-    await expect(page.getByTestId('pairing-decision')).toContainText('Approved');
-    expect(await exited, printed).toBe(0);
-    expect(printed).toContain(`as ${email} (device "E2E desktop")`);
+    const pairing = await pairingLink(pair);
+    expect(pairing.printed()).toContain(`approve the code ${pairing.code}`);
+    await approve(page, pairing, 'E2E desktop');
+    expect(pairing.printed()).toContain(`as ${email} (device "E2E desktop")`);
 
     // The agent uploads with the token it collected: the new token's row says it was used.
     agent = await runAgent(display, dir, config);
@@ -149,7 +126,7 @@ test('an agent pairs by code: its person approves it in the browser, and its typ
     await expect(device.locator('td[data-field="token"]')).toContainText('E2E desktop');
 
     // The same code cannot be approved twice.
-    await page.goto(link);
+    await page.goto(pairing.link);
     await hydrated(page);
     await expect(page.locator('[data-widget="pairing"]')).toContainText('used already');
   } finally {
