@@ -415,22 +415,12 @@ fn read_desktop() -> Option<Desktop> {
 /// I/O error handler and then exits the process, whatever the handler does; the default handler
 /// exits at once, losing what the agent holds since its last save. This handler asks the run loop
 /// to stop, which saves everything and tries a last upload, and waits for that (at most
-/// [`x_server_gone::SAVE_WAIT`]) before letting Xlib exit.
+/// [`crate::shutdown::SAVE_WAIT`]) before letting Xlib exit.
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)] // one FFI call to install the handler, and the handler's C signature
 pub mod x_server_gone {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{Arc, Condvar, Mutex, OnceLock};
-    use std::time::Duration;
-
-    /// The longest the handler holds Xlib's exit back.
-    pub const SAVE_WAIT: Duration = Duration::from_secs(20);
-    static STOP: OnceLock<Arc<AtomicBool>> = OnceLock::new();
-    static SAVED: (Mutex<bool>, Condvar) = (Mutex::new(false), Condvar::new());
-
-    /// Installs the handler; `stop` is the run loop's stop flag.
-    pub fn save_first(stop: Arc<AtomicBool>) {
-        let _ = STOP.set(stop);
+    /// Installs the handler (`shutdown::on_request` does, with the other stop handlers).
+    pub(crate) fn install() {
         // SAFETY: sets Xlib's process-wide I/O error handler to a function with the signature
         // Xlib expects; the function touches only an atomic, a mutex with its condvar and the log.
         unsafe {
@@ -438,22 +428,9 @@ pub mod x_server_gone {
         }
     }
 
-    /// The run loop has saved (and made its last upload attempt): the handler may return.
-    pub fn saved() {
-        if let Ok(mut saved) = SAVED.0.lock() {
-            *saved = true;
-            SAVED.1.notify_all();
-        }
-    }
-
     unsafe extern "C" fn on_io_error(_display: *mut x11::xlib::Display) -> std::os::raw::c_int {
         crate::log::warn("the X server went away: saving what the agent holds before it exits");
-        if let Some(stop) = STOP.get() {
-            stop.store(true, Ordering::Relaxed);
-        }
-        if let Ok(saved) = SAVED.0.lock() {
-            let _ = SAVED.1.wait_timeout_while(saved, SAVE_WAIT, |saved| !*saved);
-        }
+        crate::shutdown::stop_and_wait_for_save();
         0
     }
 }

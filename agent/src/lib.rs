@@ -14,4 +14,5 @@ pub mod input;
 pub mod log;
 pub mod run;
 pub mod service;
+pub mod shutdown;
 pub mod spool;

@@ -11,7 +11,8 @@ use keytrack_agent::aggregate::{BreakState, break_state, local_utc_offset};
 use keytrack_agent::client::{Client, ClientError, this_agent};
 use keytrack_agent::config::{self, Config, Pause};
 use keytrack_agent::input::{CaptureError, RdevCapture, now_ms};
-use keytrack_agent::run::{RunError, RunOptions, resolve_dir, run, stop_on_signals};
+use keytrack_agent::run::{RunError, RunOptions, resolve_dir, run};
+use keytrack_agent::shutdown;
 use keytrack_agent::spool::Spool;
 use keytrack_agent::{bench, service};
 use keytrack_wire::pairing::{PairingRequest, PairingState};
@@ -105,6 +106,9 @@ fn main() -> ExitCode {
         Err(e) => {
             let no_display = matches!(e.downcast_ref::<RunError>(), Some(RunError::Capture(CaptureError::NoDisplay)));
             eprintln!("keytrack-agent: {e:#}");
+            if keytrack_agent::log::in_file() {
+                keytrack_agent::log::error(&format!("stopped: {e:#}"));
+            }
             if no_display { ExitCode::from(EXIT_NO_DISPLAY) } else { ExitCode::FAILURE }
         }
     }
@@ -149,13 +153,14 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Run { flush_secs } => {
             let config = config::load(&dir)?;
+            #[cfg(windows)]
+            if shutdown::leave_a_console_of_its_own(&dir)? {
+                keytrack_agent::log::info("running in the background; this log is its only window");
+            }
             let options = RunOptions { dir, flush: Duration::from_secs(flush_secs) };
-            let stop = stop_on_signals()?;
-            #[cfg(target_os = "linux")]
-            keytrack_agent::input::x_server_gone::save_first(std::sync::Arc::clone(&stop));
+            let stop = shutdown::on_request()?;
             let outcome = run(&options, &config, Box::new(RdevCapture), local_utc_offset(), &stop);
-            #[cfg(target_os = "linux")]
-            keytrack_agent::input::x_server_gone::saved();
+            shutdown::saved();
             outcome?;
             Ok(())
         }
@@ -279,6 +284,10 @@ fn status(dir: &std::path::Path) -> anyhow::Result<()> {
     let last =
         spool.fact("last_upload")?.and_then(|t| t.parse::<i64>().ok()).map_or_else(|| "never".to_string(), local_time);
     println!("last upload: {last}");
+    let log = dir.join(keytrack_agent::log::FILE_NAME);
+    if log.exists() {
+        println!("log:         {}", log.display());
+    }
     println!(
         "waiting:     {} minutes and {} hour blocks in the spool",
         spool.waiting_count()?,

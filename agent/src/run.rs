@@ -45,15 +45,6 @@ pub enum RunError {
     Other(#[from] anyhow::Error),
 }
 
-/// Sets `stop` when the process gets SIGINT or SIGTERM.
-pub fn stop_on_signals() -> anyhow::Result<Arc<AtomicBool>> {
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))?;
-    }
-    Ok(stop)
-}
-
 /// Runs until `stop` is set (then saves and makes a last upload attempt) or capture fails.
 pub fn run(
     options: &RunOptions,

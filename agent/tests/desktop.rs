@@ -451,11 +451,14 @@ impl Agent {
         std::thread::sleep(Duration::from_millis(1_500));
     }
 
-    /// SIGTERM and wait: the agent saves and makes a last upload.
+    /// Asks the agent to stop and waits: it saves and makes a last upload. SIGTERM, or under Wine
+    /// SIGINT, which Wine hands to the program as Ctrl+C (SIGTERM ends a Wine process at once, as
+    /// `taskkill /F` would).
     fn stop(&mut self) {
         if let Some(mut process) = self.process.take() {
             let pid = process.0.id().to_string();
-            let _ = Command::new("kill").args(["-TERM", &pid]).status();
+            let signal = if self.wine.is_some() { "-INT" } else { "-TERM" };
+            let _ = Command::new("kill").args([signal, &pid]).status();
             let _ = process.0.wait();
         }
     }
@@ -896,10 +899,28 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn an_outage_loses_nothing_and_doubles_nothing() {
+    outage_loses_nothing_and_doubles_nothing(false);
+}
+
+/// The same with the Windows agent under Wine, typing into Notepad: its spool keeps what the
+/// server could not take, and sends it once.
+#[test]
+fn on_windows_an_outage_loses_nothing_and_doubles_nothing() {
+    outage_loses_nothing_and_doubles_nothing(true);
+}
+
+fn outage_loses_nothing_and_doubles_nothing(on_windows: bool) {
     let display = Display::start();
     let mut server = Server::start();
     let addr = server.addr.clone();
-    let mut agent = Agent::pair(&server.url(), &server.token);
+    let wine = on_windows.then(|| Wine::start(&display));
+    let mut agent = Agent::pair_on(wine.clone(), &server.url(), &server.token);
+    // Under Wine the agent's hook sees what is typed into a Windows window.
+    let _notepad = wine.map(|wine| {
+        let (process, window) = wine.client("notepad", "Notepad");
+        display.focus(&window);
+        process
+    });
     server.stop();
     agent.start_with_clock(&display, Some(hour_ends_in(25)));
     display.xdotool(&["type", "--delay", "50", "aaaa"]);
@@ -918,6 +939,8 @@ fn an_outage_loses_nothing_and_doubles_nothing() {
     expect_keys(&server, &agent, &expected);
     expect_presses(&server, &agent, 4 + 220 + 2);
     agent.stop();
+    // Stopped by request (under Wine, as by Ctrl+C), not killed: it saved and said so.
+    assert!(agent.log_text().contains(" INFO stopped"), "{}", agent.log_text());
     // After the last upload nothing waits, and re-sends changed nothing.
     assert!(agent.status().contains("waiting:     0 minutes and 0 hour blocks"), "{}", agent.status());
     assert!(agent.status().contains("today:       226 key presses"), "{}", agent.status());
@@ -1313,9 +1336,11 @@ fn on_windows_notepad_gets_exact_counts_and_a_never_counted_app_nothing() {
 }
 
 /// `install-service` on Windows: the Run key in Wine's registry starts this agent, with its
-/// config dir, at logon.
+/// config dir, at logon (`wineboot` runs the Run keys as Windows' shell does at logon). Started with
+/// a console window of its own (as Windows' shell starts a console program; Wine's `start` does
+/// the same), the agent leaves the window, which closes, and logs to `agent.log` instead.
 #[test]
-fn on_windows_install_service_writes_the_run_key() {
+fn on_windows_install_service_starts_the_agent_at_logon_without_a_console_window() {
     let display = Display::start();
     let server = Server::start();
     let wine = Wine::start(&display);
@@ -1334,4 +1359,66 @@ fn on_windows_install_service_writes_the_run_key() {
     let config_name = config.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     let parent = config.parent().and_then(Path::file_name).and_then(|n| n.to_str()).unwrap_or_default();
     assert!(value.contains(&format!("{parent}\\{config_name}\" run")), "{listed}");
+
+    // A dashboard is open, so the agent sends what is typed at once (the Run key's agent saves
+    // once a minute otherwise).
+    let viewer = reqwest::blocking::Client::builder().timeout(None).build().expect("client");
+    let page = viewer
+        .get(format!("{}/api/v1/live", server.url()))
+        .bearer_auth(&server.token)
+        .send()
+        .expect("GET /api/v1/live");
+    assert_eq!(page.status(), 200);
+
+    // Logon. Wine starts the Run key's programs without a console: the log is wineboot's output.
+    let logon_log = agent.dir.path().join("logon.log");
+    let output = std::fs::File::create(&logon_log).expect("logon log");
+    let logon =
+        wine.command("wineboot").stdout(output.try_clone().expect("log")).stderr(output).status().expect("wineboot");
+    assert!(logon.success());
+    let read_logon = || std::fs::read_to_string(&logon_log).unwrap_or_default();
+    let started = wait_for(Duration::from_secs(60), || read_logon().contains("capturing on"));
+    assert!(started, "the Run key started no agent: {}", read_logon());
+    let (_notepad, notepad) = wine.client("notepad", "Notepad");
+    display.focus(&notepad);
+    display.xdotool(&["type", "--delay", "40", "logon"]);
+    let arrived = wait_for(Duration::from_secs(30), || server.total_keys() == 5);
+    assert!(arrived, "the server has {} presses; {}", server.total_keys(), read_logon());
+
+    // The same command with a console of its own.
+    let _ = Command::new("wineserver").arg("-k").env("WINEPREFIX", wine.prefix.path()).status();
+    let exe = wine.bin.path().join("keytrack-agent.exe");
+    let windows_config_dir = value.split('"').nth(3).unwrap_or_default().to_string();
+    let started = wine
+        .command("start")
+        .arg("/unix")
+        .arg(&exe)
+        .args(["--config-dir", &windows_config_dir, "run"])
+        .status()
+        .expect("start");
+    assert!(started.success());
+    let agent_log = config.join("agent.log");
+    let read_agent_log = || std::fs::read_to_string(&agent_log).unwrap_or_default();
+    let background = wait_for(Duration::from_secs(60), || read_agent_log().contains("capturing on"));
+    assert!(background, "no agent.log in the config dir: {}", read_agent_log());
+    assert!(read_agent_log().contains("running in the background"), "{}", read_agent_log());
+    // The console's window (Wine's conhost) closes once the agent has left it.
+    let console_windows = || {
+        let found = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--class", "conhost.exe"])
+            .env("DISPLAY", &display.name)
+            .output()
+            .expect("xdotool search");
+        String::from_utf8_lossy(&found.stdout).trim().to_string()
+    };
+    let closed = wait_for(Duration::from_secs(10), || console_windows().is_empty());
+    assert!(closed, "a console window is open: {}", console_windows());
+    let (ok, status, _) = agent.command(&["status"]);
+    assert!(ok && status.contains("log:") && status.contains("agent.log"), "{status}");
+    let (_notepad, notepad) = wine.client("notepad", "Notepad");
+    display.focus(&notepad);
+    display.xdotool(&["type", "--delay", "40", "again"]);
+    let arrived = wait_for(Duration::from_secs(30), || server.total_keys() == 10);
+    assert!(arrived, "the server has {} presses; {}", server.total_keys(), read_agent_log());
+    drop(page);
 }
