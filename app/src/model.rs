@@ -105,12 +105,16 @@ pub struct PairingPreview {
 pub struct AgentDownload {
     /// `linux-x86_64`, `windows-x86_64`.
     pub platform: String,
+    /// `Linux`, `Windows`: which of the page's buttons offers it.
+    pub system: String,
     pub label: String,
     pub file_name: String,
     /// The path on this server (`/downloads/linux-x86_64/keytrack-agent`).
     pub url: String,
     /// The agent's version: the server's own, as they are built together.
     pub version: String,
+    /// What builds it where the server finds it, for a server built without it.
+    pub build_command: String,
     pub file: Option<AgentFile>,
 }
 

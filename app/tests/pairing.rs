@@ -220,13 +220,16 @@ async fn agent_downloads_are_listed_with_their_checksums_and_served() {
         listed.body,
         json!([
             {
-                "platform": "linux-x86_64", "label": "Linux (x86_64)", "file_name": "keytrack-agent",
-                "url": "/downloads/linux-x86_64/keytrack-agent", "version": env!("CARGO_PKG_VERSION"),
+                "platform": "linux-x86_64", "system": "Linux", "label": "Linux (x86_64)",
+                "file_name": "keytrack-agent", "url": "/downloads/linux-x86_64/keytrack-agent",
+                "version": env!("CARGO_PKG_VERSION"), "build_command": "cargo build --release -p keytrack-agent",
                 "file": { "bytes": linux_agent.len(), "sha256": sha }
             },
             {
-                "platform": "windows-x86_64", "label": "Windows (x86_64)", "file_name": "keytrack-agent.exe",
-                "url": "/downloads/windows-x86_64/keytrack-agent.exe", "version": env!("CARGO_PKG_VERSION"),
+                "platform": "windows-x86_64", "system": "Windows", "label": "Windows (x86_64)",
+                "file_name": "keytrack-agent.exe", "url": "/downloads/windows-x86_64/keytrack-agent.exe",
+                "version": env!("CARGO_PKG_VERSION"),
+                "build_command": "cargo build --release -p keytrack-agent --target x86_64-pc-windows-gnu",
                 "file": null
             }
         ])

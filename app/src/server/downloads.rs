@@ -28,6 +28,8 @@ use crate::model::{AgentDownload, AgentFile};
 pub struct AgentPlatform {
     /// In the URL and the page: `linux-x86_64`.
     pub id: &'static str,
+    /// The system as the page's buttons name it: `Linux`, `Windows`.
+    pub system: &'static str,
     pub label: &'static str,
     /// The name the file has on disk and when saved.
     pub file_name: &'static str,
@@ -38,9 +40,16 @@ pub struct AgentPlatform {
 /// The platforms offered, in the page's order. Linux is the server's own build (the agent beside
 /// it), so it is offered only by a server built for Linux on x86_64.
 pub const AGENT_PLATFORMS: [AgentPlatform; 2] = [
-    AgentPlatform { id: "linux-x86_64", label: "Linux (x86_64)", file_name: "keytrack-agent", cross_target: None },
+    AgentPlatform {
+        id: "linux-x86_64",
+        system: "Linux",
+        label: "Linux (x86_64)",
+        file_name: "keytrack-agent",
+        cross_target: None,
+    },
     AgentPlatform {
         id: "windows-x86_64",
+        system: "Windows",
         label: "Windows (x86_64)",
         file_name: "keytrack-agent.exe",
         cross_target: Some("x86_64-pc-windows-gnu"),
@@ -108,10 +117,12 @@ impl AgentFiles {
             };
             listed.push(AgentDownload {
                 platform: platform.id.to_string(),
+                system: platform.system.to_string(),
                 label: platform.label.to_string(),
                 file_name: platform.file_name.to_string(),
                 url: download_path(platform),
                 version: env!("CARGO_PKG_VERSION").to_string(),
+                build_command: build_command(platform),
                 file,
             });
         }
@@ -144,6 +155,14 @@ impl AgentFiles {
             }
         };
         Ok(AgentFile { bytes, sha256 })
+    }
+}
+
+/// The cargo command that builds a platform's agent where the server finds it.
+fn build_command(platform: &AgentPlatform) -> String {
+    match platform.cross_target {
+        Some(target) => format!("cargo build --release -p keytrack-agent --target {target}"),
+        None => "cargo build --release -p keytrack-agent".to_string(),
     }
 }
 

@@ -17,7 +17,7 @@ pub fn AddComputerPage() -> impl IntoView {
     }
 }
 
-/// The platforms a person can pick; the agent's platform ids where one is built.
+/// The systems a person can pick; the server lists the agents it offers for each (by `label`).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum System {
     Linux,
@@ -33,14 +33,6 @@ impl System {
             System::Linux => "Linux",
             System::Windows => "Windows",
             System::MacOs => "macOS",
-        }
-    }
-
-    fn platform(self) -> Option<&'static str> {
-        match self {
-            System::Linux => Some("linux-x86_64"),
-            System::Windows => Some("windows-x86_64"),
-            System::MacOs => None,
         }
     }
 
@@ -96,7 +88,7 @@ fn AddComputer() -> impl IntoView {
                         .map(|listed| match listed {
                             Ok(list) => {
                                 let chosen = system.get();
-                                let download = chosen.platform().and_then(|id| list.into_iter().find(|d| d.platform == id));
+                                let download = list.into_iter().find(|d| d.system == chosen.label());
                                 match download {
                                     Some(download) => view! { <Platform download origin/> }.into_any(),
                                     None => view! { <FromSource origin/> }.into_any(),
@@ -122,13 +114,13 @@ fn Platform(download: AgentDownload, origin: RwSignal<String>) -> impl IntoView 
         return view! {
             <p class="note" data-testid="agent-missing">
                 "This server was built without the " {download.label.clone()} " agent. Whoever runs it can build it with "
-                <code>{build_command(&download.platform)}</code>
+                <code>{download.build_command.clone()}</code>
                 " (" <code>"scripts/run.sh"</code> " builds it) and restart the server."
             </p>
         }
         .into_any();
     };
-    let windows = download.platform.starts_with("windows");
+    let windows = download.system == System::Windows.label();
     let commands = {
         let (url, sha256) = (download.url.clone(), file.sha256.clone());
         move || {
@@ -172,15 +164,6 @@ fn FromSource(origin: RwSignal<String>) -> impl IntoView {
         <CopyableCommands commands=Signal::derive(move || {
             format!("target/release/keytrack-agent pair --server {}\ntarget/release/keytrack-agent install-service", origin.get())
         })/>
-    }
-}
-
-/// The cargo command that builds a platform's agent where the server finds it.
-fn build_command(platform: &str) -> &'static str {
-    if platform.starts_with("windows") {
-        "cargo build --release -p keytrack-agent --target x86_64-pc-windows-gnu"
-    } else {
-        "cargo build --release -p keytrack-agent"
     }
 }
 
