@@ -523,6 +523,13 @@ impl Wine {
             .output()
             .expect("x86_64-w64-mingw32-gcc (scripts/setup.sh installs it)");
         assert!(built.status.success(), "the shim: {}", String::from_utf8_lossy(&built.stderr));
+        let built = Command::new("x86_64-w64-mingw32-gcc")
+            .args(["-O2", "-o"])
+            .arg(bin.path().join("foreground.exe"))
+            .arg(fixture.join("foreground.c"))
+            .output()
+            .expect("x86_64-w64-mingw32-gcc");
+        assert!(built.status.success(), "foreground.exe: {}", String::from_utf8_lossy(&built.stderr));
         let wine = Wine { prefix: tempfile::tempdir().expect("tempdir"), bin, display: display.name.clone() };
         // Make the prefix now (about 10 s), so that the agent's first command does not wait on it.
         let booted = wine.command("wineboot").arg("--init").output().expect("wine (scripts/setup.sh installs it)");
@@ -545,6 +552,20 @@ impl Wine {
 
     fn agent(&self) -> Command {
         self.command(self.bin.path().join("keytrack-agent.exe"))
+    }
+
+    /// Gives `window` the focus and waits until Wine has `program` (`notepad.exe`) in front, so that
+    /// what is typed next goes there: Wine follows X's focus a while later, longer on a busy machine.
+    fn bring_to_front(&self, display: &Display, window: &str, program: &str) {
+        let in_front = || {
+            let out = self.command(self.bin.path().join("foreground.exe")).output().expect("foreground.exe");
+            String::from_utf8_lossy(&out.stdout).trim().to_lowercase()
+        };
+        let arrived = wait_for(Duration::from_secs(30), || {
+            display.focus(window);
+            in_front().ends_with(&format!("\\{program}"))
+        });
+        assert!(arrived, "Wine kept {} in front, not {program}", in_front());
     }
 
     /// Starts one of Wine's own programs (`notepad`) and returns it with its window once it shows.
@@ -918,7 +939,7 @@ fn outage_loses_nothing_and_doubles_nothing(on_windows: bool) {
     // Under Wine the agent's hook sees what is typed into a Windows window.
     let _notepad = wine.map(|wine| {
         let (process, window) = wine.client("notepad", "Notepad");
-        display.focus(&window);
+        wine.bring_to_front(&display, &window, "notepad.exe");
         process
     });
     server.stop();
@@ -1304,10 +1325,11 @@ fn on_windows_notepad_gets_exact_counts_and_a_never_counted_app_nothing() {
     assert!(ok && out.contains("wordpad: never counted"), "{out}{err}");
     agent.start_with_clock(&display, Some(hour_ends_in(45)));
 
-    // Wine makes a new window the active one, and follows X's focus only now and then (with no
-    // window manager on Xvfb): so each application is typed into right after it opens.
+    // Wine makes a new window the active one, and follows X's focus only a while later (with no
+    // window manager on Xvfb): each application is typed into right after it opens, once Wine
+    // has it in front.
     let (_notepad, notepad) = wine.client("notepad", "Notepad");
-    display.focus(&notepad);
+    wine.bring_to_front(&display, &notepad, "notepad.exe");
     let text = "the quick brown fox jumps over the lazy dog ".repeat(5);
     display.xdotool(&["type", "--delay", "12", &text]);
     display.xdotool(&["mousemove", "--window", &notepad, "80", "80", "click", "1", "click", "3"]);
@@ -1316,7 +1338,7 @@ fn on_windows_notepad_gets_exact_counts_and_a_never_counted_app_nothing() {
     std::thread::sleep(Duration::from_millis(500));
     // `write` starts Wine's WordPad (whose own program is not on Wine's path).
     let (_wordpad, wordpad) = wine.client("write", "Wine Wordpad");
-    display.focus(&wordpad);
+    wine.bring_to_front(&display, &wordpad, "wordpad.exe");
     display.xdotool(&["type", "--delay", "40", "zxcv zxcv zxcv zxcv zxcv zxcv"]);
 
     let mut expected = keys_of(&text);
@@ -1380,7 +1402,7 @@ fn on_windows_install_service_starts_the_agent_at_logon_without_a_console_window
     let started = wait_for(Duration::from_secs(60), || read_logon().contains("capturing on"));
     assert!(started, "the Run key started no agent: {}", read_logon());
     let (_notepad, notepad) = wine.client("notepad", "Notepad");
-    display.focus(&notepad);
+    wine.bring_to_front(&display, &notepad, "notepad.exe");
     display.xdotool(&["type", "--delay", "40", "logon"]);
     let arrived = wait_for(Duration::from_secs(30), || server.total_keys() == 5);
     assert!(arrived, "the server has {} presses; {}", server.total_keys(), read_logon());
@@ -1416,7 +1438,7 @@ fn on_windows_install_service_starts_the_agent_at_logon_without_a_console_window
     let (ok, status, _) = agent.command(&["status"]);
     assert!(ok && status.contains("log:") && status.contains("agent.log"), "{status}");
     let (_notepad, notepad) = wine.client("notepad", "Notepad");
-    display.focus(&notepad);
+    wine.bring_to_front(&display, &notepad, "notepad.exe");
     display.xdotool(&["type", "--delay", "40", "again"]);
     let arrived = wait_for(Duration::from_secs(30), || server.total_keys() == 10);
     assert!(arrived, "the server has {} presses; {}", server.total_keys(), read_agent_log());
