@@ -655,6 +655,8 @@ async fn queries(
     let today = people.today;
     let ranges = [("1 day", 0), ("30 days", 29), ("1 year", 364)];
     server.reset_peak_rss();
+    // What the peak below starts from: memory kept since the ingest phases.
+    println!("memory: server RSS as the queries start {:.1} MB", server.rss_mb());
     let team_size = people.ids.len();
     for (name, back) in ranges {
         let from = today.checked_sub_days(Days::new(back)).unwrap_or(today).to_string();

@@ -15,6 +15,7 @@ pub mod http;
 pub mod ingest;
 pub mod listen;
 pub mod live;
+pub mod memory;
 pub mod pairing;
 pub mod protect;
 pub mod report;

@@ -55,7 +55,13 @@ fn made_at(timezone: &str, now: i64) -> String {
 
 /// Renders on a blocking thread (a year's report is CPU work) and hands the PDF out as a download.
 async fn pdf_download(pages: Vec<String>, title: String, filename: String) -> Result<Download, AppError> {
-    let pdf = tokio::task::spawn_blocking(move || render_pdf(&pages, &title)).await.map_err(AppError::internal)??;
+    let pdf = tokio::task::spawn_blocking(move || {
+        let pdf = render_pdf(&pages, &title);
+        super::memory::give_back_freed();
+        pdf
+    })
+    .await
+    .map_err(AppError::internal)??;
     Ok(Download::whole(filename, pdf))
 }
 

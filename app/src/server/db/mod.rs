@@ -22,6 +22,13 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 /// The database file inside the data dir.
 pub const DATABASE_FILE: &str = "keytrack.db";
 
+/// SQLite's own memory in this process, all connections together (the pool's 8, the writer's and
+/// the readers'): past it, SQLite gives back cached pages before it allocates more. Each
+/// connection's page cache would otherwise grow to 2 MB, 26 MB in all, which is what kept the
+/// server's memory high after a team's year was read (BENCHMARKS.md). The file's pages stay in
+/// the operating system's cache, so a page read again costs a copy, not a disk read.
+pub const SQLITE_MEMORY_LIMIT: i64 = 8 * 1024 * 1024;
+
 /// Whether the server can write to its database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Storage {
@@ -114,6 +121,11 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
         .run(&pool)
         .await
         .map_err(|e| anyhow::anyhow!("cannot migrate the database {}: {e}", path.display()))?;
+    // A process-wide setting: any connection sets it for all.
+    sqlx::query(&format!("PRAGMA soft_heap_limit = {SQLITE_MEMORY_LIMIT}"))
+        .execute(&pool)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot limit SQLite's memory: {e}"))?;
     Ok(pool)
 }
 
@@ -196,4 +208,19 @@ pub async fn begin_write(pool: &SqlitePool) -> Result<WriteTransaction, sqlx::Er
     let turn = write_turn_of(pool.connect_options().get_filename()).lock_owned().await;
     let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     Ok(WriteTransaction { tx, _turn: turn })
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn sqlite_memory_is_limited_for_every_connection_of_the_process() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pool = super::open(dir.path()).await.expect("open");
+        let limit: i64 = sqlx::query_scalar("PRAGMA soft_heap_limit").fetch_one(&pool).await.expect("pragma");
+        assert_eq!(limit, super::SQLITE_MEMORY_LIMIT);
+        // The writer's and the readers' rusqlite connections run the same SQLite: the limit is theirs too.
+        let connection = rusqlite::Connection::open(dir.path().join(super::DATABASE_FILE)).expect("open");
+        let seen: i64 = connection.query_row("PRAGMA soft_heap_limit", [], |row| row.get(0)).expect("pragma");
+        assert_eq!(seen, super::SQLITE_MEMORY_LIMIT);
+    }
 }
