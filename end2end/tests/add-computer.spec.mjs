@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  agentBinary, approve, buildProcessPrngShim, pairingLink, sha256, signUp, startDisplay, startWine, targetDir, waitFor,
+  agentBinary, approve, bringToFront, buildProcessPrngShim, pairingLink, sha256, signUp, startDisplay, startWine, targetDir, waitFor,
   xdotool,
 } from './desktop.mjs';
 
@@ -148,14 +148,7 @@ test('Windows: the page\'s agent downloads with its checksum, pairs by code unde
     wine.spawn([join(dir, 'keytrack-agent.exe'), '--config-dir', config, 'run', '--flush-secs', '60'], { stdio: ['ignore', out, out] });
     await waitFor('the agent to start capturing', () => logOf(log)().includes('capturing on'), 60_000);
     wine.spawn(['notepad'], { stdio: 'ignore' });
-    let notepad = '';
-    await waitFor('Notepad to open', () => {
-      const found = spawnSync('xdotool', ['search', '--name', 'Notepad'], { env: { ...process.env, DISPLAY: display.name }, encoding: 'utf8' });
-      notepad = found.stdout.trim().split('\n').filter(Boolean).pop() || '';
-      return notepad !== '';
-    }, 60_000);
-    xdotool(display, 'windowfocus', '--sync', notepad);
-    await new Promise((done) => setTimeout(done, 1_000));
+    await bringToFront(wine, display, dir, 'Notepad', 'notepad.exe');
     xdotool(display, 'type', '--delay', '30', 'hello');
     await expectDashboardKeys(page, 5, 30_000);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' }).click();

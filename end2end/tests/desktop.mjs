@@ -121,6 +121,33 @@ export function buildProcessPrngShim(dir) {
   if (build.status !== 0) throw new Error(`building the ProcessPrng shim: ${build.stderr}`);
 }
 
+/// Wine hands typed keys to the window it has in front, which follows X's focus only once Wine has
+/// processed it (late on a busy machine, with no window manager on Xvfb). Focuses the Wine window
+/// whose title holds `title` until Wine has `program` (e.g. `notepad.exe`) in front, as the
+/// fixture foreground.exe (built with MinGW into `dir`) reports.
+export async function bringToFront(wine, display, dir, title, program) {
+  const helper = join(dir, 'foreground.exe');
+  if (!existsSync(helper)) {
+    const fixture = join(root, 'agent', 'tests', 'fixtures', 'wine', 'foreground.c');
+    const build = spawnSync('x86_64-w64-mingw32-gcc', ['-O2', '-o', helper, fixture], { encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`building foreground.exe: ${build.stderr}`);
+  }
+  const env = { ...process.env, DISPLAY: display.name };
+  let inFront = '';
+  const check = () => {
+    const found = spawnSync('xdotool', ['search', '--onlyvisible', '--name', title], { env, encoding: 'utf8' });
+    const window = found.stdout.trim().split('\n').filter(Boolean).pop();
+    if (!window) return false;
+    // A window that is not mapped yet refuses the focus (BadMatch): the next round tries again.
+    spawnSync('xdotool', ['windowfocus', '--sync', window], { env, encoding: 'utf8', timeout: 5_000 });
+    inFront = spawnSync('/usr/lib/wine/wine64', [helper], { env: wine.env, encoding: 'utf8' }).stdout.trim().toLowerCase();
+    return inFront.endsWith(`\\${program}`);
+  };
+  await waitFor(`Wine to have ${program} in front`, check, 60_000).catch((error) => {
+    throw new Error(`${error.message}; it has ${inFront || 'nothing'}`);
+  });
+}
+
 /// A Wine prefix of its own on `display`: `spawn` runs a Windows program in it (64-bit loader),
 /// `stop` ends every process of the prefix.
 export function startWine(display) {
