@@ -277,6 +277,19 @@ impl Server {
         self.stats_of(&self.token)
     }
 
+    /// A dashboard of the test user opens its live stream, which stays open while the returned
+    /// response lives: a watched agent sends its open minute at once.
+    fn open_dashboard(&self) -> reqwest::blocking::Response {
+        let client = reqwest::blocking::Client::builder().timeout(None).build().expect("client");
+        let page = client
+            .get(format!("{}/api/v1/live", self.url()))
+            .bearer_auth(&self.token)
+            .send()
+            .expect("GET /api/v1/live");
+        assert_eq!(page.status(), 200);
+        page
+    }
+
     /// Today's statistics of the account that `token` belongs to.
     fn stats_of(&self, token: &str) -> Value {
         let today = chrono::Utc::now().date_naive();
@@ -618,14 +631,7 @@ fn a_watched_agent_sends_its_open_minute_at_once() {
     let server = Server::start();
     let mut agent = Agent::pair(&server.url(), &server.token);
     agent.start_with(&display, None, 60);
-    // A dashboard opens its live stream (and keeps it open while this response lives).
-    let client = reqwest::blocking::Client::builder().timeout(None).build().expect("client");
-    let page = client
-        .get(format!("{}/api/v1/live", server.url()))
-        .bearer_auth(&server.token)
-        .send()
-        .expect("GET /api/v1/live");
-    assert_eq!(page.status(), 200);
+    let page = server.open_dashboard();
     std::thread::sleep(Duration::from_millis(500));
     display.xdotool(&["type", "--delay", "30", "abcdefghij"]);
     let arrived = wait_for(Duration::from_secs(10), || server.total_keys() == 10);
@@ -1384,13 +1390,7 @@ fn on_windows_install_service_starts_the_agent_at_logon_without_a_console_window
 
     // A dashboard is open, so the agent sends what is typed at once (the Run key's agent saves
     // once a minute otherwise).
-    let viewer = reqwest::blocking::Client::builder().timeout(None).build().expect("client");
-    let page = viewer
-        .get(format!("{}/api/v1/live", server.url()))
-        .bearer_auth(&server.token)
-        .send()
-        .expect("GET /api/v1/live");
-    assert_eq!(page.status(), 200);
+    let page = server.open_dashboard();
 
     // Logon. Wine starts the Run key's programs without a console: the log is wineboot's output.
     let logon_log = agent.dir.path().join("logon.log");
