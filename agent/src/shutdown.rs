@@ -42,12 +42,17 @@ pub fn saved() {
     }
 }
 
-/// Asks the run loop to stop and waits (at most [`SAVE_WAIT`]) until it has saved. For handlers
-/// after which the process ends whatever they do.
-pub fn stop_and_wait_for_save() {
+/// Asks the run loop to stop (it saves, then returns).
+fn request_stop() {
     if let Some(stop) = STOP.get() {
         stop.store(true, Ordering::Relaxed);
     }
+}
+
+/// Asks the run loop to stop and waits (at most [`SAVE_WAIT`]) until it has saved. For handlers
+/// after which the process ends whatever they do.
+pub fn stop_and_wait_for_save() {
+    request_stop();
     if let Ok(saved) = SAVED.0.lock() {
         let _ = SAVED.1.wait_timeout_while(saved, SAVE_WAIT, |saved| !*saved);
     }
@@ -66,7 +71,6 @@ pub fn leave_a_console_of_its_own(dir: &std::path::Path) -> anyhow::Result<bool>
 #[cfg(windows)]
 #[allow(unsafe_code)] // FFI calls to the console API, and the handler's C signature
 mod windows_console {
-    use std::sync::atomic::Ordering;
     use winapi::shared::minwindef::{BOOL, DWORD, TRUE};
     use winapi::um::wincon::{CTRL_BREAK_EVENT, CTRL_C_EVENT};
 
@@ -98,11 +102,7 @@ mod windows_console {
     /// Runs on a thread of its own that Windows starts for each event.
     unsafe extern "system" fn on_control(event: DWORD) -> BOOL {
         match event {
-            CTRL_C_EVENT | CTRL_BREAK_EVENT => {
-                if let Some(stop) = super::STOP.get() {
-                    stop.store(true, Ordering::Relaxed);
-                }
-            }
+            CTRL_C_EVENT | CTRL_BREAK_EVENT => super::request_stop(),
             // Close, logoff, shutdown: the process ends when this returns.
             _ => {
                 crate::log::info("the console is closing or the session is ending: saving first");

@@ -1,7 +1,8 @@
 //! The allocator's share of the server's memory. glibc's malloc gives threads arenas of their own,
 //! up to eight per core, and keeps what is freed in each for reuse: after a burst of work on many
-//! threads (ingest on the writer, reads on blocking threads, a PDF report) the process kept about
-//! 20 MB more than it used (BENCHMARKS.md). Elsewhere (musl, macOS, Windows) these do nothing.
+//! threads (ingest on the writer, reads on blocking threads, a PDF report) the process keeps more
+//! than it uses: a PDF report's 11-14 MB stayed until the next phase (BENCHMARKS.md, "Memory").
+//! Elsewhere (musl, macOS, Windows) these do nothing.
 
 /// Arenas at most: as many as cores, which the server's busy threads (tokio's workers, the writer)
 /// number about; more only spread the same memory thinner.

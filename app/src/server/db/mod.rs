@@ -92,6 +92,7 @@ async fn open_read_only(data_dir: &Path) -> anyhow::Result<SqlitePool> {
             missing.description
         );
     }
+    limit_sqlite_memory(&pool).await?;
     Ok(pool)
 }
 
@@ -121,12 +122,17 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
         .run(&pool)
         .await
         .map_err(|e| anyhow::anyhow!("cannot migrate the database {}: {e}", path.display()))?;
-    // A process-wide setting: any connection sets it for all.
+    limit_sqlite_memory(&pool).await?;
+    Ok(pool)
+}
+
+/// Sets [`SQLITE_MEMORY_LIMIT`]: a process-wide setting, so any connection sets it for all.
+async fn limit_sqlite_memory(pool: &SqlitePool) -> anyhow::Result<()> {
     sqlx::query(&format!("PRAGMA soft_heap_limit = {SQLITE_MEMORY_LIMIT}"))
-        .execute(&pool)
+        .execute(pool)
         .await
         .map_err(|e| anyhow::anyhow!("cannot limit SQLite's memory: {e}"))?;
-    Ok(pool)
+    Ok(())
 }
 
 /// Whether a connection going back to the pool is out of any transaction, so that it can be
