@@ -20,8 +20,8 @@ mod common;
 
 use common::*;
 
-async fn stored_rows(pool: &SqlitePool) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM activity_minutes").fetch_one(pool).await.expect("count")
+async fn stored_records(pool: &SqlitePool) -> i64 {
+    sqlx::query_scalar("SELECT coalesce(sum(minutes), 0) FROM activity_hours").fetch_one(pool).await.expect("count")
 }
 
 /// Three minutes with every part of the format filled in, and the block of Monday 9:00 with their
@@ -129,7 +129,7 @@ async fn sending_again_never_double_counts() {
     let again = post_batch(&s.app, &token, &batch).await;
     assert_eq!(again.body, json!({"accepted": 3, "replaced": 3, "blocks": 1, "never_count": []}));
     assert_eq!(stats(&s.app, &token, "2025-03-01", "2025-03-31").await, once);
-    assert_eq!(stored_rows(&s.pool).await, 3);
+    assert_eq!(stored_records(&s.pool).await, 3);
 
     // A record or block sent again with other counts replaces the earlier copy.
     let mut corrected = batch.clone();
@@ -229,7 +229,7 @@ async fn each_bad_input_gets_its_4xx_and_changes_nothing() {
     let (_, token) = user_with_token(&s.pool, "ada@example.com").await;
     assert_eq!(post_batch(&s.app, &token, &sample_batch()).await.status, StatusCode::OK);
     let before = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
-    let rows_before = stored_rows(&s.pool).await;
+    let rows_before = stored_records(&s.pool).await;
 
     let valid = serde_json::to_value(sample_batch()).expect("json");
     let with = |change: &dyn Fn(&mut Value)| {
@@ -349,7 +349,7 @@ async fn each_bad_input_gets_its_4xx_and_changes_nothing() {
         assert_eq!(reply.body["code"], "unauthorized");
     }
 
-    assert_eq!(stored_rows(&s.pool).await, rows_before);
+    assert_eq!(stored_records(&s.pool).await, rows_before);
     assert_eq!(stats(&s.app, &token, "2025-03-01", "2025-03-31").await, before);
 }
 
@@ -362,7 +362,7 @@ async fn a_bad_record_rejects_the_whole_batch() {
     let reply = post_batch(&s.app, &token, &batch).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(reply.body["message"], "minutes[2].active_seconds: a minute has at most 60 seconds");
-    assert_eq!(stored_rows(&s.pool).await, 0);
+    assert_eq!(stored_records(&s.pool).await, 0);
     let devices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices").fetch_one(&s.pool).await.expect("count");
     assert_eq!(devices, 0, "not even the device is written");
 }

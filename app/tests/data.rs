@@ -521,7 +521,7 @@ async fn deleting_the_account_needs_its_password_and_another_owner_for_a_shared_
         StatusCode::UNAUTHORIZED
     );
     let mut conn = server.pool.acquire().await.expect("conn");
-    for table in ["activity_minutes", "activity_blocks", "activity_days", "devices", "api_tokens", "team_members"] {
+    for table in ["activity_hours", "activity_blocks", "activity_days", "devices", "api_tokens", "team_members"] {
         let left: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table} WHERE user_id = ?"))
             .bind(alice)
             .fetch_one(&mut *conn)
@@ -715,4 +715,50 @@ async fn a_session_left_open_in_another_browser_ends_with_the_deleted_account() 
     assert!(deleted.status.is_success() || deleted.status.is_redirection(), "{:?} {}", deleted.status, deleted.body);
     assert_eq!(me(first).await, StatusCode::UNAUTHORIZED, "the other browser's session is no one's now");
     assert_eq!(me(second).await, StatusCode::UNAUTHORIZED);
+}
+
+/// Minute records are kept a row per device and UTC hour, and a day of a time zone half an hour
+/// off UTC begins inside such an hour: deleting that day takes its minutes out of the hour and
+/// keeps the next day's, in the figures, the per-minute file and the devices page.
+#[tokio::test]
+async fn deleting_a_day_that_begins_inside_an_hour_keeps_the_next_days_minutes_of_that_hour() {
+    let server = server().await;
+    let (id, token) = user_with_token(&server.pool, "kolkata@example.com").await;
+    accounts::save_profile(&server.pool, id, "Tester", "Asia/Kolkata", 0, "us").await.expect("profile");
+    // 18:00-19:00 UTC on Monday 2025-03-10 is 23:30-00:30 in Kolkata: half on the 10th, half on the 11th.
+    let six_pm = MONDAY_9H + 9 * 3_600;
+    let records = (0..60).map(|i| minute(six_pm + i * 60, 1 + i as u32)).collect();
+    let reply = post_batch(&server.app, &token, &ActivityBatch::new(device("pc", "PC"), records, vec![])).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // The next day's figures, without the comparison with the day before (which goes).
+    let next_day_alone = || async {
+        let mut got = stats(&server.app, &token, "2025-03-11", "2025-03-11").await;
+        got.as_object_mut().expect("object").remove("previous");
+        got
+    };
+    let next_day = next_day_alone().await;
+    let evening: u64 = (1..=30).sum();
+    let after_midnight: u64 = (31..=60).sum();
+    assert_eq!(stats(&server.app, &token, "2025-03-10", "2025-03-10").await["total_keys"], evening);
+    assert_eq!(next_day["total_keys"], after_midnight);
+
+    let reply =
+        call(&server.app, "DELETE", "/api/v1/activity?from=2025-03-10&to=2025-03-10", Some(&bearer(&token)), None)
+            .await;
+    assert_eq!((reply.status, reply.body["minutes"].as_u64()), (StatusCode::OK, Some(30)), "{}", reply.body);
+    assert_eq!(stats(&server.app, &token, "2025-03-10", "2025-03-10").await["total_keys"], 0);
+    assert_eq!(next_day_alone().await, next_day, "the next day keeps its minutes");
+    let csv =
+        parse_csv(&get_text(&server, "/api/v1/export.csv?kind=minute&from=2025-03-09&to=2025-03-12", &token).await.2);
+    assert_eq!(csv.len() - 1, 30, "the 30 minutes after midnight remain: {csv:?}");
+    assert_eq!(column_sum(&csv, "key_presses"), after_midnight);
+    let devices = devices_by_name(&server, &token).await;
+    assert_eq!(devices["PC"]["minutes"], 30, "{devices:?}");
+    // Deleting the next day empties the hour: its row goes.
+    let reply =
+        call(&server.app, "DELETE", "/api/v1/activity?from=2025-03-11&to=2025-03-11", Some(&bearer(&token)), None)
+            .await;
+    assert_eq!(reply.body["minutes"].as_u64(), Some(30), "{}", reply.body);
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM activity_hours").fetch_one(&server.pool).await.expect("n");
+    assert_eq!(rows, 0);
 }

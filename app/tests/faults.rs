@@ -120,7 +120,7 @@ async fn killed_mid_ingest_the_server_keeps_what_it_accepted_and_retries_double_
     // Each batch is all there or not at all, and every acknowledged one is there.
     for (a, done) in acknowledged.iter().enumerate() {
         let stored: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM activity_minutes m JOIN devices d ON d.id = m.device_id WHERE d.agent_device_id = ?",
+            "SELECT coalesce(sum(h.minutes), 0) FROM activity_hours h JOIN devices d ON d.id = h.device_id WHERE d.agent_device_id = ?",
         )
         .bind(format!("agent-{a}"))
         .fetch_one(&pool)
@@ -146,7 +146,7 @@ async fn killed_mid_ingest_the_server_keeps_what_it_accepted_and_retries_double_
     // The day rollups the stats read agree with the minute records themselves.
     let pool = db::open(dir.path()).await.expect("open");
     let in_minutes: i64 =
-        sqlx::query_scalar("SELECT sum(total_keys) FROM activity_minutes").fetch_one(&pool).await.expect("sum");
+        sqlx::query_scalar("SELECT sum(total_keys) FROM activity_hours").fetch_one(&pool).await.expect("sum");
     assert_eq!(in_minutes as u64, expected);
     pool.close().await;
 }

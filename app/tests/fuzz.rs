@@ -45,7 +45,7 @@ fn target() -> &'static Target {
 }
 
 async fn stored_minutes(pool: &SqlitePool) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM activity_minutes").fetch_one(pool).await.expect("count")
+    sqlx::query_scalar("SELECT coalesce(sum(minutes), 0) FROM activity_hours").fetch_one(pool).await.expect("count")
 }
 
 /// Posts `body` as an upload and checks the answer is a well-formed success or refusal.

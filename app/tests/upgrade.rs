@@ -9,7 +9,7 @@ use std::path::Path;
 
 use common::*;
 use http::StatusCode;
-use keytrack_app::server::db::activity::RecordCodec;
+use keytrack_app::server::db::activity::{HourRecords, RecordCodec};
 use keytrack_app::server::{db, rollups};
 use keytrack_wire::{ActivityBatch, ActivityMinute, Device, GridCount, HourBlock, ScreenActivity};
 use serde_json::json;
@@ -101,9 +101,16 @@ async fn minute_records_from_before_compression_survive_the_upgrade() {
     let reply = post_batch(&s.app, &token, &batch).await;
     assert_eq!((reply.status, reply.body["replaced"].as_u64()), (StatusCode::OK, Some(1)), "{}", reply.body);
     assert_eq!(stats(&s.app, &token, "2025-03-10", "2025-03-10").await, before, "replaced, not doubled");
-    let stored: Vec<u8> =
-        sqlx::query_scalar("SELECT detail FROM activity_minutes").fetch_one(&pool).await.expect("row");
-    assert_eq!(stored[..4], [0x28, 0xb5, 0x2f, 0xfd], "now stored compressed (a zstd frame)");
+    let (hour, stored): (i64, Vec<u8>) =
+        sqlx::query_as("SELECT hour, records FROM activity_hours").fetch_one(&pool).await.expect("row");
+    let stored = HourRecords::decode(hour, &stored).expect("an hour row");
+    assert_eq!(stored.records, vec![minute(MONDAY_9H, 7)], "now one record, in the hour's row");
+    assert!(!legacy_table_exists(&pool).await, "the table of a row per minute is gone");
+}
+
+async fn legacy_table_exists(pool: &sqlx::SqlitePool) -> bool {
+    let mut conn = pool.acquire().await.expect("conn");
+    db::days::legacy_minutes_table_exists(&mut conn).await.expect("query")
 }
 
 #[tokio::test]
@@ -147,13 +154,17 @@ async fn first_release_key_detail_becomes_hour_blocks_and_every_total_stays() {
 
     // The minute rows hold totals only; the detail is in two blocks: 9:00 (210 presses) and the
     // rest from 11:00.
-    let minutes: Vec<Vec<u8>> =
-        sqlx::query_scalar("SELECT detail FROM activity_minutes").fetch_all(&pool).await.expect("rows");
-    for stored in &minutes {
-        let record: ActivityMinute = codec.decode(stored).expect("decode");
+    let hours: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT hour, records FROM activity_hours ORDER BY hour").fetch_all(&pool).await.expect("rows");
+    let records: Vec<ActivityMinute> =
+        hours.iter().flat_map(|(hour, stored)| HourRecords::decode(*hour, stored).expect("decode").records).collect();
+    let presses: Vec<(i64, u32)> = records.iter().map(|r| (r.minute, r.presses)).collect();
+    assert_eq!(presses, vec![(MONDAY_9H, 190), (MONDAY_9H + 1_800, 20), (MONDAY_9H + 7_200, 30)]);
+    for record in &records {
         assert!(record.keys.is_empty() && record.chords.is_empty() && record.screen.is_none(), "{record:?}");
-        assert!(record.presses > 0);
     }
+    assert_eq!(hours.len(), 2, "a row for 9:00 and one for 11:00");
+    assert!(!legacy_table_exists(&pool).await);
     let blocks: Vec<Vec<u8>> = sqlx::query_scalar("SELECT detail FROM activity_blocks ORDER BY starts_at")
         .fetch_all(&pool)
         .await
@@ -233,4 +244,78 @@ async fn whole_screen_grids_kept_before_per_display_detail_read_as_one_display_a
     let after = heatmaps().await;
     assert_eq!(after.as_array().map(Vec::len), Some(1), "{after}");
     assert_eq!(after[0]["clicks"][4 * 64 + 3], 5);
+}
+
+/// The migration that keeps minute records a row per device and hour.
+const HOURS_MIGRATION: &str = "20261207090000";
+
+#[tokio::test]
+async fn minute_records_move_into_hour_rows_whole_and_a_resend_still_replaces_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (data_dir, old) = old_database(dir.path(), HOURS_MIGRATION).await;
+    sqlx::query("INSERT INTO devices (id, user_id, agent_device_id, name, first_seen, last_seen) VALUES (2, 1, 'desk', 'Desk', 0, 0)")
+        .execute(&old)
+        .await
+        .expect("device");
+    // More minutes than the move reads at once (5,000), from 8:30 on: hours cut by a chunk's end
+    // and hours that begin half-way, on two devices.
+    let codec = &mut RecordCodec::new().expect("codec");
+    let laptop: Vec<ActivityMinute> = (0..5_030).map(|i| minute(MONDAY_9H - 1_800 + i * 60, 2)).collect();
+    let mut tx = old.begin().await.expect("begin");
+    for record in &laptop {
+        sqlx::query(
+            "INSERT INTO activity_minutes (device_id, minute, user_id, utc_offset, total_keys, total_clicks, active_seconds, detail, received_at)
+             VALUES (1, ?, 1, 60, 2, 0, 30, ?, 0)",
+        )
+        .bind(record.minute)
+        .bind(codec.encode(record).expect("encode"))
+        .execute(&mut *tx)
+        .await
+        .expect("minute");
+    }
+    tx.commit().await.expect("commit");
+    let desk = minute(MONDAY_9H, 3);
+    sqlx::query(
+        "INSERT INTO activity_minutes (device_id, minute, user_id, utc_offset, total_keys, total_clicks, active_seconds, detail, received_at)
+         VALUES (2, ?, 1, 60, 3, 0, 30, ?, 0)",
+    )
+    .bind(desk.minute)
+    .bind(codec.encode(&desk).expect("encode"))
+    .execute(&old)
+    .await
+    .expect("desk minute");
+    old.close().await;
+
+    let pool = db::open(&data_dir).await.expect("upgrade");
+    rollups::build_missing(&pool).await.expect("move");
+    assert!(!legacy_table_exists(&pool).await);
+    let (rows, minutes, keys): (i64, i64, i64) =
+        sqlx::query_as("SELECT count(*), sum(minutes), sum(total_keys) FROM activity_hours")
+            .fetch_one(&pool)
+            .await
+            .expect("sums");
+    // 5,030 minutes from 8:30 fill 85 hours of the laptop's (30 + 83 * 60 + 20 minutes), one of the desk's.
+    assert_eq!((rows, minutes, keys), (86, 5_031, 5_030 * 2 + 3));
+    let laptop_hours: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT hour, records FROM activity_hours WHERE device_id = 1 ORDER BY hour")
+            .fetch_all(&pool)
+            .await
+            .expect("rows");
+    let moved: Vec<ActivityMinute> = laptop_hours
+        .iter()
+        .flat_map(|(hour, stored)| HourRecords::decode(*hour, stored).expect("decode").records)
+        .collect();
+    assert_eq!(moved, laptop, "every record, once, in order");
+
+    let token = keytrack_app::server::accounts::create_token(&pool, 1, "agent").await.expect("token").1;
+    let s = server_on(pool.clone(), dir).await;
+    let monday = stats(&s.app, &token, "2025-03-10", "2025-03-10").await;
+    // Monday (UTC) from 8:30: 930 minutes of the laptop's; at 9:00 the desk's too (one active minute).
+    assert_eq!((monday["total_keys"].as_u64(), monday["active_minutes"].as_u64()), (Some(930 * 2 + 3), Some(930)));
+    let batch =
+        ActivityBatch::new(Device { id: "laptop".into(), name: "Laptop".into() }, vec![minute(MONDAY_9H, 10)], vec![]);
+    let reply = post_batch(&s.app, &token, &batch).await;
+    assert_eq!((reply.status, reply.body["replaced"].as_u64()), (StatusCode::OK, Some(1)), "{}", reply.body);
+    let again = stats(&s.app, &token, "2025-03-10", "2025-03-10").await;
+    assert_eq!(again["total_keys"].as_u64(), Some(930 * 2 + 3 + 8));
 }

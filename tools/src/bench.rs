@@ -456,29 +456,32 @@ async fn ingest(
 }
 
 /// The machine's limit for what KeyTrack's ingest does at its core: plain SQLite (no server, no
-/// async layer) storing the minute records KeyTrack stored in this run, copied row for row, in
-/// transactions of 60 rows (an upload's batch), WAL and `synchronous=NORMAL` as the server runs.
-/// Measured twice: into a bare table, and with the table and indexes KeyTrack keeps. Prints both
+/// async layer) storing the rows of minute records KeyTrack stored in this run (a row per device
+/// and hour), copied row for row, a transaction per row (an upload of an hour's minutes writes
+/// one), WAL and `synchronous=NORMAL` as the server runs. Measured twice: into a bare table, and
+/// with the table and indexes KeyTrack keeps. Prints both, in rows and in the minutes they hold,
 /// and the ratio of KeyTrack's 10-agent ingest over HTTP to each.
-fn sqlite_limit(data_dir: &Path, rows: usize, keytrack_per_second: f64) -> anyhow::Result<()> {
+fn sqlite_limit(data_dir: &Path, minutes: usize, keytrack_per_second: f64) -> anyhow::Result<()> {
     let server_db = rusqlite::Connection::open_with_flags(
         data_dir.join(db::DATABASE_FILE),
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
     )?;
     let schema: Vec<String> = server_db
         .prepare(
-            "SELECT sql FROM sqlite_master WHERE tbl_name = 'activity_minutes' AND sql IS NOT NULL ORDER BY type DESC",
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'activity_hours' AND sql IS NOT NULL ORDER BY type DESC",
         )?
         .query_map([], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
     let declared: Vec<(String, String)> = server_db
-        .prepare("SELECT name, type FROM pragma_table_info('activity_minutes') ORDER BY cid")?
+        .prepare("SELECT name, type FROM pragma_table_info('activity_hours') ORDER BY cid")?
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect::<Result<_, _>>()?;
     let columns: Vec<String> = declared.iter().map(|(name, _)| name.clone()).collect();
-    let mut copied = server_db.prepare(&format!("SELECT {} FROM activity_minutes LIMIT ?1", columns.join(", ")))?;
+    let mut copied = server_db.prepare(&format!("SELECT {} FROM activity_hours LIMIT ?1", columns.join(", ")))?;
     let records: Vec<Vec<rusqlite::types::Value>> = copied
-        .query_map([rows as i64], |row| (0..columns.len()).map(|i| row.get(i)).collect::<Result<Vec<_>, _>>())?
+        .query_map([minutes.div_ceil(60) as i64], |row| {
+            (0..columns.len()).map(|i| row.get(i)).collect::<Result<Vec<_>, _>>()
+        })?
         .collect::<Result<_, _>>()?;
     if records.is_empty() {
         anyhow::bail!("the SQLite limit needs the minute records of the ingest phases");
@@ -493,10 +496,14 @@ fn sqlite_limit(data_dir: &Path, rows: usize, keytrack_per_second: f64) -> anyho
         })
         .sum();
     let id = columns.iter().position(|c| c == "id");
-    let (device, minute) = (
+    let (device, hour) = (
         columns.iter().position(|c| c == "device_id").unwrap_or(0),
-        columns.iter().position(|c| c == "minute").unwrap_or(0),
+        columns.iter().position(|c| c == "hour").unwrap_or(0),
     );
+    let minutes_held: i64 = columns.iter().position(|c| c == "minutes").map_or(0, |at| {
+        records.iter().map(|r| if let rusqlite::types::Value::Integer(n) = r[at] { n } else { 0 }).sum()
+    });
+    let minutes_per_row = minutes_held as f64 / records.len() as f64;
     let measure = |schema: &[String]| -> anyhow::Result<f64> {
         let file = data_dir.join("sqlite-limit.db");
         for suffix in ["", "-wal", "-shm"] {
@@ -511,22 +518,20 @@ fn sqlite_limit(data_dir: &Path, rows: usize, keytrack_per_second: f64) -> anyho
             conn.execute(statement, [])?;
         }
         let placeholders = vec!["?"; columns.len()].join(", ");
-        let insert = format!("INSERT INTO activity_minutes ({}) VALUES ({placeholders})", columns.join(", "));
+        let insert = format!("INSERT INTO activity_hours ({}) VALUES ({placeholders})", columns.join(", "));
         let started = Instant::now();
-        for (n, chunk) in records.chunks(60).enumerate() {
+        for (n, record) in records.iter().enumerate() {
             let tx = conn.transaction()?;
             {
                 let mut statement = tx.prepare_cached(&insert)?;
-                for (i, record) in chunk.iter().enumerate() {
-                    let mut record = record.clone();
-                    // Each copy its own row, as new uploads are.
-                    if let Some(id) = id {
-                        record[id] = rusqlite::types::Value::Null;
-                    }
-                    record[device] = rusqlite::types::Value::Integer(1);
-                    record[minute] = rusqlite::types::Value::Integer(((n * 60 + i) * 60) as i64);
-                    statement.execute(rusqlite::params_from_iter(record))?;
+                let mut record = record.clone();
+                // Each copy its own row, as new uploads are.
+                if let Some(id) = id {
+                    record[id] = rusqlite::types::Value::Null;
                 }
+                record[device] = rusqlite::types::Value::Integer(1);
+                record[hour] = rusqlite::types::Value::Integer(n as i64 * 3_600);
+                statement.execute(rusqlite::params_from_iter(record))?;
             }
             tx.commit()?;
         }
@@ -543,12 +548,14 @@ fn sqlite_limit(data_dir: &Path, rows: usize, keytrack_per_second: f64) -> anyho
         .map(|(name, kind)| if name == "id" { "id INTEGER PRIMARY KEY".to_string() } else { format!("{name} {kind}") })
         .collect::<Vec<_>>()
         .join(", ");
-    let bare = measure(&[format!("CREATE TABLE activity_minutes ({bare_table})")])?;
-    let indexed = measure(&schema)?;
+    let bare = measure(&[format!("CREATE TABLE activity_hours ({bare_table})")])? * minutes_per_row;
+    let indexed = measure(&schema)? * minutes_per_row;
     println!(
-        "sqlite limit: plain SQLite stores {bare:.0} rows/s of KeyTrack's minute records ({} rows of {:.0} bytes, 60 a transaction, WAL, synchronous=NORMAL), {indexed:.0} rows/s with KeyTrack's indexes; KeyTrack's 10-agent ingest over HTTP is {:.0} % of the first, {:.0} % of the second",
+        "sqlite limit: plain SQLite stores {bare:.0} minutes/s of KeyTrack's minute records ({:.0} rows/s; {} rows of {:.0} bytes holding {minutes_per_row:.1} minutes each, a transaction per row, WAL, synchronous=NORMAL), {indexed:.0} minutes/s ({:.0} rows/s) with KeyTrack's indexes; KeyTrack's 10-agent ingest over HTTP is {:.1} % of the first, {:.1} % of the second",
+        bare / minutes_per_row,
         records.len(),
         bytes as f64 / records.len() as f64,
+        indexed / minutes_per_row,
         100.0 * keytrack_per_second / bare,
         100.0 * keytrack_per_second / indexed
     );
@@ -561,19 +568,35 @@ async fn storage(data_dir: &Path) -> anyhow::Result<()> {
     let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
     // A user-minute is a minute in which a person was active; with two computers in use at once it
     // has two records, one per device.
-    let minutes: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM (SELECT DISTINCT user_id, minute FROM activity_minutes)")
-            .fetch_one(&pool)
-            .await?;
-    let records: i64 = sqlx::query_scalar("SELECT count(*) FROM activity_minutes").fetch_one(&pool).await?;
+    let records: i64 =
+        sqlx::query_scalar("SELECT coalesce(sum(minutes), 0) FROM activity_hours").fetch_one(&pool).await?;
+    // A minute in which two of a person's devices were active counts once: the minutes of each
+    // person's hour, all devices together.
+    let mut minutes = 0i64;
+    let users: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT user_id FROM activity_hours").fetch_all(&pool).await?;
+    for user_id in users {
+        let rows: Vec<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT hour, records FROM activity_hours WHERE user_id = ? ORDER BY hour")
+                .bind(user_id)
+                .fetch_all(&pool)
+                .await?;
+        let mut hours: std::collections::HashMap<i64, u64> = std::collections::HashMap::new();
+        for (start, stored) in rows {
+            let seen = hours.entry(start).or_default();
+            for record in db::activity::HourRecords::decode(start, &stored)?.records {
+                *seen |= 1 << ((record.minute - start) / 60);
+            }
+        }
+        minutes += hours.values().map(|seen| i64::from(seen.count_ones())).sum::<i64>();
+    }
     let sizes: Vec<(String, i64)> =
         sqlx::query_as("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetch_all(&pool).await?;
     pool.close().await;
     let size = |names: &[&str]| sizes.iter().filter(|(n, _)| names.contains(&n.as_str())).map(|(_, b)| *b).sum::<i64>();
     let record_bytes = size(&[
-        "activity_minutes",
-        "activity_minutes_by_user",
-        "sqlite_autoindex_activity_minutes_1",
+        "activity_hours",
+        "activity_hours_by_user",
+        "sqlite_autoindex_activity_hours_1",
         "devices",
         "sqlite_autoindex_devices_1",
     ]);

@@ -97,7 +97,7 @@ pub async fn delete_days(
     writable(state)?;
     let mut tx = db::begin_write(&state.pool).await?;
     let clock = clock::clock_in(&mut tx, user_id).await?;
-    let (minutes, blocks) = db::data::delete_records_between(&mut tx, user_id, clock.range(from, to)).await?;
+    let (minutes, blocks) = db::data::delete_records_between(&mut tx, user_id, clock.range(from, to), now()).await?;
     let days = db::data::delete_days(&mut tx, user_id, &from.to_string(), &to.to_string()).await?;
     tx.commit().await?;
     tracing::info!(user_id, %from, %to, minutes, blocks, days, "deleted a range of activity");
@@ -178,7 +178,8 @@ pub async fn apply_retention(pool: &SqlitePool, days: u32, now: i64) -> Result<R
         }
         loop {
             let mut tx = db::begin_write(pool).await?;
-            let (minutes, blocks) = db::data::delete_records_before(&mut tx, user_id, cutoff, RETENTION_CHUNK).await?;
+            let (minutes, blocks) =
+                db::data::delete_records_before(&mut tx, user_id, cutoff, RETENTION_CHUNK, now).await?;
             if minutes + blocks > 0 {
                 db::data::set_records_since(&mut tx, user_id, cutoff).await?;
             }

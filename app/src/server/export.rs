@@ -116,8 +116,6 @@ impl TeamCsvKind {
 
 /// Days read per chunk of a per-day or per-hour file.
 const DAYS_PER_CHUNK: u64 = 64;
-/// Minute rows read per chunk.
-const MINUTES_PER_CHUNK: i64 = 5_000;
 
 fn day_start_label(account: &keytrack_wire::Account) -> String {
     format!("{:02}:00", account.day_start_hour)
@@ -220,13 +218,14 @@ pub async fn own_csv(
             let bounds = clock.range(from, to);
             let tz: chrono_tz::Tz = account.timezone.parse().unwrap_or(chrono_tz::UTC);
             let pool = pool.clone();
-            let rest = futures::stream::try_unfold(Some((i64::MIN, i64::MIN)), move |after| {
+            let rest = futures::stream::try_unfold(Some(i64::MIN), move |from| {
                 let pool = pool.clone();
                 async move {
-                    let Some(after) = after else { return Ok(None) };
-                    let rows = db::data::minute_totals_page(&pool, user_id, bounds, after, MINUTES_PER_CHUNK).await?;
-                    let Some(last) = rows.last() else { return Ok(None) };
-                    let next = (rows.len() as i64 == MINUTES_PER_CHUNK).then_some((last.minute, last.device_id));
+                    let Some(from) = from else { return Ok(None) };
+                    let (rows, next) = db::data::minute_totals_page(&pool, user_id, bounds, from).await?;
+                    if rows.is_empty() && next.is_none() {
+                        return Ok(None);
+                    }
                     let mut csv = Csv::new();
                     for row in &rows {
                         let local = chrono::DateTime::from_timestamp(row.minute, 0)
@@ -378,8 +377,9 @@ pub async fn team_csv(
     Ok(Download::whole(filename, csv.take()))
 }
 
-/// Minute records per chunk of the JSON export (a few hundred bytes each).
-const RECORDS_PER_CHUNK: i64 = 2_000;
+/// Hours of minute records per chunk of the JSON export (up to 60 records of a few hundred bytes
+/// each).
+const HOURS_PER_CHUNK: i64 = 40;
 /// Hour blocks per chunk: a block with its pointer grids runs to tens of kilobytes, so a chunk of
 /// 2,000 would hold most of a year's blocks in memory at once.
 const BLOCKS_PER_CHUNK: i64 = 50;
@@ -476,20 +476,18 @@ pub async fn account_json(pool: &SqlitePool, user_id: i64, now: i64) -> Result<D
                 JsonPart::Minutes { index, after } => {
                     let device_id = devices[index].id;
                     let mut conn = pool.acquire().await?;
-                    let rows = db::days::minutes_of_device(&mut conn, device_id, after, RECORDS_PER_CHUNK).await?;
+                    let hours = db::activity::hours_of_device(&mut conn, device_id, after, HOURS_PER_CHUNK).await?;
                     drop(conn);
                     let mut out = String::new();
-                    for (i, (_, stored)) in rows.iter().enumerate() {
-                        let record: ActivityMinute =
-                            RecordCodec::with(|c| c.decode(stored)).map_err(AppError::internal)?;
+                    for (i, record) in hours.iter().flat_map(|h| &h.records).enumerate() {
                         if after != i64::MIN || i > 0 {
                             out.push(',');
                         }
-                        out.push_str(&serde_json::to_string(&record).map_err(AppError::internal)?);
+                        out.push_str(&serde_json::to_string(record).map_err(AppError::internal)?);
                     }
-                    let next = match rows.last() {
-                        Some((minute, _)) if rows.len() as i64 == RECORDS_PER_CHUNK => {
-                            JsonPart::Minutes { index, after: *minute }
+                    let next = match hours.last() {
+                        Some(last) if hours.len() as i64 == HOURS_PER_CHUNK => {
+                            JsonPart::Minutes { index, after: last.hour }
                         }
                         _ => {
                             out.push_str("],\"blocks\":[");

@@ -228,14 +228,11 @@ pub async fn rebuild_from(
             days.entry(day).or_default().apply_presence(hour, slot, presence([]), presence(seconds));
         }
     };
-    db::days::for_each_minute(conn, user_id, from, |minute, seconds, detail| {
-        let Ok(record) = db::activity::RecordCodec::with(|codec| codec.decode::<ActivityMinute>(detail)) else {
-            unreadable += 1;
-            return;
-        };
+    unreadable += db::days::for_each_minute(conn, user_id, from, |record| {
+        let minute = record.minute;
         let (day, hour) = clock.day_and_hour(minute);
-        days.entry(day).or_default().apply(&record, hour, 1);
-        let seconds = u32::try_from(seconds).unwrap_or(0);
+        days.entry(day).or_default().apply(record, hour, 1);
+        let seconds = record.active_seconds;
         match &mut open {
             Some((m, list)) if *m == minute => list.push(seconds),
             _ => {
@@ -269,49 +266,70 @@ pub async fn rebuild_from(
     Ok(count)
 }
 
-/// Folds the key detail that minute records of the first release hold into hour blocks, by the
-/// rule agents follow now (`keytrack_wire::blocks`), for every user the upgrade listed; each user's
-/// rollups are rebuilt in the same transaction. Every total stays: presses, clicks and time come
-/// from the minutes as before, and every key press is in a block (the last, smaller block of a
-/// device included: it was on the server already). Per-key counts may move to the day on which
-/// their block ends. Run at server start; afterwards the file is rewritten (VACUUM) so that no
-/// free page keeps the old minute detail.
-pub async fn fold_first_release_detail(pool: &SqlitePool) -> Result<(), AppError> {
-    let users: Vec<i64> = {
+/// Moves the minute records of `activity_minutes` (a row per device and minute, before this
+/// release) into hour rows (`activity_hours`), a user per transaction, then drops that table.
+///
+/// On the way it folds the key detail that minute records of the first release hold into hour
+/// blocks, by the rule agents follow now (`keytrack_wire::blocks`), for every user the upgrade to
+/// blocks listed, and rebuilds their rollups in the same transaction. Every total stays: presses,
+/// clicks and time come from the minutes as before, and every key press is in a block (the last,
+/// smaller block of a device included: it was on the server already). Per-key counts may move to
+/// the day on which their block ends. Afterwards the file is rewritten (VACUUM) so that no free
+/// page keeps the old minute detail. Other users' rollups are sums of the same records, so they
+/// stay as they are. Run at server start.
+pub async fn move_minutes_into_hours(pool: &SqlitePool) -> Result<(), AppError> {
+    let (users, to_fold) = {
         let mut conn = pool.acquire().await?;
-        db::days::users_to_fold(&mut conn).await?
+        if !db::days::legacy_minutes_table_exists(&mut conn).await? {
+            return Ok(());
+        }
+        let mut users = db::days::legacy_users(&mut conn).await?;
+        let to_fold = db::days::users_to_fold(&mut conn).await?;
+        users.extend(&to_fold);
+        users.sort_unstable();
+        users.dedup();
+        (users, to_fold)
     };
-    if users.is_empty() {
-        return Ok(());
-    }
+    let mut unreadable = 0usize;
     for user_id in &users {
+        let fold = to_fold.contains(user_id);
         let mut tx = db::begin_write(pool).await?;
-        let clock = super::clock::clock_in(&mut tx, *user_id).await?;
         let now = super::state::now();
-        let mut blocks = 0;
-        for device_id in db::days::devices_with_minutes(&mut tx, *user_id).await? {
+        let (mut moved, mut blocks) = (0usize, 0usize);
+        for device_id in db::days::legacy_devices_with_minutes(&mut tx, *user_id).await? {
             let mut details: Vec<HourBlock> = Vec::new();
+            // Records come in minute order; an hour is stored once the next one begins, so that an
+            // hour cut by a chunk's end is stored whole.
+            let mut open = db::activity::HourRecords::default();
             let mut after = i64::MIN;
             loop {
-                let chunk = db::days::minutes_of_device(&mut tx, device_id, after, 5_000).await?;
+                let chunk = db::days::legacy_minutes_of_device(&mut tx, device_id, after, 5_000).await?;
                 let Some(last) = chunk.last() else { break };
                 after = last.0;
-                let mut rewritten = Vec::with_capacity(chunk.len());
-                for (minute, stored) in chunk {
+                for (_, stored) in chunk {
                     let Ok(mut record) = db::activity::RecordCodec::with(|c| c.decode::<ActivityMinute>(&stored))
                     else {
+                        unreadable += 1;
                         continue;
                     };
                     let detail = record.take_detail();
-                    if detail.is_empty() {
-                        continue;
+                    if fold && !detail.is_empty() {
+                        details.push(detail);
                     }
-                    details.push(detail);
-                    let encoded = db::activity::RecordCodec::with(|c| c.encode(&record)).map_err(AppError::internal)?;
-                    rewritten.push((minute, encoded));
+                    let hour = keytrack_wire::hour_of(record.minute);
+                    if hour != open.hour && !open.records.is_empty() {
+                        db::activity::save_hour(&mut tx, device_id, *user_id, &open, now).await?;
+                        open.records.clear();
+                    }
+                    open.hour = hour;
+                    open.replace(record);
+                    moved += 1;
                 }
-                db::days::rewrite_minutes(&mut tx, device_id, &rewritten).await?;
             }
+            if !open.records.is_empty() {
+                db::activity::save_hour(&mut tx, device_id, *user_id, &open, now).await?;
+            }
+            db::days::delete_legacy_minutes(&mut tx, device_id).await?;
             let folded = keytrack_wire::blocks::fold_hours(details);
             blocks += folded.len();
             let rows = folded
@@ -323,22 +341,36 @@ pub async fn fold_first_release_detail(pool: &SqlitePool) -> Result<(), AppError
                 .collect::<Result<Vec<_>, AppError>>()?;
             db::activity::replace_blocks(&mut tx, device_id, *user_id, &rows, now).await?;
         }
-        let days = rebuild(&mut tx, *user_id, clock).await?;
-        db::days::folded(&mut tx, *user_id).await?;
+        if fold {
+            let clock = super::clock::clock_in(&mut tx, *user_id).await?;
+            let days = rebuild(&mut tx, *user_id, clock).await?;
+            db::days::folded(&mut tx, *user_id).await?;
+            tracing::info!(user_id, blocks, days, "folded first-release key detail into hour blocks");
+        }
         tx.commit().await?;
-        tracing::info!(user_id, blocks, days, "folded first-release key detail into hour blocks");
+        tracing::info!(user_id, minutes = moved, "moved minute records into hour rows");
+    }
+    if unreadable > 0 {
+        tracing::error!(
+            unreadable,
+            "stored minute records that do not parse could not be moved to hour rows and are gone"
+        );
     }
     let mut conn = pool.acquire().await?;
-    sqlx::query("VACUUM").execute(&mut *conn).await?;
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *conn).await?;
-    tracing::info!(users = users.len(), "rewrote the database without the first release's minute detail");
+    db::days::drop_legacy_minutes_table(&mut conn).await?;
+    if !to_fold.is_empty() {
+        sqlx::query("VACUUM").execute(&mut *conn).await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *conn).await?;
+        tracing::info!(users = to_fold.len(), "rewrote the database without the first release's minute detail");
+    }
     Ok(())
 }
 
-/// Brings data of earlier releases up to date (run at server start): folds first-release minute
-/// detail into blocks, then builds rollups for users whose data predates them.
+/// Brings data of earlier releases up to date (run at server start): moves minute records into
+/// hour rows (folding first-release minute detail into blocks), then builds rollups for users
+/// whose data predates them.
 pub async fn build_missing(pool: &SqlitePool) -> Result<(), AppError> {
-    fold_first_release_detail(pool).await?;
+    move_minutes_into_hours(pool).await?;
     let mut conn = pool.acquire().await?;
     let mut users = db::days::users_without_rollups(&mut conn).await?;
     users.extend(db::days::users_with_old_rollups(&mut conn).await?);

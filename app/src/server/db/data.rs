@@ -31,32 +31,33 @@ pub const NO_DAY: (i64, i64) = (0, 0);
 
 /// The user's devices, the most recently heard first, with their counts in `[today_start,
 /// today_end)` and the token of their last upload.
-pub async fn devices(
-    pool: &SqlitePool,
-    user_id: i64,
-    (today_start, today_end): (i64, i64),
-) -> Result<Vec<DeviceRow>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn devices(pool: &SqlitePool, user_id: i64, today: (i64, i64)) -> Result<Vec<DeviceRow>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let mut devices: Vec<DeviceRow> = sqlx::query_as(
         "SELECT d.id, d.agent_device_id, d.name, d.first_seen, d.last_seen, d.named_by_user, d.platform,
                 d.agent_version,
-                (SELECT count(*) FROM activity_minutes m WHERE m.device_id = d.id) AS minutes,
-                coalesce(today.keys, 0) AS today_keys, coalesce(today.clicks, 0) AS today_clicks,
-                coalesce(today.minutes, 0) AS today_minutes,
+                (SELECT coalesce(sum(h.minutes), 0) FROM activity_hours h WHERE h.device_id = d.id) AS minutes,
+                0 AS today_keys, 0 AS today_clicks, 0 AS today_minutes,
                 t.id AS token_id, t.name AS token_name, t.revoked_at IS NOT NULL AS token_revoked,
                 (SELECT count(*) FROM devices o WHERE o.user_id = d.user_id AND o.token_id = d.token_id AND o.id <> d.id)
                     AS token_shared_with
          FROM devices d
          LEFT JOIN api_tokens t ON t.id = d.token_id AND t.user_id = d.user_id
-         LEFT JOIN (SELECT device_id, sum(total_keys) AS keys, sum(total_clicks) AS clicks, count(*) AS minutes
-                    FROM activity_minutes WHERE user_id = ?1 AND minute >= ?2 AND minute < ?3 GROUP BY device_id) today
-             ON today.device_id = d.id
          WHERE d.user_id = ?1 ORDER BY d.last_seen DESC, d.id",
     )
     .bind(user_id)
-    .bind(today_start)
-    .bind(today_end)
-    .fetch_all(pool)
-    .await
+    .fetch_all(&mut *conn)
+    .await?;
+    if today != NO_DAY {
+        for (device_id, hour) in super::activity::hours_between(&mut conn, user_id, today).await? {
+            let Some(device) = devices.iter_mut().find(|d| d.id == device_id) else { continue };
+            let (minutes, keys, clicks, _) = hour.totals();
+            device.today_minutes += minutes;
+            device.today_keys += keys;
+            device.today_clicks += clicks;
+        }
+    }
+    Ok(devices)
 }
 
 /// Gives one of the user's devices a name of the person's choosing, which the agent's own name no
@@ -117,7 +118,7 @@ pub async fn memberships(pool: &SqlitePool, user_id: i64) -> Result<Vec<(String,
 }
 
 /// A minute's totals for the per-minute CSV.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct MinuteTotalsRow {
     pub minute: i64,
     pub device_id: i64,
@@ -127,31 +128,51 @@ pub struct MinuteTotalsRow {
     pub active_seconds: i64,
 }
 
-/// Up to `limit` of the user's minute records in `[start, end)` after `(minute, device)` =
-/// `after`, in that order: one page of a streamed export.
+/// Hours one page of the per-minute CSV reads: a day's records of every device.
+const HOURS_PER_PAGE: i64 = 24;
+
+/// One page of a streamed export of the user's minute records in `[start, end)`, in (minute,
+/// device) order: those of the first [`HOURS_PER_PAGE`] hours with records from hour `from` on.
+/// Returns the page and the hour the next page starts from (`None`: this was the last).
 pub async fn minute_totals_page(
     pool: &SqlitePool,
     user_id: i64,
     (start, end): (i64, i64),
-    after: (i64, i64),
-    limit: i64,
-) -> Result<Vec<MinuteTotalsRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT m.minute, m.device_id,
-                CASE WHEN d.name = '' THEN d.agent_device_id ELSE d.name END AS device,
-                m.total_keys, m.total_clicks, m.active_seconds
-         FROM activity_minutes m JOIN devices d ON d.id = m.device_id
-         WHERE m.user_id = ? AND m.minute >= ? AND m.minute < ? AND (m.minute, m.device_id) > (?, ?)
-         ORDER BY m.minute, m.device_id LIMIT ?",
+    from: i64,
+) -> Result<(Vec<MinuteTotalsRow>, Option<i64>), sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let from = from.max(keytrack_wire::hour_of(start));
+    let first: Option<i64> =
+        sqlx::query_scalar("SELECT min(hour) FROM activity_hours WHERE user_id = ? AND hour >= ? AND hour < ?")
+            .bind(user_id)
+            .bind(from)
+            .bind(end)
+            .fetch_one(&mut *conn)
+            .await?;
+    let Some(first) = first else { return Ok((Vec::new(), None)) };
+    let until = first.saturating_add(HOURS_PER_PAGE * 3_600).min(end);
+    let names: std::collections::HashMap<i64, String> = sqlx::query_as(
+        "SELECT id, CASE WHEN name = '' THEN agent_device_id ELSE name END FROM devices WHERE user_id = ?",
     )
     .bind(user_id)
-    .bind(start)
-    .bind(end)
-    .bind(after.0)
-    .bind(after.1)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
+    let mut rows: Vec<MinuteTotalsRow> = Vec::new();
+    for (device_id, hour) in super::activity::hours_between(&mut conn, user_id, (start.max(first), until)).await? {
+        let device = names.get(&device_id).cloned().unwrap_or_default();
+        rows.extend(hour.records.iter().map(|r| MinuteTotalsRow {
+            minute: r.minute,
+            device_id,
+            device: device.clone(),
+            total_keys: i64::try_from(r.total_presses()).unwrap_or(i64::MAX),
+            total_clicks: i64::try_from(r.clicks.total()).unwrap_or(i64::MAX),
+            active_seconds: i64::from(r.active_seconds),
+        }));
+    }
+    rows.sort_unstable_by_key(|r| (r.minute, r.device_id));
+    Ok((rows, (until < end).then_some(until)))
 }
 
 /// Up to `limit` of a device's hour blocks starting after `after`, in order, as stored.
@@ -178,14 +199,9 @@ pub async fn delete_records_between(
     conn: &mut SqliteConnection,
     user_id: i64,
     (start, end): (i64, i64),
+    now: i64,
 ) -> Result<(u64, u64), sqlx::Error> {
-    let minutes = sqlx::query("DELETE FROM activity_minutes WHERE user_id = ? AND minute >= ? AND minute < ?")
-        .bind(user_id)
-        .bind(start)
-        .bind(end)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+    let minutes = super::activity::delete_minutes(conn, user_id, (start, end), now).await?;
     let blocks = sqlx::query(&format!(
         "DELETE FROM activity_blocks WHERE user_id = ? AND {BLOCK_COUNTS_AT} >= ? AND {BLOCK_COUNTS_AT} < ?"
     ))
@@ -220,11 +236,11 @@ pub async fn delete_days(conn: &mut SqliteConnection, user_id: i64, from: &str, 
 /// Deletes a device with its records (the caller has checked it is the user's, [`owns_device`]).
 /// Returns (minutes, blocks) removed.
 pub async fn delete_device(conn: &mut SqliteConnection, device_id: i64) -> Result<(u64, u64), sqlx::Error> {
-    let minutes = sqlx::query("DELETE FROM activity_minutes WHERE device_id = ?")
+    let minutes: Vec<i64> = sqlx::query_scalar("DELETE FROM activity_hours WHERE device_id = ? RETURNING minutes")
         .bind(device_id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+        .fetch_all(&mut *conn)
+        .await?;
+    let minutes = minutes.iter().map(|n| u64::try_from(*n).unwrap_or(0)).sum();
     let blocks =
         sqlx::query("DELETE FROM activity_blocks WHERE device_id = ?").bind(device_id).execute(&mut *conn).await?;
     sqlx::query("DELETE FROM devices WHERE id = ?").bind(device_id).execute(conn).await?;
@@ -242,7 +258,7 @@ pub async fn delete_user(conn: &mut SqliteConnection, user_id: i64, now: i64) ->
         .await?;
     // The largest tables first and by their user index, rather than through cascades that look
     // each row up again.
-    for table in ["activity_minutes", "activity_blocks", "activity_day_screens", "activity_days"] {
+    for table in ["activity_hours", "activity_blocks", "activity_day_screens", "activity_days"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE user_id = ?")).bind(user_id).execute(&mut *conn).await?;
     }
     sqlx::query("DELETE FROM users WHERE id = ?").bind(user_id).execute(&mut *conn).await?;
@@ -278,35 +294,39 @@ pub async fn user_ids(pool: &SqlitePool) -> Result<Vec<i64>, sqlx::Error> {
 /// read, so that retention takes the write lock only for users it has work for).
 pub async fn has_records_before(pool: &SqlitePool, user_id: i64, cutoff: i64) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM activity_minutes WHERE user_id = ? AND minute < ?)
-             OR EXISTS (SELECT 1 FROM activity_blocks WHERE user_id = ? AND ends_at <= ?)",
+        "SELECT EXISTS (SELECT 1 FROM activity_hours WHERE user_id = ?1 AND hour < ?2 AND first_minute < ?2)
+             OR EXISTS (SELECT 1 FROM activity_blocks WHERE user_id = ?1 AND ends_at <= ?2)",
     )
-    .bind(user_id)
-    .bind(cutoff)
     .bind(user_id)
     .bind(cutoff)
     .fetch_one(pool)
     .await
 }
 
-/// Deletes up to `limit` of the user's minute records from before `cutoff`, and as many blocks
-/// that ended by then. Returns (minutes, blocks) removed.
+/// Deletes up to `limit` hours of the user's minute records from before `cutoff` (and, once the
+/// whole hours are gone, the records before it in an hour that reaches past it), and up to `limit`
+/// blocks that ended by then. Returns (minutes, blocks) removed.
 pub async fn delete_records_before(
     conn: &mut SqliteConnection,
     user_id: i64,
     cutoff: i64,
     limit: i64,
+    now: i64,
 ) -> Result<(u64, u64), sqlx::Error> {
-    let minutes = sqlx::query(
-        "DELETE FROM activity_minutes WHERE id IN
-             (SELECT id FROM activity_minutes WHERE user_id = ? AND minute < ? LIMIT ?)",
+    let hours: Vec<i64> = sqlx::query_scalar(
+        "DELETE FROM activity_hours WHERE id IN
+             (SELECT id FROM activity_hours WHERE user_id = ?1 AND hour < ?2 AND last_minute < ?2 LIMIT ?3)
+         RETURNING minutes",
     )
     .bind(user_id)
     .bind(cutoff)
     .bind(limit)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut minutes: u64 = hours.iter().map(|n| u64::try_from(*n).unwrap_or(0)).sum();
+    if (hours.len() as i64) < limit {
+        minutes += super::activity::delete_minutes(conn, user_id, (i64::MIN, cutoff), now).await?;
+    }
     let blocks = sqlx::query(
         "DELETE FROM activity_blocks WHERE id IN
              (SELECT id FROM activity_blocks WHERE user_id = ? AND ends_at <= ? LIMIT ?)",

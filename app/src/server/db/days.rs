@@ -1,7 +1,9 @@
 //! Day rollups (`activity_days`, `activity_day_screens`) and the minute rows they are built from.
 
 use futures::TryStreamExt;
-use keytrack_wire::DisplayPlace;
+use keytrack_wire::{ActivityMinute, DisplayPlace};
+
+use super::activity::HourRecords;
 
 use crate::server::rollups::{DayRow, ScreenRow};
 use serde::Serialize;
@@ -254,7 +256,7 @@ pub async fn range(
 pub async fn users_without_rollups(conn: &mut SqliteConnection) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT id FROM users u
-         WHERE (EXISTS (SELECT 1 FROM activity_minutes m WHERE m.user_id = u.id)
+         WHERE (EXISTS (SELECT 1 FROM activity_hours h WHERE h.user_id = u.id)
                 OR EXISTS (SELECT 1 FROM activity_blocks b WHERE b.user_id = u.id))
            AND NOT EXISTS (SELECT 1 FROM activity_days d WHERE d.user_id = u.id)",
     )
@@ -283,15 +285,30 @@ pub async fn folded(conn: &mut SqliteConnection, user_id: i64) -> Result<(), sql
     Ok(())
 }
 
-pub async fn devices_with_minutes(conn: &mut SqliteConnection, user_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+/// Whether the table of minute records before hour rows (`activity_minutes`) is still there: its
+/// records are moved at start (`rollups::move_minutes_into_hours`), then it is dropped.
+pub async fn legacy_minutes_table_exists(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'activity_minutes')")
+        .fetch_one(conn)
+        .await
+}
+
+/// The user's devices with records in `activity_minutes` (before hour rows).
+pub async fn legacy_devices_with_minutes(conn: &mut SqliteConnection, user_id: i64) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT DISTINCT device_id FROM activity_minutes WHERE user_id = ? ORDER BY device_id")
         .bind(user_id)
         .fetch_all(conn)
         .await
 }
 
-/// Up to `limit` of a device's minute records after minute `after`, in order, as stored.
-pub async fn minutes_of_device(
+/// Every user with records in `activity_minutes` (before hour rows).
+pub async fn legacy_users(conn: &mut SqliteConnection) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT DISTINCT user_id FROM activity_minutes ORDER BY user_id").fetch_all(conn).await
+}
+
+/// Up to `limit` of a device's records in `activity_minutes` (before hour rows) after minute
+/// `after`, in order, as stored (see `activity::RecordCodec`).
+pub async fn legacy_minutes_of_device(
     conn: &mut SqliteConnection,
     device_id: i64,
     after: i64,
@@ -307,21 +324,15 @@ pub async fn minutes_of_device(
     .await
 }
 
-/// Replaces stored minute records with the given encodings (their totals are unchanged).
-pub async fn rewrite_minutes(
-    conn: &mut SqliteConnection,
-    device_id: i64,
-    records: &[(i64, Vec<u8>)],
-) -> Result<(), sqlx::Error> {
-    for (minute, detail) in records {
-        sqlx::query("UPDATE activity_minutes SET detail = ? WHERE device_id = ? AND minute = ?")
-            .bind(detail.as_slice())
-            .bind(device_id)
-            .bind(minute)
-            .persistent(true)
-            .execute(&mut *conn)
-            .await?;
-    }
+/// Deletes a device's records in `activity_minutes` (before hour rows).
+pub async fn delete_legacy_minutes(conn: &mut SqliteConnection, device_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM activity_minutes WHERE device_id = ?").bind(device_id).execute(conn).await?;
+    Ok(())
+}
+
+/// Drops `activity_minutes` once its records are moved.
+pub async fn drop_legacy_minutes_table(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("DROP TABLE IF EXISTS activity_minutes").execute(conn).await?;
     Ok(())
 }
 
@@ -345,24 +356,41 @@ pub async fn for_each_block(
     Ok(())
 }
 
-/// Calls `each` with every minute record of the user from minute `from` on, in minute order:
-/// (minute, active seconds, the record as stored; see `activity::RecordCodec`).
+/// Calls `each` with every minute record of the user from minute `from` on, every device's, in
+/// minute order. Returns the number of stored hours that could not be read (left out).
 pub async fn for_each_minute(
     conn: &mut SqliteConnection,
     user_id: i64,
     from: i64,
-    mut each: impl FnMut(i64, i64, &[u8]),
-) -> Result<(), sqlx::Error> {
-    let mut rows = sqlx::query_as::<_, (i64, i64, Vec<u8>)>(
-        "SELECT minute, active_seconds, detail FROM activity_minutes WHERE user_id = ? AND minute >= ? ORDER BY minute",
+    mut each: impl FnMut(&ActivityMinute),
+) -> Result<usize, sqlx::Error> {
+    let mut rows = sqlx::query_as::<_, (i64, Vec<u8>)>(
+        "SELECT hour, records FROM activity_hours WHERE user_id = ? AND hour >= ? AND last_minute >= ? ORDER BY hour",
     )
     .bind(user_id)
+    .bind(keytrack_wire::hour_of(from.max(i64::MIN + 3_600)))
     .bind(from)
     .fetch(conn);
-    while let Some((minute, seconds, detail)) = rows.try_next().await? {
-        each(minute, seconds, &detail);
+    let mut unreadable = 0;
+    // The devices' records of the hour at hand, put in minute order once the next hour begins.
+    let mut hour: (i64, Vec<ActivityMinute>) = (i64::MIN, Vec::new());
+    let mut flush = |records: &mut Vec<ActivityMinute>| {
+        records.sort_by_key(|r| r.minute);
+        records.iter().filter(|r| r.minute >= from).for_each(&mut each);
+        records.clear();
+    };
+    while let Some((start, stored)) = rows.try_next().await? {
+        if start != hour.0 {
+            flush(&mut hour.1);
+            hour.0 = start;
+        }
+        match HourRecords::decode(start, &stored) {
+            Ok(records) => hour.1.extend(records.records),
+            Err(_) => unreadable += 1,
+        }
     }
-    Ok(())
+    flush(&mut hour.1);
+    Ok(unreadable)
 }
 
 #[cfg(test)]

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use keytrack_wire::data::AgentIdentity;
-use keytrack_wire::{ActivityMinute, DisplayPlace, HourBlock};
+use keytrack_wire::{DisplayPlace, HourBlock};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::activity::{BlockRow, MinuteRow};
+use super::activity::{BlockRow, HourRow};
 use crate::server::rollups::{DayRow, ScreenRow};
 
 /// The list as a JSON array, for `IN (SELECT value FROM json_each(?))`: one statement for any
@@ -59,32 +59,15 @@ pub struct UploadSource {
     pub agent: Option<AgentIdentity>,
 }
 
-/// What is stored of these minutes: this device's records (encoded), and every other device's
-/// active seconds, by minute.
-pub type StoredMinutes = (HashMap<i64, Vec<u8>>, HashMap<i64, Vec<u32>>);
-
-pub fn stored_minutes(
-    conn: &Connection,
-    user_id: i64,
-    device_id: i64,
-    minutes: &[i64],
-) -> rusqlite::Result<StoredMinutes> {
-    let mut own = HashMap::new();
-    let mut others: HashMap<i64, Vec<u32>> = HashMap::new();
+/// The user's stored hours of minute records among `hours`, every device's: (device, hour, the
+/// records as stored).
+pub fn stored_hours(conn: &Connection, user_id: i64, hours: &[i64]) -> rusqlite::Result<Vec<(i64, i64, Vec<u8>)>> {
     let mut statement = conn.prepare_cached(
-        "SELECT minute, device_id, active_seconds, CASE WHEN device_id = ?2 THEN detail END FROM activity_minutes
-         WHERE user_id = ?1 AND minute IN (SELECT value FROM json_each(?3))",
+        "SELECT device_id, hour, records FROM activity_hours
+         WHERE user_id = ?1 AND hour IN (SELECT value FROM json_each(?2))",
     )?;
-    let mut rows = statement.query(params![user_id, device_id, json_list(minutes)])?;
-    while let Some(row) = rows.next()? {
-        let minute: i64 = row.get(0)?;
-        if row.get::<_, i64>(1)? == device_id {
-            own.insert(minute, row.get(3)?);
-        } else {
-            others.entry(minute).or_default().push(u32::try_from(row.get::<_, i64>(2)?).unwrap_or(0));
-        }
-    }
-    Ok((own, others))
+    let rows = statement.query_map(params![user_id, json_list(hours)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.collect()
 }
 
 /// The blocks stored for this device with these starts, encoded, by start.
@@ -133,33 +116,29 @@ pub fn stored_screen(
     .optional()
 }
 
-/// Stores the records of one device, each replacing any earlier copy of its minute.
-pub fn replace_minutes(
+/// Stores hours of one device's minute records, each replacing the stored row of its hour.
+pub fn replace_hours(
     conn: &Connection,
     device_id: i64,
     user_id: i64,
-    rows: &[MinuteRow<'_>],
+    rows: &[HourRow<'_>],
     now: i64,
 ) -> rusqlite::Result<()> {
-    let mut statement = conn.prepare_cached(
-        "INSERT INTO activity_minutes
-             (device_id, minute, user_id, utc_offset, total_keys, total_clicks, active_seconds, detail, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-         ON CONFLICT (device_id, minute) DO UPDATE SET
-             utc_offset = excluded.utc_offset, total_keys = excluded.total_keys,
-             total_clicks = excluded.total_clicks, active_seconds = excluded.active_seconds,
-             detail = excluded.detail, received_at = excluded.received_at",
-    )?;
+    let mut statement = conn.prepare_cached(super::activity::REPLACE_HOUR)?;
     for row in rows {
-        let record: &ActivityMinute = row.record;
+        let hour = row.hour;
+        let (Some(first), Some(last)) = (hour.records.first(), hour.records.last()) else { continue };
+        let (minutes, keys, clicks, seconds) = hour.totals();
         statement.execute(params![
             device_id,
-            record.minute,
+            hour.hour,
             user_id,
-            i64::from(record.utc_offset),
-            i64::try_from(record.total_presses()).unwrap_or(i64::MAX),
-            i64::try_from(record.clicks.total()).unwrap_or(i64::MAX),
-            i64::from(record.active_seconds),
+            first.minute,
+            last.minute,
+            minutes,
+            keys,
+            clicks,
+            seconds,
             row.encoded,
             now
         ])?;
