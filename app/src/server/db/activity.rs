@@ -310,7 +310,7 @@ impl From<UnreadableRecord> for sqlx::Error {
 }
 
 /// The first hour whose row may hold a minute at or after `minute`.
-fn first_hour_of(minute: i64) -> i64 {
+pub(crate) fn first_hour_of(minute: i64) -> i64 {
     hour_of(minute.max(i64::MIN + 3_600))
 }
 

@@ -141,7 +141,7 @@ pub async fn minute_totals_page(
     from: i64,
 ) -> Result<(Vec<MinuteTotalsRow>, Option<i64>), sqlx::Error> {
     let mut conn = pool.acquire().await?;
-    let from = from.max(keytrack_wire::hour_of(start));
+    let from = from.max(super::activity::first_hour_of(start));
     let first: Option<i64> =
         sqlx::query_scalar("SELECT min(hour) FROM activity_hours WHERE user_id = ? AND hour >= ? AND hour < ?")
             .bind(user_id)

@@ -368,7 +368,7 @@ pub async fn for_each_minute(
         "SELECT hour, records FROM activity_hours WHERE user_id = ? AND hour >= ? AND last_minute >= ? ORDER BY hour",
     )
     .bind(user_id)
-    .bind(keytrack_wire::hour_of(from.max(i64::MIN + 3_600)))
+    .bind(super::activity::first_hour_of(from))
     .bind(from)
     .fetch(conn);
     let mut unreadable = 0;
