@@ -19,7 +19,8 @@ fn unreadable(e: impl std::fmt::Display) -> UnreadableRecord {
 /// The largest record JSON a stored frame may claim to hold (a record of a 1 MiB upload is smaller).
 const MAX_RECORD_JSON: u64 = 4 << 20;
 
-/// How minute records and hour blocks are stored: the wire format's JSON (self-describing, so
+/// How hour blocks are stored, and how minute records were before hour rows (read once more, when
+/// they move: `rollups::move_minutes_into_hours`): the wire format's JSON (self-describing, so
 /// records stay readable when the format gains fields), zstd-compressed at level 1. Rows written
 /// before compression hold the plain JSON, which starts with `{`; a zstd frame never does. One
 /// codec serves a whole upload or rebuild: it keeps its compression contexts instead of setting
@@ -395,6 +396,11 @@ pub async fn save_hour(
     Ok(())
 }
 
+/// The records of hour rows deleted, from their `minutes` (as `RETURNING minutes` gives them).
+pub(crate) fn minutes_deleted(hours: &[i64]) -> u64 {
+    hours.iter().map(|n| u64::try_from(*n).unwrap_or(0)).sum()
+}
+
 /// Deletes the user's minute records in `[start, end)`: whole hours at once, and from an hour
 /// that holds minutes outside the range too, those in it. Returns the number of records deleted.
 pub async fn delete_minutes(
@@ -404,28 +410,27 @@ pub async fn delete_minutes(
     now: i64,
 ) -> Result<u64, sqlx::Error> {
     let whole: Vec<i64> = sqlx::query_scalar(
-        "DELETE FROM activity_hours WHERE user_id = ? AND hour >= ? AND hour < ? AND first_minute >= ? AND last_minute < ?
+        "DELETE FROM activity_hours
+         WHERE user_id = ?1 AND hour >= ?2 AND hour < ?3 AND first_minute >= ?4 AND last_minute < ?3
          RETURNING minutes",
     )
     .bind(user_id)
     .bind(first_hour_of(start))
     .bind(end)
     .bind(start)
-    .bind(end)
     .fetch_all(&mut *conn)
     .await?;
-    let mut deleted: u64 = whole.iter().map(|n| u64::try_from(*n).unwrap_or(0)).sum();
+    let mut deleted = minutes_deleted(&whole);
     // What is left in the range lies in hours that reach outside it: at most the first and the
     // last hour of each device.
     let partial: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
         "SELECT device_id, hour, records FROM activity_hours
-         WHERE user_id = ? AND hour >= ? AND hour < ? AND last_minute >= ? AND first_minute < ?",
+         WHERE user_id = ?1 AND hour >= ?2 AND hour < ?3 AND last_minute >= ?4 AND first_minute < ?3",
     )
     .bind(user_id)
     .bind(first_hour_of(start))
     .bind(end)
     .bind(start)
-    .bind(end)
     .fetch_all(&mut *conn)
     .await?;
     for (device_id, hour, stored) in partial {

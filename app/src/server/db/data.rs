@@ -240,7 +240,7 @@ pub async fn delete_device(conn: &mut SqliteConnection, device_id: i64) -> Resul
         .bind(device_id)
         .fetch_all(&mut *conn)
         .await?;
-    let minutes = minutes.iter().map(|n| u64::try_from(*n).unwrap_or(0)).sum();
+    let minutes = super::activity::minutes_deleted(&minutes);
     let blocks =
         sqlx::query("DELETE FROM activity_blocks WHERE device_id = ?").bind(device_id).execute(&mut *conn).await?;
     sqlx::query("DELETE FROM devices WHERE id = ?").bind(device_id).execute(conn).await?;
@@ -323,7 +323,7 @@ pub async fn delete_records_before(
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    let mut minutes: u64 = hours.iter().map(|n| u64::try_from(*n).unwrap_or(0)).sum();
+    let mut minutes = super::activity::minutes_deleted(&hours);
     if (hours.len() as i64) < limit {
         minutes += super::activity::delete_minutes(conn, user_id, (i64::MIN, cutoff), now).await?;
     }
