@@ -8,10 +8,10 @@ scripts/setup.sh
 
 TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 export LEPTOS_SITE_ROOT="$TARGET_DIR/site"
-# The server and its site as scripts/run.sh builds them (wasm-opt from npm, precompressed files).
-PATH="$PWD/end2end/node_modules/.bin:$PATH" cargo leptos build --release --precompress
+# The server and its site as scripts/run.sh builds them (wasm-opt, precompressed files).
+scripts/build-site.sh --release --with-tools
 # Built beside the server, the agent's own figures are part of the run.
-cargo build --release -p keytrack-agent -p keytrack-tools
+cargo build --release -p keytrack-agent
 
 # The benchmark's database stays for the first-load measurement, then goes.
 source scripts/server-lib.sh

@@ -7,9 +7,9 @@ scripts/setup.sh
 
 TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 export LEPTOS_SITE_ROOT="$TARGET_DIR/site"
-# The release build runs wasm-opt: use binaryen from npm (Debian's is too old and breaks hydration).
-# --precompress writes .br and .gz copies of the site's files, which the server sends.
-PATH="$PWD/end2end/node_modules/.bin:$PATH" cargo leptos build --release --precompress
+# The release build shrinks the wasm (wasm-opt) and writes .br and .gz copies of the site's files,
+# which the server sends.
+scripts/build-site.sh --release
 # The agents "Add a computer" offers for download, built beside the server: Linux, and Windows
 # cross-built with MinGW (the server finds target/x86_64-pc-windows-gnu/release by itself).
 cargo build --release -p keytrack-agent

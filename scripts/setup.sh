@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Exact versions: cargo-leptos 0.3.11+ needs a newer rustc than 1.95, and the wasm-bindgen CLI must
-# match the wasm-bindgen crate in Cargo.lock byte for byte or the generated JS will not load.
-CARGO_LEPTOS_VERSION=0.3.10
+# The wasm-bindgen CLI must match the wasm-bindgen crate in Cargo.lock exactly, or the generated JS
+# will not load. (The site is built by scripts/build-site.sh with plain cargo and this CLI; the
+# cargo-leptos tool took 16 of a fresh machine's setup minutes to install and is not needed.)
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
 APT_PACKAGES=(pkg-config libx11-dev libxtst-dev libxi-dev libxrandr-dev xvfb xdotool xterm x11-apps i3lock chromium faketime poppler-utils gcc-mingw-w64-x86-64 wine wine64)
 
@@ -38,11 +38,6 @@ for target in x86_64-pc-windows-gnu aarch64-apple-darwin x86_64-apple-darwin; do
   fi
 done
 
-if [[ $(cargo leptos --version 2>/dev/null) != *" $CARGO_LEPTOS_VERSION" ]]; then
-  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 16 minutes on 2 cores, once)"
-  cargo install --locked cargo-leptos --version "$CARGO_LEPTOS_VERSION"
-fi
-
 if [[ $(wasm-bindgen --version 2>/dev/null) != "wasm-bindgen $WASM_BINDGEN_VERSION"* ]]; then
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   # Not --locked: its own lock file names a crate version that crates.io no longer serves.
@@ -66,7 +61,7 @@ if ! (cd end2end && npm ls --depth=0 >/dev/null 2>&1); then
   (cd end2end && npm ci --no-audit --no-fund)
 fi
 # The browser libraries are served from the site's assets; they are copied from node_modules at
-# build time (never committed) and cargo-leptos copies app/public into the site.
+# build time (never committed) and scripts/build-site.sh copies app/public into the site.
 mkdir -p app/public/vendor
 cp -u end2end/node_modules/chart.js/dist/chart.umd.min.js app/public/vendor/chart.umd.min.js
 say "ready"

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 
 TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
-# cargo-leptos writes the site (wasm, JS, CSS) here and the server serves it from here.
+# scripts/build-site.sh writes the site (wasm, JS, CSS) here and the server serves it from here.
 export LEPTOS_SITE_ROOT="$TARGET_DIR/site"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -14,7 +14,7 @@ step "format and lints"
 scripts/lint.sh
 
 step "build the web app (server + wasm)"
-cargo leptos build
+scripts/build-site.sh --with-tools
 
 step "the Windows agent (cross-built; run under Wine by the agent's and the browser tests)"
 cargo build -p keytrack-agent --target x86_64-pc-windows-gnu
@@ -29,9 +29,8 @@ step "schema-driven API fuzzing (schemathesis)"
 scripts/api-fuzz.sh "$TARGET_DIR/debug/keytrack"
 
 step "benchmark smoke run"
-# The debug binaries the steps above built: this checks that every figure is measured and that no
+# The debug binaries scripts/build-site.sh built: this checks that every figure is measured and that no
 # upload fails, not how fast a release build is (scripts/bench.sh measures that; BENCHMARKS.md).
-cargo build -p keytrack-tools
 "$TARGET_DIR/debug/keytrack-bench" --quick
 
 step "browser tests"

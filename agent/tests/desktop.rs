@@ -6,7 +6,7 @@
 //! whose clock is behind): the same binary, a shifted clock.
 //!
 //! Needs Xvfb, xdotool and faketime (scripts/setup.sh installs them) and the server binary built
-//! next to the agent (`cargo leptos build` does that; or set KEYTRACK_BIN).
+//! next to the agent (`scripts/build-site.sh` does that; or set KEYTRACK_BIN).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -28,7 +28,7 @@ fn server_binary() -> PathBuf {
         .unwrap_or_else(|| Path::new(AGENT).with_file_name("keytrack"));
     assert!(
         path.exists(),
-        "the server binary {} is missing: run `cargo leptos build` first (scripts/test.sh does)",
+        "the server binary {} is missing: run `scripts/build-site.sh` first (scripts/test.sh does)",
         path.display()
     );
     path
@@ -569,16 +569,22 @@ impl Wine {
 
     /// Gives `window` the focus and waits until Wine has `program` (`notepad.exe`) in front, so that
     /// what is typed next goes there: Wine follows X's focus a while later, longer on a busy machine.
+    /// Every other try also asks Wine itself to bring the program forward (`foreground.exe
+    /// <program>`), as a click would: once, X's focus alone left Wine's desktop in front for 30 s.
     fn bring_to_front(&self, display: &Display, window: &str, program: &str) {
-        let in_front = || {
-            let out = self.command(self.bin.path().join("foreground.exe")).output().expect("foreground.exe");
+        let in_front = |bring: Option<&str>| {
+            let out =
+                self.command(self.bin.path().join("foreground.exe")).args(bring).output().expect("foreground.exe");
             String::from_utf8_lossy(&out.stdout).trim().to_lowercase()
         };
+        let mut tries = 0;
         let arrived = wait_for(Duration::from_secs(30), || {
+            tries += 1;
             display.focus(window);
-            in_front().ends_with(&format!("\\{program}"))
+            let bring = (tries % 2 == 0).then_some(program);
+            in_front(bring).ends_with(&format!("\\{program}"))
         });
-        assert!(arrived, "Wine kept {} in front, not {program}", in_front());
+        assert!(arrived, "Wine kept {} in front, not {program}", in_front(None));
     }
 
     /// Starts one of Wine's own programs (`notepad`) and returns it with its window once it shows.

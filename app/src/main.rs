@@ -27,7 +27,7 @@ enum Command {
         /// Address to listen on; port 0 picks a free port (the bound address is printed).
         #[arg(long, env = "KEYTRACK_ADDR", default_value = "127.0.0.1:3000")]
         addr: SocketAddr,
-        /// The built site (wasm, JS, CSS) that `cargo leptos build` writes.
+        /// The built site (wasm, JS, CSS) that `scripts/build-site.sh` writes.
         #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
         site_dir: PathBuf,
         /// Mark the session cookie Secure: set this when users reach the server over HTTPS.
@@ -261,7 +261,7 @@ async fn serve(data_dir: &Path, addr: SocketAddr, site_dir: &Path, options: Serv
         rollups::build_missing(&pool).await.map_err(|e| anyhow::anyhow!("cannot build the day rollups: {e}"))?;
     }
     if !site_dir.join("pkg").exists() {
-        tracing::warn!(site = %site_dir.display(), "no built site here: pages render but do not hydrate; run `cargo leptos build`");
+        tracing::warn!(site = %site_dir.display(), "no built site here: pages render but do not hydrate; run `scripts/build-site.sh`");
     }
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     let bound = listener.local_addr()?;

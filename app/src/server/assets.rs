@@ -3,7 +3,7 @@
 //! a hash of every file the pages load. Such a name never changes meaning, so browsers may keep it
 //! for a year without asking again (`immutable`); a new build gets new names, so nobody runs an
 //! old wasm against a new server. Files are sent compressed when the build made `.br` or `.gz`
-//! copies beside them (`cargo leptos build --release --precompress`, as `scripts/run.sh` and
+//! copies beside them (`scripts/build-site.sh --release`, as `scripts/run.sh` and
 //! `scripts/bench.sh` build).
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Builds the web app with plain cargo: the server binary (feature `ssr`), the browser's wasm
+# (feature `hydrate`) turned into an ES module by the wasm-bindgen CLI, the style sheet and the
+# public files, all into the site directory the server serves ($LEPTOS_SITE_ROOT, else
+# target/site). `--release` also shrinks the wasm with wasm-opt and writes brotli and gzip copies
+# of the files pages load, which the server sends to browsers that take them. `--with-tools` builds
+# the benchmark (keytrack-tools) in the same cargo run: the server then shares one build of every
+# dependency with it and with the app's tests (app/Cargo.toml's dev-dependencies say how).
+#
+# Why not cargo-leptos: it took 16 minutes of a fresh machine's setup to install, built the wasm's
+# host crates (proc macros) a second time in a target dir of its own, and did nothing here that
+# these few steps don't. The layout is the one it wrote: site/pkg/keytrack.{js,wasm,css}, and
+# app/public's files at the site's root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+release=false
+server_packages=(-p keytrack-app --bin keytrack)
+for arg in "$@"; do
+  case $arg in
+    --release) release=true ;;
+    --with-tools) server_packages=(-p keytrack-app -p keytrack-tools --bins) ;;
+    *) echo "usage: $0 [--release] [--with-tools]" >&2; exit 2 ;;
+  esac
+done
+TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
+SITE=${LEPTOS_SITE_ROOT:-$TARGET_DIR/site}
+if $release; then
+  server_profile=release wasm_profile=wasm-release
+else
+  server_profile=dev wasm_profile=dev
+fi
+# Cargo names the dev profile's directory `debug`.
+profile_dir() { [[ $1 == dev ]] && echo debug || echo "$1"; }
+
+# The two halves come from one checkout in one run: server functions' URLs hash the crate's path,
+# so a wasm from elsewhere would call URLs this server doesn't answer.
+cargo build "${server_packages[@]}" --features keytrack-app/ssr --profile "$server_profile"
+cargo build -p keytrack-app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate \
+  --profile "$wasm_profile"
+
+pkg="$SITE/pkg"
+mkdir -p "$pkg"
+wasm="$TARGET_DIR/wasm32-unknown-unknown/$(profile_dir "$wasm_profile")/keytrack_app.wasm"
+wasm-bindgen --target web --no-typescript --out-name keytrack --out-dir "$pkg" "$wasm"
+# The page asks for pkg/keytrack.wasm (leptos names it after LEPTOS_OUTPUT_NAME, .cargo/config.toml).
+mv -f "$pkg/keytrack_bg.wasm" "$pkg/keytrack.wasm"
+if $release; then
+  # binaryen from npm (end2end/package.json): Debian's wasm-opt is too old and breaks hydration.
+  end2end/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    "$pkg/keytrack.wasm" -o "$pkg/keytrack.wasm"
+fi
+cp style/main.css "$pkg/keytrack.css"
+cp -R app/public/. "$SITE/"
+
+if $release; then
+  node scripts/precompress.mjs "$pkg" "$SITE/vendor"
+else
+  # A debug build never sends a release build's compressed copies: remove them rather than rely
+  # on their being older than the files they were made from.
+  find "$pkg" "$SITE/vendor" -type f \( -name '*.br' -o -name '*.gz' \) -delete 2>/dev/null || true
+fi
+echo "site built in $SITE ($([[ $release == true ]] && echo release || echo debug))"
