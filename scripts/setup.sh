@@ -31,7 +31,7 @@ fi
 
 # The agent is cross-built for Windows (with Debian's MinGW compiler; the tests run it under Wine)
 # and checked for macOS.
-for target in x86_64-pc-windows-gnu aarch64-apple-darwin x86_64-apple-darwin; do
+for target in x86_64-pc-windows-gnu aarch64-apple-darwin; do
   if ! rustup target list --installed | grep -qx "$target"; then
     say "adding the $target target"
     rustup target add "$target"
