@@ -53,11 +53,9 @@ fi
 cp style/main.css "$pkg/keytrack.css"
 cp -R app/public/. "$SITE/"
 
+# A debug build written over a release one leaves its compressed copies behind; the server never
+# sends a copy older than its file (server::assets), so they need no removing.
 if $release; then
   node scripts/precompress.mjs "$pkg" "$SITE/vendor"
-else
-  # A debug build never sends a release build's compressed copies: remove them rather than rely
-  # on their being older than the files they were made from.
-  find "$pkg" "$SITE/vendor" -type f \( -name '*.br' -o -name '*.gz' \) -delete 2>/dev/null || true
 fi
 echo "site built in $SITE ($([[ $release == true ]] && echo release || echo debug))"
