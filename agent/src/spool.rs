@@ -18,7 +18,7 @@
 use std::path::Path;
 
 use keytrack_wire::{ActivityMinute, HourBlock, blocks::fold_hours};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 /// At most this many minutes wait for upload (about 70 days of continuous use); past it the
 /// oldest waiting minutes are dropped first, with a warning.
@@ -135,13 +135,21 @@ impl Spool {
         Ok(spool)
     }
 
+    /// Starts a transaction that writes. IMMEDIATE takes the write lock at its start: the capture
+    /// loop and the upload thread each hold a connection, and a transaction that reads before it
+    /// writes would, when the other holds the write lock, get "database is locked" at once (SQLite
+    /// does not wait where waiting could deadlock) instead of waiting for the busy timeout.
+    fn write(&mut self) -> rusqlite::Result<Transaction<'_>> {
+        self.db.transaction_with_behavior(TransactionBehavior::Immediate)
+    }
+
     /// Saves records (replacing earlier copies of the same minutes) in one transaction.
     /// Returns how many waiting minutes had to be dropped to stay within the bound.
     pub fn save(&mut self, records: &[ActivityMinute], finished: bool) -> anyhow::Result<u64> {
         if records.is_empty() {
             return Ok(0);
         }
-        let tx = self.db.transaction()?;
+        let tx = self.write()?;
         {
             let mut upsert = tx.prepare_cached(
                 "INSERT INTO minutes (minute, record, finished, version) VALUES (?1, ?2, ?3, 1)
@@ -162,7 +170,7 @@ impl Spool {
         if blocks.is_empty() {
             return Ok(());
         }
-        let tx = self.db.transaction()?;
+        let tx = self.write()?;
         {
             let mut insert = tx.prepare_cached("INSERT OR REPLACE INTO blocks (start, record) VALUES (?1, ?2)")?;
             for block in blocks {
@@ -176,7 +184,7 @@ impl Spool {
     /// Keeps the key detail that waits for more presses while the agent is stopped (replacing
     /// any kept before; `None` keeps nothing).
     pub fn set_pending(&mut self, pending: Option<&HourBlock>) -> anyhow::Result<()> {
-        let tx = self.db.transaction()?;
+        let tx = self.write()?;
         tx.execute("DELETE FROM pending", [])?;
         if let Some(block) = pending {
             tx.execute("INSERT INTO pending (id, record) VALUES (1, ?1)", [serde_json::to_string(block)?])?;
@@ -187,7 +195,7 @@ impl Spool {
 
     /// Takes the kept key detail out of the spool (an agent starting: from now on it is in memory).
     pub fn take_pending(&mut self) -> anyhow::Result<Option<HourBlock>> {
-        let tx = self.db.transaction()?;
+        let tx = self.write()?;
         let record: Option<String> =
             tx.query_row("SELECT record FROM pending WHERE id = 1", [], |r| r.get(0)).optional()?;
         tx.execute("DELETE FROM pending", [])?;
@@ -256,7 +264,7 @@ impl Spool {
     /// Marks these versions as accepted by the server (a newer version of a minute stays waiting),
     /// deletes the accepted blocks, and forgets finished minutes that were sent long ago.
     pub fn mark_sent(&mut self, sent: &[Waiting], blocks: &[HourBlock], now_secs: i64) -> anyhow::Result<()> {
-        let tx = self.db.transaction()?;
+        let tx = self.write()?;
         {
             let mut mark =
                 tx.prepare_cached("UPDATE minutes SET sent_version = ?2 WHERE minute = ?1 AND sent_version < ?2")?;
@@ -316,7 +324,7 @@ impl Spool {
             return Ok(());
         }
         let mut unsent: Vec<HourBlock> = Vec::new();
-        let tx = self.db.transaction()?;
+        let tx = self.write()?;
         for (minute, json, waiting) in old {
             let mut record: ActivityMinute = serde_json::from_str(&json)?;
             let detail = record.take_detail();
@@ -409,6 +417,33 @@ mod tests {
             .filter(|name| name.starts_with("spool.db.damaged-"))
             .collect();
         assert_eq!(aside.len(), 2, "both damaged files are kept aside: {aside:?}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_read_then_write_waits_while_the_other_connection_writes() -> anyhow::Result<()> {
+        // The capture loop and the upload thread each hold a connection to the spool. A restarted
+        // agent takes its kept key detail (read, then delete) while the upload thread writes.
+        let dir = tempfile::tempdir()?;
+        let mut spool = Spool::open(dir.path())?;
+        let block = HourBlock { start: 3600, end: 7200, ..HourBlock::default() };
+        spool.set_pending(Some(&block))?;
+        let (locked_tx, locked) = std::sync::mpsc::channel();
+        let path = dir.path().join(SPOOL_FILE);
+        let writer = std::thread::spawn(move || -> anyhow::Result<()> {
+            let other = Connection::open(path)?;
+            let tx = other.unchecked_transaction()?;
+            tx.execute("INSERT INTO facts (name, value) VALUES ('other', 'writing')", [])?;
+            locked_tx.send(())?;
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            tx.commit()?;
+            Ok(())
+        });
+        locked.recv()?;
+        let taken = spool.take_pending()?;
+        assert_eq!(taken.map(|b| b.start), Some(3600), "waited for the other writer, then took the detail");
+        assert_eq!(spool.take_pending()?.map(|b| b.start), None, "taken once");
+        writer.join().map_err(|_| anyhow::anyhow!("the writer panicked"))??;
         Ok(())
     }
 
