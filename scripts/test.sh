@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting and lints, unit and integration tests against real SQLite
-# files, then the browser tests (Playwright + Debian's Chromium) against the real server.
+# files and the machine's PostgreSQL, then the browser tests (Playwright + Debian's Chromium)
+# against the real server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -20,6 +21,12 @@ step "the Windows agent (cross-built; run under Wine by the agent's and the brow
 cargo build -p keytrack-agent --target x86_64-pc-windows-gnu
 
 step "unit and integration tests"
+# The PostgreSQL tests use the server this kind of machine runs (or KEYTRACK_TEST_POSTGRES); each
+# makes a database of its own and drops it. Said here, not as a dozen failed connections later.
+if [ -z "${KEYTRACK_TEST_POSTGRES:-}" ] && ! timeout 5 bash -c '</dev/tcp/127.0.0.1/5432' 2>/dev/null; then
+  echo "test: PostgreSQL is not answering on 127.0.0.1:5432; start it, or set KEYTRACK_TEST_POSTGRES=postgres://user@host:port/db" >&2
+  exit 1
+fi
 cargo test -p keytrack-wire
 cargo test -p keytrack-agent
 cargo test -p keytrack-app --features ssr

@@ -24,7 +24,7 @@ const BLOCKS_MIGRATION: &str = "20261130090000";
 async fn old_database(dir: &Path, before: &str) -> (std::path::PathBuf, sqlx::SqlitePool) {
     let old_migrations = dir.join("old-migrations");
     std::fs::create_dir(&old_migrations).expect("dir");
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/sqlite");
     for entry in std::fs::read_dir(&source).expect("migrations") {
         let path = entry.expect("entry").path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();

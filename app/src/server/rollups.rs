@@ -332,13 +332,12 @@ pub async fn move_minutes_into_hours(pool: &SqlitePool) -> Result<(), AppError> 
             db::days::delete_legacy_minutes(&mut tx, device_id).await?;
             let folded = keytrack_wire::blocks::fold_hours(details);
             blocks += folded.len();
-            let rows = folded
+            let encoded = folded
                 .iter()
-                .map(|block| {
-                    let encoded = db::activity::RecordCodec::with(|c| c.encode(block)).map_err(AppError::internal)?;
-                    Ok(db::activity::BlockRow { block, encoded })
-                })
+                .map(|block| db::activity::RecordCodec::with(|c| c.encode(block)).map_err(AppError::internal))
                 .collect::<Result<Vec<_>, AppError>>()?;
+            let rows: Vec<db::activity::BlockRow> =
+                folded.iter().zip(&encoded).map(|(block, encoded)| db::activity::BlockRow { block, encoded }).collect();
             db::activity::replace_blocks(&mut tx, device_id, *user_id, &rows, now).await?;
         }
         if fold {

@@ -218,13 +218,13 @@ impl HourRecords {
 /// An hour of minute records ready to store.
 pub struct HourRow<'a> {
     pub hour: &'a HourRecords,
-    pub encoded: Vec<u8>,
+    pub encoded: &'a [u8],
 }
 
 /// An hour block ready to store.
 pub struct BlockRow<'a> {
     pub block: &'a HourBlock,
-    pub encoded: Vec<u8>,
+    pub encoded: &'a [u8],
 }
 
 /// Stores an hour of a device's minute records, replacing the stored row of that hour: (device,
@@ -259,7 +259,7 @@ pub async fn replace_blocks(
         .bind(row.block.start)
         .bind(row.block.end)
         .bind(i64::try_from(row.block.presses()).unwrap_or(i64::MAX))
-        .bind(row.encoded.as_slice())
+        .bind(row.encoded)
         .bind(now)
         .persistent(true)
         .execute(&mut *conn)

@@ -6,6 +6,7 @@ pub mod activity;
 pub mod data;
 pub mod days;
 pub mod pairings;
+pub mod postgres;
 pub mod reader;
 pub mod teams;
 pub mod tokens;
@@ -83,7 +84,7 @@ async fn open_read_only(data_dir: &Path) -> anyhow::Result<SqlitePool> {
         .fetch_all(&pool)
         .await
         .map_err(|e| anyhow::anyhow!("cannot read the migrations of {}: {e}", path.display()))?;
-    let migrator = sqlx::migrate!("../migrations");
+    let migrator = sqlx::migrate!("../migrations/sqlite");
     if let Some(missing) = migrator.iter().find(|m| !applied.contains(&m.version)) {
         anyhow::bail!(
             "the database {} needs migration {} ({}) but its data dir is read-only",
@@ -118,7 +119,7 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
         .connect_with(options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", path.display()))?;
-    sqlx::migrate!("../migrations")
+    sqlx::migrate!("../migrations/sqlite")
         .run(&pool)
         .await
         .map_err(|e| anyhow::anyhow!("cannot migrate the database {}: {e}", path.display()))?;

@@ -1,0 +1,263 @@
+//! The statements of an upload on PostgreSQL (`db::uploads` on SQLite), run in one transaction
+//! that first takes its user's lock ([`lock_user`]).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use keytrack_wire::{DisplayPlace, HourBlock};
+use sqlx::PgConnection;
+
+use crate::server::db::activity::{BlockRow, HourRow};
+use crate::server::db::uploads::UploadSource;
+use crate::server::rollups::{DayRow, ScreenRow};
+
+/// Makes the uploads of one user wait for each other until the end of their transactions. An
+/// upload reads the stored hours and day rollups it merges into, and the other devices' hours of
+/// the same minutes: two at once would each start from the same copy and the second would undo
+/// the first. (On SQLite one writer at a time gives the same.) Other users' uploads run alongside.
+pub async fn lock_user(conn: &mut PgConnection, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(user_id).execute(conn).await?;
+    Ok(())
+}
+
+/// What an upload needs of its user: time zone and day start, and the never-count list (JSON).
+pub async fn upload_fields(conn: &mut PgConnection, user_id: i64) -> Result<Option<(String, u8, String)>, sqlx::Error> {
+    let row: Option<(String, i32, String)> =
+        sqlx::query_as("SELECT timezone, day_start_hour, never_count FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(|(timezone, hour, never_count)| (timezone, hour.clamp(0, 23) as u8, never_count)))
+}
+
+/// Finds or creates the user's device with the agent's id, as `db::uploads::upsert_device` does.
+pub async fn upsert_device(
+    conn: &mut PgConnection,
+    user_id: i64,
+    agent_device_id: &str,
+    name: &str,
+    source: &UploadSource,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let (version, platform) =
+        source.agent.as_ref().map_or(("", ""), |agent| (agent.version.as_str(), agent.platform.as_str()));
+    sqlx::query_scalar(
+        "INSERT INTO devices (user_id, agent_device_id, name, first_seen, last_seen, agent_version, platform, token_id)
+         VALUES ($1, $2, $3, $4, $4, $5, $6, $7)
+         ON CONFLICT (user_id, agent_device_id) DO UPDATE SET
+             name = CASE WHEN excluded.name = '' OR devices.named_by_user THEN devices.name ELSE excluded.name END,
+             last_seen = excluded.last_seen,
+             agent_version = CASE WHEN excluded.agent_version = '' THEN devices.agent_version ELSE excluded.agent_version END,
+             platform = CASE WHEN excluded.platform = '' THEN devices.platform ELSE excluded.platform END,
+             token_id = coalesce(excluded.token_id, devices.token_id)
+         RETURNING id",
+    )
+    .bind(user_id)
+    .bind(agent_device_id)
+    .bind(name)
+    .bind(now)
+    .bind(version)
+    .bind(platform)
+    .bind(source.token_id)
+    .fetch_one(conn)
+    .await
+}
+
+/// The user's stored hours of minute records among `hours`, every device's: (device, hour, the
+/// records as stored).
+pub async fn stored_hours(
+    conn: &mut PgConnection,
+    user_id: i64,
+    hours: &[i64],
+) -> Result<Vec<(i64, i64, Vec<u8>)>, sqlx::Error> {
+    sqlx::query_as("SELECT device_id, hour, records FROM activity_hours WHERE user_id = $1 AND hour = ANY($2)")
+        .bind(user_id)
+        .bind(hours)
+        .fetch_all(conn)
+        .await
+}
+
+/// The blocks stored for this device with these starts, encoded, by start.
+pub async fn stored_blocks(
+    conn: &mut PgConnection,
+    user_id: i64,
+    device_id: i64,
+    starts: &[i64],
+) -> Result<HashMap<i64, Vec<u8>>, sqlx::Error> {
+    if starts.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT starts_at, detail FROM activity_blocks WHERE user_id = $1 AND device_id = $2 AND starts_at = ANY($3)",
+    )
+    .bind(user_id)
+    .bind(device_id)
+    .bind(starts)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The user's stored day rollups of these days, encoded, by day (`YYYY-MM-DD`).
+pub async fn stored_days(
+    conn: &mut PgConnection,
+    user_id: i64,
+    days: &[NaiveDate],
+) -> Result<HashMap<String, Vec<u8>>, sqlx::Error> {
+    let names: Vec<String> = days.iter().map(NaiveDate::to_string).collect();
+    let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
+        "SELECT day::text, totals FROM activity_days WHERE user_id = $1 AND day = ANY($2::text[]::date[])",
+    )
+    .bind(user_id)
+    .bind(&names)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// A day's stored grids on one display (clicks, moves).
+pub async fn stored_screen(
+    conn: &mut PgConnection,
+    user_id: i64,
+    day: NaiveDate,
+    place: &DisplayPlace,
+) -> Result<Option<(Vec<u8>, Vec<u8>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT clicks, moves FROM activity_day_screens WHERE user_id = $1 AND day = $2::date AND desktop_width = $3
+         AND desktop_height = $4 AND x = $5 AND y = $6 AND width = $7 AND height = $8",
+    )
+    .bind(user_id)
+    .bind(day.to_string())
+    .bind(i64::from(place.desktop_width))
+    .bind(i64::from(place.desktop_height))
+    .bind(i64::from(place.x))
+    .bind(i64::from(place.y))
+    .bind(i64::from(place.width))
+    .bind(i64::from(place.height))
+    .fetch_optional(conn)
+    .await
+}
+
+/// Stores hours of one device's minute records, each replacing the stored row of its hour.
+pub async fn replace_hours(
+    conn: &mut PgConnection,
+    device_id: i64,
+    user_id: i64,
+    rows: &[HourRow<'_>],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    for row in rows {
+        let hour = row.hour;
+        let (Some(first), Some(last)) = (hour.records.first(), hour.records.last()) else { continue };
+        let (minutes, keys, clicks, seconds) = hour.totals();
+        sqlx::query(
+            "INSERT INTO activity_hours (user_id, device_id, hour, first_minute, last_minute, minutes, total_keys,
+                 total_clicks, active_seconds, records, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (user_id, device_id, hour) DO UPDATE SET
+                 first_minute = excluded.first_minute, last_minute = excluded.last_minute, minutes = excluded.minutes,
+                 total_keys = excluded.total_keys, total_clicks = excluded.total_clicks,
+                 active_seconds = excluded.active_seconds, records = excluded.records, received_at = excluded.received_at",
+        )
+        .bind(user_id)
+        .bind(device_id)
+        .bind(hour.hour)
+        .bind(first.minute)
+        .bind(last.minute)
+        .bind(minutes)
+        .bind(keys)
+        .bind(clicks)
+        .bind(seconds)
+        .bind(row.encoded)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Stores the blocks of one device, each replacing a stored block with the same start.
+pub async fn replace_blocks(
+    conn: &mut PgConnection,
+    device_id: i64,
+    user_id: i64,
+    rows: &[BlockRow<'_>],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    for row in rows {
+        let block: &HourBlock = row.block;
+        let presses = i64::try_from(block.presses()).unwrap_or(i64::MAX);
+        sqlx::query(
+            "INSERT INTO activity_blocks (user_id, device_id, starts_at, ends_at, presses, detail, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (user_id, device_id, starts_at) DO UPDATE SET ends_at = excluded.ends_at,
+                 presses = excluded.presses, detail = excluded.detail, received_at = excluded.received_at",
+        )
+        .bind(user_id)
+        .bind(device_id)
+        .bind(block.start)
+        .bind(block.end)
+        .bind(presses)
+        .bind(row.encoded)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Stores day rollups and screen grids.
+pub async fn save_rollups(
+    conn: &mut PgConnection,
+    user_id: i64,
+    days: &[DayRow],
+    screens: &[ScreenRow],
+) -> Result<(), sqlx::Error> {
+    for row in days {
+        let h = row.headline;
+        sqlx::query(
+            "INSERT INTO activity_days (user_id, day, totals, total_keys, total_clicks, active_seconds, typed_keys,
+                 typing_ms, hours, chords)
+             VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (user_id, day) DO UPDATE SET totals = excluded.totals, total_keys = excluded.total_keys,
+                 total_clicks = excluded.total_clicks, active_seconds = excluded.active_seconds,
+                 typed_keys = excluded.typed_keys, typing_ms = excluded.typing_ms, hours = excluded.hours,
+                 chords = excluded.chords",
+        )
+        .bind(user_id)
+        .bind(&row.day)
+        .bind(&row.totals)
+        .bind(h.total_keys)
+        .bind(h.total_clicks)
+        .bind(h.active_seconds)
+        .bind(h.typed_keys)
+        .bind(h.typing_ms)
+        .bind(&row.hours)
+        .bind(&row.chords)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for row in screens {
+        let p = &row.place;
+        sqlx::query(
+            "INSERT INTO activity_day_screens (user_id, day, desktop_width, desktop_height, x, y, width, height,
+                 clicks, moves)
+             VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (user_id, day, desktop_width, desktop_height, x, y, width, height)
+             DO UPDATE SET clicks = excluded.clicks, moves = excluded.moves",
+        )
+        .bind(user_id)
+        .bind(&row.day)
+        .bind(i64::from(p.desktop_width))
+        .bind(i64::from(p.desktop_height))
+        .bind(i64::from(p.x))
+        .bind(i64::from(p.y))
+        .bind(i64::from(p.width))
+        .bind(i64::from(p.height))
+        .bind(&row.clicks)
+        .bind(&row.moves)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
