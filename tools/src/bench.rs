@@ -19,6 +19,7 @@
 //! - the agent's own figures, from `keytrack-agent bench` when it is built beside this binary.
 
 mod live;
+pub mod postgres;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -141,7 +142,7 @@ fn read_first_line(path: &str, prefix: &str) -> Option<String> {
     Some(line.split_once(':').map_or(line, |(_, v)| v).trim().to_string())
 }
 
-fn print_machine(options: &BenchOptions) {
+pub fn print_machine(options: &BenchOptions) {
     let cpu = read_first_line("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let memory = read_first_line("/proc/meminfo", "MemTotal")

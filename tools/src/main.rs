@@ -43,6 +43,10 @@ struct Cli {
     /// An empty directory for the server's database (default: a temporary one, removed after).
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// Measure PostgreSQL instead (`postgres://...`, an empty database): what runs on it so far,
+    /// the upload path (issue 20).
+    #[arg(long)]
+    database_url: Option<String>,
     /// The server binary to measure (default: `keytrack` beside this program).
     #[arg(long)]
     server: Option<PathBuf>,
@@ -93,6 +97,10 @@ async fn main() -> anyhow::Result<()> {
         seed: cli.seed,
         ..defaults
     };
+    if let Some(url) = &cli.database_url {
+        bench::print_machine(&options);
+        return bench::postgres::run(url, &options, state::now()).await;
+    }
     let server = match cli.server {
         Some(path) => path,
         None => std::env::current_exe().context("cannot find this program")?.with_file_name("keytrack"),
