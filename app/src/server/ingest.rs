@@ -135,7 +135,8 @@ fn decode<T: serde::de::DeserializeOwned>(stored: &[u8]) -> Result<T, AppError> 
 }
 
 /// What an upload reads before it merges: its user's clock and never-count list, its device, the
-/// stored hours it falls in (every device's) and the stored copies of its blocks.
+/// stored hours it falls in (every device's) and the stored copies of its blocks. A few statements
+/// for the whole batch rather than a few a record.
 struct Stored {
     timezone: String,
     day_start_hour: u8,
@@ -278,12 +279,14 @@ fn store(conn: &Connection, upload: Upload) -> Result<IngestReceipt, AppError> {
     let (timezone, day_start_hour, never_count) = uploads::upload_fields(conn, user_id)?.ok_or(AppError::NotFound)?;
     let device = &upload.batch.device;
     let device_id = uploads::upsert_device(conn, user_id, &device.id, &device.name, &upload.source, now)?;
-    let blocks = match upload.block_starts() {
-        starts if starts.is_empty() => HashMap::new(),
-        starts => uploads::stored_blocks(conn, device_id, &starts)?,
+    let stored = Stored {
+        timezone,
+        day_start_hour,
+        never_count,
+        device_id,
+        hours: uploads::stored_hours(conn, user_id, &upload.hour_starts())?,
+        blocks: uploads::stored_blocks(conn, device_id, &upload.block_starts())?,
     };
-    let hours = uploads::stored_hours(conn, user_id, &upload.hour_starts())?;
-    let stored = Stored { timezone, day_start_hour, never_count, device_id, hours, blocks };
     let merging = Merging::new(upload, stored)?;
     let days = uploads::stored_days(conn, user_id, &merging.need_days)?;
     let screens = merging

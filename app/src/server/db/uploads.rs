@@ -72,6 +72,10 @@ pub fn stored_hours(conn: &Connection, user_id: i64, hours: &[i64]) -> rusqlite:
 
 /// The blocks stored for this device with these starts, encoded, by start.
 pub fn stored_blocks(conn: &Connection, device_id: i64, starts: &[i64]) -> rusqlite::Result<HashMap<i64, Vec<u8>>> {
+    // Most uploads carry no block: no statement for them.
+    if starts.is_empty() {
+        return Ok(HashMap::new());
+    }
     let mut statement = conn.prepare_cached(
         "SELECT starts_at, detail FROM activity_blocks WHERE device_id = ?1 AND starts_at IN (SELECT value FROM json_each(?2))",
     )?;

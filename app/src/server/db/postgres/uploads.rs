@@ -84,6 +84,7 @@ pub async fn stored_blocks(
     device_id: i64,
     starts: &[i64],
 ) -> Result<HashMap<i64, Vec<u8>>, sqlx::Error> {
+    // Most uploads carry no block: no statement for them.
     if starts.is_empty() {
         return Ok(HashMap::new());
     }
