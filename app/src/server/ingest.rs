@@ -411,8 +411,9 @@ mod tests {
         stored(pool, "JOIN devices d ON d.user_id = t.user_id AND d.id = t.device_id", "day::text").await
     }
 
-    /// The batches stored one after another on SQLite, as the server does.
-    async fn on_sqlite(batches: &[ActivityBatch]) -> Vec<String> {
+    /// A SQLite database (in the directory returned with it) with one user, who uploaded the
+    /// batches one after another, as the server stores them.
+    async fn sqlite_with(batches: &[ActivityBatch]) -> (tempfile::TempDir, sqlx::SqlitePool, i64) {
         let dir = tempfile::tempdir().expect("tempdir");
         let pool = crate::server::db::open(dir.path()).await.expect("open");
         let user = crate::server::db::users::insert(&pool, "ada@example.com", "x", "Ada", "Europe/Berlin", NOW)
@@ -423,6 +424,12 @@ mod tests {
         for batch in batches {
             store_batch(&writer, user, UploadSource::default(), batch.clone(), NOW).await.expect("stored on SQLite");
         }
+        (dir, pool, user)
+    }
+
+    /// The rows of the batches stored one after another on SQLite.
+    async fn on_sqlite(batches: &[ActivityBatch]) -> Vec<String> {
+        let (_dir, pool, _) = sqlite_with(batches).await;
         stored_on_sqlite(&pool).await
     }
 
@@ -449,6 +456,32 @@ mod tests {
         let on_postgres = stored_on_postgres(&database.pool).await;
         assert!(on_postgres.iter().any(|row| row.starts_with("screen ")), "grids of displays among the rows");
         assert_eq!(on_postgres, on_sqlite(&batches).await, "the same rows, byte for byte, on both engines");
+    }
+
+    #[tokio::test]
+    async fn statistics_read_from_postgres_are_those_read_from_sqlite() {
+        use crate::server::rollups;
+        let batches = batches();
+        let (_dir, sqlite, sqlite_user) = sqlite_with(&batches).await;
+        let database = TestDatabase::create().await;
+        let user = postgres_user(&database).await;
+        for batch in &batches {
+            store_batch_on_postgres(&database.pool, user, UploadSource::default(), batch.clone(), NOW)
+                .await
+                .expect("stored");
+        }
+        // The three days and one on each side, with nothing in them.
+        let to = chrono::DateTime::from_timestamp(NOW, 0).expect("now").date_naive() + chrono::Duration::days(1);
+        let from = to - chrono::Duration::days(4);
+        let stats = rollups::range_totals(&sqlite, sqlite_user, from, to).await.expect("SQLite").finish();
+        let same =
+            rollups::range_totals_on_postgres(&database.pool, user, from, to).await.expect("PostgreSQL").finish();
+        assert!(stats.total_keys > 0 && stats.daily.len() == 5, "a populated range: {} keys", stats.total_keys);
+        assert_eq!(same, stats);
+        let heatmaps = rollups::range_heatmaps(&sqlite, sqlite_user, from, to).await.expect("SQLite");
+        let same = rollups::range_heatmaps_on_postgres(&database.pool, user, from, to).await.expect("PostgreSQL");
+        assert!(!heatmaps.is_empty(), "heatmaps of the displays used");
+        assert_eq!(same, heatmaps);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

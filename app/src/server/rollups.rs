@@ -393,6 +393,22 @@ pub async fn range_totals(
 ) -> Result<StatsTotals, AppError> {
     let mut conn = pool.acquire().await?;
     let rows = db::days::range(&mut conn, user_id, &from.to_string(), &to.to_string()).await?;
+    totals_of_days(from, to, rows)
+}
+
+/// [`range_totals`] on PostgreSQL.
+pub async fn range_totals_on_postgres(
+    pool: &sqlx::PgPool,
+    user_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<StatsTotals, AppError> {
+    let rows = db::postgres::days::range(pool, user_id, from, to).await?;
+    totals_of_days(from, to, rows)
+}
+
+/// The totals of the days `from..=to`, given their stored rollups (day `YYYY-MM-DD`, encoded).
+fn totals_of_days(from: NaiveDate, to: NaiveDate, rows: Vec<(String, Vec<u8>)>) -> Result<StatsTotals, AppError> {
     let mut stored: HashMap<String, Vec<u8>> = rows.into_iter().collect();
     let mut totals = StatsTotals::new();
     // Every day of the range, in order: charts over time show the quiet days too.
@@ -417,6 +433,22 @@ pub async fn range_heatmaps(
 ) -> Result<Vec<ScreenHeatmap>, AppError> {
     let mut conn = pool.acquire().await?;
     let rows = db::days::screens_of_days(&mut conn, user_id, &from.to_string(), &to.to_string()).await?;
+    Ok(heatmaps_of_days(rows))
+}
+
+/// [`range_heatmaps`] on PostgreSQL.
+pub async fn range_heatmaps_on_postgres(
+    pool: &sqlx::PgPool,
+    user_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<ScreenHeatmap>, AppError> {
+    let rows = db::postgres::days::screens_of_days(pool, user_id, from, to).await?;
+    Ok(heatmaps_of_days(rows))
+}
+
+/// The heatmaps of days' stored grids: (day, display, clicks, moves).
+fn heatmaps_of_days(rows: Vec<(String, DisplayPlace, Vec<u8>, Vec<u8>)>) -> Vec<ScreenHeatmap> {
     let mut sums: HashMap<DisplayPlace, ScreenGrid> = HashMap::new();
     for (_, place, clicks, moves) in rows {
         sums.entry(place).or_default().add_blobs(&clicks, &moves);
@@ -438,5 +470,5 @@ pub async fn range_heatmaps(
         })
         .collect();
     maps.sort_by_key(|m| std::cmp::Reverse(m.moves.iter().sum::<u64>() + m.clicks.iter().sum::<u64>()));
-    Ok(maps)
+    maps
 }

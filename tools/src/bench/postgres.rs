@@ -1,16 +1,18 @@
 //! What runs on PostgreSQL so far (issue 20): the upload path. The same synthetic history as the
 //! SQLite run's, through the same ingest code, into an empty PostgreSQL database: one person's
 //! year alone, then everyone else's at once (as many people's agents catching up together), which
-//! is where a database with many writers differs from SQLite's one.
+//! is where a database with many writers differs from SQLite's one; then the first user's year of
+//! statistics and heatmaps as read from it.
 
 use std::time::Instant;
 
 use keytrack_wire::Device;
 
-use super::{BenchOptions, TIMEZONE, user_seed};
+use super::{BenchOptions, TIMEZONE, quantile, sorted, user_seed};
 use keytrack_app::server::db::postgres;
 use keytrack_app::server::ingest::{self, UploadSource};
 use keytrack_app::server::workload::{self, SyntheticPerson};
+use keytrack_app::server::{clock, rollups};
 
 pub async fn run(url: &str, options: &BenchOptions, now: i64) -> anyhow::Result<()> {
     let pool = postgres::open(url).await?;
@@ -64,9 +66,32 @@ pub async fn run(url: &str, options: &BenchOptions, now: i64) -> anyhow::Result<
             minutes as f64 / seconds
         );
     }
+    // The dashboard's user-year as far as it reads the database: the first user's days and
+    // displays, summed, in this process (the SQLite run times it through the server).
+    let to = clock::clock_from(TIMEZONE, 0)?.today(now);
+    let from = to - chrono::Duration::days(options.days - 1);
+    let (mut stats_ms, mut heatmaps_ms) = (Vec::new(), Vec::new());
+    for _ in 0..options.repeat {
+        let started = Instant::now();
+        let stats = rollups::range_totals_on_postgres(&pool, ids[0], from, to).await?.finish();
+        stats_ms.push(started.elapsed().as_secs_f64() * 1e3);
+        anyhow::ensure!(stats.total_keys > 0, "the first user's range holds no activity");
+        let started = Instant::now();
+        rollups::range_heatmaps_on_postgres(&pool, ids[0], from, to).await?;
+        heatmaps_ms.push(started.elapsed().as_secs_f64() * 1e3);
+    }
+    for (what, times) in [("stats", stats_ms), ("heatmaps", heatmaps_ms)] {
+        let times = sorted(times);
+        println!(
+            "postgres query {} days: a user's {what}, read and summed in process: p50 {:.2} ms, p95 {:.2} ms",
+            options.days,
+            quantile(&times, 0.5),
+            quantile(&times, 0.95)
+        );
+    }
     let size: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())").fetch_one(&pool).await?;
     println!("postgres storage: whole database {:.1} MB", size as f64 / 1e6);
-    println!("postgres: queries, the HTTP phases and the load test run on SQLite only so far (docs/scaling.md)");
+    println!("postgres: team queries, the HTTP phases and the load test run on SQLite only so far (docs/scaling.md)");
     pool.close().await;
     Ok(())
 }
