@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use keytrack_app::server::{accounts, data, db, demo, export, http, listen, rollups, state};
+use keytrack_app::server::{accounts, data, db, demo, export, http, listen, move_to_postgres, rollups, state};
 use leptos::config::LeptosOptions;
 
 #[derive(Parser)]
@@ -79,6 +79,18 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Move this installation (its SQLite database) into an empty PostgreSQL database, then check
+    /// that every table holds as many rows on both and that everyone's statistics read the same
+    /// from either. Accounts, tokens, devices, teams, invites, pairings, minute records, blocks and
+    /// rollups are moved; sessions are not (people log in again). The SQLite database is only read.
+    MigrateToPostgres {
+        /// The data dir to move (default: `--data-dir`).
+        #[arg(long)]
+        from: Option<PathBuf>,
+        /// The PostgreSQL database (`postgres://user:password@host:port/database`), empty.
+        #[arg(long)]
+        to: String,
     },
     /// Create demo@keytrack.local with 90 days of realistic activity (replacing its old activity),
     /// and a demo team with four teammates.
@@ -164,6 +176,26 @@ async fn run() -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
             println!("{token}");
+            Ok(())
+        }
+        Command::MigrateToPostgres { from, to } => {
+            let from = from.unwrap_or(cli.data_dir);
+            if !from.join(db::DATABASE_FILE).exists() {
+                bail!("{} holds no KeyTrack database", from.display());
+            }
+            let sqlite = db::open(&from).await?;
+            let pg = db::postgres::open(&to).await?;
+            let moved = move_to_postgres::move_to_postgres(&sqlite, &pg).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            for (table, rows) in &moved.tables {
+                println!("{table}: {rows} rows");
+            }
+            println!(
+                "moved {} into {}; checked: the same rows in every table, and the same statistics for {} people over {} days; sessions were not moved (people log in again)",
+                from.display(),
+                db::postgres::without_password(&to),
+                moved.people_checked,
+                moved.days_checked
+            );
             Ok(())
         }
         Command::Import { file, email } => import(&cli.data_dir, &file, email).await,

@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod listen;
 pub mod live;
 pub mod memory;
+pub mod move_to_postgres;
 pub mod pairing;
 pub mod protect;
 pub mod report;

@@ -3,6 +3,7 @@
 //! the same name one level up, statement for statement, so that both engines give the same
 //! answers. So far: the upload path (`uploads`) and the users it needs.
 
+pub mod copy;
 pub mod days;
 pub mod uploads;
 pub mod users;

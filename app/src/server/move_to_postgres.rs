@@ -1,0 +1,142 @@
+//! `keytrack migrate-to-postgres`: a SQLite installation moved into an empty PostgreSQL database,
+//! then checked: every table holds as many rows on both, and every person's statistics and
+//! heatmaps over all their days are the same read from either. Sessions are not carried over
+//! (people log in again).
+
+use sqlx::{PgPool, SqlitePool};
+
+use super::db::postgres::copy;
+use super::error::AppError;
+use super::rollups;
+
+/// What was moved and checked.
+#[derive(Debug)]
+pub struct Moved {
+    /// Rows copied, by table, in copy order.
+    pub tables: Vec<(&'static str, u64)>,
+    /// People whose statistics were compared, and the days compared in all.
+    pub people_checked: usize,
+    pub days_checked: i64,
+}
+
+pub async fn move_to_postgres(sqlite: &SqlitePool, pg: &PgPool) -> Result<Moved, AppError> {
+    if !copy::is_empty(pg).await? {
+        return Err(AppError::Conflict(
+            "the PostgreSQL database holds accounts already: moving needs an empty one".into(),
+        ));
+    }
+    // Data from before the current layout (minute rows, missing rollups) is brought up to date
+    // first, as `keytrack serve` would at its start, so that what is copied is what is served.
+    rollups::build_missing(sqlite).await?;
+    let tables = copy::copy_all(sqlite, pg).await?;
+    for (table, on_sqlite, on_postgres) in copy::row_counts(sqlite, pg).await? {
+        if on_sqlite != on_postgres {
+            return Err(AppError::internal(format!(
+                "{table}: {on_sqlite} rows on SQLite but {on_postgres} on PostgreSQL after the copy"
+            )));
+        }
+    }
+    let (mut people_checked, mut days_checked) = (0, 0);
+    for (user_id, first, last) in copy::users_and_days(sqlite).await? {
+        let day = |text: &str| {
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map_err(|e| AppError::internal(format!("user {user_id}: the stored day {text:?}: {e}")))
+        };
+        let (from, to) = (day(&first)?, day(&last)?);
+        let stats = rollups::range_totals(sqlite, user_id, from, to).await?.finish();
+        let copied = rollups::range_totals_on_postgres(pg, user_id, from, to).await?.finish();
+        let heatmaps = rollups::range_heatmaps(sqlite, user_id, from, to).await?;
+        let copied_heatmaps = rollups::range_heatmaps_on_postgres(pg, user_id, from, to).await?;
+        if copied != stats || copied_heatmaps != heatmaps {
+            return Err(AppError::internal(format!(
+                "user {user_id}: the statistics of {first} to {last} differ between SQLite and PostgreSQL after the copy"
+            )));
+        }
+        people_checked += 1;
+        days_checked += (to - from).num_days() + 1;
+    }
+    Ok(Moved { tables, people_checked, days_checked })
+}
+
+#[cfg(test)]
+mod tests {
+    use keytrack_wire::Device;
+
+    use super::*;
+    use crate::server::db::postgres::{self, TestDatabase};
+    use crate::server::db::writer::Writer;
+    use crate::server::ingest::{self, UploadSource};
+    use crate::server::workload::{SyntheticPerson, uploads};
+    use crate::server::{accounts, db, teams};
+
+    /// 2026-11-20 18:00 UTC.
+    const NOW: i64 = 1_795_197_600;
+
+    #[tokio::test]
+    async fn an_installation_moves_whole_and_checked_and_only_into_an_empty_database() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sqlite = db::open(dir.path()).await.expect("open");
+        let ada =
+            db::users::insert(&sqlite, "ada@example.com", "hash", "Ada", "Europe/Berlin", NOW).await.expect("ada");
+        let bob = db::users::insert(&sqlite, "Bob@Example.com", "hash", "", "UTC", NOW).await.expect("bob");
+        let (ada, bob) = (ada.expect("new"), bob.expect("new"));
+        accounts::create_token(&sqlite, ada, "laptop").await.expect("token");
+        let writer = Writer::for_file(&dir.path().join(db::DATABASE_FILE)).expect("writer");
+        for (user, seed) in [(ada, 7), (bob, 8)] {
+            let device = Device { id: "laptop".into(), name: "Laptop".into() };
+            let days = SyntheticPerson::new("Europe/Berlin", 3, NOW, seed).expect("person");
+            for batch in uploads(&device, days, 240, usize::MAX) {
+                ingest::store_batch(&writer, user, UploadSource::default(), batch, NOW).await.expect("upload");
+            }
+        }
+        let team = teams::create(&sqlite, ada, "Writers").await.expect("team");
+        let invite = teams::create_invite(&sqlite, team, ada, 7, false).await.expect("invite");
+        teams::join(&sqlite, bob, &invite.code, true).await.expect("join");
+        // A pairing approved, and an account deleted (its id is never given again).
+        sqlx::query(
+            "INSERT INTO pairing_requests (device_code_hash, user_code, device_name, platform, agent_version,
+                 created_at, expires_at, user_id, approved, decided_at)
+             VALUES (x'0102', 'ABCD-EFGH', 'Desk', 'linux x86_64', '0.1.0', ?1, ?1 + 600, ?2, 1, ?1)",
+        )
+        .bind(NOW)
+        .bind(ada)
+        .execute(&sqlite)
+        .await
+        .expect("pairing");
+        sqlx::query("INSERT INTO deleted_accounts (id, deleted_at) VALUES (50, ?)")
+            .bind(NOW)
+            .execute(&sqlite)
+            .await
+            .expect("deleted");
+
+        let database = TestDatabase::create().await;
+        let moved = move_to_postgres(&sqlite, &database.pool).await.expect("moved");
+        for (table, rows) in &moved.tables {
+            assert!(*rows > 0, "{table} had rows to move");
+        }
+        assert_eq!((moved.people_checked, moved.days_checked), (2, 6), "both people's days were compared");
+        let shares: bool = sqlx::query_scalar("SELECT shares_figures FROM team_members WHERE user_id = $1")
+            .bind(bob)
+            .fetch_one(&database.pool)
+            .await
+            .expect("member");
+        assert!(shares, "a flag arrives as a flag");
+        let approved: Option<bool> = sqlx::query_scalar("SELECT approved FROM pairing_requests")
+            .fetch_one(&database.pool)
+            .await
+            .expect("pairing");
+        assert_eq!(approved, Some(true));
+
+        // New rows on PostgreSQL take ids past the moved ones (and past deleted accounts').
+        let carol =
+            postgres::users::insert(&database.pool, "carol@example.com", "hash", "", "UTC", NOW).await.expect("carol");
+        assert_eq!(carol, Some(51));
+        let taken = postgres::users::insert(&database.pool, "BOB@example.com", "hash", "", "UTC", NOW)
+            .await
+            .expect("bob again");
+        assert_eq!(taken, None, "an address is taken whatever its case");
+
+        let again = move_to_postgres(&sqlite, &database.pool).await;
+        assert!(matches!(again, Err(AppError::Conflict(_))), "not into a database with accounts: {again:?}");
+    }
+}
