@@ -83,7 +83,8 @@ enum Command {
     /// Move this installation (its SQLite database) into an empty PostgreSQL database, then check
     /// that every table holds as many rows on both and that everyone's statistics read the same
     /// from either. Accounts, tokens, devices, teams, invites, pairings, minute records, blocks and
-    /// rollups are moved; sessions are not (people log in again). The SQLite database is only read.
+    /// rollups are moved; sessions are not (people log in again). The SQLite database is first
+    /// brought up to date as `keytrack serve` would at its start, and otherwise only read.
     MigrateToPostgres {
         /// The data dir to move (default: `--data-dir`).
         #[arg(long)]
