@@ -161,19 +161,20 @@ async fn run() -> anyhow::Result<()> {
             serve(&cli.data_dir, addr, &site_dir, options).await
         }
         Command::User { command: UserCommand::Add { email, timezone } } => {
-            let pool = db::open(&cli.data_dir).await?;
+            let database = db::Database::Sqlite(db::open(&cli.data_dir).await?);
             let password = read_password()?;
-            let id = accounts::sign_up(&pool, &email, &password, &timezone)
+            let id = accounts::sign_up(&database, &email, &password, &timezone)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
             eprintln!("created user {email} (id {id})");
             Ok(())
         }
         Command::Token { command: TokenCommand::Create { email, name } } => {
-            let pool = db::open(&cli.data_dir).await?;
-            let user =
-                db::users::by_email(&pool, &email).await?.with_context(|| format!("no user with the email {email}"))?;
-            let (_, token) = accounts::create_token(&pool, user.id, &name)
+            let database = db::Database::Sqlite(db::open(&cli.data_dir).await?);
+            let user = db::users::by_email(&database, &email)
+                .await?
+                .with_context(|| format!("no user with the email {email}"))?;
+            let (_, token) = accounts::create_token(&database, user.id, &name)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
             println!("{token}");
@@ -255,12 +256,20 @@ async fn import(data_dir: &Path, file: &Path, email: Option<String>) -> anyhow::
             eprintln!("making the account {email} with the export's profile");
             let password = read_password()?;
             let account = &export.account;
-            let id = accounts::sign_up(&pool, &email, &password, &account.timezone).await.map_err(public)?;
+            let database = db::Database::Sqlite(pool.clone());
+            let id = accounts::sign_up(&database, &email, &password, &account.timezone).await.map_err(public)?;
             // An export from before layouts were kept names none: US, the default.
             let layout = if account.keyboard_layout.is_empty() { "us" } else { &account.keyboard_layout };
-            accounts::save_profile(&pool, id, &account.display_name, &account.timezone, account.day_start_hour, layout)
-                .await
-                .map_err(public)?;
+            accounts::save_profile(
+                &database,
+                id,
+                &account.display_name,
+                &account.timezone,
+                account.day_start_hour,
+                layout,
+            )
+            .await
+            .map_err(public)?;
             id
         }
     };

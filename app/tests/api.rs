@@ -80,7 +80,7 @@ fn sample_batch() -> ActivityBatch {
 #[tokio::test]
 async fn round_trip_gives_back_exactly_what_was_sent() {
     let s = server().await;
-    let (_, token) = user_with_token(&s.pool, "ada@example.com").await;
+    let (_, token) = user_with_token(&s.database, "ada@example.com").await;
     let reply = post_batch(&s.app, &token, &sample_batch()).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.body, json!({"accepted": 3, "replaced": 0, "blocks": 1, "never_count": []}));
@@ -122,7 +122,7 @@ async fn round_trip_gives_back_exactly_what_was_sent() {
 #[tokio::test]
 async fn sending_again_never_double_counts() {
     let s = server().await;
-    let (_, token) = user_with_token(&s.pool, "ada@example.com").await;
+    let (_, token) = user_with_token(&s.database, "ada@example.com").await;
     let batch = sample_batch();
     assert_eq!(post_batch(&s.app, &token, &batch).await.status, StatusCode::OK);
     let once = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
@@ -164,7 +164,7 @@ async fn sending_again_never_double_counts() {
 #[tokio::test]
 async fn rollups_stay_exact_through_replaces_and_equal_a_rebuild() {
     let s = server().await;
-    let (user_id, token) = user_with_token(&s.pool, "ada@example.com").await;
+    let (user_id, token) = user_with_token(&s.database, "ada@example.com").await;
     let batch = sample_batch();
     post_batch(&s.app, &token, &batch).await;
     let mut phone = batch.clone();
@@ -190,11 +190,11 @@ async fn rollups_stay_exact_through_replaces_and_equal_a_rebuild() {
 
     // Changing the time zone moves the days and rebuilds the rollups from the records; changing
     // it back must land exactly where the incremental rollups were.
-    accounts::save_profile(&s.pool, user_id, "", "Pacific/Auckland", 4, "us").await.expect("profile");
+    accounts::save_profile(&s.database, user_id, "", "Pacific/Auckland", 4, "us").await.expect("profile");
     let moved = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
     assert_eq!((&moved["total_keys"], &moved["keys"]), (&incremental["total_keys"], &incremental["keys"]));
     assert_ne!(moved["by_hour"], incremental["by_hour"]);
-    accounts::save_profile(&s.pool, user_id, "", "UTC", 0, "us").await.expect("profile");
+    accounts::save_profile(&s.database, user_id, "", "UTC", 0, "us").await.expect("profile");
     assert_eq!(stats(&s.app, &token, "2025-03-01", "2025-03-31").await, incremental);
 
     // The screen grids follow the same rule: the laptop's and the phone's blocks both count
@@ -226,7 +226,7 @@ async fn rollups_stay_exact_through_replaces_and_equal_a_rebuild() {
 #[tokio::test]
 async fn each_bad_input_gets_its_4xx_and_changes_nothing() {
     let s = server().await;
-    let (_, token) = user_with_token(&s.pool, "ada@example.com").await;
+    let (_, token) = user_with_token(&s.database, "ada@example.com").await;
     assert_eq!(post_batch(&s.app, &token, &sample_batch()).await.status, StatusCode::OK);
     let before = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
     let rows_before = stored_records(&s.pool).await;
@@ -356,7 +356,7 @@ async fn each_bad_input_gets_its_4xx_and_changes_nothing() {
 #[tokio::test]
 async fn a_bad_record_rejects_the_whole_batch() {
     let s = server().await;
-    let (_, token) = user_with_token(&s.pool, "ada@example.com").await;
+    let (_, token) = user_with_token(&s.database, "ada@example.com").await;
     let mut batch = sample_batch();
     batch.minutes[2].active_seconds = 61;
     let reply = post_batch(&s.app, &token, &batch).await;
@@ -370,12 +370,12 @@ async fn a_bad_record_rejects_the_whole_batch() {
 #[tokio::test]
 async fn revoked_tokens_stop_working_at_once() {
     let s = server().await;
-    let (user, token) = user_with_token(&s.pool, "ada@example.com").await;
+    let (user, token) = user_with_token(&s.database, "ada@example.com").await;
     assert_eq!(post_batch(&s.app, &token, &sample_batch()).await.status, StatusCode::OK);
-    let listed = accounts::list_tokens(&s.pool, user).await.expect("list");
+    let listed = accounts::list_tokens(&s.database, user).await.expect("list");
     assert_eq!(listed.len(), 1);
     assert!(listed[0].last_used_at.is_some(), "the use is noted");
-    accounts::revoke_token(&s.pool, user, listed[0].id).await.expect("revoke");
+    accounts::revoke_token(&s.database, user, listed[0].id).await.expect("revoke");
     for (method, uri) in [("POST", "/api/v1/activity"), ("GET", "/api/v1/stats"), ("GET", "/api/v1/me")] {
         let reply = call(&s.app, method, uri, Some(&bearer(&token)), Some(b"{}".to_vec())).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{method} {uri}");
@@ -386,8 +386,8 @@ async fn revoked_tokens_stop_working_at_once() {
 #[tokio::test]
 async fn another_users_token_never_reads_or_touches_the_first_users_data() {
     let s = server().await;
-    let (ada, ada_token) = user_with_token(&s.pool, "ada@example.com").await;
-    let (bob, bob_token) = user_with_token(&s.pool, "bob@example.com").await;
+    let (ada, ada_token) = user_with_token(&s.database, "ada@example.com").await;
+    let (bob, bob_token) = user_with_token(&s.database, "bob@example.com").await;
     assert_eq!(post_batch(&s.app, &ada_token, &sample_batch()).await.status, StatusCode::OK);
 
     // GET /api/v1/stats: Bob sees none of Ada's activity.
@@ -413,16 +413,16 @@ async fn another_users_token_never_reads_or_touches_the_first_users_data() {
     assert_eq!(stats(&s.app, &bob_token, "2025-03-01", "2025-03-31").await["keys"]["KeyZ"], 9);
 
     // Tokens: Bob can neither list nor revoke Ada's.
-    let ada_tokens = accounts::list_tokens(&s.pool, ada).await.expect("list");
-    assert!(accounts::list_tokens(&s.pool, bob).await.expect("list").iter().all(|t| t.id != ada_tokens[0].id));
-    assert!(accounts::revoke_token(&s.pool, bob, ada_tokens[0].id).await.is_err());
+    let ada_tokens = accounts::list_tokens(&s.database, ada).await.expect("list");
+    assert!(accounts::list_tokens(&s.database, bob).await.expect("list").iter().all(|t| t.id != ada_tokens[0].id));
+    assert!(accounts::revoke_token(&s.database, bob, ada_tokens[0].id).await.is_err());
     assert_eq!(call(&s.app, "GET", "/api/v1/me", Some(&bearer(&ada_token)), None).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn stats_follow_the_users_time_zone_and_day_start() {
     let s = server().await;
-    let (ada, token) = user_with_token(&s.pool, "ada@example.com").await;
+    let (ada, token) = user_with_token(&s.database, "ada@example.com").await;
     // Monday 2025-03-10 23:30 UTC is Tuesday 00:30 in Paris; at 02:30 Paris time it is Tuesday 03:30.
     // The block of 23:00 ends at midnight UTC; the next one was carried over three hours (its
     // last hour 02:00 UTC): each counts on the day and hour of its last hour.
@@ -440,7 +440,7 @@ async fn stats_follow_the_users_time_zone_and_day_start() {
     assert_eq!(utc["total_keys"], 4, "in UTC only the 23:30 minute is on Monday");
     assert_eq!(keys(&utc), (Some(200), None), "the block of 23:00 UTC too");
 
-    accounts::save_profile(&s.pool, ada, "Ada", "Europe/Paris", 0, "us").await.expect("profile");
+    accounts::save_profile(&s.database, ada, "Ada", "Europe/Paris", 0, "us").await.expect("profile");
     let paris_tuesday = stats(&s.app, &token, "2025-03-11", "2025-03-11").await;
     assert_eq!(paris_tuesday["total_keys"], 6);
     assert_eq!(paris_tuesday["by_weekday"], json!([0, 6, 0, 0, 0, 0, 0]));
@@ -449,7 +449,7 @@ async fn stats_follow_the_users_time_zone_and_day_start() {
     assert_eq!(keys(&paris_tuesday), (Some(200), Some(200)), "both blocks end on Tuesday in Paris");
 
     // With the day starting at 04:00, both belong to Monday, blocks included.
-    accounts::save_profile(&s.pool, ada, "Ada", "Europe/Paris", 4, "us").await.expect("profile");
+    accounts::save_profile(&s.database, ada, "Ada", "Europe/Paris", 4, "us").await.expect("profile");
     let night_owl = stats(&s.app, &token, "2025-03-10", "2025-03-10").await;
     assert_eq!(night_owl["total_keys"], 6);
     assert_eq!(night_owl["by_weekday"], json!([6, 0, 0, 0, 0, 0, 0]));
@@ -460,7 +460,7 @@ async fn stats_follow_the_users_time_zone_and_day_start() {
 #[tokio::test]
 async fn the_previous_period_sums_the_days_before_the_range() {
     let s = server().await;
-    let (user_id, token) = user_with_token(&s.pool, "ada@example.com").await;
+    let (user_id, token) = user_with_token(&s.database, "ada@example.com").await;
     post_batch(&s.app, &token, &sample_batch()).await;
     let query = keytrack_app::domain::range::RangeQuery {
         range: None,
@@ -481,8 +481,8 @@ async fn the_previous_period_sums_the_days_before_the_range() {
 #[tokio::test]
 async fn stats_queries_are_checked() {
     let s = server().await;
-    let (ada, token) = user_with_token(&s.pool, "ada@example.com").await;
-    let team = keytrack_app::server::teams::create(&s.pool, ada, "solo").await.expect("team");
+    let (ada, token) = user_with_token(&s.database, "ada@example.com").await;
+    let team = keytrack_app::server::teams::create(&s.database, ada, "solo").await.expect("team");
     for (query, needle) in [
         ("from=2025-13-01&to=2025-03-01", "from must be a date"),
         ("from=2025-03-02&to=2025-03-01", "is after"),
@@ -538,7 +538,7 @@ async fn health_openapi_and_unknown_routes() {
 #[tokio::test]
 async fn the_session_cookie_is_httponly_samesite_and_reads_only_its_user() {
     let s = server().await;
-    let (_, ada_token) = user_with_token(&s.pool, "ada@example.com").await;
+    let (_, ada_token) = user_with_token(&s.database, "ada@example.com").await;
     assert_eq!(post_batch(&s.app, &ada_token, &sample_batch()).await.status, StatusCode::OK);
 
     let reply = sign_up_in_browser(&s.app, "carol@example.com").await;
@@ -575,19 +575,19 @@ async fn the_session_cookie_is_httponly_samesite_and_reads_only_its_user() {
 #[tokio::test]
 async fn logins_are_rate_limited_and_never_say_which_part_was_wrong() {
     let s = server().await;
-    user_with_token(&s.pool, "ada@example.com").await;
+    user_with_token(&s.database, "ada@example.com").await;
     let state = AppState::new(s.pool.clone(), LeptosOptions::builder().output_name("keytrack").build());
     let ip = "192.0.2.7".parse().ok();
-    let wrong_password = accounts::log_in(&s.pool, &state.login_limiter, "ada@example.com", "nope", ip).await;
-    let wrong_email = accounts::log_in(&s.pool, &state.login_limiter, "who@example.com", PASSWORD, ip).await;
+    let wrong_password = accounts::log_in(&s.database, &state.login_limiter, "ada@example.com", "nope", ip).await;
+    let wrong_email = accounts::log_in(&s.database, &state.login_limiter, "who@example.com", PASSWORD, ip).await;
     let (a, b) = (wrong_password.expect_err("refused"), wrong_email.expect_err("refused"));
     assert_eq!(a.public_message(), b.public_message());
     assert_eq!(a.status(), StatusCode::UNAUTHORIZED);
-    assert!(accounts::log_in(&s.pool, &state.login_limiter, "ADA@example.com", PASSWORD, ip).await.is_ok());
+    assert!(accounts::log_in(&s.database, &state.login_limiter, "ADA@example.com", PASSWORD, ip).await.is_ok());
     for _ in 0..10 {
-        let _ = accounts::log_in(&s.pool, &state.login_limiter, "ada@example.com", "wrong", ip).await;
+        let _ = accounts::log_in(&s.database, &state.login_limiter, "ada@example.com", "wrong", ip).await;
     }
-    let limited = accounts::log_in(&s.pool, &state.login_limiter, "ada@example.com", PASSWORD, ip).await;
+    let limited = accounts::log_in(&s.database, &state.login_limiter, "ada@example.com", PASSWORD, ip).await;
     assert_eq!(limited.expect_err("limited").status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -675,7 +675,7 @@ async fn the_sites_files_have_versioned_names_are_kept_for_a_year_and_come_compr
 #[tokio::test]
 async fn breaks_ergonomics_and_the_layout_come_through_the_api() {
     let s = server().await;
-    let (user_id, token) = user_with_token(&s.pool, "ada@example.com").await;
+    let (user_id, token) = user_with_token(&s.database, "ada@example.com").await;
     // 09:00-10:19 with a 3-minute pause at 09:40 (one 80-minute stretch: 20 past the limit), a
     // 12-minute break, then 10:32-10:35.
     let minutes: Vec<ActivityMinute> =
@@ -710,11 +710,11 @@ async fn breaks_ergonomics_and_the_layout_come_through_the_api() {
     assert_eq!(share("effort"), 0.0);
 
     // A layout changes the labels, never a count; an unknown one is refused.
-    accounts::save_profile(&s.pool, user_id, "Ada", "UTC", 0, "de").await.expect("German layout");
+    accounts::save_profile(&s.database, user_id, "Ada", "UTC", 0, "de").await.expect("German layout");
     let german = stats(&s.app, &token, day, day).await;
     assert_eq!(german["keyboard_layout"], "de");
     assert_eq!((&german["keys"], &german["daily"]), (&answer["keys"], &answer["daily"]));
-    let refused = accounts::save_profile(&s.pool, user_id, "Ada", "UTC", 0, "klingon").await;
+    let refused = accounts::save_profile(&s.database, user_id, "Ada", "UTC", 0, "klingon").await;
     assert!(matches!(refused, Err(keytrack_app::server::error::AppError::BadRequest(_))), "{refused:?}");
 
     // A rollup stored in the format before active minutes (format 2: no bit list) reads with
@@ -749,7 +749,7 @@ async fn breaks_ergonomics_and_the_layout_come_through_the_api() {
 #[tokio::test]
 async fn pointer_detail_is_kept_per_display_and_old_whole_screen_grids_stay_readable() {
     let s = server().await;
-    let (user_id, token) = user_with_token(&s.pool, "ada@example.com").await;
+    let (user_id, token) = user_with_token(&s.database, "ada@example.com").await;
     let day = "2025-03-10";
     let heatmaps = |token: String| {
         let app = s.app.clone();
@@ -816,15 +816,15 @@ async fn pointer_detail_is_kept_per_display_and_old_whole_screen_grids_stay_read
 
     // Rebuilt from the stored blocks (as a time zone change does), the grids are the same.
     let before = heatmaps(token.clone()).await;
-    accounts::save_profile(&s.pool, user_id, "Ada", "Europe/Berlin", 0, "us").await.expect("profile");
-    accounts::save_profile(&s.pool, user_id, "Ada", "UTC", 0, "us").await.expect("profile");
+    accounts::save_profile(&s.database, user_id, "Ada", "Europe/Berlin", 0, "us").await.expect("profile");
+    accounts::save_profile(&s.database, user_id, "Ada", "UTC", 0, "us").await.expect("profile");
     assert_eq!(heatmaps(token).await, before);
 }
 
 #[tokio::test]
 async fn applications_and_excluded_time_come_from_blocks_and_the_never_count_list_goes_back_to_agents() {
     let s = server().await;
-    let (user_id, token) = user_with_token(&s.pool, "ada@example.com").await;
+    let (user_id, token) = user_with_token(&s.database, "ada@example.com").await;
     let usage = |name: &str, keys, clicks, active_seconds| AppUsage { name: name.into(), keys, clicks, active_seconds };
     let mut first = block(MONDAY_9H, &[("KeyA", 150), ("KeyJ", 60)]);
     first.add_app(&usage("code", 150, 4, 900));
@@ -863,8 +863,8 @@ async fn applications_and_excluded_time_come_from_blocks_and_the_never_count_lis
     assert_eq!(answer["excluded_seconds"], 0);
     let before_rebuild = stats(&s.app, &token, "2025-03-10", "2025-03-11").await;
     // A time zone there and back sums the days again from the records and blocks.
-    accounts::save_profile(&s.pool, user_id, "", "Pacific/Auckland", 0, "us").await.expect("profile");
-    accounts::save_profile(&s.pool, user_id, "", "UTC", 0, "us").await.expect("profile");
+    accounts::save_profile(&s.database, user_id, "", "Pacific/Auckland", 0, "us").await.expect("profile");
+    accounts::save_profile(&s.database, user_id, "", "UTC", 0, "us").await.expect("profile");
     assert_eq!(stats(&s.app, &token, "2025-03-10", "2025-03-11").await, before_rebuild, "rollups equal a rebuild");
 
     // Application names are programs written one way; a block naming anything else is refused whole.
@@ -877,26 +877,26 @@ async fn applications_and_excluded_time_come_from_blocks_and_the_never_count_lis
 
     // The profile's list: kept once, sorted, in the account and in every receipt from now on.
     for name in ["Signal", "keepassxc", "signal"] {
-        accounts::change_never_count(&s.pool, user_id, name, true).await.expect("add");
+        accounts::change_never_count(&s.database, user_id, name, true).await.expect("add");
     }
     // A full list refuses a new name, not one it holds.
     for i in 0..98 {
-        accounts::change_never_count(&s.pool, user_id, &format!("app{i:02}"), true).await.expect("fill");
+        accounts::change_never_count(&s.database, user_id, &format!("app{i:02}"), true).await.expect("fill");
     }
-    accounts::change_never_count(&s.pool, user_id, "signal", true).await.expect("already listed");
-    let full = accounts::change_never_count(&s.pool, user_id, "one-more", true).await;
+    accounts::change_never_count(&s.database, user_id, "signal", true).await.expect("already listed");
+    let full = accounts::change_never_count(&s.database, user_id, "one-more", true).await;
     assert!(matches!(full, Err(keytrack_app::server::error::AppError::BadRequest(_))), "{full:?}");
     for i in 0..98 {
-        accounts::change_never_count(&s.pool, user_id, &format!("app{i:02}"), false).await.expect("empty");
+        accounts::change_never_count(&s.database, user_id, &format!("app{i:02}"), false).await.expect("empty");
     }
-    let refused = accounts::change_never_count(&s.pool, user_id, "—", true).await;
+    let refused = accounts::change_never_count(&s.database, user_id, "—", true).await;
     assert!(matches!(refused, Err(keytrack_app::server::error::AppError::BadRequest(_))), "{refused:?}");
     let me = call(&s.app, "GET", "/api/v1/me", Some(&bearer(&token)), None).await;
     assert_eq!(me.body["never_count"], json!(["keepassxc", "signal"]));
     let reply =
         post_batch(&s.app, &token, &ActivityBatch::new(device.clone(), vec![minute(MONDAY_9H, 210)], vec![])).await;
     assert_eq!(reply.body["never_count"], json!(["keepassxc", "signal"]));
-    accounts::change_never_count(&s.pool, user_id, "keepassxc", false).await.expect("remove");
+    accounts::change_never_count(&s.database, user_id, "keepassxc", false).await.expect("remove");
     let me = call(&s.app, "GET", "/api/v1/me", Some(&bearer(&token)), None).await;
     assert_eq!(me.body["never_count"], json!(["signal"]));
 }

@@ -47,8 +47,8 @@ async fn upload_all(server: &TestServer, token: &str, batches: &[ActivityBatch])
 
 /// A user in Paris whose day starts at 04:00, with a token.
 async fn paris_user(server: &TestServer, email: &str) -> (i64, String) {
-    let (id, token) = user_with_token(&server.pool, email).await;
-    accounts::save_profile(&server.pool, id, "Tester", ZONE, 4, "us").await.expect("profile");
+    let (id, token) = user_with_token(&server.database, email).await;
+    accounts::save_profile(&server.database, id, "Tester", ZONE, 4, "us").await.expect("profile");
     (id, token)
 }
 
@@ -313,7 +313,7 @@ async fn after_deleting_a_device_the_figures_are_those_of_the_other_device_alone
     let refused = call(&with.app, "GET", "/api/v1/devices", Some(&bearer(&token_with)), None).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     let user = db::users::by_email(&with.pool, "device@example.com").await.expect("query").expect("user").id;
-    let reader = accounts::create_token(&with.pool, user, "reader").await.expect("token").1;
+    let reader = accounts::create_token(&with.database, user, "reader").await.expect("token").1;
     assert_eq!(
         everything(&with, &reader, &first, &last).await,
         everything(&without, &token_without, &first, &last).await
@@ -341,7 +341,7 @@ async fn devices_by_name(server: &TestServer, token: &str) -> std::collections::
 async fn each_device_shows_its_agent_today_and_token_and_is_renamed_or_removed_with_or_without_its_data() {
     let server = server().await;
     let (user, laptop_token) = paris_user(&server, "computers@example.com").await;
-    let desk_token = accounts::create_token(&server.pool, user, "desk token").await.expect("token").1;
+    let desk_token = accounts::create_token(&server.database, user, "desk token").await.expect("token").1;
     let clock = UserClock::new(ZONE, 4).expect("clock");
     let now = now();
     let this_minute = now - now.rem_euclid(60);
@@ -469,7 +469,7 @@ async fn no_route_reads_or_deletes_another_users_data() {
     .await;
     let (first, last) = range_of(&days);
     let before = stats(&server.app, &alice_token, &first, &last).await;
-    let team = teams::create(&server.pool, alice, "Alice's team").await.expect("team");
+    let team = teams::create(&server.database, alice, "Alice's team").await.expect("team");
     let alice_device = data::devices(&server.pool, alice).await.expect("devices")[0].id;
 
     let bob = |method: &'static str, uri: String| {
@@ -497,10 +497,10 @@ async fn deleting_the_account_needs_its_password_and_another_owner_for_a_shared_
     let (alice, alice_token) = paris_user(&server, "leaving@example.com").await;
     let (bob, bob_token) = paris_user(&server, "staying@example.com").await;
     upload_all(&server, &alice_token, &uploads(&device("laptop", "Laptop"), person(7, 2), 300, usize::MAX)).await;
-    let team = teams::create(&server.pool, alice, "Shared").await.expect("team");
-    let invite = teams::create_invite(&server.pool, team, alice, 7, false).await.expect("invite");
-    teams::join(&server.pool, bob, &invite.code, true).await.expect("join");
-    let lonely = teams::create(&server.pool, alice, "Alone").await.expect("team");
+    let team = teams::create(&server.database, alice, "Shared").await.expect("team");
+    let invite = teams::create_invite(&server.database, team, alice, 7, false).await.expect("invite");
+    teams::join(&server.database, bob, &invite.code, true).await.expect("join");
+    let lonely = teams::create(&server.database, alice, "Alone").await.expect("team");
 
     let delete = |password: &str| {
         let body = serde_json::to_vec(&serde_json::json!({ "password": password })).expect("json");
@@ -512,7 +512,7 @@ async fn deleting_the_account_needs_its_password_and_another_owner_for_a_shared_
     let owner = delete(PASSWORD).await;
     assert_eq!(owner.status, StatusCode::CONFLICT, "{}", owner.body);
     assert!(owner.body["message"].as_str().unwrap_or_default().contains("Shared"), "{}", owner.body);
-    teams::set_role(&server.pool, team, alice, bob, "owner").await.expect("make Bob owner");
+    teams::set_role(&server.database, team, alice, bob, "owner").await.expect("make Bob owner");
     let gone = delete(PASSWORD).await;
     assert_eq!(gone.status, StatusCode::NO_CONTENT, "{}", gone.body);
 
@@ -580,7 +580,10 @@ async fn a_json_export_loads_into_another_server_with_identical_figures() {
     let pool = db::open(&data_dir).await.expect("open");
     let user = db::users::by_email(&pool, "mover@example.com").await.expect("query").expect("imported user");
     assert_eq!((user.timezone.as_str(), user.day_start_hour), (ZONE, 4));
-    let (_, new_token) = accounts::create_token(&pool, user.id, "after the move").await.expect("token");
+    let (_, new_token) =
+        accounts::create_token(&keytrack_app::server::db::Database::Sqlite(pool.clone()), user.id, "after the move")
+            .await
+            .expect("token");
     let dir = tempfile::tempdir().expect("dir");
     let moved = server_on(pool, dir).await;
     assert_eq!(everything(&moved, &new_token, &first, &last).await, everything(&source, &token, &first, &last).await);
@@ -608,7 +611,7 @@ async fn retention_keeps_the_day_figures_through_a_change_of_time_zone() {
     let old_day = days[3].day.to_string();
     let old = stats(&server.app, &token, &old_day, &old_day).await;
     assert!(old["total_keys"].as_u64().unwrap_or(0) > 0);
-    accounts::save_profile(&server.pool, user, "Tester", ZONE, 0, "us").await.expect("new day start");
+    accounts::save_profile(&server.database, user, "Tester", ZONE, 0, "us").await.expect("new day start");
     assert_eq!(stats(&server.app, &token, &old_day, &old_day).await["total_keys"], old["total_keys"]);
     let after = stats(&server.app, &token, &first, &last).await;
     assert_eq!(after["total_keys"], before["total_keys"], "no key press lost or counted twice");
@@ -661,8 +664,8 @@ async fn pdf_reports_hold_the_dashboards_figures_and_only_what_the_team_shows() 
 
     // A team of one shows no totals (fewer than 3 members) and its report says so; a member who
     // does not share their figures is not in it either.
-    let team = teams::create(&server.pool, alice, "Solo").await.expect("team");
-    teams::set_sharing(&server.pool, team, alice, false).await.expect("private");
+    let team = teams::create(&server.database, alice, "Solo").await.expect("team");
+    teams::set_sharing(&server.database, team, alice, false).await.expect("private");
     let (status, _, pdf) =
         get_bytes(&server, &format!("/api/v1/teams/{team}/report.pdf?from={from}&to={to}"), &token).await;
     assert_eq!(status, StatusCode::OK);
@@ -723,8 +726,8 @@ async fn a_session_left_open_in_another_browser_ends_with_the_deleted_account() 
 #[tokio::test]
 async fn deleting_a_day_that_begins_inside_an_hour_keeps_the_next_days_minutes_of_that_hour() {
     let server = server().await;
-    let (id, token) = user_with_token(&server.pool, "kolkata@example.com").await;
-    accounts::save_profile(&server.pool, id, "Tester", "Asia/Kolkata", 0, "us").await.expect("profile");
+    let (id, token) = user_with_token(&server.database, "kolkata@example.com").await;
+    accounts::save_profile(&server.database, id, "Tester", "Asia/Kolkata", 0, "us").await.expect("profile");
     // 18:00-19:00 UTC on Monday 2025-03-10 is 23:30-00:30 in Kolkata: half on the 10th, half on the 11th.
     let six_pm = MONDAY_9H + 9 * 3_600;
     let records = (0..60).map(|i| minute(six_pm + i * 60, 1 + i as u32)).collect();

@@ -22,8 +22,18 @@ const BIN: &str = env!("CARGO_BIN_EXE_keytrack");
 /// A user and their token in a new database in `data_dir` (closed again before a server opens it).
 async fn user_with_token(data_dir: &Path) -> String {
     let pool = db::open(data_dir).await.expect("open");
-    let id = accounts::sign_up(&pool, "faults@example.com", "correct horse battery", "UTC").await.expect("user");
-    let token = accounts::create_token(&pool, id, "agent").await.expect("token").1;
+    let id = accounts::sign_up(
+        &keytrack_app::server::db::Database::Sqlite(pool.clone()),
+        "faults@example.com",
+        "correct horse battery",
+        "UTC",
+    )
+    .await
+    .expect("user");
+    let token = accounts::create_token(&keytrack_app::server::db::Database::Sqlite(pool.clone()), id, "agent")
+        .await
+        .expect("token")
+        .1;
     pool.close().await;
     token
 }

@@ -36,7 +36,7 @@ fn target() -> &'static Target {
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
         let (server, token, cookie) = runtime.block_on(async {
             let server = server().await;
-            let (_, token) = user_with_token(&server.pool, "fuzz@example.com").await;
+            let (_, token) = user_with_token(&server.database, "fuzz@example.com").await;
             let cookie = session_cookie(&sign_up_in_browser(&server.app, "forms@example.com").await);
             (server, token, cookie)
         });

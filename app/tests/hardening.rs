@@ -58,7 +58,7 @@ async fn a_hostile_next_is_answered_and_never_leaves_the_site() {
 }
 
 async fn accounts_user(s: &TestServer, email: &str) -> String {
-    user_with_token(&s.pool, email).await.1
+    user_with_token(&s.database, email).await.1
 }
 
 /// A change that makes a batch claim what nobody can do.
@@ -139,7 +139,7 @@ async fn forged_figures_are_refused_or_count_as_a_person_could_have_made_them() 
     }
     // What passes the rules but no person does (1,200 WPM in every minute of an hour, 60,000
     // presses a minute) counts on team views as a person at their fastest.
-    let team = keytrack_app::server::teams::create(&s.pool, 1, "racers").await.expect("team");
+    let team = keytrack_app::server::teams::create(&s.database, 1, "racers").await.expect("team");
     let minutes = (0..60)
         .map(|m| {
             let mut record = minute(MONDAY_9H + 60 * m, 60_000);
@@ -192,7 +192,7 @@ async fn other_sites_cannot_act_with_the_session_and_pages_cannot_be_framed() {
     }
     let (status, _, _) = raw(&s, from(Some(&format!("http://{HOST}")), CreateToken::PATH, "name=mine")).await;
     assert_eq!(status, StatusCode::OK, "from this site it works");
-    let tokens = keytrack_app::server::accounts::list_tokens(&s.pool, 1).await.expect("tokens");
+    let tokens = keytrack_app::server::accounts::list_tokens(&s.database, 1).await.expect("tokens");
     assert_eq!(tokens.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["mine"], "nothing was made from elsewhere");
 
     // The JSON API with the session: JSON from this site only; a text/plain form post (what

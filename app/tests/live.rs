@@ -95,8 +95,8 @@ async fn upload(app: &Router, token: &str, device: &str, presses: u32) {
 #[tokio::test]
 async fn a_dashboards_stream_hears_its_own_uploads_and_nothing_of_anyone_else() {
     let s = server().await;
-    let (alice, alice_token) = user_with_token(&s.pool, "alice@example.com").await;
-    let (_, bob_token) = user_with_token(&s.pool, "bob@example.com").await;
+    let (alice, alice_token) = user_with_token(&s.database, "alice@example.com").await;
+    let (_, bob_token) = user_with_token(&s.database, "bob@example.com").await;
     let alice_token_id = db::tokens::list(&s.pool, alice).await.expect("tokens")[0].id;
 
     let mut stream = Events::open(&s.app, "/api/v1/live", &bearer(&alice_token)).await;
@@ -122,7 +122,7 @@ async fn a_dashboards_stream_hears_its_own_uploads_and_nothing_of_anyone_else() 
 #[tokio::test]
 async fn an_agent_hears_at_once_when_a_dashboard_starts_watching() {
     let s = server().await;
-    let (_, token) = user_with_token(&s.pool, "carol@example.com").await;
+    let (_, token) = user_with_token(&s.database, "carol@example.com").await;
     let ask = |wait: &str| {
         let (app, token) = (s.app.clone(), token.clone());
         let uri = format!("/api/v1/live/watching?wait={wait}");
@@ -161,7 +161,7 @@ async fn an_agent_hears_at_once_when_a_dashboard_starts_watching() {
 #[tokio::test]
 async fn streams_need_a_login_and_are_limited_per_user() {
     let s = server().await;
-    let (_, token) = user_with_token(&s.pool, "dave@example.com").await;
+    let (_, token) = user_with_token(&s.database, "dave@example.com").await;
     for path in ["/api/v1/live", "/api/v1/live/watching", "/api/v1/teams/1/live"] {
         let reply = call(&s.app, "GET", path, None, None).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path}");
@@ -190,7 +190,7 @@ async fn a_team_stream_speaks_only_when_a_reload_would_show_something_new() {
     let s = server().await;
     let mut people = Vec::new();
     for name in ["viewer", "ann", "ben", "private"] {
-        let (id, token) = user_with_token(&s.pool, &format!("{name}@example.com")).await;
+        let (id, token) = user_with_token(&s.database, &format!("{name}@example.com")).await;
         people.push((id, token));
     }
     let mut tx = db::begin_write(&s.pool).await.expect("tx");

@@ -90,15 +90,15 @@ async fn scenario(s: &TestServer, people: &[Person], rng: &mut StdRng, first_day
     }
     members.truncate(size);
     let owner = members[0];
-    let team = teams::create(&s.pool, people[owner].id, &format!("team {first_day}")).await.expect("team");
-    let invite = teams::create_invite(&s.pool, team, people[owner].id, 7, false).await.expect("invite");
+    let team = teams::create(&s.database, people[owner].id, &format!("team {first_day}")).await.expect("team");
+    let invite = teams::create_invite(&s.database, team, people[owner].id, 7, false).await.expect("invite");
     let mut shares = Vec::new();
     for (i, member) in members.iter().enumerate() {
         let share = rng.gen_bool(0.45);
         if i > 0 {
-            teams::join(&s.pool, people[*member].id, &invite.code, share).await.expect("join");
+            teams::join(&s.database, people[*member].id, &invite.code, share).await.expect("join");
         } else {
-            teams::set_sharing(&s.pool, team, people[*member].id, share).await.expect("share");
+            teams::set_sharing(&s.database, team, people[*member].id, share).await.expect("share");
         }
         shares.push(share);
     }
@@ -383,8 +383,8 @@ async fn no_combination_of_team_views_reveals_a_private_member() {
             .expect("user")
             .id;
         // Days and hours in UTC, like the scenario's.
-        accounts::save_profile(&s.pool, id, &format!("p{i}"), "UTC", 0, "us").await.expect("profile");
-        let token = accounts::create_token(&s.pool, id, "agent").await.expect("token").1;
+        accounts::save_profile(&s.database, id, &format!("p{i}"), "UTC", 0, "us").await.expect("profile");
+        let token = accounts::create_token(&s.database, id, "agent").await.expect("token").1;
         people.push(Person { id, token, cookie: session_cookie(&reply) });
     }
     let mut rng = StdRng::seed_from_u64(13);
@@ -414,13 +414,13 @@ async fn the_reported_single_cell_and_subtraction_attacks_fail() {
     let s = server().await;
     let mut people = Vec::new();
     for name in ["f", "g", "h", "i", "j"] {
-        let (id, token) = user_with_token(&s.pool, &format!("{name}@example.com")).await;
+        let (id, token) = user_with_token(&s.database, &format!("{name}@example.com")).await;
         people.push(Person { id, token, cookie: String::new() });
     }
-    let team = teams::create(&s.pool, people[0].id, "five").await.expect("team");
-    let invite = teams::create_invite(&s.pool, team, people[0].id, 7, false).await.expect("invite");
+    let team = teams::create(&s.database, people[0].id, "five").await.expect("team");
+    let invite = teams::create_invite(&s.database, team, people[0].id, 7, false).await.expect("invite");
     for (i, person) in people.iter().enumerate().skip(1) {
-        teams::join(&s.pool, person.id, &invite.code, i == 1).await.expect("join");
+        teams::join(&s.database, person.id, &invite.code, i == 1).await.expect("join");
     }
     // F and G share, H, I and J do not; only F, G and H are active, all at 09:00.
     let active = [(0, 20), (1, 30), (2, 70)];

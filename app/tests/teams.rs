@@ -27,7 +27,7 @@ async fn person(s: &TestServer, name: &str) -> Person {
     let reply = sign_up_in_browser(&s.app, &email).await;
     assert!(reply.status.is_success() || reply.status.is_redirection(), "{:?} {}", reply.status, reply.body);
     let id = db::users::by_email(&s.pool, &email).await.expect("query").expect("user").id;
-    let token = accounts::create_token(&s.pool, id, "agent").await.expect("token").1;
+    let token = accounts::create_token(&s.database, id, "agent").await.expect("token").1;
     Person { id, name: name.to_string(), cookie: session_cookie(&reply), token }
 }
 

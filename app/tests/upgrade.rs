@@ -90,7 +90,14 @@ async fn minute_records_from_before_compression_survive_the_upgrade() {
     // The new server opens it: migrations run, detail is folded, rollups are built.
     let pool = db::open(&data_dir).await.expect("upgrade");
     rollups::build_missing(&pool).await.expect("rollups");
-    let token = keytrack_app::server::accounts::create_token(&pool, 1, "agent").await.expect("token").1;
+    let token = keytrack_app::server::accounts::create_token(
+        &keytrack_app::server::db::Database::Sqlite(pool.clone()),
+        1,
+        "agent",
+    )
+    .await
+    .expect("token")
+    .1;
     let s = server_on(pool.clone(), dir).await;
     let before = stats(&s.app, &token, "2025-03-10", "2025-03-10").await;
     assert_eq!((before["total_keys"].as_u64(), before["keys"]["KeyA"].as_u64()), (Some(7), Some(5)));
@@ -138,7 +145,14 @@ async fn first_release_key_detail_becomes_hour_blocks_and_every_total_stays() {
 
     let pool = db::open(&data_dir).await.expect("upgrade");
     rollups::build_missing(&pool).await.expect("fold and rollups");
-    let token = keytrack_app::server::accounts::create_token(&pool, 1, "agent").await.expect("token").1;
+    let token = keytrack_app::server::accounts::create_token(
+        &keytrack_app::server::db::Database::Sqlite(pool.clone()),
+        1,
+        "agent",
+    )
+    .await
+    .expect("token")
+    .1;
     let s = server_on(pool.clone(), dir).await;
     let got = stats(&s.app, &token, "2025-03-10", "2025-03-10").await;
     assert_eq!(got["total_keys"], 240);
@@ -218,7 +232,14 @@ async fn whole_screen_grids_kept_before_per_display_detail_read_as_one_display_a
     old.close().await;
 
     let pool = db::open(&data_dir).await.expect("upgrade");
-    let token = keytrack_app::server::accounts::create_token(&pool, 1, "agent").await.expect("token").1;
+    let token = keytrack_app::server::accounts::create_token(
+        &keytrack_app::server::db::Database::Sqlite(pool.clone()),
+        1,
+        "agent",
+    )
+    .await
+    .expect("token")
+    .1;
     let s = server_on(pool.clone(), dir).await;
     let heatmaps = || async {
         let reply =
@@ -307,7 +328,14 @@ async fn minute_records_move_into_hour_rows_whole_and_a_resend_still_replaces_th
         .collect();
     assert_eq!(moved, laptop, "every record, once, in order");
 
-    let token = keytrack_app::server::accounts::create_token(&pool, 1, "agent").await.expect("token").1;
+    let token = keytrack_app::server::accounts::create_token(
+        &keytrack_app::server::db::Database::Sqlite(pool.clone()),
+        1,
+        "agent",
+    )
+    .await
+    .expect("token")
+    .1;
     let s = server_on(pool.clone(), dir).await;
     let monday = stats(&s.app, &token, "2025-03-10", "2025-03-10").await;
     // Monday (UTC) from 8:30: 930 minutes of the laptop's; at 9:00 the desk's too (one active minute).

@@ -184,6 +184,7 @@ async fn prepare(data_dir: &Path, options: &BenchOptions, now: i64) -> anyhow::R
 }
 
 async fn prepare_in(pool: &SqlitePool, options: &BenchOptions, now: i64) -> Result<People, AppError> {
+    let database = db::Database::Sqlite(pool.clone());
     let mut people = People {
         ids: Vec::new(),
         today: NaiveDate::default(),
@@ -194,13 +195,13 @@ async fn prepare_in(pool: &SqlitePool, options: &BenchOptions, now: i64) -> Resu
     };
     for i in 0..options.users {
         let email = format!("bench-{i}@keytrack.local");
-        let id = accounts::sign_up(pool, &email, PASSWORD, TIMEZONE).await?;
-        people.tokens.push(accounts::create_token(pool, id, "bench agent").await?.1);
+        let id = accounts::sign_up(&database, &email, PASSWORD, TIMEZONE).await?;
+        people.tokens.push(accounts::create_token(&database, id, "bench agent").await?.1);
         people.ids.push(id);
         people.emails.push(email);
     }
     people.today = clock::clock_of(&accounts::account(pool, people.ids[0]).await?)?.today(now);
-    people.team = teams::create(pool, people.ids[0], "Benchmark team").await?;
+    people.team = teams::create(&database, people.ids[0], "Benchmark team").await?;
     let mut tx = db::begin_write(pool).await?;
     for id in &people.ids[1..] {
         db::teams::add_member(&mut tx, people.team, *id, "member", true, now).await?;
@@ -214,7 +215,7 @@ async fn prepare_in(pool: &SqlitePool, options: &BenchOptions, now: i64) -> Resu
         let id = db::users::insert(pool, &email, &hash, "", TIMEZONE, now)
             .await?
             .ok_or_else(|| AppError::internal("a load test user exists already"))?;
-        people.load_tokens.push(accounts::create_token(pool, id, "load agent").await?.1);
+        people.load_tokens.push(accounts::create_token(&database, id, "load agent").await?.1);
     }
 
     let started = Instant::now();

@@ -120,7 +120,7 @@ pub async fn current_account() -> Result<Option<Account>, UiError> {
     let state = ssr::state()?;
     let session = ssr::session().await?;
     match crate::server::auth::user_of_session(&session).await? {
-        Some(id) => Ok(crate::server::accounts::account(&state.pool, id).await.ok()),
+        Some(id) => Ok(crate::server::accounts::account(&state.database, id).await.ok()),
         None => Ok(None),
     }
 }
@@ -148,7 +148,7 @@ pub fn page_after_login(next: Option<&str>) -> &str {
 pub async fn sign_up(email: String, password: String, timezone: String, next: Option<String>) -> Result<(), UiError> {
     let state = ssr::state()?;
     state.sign_up_limiter.attempt(ssr::client_ip())?;
-    let id = crate::server::accounts::sign_up(&state.pool, &email, &password, &timezone).await?;
+    let id = crate::server::accounts::sign_up(&state.database, &email, &password, &timezone).await?;
     ssr::start_session(id).await?;
     leptos_axum::redirect(page_after_login(next.as_deref()));
     Ok(())
@@ -158,7 +158,8 @@ pub async fn sign_up(email: String, password: String, timezone: String, next: Op
 pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<(), UiError> {
     let state = ssr::state()?;
     let id =
-        crate::server::accounts::log_in(&state.pool, &state.login_limiter, &email, &password, ssr::client_ip()).await?;
+        crate::server::accounts::log_in(&state.database, &state.login_limiter, &email, &password, ssr::client_ip())
+            .await?;
     ssr::start_session(id).await?;
     leptos_axum::redirect(page_after_login(next.as_deref()));
     Ok(())
@@ -186,8 +187,15 @@ pub async fn save_profile(
 ) -> Result<(), UiError> {
     let state = ssr::state()?;
     let id = ssr::user_id().await?;
-    crate::server::accounts::save_profile(&state.pool, id, &display_name, &timezone, day_start_hour, &keyboard_layout)
-        .await?;
+    crate::server::accounts::save_profile(
+        &state.database,
+        id,
+        &display_name,
+        &timezone,
+        day_start_hour,
+        &keyboard_layout,
+    )
+    .await?;
     Ok(())
 }
 
@@ -196,7 +204,7 @@ pub async fn save_profile(
 pub async fn add_never_count(name: String) -> Result<(), UiError> {
     let state = ssr::state()?;
     let id = ssr::user_id().await?;
-    crate::server::accounts::change_never_count(&state.pool, id, &name, true).await?;
+    crate::server::accounts::change_never_count(&state.database, id, &name, true).await?;
     Ok(())
 }
 
@@ -205,7 +213,7 @@ pub async fn add_never_count(name: String) -> Result<(), UiError> {
 pub async fn remove_never_count(name: String) -> Result<(), UiError> {
     let state = ssr::state()?;
     let id = ssr::user_id().await?;
-    crate::server::accounts::change_never_count(&state.pool, id, &name, false).await?;
+    crate::server::accounts::change_never_count(&state.database, id, &name, false).await?;
     Ok(())
 }
 
@@ -213,14 +221,14 @@ pub async fn remove_never_count(name: String) -> Result<(), UiError> {
 pub async fn list_tokens() -> Result<Vec<TokenSummary>, UiError> {
     let state = ssr::state()?;
     let id = ssr::user_id().await?;
-    Ok(crate::server::accounts::list_tokens(&state.pool, id).await?)
+    Ok(crate::server::accounts::list_tokens(&state.database, id).await?)
 }
 
 #[server]
 pub async fn create_token(name: String) -> Result<NewToken, UiError> {
     let state = ssr::state()?;
     let id = ssr::user_id().await?;
-    let (token_id, token) = crate::server::accounts::create_token(&state.pool, id, &name).await?;
+    let (token_id, token) = crate::server::accounts::create_token(&state.database, id, &name).await?;
     Ok(NewToken { id: token_id, name: name.trim().to_string(), token })
 }
 
@@ -230,7 +238,7 @@ pub async fn pending_pairing(code: String) -> Result<PairingPreview, UiError> {
     let state = ssr::state()?;
     let user = ssr::user_id().await?;
     let now = crate::server::state::now();
-    Ok(crate::server::pairing::preview(&state.pool, &state.pairing_limiter, user, &code, now).await?)
+    Ok(crate::server::pairing::preview(&state.database, &state.pairing_limiter, user, &code, now).await?)
 }
 
 /// Approves (the agent then gets a token of the user's) or denies an agent's pairing request.
@@ -239,7 +247,7 @@ pub async fn decide_pairing(code: String, approve: bool) -> Result<bool, UiError
     let state = ssr::state()?;
     let user = ssr::user_id().await?;
     let now = crate::server::state::now();
-    crate::server::pairing::decide(&state.pool, &state.pairing_limiter, user, &code, approve, now).await?;
+    crate::server::pairing::decide(&state.database, &state.pairing_limiter, user, &code, approve, now).await?;
     Ok(approve)
 }
 
@@ -247,7 +255,7 @@ pub async fn decide_pairing(code: String, approve: bool) -> Result<bool, UiError
 pub async fn revoke_token(id: i64) -> Result<(), UiError> {
     let state = ssr::state()?;
     let user = ssr::user_id().await?;
-    crate::server::accounts::revoke_token(&state.pool, user, id).await?;
+    crate::server::accounts::revoke_token(&state.database, user, id).await?;
     Ok(())
 }
 
@@ -261,7 +269,7 @@ pub async fn dashboard_stats(
     let state = ssr::state()?;
     let id = ssr::user_id().await?;
     let query = crate::domain::range::RangeQuery { range, from, to };
-    Ok(crate::server::stats::stats_for_query(&state.pool, id, &query, crate::server::state::now()).await?)
+    Ok(crate::server::stats::stats_for_query(&state.database, id, &query, crate::server::state::now()).await?)
 }
 
 /// Key presses and clicks in each of the last 60 minutes (the live dashboard's last hour).
@@ -269,7 +277,7 @@ pub async fn dashboard_stats(
 pub async fn last_hour() -> Result<Vec<MinuteTotals>, UiError> {
     let state = ssr::state()?;
     let id = ssr::user_id().await?;
-    Ok(crate::server::stats::last_hour(&state.pool, id, crate::server::state::now()).await?)
+    Ok(crate::server::stats::last_hour(&state.database, id, crate::server::state::now()).await?)
 }
 
 /// Click and movement heatmaps over the dashboard's date range.
@@ -282,7 +290,7 @@ pub async fn dashboard_heatmaps(
     let state = ssr::state()?;
     let id = ssr::user_id().await?;
     let query = crate::domain::range::RangeQuery { range, from, to };
-    Ok(crate::server::stats::heatmaps_for_query(&state.pool, id, &query, crate::server::state::now()).await?)
+    Ok(crate::server::stats::heatmaps_for_query(&state.database, id, &query, crate::server::state::now()).await?)
 }
 
 #[cfg(test)]

@@ -12,11 +12,11 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
+
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
-use super::db;
+use super::db::{self, Database};
 use super::error::AppError;
 use super::state::{AppState, now};
 
@@ -142,9 +142,9 @@ pub fn token_hash(token: &str) -> Vec<u8> {
 }
 
 /// The user a bearer token belongs to and the token's id, if it is live. Notes the use.
-pub async fn user_of_token(pool: &SqlitePool, token: &str) -> Result<Option<(i64, i64)>, AppError> {
+pub async fn user_of_token(database: &Database, token: &str) -> Result<Option<(i64, i64)>, AppError> {
     let hash = token_hash(token);
-    let Some(live) = db::tokens::live_by_hash(pool, &hash).await? else {
+    let Some(live) = db::tokens::live_by_hash(database, &hash).await? else {
         return Ok(None);
     };
     // The index found it by equality already; compare again in constant time so that no code
@@ -158,7 +158,7 @@ pub async fn user_of_token(pool: &SqlitePool, token: &str) -> Result<Option<(i64
     }
     // "Last used" is a convenience: a database that cannot write now (read-only, disk full) must
     // not lock agents and scripts out of reading.
-    if let Err(error) = db::tokens::touch(pool, live.id, now).await {
+    if let Err(error) = db::tokens::touch(database, live.id, now).await {
         match AppError::from(error) {
             AppError::StorageUnavailable(why) => tracing::debug!("token use not noted: {why}"),
             other => return Err(other),
@@ -193,7 +193,7 @@ where
                 .and_then(|h| h.strip_prefix("Bearer "))
                 .map(str::trim)
                 .ok_or(AppError::Unauthorized("the Authorization header must be \"Bearer TOKEN\""))?;
-            return user_of_token(&app.pool, token)
+            return user_of_token(&app.database, token)
                 .await?
                 .map(|(user_id, token_id)| ApiUser(user_id, Some(token_id)))
                 .ok_or(AppError::Unauthorized("unknown or revoked API token"));
@@ -202,7 +202,7 @@ where
         let missing = AppError::Unauthorized("send an API token as \"Authorization: Bearer TOKEN\", or log in");
         let user_id = user_of_session(&session).await?.ok_or(missing.clone())?;
         // A session of an account deleted meanwhile (in another browser) is a session of no one.
-        if crate::server::db::users::by_id(&app.pool, user_id).await?.is_none() {
+        if crate::server::db::users::by_id(&app.database, user_id).await?.is_none() {
             return Err(missing);
         }
         Ok(ApiUser(user_id, None))

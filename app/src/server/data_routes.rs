@@ -150,7 +150,7 @@ pub async fn own_report(
     params: Result<Query<ExportParams>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let params = query(params)?;
-    let file = report::own_report(&state.pool, user.0, &params.range(), now()).await?;
+    let file = report::own_report(&state.database, user.0, &params.range(), now()).await?;
     Ok(download(file, "application/pdf"))
 }
 

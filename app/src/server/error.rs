@@ -109,12 +109,36 @@ impl AppError {
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        let code = match &e {
-            sqlx::Error::Database(db) => db.code().and_then(|c| c.parse().ok()),
+        let unavailable = match &e {
+            sqlx::Error::Database(db) => match db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                Some(postgres) => postgres_unavailable(postgres.code()),
+                None => db.code().and_then(|c| c.parse().ok()).and_then(storage_unavailable),
+            },
+            // Only a database server is reached over a connection (SQLite runs in this process):
+            // it is down, restarting or overloaded, which is the admin's to fix, not a bug.
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => Some(DATABASE_NOT_ANSWERING),
             _ => None,
         };
-        code.and_then(storage_unavailable)
-            .map_or_else(|| AppError::Internal(format!("database: {e}")), AppError::StorageUnavailable)
+        unavailable.map_or_else(|| AppError::Internal(format!("database: {e}")), AppError::StorageUnavailable)
+    }
+}
+
+const DATABASE_NOT_ANSWERING: &str = "The server's database is not answering, so nothing was stored or read. Try again later (the agent keeps what it has until the server accepts it).";
+
+/// Why PostgreSQL cannot do the work now, when it is not a bug: its SQLSTATE classes 08
+/// (connection), 53 (insufficient resources: disk full, out of memory, too many connections) and
+/// 57 (shut down by the admin), and 25006 (a read-only transaction: a replica or a server in
+/// recovery).
+fn postgres_unavailable(sqlstate: &str) -> Option<&'static str> {
+    match sqlstate {
+        "25006" => Some(READ_ONLY),
+        "53100" => Some(
+            "The server's disk is full, so nothing was stored. Send it again later (the agent keeps it until the server accepts it).",
+        ),
+        _ if sqlstate.starts_with("08") || sqlstate.starts_with("53") || sqlstate.starts_with("57") => {
+            Some(DATABASE_NOT_ANSWERING)
+        }
+        _ => None,
     }
 }
 

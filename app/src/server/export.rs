@@ -259,7 +259,7 @@ async fn day_rows(
 ) -> Result<String, AppError> {
     let mut conn = pool.acquire().await?;
     let stored: std::collections::HashMap<String, Vec<u8>> =
-        db::days::range(&mut conn, user_id, &start.to_string(), &end.to_string()).await?.into_iter().collect();
+        db::days::range(&mut *conn, user_id, &start.to_string(), &end.to_string()).await?.into_iter().collect();
     drop(conn);
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
     let seconds = |ms: i64| count(ms) as f64 / 1000.0;

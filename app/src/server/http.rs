@@ -28,7 +28,7 @@ use tower_sessions_sqlx_store::SqliteStore;
 use utoipa::OpenApi;
 
 use super::auth::ApiUser;
-use super::db::Storage;
+use super::db::{self, Storage};
 use super::error::AppError;
 use super::state::{AppState, now};
 use super::{accounts, assets, data_routes, downloads, ingest, pairing, protect, stats, streams, teams};
@@ -251,7 +251,7 @@ async fn get_stats(
     query: Result<Query<RangeParams>, QueryRejection>,
 ) -> Result<Json<ActivityStats>, AppError> {
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
-    Ok(Json(stats::stats_for_query(&state.pool, user.0, &query.into(), now()).await?))
+    Ok(Json(stats::stats_for_query(&state.database, user.0, &query.into(), now()).await?))
 }
 
 /// Where the pointer clicked and moved over a range of the user's days: one 64x36 grid of counts
@@ -275,7 +275,7 @@ async fn get_heatmaps(
     query: Result<Query<RangeParams>, QueryRejection>,
 ) -> Result<Json<Vec<ScreenHeatmap>>, AppError> {
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
-    Ok(Json(stats::heatmaps_for_query(&state.pool, user.0, &query.into(), now()).await?))
+    Ok(Json(stats::heatmaps_for_query(&state.database, user.0, &query.into(), now()).await?))
 }
 
 /// An agent asks for a pairing code: its person approves the code on `/pair` while logged in, and
@@ -304,7 +304,7 @@ async fn post_pairing(
         return Err(AppError::StorageUnavailable(super::error::READ_ONLY));
     }
     let ip = peer.map(|axum::Extension(ConnectInfo(address))| address.ip());
-    Ok(Json(pairing::start(&state.pool, &state.pairing_limiter, ip, &request, now()).await?))
+    Ok(Json(pairing::start(&state.database, &state.pairing_limiter, ip, &request, now()).await?))
 }
 
 /// The agent asks whether its code was approved: `pending` (ask again after the interval), or
@@ -329,7 +329,7 @@ async fn post_pairing_token(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<PairingState>, AppError> {
     let poll: PairingPoll = json_body(&headers, body)?;
-    Ok(Json(pairing::collect(&state.pool, &poll.device_code, now()).await?))
+    Ok(Json(pairing::collect(&state.database, &poll.device_code, now()).await?))
 }
 
 /// The account a token (or session) belongs to; the agent checks its token with this.
@@ -340,7 +340,7 @@ async fn post_pairing_token(
     responses((status = 200, body = Account), (status = 401, body = ApiError))
 )]
 async fn get_me(State(state): State<AppState>, user: ApiUser) -> Result<Json<Account>, AppError> {
-    Ok(Json(accounts::account(&state.pool, user.0).await?))
+    Ok(Json(accounts::account(&state.database, user.0).await?))
 }
 
 /// The teams the user is in.
@@ -351,7 +351,7 @@ async fn get_me(State(state): State<AppState>, user: ApiUser) -> Result<Json<Acc
     responses((status = 200, body = Vec<TeamSummary>), (status = 401, body = ApiError))
 )]
 async fn get_teams(State(state): State<AppState>, user: ApiUser) -> Result<Json<Vec<TeamSummary>>, AppError> {
-    Ok(Json(teams::of_user(&state.pool, user.0).await?))
+    Ok(Json(teams::of_user(&state.database, user.0).await?))
 }
 
 /// A team's statistics: team totals when at least 3 members contribute, and the figures of the
@@ -384,7 +384,7 @@ async fn get_team_stats(
 /// dir is read-only (statistics are served, uploads refused).
 #[utoipa::path(get, path = "/healthz", responses((status = 200), (status = 500, body = ApiError)))]
 async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
-    sqlx::query("SELECT 1").execute(&state.pool).await?;
+    db::ping(&state.database).await?;
     let storage = match state.storage {
         Storage::Writable => "writable",
         Storage::ReadOnly => "read-only",

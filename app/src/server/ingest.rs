@@ -306,7 +306,7 @@ mod tests {
     use keytrack_wire::{ActivityBatch, Device};
 
     use super::*;
-    use crate::server::db::postgres::{self, TestDatabase};
+    use crate::server::db::postgres::TestDatabase;
     use crate::server::workload::{SyntheticPerson, uploads};
 
     /// 2026-11-20 18:00 UTC.
@@ -434,7 +434,7 @@ mod tests {
     }
 
     async fn postgres_user(database: &TestDatabase) -> i64 {
-        postgres::users::insert(&database.pool, "ada@example.com", "x", "Ada", "Europe/Berlin", NOW)
+        crate::server::db::users::insert(&database.pool, "ada@example.com", "x", "Ada", "Europe/Berlin", NOW)
             .await
             .expect("insert")
             .expect("a new user")
@@ -460,7 +460,9 @@ mod tests {
 
     #[tokio::test]
     async fn statistics_read_from_postgres_are_those_read_from_sqlite() {
-        use crate::server::rollups;
+        use crate::domain::range::RangeQuery;
+        use crate::server::db::Database;
+        use crate::server::{rollups, stats};
         let batches = batches();
         let (_dir, sqlite, sqlite_user) = sqlite_with(&batches).await;
         let database = TestDatabase::create().await;
@@ -470,18 +472,35 @@ mod tests {
                 .await
                 .expect("stored");
         }
+        let (sqlite, postgres) = (Database::Sqlite(sqlite), Database::Postgres(database.pool.clone()));
         // The three days and one on each side, with nothing in them.
         let to = chrono::DateTime::from_timestamp(NOW, 0).expect("now").date_naive() + chrono::Duration::days(1);
         let from = to - chrono::Duration::days(4);
-        let stats = rollups::range_totals(&sqlite, sqlite_user, from, to).await.expect("SQLite").finish();
-        let same =
-            rollups::range_totals_on_postgres(&database.pool, user, from, to).await.expect("PostgreSQL").finish();
-        assert!(stats.total_keys > 0 && stats.daily.len() == 5, "a populated range: {} keys", stats.total_keys);
-        assert_eq!(same, stats);
-        let heatmaps = rollups::range_heatmaps(&sqlite, sqlite_user, from, to).await.expect("SQLite");
-        let same = rollups::range_heatmaps_on_postgres(&database.pool, user, from, to).await.expect("PostgreSQL");
-        assert!(!heatmaps.is_empty(), "heatmaps of the displays used");
-        assert_eq!(same, heatmaps);
+        let totals = rollups::range_totals(&sqlite, sqlite_user, from, to).await.expect("SQLite").finish();
+        let same = rollups::range_totals(&postgres, user, from, to).await.expect("PostgreSQL").finish();
+        assert!(totals.total_keys > 0 && totals.daily.len() == 5, "a populated range: {} keys", totals.total_keys);
+        assert_eq!(same, totals);
+        // The dashboard's questions: all days (from the first with data), the previous period, the heatmaps.
+        let queries = [
+            RangeQuery { range: Some("all".into()), ..RangeQuery::default() },
+            RangeQuery { from: Some(from.to_string()), to: Some(to.to_string()), ..RangeQuery::default() },
+        ];
+        for query in &queries {
+            let stats = stats::stats_for_query(&sqlite, sqlite_user, query, NOW).await.expect("SQLite");
+            let same = stats::stats_for_query(&postgres, user, query, NOW).await.expect("PostgreSQL");
+            assert!(stats.previous.as_ref().is_some_and(|p| p.total_keys == 0), "{query:?}: {:?}", stats.previous);
+            assert_eq!(same, stats, "{query:?}");
+            let heatmaps = stats::heatmaps_for_query(&sqlite, sqlite_user, query, NOW).await.expect("SQLite");
+            assert!(!heatmaps.is_empty(), "heatmaps of the displays used");
+            assert_eq!(stats::heatmaps_for_query(&postgres, user, query, NOW).await.expect("PostgreSQL"), heatmaps);
+        }
+        let all = stats::stats_for_query(&sqlite, sqlite_user, &queries[0], NOW).await.expect("SQLite");
+        assert_eq!(all.daily.len(), 3, "all days: the three with data, the last of them today");
+        // The live view's last hour, up to the last minute sent.
+        let last = batches.iter().flat_map(|b| &b.minutes).map(|m| m.minute).max().expect("minutes");
+        let hour = stats::last_hour(&sqlite, sqlite_user, last + 60).await.expect("SQLite");
+        assert!(hour.iter().any(|minute| minute.keys > 0), "keys in the last hour");
+        assert_eq!(stats::last_hour(&postgres, user, last + 60).await.expect("PostgreSQL"), hour);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

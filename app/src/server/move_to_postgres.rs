@@ -44,9 +44,9 @@ pub async fn move_to_postgres(sqlite: &SqlitePool, pg: &PgPool) -> Result<Moved,
         };
         let (from, to) = (day(&first)?, day(&last)?);
         let stats = rollups::range_totals(sqlite, user_id, from, to).await?.finish();
-        let copied = rollups::range_totals_on_postgres(pg, user_id, from, to).await?.finish();
+        let copied = rollups::range_totals(pg, user_id, from, to).await?.finish();
         let heatmaps = rollups::range_heatmaps(sqlite, user_id, from, to).await?;
-        let copied_heatmaps = rollups::range_heatmaps_on_postgres(pg, user_id, from, to).await?;
+        let copied_heatmaps = rollups::range_heatmaps(pg, user_id, from, to).await?;
         if copied != stats || copied_heatmaps != heatmaps {
             return Err(AppError::internal(format!(
                 "user {user_id}: the statistics of {first} to {last} differ between SQLite and PostgreSQL after the copy"
@@ -63,7 +63,7 @@ mod tests {
     use keytrack_wire::Device;
 
     use super::*;
-    use crate::server::db::postgres::{self, TestDatabase};
+    use crate::server::db::postgres::TestDatabase;
     use crate::server::db::writer::Writer;
     use crate::server::ingest::{self, UploadSource};
     use crate::server::workload::{SyntheticPerson, uploads};
@@ -80,7 +80,8 @@ mod tests {
             db::users::insert(&sqlite, "ada@example.com", "hash", "Ada", "Europe/Berlin", NOW).await.expect("ada");
         let bob = db::users::insert(&sqlite, "Bob@Example.com", "hash", "", "UTC", NOW).await.expect("bob");
         let (ada, bob) = (ada.expect("new"), bob.expect("new"));
-        accounts::create_token(&sqlite, ada, "laptop").await.expect("token");
+        let database = db::Database::Sqlite(sqlite.clone());
+        accounts::create_token(&database, ada, "laptop").await.expect("token");
         let writer = Writer::for_file(&dir.path().join(db::DATABASE_FILE)).expect("writer");
         for (user, seed) in [(ada, 7), (bob, 8)] {
             let device = Device { id: "laptop".into(), name: "Laptop".into() };
@@ -89,9 +90,9 @@ mod tests {
                 ingest::store_batch(&writer, user, UploadSource::default(), batch, NOW).await.expect("upload");
             }
         }
-        let team = teams::create(&sqlite, ada, "Writers").await.expect("team");
-        let invite = teams::create_invite(&sqlite, team, ada, 7, false).await.expect("invite");
-        teams::join(&sqlite, bob, &invite.code, true).await.expect("join");
+        let team = teams::create(&database, ada, "Writers").await.expect("team");
+        let invite = teams::create_invite(&database, team, ada, 7, false).await.expect("invite");
+        teams::join(&database, bob, &invite.code, true).await.expect("join");
         // A pairing approved, and an account deleted (its id is never given again).
         sqlx::query(
             "INSERT INTO pairing_requests (device_code_hash, user_code, device_name, platform, agent_version,
@@ -128,10 +129,11 @@ mod tests {
         assert_eq!(approved, Some(true));
 
         // New rows on PostgreSQL take ids past the moved ones (and past deleted accounts').
-        let carol =
-            postgres::users::insert(&database.pool, "carol@example.com", "hash", "", "UTC", NOW).await.expect("carol");
+        let carol = crate::server::db::users::insert(&database.pool, "carol@example.com", "hash", "", "UTC", NOW)
+            .await
+            .expect("carol");
         assert_eq!(carol, Some(51));
-        let taken = postgres::users::insert(&database.pool, "BOB@example.com", "hash", "", "UTC", NOW)
+        let taken = crate::server::db::users::insert(&database.pool, "BOB@example.com", "hash", "", "UTC", NOW)
             .await
             .expect("bob again");
         assert_eq!(taken, None, "an address is taken whatever its case");

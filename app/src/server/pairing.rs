@@ -13,11 +13,10 @@ use keytrack_wire::pairing::{
     normalize_pairing_code,
 };
 use rand::Rng;
-use sqlx::SqlitePool;
 
 use super::accounts::clean_name;
 use super::auth::{PAIRING_PREFIX, RateLimiter, address_key, new_secret, new_token, token_hash};
-use super::db::{self, pairings::PairingRow};
+use super::db::{self, Database, pairings::PairingRow};
 use super::error::AppError;
 use crate::model::PairingPreview;
 
@@ -50,7 +49,7 @@ fn agent_label(text: &str, field: &str) -> Result<String, AppError> {
 
 /// A new pairing request from an agent at `ip`.
 pub async fn start(
-    pool: &SqlitePool,
+    database: &Database,
     limiter: &RateLimiter,
     ip: Option<IpAddr>,
     request: &PairingRequest,
@@ -65,8 +64,8 @@ pub async fn start(
     limiter.record(&[&address]);
     let (device_code, hash) = new_secret(PAIRING_PREFIX);
     let expires_at = now + i64::from(PAIRING_VALID_SECONDS);
-    let mut tx = db::begin_write(pool).await?;
-    db::pairings::delete_expired(&mut *tx, now).await?;
+    let mut tx = database.begin_write().await?;
+    db::pairings::delete_expired(&mut tx, now).await?;
     // A code taken by another live request is drawn again (one in 2.6 * 10^10 per live request).
     let mut code = user_code();
     let mut tries = 0;
@@ -80,7 +79,7 @@ pub async fn start(
             created_at: now,
             expires_at,
         };
-        if db::pairings::insert(&mut *tx, &new).await? {
+        if db::pairings::insert(&mut tx, &new).await? {
             break;
         }
         tries += 1;
@@ -102,7 +101,7 @@ pub async fn start(
 /// The live, undecided request with the code the person typed, or a clear refusal. Wrong codes
 /// count against the account's limit.
 async fn waiting_request(
-    pool: &SqlitePool,
+    database: &Database,
     limiter: &RateLimiter,
     user_id: i64,
     typed: &str,
@@ -111,7 +110,7 @@ async fn waiting_request(
     let account = format!("pair-account|{user_id}");
     limiter.check(&[(&account, WRONG_CODES_PER_ACCOUNT)])?;
     let found = match normalize_pairing_code(typed) {
-        Some(code) => db::pairings::by_user_code(pool, &code).await?,
+        Some(code) => db::pairings::by_user_code(database, &code).await?,
         None => None,
     };
     let Some(row) = found else {
@@ -131,13 +130,13 @@ async fn waiting_request(
 
 /// What the person is about to approve.
 pub async fn preview(
-    pool: &SqlitePool,
+    database: &Database,
     limiter: &RateLimiter,
     user_id: i64,
     typed: &str,
     now: i64,
 ) -> Result<PairingPreview, AppError> {
-    let row = waiting_request(pool, limiter, user_id, typed, now).await?;
+    let row = waiting_request(database, limiter, user_id, typed, now).await?;
     Ok(PairingPreview {
         user_code: row.user_code,
         device_name: row.device_name,
@@ -150,15 +149,15 @@ pub async fn preview(
 
 /// Approves or denies the request with this code, as the logged-in user.
 pub async fn decide(
-    pool: &SqlitePool,
+    database: &Database,
     limiter: &RateLimiter,
     user_id: i64,
     typed: &str,
     approve: bool,
     now: i64,
 ) -> Result<(), AppError> {
-    let row = waiting_request(pool, limiter, user_id, typed, now).await?;
-    if db::pairings::decide(pool, row.id, user_id, approve, now).await? {
+    let row = waiting_request(database, limiter, user_id, typed, now).await?;
+    if db::pairings::decide(database, row.id, user_id, approve, now).await? {
         Ok(())
     } else {
         Err(AppError::BadRequest(EXPIRED_CODE.into()))
@@ -166,14 +165,14 @@ pub async fn decide(
 }
 
 /// The agent's question: still pending, or its new token (once).
-pub async fn collect(pool: &SqlitePool, device_code: &str, now: i64) -> Result<PairingState, AppError> {
+pub async fn collect(database: &Database, device_code: &str, now: i64) -> Result<PairingState, AppError> {
     const UNKNOWN: &str = "unknown pairing code: run `keytrack-agent pair` again";
     const COLLECTED: &str = "this pairing gave its token already: run `keytrack-agent pair` again";
     if !device_code.starts_with(PAIRING_PREFIX) || device_code.len() > 200 {
         return Err(AppError::BadRequest(UNKNOWN.into()));
     }
     let hash = token_hash(device_code);
-    let Some(row) = db::pairings::by_device_code(pool, &hash).await? else {
+    let Some(row) = db::pairings::by_device_code(database, &hash).await? else {
         return Err(AppError::BadRequest(UNKNOWN.into()));
     };
     if row.collected_at.is_some() {
@@ -182,14 +181,14 @@ pub async fn collect(pool: &SqlitePool, device_code: &str, now: i64) -> Result<P
     match (row.approved, row.user_id) {
         (Some(false), _) => Err(AppError::Forbidden("the pairing was denied in the web UI".into())),
         (Some(true), Some(user_id)) => {
-            let mut tx = db::begin_write(pool).await?;
+            let mut tx = database.begin_write().await?;
             let (token, token_hash) = new_token();
-            let token_id = db::tokens::insert(&mut *tx, user_id, &row.device_name, &token_hash, now).await?;
-            if !db::pairings::collect(&mut *tx, row.id, token_id, now).await? {
+            let token_id = db::tokens::insert(&mut tx, user_id, &row.device_name, &token_hash, now).await?;
+            if !db::pairings::collect(&mut tx, row.id, token_id, now).await? {
                 return Err(AppError::Conflict(COLLECTED.into()));
             }
             let email =
-                db::users::by_id(&mut *tx, user_id).await?.ok_or_else(|| AppError::BadRequest(UNKNOWN.into()))?.email;
+                db::users::by_id(&mut tx, user_id).await?.ok_or_else(|| AppError::BadRequest(UNKNOWN.into()))?.email;
             tx.commit().await?;
             Ok(PairingState::Approved { token, email })
         }
@@ -197,5 +196,96 @@ pub async fn collect(pool: &SqlitePool, device_code: &str, now: i64) -> Result<P
             "the pairing code expired before it was approved: run `keytrack-agent pair` again".into(),
         )),
         _ => Ok(PairingState::Pending),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::server::db::postgres::TestDatabase;
+
+    /// What each step of two pairings answers, in words (codes and tokens left out: they are
+    /// random), on `database`.
+    async fn two_pairings(database: &Database) -> Vec<String> {
+        const NOW: i64 = 1_764_000_000;
+        let limiter = RateLimiter::new(Duration::from_secs(600));
+        let errors = |e: AppError| e.code();
+        let ada =
+            db::users::insert(database, "ada@example.com", "hash", "Ada", "UTC", 0).await.expect("ada").expect("new");
+        let request = |name: &str| PairingRequest {
+            device_name: name.into(),
+            platform: "linux x86_64".into(),
+            agent_version: "0.1.0".into(),
+        };
+        let mut seen = Vec::new();
+        let laptop = start(database, &limiter, None, &request(" laptop "), NOW).await.expect("start");
+        let desk = start(database, &limiter, None, &request("desk"), NOW).await.expect("start");
+        seen.push(format!("pending: {:?}", collect(database, &laptop.device_code, NOW).await.map_err(errors)));
+        let typed = laptop.user_code.to_lowercase().replace('-', " ");
+        let preview = preview(database, &limiter, ada, &typed, NOW + 5).await.expect("preview");
+        seen.push(format!("preview: {} {} {}", preview.device_name, preview.platform, preview.agent_version));
+        seen.push(format!(
+            "approve: {:?}",
+            decide(database, &limiter, ada, &typed, true, NOW + 6).await.map_err(errors)
+        ));
+        seen.push(format!(
+            "again: {:?}",
+            decide(database, &limiter, ada, &typed, false, NOW + 7).await.map_err(errors)
+        ));
+        seen.push(format!(
+            "deny desk: {:?}",
+            decide(database, &limiter, ada, &desk.user_code, false, NOW + 8).await.map_err(errors)
+        ));
+        match collect(database, &laptop.device_code, NOW + 9).await.expect("collect") {
+            PairingState::Approved { token, email } => {
+                let user =
+                    crate::server::auth::user_of_token(database, &token).await.expect("check").map(|(user, _)| user);
+                seen.push(format!("laptop's token: {email} {user:?}"));
+            }
+            PairingState::Pending => seen.push("laptop still pending".into()),
+        }
+        seen.push(format!(
+            "collected twice: {:?}",
+            collect(database, &laptop.device_code, NOW + 10).await.map_err(errors)
+        ));
+        seen.push(format!("desk: {:?}", collect(database, &desk.device_code, NOW + 10).await.map_err(errors)));
+        seen.push(format!("unknown: {:?}", collect(database, "ktp_nothing", NOW + 10).await.map_err(errors)));
+        let late = start(database, &limiter, None, &request("late"), NOW).await.expect("start");
+        let expired = NOW + i64::from(PAIRING_VALID_SECONDS);
+        seen.push(format!(
+            "late: {:?}",
+            decide(database, &limiter, ada, &late.user_code, true, expired).await.map_err(errors)
+        ));
+        let tokens: Vec<_> =
+            db::tokens::list(database, ada).await.expect("tokens").into_iter().map(|t| t.name).collect();
+        seen.push(format!("ada's tokens: {tokens:?}"));
+        seen
+    }
+
+    #[tokio::test]
+    async fn pairing_answers_the_same_on_postgres_as_on_sqlite() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sqlite = Database::Sqlite(db::open(dir.path()).await.expect("open"));
+        let postgres = TestDatabase::create().await;
+        let on_sqlite = two_pairings(&sqlite).await;
+        assert_eq!(on_sqlite, two_pairings(&Database::Postgres(postgres.pool.clone())).await);
+        assert_eq!(
+            on_sqlite,
+            [
+                "pending: Ok(Pending)",
+                "preview: laptop linux x86_64 0.1.0",
+                "approve: Ok(())",
+                "again: Err(\"bad_request\")",
+                "deny desk: Ok(())",
+                "laptop's token: ada@example.com Some(1)",
+                "collected twice: Err(\"conflict\")",
+                "desk: Err(\"forbidden\")",
+                "unknown: Err(\"bad_request\")",
+                "late: Err(\"bad_request\")",
+                "ada's tokens: [\"laptop\"]",
+            ]
+        );
     }
 }

@@ -10,6 +10,7 @@ use krilla::page::PageSettings;
 use krilla_svg::{SurfaceExt, SvgSettings};
 use sqlx::SqlitePool;
 
+use super::db::Database;
 use super::error::AppError;
 use super::export::Download;
 use super::{accounts, stats, teams};
@@ -66,10 +67,10 @@ async fn pdf_download(pages: Vec<String>, title: String, filename: String) -> Re
 }
 
 /// The user's report over what the query asks (the dashboard's range rule).
-pub async fn own_report(pool: &SqlitePool, user_id: i64, query: &RangeQuery, now: i64) -> Result<Download, AppError> {
-    let account = accounts::account(pool, user_id).await?;
-    let stats = stats::stats_for_query(pool, user_id, query, now).await?;
-    let screens = stats::heatmaps_for_query(pool, user_id, query, now).await?;
+pub async fn own_report(database: &Database, user_id: i64, query: &RangeQuery, now: i64) -> Result<Download, AppError> {
+    let account = accounts::account(database, user_id).await?;
+    let stats = stats::stats_for_query(database, user_id, query, now).await?;
+    let screens = stats::heatmaps_for_query(database, user_id, query, now).await?;
     let who = if account.display_name.is_empty() {
         account.email.clone()
     } else {

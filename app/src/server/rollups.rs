@@ -9,7 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use keytrack_wire::{ActivityMinute, DisplayPlace, HourBlock, ScreenHeatmap};
 use sqlx::{SqliteConnection, SqlitePool};
 
-use super::db;
+use super::db::{self, Db};
 use super::error::AppError;
 use crate::domain::rollup::{DayTotals, ScreenGrid, presence};
 use crate::domain::stats::StatsTotals;
@@ -202,11 +202,11 @@ pub async fn rebuild_from(
             let first = clock.day_and_hour(from).0;
             if let Some(last_kept) = kept_before.pred_opt().filter(|last| *last >= first) {
                 let (a, b) = (first.to_string(), last_kept.to_string());
-                for (day, stored) in db::days::range(conn, user_id, &a, &b).await? {
+                for (day, stored) in db::days::range(&mut *conn, user_id, &a, &b).await? {
                     let date = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(AppError::internal)?;
                     days.insert(date, db::days::decode::<DayTotals>(&stored).map_err(AppError::internal)?.shaped());
                 }
-                for (day, place, clicks, moves) in db::days::screens_of_days(conn, user_id, &a, &b).await? {
+                for (day, place, clicks, moves) in db::days::screens_of_days(&mut *conn, user_id, &a, &b).await? {
                     let date = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(AppError::internal)?;
                     screens.insert((date, place), ScreenGrid::from_blobs(&clicks, &moves));
                 }
@@ -385,25 +385,13 @@ pub async fn build_missing(pool: &SqlitePool) -> Result<(), AppError> {
 }
 
 /// Sums the user's days `from..=to` (their days, in their time zone).
-pub async fn range_totals(
-    pool: &SqlitePool,
+pub async fn range_totals<'c>(
+    db: impl Into<Db<'c>>,
     user_id: i64,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<StatsTotals, AppError> {
-    let mut conn = pool.acquire().await?;
-    let rows = db::days::range(&mut conn, user_id, &from.to_string(), &to.to_string()).await?;
-    totals_of_days(from, to, rows)
-}
-
-/// [`range_totals`] on PostgreSQL.
-pub async fn range_totals_on_postgres(
-    pool: &sqlx::PgPool,
-    user_id: i64,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<StatsTotals, AppError> {
-    let rows = db::postgres::days::range(pool, user_id, from, to).await?;
+    let rows = db::days::range(db, user_id, &from.to_string(), &to.to_string()).await?;
     totals_of_days(from, to, rows)
 }
 
@@ -425,25 +413,13 @@ fn totals_of_days(from: NaiveDate, to: NaiveDate, rows: Vec<(String, Vec<u8>)>) 
 
 /// Click and movement heatmaps over the days `from..=to`, one per screen size, the most used
 /// screen first.
-pub async fn range_heatmaps(
-    pool: &SqlitePool,
+pub async fn range_heatmaps<'c>(
+    db: impl Into<Db<'c>>,
     user_id: i64,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<ScreenHeatmap>, AppError> {
-    let mut conn = pool.acquire().await?;
-    let rows = db::days::screens_of_days(&mut conn, user_id, &from.to_string(), &to.to_string()).await?;
-    Ok(heatmaps_of_days(rows))
-}
-
-/// [`range_heatmaps`] on PostgreSQL.
-pub async fn range_heatmaps_on_postgres(
-    pool: &sqlx::PgPool,
-    user_id: i64,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<ScreenHeatmap>, AppError> {
-    let rows = db::postgres::days::screens_of_days(pool, user_id, from, to).await?;
+    let rows = db::days::screens_of_days(db, user_id, &from.to_string(), &to.to_string()).await?;
     Ok(heatmaps_of_days(rows))
 }
 

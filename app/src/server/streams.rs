@@ -44,7 +44,7 @@ fn sse(events: impl futures::Stream<Item = Event> + Send + 'static) -> Events {
 
 /// The user's today, as their dashboard counts days.
 async fn today_of(state: &AppState, user_id: i64) -> Result<String, AppError> {
-    let account = accounts::account(&state.pool, user_id).await?;
+    let account = accounts::account(&state.database, user_id).await?;
     Ok(clock::clock_of(&account)?.today(now()).to_string())
 }
 
@@ -61,7 +61,7 @@ async fn today_of(state: &AppState, user_id: i64) -> Result<String, AppError> {
 )]
 pub async fn own_stream(State(state): State<AppState>, user: ApiUser) -> Result<Events, AppError> {
     let user_id = user.0;
-    let last = db::activity::last_upload(&state.pool, user_id).await?.map(|(device, at)| Arrival {
+    let last = db::activity::last_upload(&state.database, user_id).await?.map(|(device, at)| Arrival {
         device,
         token_id: None,
         at,
@@ -103,8 +103,8 @@ pub async fn team_stream(
 ) -> Result<Events, AppError> {
     let team_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let viewer = user.0;
-    teams::membership(&state.pool, team_id, viewer).await?;
-    let members: Vec<i64> = db::teams::members(&state.pool, team_id).await?.iter().map(|m| m.user_id).collect();
+    teams::membership(&state.database, team_id, viewer).await?;
+    let members: Vec<i64> = db::teams::members(&state.database, team_id).await?.iter().map(|m| m.user_id).collect();
     let shown = team_today(&state, team_id, viewer).await?;
     let hello = LiveHello { today: today_of(&state, viewer).await?, last: None };
     let stream = state.live.open(viewer, &members)?;

@@ -8,6 +8,8 @@ use chrono::{Datelike, NaiveDate};
 use keytrack_wire::{TeamRole, TeamStats, TeamSummary};
 use sqlx::SqlitePool;
 
+use super::db::{Database, Db, Transaction};
+
 use super::accounts::clean_name;
 use super::auth::{INVITE_PREFIX, new_secret, token_hash};
 use super::error::AppError;
@@ -26,14 +28,14 @@ fn role_of(stored: &str) -> Result<TeamRole, AppError> {
 }
 
 /// The user's role in the team and whether they share their figures; `NotFound` outside it.
-pub async fn membership(pool: &SqlitePool, team_id: i64, user_id: i64) -> Result<(TeamRole, bool), AppError> {
-    let (role, shares) = db::teams::membership(pool, team_id, user_id).await?.ok_or(AppError::NotFound)?;
+pub async fn membership<'c>(db: impl Into<Db<'c>>, team_id: i64, user_id: i64) -> Result<(TeamRole, bool), AppError> {
+    let (role, shares) = db::teams::membership(db, team_id, user_id).await?.ok_or(AppError::NotFound)?;
     Ok((role_of(&role)?, shares))
 }
 
 /// Like [`membership`], but refuses members who do not manage the team.
-async fn manager(pool: &SqlitePool, team_id: i64, user_id: i64) -> Result<TeamRole, AppError> {
-    let (role, _) = membership(pool, team_id, user_id).await?;
+async fn manager<'c>(db: impl Into<Db<'c>>, team_id: i64, user_id: i64) -> Result<TeamRole, AppError> {
+    let (role, _) = membership(db, team_id, user_id).await?;
     if role.manages() {
         Ok(role)
     } else {
@@ -42,18 +44,18 @@ async fn manager(pool: &SqlitePool, team_id: i64, user_id: i64) -> Result<TeamRo
 }
 
 /// Creates a team with the user as its owner (sharing their own figures: it is their team).
-pub async fn create(pool: &SqlitePool, user_id: i64, name: &str) -> Result<i64, AppError> {
+pub async fn create(database: &Database, user_id: i64, name: &str) -> Result<i64, AppError> {
     let name =
         clean_name(name, 80).ok_or_else(|| AppError::BadRequest("Name the team (1 to 80 characters).".into()))?;
-    let mut tx = db::begin_write(pool).await?;
+    let mut tx = database.begin_write().await?;
     let team_id = db::teams::insert(&mut tx, name, now()).await?;
     db::teams::add_member(&mut tx, team_id, user_id, TeamRole::Owner.key(), true, now()).await?;
     tx.commit().await?;
     Ok(team_id)
 }
 
-pub async fn of_user(pool: &SqlitePool, user_id: i64) -> Result<Vec<TeamSummary>, AppError> {
-    db::teams::of_user(pool, user_id)
+pub async fn of_user(database: &Database, user_id: i64) -> Result<Vec<TeamSummary>, AppError> {
+    db::teams::of_user(database, user_id)
         .await?
         .into_iter()
         .map(|row| {
@@ -86,17 +88,17 @@ fn invite_summary(row: db::teams::InviteRow, now: i64) -> InviteSummary {
 }
 
 /// The team page's data: members and roles for every member, invites for managers only.
-pub async fn details(pool: &SqlitePool, team_id: i64, user_id: i64) -> Result<TeamDetails, AppError> {
-    let (role, shares_figures) = membership(pool, team_id, user_id).await?;
-    let name = db::teams::name(pool, team_id).await?.ok_or(AppError::NotFound)?;
-    let members = db::teams::members(pool, team_id)
+pub async fn details(database: &Database, team_id: i64, user_id: i64) -> Result<TeamDetails, AppError> {
+    let (role, shares_figures) = membership(database, team_id, user_id).await?;
+    let name = db::teams::name(database, team_id).await?.ok_or(AppError::NotFound)?;
+    let members = db::teams::members(database, team_id)
         .await?
         .into_iter()
         .map(|m| Ok(TeamMember { user_id: m.user_id, name: m.name, role: role_of(&m.role)?, joined_at: m.joined_at }))
         .collect::<Result<Vec<_>, AppError>>()?;
     let invites = if role.manages() {
         let now = now();
-        db::teams::invites(pool, team_id).await?.into_iter().map(|row| invite_summary(row, now)).collect()
+        db::teams::invites(database, team_id).await?.into_iter().map(|row| invite_summary(row, now)).collect()
     } else {
         Vec::new()
     };
@@ -104,21 +106,21 @@ pub async fn details(pool: &SqlitePool, team_id: i64, user_id: i64) -> Result<Te
 }
 
 /// Changes whether the user's own figures are shown to the team; takes effect at once.
-pub async fn set_sharing(pool: &SqlitePool, team_id: i64, user_id: i64, shares: bool) -> Result<(), AppError> {
-    membership(pool, team_id, user_id).await?;
-    db::teams::set_sharing(pool, team_id, user_id, shares).await?;
+pub async fn set_sharing(database: &Database, team_id: i64, user_id: i64, shares: bool) -> Result<(), AppError> {
+    membership(database, team_id, user_id).await?;
+    db::teams::set_sharing(database, team_id, user_id, shares).await?;
     Ok(())
 }
 
 /// A new invite; its code is returned once and stored only as a hash.
 pub async fn create_invite(
-    pool: &SqlitePool,
+    database: &Database,
     team_id: i64,
     user_id: i64,
     valid_days: u32,
     single_use: bool,
 ) -> Result<NewInvite, AppError> {
-    manager(pool, team_id, user_id).await?;
+    manager(database, team_id, user_id).await?;
     if !(1..=MAX_INVITE_DAYS).contains(&valid_days) {
         return Err(AppError::BadRequest(format!("An invite is valid for 1 to {MAX_INVITE_DAYS} days.")));
     }
@@ -126,35 +128,35 @@ pub async fn create_invite(
     let now = now();
     let expires_at = now + i64::from(valid_days) * 86_400;
     let max_uses = single_use.then_some(1);
-    db::teams::insert_invite(pool, team_id, &hash, user_id, now, expires_at, max_uses).await?;
+    db::teams::insert_invite(database, team_id, &hash, user_id, now, expires_at, max_uses).await?;
     Ok(NewInvite { code, expires_at, single_use })
 }
 
-pub async fn revoke_invite(pool: &SqlitePool, team_id: i64, user_id: i64, invite_id: i64) -> Result<(), AppError> {
-    manager(pool, team_id, user_id).await?;
-    if db::teams::revoke_invite(pool, team_id, invite_id, now()).await? { Ok(()) } else { Err(AppError::NotFound) }
+pub async fn revoke_invite(database: &Database, team_id: i64, user_id: i64, invite_id: i64) -> Result<(), AppError> {
+    manager(database, team_id, user_id).await?;
+    if db::teams::revoke_invite(database, team_id, invite_id, now()).await? { Ok(()) } else { Err(AppError::NotFound) }
 }
 
 const INVALID_INVITE: &str =
     "This invite is not valid: it may have expired, been used up or been revoked. Ask the team for a new one.";
 
 /// A live invite by its code, or a clear refusal.
-async fn live_invite(pool: &SqlitePool, code: &str, now: i64) -> Result<db::teams::InviteRow, AppError> {
+async fn live_invite(database: &Database, code: &str, now: i64) -> Result<db::teams::InviteRow, AppError> {
     let code = code.trim();
     if !code.starts_with(INVITE_PREFIX) || code.len() > 200 {
         return Err(AppError::BadRequest(INVALID_INVITE.into()));
     }
-    let invite = db::teams::invite_by_hash(pool, &token_hash(code)).await?;
+    let invite = db::teams::invite_by_hash(database, &token_hash(code)).await?;
     invite
         .filter(|i| invite_status(i, now) == InviteStatus::Active)
         .ok_or_else(|| AppError::BadRequest(INVALID_INVITE.into()))
 }
 
 /// What someone holding an invite code is about to join.
-pub async fn preview_invite(pool: &SqlitePool, user_id: i64, code: &str) -> Result<InvitePreview, AppError> {
-    let invite = live_invite(pool, code, now()).await?;
-    let team_name = db::teams::name(pool, invite.team_id).await?.ok_or(AppError::NotFound)?;
-    let members = db::teams::members(pool, invite.team_id).await?;
+pub async fn preview_invite(database: &Database, user_id: i64, code: &str) -> Result<InvitePreview, AppError> {
+    let invite = live_invite(database, code, now()).await?;
+    let team_name = db::teams::name(database, invite.team_id).await?.ok_or(AppError::NotFound)?;
+    let members = db::teams::members(database, invite.team_id).await?;
     let already_member = members.iter().any(|m| m.user_id == user_id);
     Ok(InvitePreview {
         team_id: already_member.then_some(invite.team_id),
@@ -166,15 +168,16 @@ pub async fn preview_invite(pool: &SqlitePool, user_id: i64, code: &str) -> Resu
 }
 
 /// Joins the team of an invite as a member, with the sharing the user chose. Returns the team.
-pub async fn join(pool: &SqlitePool, user_id: i64, code: &str, shares: bool) -> Result<i64, AppError> {
+pub async fn join(database: &Database, user_id: i64, code: &str, shares: bool) -> Result<i64, AppError> {
     let now = now();
-    let invite = live_invite(pool, code, now).await?;
-    let mut tx = db::begin_write(pool).await?;
-    if db::teams::membership(&mut *tx, invite.team_id, user_id).await?.is_some() {
+    let invite = live_invite(database, code, now).await?;
+    let mut tx = database.begin_write().await?;
+    db::teams::lock(&mut tx, invite.team_id).await?;
+    if db::teams::membership(&mut tx, invite.team_id, user_id).await?.is_some() {
         return Err(AppError::Conflict("You are in this team already.".into()));
     }
     // Counted in the same transaction as the join, so a single-use invite admits one person.
-    if !db::teams::use_invite(&mut *tx, invite.id, now).await? {
+    if !db::teams::use_invite(&mut tx, invite.id, now).await? {
         return Err(AppError::BadRequest(INVALID_INVITE.into()));
     }
     db::teams::add_member(&mut tx, invite.team_id, user_id, TeamRole::Member.key(), shares, now).await?;
@@ -185,13 +188,14 @@ pub async fn join(pool: &SqlitePool, user_id: i64, code: &str, shares: bool) -> 
 const LAST_OWNER: &str = "You are the team's last owner: make another member owner first, or delete the team.";
 
 /// Leaves the team; the last owner cannot.
-pub async fn leave(pool: &SqlitePool, team_id: i64, user_id: i64) -> Result<(), AppError> {
-    let mut tx = db::begin_write(pool).await?;
-    let (role, _) = db::teams::membership(&mut *tx, team_id, user_id).await?.ok_or(AppError::NotFound)?;
-    if role_of(&role)? == TeamRole::Owner && db::teams::owners(&mut *tx, team_id).await? <= 1 {
+pub async fn leave(database: &Database, team_id: i64, user_id: i64) -> Result<(), AppError> {
+    let mut tx = database.begin_write().await?;
+    db::teams::lock(&mut tx, team_id).await?;
+    let (role, _) = db::teams::membership(&mut tx, team_id, user_id).await?.ok_or(AppError::NotFound)?;
+    if role_of(&role)? == TeamRole::Owner && db::teams::owners(&mut tx, team_id).await? <= 1 {
         return Err(AppError::Conflict(LAST_OWNER.into()));
     }
-    db::teams::remove_member(&mut *tx, team_id, user_id).await?;
+    db::teams::remove_member(&mut tx, team_id, user_id).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -212,58 +216,60 @@ pub async fn owned_alone_with_others(conn: &mut sqlx::SqliteConnection, user_id:
 }
 
 /// The role of another member of the team, or `NotFound`.
-async fn target_role(conn: &mut sqlx::SqliteConnection, team_id: i64, target_id: i64) -> Result<TeamRole, AppError> {
-    let (role, _) = db::teams::membership(&mut *conn, team_id, target_id).await?.ok_or(AppError::NotFound)?;
+async fn target_role(tx: &mut Transaction, team_id: i64, target_id: i64) -> Result<TeamRole, AppError> {
+    let (role, _) = db::teams::membership(tx, team_id, target_id).await?.ok_or(AppError::NotFound)?;
     role_of(&role)
 }
 
-pub async fn remove_member(pool: &SqlitePool, team_id: i64, user_id: i64, target_id: i64) -> Result<(), AppError> {
-    let actor = manager(pool, team_id, user_id).await?;
+pub async fn remove_member(database: &Database, team_id: i64, user_id: i64, target_id: i64) -> Result<(), AppError> {
+    let actor = manager(database, team_id, user_id).await?;
     if target_id == user_id {
         return Err(AppError::BadRequest("To leave the team yourself, use Leave team.".into()));
     }
-    let mut tx = db::begin_write(pool).await?;
+    let mut tx = database.begin_write().await?;
+    db::teams::lock(&mut tx, team_id).await?;
     let target = target_role(&mut tx, team_id, target_id).await?;
     if !may_remove(actor, target) {
         return Err(AppError::Forbidden("Admins can remove plain members only.".into()));
     }
-    db::teams::remove_member(&mut *tx, team_id, target_id).await?;
+    db::teams::remove_member(&mut tx, team_id, target_id).await?;
     tx.commit().await?;
     Ok(())
 }
 
 pub async fn set_role(
-    pool: &SqlitePool,
+    database: &Database,
     team_id: i64,
     user_id: i64,
     target_id: i64,
     new_role: &str,
 ) -> Result<(), AppError> {
-    let actor = manager(pool, team_id, user_id).await?;
+    let actor = manager(database, team_id, user_id).await?;
     let new_role = TeamRole::parse(new_role)
         .ok_or_else(|| AppError::BadRequest(format!("A role is owner, admin or member, not \"{new_role}\".")))?;
-    let mut tx = db::begin_write(pool).await?;
+    let mut tx = database.begin_write().await?;
+    db::teams::lock(&mut tx, team_id).await?;
     let target = target_role(&mut tx, team_id, target_id).await?;
     if !may_set_role(actor, target, new_role) {
         return Err(AppError::Forbidden(
             "Admins can make members admins and admins members; owners do the rest.".into(),
         ));
     }
-    if target == TeamRole::Owner && new_role != TeamRole::Owner && db::teams::owners(&mut *tx, team_id).await? <= 1 {
+    if target == TeamRole::Owner && new_role != TeamRole::Owner && db::teams::owners(&mut tx, team_id).await? <= 1 {
         return Err(AppError::Conflict(LAST_OWNER.into()));
     }
-    db::teams::set_role(&mut *tx, team_id, target_id, new_role.key()).await?;
+    db::teams::set_role(&mut tx, team_id, target_id, new_role.key()).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Deletes the team, its memberships and invites (the members' own data stays theirs).
-pub async fn delete(pool: &SqlitePool, team_id: i64, user_id: i64) -> Result<(), AppError> {
-    let (role, _) = membership(pool, team_id, user_id).await?;
+pub async fn delete(database: &Database, team_id: i64, user_id: i64) -> Result<(), AppError> {
+    let (role, _) = membership(database, team_id, user_id).await?;
     if role != TeamRole::Owner {
         return Err(AppError::Forbidden("Only an owner can delete the team.".into()));
     }
-    db::teams::delete(pool, team_id).await?;
+    db::teams::delete(database, team_id).await?;
     Ok(())
 }
 
@@ -356,4 +362,155 @@ pub async fn stats(
         member_figures: seen.member_figures,
         ergonomics,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::db::postgres::TestDatabase;
+
+    async fn people(database: &Database, names: &[&str]) -> Vec<i64> {
+        let mut ids = Vec::new();
+        for name in names {
+            let email = format!("{}@example.com", name.to_lowercase());
+            let id = db::users::insert(database, &email, "hash", name, "UTC", 0).await.expect("insert").expect("new");
+            ids.push(id);
+        }
+        ids
+    }
+
+    /// What each step of a team's life answers, in words (times left out: they are the clock's), on `database`.
+    async fn a_team_s_life(database: &Database) -> Vec<String> {
+        let errors = |e: AppError| e.code();
+        let ids = people(database, &["Zoe", "ada", "Bob", "Cleo"]).await;
+        let (zoe, ada, bob, cleo) = (ids[0], ids[1], ids[2], ids[3]);
+        let mut seen = Vec::new();
+        let team = create(database, zoe, "  Writers ").await.expect("team");
+        let other = create(database, ada, "apes").await.expect("team");
+        let open = create_invite(database, team, zoe, 7, false).await.expect("invite");
+        let once = create_invite(database, team, zoe, 1, true).await.expect("invite");
+        seen.push(format!(
+            "a member invites: {:?}",
+            create_invite(database, team, ada, 7, false).await.map_err(errors)
+        ));
+        let preview = preview_invite(database, ada, &open.code).await.expect("preview");
+        seen.push(format!(
+            "preview: {} {} {} {:?}",
+            preview.team_name, preview.members, preview.invited_by, preview.team_id
+        ));
+        seen.push(format!("ada joins: {:?}", join(database, ada, &open.code, true).await.map_err(errors)));
+        seen.push(format!("ada again: {:?}", join(database, ada, &open.code, true).await.map_err(errors)));
+        seen.push(format!("bob, once: {:?}", join(database, bob, &once.code, false).await.map_err(errors)));
+        seen.push(format!("cleo, used up: {:?}", join(database, cleo, &once.code, false).await.map_err(errors)));
+        seen.push(format!("bad code: {:?}", join(database, cleo, "kti_nothing", false).await.map_err(errors)));
+        seen.push(format!("bob shares: {:?}", set_sharing(database, team, bob, true).await.map_err(errors)));
+        seen.push(format!("cleo shares: {:?}", set_sharing(database, team, cleo, true).await.map_err(errors)));
+        seen.push(format!("ada made admin: {:?}", set_role(database, team, zoe, ada, "admin").await.map_err(errors)));
+        seen.push(format!(
+            "admin makes owner: {:?}",
+            set_role(database, team, ada, bob, "owner").await.map_err(errors)
+        ));
+        seen.push(format!("last owner leaves: {:?}", leave(database, team, zoe).await.map_err(errors)));
+        seen.push(format!(
+            "last owner steps down: {:?}",
+            set_role(database, team, zoe, zoe, "member").await.map_err(errors)
+        ));
+        seen.push(format!("admin removes bob: {:?}", remove_member(database, team, ada, bob).await.map_err(errors)));
+        seen.push(format!("outsider reads: {:?}", details(database, team, bob).await.map_err(errors)));
+        let details = details(database, team, zoe).await.expect("details");
+        let members: Vec<_> = details.members.iter().map(|m| (m.user_id, m.name.clone(), m.role)).collect();
+        let invites: Vec<_> =
+            details.invites.iter().map(|i| (i.id, i.created_by.clone(), i.uses, i.max_uses, i.status)).collect();
+        seen.push(format!(
+            "details: {} {:?} {} {members:?} {invites:?}",
+            details.name, details.my_role, details.shares_figures
+        ));
+        seen.push(format!(
+            "revoke: {:?}",
+            revoke_invite(database, team, zoe, details.invites[1].id).await.map_err(errors)
+        ));
+        seen.push(format!(
+            "revoke again: {:?}",
+            revoke_invite(database, team, zoe, details.invites[1].id).await.map_err(errors)
+        ));
+        seen.push(format!("revoked code: {:?}", join(database, cleo, &open.code, false).await.map_err(errors)));
+        let mine: Vec<_> = of_user(database, ada)
+            .await
+            .expect("teams")
+            .into_iter()
+            .map(|t| (t.id, t.name, t.role, t.members, t.shares_figures))
+            .collect();
+        seen.push(format!("ada's teams: {mine:?}"));
+        seen.push(format!("admin deletes: {:?}", delete(database, team, ada).await.map_err(errors)));
+        seen.push(format!("owner deletes: {:?}", delete(database, team, zoe).await.map_err(errors)));
+        seen.push(format!("after: {:?} {:?}", of_user(database, ada).await.map(|t| t.len()), other));
+        seen
+    }
+
+    #[tokio::test]
+    async fn teams_answer_the_same_on_postgres_as_on_sqlite() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sqlite = Database::Sqlite(db::open(dir.path()).await.expect("open"));
+        let postgres = TestDatabase::create().await;
+        let on_sqlite = a_team_s_life(&sqlite).await;
+        let on_postgres = a_team_s_life(&Database::Postgres(postgres.pool.clone())).await;
+        assert_eq!(on_sqlite, on_postgres);
+        // And right, not only alike.
+        let expected = [
+            "a member invites: Err(\"not_found\")",
+            "preview: Writers 1 Zoe None",
+            "ada joins: Ok(1)",
+            "ada again: Err(\"conflict\")",
+            "bob, once: Ok(1)",
+            "cleo, used up: Err(\"bad_request\")",
+            "bad code: Err(\"bad_request\")",
+            "bob shares: Ok(())",
+            "cleo shares: Err(\"not_found\")",
+            "ada made admin: Ok(())",
+            "admin makes owner: Err(\"forbidden\")",
+            "last owner leaves: Err(\"conflict\")",
+            "last owner steps down: Err(\"conflict\")",
+            "admin removes bob: Ok(())",
+            "outsider reads: Err(\"not_found\")",
+        ];
+        assert_eq!(on_sqlite[..expected.len()], expected);
+        // Owners first, then by name without case.
+        assert!(
+            on_sqlite[15].starts_with("details: Writers Owner true [(1, \"Zoe\", Owner), (2, \"ada\", Admin)]"),
+            "{}",
+            on_sqlite[15]
+        );
+        assert_eq!(
+            on_sqlite[16..19],
+            ["revoke: Ok(())", "revoke again: Err(\"not_found\")", "revoked code: Err(\"bad_request\")"]
+        );
+        assert!(
+            on_sqlite[19].starts_with("ada's teams: [(2, \"apes\", Owner, 1, true), (1, \"Writers\", Admin, 2, true)]"),
+            "{}",
+            on_sqlite[19]
+        );
+        assert_eq!(on_sqlite[20..], ["admin deletes: Err(\"forbidden\")", "owner deletes: Ok(())", "after: Ok(1) 2"]);
+    }
+
+    /// Two owners leaving at once: on PostgreSQL each transaction would see the other still an
+    /// owner and both would go, leaving the team without one, but for the team's lock.
+    #[tokio::test]
+    async fn of_two_owners_leaving_at_once_on_postgres_one_stays() {
+        let postgres = TestDatabase::create().await;
+        let database = Database::Postgres(postgres.pool.clone());
+        let ids = people(&database, &["Ada", "Bob", "Cleo"]).await;
+        for round in 0..20 {
+            let team = create(&database, ids[0], &format!("team {round}")).await.expect("team");
+            for (member, id) in ids.iter().enumerate().skip(1) {
+                let invite = create_invite(&database, team, ids[0], 1, true).await.expect("invite");
+                join(&database, *id, &invite.code, false).await.expect("join");
+                if member == 1 {
+                    set_role(&database, team, ids[0], *id, "owner").await.expect("owner");
+                }
+            }
+            let (first, second) = tokio::join!(leave(&database, team, ids[0]), leave(&database, team, ids[1]));
+            assert!(first.is_ok() != second.is_ok(), "round {round}: {first:?} {second:?}");
+            assert_eq!(db::teams::owners(&database, team).await.expect("owners"), 1, "round {round}");
+        }
+    }
 }

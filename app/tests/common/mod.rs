@@ -17,6 +17,7 @@ use tower::ServiceExt;
 
 pub struct TestServer {
     pub app: Router,
+    pub database: db::Database,
     pub pool: SqlitePool,
     pub _dir: tempfile::TempDir,
 }
@@ -31,15 +32,15 @@ pub async fn server() -> TestServer {
 pub async fn server_on(pool: SqlitePool, dir: tempfile::TempDir) -> TestServer {
     let options = LeptosOptions::builder().output_name("keytrack").site_root("target/site").build();
     let app = app_http::router(AppState::new(pool.clone(), options), false).await.expect("router");
-    TestServer { app, pool, _dir: dir }
+    TestServer { app, database: db::Database::Sqlite(pool.clone()), pool, _dir: dir }
 }
 
 pub const PASSWORD: &str = "correct horse battery";
 
 /// A user and a live token of theirs.
-pub async fn user_with_token(pool: &SqlitePool, email: &str) -> (i64, String) {
-    let id = accounts::sign_up(pool, email, PASSWORD, "UTC").await.expect("sign up");
-    let token = accounts::create_token(pool, id, "test agent").await.expect("token").1;
+pub async fn user_with_token(database: &db::Database, email: &str) -> (i64, String) {
+    let id = accounts::sign_up(database, email, PASSWORD, "UTC").await.expect("sign up");
+    let token = accounts::create_token(database, id, "test agent").await.expect("token").1;
     (id, token)
 }
 

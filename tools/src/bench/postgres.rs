@@ -9,7 +9,7 @@ use std::time::Instant;
 use keytrack_wire::Device;
 
 use super::{BenchOptions, TIMEZONE, quantile, sorted, user_seed};
-use keytrack_app::server::db::postgres;
+use keytrack_app::server::db::{self, postgres};
 use keytrack_app::server::ingest::{self, UploadSource};
 use keytrack_app::server::workload::{self, SyntheticPerson};
 use keytrack_app::server::{clock, rollups};
@@ -19,7 +19,7 @@ pub async fn run(url: &str, options: &BenchOptions, now: i64) -> anyhow::Result<
     let mut ids = Vec::with_capacity(options.users);
     for i in 0..options.users {
         // They never log in: no password hash is worth its time here.
-        let id = postgres::users::insert(&pool, &format!("bench-{i}@keytrack.local"), "", "", TIMEZONE, now)
+        let id = db::users::insert(&pool, &format!("bench-{i}@keytrack.local"), "", "", TIMEZONE, now)
             .await?
             .ok_or_else(|| {
                 anyhow::anyhow!(
@@ -73,11 +73,11 @@ pub async fn run(url: &str, options: &BenchOptions, now: i64) -> anyhow::Result<
     let (mut stats_ms, mut heatmaps_ms) = (Vec::new(), Vec::new());
     for _ in 0..options.repeat {
         let started = Instant::now();
-        let stats = rollups::range_totals_on_postgres(&pool, ids[0], from, to).await?.finish();
+        let stats = rollups::range_totals(&pool, ids[0], from, to).await?.finish();
         stats_ms.push(started.elapsed().as_secs_f64() * 1e3);
         anyhow::ensure!(stats.total_keys > 0, "the first user's range holds no activity");
         let started = Instant::now();
-        rollups::range_heatmaps_on_postgres(&pool, ids[0], from, to).await?;
+        rollups::range_heatmaps(&pool, ids[0], from, to).await?;
         heatmaps_ms.push(started.elapsed().as_secs_f64() * 1e3);
     }
     for (what, times) in [("stats", stats_ms), ("heatmaps", heatmaps_ms)] {

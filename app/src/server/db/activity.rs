@@ -7,6 +7,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
+use super::{Db, on_engine};
+
 /// A stored minute record that cannot be read back.
 #[derive(Debug, thiserror::Error)]
 #[error("a stored minute record is unreadable: {0}")]
@@ -275,26 +277,27 @@ pub async fn delete_all_activity(conn: &mut SqliteConnection, user_id: i64) -> R
 }
 
 /// The user's most recently heard device: its name (its id when unnamed) and when it last uploaded.
-pub async fn last_upload(pool: &sqlx::SqlitePool, user_id: i64) -> Result<Option<(String, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT CASE WHEN name = '' THEN agent_device_id ELSE name END, last_seen FROM devices
-         WHERE user_id = ? ORDER BY last_seen DESC LIMIT 1",
-    )
-    .bind(user_id)
-    .fetch_optional(pool)
-    .await
+pub async fn last_upload<'c>(db: impl Into<Db<'c>>, user_id: i64) -> Result<Option<(String, i64)>, sqlx::Error> {
+    on_engine!(db.into(), |e| {
+        sqlx::query_as(
+            "SELECT CASE WHEN name = '' THEN agent_device_id ELSE name END, last_seen FROM devices
+             WHERE user_id = $1 ORDER BY last_seen DESC LIMIT 1",
+        )
+        .bind(user_id)
+        .fetch_optional(e)
+        .await
+    })
 }
 
 /// Key presses and clicks per minute from `since` on, all devices together, oldest first (minutes
 /// without activity left out).
-pub async fn minute_totals_since(
-    pool: &sqlx::SqlitePool,
+pub async fn minute_totals_since<'c>(
+    db: impl Into<Db<'c>>,
     user_id: i64,
     since: i64,
 ) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
-    let mut conn = pool.acquire().await?;
     let mut totals: std::collections::BTreeMap<i64, (i64, i64)> = std::collections::BTreeMap::new();
-    for (_, hour) in hours_between(&mut conn, user_id, (since, i64::MAX)).await? {
+    for (_, hour) in hours_between(db, user_id, (since, i64::MAX)).await? {
         for record in hour.records {
             let sums = totals.entry(record.minute).or_default();
             sums.0 += i64::try_from(record.total_presses()).unwrap_or(i64::MAX);
@@ -317,21 +320,23 @@ pub(crate) fn first_hour_of(minute: i64) -> i64 {
 
 /// The user's minute records in `[start, end)`, by device and hour, in hour order (and device
 /// order within an hour).
-pub async fn hours_between(
-    conn: &mut SqliteConnection,
+pub async fn hours_between<'c>(
+    db: impl Into<Db<'c>>,
     user_id: i64,
     (start, end): (i64, i64),
 ) -> Result<Vec<(i64, HourRecords)>, sqlx::Error> {
-    let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
-        "SELECT device_id, hour, records FROM activity_hours
-         WHERE user_id = ? AND hour >= ? AND hour < ? AND last_minute >= ? ORDER BY hour, device_id",
-    )
-    .bind(user_id)
-    .bind(first_hour_of(start))
-    .bind(end)
-    .bind(start)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows: Vec<(i64, i64, Vec<u8>)> = on_engine!(db.into(), |e| {
+        sqlx::query_as(
+            "SELECT device_id, hour, records FROM activity_hours
+             WHERE user_id = $1 AND hour >= $2 AND hour < $3 AND last_minute >= $4 ORDER BY hour, device_id",
+        )
+        .bind(user_id)
+        .bind(first_hour_of(start))
+        .bind(end)
+        .bind(start)
+        .fetch_all(e)
+        .await
+    })?;
     let mut hours = Vec::with_capacity(rows.len());
     for (device_id, hour, stored) in rows {
         let mut records = HourRecords::decode(hour, &stored)?;

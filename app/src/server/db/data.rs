@@ -49,7 +49,7 @@ pub async fn devices(pool: &SqlitePool, user_id: i64, today: (i64, i64)) -> Resu
     .fetch_all(&mut *conn)
     .await?;
     if today != NO_DAY {
-        for (device_id, hour) in super::activity::hours_between(&mut conn, user_id, today).await? {
+        for (device_id, hour) in super::activity::hours_between(&mut *conn, user_id, today).await? {
             let Some(device) = devices.iter_mut().find(|d| d.id == device_id) else { continue };
             let (minutes, keys, clicks, _) = hour.totals();
             device.today_minutes += minutes;
@@ -160,7 +160,7 @@ pub async fn minute_totals_page(
     .into_iter()
     .collect();
     let mut rows: Vec<MinuteTotalsRow> = Vec::new();
-    for (device_id, hour) in super::activity::hours_between(&mut conn, user_id, (start.max(first), until)).await? {
+    for (device_id, hour) in super::activity::hours_between(&mut *conn, user_id, (start.max(first), until)).await? {
         let device = names.get(&device_id).cloned().unwrap_or_default();
         rows.extend(hour.records.iter().map(|r| MinuteTotalsRow {
             minute: r.minute,

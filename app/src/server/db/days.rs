@@ -4,6 +4,7 @@ use futures::TryStreamExt;
 use keytrack_wire::{ActivityMinute, DisplayPlace};
 
 use super::activity::HourRecords;
+use super::{Db, on_engine};
 
 use crate::server::rollups::{DayRow, ScreenRow};
 use serde::Serialize;
@@ -146,35 +147,45 @@ pub const SAVE_SCREEN: &str = "INSERT INTO activity_day_screens
      DO UPDATE SET clicks = excluded.clicks, moves = excluded.moves";
 
 /// The columns that name a display, in [`DisplayPlace`]'s order.
-const PLACE_COLUMNS: &str = "desktop_width, desktop_height, x, y, width, height";
-
-/// A grid row as read: day, the display's [`PLACE_COLUMNS`], clicks, moves.
-type ScreenColumns = (String, u32, u32, u32, u32, u32, u32, Vec<u8>, Vec<u8>);
+/// A grid row as read: day, the display's place (six columns), clicks, moves.
+type ScreenColumns = (String, i64, i64, i64, i64, i64, i64, Vec<u8>, Vec<u8>);
 
 fn split_row(
     (day, desktop_width, desktop_height, x, y, width, height, clicks, moves): ScreenColumns,
 ) -> (String, DisplayPlace, Vec<u8>, Vec<u8>) {
-    (day, DisplayPlace { desktop_width, desktop_height, x, y, width, height }, clicks, moves)
+    let size = |n: i64| u32::try_from(n).unwrap_or(0);
+    let place = DisplayPlace {
+        desktop_width: size(desktop_width),
+        desktop_height: size(desktop_height),
+        x: size(x),
+        y: size(y),
+        width: size(width),
+        height: size(height),
+    };
+    (day, place, clicks, moves)
 }
 
-/// The headline figures of the days `from..=to`, summed.
-pub async fn headline_sum(
-    conn: &mut SqliteConnection,
+/// The headline figures of the days `from..=to` (`YYYY-MM-DD`), summed.
+pub async fn headline_sum<'c>(
+    db: impl Into<Db<'c>>,
     user_id: i64,
     from: &str,
     to: &str,
 ) -> Result<Headline, sqlx::Error> {
-    sqlx::query_as(
+    let db = db.into();
+    // PostgreSQL sums BIGINTs as NUMERIC: cast back. Its days are DATEs, named here as text.
+    let sql = db.pick(
         "SELECT coalesce(sum(total_keys), 0) AS total_keys, coalesce(sum(total_clicks), 0) AS total_clicks,
                 coalesce(sum(active_seconds), 0) AS active_seconds, coalesce(sum(typed_keys), 0) AS typed_keys,
                 coalesce(sum(typing_ms), 0) AS typing_ms
-         FROM activity_days WHERE user_id = ? AND day >= ? AND day <= ?",
-    )
-    .bind(user_id)
-    .bind(from)
-    .bind(to)
-    .fetch_one(conn)
-    .await
+         FROM activity_days WHERE user_id = $1 AND day >= $2 AND day <= $3",
+        "SELECT coalesce(sum(total_keys), 0)::bigint AS total_keys,
+                coalesce(sum(total_clicks), 0)::bigint AS total_clicks,
+                coalesce(sum(active_seconds), 0)::bigint AS active_seconds,
+                coalesce(sum(typed_keys), 0)::bigint AS typed_keys, coalesce(sum(typing_ms), 0)::bigint AS typing_ms
+         FROM activity_days WHERE user_id = $1 AND day >= $2::date AND day <= $3::date",
+    );
+    on_engine!(db, |e| sqlx::query_as(sql).bind(user_id).bind(from).bind(to).fetch_one(e).await)
 }
 
 pub async fn delete_all(conn: &mut SqliteConnection, user_id: i64) -> Result<(), sqlx::Error> {
@@ -213,42 +224,50 @@ pub async fn save_screen(conn: &mut SqliteConnection, user_id: i64, row: &Screen
     Ok(())
 }
 
-/// The grids of the days `from..=to`, with their day: (day, display, clicks, moves).
-pub async fn screens_of_days(
-    conn: &mut SqliteConnection,
+/// The grids of the days `from..=to` (`YYYY-MM-DD`), with their day: (day, display, clicks, moves).
+pub async fn screens_of_days<'c>(
+    db: impl Into<Db<'c>>,
     user_id: i64,
     from: &str,
     to: &str,
 ) -> Result<Vec<(String, DisplayPlace, Vec<u8>, Vec<u8>)>, sqlx::Error> {
-    let rows: Vec<ScreenColumns> = sqlx::query_as(&format!(
-        "SELECT day, {PLACE_COLUMNS}, clicks, moves FROM activity_day_screens WHERE user_id = ? AND day >= ? AND day <= ?"
-    ))
-    .bind(user_id)
-    .bind(from)
-    .bind(to)
-    .fetch_all(conn)
-    .await?;
+    let db = db.into();
+    let sql = db.pick(
+        "SELECT day, desktop_width, desktop_height, x, y, width, height, clicks, moves FROM activity_day_screens
+         WHERE user_id = $1 AND day >= $2 AND day <= $3",
+        "SELECT day::text, desktop_width::bigint, desktop_height::bigint, x::bigint, y::bigint, width::bigint,
+                height::bigint, clicks, moves
+         FROM activity_day_screens WHERE user_id = $1 AND day >= $2::date AND day <= $3::date",
+    );
+    let rows: Vec<ScreenColumns> =
+        on_engine!(db, |e| sqlx::query_as(sql).bind(user_id).bind(from).bind(to).fetch_all(e).await)?;
     Ok(rows.into_iter().map(split_row).collect())
 }
 
-/// The user's first day with activity.
-pub async fn first_day(conn: &mut SqliteConnection, user_id: i64) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT min(day) FROM activity_days WHERE user_id = ?").bind(user_id).fetch_one(conn).await
+/// The user's first day with activity (`YYYY-MM-DD`).
+pub async fn first_day<'c>(db: impl Into<Db<'c>>, user_id: i64) -> Result<Option<String>, sqlx::Error> {
+    let db = db.into();
+    let sql = db.pick(
+        "SELECT min(day) FROM activity_days WHERE user_id = $1",
+        "SELECT min(day)::text FROM activity_days WHERE user_id = $1",
+    );
+    on_engine!(db, |e| sqlx::query_scalar(sql).bind(user_id).fetch_one(e).await)
 }
 
 /// Rollups of the days `from..=to` (`YYYY-MM-DD`), encoded, in day order.
-pub async fn range(
-    conn: &mut SqliteConnection,
+pub async fn range<'c>(
+    db: impl Into<Db<'c>>,
     user_id: i64,
     from: &str,
     to: &str,
 ) -> Result<Vec<(String, Vec<u8>)>, sqlx::Error> {
-    sqlx::query_as("SELECT day, totals FROM activity_days WHERE user_id = ? AND day >= ? AND day <= ? ORDER BY day")
-        .bind(user_id)
-        .bind(from)
-        .bind(to)
-        .fetch_all(conn)
-        .await
+    let db = db.into();
+    let sql = db.pick(
+        "SELECT day, totals FROM activity_days WHERE user_id = $1 AND day >= $2 AND day <= $3 ORDER BY day",
+        "SELECT day::text, totals FROM activity_days
+         WHERE user_id = $1 AND day >= $2::date AND day <= $3::date ORDER BY day",
+    );
+    on_engine!(db, |e| sqlx::query_as(sql).bind(user_id).bind(from).bind(to).fetch_all(e).await)
 }
 
 /// Users that have records but no rollups (data from before rollups existed, or of an earlier

@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod data;
 pub mod days;
+mod engine;
 pub mod pairings;
 pub mod postgres;
 pub mod reader;
@@ -13,6 +14,9 @@ pub mod tokens;
 pub mod uploads;
 pub mod users;
 pub mod writer;
+
+pub(crate) use engine::on_engine;
+pub use engine::{Database, Db, Transaction, ping};
 
 use std::path::Path;
 use std::str::FromStr;

@@ -1,6 +1,6 @@
 //! Pairing requests (`pairing_requests`): an agent's code waiting for its person's approval.
 
-use sqlx::SqliteExecutor;
+use super::{Db, on_engine};
 
 /// A pairing request as the server reads it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -17,8 +17,15 @@ pub struct PairingRow {
     pub collected_at: Option<i64>,
 }
 
-const COLUMNS: &str =
-    "id, user_code, device_name, platform, agent_version, created_at, expires_at, user_id, approved, collected_at";
+macro_rules! select_pairing {
+    ($where:literal) => {
+        concat!(
+            "SELECT id, user_code, device_name, platform, agent_version, created_at, expires_at, user_id, approved,
+                    collected_at FROM pairing_requests ",
+            $where
+        )
+    };
+}
 
 /// What a new request stores.
 pub struct NewPairing<'a> {
@@ -32,75 +39,87 @@ pub struct NewPairing<'a> {
 }
 
 /// Stores a request; false when its user code is taken by a live one (the caller draws again).
-pub async fn insert(db: impl SqliteExecutor<'_>, new: &NewPairing<'_>) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
-        "INSERT INTO pairing_requests
-             (device_code_hash, user_code, device_name, platform, agent_version, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_code) DO NOTHING",
-    )
-    .bind(new.device_code_hash)
-    .bind(new.user_code)
-    .bind(new.device_name)
-    .bind(new.platform)
-    .bind(new.agent_version)
-    .bind(new.created_at)
-    .bind(new.expires_at)
-    .execute(db)
-    .await?;
-    Ok(result.rows_affected() == 1)
+pub async fn insert<'c>(db: impl Into<Db<'c>>, new: &NewPairing<'_>) -> Result<bool, sqlx::Error> {
+    let inserted = on_engine!(db.into(), |e| {
+        sqlx::query(
+            "INSERT INTO pairing_requests
+                 (device_code_hash, user_code, device_name, platform, agent_version, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_code) DO NOTHING",
+        )
+        .bind(new.device_code_hash)
+        .bind(new.user_code)
+        .bind(new.device_name)
+        .bind(new.platform)
+        .bind(new.agent_version)
+        .bind(new.created_at)
+        .bind(new.expires_at)
+        .execute(e)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(inserted == 1)
 }
 
 /// Forgets requests that expired a day ago or more (kept that long so that a late agent hears
 /// "expired" rather than "unknown").
-pub async fn delete_expired(db: impl SqliteExecutor<'_>, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM pairing_requests WHERE expires_at < ?").bind(now - 86_400).execute(db).await?;
-    Ok(())
+pub async fn delete_expired<'c>(db: impl Into<Db<'c>>, now: i64) -> Result<(), sqlx::Error> {
+    on_engine!(db.into(), |e| {
+        sqlx::query("DELETE FROM pairing_requests WHERE expires_at < $1")
+            .bind(now - 86_400)
+            .execute(e)
+            .await
+            .map(|_| ())
+    })
 }
 
-pub async fn by_user_code(db: impl SqliteExecutor<'_>, user_code: &str) -> Result<Option<PairingRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM pairing_requests WHERE user_code = ?"))
-        .bind(user_code)
-        .fetch_optional(db)
-        .await
+pub async fn by_user_code<'c>(db: impl Into<Db<'c>>, user_code: &str) -> Result<Option<PairingRow>, sqlx::Error> {
+    on_engine!(db.into(), |e| {
+        sqlx::query_as(select_pairing!("WHERE user_code = $1")).bind(user_code).fetch_optional(e).await
+    })
 }
 
-pub async fn by_device_code(db: impl SqliteExecutor<'_>, hash: &[u8]) -> Result<Option<PairingRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM pairing_requests WHERE device_code_hash = ?"))
-        .bind(hash)
-        .fetch_optional(db)
-        .await
+pub async fn by_device_code<'c>(db: impl Into<Db<'c>>, hash: &[u8]) -> Result<Option<PairingRow>, sqlx::Error> {
+    on_engine!(db.into(), |e| {
+        sqlx::query_as(select_pairing!("WHERE device_code_hash = $1")).bind(hash).fetch_optional(e).await
+    })
 }
 
 /// Records the person's decision on an undecided, unexpired request; false when it is no longer one.
-pub async fn decide(
-    db: impl SqliteExecutor<'_>,
+pub async fn decide<'c>(
+    db: impl Into<Db<'c>>,
     id: i64,
     user_id: i64,
     approved: bool,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
-        "UPDATE pairing_requests SET user_id = ?, approved = ?, decided_at = ?
-         WHERE id = ? AND approved IS NULL AND expires_at > ?",
-    )
-    .bind(user_id)
-    .bind(approved)
-    .bind(now)
-    .bind(id)
-    .bind(now)
-    .execute(db)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    let decided = on_engine!(db.into(), |e| {
+        sqlx::query(
+            "UPDATE pairing_requests SET user_id = $1, approved = $2, decided_at = $3
+             WHERE id = $4 AND approved IS NULL AND expires_at > $3",
+        )
+        .bind(user_id)
+        .bind(approved)
+        .bind(now)
+        .bind(id)
+        .execute(e)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(decided == 1)
 }
 
 /// Marks an approved request collected with the token made for it; false when it was collected.
-pub async fn collect(db: impl SqliteExecutor<'_>, id: i64, token_id: i64, now: i64) -> Result<bool, sqlx::Error> {
-    let result =
-        sqlx::query("UPDATE pairing_requests SET token_id = ?, collected_at = ? WHERE id = ? AND collected_at IS NULL")
-            .bind(token_id)
-            .bind(now)
-            .bind(id)
-            .execute(db)
-            .await?;
-    Ok(result.rows_affected() == 1)
+pub async fn collect<'c>(db: impl Into<Db<'c>>, id: i64, token_id: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let collected = on_engine!(db.into(), |e| {
+        sqlx::query(
+            "UPDATE pairing_requests SET token_id = $1, collected_at = $2 WHERE id = $3 AND collected_at IS NULL",
+        )
+        .bind(token_id)
+        .bind(now)
+        .bind(id)
+        .execute(e)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(collected == 1)
 }

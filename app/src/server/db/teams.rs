@@ -1,61 +1,89 @@
 //! Teams, their members and invites, and the team sums of the members' day rollups.
 
-use sqlx::{SqliteConnection, SqliteExecutor};
-
+use super::{Db, on_engine};
 use crate::server::error::AppError;
 
 /// How a member is named to the team: their display name, else their email.
-const MEMBER_NAME: &str = "CASE WHEN u.display_name <> '' THEN u.display_name ELSE u.email END";
-
-pub async fn insert(conn: &mut SqliteConnection, name: &str, now: i64) -> Result<i64, sqlx::Error> {
-    let result =
-        sqlx::query("INSERT INTO teams (name, created_at) VALUES (?, ?)").bind(name).bind(now).execute(conn).await?;
-    Ok(result.last_insert_rowid())
+macro_rules! member_name {
+    () => {
+        "CASE WHEN u.display_name <> '' THEN u.display_name ELSE u.email END"
+    };
 }
 
-pub async fn delete(db: impl SqliteExecutor<'_>, team_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM teams WHERE id = ?").bind(team_id).execute(db).await?;
+pub async fn insert<'c>(db: impl Into<Db<'c>>, name: &str, now: i64) -> Result<i64, sqlx::Error> {
+    on_engine!(db.into(), |e| {
+        sqlx::query_scalar("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
+            .bind(name)
+            .bind(now)
+            .fetch_one(e)
+            .await
+    })
+}
+
+/// Holds the team still until the transaction ends: changes that read the team before they
+/// write it (the last owner leaving, an invite's last use) then see every change before theirs.
+/// SQLite's write transactions hold the whole database already.
+pub async fn lock<'c>(db: impl Into<Db<'c>>, team_id: i64) -> Result<(), sqlx::Error> {
+    match db.into() {
+        Db::Postgres(conn) => {
+            sqlx::query("SELECT 1 FROM teams WHERE id = $1 FOR UPDATE").bind(team_id).execute(conn).await?;
+        }
+        Db::PostgresPool(_) | Db::SqlitePool(_) | Db::Sqlite(_) => {}
+    }
     Ok(())
+}
+
+pub async fn delete<'c>(db: impl Into<Db<'c>>, team_id: i64) -> Result<(), sqlx::Error> {
+    on_engine!(db.into(), |e| {
+        sqlx::query("DELETE FROM teams WHERE id = $1").bind(team_id).execute(e).await.map(|_| ())
+    })
 }
 
 /// Deletes the teams of this name that the user owns (the demo's team, before it is made again).
-pub async fn delete_owned_named(conn: &mut SqliteConnection, user_id: i64, name: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "DELETE FROM teams WHERE name = ?
-         AND id IN (SELECT team_id FROM team_members WHERE user_id = ? AND role = 'owner')",
-    )
-    .bind(name)
-    .bind(user_id)
-    .execute(conn)
-    .await?;
-    Ok(())
+pub async fn delete_owned_named<'c>(db: impl Into<Db<'c>>, user_id: i64, name: &str) -> Result<(), sqlx::Error> {
+    on_engine!(db.into(), |e| {
+        sqlx::query(
+            "DELETE FROM teams WHERE name = $1
+             AND id IN (SELECT team_id FROM team_members WHERE user_id = $2 AND role = 'owner')",
+        )
+        .bind(name)
+        .bind(user_id)
+        .execute(e)
+        .await
+        .map(|_| ())
+    })
 }
 
-pub async fn name(db: impl SqliteExecutor<'_>, team_id: i64) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT name FROM teams WHERE id = ?").bind(team_id).fetch_optional(db).await
+pub async fn name<'c>(db: impl Into<Db<'c>>, team_id: i64) -> Result<Option<String>, sqlx::Error> {
+    on_engine!(db.into(), |e| {
+        sqlx::query_scalar("SELECT name FROM teams WHERE id = $1").bind(team_id).fetch_optional(e).await
+    })
 }
 
 /// Adds a member; false when they are in the team already.
-pub async fn add_member(
-    conn: &mut SqliteConnection,
+pub async fn add_member<'c>(
+    db: impl Into<Db<'c>>,
     team_id: i64,
     user_id: i64,
     role: &str,
     shares_figures: bool,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
-        "INSERT INTO team_members (team_id, user_id, role, shares_figures, joined_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (team_id, user_id) DO NOTHING",
-    )
-    .bind(team_id)
-    .bind(user_id)
-    .bind(role)
-    .bind(shares_figures)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    let added = on_engine!(db.into(), |e| {
+        sqlx::query(
+            "INSERT INTO team_members (team_id, user_id, role, shares_figures, joined_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (team_id, user_id) DO NOTHING",
+        )
+        .bind(team_id)
+        .bind(user_id)
+        .bind(role)
+        .bind(shares_figures)
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(added == 1)
 }
 
 /// A member of a team as the team pages list them.
@@ -69,29 +97,45 @@ pub struct MemberRow {
 }
 
 /// The user's membership of the team: (role, shares figures), or `None` outside it.
-pub async fn membership(
-    db: impl SqliteExecutor<'_>,
+pub async fn membership<'c>(
+    db: impl Into<Db<'c>>,
     team_id: i64,
     user_id: i64,
 ) -> Result<Option<(String, bool)>, sqlx::Error> {
-    sqlx::query_as("SELECT role, shares_figures FROM team_members WHERE team_id = ? AND user_id = ?")
-        .bind(team_id)
-        .bind(user_id)
-        .fetch_optional(db)
-        .await
+    on_engine!(db.into(), |e| {
+        sqlx::query_as("SELECT role, shares_figures FROM team_members WHERE team_id = $1 AND user_id = $2")
+            .bind(team_id)
+            .bind(user_id)
+            .fetch_optional(e)
+            .await
+    })
 }
 
-/// The team's members, owners first, then by name.
-pub async fn members(db: impl SqliteExecutor<'_>, team_id: i64) -> Result<Vec<MemberRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT m.user_id, {MEMBER_NAME} AS name, m.role, m.shares_figures, m.joined_at
-         FROM team_members m JOIN users u ON u.id = m.user_id
-         WHERE m.team_id = ?
-         ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, name COLLATE NOCASE, m.user_id"
-    ))
-    .bind(team_id)
-    .fetch_all(db)
-    .await
+/// The team's members, owners first, then by name (without case; PostgreSQL's `lower` for
+/// SQLite's NOCASE, which folds ASCII letters only: names are compared alike for ASCII).
+pub async fn members<'c>(db: impl Into<Db<'c>>, team_id: i64) -> Result<Vec<MemberRow>, sqlx::Error> {
+    let db = db.into();
+    let sql = db.pick(
+        concat!(
+            "SELECT m.user_id, ",
+            member_name!(),
+            " AS name, m.role, m.shares_figures, m.joined_at
+             FROM team_members m JOIN users u ON u.id = m.user_id
+             WHERE m.team_id = $1
+             ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, name COLLATE NOCASE, m.user_id"
+        ),
+        concat!(
+            "SELECT m.user_id, ",
+            member_name!(),
+            " AS name, m.role, m.shares_figures, m.joined_at
+             FROM team_members m JOIN users u ON u.id = m.user_id
+             WHERE m.team_id = $1
+             ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, lower(",
+            member_name!(),
+            ") COLLATE \"C\", m.user_id"
+        ),
+    );
+    on_engine!(db, |e| sqlx::query_as(sql).bind(team_id).fetch_all(e).await)
 }
 
 /// A team in the list of a user's teams.
@@ -104,57 +148,68 @@ pub struct TeamOfUser {
     pub members: i64,
 }
 
-pub async fn of_user(db: impl SqliteExecutor<'_>, user_id: i64) -> Result<Vec<TeamOfUser>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn of_user<'c>(db: impl Into<Db<'c>>, user_id: i64) -> Result<Vec<TeamOfUser>, sqlx::Error> {
+    let db = db.into();
+    let sql = db.pick(
         "SELECT t.id, t.name, m.role, m.shares_figures,
                 (SELECT count(*) FROM team_members o WHERE o.team_id = t.id) AS members
          FROM team_members m JOIN teams t ON t.id = m.team_id
-         WHERE m.user_id = ? ORDER BY t.name COLLATE NOCASE, t.id",
-    )
-    .bind(user_id)
-    .fetch_all(db)
-    .await
+         WHERE m.user_id = $1 ORDER BY t.name COLLATE NOCASE, t.id",
+        "SELECT t.id, t.name, m.role, m.shares_figures,
+                (SELECT count(*) FROM team_members o WHERE o.team_id = t.id) AS members
+         FROM team_members m JOIN teams t ON t.id = m.team_id
+         WHERE m.user_id = $1 ORDER BY lower(t.name) COLLATE \"C\", t.id",
+    );
+    on_engine!(db, |e| sqlx::query_as(sql).bind(user_id).fetch_all(e).await)
 }
 
-pub async fn owners(db: impl SqliteExecutor<'_>, team_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM team_members WHERE team_id = ? AND role = 'owner'")
-        .bind(team_id)
-        .fetch_one(db)
-        .await
+pub async fn owners<'c>(db: impl Into<Db<'c>>, team_id: i64) -> Result<i64, sqlx::Error> {
+    on_engine!(db.into(), |e| {
+        sqlx::query_scalar("SELECT count(*) FROM team_members WHERE team_id = $1 AND role = 'owner'")
+            .bind(team_id)
+            .fetch_one(e)
+            .await
+    })
 }
 
-pub async fn set_role(db: impl SqliteExecutor<'_>, team_id: i64, user_id: i64, role: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE team_members SET role = ? WHERE team_id = ? AND user_id = ?")
-        .bind(role)
-        .bind(team_id)
-        .bind(user_id)
-        .execute(db)
-        .await?;
-    Ok(())
+pub async fn set_role<'c>(db: impl Into<Db<'c>>, team_id: i64, user_id: i64, role: &str) -> Result<(), sqlx::Error> {
+    on_engine!(db.into(), |e| {
+        sqlx::query("UPDATE team_members SET role = $1 WHERE team_id = $2 AND user_id = $3")
+            .bind(role)
+            .bind(team_id)
+            .bind(user_id)
+            .execute(e)
+            .await
+            .map(|_| ())
+    })
 }
 
-pub async fn set_sharing(
-    db: impl SqliteExecutor<'_>,
+pub async fn set_sharing<'c>(
+    db: impl Into<Db<'c>>,
     team_id: i64,
     user_id: i64,
     shares_figures: bool,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE team_members SET shares_figures = ? WHERE team_id = ? AND user_id = ?")
-        .bind(shares_figures)
-        .bind(team_id)
-        .bind(user_id)
-        .execute(db)
-        .await?;
-    Ok(())
+    on_engine!(db.into(), |e| {
+        sqlx::query("UPDATE team_members SET shares_figures = $1 WHERE team_id = $2 AND user_id = $3")
+            .bind(shares_figures)
+            .bind(team_id)
+            .bind(user_id)
+            .execute(e)
+            .await
+            .map(|_| ())
+    })
 }
 
-pub async fn remove_member(db: impl SqliteExecutor<'_>, team_id: i64, user_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM team_members WHERE team_id = ? AND user_id = ?")
-        .bind(team_id)
-        .bind(user_id)
-        .execute(db)
-        .await?;
-    Ok(())
+pub async fn remove_member<'c>(db: impl Into<Db<'c>>, team_id: i64, user_id: i64) -> Result<(), sqlx::Error> {
+    on_engine!(db.into(), |e| {
+        sqlx::query("DELETE FROM team_members WHERE team_id = $1 AND user_id = $2")
+            .bind(team_id)
+            .bind(user_id)
+            .execute(e)
+            .await
+            .map(|_| ())
+    })
 }
 
 /// An invite as stored (its code only as a hash).
@@ -170,11 +225,22 @@ pub struct InviteRow {
     pub revoked_at: Option<i64>,
 }
 
-const INVITE_COLUMNS: &str = "i.id, i.team_id, CASE WHEN u.display_name <> '' THEN u.display_name ELSE u.email END
-    AS created_by_name, i.created_at, i.expires_at, i.max_uses, i.uses, i.revoked_at";
+/// (Uses are INTEGER on PostgreSQL: the casts read them as the BIGINT SQLite gives.)
+macro_rules! select_invite {
+    ($rest:literal) => {
+        concat!(
+            "SELECT i.id, i.team_id, ",
+            member_name!(),
+            " AS created_by_name, i.created_at, i.expires_at,
+                    CAST(i.max_uses AS BIGINT) AS max_uses, CAST(i.uses AS BIGINT) AS uses, i.revoked_at
+             FROM team_invites i JOIN users u ON u.id = i.created_by ",
+            $rest
+        )
+    };
+}
 
-pub async fn insert_invite(
-    db: impl SqliteExecutor<'_>,
+pub async fn insert_invite<'c>(
+    db: impl Into<Db<'c>>,
     team_id: i64,
     code_hash: &[u8],
     created_by: i64,
@@ -182,69 +248,71 @@ pub async fn insert_invite(
     expires_at: i64,
     max_uses: Option<i64>,
 ) -> Result<i64, sqlx::Error> {
-    let result = sqlx::query(
-        "INSERT INTO team_invites (team_id, code_hash, created_by, created_at, expires_at, max_uses)
-         VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(team_id)
-    .bind(code_hash)
-    .bind(created_by)
-    .bind(now)
-    .bind(expires_at)
-    .bind(max_uses)
-    .execute(db)
-    .await?;
-    Ok(result.last_insert_rowid())
+    on_engine!(db.into(), |e| {
+        sqlx::query_scalar(
+            "INSERT INTO team_invites (team_id, code_hash, created_by, created_at, expires_at, max_uses)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(team_id)
+        .bind(code_hash)
+        .bind(created_by)
+        .bind(now)
+        .bind(expires_at)
+        .bind(max_uses)
+        .fetch_one(e)
+        .await
+    })
 }
 
 /// The team's invites, newest first.
-pub async fn invites(db: impl SqliteExecutor<'_>, team_id: i64) -> Result<Vec<InviteRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {INVITE_COLUMNS} FROM team_invites i JOIN users u ON u.id = i.created_by
-         WHERE i.team_id = ? ORDER BY i.created_at DESC, i.id DESC"
-    ))
-    .bind(team_id)
-    .fetch_all(db)
-    .await
+pub async fn invites<'c>(db: impl Into<Db<'c>>, team_id: i64) -> Result<Vec<InviteRow>, sqlx::Error> {
+    on_engine!(db.into(), |e| {
+        sqlx::query_as(select_invite!("WHERE i.team_id = $1 ORDER BY i.created_at DESC, i.id DESC"))
+            .bind(team_id)
+            .fetch_all(e)
+            .await
+    })
 }
 
-pub async fn invite_by_hash(db: impl SqliteExecutor<'_>, code_hash: &[u8]) -> Result<Option<InviteRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {INVITE_COLUMNS} FROM team_invites i JOIN users u ON u.id = i.created_by WHERE i.code_hash = ?"
-    ))
-    .bind(code_hash)
-    .fetch_optional(db)
-    .await
+pub async fn invite_by_hash<'c>(db: impl Into<Db<'c>>, code_hash: &[u8]) -> Result<Option<InviteRow>, sqlx::Error> {
+    on_engine!(db.into(), |e| {
+        sqlx::query_as(select_invite!("WHERE i.code_hash = $1")).bind(code_hash).fetch_optional(e).await
+    })
 }
 
 /// Counts a use of a live invite; false when it is revoked, expired or used up by now.
-pub async fn use_invite(db: impl SqliteExecutor<'_>, invite_id: i64, now: i64) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
-        "UPDATE team_invites SET uses = uses + 1
-         WHERE id = ? AND revoked_at IS NULL AND expires_at > ? AND (max_uses IS NULL OR uses < max_uses)",
-    )
-    .bind(invite_id)
-    .bind(now)
-    .execute(db)
-    .await?;
-    Ok(result.rows_affected() == 1)
+pub async fn use_invite<'c>(db: impl Into<Db<'c>>, invite_id: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let used = on_engine!(db.into(), |e| {
+        sqlx::query(
+            "UPDATE team_invites SET uses = uses + 1
+             WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2 AND (max_uses IS NULL OR uses < max_uses)",
+        )
+        .bind(invite_id)
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|done| done.rows_affected())
+    })?;
+    Ok(used == 1)
 }
 
 /// Revokes one of the team's invites; false when the team has no such live invite.
-pub async fn revoke_invite(
-    db: impl SqliteExecutor<'_>,
+pub async fn revoke_invite<'c>(
+    db: impl Into<Db<'c>>,
     team_id: i64,
     invite_id: i64,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let result =
-        sqlx::query("UPDATE team_invites SET revoked_at = ? WHERE id = ? AND team_id = ? AND revoked_at IS NULL")
+    let revoked = on_engine!(db.into(), |e| {
+        sqlx::query("UPDATE team_invites SET revoked_at = $1 WHERE id = $2 AND team_id = $3 AND revoked_at IS NULL")
             .bind(now)
             .bind(invite_id)
             .bind(team_id)
-            .execute(db)
-            .await?;
-    Ok(result.rows_affected() == 1)
+            .execute(e)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
+    Ok(revoked == 1)
 }
 
 fn unreadable(error: rusqlite::types::FromSqlError) -> AppError {
@@ -315,12 +383,13 @@ pub fn each_member_day(
     }
 }
 
-/// The first day with activity of any current member.
-pub async fn first_day(conn: &mut SqliteConnection, team_id: i64) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT min(day) FROM activity_days WHERE user_id IN (SELECT user_id FROM team_members WHERE team_id = ?)",
-    )
-    .bind(team_id)
-    .fetch_one(conn)
-    .await
+/// The first day with activity of any current member (`YYYY-MM-DD`).
+pub async fn first_day<'c>(db: impl Into<Db<'c>>, team_id: i64) -> Result<Option<String>, sqlx::Error> {
+    let db = db.into();
+    let sql = db.pick(
+        "SELECT min(day) FROM activity_days WHERE user_id IN (SELECT user_id FROM team_members WHERE team_id = $1)",
+        "SELECT min(day)::text FROM activity_days
+         WHERE user_id IN (SELECT user_id FROM team_members WHERE team_id = $1)",
+    );
+    on_engine!(db, |e| sqlx::query_scalar(sql).bind(team_id).fetch_one(e).await)
 }

@@ -1,6 +1,6 @@
 //! API tokens, stored only as their SHA-256.
 
-use sqlx::SqlitePool;
+use super::{Db, on_engine};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenRow {
@@ -11,21 +11,24 @@ pub struct TokenRow {
     pub revoked_at: Option<i64>,
 }
 
-pub async fn insert(
-    db: impl sqlx::SqliteExecutor<'_>,
+pub async fn insert<'c>(
+    db: impl Into<Db<'c>>,
     user_id: i64,
     name: &str,
     hash: &[u8],
     now: i64,
 ) -> Result<i64, sqlx::Error> {
-    let result = sqlx::query("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)")
+    on_engine!(db.into(), |e| {
+        sqlx::query_scalar(
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
         .bind(user_id)
         .bind(name)
         .bind(hash)
         .bind(now)
-        .execute(db)
-        .await?;
-    Ok(result.last_insert_rowid())
+        .fetch_one(e)
+        .await
+    })
 }
 
 /// A live (not revoked) token as the API checks it.
@@ -38,13 +41,15 @@ pub struct LiveToken {
 }
 
 /// The live token with this hash.
-pub async fn live_by_hash(pool: &SqlitePool, hash: &[u8]) -> Result<Option<LiveToken>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, user_id, token_hash, last_used_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
-    )
-    .bind(hash)
-    .fetch_optional(pool)
-    .await
+pub async fn live_by_hash<'c>(db: impl Into<Db<'c>>, hash: &[u8]) -> Result<Option<LiveToken>, sqlx::Error> {
+    on_engine!(db.into(), |e| {
+        sqlx::query_as(
+            "SELECT id, user_id, token_hash, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(hash)
+        .fetch_optional(e)
+        .await
+    })
 }
 
 /// How often a token's "last used" moves: once a minute is plenty for the tokens page, and each
@@ -52,30 +57,41 @@ pub async fn live_by_hash(pool: &SqlitePool, hash: &[u8]) -> Result<Option<LiveT
 pub const TOUCH_EVERY_SECONDS: i64 = 60;
 
 /// Notes a use.
-pub async fn touch(pool: &SqlitePool, id: i64, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").bind(now).bind(id).execute(pool).await?;
+pub async fn touch<'c>(db: impl Into<Db<'c>>, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    on_engine!(db.into(), |e| {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(e)
+            .await
+            .map(|_| ())
+    })?;
     Ok(())
 }
 
 /// The user's tokens, newest first, revoked ones included (they show as revoked).
-pub async fn list(pool: &SqlitePool, user_id: i64) -> Result<Vec<TokenRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens
-         WHERE user_id = ? ORDER BY created_at DESC, id DESC",
-    )
-    .bind(user_id)
-    .fetch_all(pool)
-    .await
+pub async fn list<'c>(db: impl Into<Db<'c>>, user_id: i64) -> Result<Vec<TokenRow>, sqlx::Error> {
+    on_engine!(db.into(), |e| {
+        sqlx::query_as(
+            "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens
+             WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
+        )
+        .bind(user_id)
+        .fetch_all(e)
+        .await
+    })
 }
 
 /// Revokes the user's token; false when the user has no such live token.
-pub async fn revoke(pool: &SqlitePool, user_id: i64, id: i64, now: i64) -> Result<bool, sqlx::Error> {
-    let result =
-        sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL")
+pub async fn revoke<'c>(db: impl Into<Db<'c>>, user_id: i64, id: i64, now: i64) -> Result<bool, sqlx::Error> {
+    let revoked = on_engine!(db.into(), |e| {
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
             .bind(now)
             .bind(id)
             .bind(user_id)
-            .execute(pool)
-            .await?;
-    Ok(result.rows_affected() == 1)
+            .execute(e)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
+    Ok(revoked == 1)
 }

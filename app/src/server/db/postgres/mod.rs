@@ -1,12 +1,10 @@
-//! KeyTrack's tables on PostgreSQL (15 or newer), for installations that outgrow one SQLite file
-//! (issue 20). The schema is `migrations/postgres`; each module here mirrors the SQLite module of
-//! the same name one level up, statement for statement, so that both engines give the same
-//! answers. So far: the upload path (`uploads`) and the users it needs.
+//! KeyTrack on PostgreSQL (15 or newer), for installations that outgrow one SQLite file (issue
+//! 20). The schema is `migrations/postgres`. Most statements run on either engine through the
+//! functions of `db::` (see `db::engine`); what lives here is PostgreSQL's own where a whole path
+//! differs: the upload path's transaction (`uploads`) and the copy from SQLite (`copy`).
 
 pub mod copy;
-pub mod days;
 pub mod uploads;
-pub mod users;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
