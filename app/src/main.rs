@@ -206,7 +206,8 @@ async fn run() -> anyhow::Result<()> {
             // Other users' rollups, if an upgrade cleared them, before the demo adds to any.
             rollups::build_missing(&pool).await.map_err(|e| anyhow::anyhow!("cannot build the day rollups: {e}"))?;
             let started = std::time::Instant::now();
-            let summary = demo::create_demo(&pool, state::now(), seed).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let database = db::Database::Sqlite(pool);
+            let summary = demo::create_demo(&database, state::now(), seed).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "demo account ready: {} / {} ({} active minutes over 90 days, and \"{}\" at /teams/{} with 4 teammates; made in {:.1} s)",
                 demo::DEMO_EMAIL,
@@ -274,8 +275,8 @@ async fn import(data_dir: &Path, file: &Path, email: Option<String>) -> anyhow::
         }
     };
     rollups::build_missing(&pool).await.map_err(|e| anyhow::anyhow!("cannot build the day rollups: {e}"))?;
-    let writer = db::writer::Writer::for_file(pool.connect_options().get_filename()).map_err(public)?;
-    let imported = export::import_records(&pool, &writer, user_id, &export, state::now()).await.map_err(public)?;
+    let database = db::Database::Sqlite(pool);
+    let imported = export::import_records(&database, user_id, &export, state::now()).await.map_err(public)?;
     println!(
         "loaded {} devices, {} minute records and {} hour blocks into {email}",
         imported.devices, imported.minutes, imported.blocks
@@ -313,7 +314,7 @@ async fn serve(data_dir: &Path, addr: SocketAddr, site_dir: &Path, options: Serv
         .site_pkg_dir("pkg")
         .site_addr(bound)
         .build();
-    let mut state = state::AppState::new(pool.clone(), options).with_storage(storage);
+    let mut state = state::AppState::new(db::Database::Sqlite(pool.clone()), options).with_storage(storage);
     if let Some(dir) = agent_downloads {
         state = state.with_agent_downloads(dir);
     }
@@ -323,7 +324,7 @@ async fn serve(data_dir: &Path, addr: SocketAddr, site_dir: &Path, options: Serv
     }
     if let Some(days) = retain_minutes_days.filter(|_| storage == db::Storage::Writable) {
         tracing::info!(days, "minute records older than {days} days are removed every hour (day figures kept)");
-        tokio::spawn(data::keep_retention(pool.clone(), days));
+        tokio::spawn(data::keep_retention(state.database.clone(), days));
     }
     let app = http::router(state, secure_cookies).await?;
     println!("KeyTrack listening on http://{bound}");

@@ -470,7 +470,7 @@ async fn no_route_reads_or_deletes_another_users_data() {
     let (first, last) = range_of(&days);
     let before = stats(&server.app, &alice_token, &first, &last).await;
     let team = teams::create(&server.database, alice, "Alice's team").await.expect("team");
-    let alice_device = data::devices(&server.pool, alice).await.expect("devices")[0].id;
+    let alice_device = data::devices(&server.database, alice).await.expect("devices")[0].id;
 
     let bob = |method: &'static str, uri: String| {
         let (app, token) = (server.app.clone(), bob_token.clone());
@@ -600,10 +600,10 @@ async fn retention_keeps_the_day_figures_through_a_change_of_time_zone() {
     upload_all(&server, &token, &uploads(&device("laptop", "Laptop"), days.clone(), 300, usize::MAX)).await;
     let (first, last) = range_of(&days);
     let before = stats(&server.app, &token, &first, &last).await;
-    let removed = data::apply_retention(&server.pool, 10, now()).await.expect("retention");
+    let removed = data::apply_retention(&server.database, 10, now()).await.expect("retention");
     assert!(removed.minutes > 1_000 && removed.blocks > 0, "{removed:?}");
     assert_eq!(stats(&server.app, &token, &first, &last).await, before, "the dashboards do not change");
-    let again = data::apply_retention(&server.pool, 10, now()).await.expect("retention");
+    let again = data::apply_retention(&server.database, 10, now()).await.expect("retention");
     assert_eq!(again, data::Retained::default(), "nothing more to remove");
 
     // A new day start sums again only the days whose records are all kept; the older days keep

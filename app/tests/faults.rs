@@ -261,15 +261,15 @@ async fn a_read_only_data_dir_serves_statistics_and_refuses_writes_clearly() {
     {
         let pool = db::open(&data_dir).await.expect("open");
         let user = db::users::by_email(&pool, "faults@example.com").await.expect("query").expect("user").id;
-        ingest::store_batch(
-            &Writer::for_file(&data_dir.join(db::DATABASE_FILE)).expect("writer"),
-            user,
-            ingest::UploadSource::default(),
-            batches("laptop", MONDAY_9H, 1, 3).remove(0),
-            MONDAY_9H + 86_400,
-        )
-        .await
-        .expect("store");
+        ingest::UploadStore::Sqlite(Writer::for_file(&data_dir.join(db::DATABASE_FILE)).expect("writer"))
+            .store(
+                user,
+                ingest::UploadSource::default(),
+                batches("laptop", MONDAY_9H, 1, 3).remove(0),
+                MONDAY_9H + 86_400,
+            )
+            .await
+            .expect("store");
         pool.close().await;
     }
     let source = data_dir.to_string_lossy().to_string();

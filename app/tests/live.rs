@@ -233,10 +233,11 @@ async fn a_team_stream_speaks_only_when_a_reload_would_show_something_new() {
 #[tokio::test]
 async fn the_demo_keyboard_types_through_the_upload_path() {
     let s = server().await;
-    let summary =
-        keytrack_app::server::demo::create_demo(&s.pool, keytrack_app::server::state::now(), 1).await.expect("demo");
+    let summary = keytrack_app::server::demo::create_demo(&s.database, keytrack_app::server::state::now(), 1)
+        .await
+        .expect("demo");
     let options = leptos::config::LeptosOptions::builder().output_name("keytrack").site_root("target/site").build();
-    let state = keytrack_app::server::state::AppState::new(s.pool.clone(), options);
+    let state = keytrack_app::server::state::AppState::new(s.database.clone(), options);
     let mut stream = state.live.open(summary.user_id, &[summary.user_id]).expect("watch");
     let typing = tokio::spawn(keytrack_app::server::demo::keep_typing(state.clone()));
     let heard = tokio::time::timeout(Duration::from_secs(10), async {

@@ -221,7 +221,7 @@ async fn prepare_in(pool: &SqlitePool, options: &BenchOptions, now: i64) -> Resu
     let started = Instant::now();
     let mut minutes = 0;
     for (i, id) in people.ids.iter().enumerate() {
-        minutes += demo::fill_activity(pool, *id, TIMEZONE, options.days, now, user_seed(options.seed, i)).await?;
+        minutes += demo::fill_activity(&database, *id, TIMEZONE, options.days, now, user_seed(options.seed, i)).await?;
     }
     let seconds = started.elapsed().as_secs_f64();
     println!(

@@ -20,33 +20,37 @@ pub async fn agent_downloads() -> Result<Vec<AgentDownload>, UiError> {
 
 #[server]
 pub async fn my_devices() -> Result<Vec<DeviceSummary>, UiError> {
-    Ok(data::devices(&state()?.pool, user_id().await?).await?)
+    Ok(data::devices(&state()?.database, user_id().await?).await?)
 }
 
 /// Deletes the user's activity on their days `from..=to`.
 #[server]
 pub async fn delete_days(from: String, to: String) -> Result<DeletionReceipt, UiError> {
     let (from, to) = data::deletion_days(Some(&from), Some(&to))?;
-    Ok(data::delete_days(&state()?, user_id().await?, from, to).await?)
+    let state = state()?;
+    Ok(data::delete_days(&state.database, state.storage, user_id().await?, from, to).await?)
 }
 
 /// Names one of the user's devices.
 #[server]
 pub async fn rename_device(device_id: i64, name: String) -> Result<(), UiError> {
-    Ok(data::rename_device(&state()?, user_id().await?, device_id, &name).await?)
+    let state = state()?;
+    Ok(data::rename_device(&state.database, state.storage, user_id().await?, device_id, &name).await?)
 }
 
 /// Removes one of the user's devices: revokes its token, and with `delete_data` deletes everything
 /// it uploaded.
 #[server]
 pub async fn remove_device(device_id: i64, delete_data: bool) -> Result<DeletionReceipt, UiError> {
-    Ok(data::remove_device(&state()?, user_id().await?, device_id, !delete_data).await?)
+    let state = state()?;
+    Ok(data::remove_device(&state.database, state.storage, user_id().await?, device_id, !delete_data).await?)
 }
 
 /// Deletes the account (its password confirms it), ends the session and goes to the home page.
 #[server]
 pub async fn delete_account(password: String) -> Result<(), UiError> {
-    data::delete_account(&state()?, user_id().await?, &password).await?;
+    let state = state()?;
+    data::delete_account(&state.database, state.storage, user_id().await?, &password).await?;
     session().await?.flush().await.map_err(|_| UiError::Internal)?;
     leptos_axum::redirect("/?account=deleted");
     Ok(())

@@ -40,7 +40,7 @@ pub async fn team_dashboard(
 ) -> Result<TeamStats, UiError> {
     let query = crate::domain::range::RangeQuery { range, from, to };
     let now = crate::server::state::now();
-    Ok(teams::stats(&state()?.pool, team_id, user_id().await?, &query, now).await?)
+    Ok(teams::stats(&state()?.database, team_id, user_id().await?, &query, now).await?)
 }
 
 /// Shares (or stops sharing) the user's own figures with the team.

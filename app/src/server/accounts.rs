@@ -126,15 +126,7 @@ pub async fn save_profile(
     // The user's days move with their time zone and day start: sum them again.
     if before.timezone != timezone || before.day_start_hour != i64::from(day_start_hour) {
         let stored_in = super::clock::clock_of(&account_of(before))?;
-        match &mut tx {
-            db::Transaction::Sqlite(tx) => {
-                super::rollups::rebuild_from(tx, user_id, stored_in, clock).await?;
-            }
-            // Issue 20: the rollups' rebuild has no PostgreSQL statements yet (docs/scaling.md).
-            db::Transaction::Postgres(_) => {
-                return Err(AppError::internal("a changed time zone cannot yet be applied on PostgreSQL"));
-            }
-        }
+        super::rollups::rebuild_from(&mut tx, user_id, stored_in, clock).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -7,9 +7,10 @@ use super::db;
 use super::error::AppError;
 use crate::domain::time::UserClock;
 
-/// The user's clock, read inside a transaction (so it cannot change while the transaction writes).
-pub async fn clock_in(conn: &mut sqlx::SqliteConnection, user_id: i64) -> Result<UserClock, AppError> {
-    let user = db::users::by_id(&mut *conn, user_id).await?.ok_or(AppError::NotFound)?;
+/// The user's clock, read inside a transaction (so it cannot change while the transaction writes),
+/// or through a pool.
+pub async fn clock_in<'c>(db: impl Into<db::Db<'c>>, user_id: i64) -> Result<UserClock, AppError> {
+    let user = db::users::by_id(db, user_id).await?.ok_or(AppError::NotFound)?;
     clock_of(&super::accounts::account_of(user))
 }
 

@@ -100,7 +100,7 @@ pub async fn own_csv(
 ) -> Result<Response, AppError> {
     let params = query(params)?;
     let kind = CsvKind::parse(params.kind.as_deref())?;
-    let file = export::own_csv(&state.pool, user.0, kind, &params.range(), now()).await?;
+    let file = export::own_csv(&state.database, user.0, kind, &params.range(), now()).await?;
     Ok(download(file, "text/csv; charset=utf-8"))
 }
 
@@ -126,7 +126,7 @@ pub async fn team_csv(
     let team_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let params = query(params)?;
     let kind = TeamCsvKind::parse(params.kind.as_deref())?;
-    let file = export::team_csv(&state.pool, team_id, user.0, kind, &params.range(), now()).await?;
+    let file = export::team_csv(&state.database, team_id, user.0, kind, &params.range(), now()).await?;
     Ok(download(file, "text/csv; charset=utf-8"))
 }
 
@@ -175,7 +175,7 @@ pub async fn team_report(
 ) -> Result<Response, AppError> {
     let team_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let params = query(params)?;
-    let file = report::team_report(&state.pool, team_id, user.0, &params.range(), now()).await?;
+    let file = report::team_report(&state.database, team_id, user.0, &params.range(), now()).await?;
     Ok(download(file, "application/pdf"))
 }
 
@@ -187,7 +187,7 @@ pub async fn team_report(
     responses((status = 200, body = AccountExport, description = "The file, streamed"), (status = 401, body = ApiError))
 )]
 pub async fn account_json(State(state): State<AppState>, user: ApiUser) -> Result<Response, AppError> {
-    let file = export::account_json(&state.pool, user.0, now()).await?;
+    let file = export::account_json(&state.database, user.0, now()).await?;
     Ok(download(file, "application/json"))
 }
 
@@ -199,7 +199,7 @@ pub async fn account_json(State(state): State<AppState>, user: ApiUser) -> Resul
     responses((status = 200, body = Vec<DeviceSummary>), (status = 401, body = ApiError))
 )]
 pub async fn devices(State(state): State<AppState>, user: ApiUser) -> Result<Json<Vec<DeviceSummary>>, AppError> {
-    Ok(Json(data::devices(&state.pool, user.0).await?))
+    Ok(Json(data::devices(&state.database, user.0).await?))
 }
 
 /// How a device goes.
@@ -233,7 +233,7 @@ pub async fn delete_device(
 ) -> Result<Json<DeletionReceipt>, AppError> {
     let device_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let keep_data = query(params)?.keep_data.unwrap_or(false);
-    Ok(Json(data::remove_device(&state, user.0, device_id, keep_data).await?))
+    Ok(Json(data::remove_device(&state.database, state.storage, user.0, device_id, keep_data).await?))
 }
 
 /// Names a device on the server: the name the agent sends no longer replaces it.
@@ -262,7 +262,7 @@ pub async fn rename_device(
 ) -> Result<StatusCode, AppError> {
     let rename: DeviceRename = super::http::json_body(&headers, body)?;
     let device_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    data::rename_device(&state, user.0, device_id, &rename.name).await?;
+    data::rename_device(&state.database, state.storage, user.0, device_id, &rename.name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -286,7 +286,7 @@ pub async fn delete_activity(
 ) -> Result<Json<DeletionReceipt>, AppError> {
     let params = query(params)?;
     let (from, to) = data::deletion_days(params.from.as_deref(), params.to.as_deref())?;
-    Ok(Json(data::delete_days(&state, user.0, from, to).await?))
+    Ok(Json(data::delete_days(&state.database, state.storage, user.0, from, to).await?))
 }
 
 /// Deletes the account and everything the server keeps about it; the password confirms it.
@@ -312,6 +312,6 @@ pub async fn delete_me(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<StatusCode, AppError> {
     let confirm: ConfirmDeletion = super::http::json_body(&headers, body)?;
-    data::delete_account(&state, user.0, &confirm.password).await?;
+    data::delete_account(&state.database, state.storage, user.0, &confirm.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,12 +1,12 @@
 //! `keytrack demo`: a demo account with 90 days of realistic synthetic activity (see
-//! [`super::workload`]), stored through the same [`ingest::store_batch`] path as real uploads, and a
+//! [`super::workload`]), stored through the same [`ingest::UploadStore`] path as real uploads, and a
 //! demo team of it and four teammates.
 
 use keytrack_wire::{Device, TeamRole};
-use sqlx::SqlitePool;
 
-use super::db::writer::Writer;
+use super::db::Database;
 use super::error::AppError;
+use super::ingest::UploadStore;
 use super::workload::{self, SyntheticPerson};
 use super::{auth, db, ingest};
 
@@ -35,7 +35,7 @@ pub struct DemoSummary {
 
 /// A demo account with no activity: created, or found and emptied.
 async fn empty_account(
-    pool: &SqlitePool,
+    database: &Database,
     email: &str,
     password: &str,
     name: &str,
@@ -43,40 +43,40 @@ async fn empty_account(
     day_start_hour: u8,
     now: i64,
 ) -> Result<i64, AppError> {
-    let user_id = match db::users::by_email(pool, email).await? {
+    let user_id = match db::users::by_email(database, email).await? {
         Some(user) => {
-            let mut tx = db::begin_write(pool).await?;
+            let mut tx = database.begin_write().await?;
             db::activity::delete_all_activity(&mut tx, user.id).await?;
             tx.commit().await?;
             user.id
         }
         None => {
             let hash = auth::hash_password(password.to_string()).await?;
-            db::users::insert(pool, email, &hash, name, timezone, now)
+            db::users::insert(database, email, &hash, name, timezone, now)
                 .await?
                 .ok_or_else(|| AppError::internal("a demo user appeared while it was being created"))?
         }
     };
-    db::users::update_profile(pool, user_id, name, timezone, day_start_hour, "us").await?;
+    db::users::update_profile(database, user_id, name, timezone, day_start_hour, "us").await?;
     Ok(user_id)
 }
 
 /// Creates the demo user (or reuses it, clearing its activity) and fills the last 90 days up to
 /// `now`; then the demo team, with four teammates' last 30 days. The same seed gives the same
 /// activity for the same `now`.
-pub async fn create_demo(pool: &SqlitePool, now: i64, seed: u64) -> Result<DemoSummary, AppError> {
-    let user_id = empty_account(pool, DEMO_EMAIL, DEMO_PASSWORD, "Demo User", DEMO_TIMEZONE, 4, now).await?;
-    let minutes = fill_activity(pool, user_id, DEMO_TIMEZONE, DAYS, now, seed).await?;
+pub async fn create_demo(database: &Database, now: i64, seed: u64) -> Result<DemoSummary, AppError> {
+    let user_id = empty_account(database, DEMO_EMAIL, DEMO_PASSWORD, "Demo User", DEMO_TIMEZONE, 4, now).await?;
+    let minutes = fill_activity(database, user_id, DEMO_TIMEZONE, DAYS, now, seed).await?;
 
     let mut teammates = Vec::new();
     for (i, (email, name, timezone)) in TEAMMATES.into_iter().enumerate() {
         let (password, _) = auth::new_secret("");
-        let id = empty_account(pool, email, &password, name, timezone, 0, now).await?;
-        fill_activity(pool, id, timezone, TEAMMATE_DAYS, now, seed + 1 + i as u64).await?;
+        let id = empty_account(database, email, &password, name, timezone, 0, now).await?;
+        fill_activity(database, id, timezone, TEAMMATE_DAYS, now, seed + 1 + i as u64).await?;
         teammates.push(id);
     }
     // A fresh demo team each time, everyone sharing their figures.
-    let mut tx = db::begin_write(pool).await?;
+    let mut tx = database.begin_write().await?;
     db::teams::delete_owned_named(&mut tx, user_id, DEMO_TEAM).await?;
     let team_id = db::teams::insert(&mut tx, DEMO_TEAM, now).await?;
     db::teams::add_member(&mut tx, team_id, user_id, TeamRole::Owner.key(), true, now).await?;
@@ -92,7 +92,7 @@ pub async fn create_demo(pool: &SqlitePool, now: i64, seed: u64) -> Result<DemoS
 /// and the benchmark's), about one upload per day from one laptop. Returns the number of minute
 /// records.
 pub async fn fill_activity(
-    pool: &SqlitePool,
+    database: &Database,
     user_id: i64,
     timezone: &str,
     days: i64,
@@ -100,16 +100,16 @@ pub async fn fill_activity(
     seed: u64,
 ) -> Result<usize, AppError> {
     let device = Device { id: "demo-laptop".into(), name: "Demo laptop".into() };
-    let writer = Writer::for_file(pool.connect_options().get_filename())?;
+    let uploads = UploadStore::of(database)?;
     let mut minutes = 0;
     let mut first_upload = now;
     for batch in workload::uploads(&device, SyntheticPerson::new(timezone, days, now, seed)?, 1_440, usize::MAX) {
         minutes += batch.minutes.len();
         first_upload = batch.minutes.iter().map(|m| m.minute).fold(first_upload, i64::min);
-        ingest::store_batch(&writer, user_id, demo_agent("linux x86_64"), batch, now).await?;
+        uploads.store(user_id, demo_agent("linux x86_64"), batch, now).await?;
     }
     // The devices page shows the laptop in use since its first minute, not since the demo was made.
-    db::data::set_device_dates(pool, user_id, &device.id, (first_upload, now)).await?;
+    db::data::set_device_dates(database, user_id, &device.id, (first_upload, now)).await?;
     Ok(minutes)
 }
 
@@ -131,7 +131,7 @@ pub const DEMO_TYPING_EVERY: std::time::Duration = std::time::Duration::from_sec
 
 /// Runs the demo keyboard until the server stops; does nothing without a demo account.
 pub async fn keep_typing(state: super::state::AppState) {
-    let user_id = match db::users::by_email(&state.pool, DEMO_EMAIL).await {
+    let user_id = match db::users::by_email(&state.database, DEMO_EMAIL).await {
         Ok(Some(user)) => user.id,
         Ok(None) => return tracing::warn!("--demo-typing: no demo account here (run `keytrack demo` first)"),
         Err(error) => return tracing::warn!(%error, "--demo-typing: cannot look for the demo account"),
@@ -151,11 +151,8 @@ pub async fn keep_typing(state: super::state::AppState) {
             () = &mut closed => return,
         }
         let now = super::state::now();
-        let stored = match state.upload_writer() {
-            Ok(writer) => {
-                ingest::store_batch(&writer, user_id, demo_agent("windows x86_64"), typist.upload(&device, now), now)
-                    .await
-            }
+        let stored = match state.uploads() {
+            Ok(uploads) => uploads.store(user_id, demo_agent("windows x86_64"), typist.upload(&device, now), now).await,
             Err(error) => Err(error),
         };
         match stored {

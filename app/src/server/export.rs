@@ -11,13 +11,13 @@ use keytrack_wire::data::{AccountExport, EXPORT_FORMAT, EXPORT_VERSION, Membersh
 use keytrack_wire::{
     ActivityBatch, ActivityMinute, CURRENT_FORMAT, Device, HourBlock, TeamRole, limits, words_per_minute,
 };
-use sqlx::SqlitePool;
 
+use super::db::Database;
 use super::db::activity::RecordCodec;
-use super::db::writer::Writer;
 use super::error::AppError;
+use super::ingest::UploadStore;
 use super::stats::{RangeScope, resolve_range};
-use super::{accounts, clock, db, ingest, rollups, teams};
+use super::{accounts, clock, db, rollups, teams};
 use crate::domain::csv::Csv;
 use crate::domain::range::RangeQuery;
 use crate::domain::rollup::DayTotals;
@@ -123,14 +123,14 @@ fn day_start_label(account: &keytrack_wire::Account) -> String {
 
 /// A CSV of the user's own figures for what the query asks (the dashboard's range rule).
 pub async fn own_csv(
-    pool: &SqlitePool,
+    database: &Database,
     user_id: i64,
     kind: CsvKind,
     query: &RangeQuery,
     now: i64,
 ) -> Result<Download, AppError> {
-    let account = accounts::account(pool, user_id).await?;
-    let (from, to) = resolve_range(pool, &account, RangeScope::Own(user_id), query, now).await?;
+    let account = accounts::account(database, user_id).await?;
+    let (from, to) = resolve_range(database, &account, RangeScope::Own(user_id), query, now).await?;
     let clock = clock::clock_of(&account)?;
     let mut csv = Csv::new();
     csv.comment(&format!(
@@ -174,20 +174,20 @@ pub async fn own_csv(
                 ]);
             }
             let first = chunk(csv.take());
-            let pool = pool.clone();
+            let database = database.clone();
             let rest = futures::stream::try_unfold(Some(from), move |next| {
-                let pool = pool.clone();
+                let database = database.clone();
                 async move {
                     let Some(start) = next.filter(|d| *d <= to) else { return Ok(None) };
                     let end = (start + chrono::Days::new(DAYS_PER_CHUNK - 1)).min(to);
-                    let text = day_rows(&pool, user_id, kind, start, end).await?;
+                    let text = day_rows(&database, user_id, kind, start, end).await?;
                     Ok(Some((Bytes::from(text), end.succ_opt())))
                 }
             });
             first.chain(rest).boxed()
         }
         CsvKind::Key | CsvKind::Shortcut => {
-            let stats = rollups::range_totals(pool, user_id, from, to).await?.finish();
+            let stats = rollups::range_totals(database, user_id, from, to).await?.finish();
             let (name, counts) = match kind {
                 CsvKind::Key => ("key", stats.keys),
                 _ => ("shortcut", stats.combos),
@@ -203,7 +203,7 @@ pub async fn own_csv(
             chunk(csv.take()).boxed()
         }
         CsvKind::Application => {
-            let apps = rollups::range_totals(pool, user_id, from, to).await?.app_totals();
+            let apps = rollups::range_totals(database, user_id, from, to).await?.app_totals();
             let time: u64 = apps.iter().map(|(_, [_, _, seconds])| seconds).sum();
             csv.header(&["application", "active_seconds", "key_presses", "clicks", "percent_of_time"]);
             for (name, [keys, clicks, seconds]) in apps {
@@ -217,12 +217,12 @@ pub async fn own_csv(
             let first = chunk(csv.take());
             let bounds = clock.range(from, to);
             let tz: chrono_tz::Tz = account.timezone.parse().unwrap_or(chrono_tz::UTC);
-            let pool = pool.clone();
+            let database = database.clone();
             let rest = futures::stream::try_unfold(Some(i64::MIN), move |from| {
-                let pool = pool.clone();
+                let database = database.clone();
                 async move {
                     let Some(from) = from else { return Ok(None) };
-                    let (rows, next) = db::data::minute_totals_page(&pool, user_id, bounds, from).await?;
+                    let (rows, next) = db::data::minute_totals_page(&database, user_id, bounds, from).await?;
                     if rows.is_empty() && next.is_none() {
                         return Ok(None);
                     }
@@ -251,16 +251,14 @@ pub async fn own_csv(
 
 /// The per-day or per-hour rows of the days `start..=end`, quiet days included.
 async fn day_rows(
-    pool: &SqlitePool,
+    database: &Database,
     user_id: i64,
     kind: CsvKind,
     start: NaiveDate,
     end: NaiveDate,
 ) -> Result<String, AppError> {
-    let mut conn = pool.acquire().await?;
     let stored: std::collections::HashMap<String, Vec<u8>> =
-        db::days::range(&mut *conn, user_id, &start.to_string(), &end.to_string()).await?.into_iter().collect();
-    drop(conn);
+        db::days::range(database, user_id, &start.to_string(), &end.to_string()).await?.into_iter().collect();
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
     let seconds = |ms: i64| count(ms) as f64 / 1000.0;
     let mut csv = Csv::new();
@@ -308,14 +306,14 @@ async fn day_rows(
 /// A CSV of a team's figures, made of exactly what `teams::stats` gives the asking member (the
 /// team dashboard's own numbers, under its consent and at-least-3 rules).
 pub async fn team_csv(
-    pool: &SqlitePool,
+    database: &Database,
     team_id: i64,
     user_id: i64,
     kind: TeamCsvKind,
     query: &RangeQuery,
     now: i64,
 ) -> Result<Download, AppError> {
-    let stats = teams::stats(pool, team_id, user_id, query, now).await?;
+    let stats = teams::stats(database, team_id, user_id, query, now).await?;
     let mut csv = Csv::new();
     csv.comment(&format!(
         "KeyTrack team export ({} rows) of {}: days {} to {}; each member's days in their own time zone; team figures only where at least {} members were active",
@@ -402,10 +400,10 @@ enum JsonPart {
 }
 
 /// Everything the server keeps about the user as one JSON document ([`AccountExport`]), streamed.
-pub async fn account_json(pool: &SqlitePool, user_id: i64, now: i64) -> Result<Download, AppError> {
-    let account = accounts::account(pool, user_id).await?;
-    let created_at = db::data::created_at(pool, user_id).await?.ok_or(AppError::NotFound)?;
-    let tokens: Vec<TokenExport> = db::tokens::list(pool, user_id)
+pub async fn account_json(database: &Database, user_id: i64, now: i64) -> Result<Download, AppError> {
+    let account = accounts::account(database, user_id).await?;
+    let created_at = db::data::created_at(database, user_id).await?.ok_or(AppError::NotFound)?;
+    let tokens: Vec<TokenExport> = db::tokens::list(database, user_id)
         .await?
         .into_iter()
         .rev()
@@ -416,7 +414,7 @@ pub async fn account_json(pool: &SqlitePool, user_id: i64, now: i64) -> Result<D
             revoked_at: t.revoked_at,
         })
         .collect();
-    let teams: Vec<MembershipExport> = db::data::memberships(pool, user_id)
+    let teams: Vec<MembershipExport> = db::data::memberships(database, user_id)
         .await?
         .into_iter()
         .map(|(team, role, shares_figures, joined_at)| MembershipExport {
@@ -426,7 +424,7 @@ pub async fn account_json(pool: &SqlitePool, user_id: i64, now: i64) -> Result<D
             joined_at,
         })
         .collect();
-    let devices = db::data::devices(pool, user_id, db::data::NO_DAY).await?;
+    let devices = db::data::devices(database, user_id, db::data::NO_DAY).await?;
     // The head is the whole document but its devices (its last field), written by serde with an
     // empty list, then opened where the list begins.
     let head = AccountExport {
@@ -447,10 +445,10 @@ pub async fn account_json(pool: &SqlitePool, user_id: i64, now: i64) -> Result<D
     head.replace_range(open_at.., "");
     head.push_str("\"devices\":[");
     let head_json = head;
-    let pool = pool.clone();
+    let database = database.clone();
     let day = chrono::DateTime::from_timestamp(now, 0).map(|t| t.date_naive().to_string()).unwrap_or_default();
     let body = futures::stream::try_unfold(JsonPart::Head, move |part| {
-        let (pool, devices, head_json) = (pool.clone(), devices.clone(), head_json.clone());
+        let (database, devices, head_json) = (database.clone(), devices.clone(), head_json.clone());
         async move {
             let device_head = |index: usize| -> Result<String, AppError> {
                 let d = &devices[index];
@@ -475,9 +473,8 @@ pub async fn account_json(pool: &SqlitePool, user_id: i64, now: i64) -> Result<D
                 }
                 JsonPart::Minutes { index, after } => {
                     let device_id = devices[index].id;
-                    let mut conn = pool.acquire().await?;
-                    let hours = db::activity::hours_of_device(&mut conn, device_id, after, HOURS_PER_CHUNK).await?;
-                    drop(conn);
+                    let hours =
+                        db::activity::hours_of_device(&database, user_id, device_id, after, HOURS_PER_CHUNK).await?;
                     let mut out = String::new();
                     for (i, record) in hours.iter().flat_map(|h| &h.records).enumerate() {
                         if after != i64::MIN || i > 0 {
@@ -497,7 +494,9 @@ pub async fn account_json(pool: &SqlitePool, user_id: i64, now: i64) -> Result<D
                     Ok(Some((Bytes::from(out), next)))
                 }
                 JsonPart::Blocks { index, after } => {
-                    let rows = db::data::blocks_of_device(&pool, devices[index].id, after, BLOCKS_PER_CHUNK).await?;
+                    let rows =
+                        db::data::blocks_of_device(&database, user_id, devices[index].id, after, BLOCKS_PER_CHUNK)
+                            .await?;
                     let mut out = String::new();
                     for (i, (_, stored)) in rows.iter().enumerate() {
                         let block: HourBlock = RecordCodec::with(|c| c.decode(stored)).map_err(AppError::internal)?;
@@ -559,8 +558,7 @@ pub fn check_export(export: &AccountExport) -> Result<(), AppError> {
 /// upload path (each record replaces a stored copy of the same device and minute, so importing
 /// twice changes nothing). Every batch is checked before the first is stored.
 pub async fn import_records(
-    pool: &SqlitePool,
-    writer: &Writer,
+    database: &Database,
     user_id: i64,
     export: &AccountExport,
     now: i64,
@@ -587,23 +585,24 @@ pub async fn import_records(
     }
     // Devices keep the dates of their first and last upload, the earliest and latest of here and
     // there, rather than the time of the import.
-    let here: std::collections::HashMap<String, (i64, i64)> = db::data::devices(pool, user_id, db::data::NO_DAY)
+    let here: std::collections::HashMap<String, (i64, i64)> = db::data::devices(database, user_id, db::data::NO_DAY)
         .await?
         .into_iter()
         .map(|d| (d.agent_device_id, (d.first_seen, d.last_seen)))
         .collect();
     let mut imported = Imported { devices: export.devices.len(), ..Imported::default() };
+    let uploads = UploadStore::of(database)?;
     for batch in batches {
         imported.minutes += batch.minutes.len() as u64;
         imported.blocks += batch.blocks.len() as u64;
-        ingest::restore_batch(writer, user_id, batch, now).await?;
+        uploads.restore(user_id, batch, now).await?;
     }
     for device in &export.devices {
         let dates = match here.get(&device.id) {
             Some((first, last)) => ((*first).min(device.first_seen), (*last).max(device.last_seen)),
             None => (device.first_seen, device.last_seen),
         };
-        db::data::set_device_dates(pool, user_id, &device.id, dates).await?;
+        db::data::set_device_dates(database, user_id, &device.id, dates).await?;
     }
     Ok(imported)
 }

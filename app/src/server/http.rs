@@ -24,7 +24,6 @@ use serde::de::DeserializeOwned;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time::Duration;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 use utoipa::OpenApi;
 
 use super::auth::ApiUser;
@@ -40,7 +39,7 @@ pub const SESSION_COOKIE: &str = "keytrack_session";
 
 /// Builds the whole app. `secure_cookies` marks the session cookie `Secure` (behind HTTPS).
 pub async fn router(state: AppState, secure_cookies: bool) -> anyhow::Result<Router> {
-    let store = SqliteStore::new(state.pool.clone());
+    let store = super::sessions::Sessions::of(&state.database);
     // A read-only database has the sessions table from when it was writable.
     if state.storage == Storage::Writable {
         store.migrate().await?;
@@ -194,7 +193,7 @@ async fn post_activity(
     if state.storage == Storage::ReadOnly {
         return Err(AppError::StorageUnavailable(super::error::READ_ONLY));
     }
-    let writer = state.upload_writer()?;
+    let uploads = state.uploads()?;
     let device = if batch.device.name.is_empty() { batch.device.id.clone() } else { batch.device.name.clone() };
     let at = now();
     let agent = headers
@@ -202,7 +201,7 @@ async fn post_activity(
         .and_then(|value| value.to_str().ok())
         .and_then(AgentIdentity::from_user_agent);
     let source = ingest::UploadSource { token_id: user.1, agent };
-    let receipt = ingest::store_batch(&writer, user.0, source, batch, at).await?;
+    let receipt = uploads.store(user.0, source, batch, at).await?;
     state.live.arrived(user.0, Arrival { device, token_id: user.1, at, blocks: receipt.blocks });
     tracing::debug!(accepted = receipt.accepted, replaced = receipt.replaced, "stored a batch");
     Ok(Json(receipt))
@@ -377,7 +376,7 @@ async fn get_team_stats(
     // A team id that is not a number is a team that does not exist.
     let team_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let Query(query) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
-    Ok(Json(teams::stats(&state.pool, team_id, user.0, &query.into(), now()).await?))
+    Ok(Json(teams::stats(&state.database, team_id, user.0, &query.into(), now()).await?))
 }
 
 /// Liveness: answers 200 when the database answers, with `"storage": "read-only"` while the data

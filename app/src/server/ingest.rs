@@ -11,6 +11,7 @@ use rusqlite::Connection;
 use sqlx::PgPool;
 
 use super::clock;
+use super::db::Database;
 use super::db::activity::{BlockRow, HourRecords, HourRow, RecordCodec};
 use super::db::postgres::uploads as pg;
 use super::db::uploads;
@@ -19,31 +20,61 @@ use super::db::writer::Writer;
 use super::error::AppError;
 use super::rollups::{DayRollups, DayRow, ScreenRow};
 
-/// Validates and stores a batch for the user, with the day rollups. Each minute record replaces
-/// any earlier copy of the same device and minute, each block any earlier copy of the same device
-/// and start, so sending a batch twice changes nothing. A first-release batch keeps its totals
-/// only. All or nothing: an invalid record or a failed write leaves the database as it was.
-pub async fn store_batch(
-    writer: &Writer,
-    user_id: i64,
-    source: UploadSource,
-    batch: ActivityBatch,
-    now: i64,
-) -> Result<IngestReceipt, AppError> {
-    batch.validate(now)?;
-    store_valid(writer, user_id, source, batch, now).await
+/// Where uploads are stored: SQLite's upload writer (a thread that owns the write connection) or
+/// PostgreSQL (a transaction per upload; one person's uploads queue on their lock, everyone
+/// else's run alongside). Both merge and sum with the same code.
+#[derive(Clone)]
+pub enum UploadStore {
+    Sqlite(std::sync::Arc<Writer>),
+    Postgres(PgPool),
 }
 
-/// Stores records restored from a KeyTrack export (`keytrack import`) as [`store_batch`] stores
-/// an upload, by the rules for restored records (`ActivityBatch::validate_restored`).
-pub async fn restore_batch(
-    writer: &Writer,
-    user_id: i64,
-    batch: ActivityBatch,
-    now: i64,
-) -> Result<IngestReceipt, AppError> {
-    batch.validate_restored(now)?;
-    store_valid(writer, user_id, UploadSource::default(), batch, now).await
+impl UploadStore {
+    /// A store for `database`; on SQLite with a writer of its own (the server keeps one for as
+    /// long as it runs, `AppState::uploads`).
+    pub fn of(database: &Database) -> Result<UploadStore, AppError> {
+        Ok(match database {
+            Database::Sqlite(pool) => UploadStore::Sqlite(Writer::for_file(pool.connect_options().get_filename())?),
+            Database::Postgres(pool) => UploadStore::Postgres(pool.clone()),
+        })
+    }
+
+    /// Validates and stores a batch for the user, with the day rollups. Each minute record
+    /// replaces any earlier copy of the same device and minute, each block any earlier copy of
+    /// the same device and start, so sending a batch twice changes nothing. A first-release batch
+    /// keeps its totals only. All or nothing: an invalid record or a failed write leaves the
+    /// database as it was.
+    pub async fn store(
+        &self,
+        user_id: i64,
+        source: UploadSource,
+        batch: ActivityBatch,
+        now: i64,
+    ) -> Result<IngestReceipt, AppError> {
+        batch.validate(now)?;
+        self.store_valid(user_id, source, batch, now).await
+    }
+
+    /// Stores records restored from a KeyTrack export (`keytrack import`) as [`UploadStore::store`]
+    /// stores an upload, by the rules for restored records (`ActivityBatch::validate_restored`).
+    pub async fn restore(&self, user_id: i64, batch: ActivityBatch, now: i64) -> Result<IngestReceipt, AppError> {
+        batch.validate_restored(now)?;
+        self.store_valid(user_id, UploadSource::default(), batch, now).await
+    }
+
+    async fn store_valid(
+        &self,
+        user_id: i64,
+        source: UploadSource,
+        batch: ActivityBatch,
+        now: i64,
+    ) -> Result<IngestReceipt, AppError> {
+        let upload = Upload::prepare(user_id, source, batch, now)?;
+        match self {
+            UploadStore::Sqlite(writer) => writer.write(move |conn| store(conn, upload)).await,
+            UploadStore::Postgres(pool) => store_on_postgres(pool, upload).await,
+        }
+    }
 }
 
 /// An upload ready to store: valid, its blocks encoded and its minute records grouped by hour (the
@@ -78,29 +109,11 @@ impl Upload {
     }
 }
 
-async fn store_valid(
-    writer: &Writer,
-    user_id: i64,
-    source: UploadSource,
-    batch: ActivityBatch,
-    now: i64,
-) -> Result<IngestReceipt, AppError> {
-    let upload = Upload::prepare(user_id, source, batch, now)?;
-    writer.write(move |conn| store(conn, upload)).await
-}
-
-/// Stores a batch on PostgreSQL as [`store_batch`] does on SQLite: the same rule, the same
-/// merge, the same rollups. Uploads of one user run one after another (a lock per user for the
-/// transaction), so that two of them never merge into the same hour or day from the same old copy.
-pub async fn store_batch_on_postgres(
-    pool: &PgPool,
-    user_id: i64,
-    source: UploadSource,
-    batch: ActivityBatch,
-    now: i64,
-) -> Result<IngestReceipt, AppError> {
-    batch.validate(now)?;
-    let upload = Upload::prepare(user_id, source, batch, now)?;
+/// Stores an upload on PostgreSQL as SQLite's writer does (`store`): the same rule, the same
+/// merge, the same rollups, in one transaction that first takes the user's lock, so that uploads
+/// of one person run one after another (`db::postgres::uploads::lock_user`).
+async fn store_on_postgres(pool: &PgPool, upload: Upload) -> Result<IngestReceipt, AppError> {
+    let (user_id, now) = (upload.user_id, upload.now);
     let mut tx = pool.begin().await?;
     let conn = &mut *tx;
     pg::lock_user(conn, user_id).await?;
@@ -125,7 +138,7 @@ pub async fn store_batch_on_postgres(
     let merged = merging.finish(days, screens)?;
     pg::replace_hours(conn, merged.device_id, user_id, &merged.hour_rows(), now).await?;
     pg::replace_blocks(conn, merged.device_id, user_id, &merged.block_rows(), now).await?;
-    pg::save_rollups(conn, user_id, &merged.day_rows, &merged.screen_rows).await?;
+    super::db::days::save_rollups(&mut *conn, user_id, &merged.day_rows, &merged.screen_rows).await?;
     tx.commit().await?;
     Ok(merged.receipt)
 }
@@ -422,7 +435,10 @@ mod tests {
             .expect("a new user");
         let writer = Writer::for_file(&dir.path().join(crate::server::db::DATABASE_FILE)).expect("writer");
         for batch in batches {
-            store_batch(&writer, user, UploadSource::default(), batch.clone(), NOW).await.expect("stored on SQLite");
+            UploadStore::Sqlite(writer.clone())
+                .store(user, UploadSource::default(), batch.clone(), NOW)
+                .await
+                .expect("stored on SQLite");
         }
         (dir, pool, user)
     }
@@ -447,7 +463,8 @@ mod tests {
         let user = postgres_user(&database).await;
         let mut receipts = Vec::new();
         for batch in &batches {
-            let receipt = store_batch_on_postgres(&database.pool, user, UploadSource::default(), batch.clone(), NOW)
+            let receipt = UploadStore::Postgres(database.pool.clone())
+                .store(user, UploadSource::default(), batch.clone(), NOW)
                 .await
                 .expect("stored on PostgreSQL");
             receipts.push((receipt.accepted, receipt.replaced, receipt.blocks));
@@ -468,7 +485,8 @@ mod tests {
         let database = TestDatabase::create().await;
         let user = postgres_user(&database).await;
         for batch in &batches {
-            store_batch_on_postgres(&database.pool, user, UploadSource::default(), batch.clone(), NOW)
+            UploadStore::Postgres(database.pool.clone())
+                .store(user, UploadSource::default(), batch.clone(), NOW)
                 .await
                 .expect("stored");
         }
@@ -512,7 +530,9 @@ mod tests {
         let user = postgres_user(&database).await;
         let uploads = batches.iter().cloned().map(|batch| {
             let pool = database.pool.clone();
-            tokio::spawn(async move { store_batch_on_postgres(&pool, user, UploadSource::default(), batch, NOW).await })
+            tokio::spawn(
+                async move { UploadStore::Postgres(pool).store(user, UploadSource::default(), batch, NOW).await },
+            )
         });
         for upload in futures::future::join_all(uploads).await {
             upload.expect("the upload's task").expect("stored");
@@ -530,10 +550,12 @@ mod tests {
         let user = postgres_user(&database).await;
         let mut batch = batches().remove(0);
         batch.minutes[0].minute = NOW + 3_600;
-        let refused = store_batch_on_postgres(&database.pool, user, UploadSource::default(), batch.clone(), NOW).await;
+        let refused =
+            UploadStore::Postgres(database.pool.clone()).store(user, UploadSource::default(), batch.clone(), NOW).await;
         assert!(matches!(refused, Err(AppError::InvalidActivity(_))), "refused as invalid: {refused:?}");
-        let unknown =
-            store_batch_on_postgres(&database.pool, user + 1, UploadSource::default(), batches().remove(0), NOW).await;
+        let unknown = UploadStore::Postgres(database.pool.clone())
+            .store(user + 1, UploadSource::default(), batches().remove(0), NOW)
+            .await;
         assert!(matches!(unknown, Err(AppError::NotFound)), "an unknown user: {unknown:?}");
         assert_eq!(stored_on_postgres(&database.pool).await, Vec::<String>::new());
     }

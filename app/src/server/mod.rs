@@ -21,6 +21,7 @@ pub mod pairing;
 pub mod protect;
 pub mod report;
 pub mod rollups;
+pub mod sessions;
 pub mod state;
 pub mod stats;
 pub mod streams;

@@ -87,7 +87,10 @@ mod tests {
             let device = Device { id: "laptop".into(), name: "Laptop".into() };
             let days = SyntheticPerson::new("Europe/Berlin", 3, NOW, seed).expect("person");
             for batch in uploads(&device, days, 240, usize::MAX) {
-                ingest::store_batch(&writer, user, UploadSource::default(), batch, NOW).await.expect("upload");
+                ingest::UploadStore::Sqlite(writer.clone())
+                    .store(user, UploadSource::default(), batch, NOW)
+                    .await
+                    .expect("upload");
             }
         }
         let team = teams::create(&database, ada, "Writers").await.expect("team");

@@ -8,7 +8,6 @@ use krilla::Document;
 use krilla::metadata::Metadata;
 use krilla::page::PageSettings;
 use krilla_svg::{SurfaceExt, SvgSettings};
-use sqlx::SqlitePool;
 
 use super::db::Database;
 use super::error::AppError;
@@ -88,14 +87,14 @@ pub async fn own_report(database: &Database, user_id: i64, query: &RangeQuery, n
 
 /// A team's report: what the team dashboard shows this member, no more.
 pub async fn team_report(
-    pool: &SqlitePool,
+    database: &Database,
     team_id: i64,
     user_id: i64,
     query: &RangeQuery,
     now: i64,
 ) -> Result<Download, AppError> {
-    let stats = teams::stats(pool, team_id, user_id, query, now).await?;
-    let account = accounts::account(pool, user_id).await?;
+    let stats = teams::stats(database, team_id, user_id, query, now).await?;
+    let account = accounts::account(database, user_id).await?;
     let title = ReportTitle { who: account.email.clone(), clock: String::new(), made: made_at(&account.timezone, now) };
     let pages = team_pages(&title, &stats);
     let filename = format!("keytrack-team-{team_id}-report-{}-to-{}.pdf", stats.from, stats.to);

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 use keytrack_wire::{ActivityMinute, DisplayPlace, HourBlock, ScreenHeatmap};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqlitePool;
 
 use super::db::{self, Db};
 use super::error::AppError;
@@ -151,14 +151,9 @@ impl DayRollups {
 
     /// Stores the rollups through the pool's connection (rebuilds; uploads store theirs on the
     /// writer thread, `db::uploads`).
-    pub async fn save(self, conn: &mut SqliteConnection, user_id: i64) -> Result<(), AppError> {
+    pub async fn save<'c>(self, db: impl Into<Db<'c>>, user_id: i64) -> Result<(), AppError> {
         let (days, screens) = self.into_rows()?;
-        for row in &days {
-            db::days::save(conn, user_id, row).await?;
-        }
-        for row in &screens {
-            db::days::save_screen(conn, user_id, row).await?;
-        }
+        db::days::save_rollups(db, user_id, &days, &screens).await?;
         Ok(())
     }
 }
@@ -176,8 +171,8 @@ fn block_last_minute(block: &HourBlock) -> i64 {
 /// Recomputes the user's rollups from their minute records and blocks (inside the caller's write
 /// transaction). Returns the number of days. See [`rebuild_from`] for users whose early records
 /// retention removed.
-pub async fn rebuild(conn: &mut SqliteConnection, user_id: i64, clock: UserClock) -> Result<usize, AppError> {
-    rebuild_from(conn, user_id, clock, clock).await
+pub async fn rebuild<'c>(db: impl Into<Db<'c>>, user_id: i64, clock: UserClock) -> Result<usize, AppError> {
+    rebuild_from(db, user_id, clock, clock).await
 }
 
 /// [`rebuild`] when the stored rollups were counted in the clock `stored_in` and are to be counted
@@ -185,28 +180,29 @@ pub async fn rebuild(conn: &mut SqliteConnection, user_id: i64, clock: UserClock
 /// (`db::data::records_since`), the stored days up to the one they were removed in stay as they
 /// are; the records after that day are counted again in `clock`, into the kept days where the new
 /// clock's days overlap them, so that every record is counted once.
-pub async fn rebuild_from(
-    conn: &mut SqliteConnection,
+pub async fn rebuild_from<'c>(
+    db: impl Into<Db<'c>>,
     user_id: i64,
     stored_in: UserClock,
     clock: UserClock,
 ) -> Result<usize, AppError> {
+    let mut db = db.into();
     let mut days: HashMap<NaiveDate, DayTotals> = HashMap::new();
     let mut screens: HashMap<(NaiveDate, DisplayPlace), ScreenGrid> = HashMap::new();
-    let from = match db::data::records_since(conn, user_id).await? {
+    let from = match db::data::records_since(db.reborrow(), user_id).await? {
         Some(since) => {
             let kept_before = stored_in.day_and_hour(since).0.succ_opt().unwrap_or(NaiveDate::MAX);
             let from = stored_in.day_start(kept_before);
-            db::days::delete_from(conn, user_id, &kept_before.to_string()).await?;
+            db::days::delete_from(db.reborrow(), user_id, &kept_before.to_string()).await?;
             // Kept days that the first counted records fall on in the new clock take them in.
             let first = clock.day_and_hour(from).0;
             if let Some(last_kept) = kept_before.pred_opt().filter(|last| *last >= first) {
                 let (a, b) = (first.to_string(), last_kept.to_string());
-                for (day, stored) in db::days::range(&mut *conn, user_id, &a, &b).await? {
+                for (day, stored) in db::days::range(db.reborrow(), user_id, &a, &b).await? {
                     let date = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(AppError::internal)?;
                     days.insert(date, db::days::decode::<DayTotals>(&stored).map_err(AppError::internal)?.shaped());
                 }
-                for (day, place, clicks, moves) in db::days::screens_of_days(&mut *conn, user_id, &a, &b).await? {
+                for (day, place, clicks, moves) in db::days::screens_of_days(db.reborrow(), user_id, &a, &b).await? {
                     let date = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(AppError::internal)?;
                     screens.insert((date, place), ScreenGrid::from_blobs(&clicks, &moves));
                 }
@@ -214,7 +210,7 @@ pub async fn rebuild_from(
             from
         }
         None => {
-            db::days::delete_all(conn, user_id).await?;
+            db::days::delete_all(db.reborrow(), user_id).await?;
             i64::MIN
         }
     };
@@ -228,7 +224,7 @@ pub async fn rebuild_from(
             days.entry(day).or_default().apply_presence(hour, slot, presence([]), presence(seconds));
         }
     };
-    unreadable += db::days::for_each_minute(conn, user_id, from, |record| {
+    unreadable += db::days::for_each_minute(db.reborrow(), user_id, from, |record| {
         let minute = record.minute;
         let (day, hour) = clock.day_and_hour(minute);
         days.entry(day).or_default().apply(record, hour, 1);
@@ -243,7 +239,7 @@ pub async fn rebuild_from(
     })
     .await?;
     close(&mut days, open.take());
-    db::days::for_each_block(conn, user_id, from, |detail| {
+    db::days::for_each_block(db.reborrow(), user_id, from, |detail| {
         let Ok(block) = db::activity::RecordCodec::with(|codec| codec.decode::<HourBlock>(detail)) else {
             unreadable += 1;
             return;
@@ -262,7 +258,7 @@ pub async fn rebuild_from(
     let mut rollups = DayRollups::new(clock);
     rollups.days = days;
     rollups.screens = screens;
-    rollups.save(conn, user_id).await?;
+    rollups.save(db, user_id).await?;
     Ok(count)
 }
 

@@ -6,21 +6,19 @@ use std::time::Duration;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use sqlx::SqlitePool;
 
 use super::auth::{LoginLimiter, RateLimiter, SignUpLimiter};
 use super::db::writer::Writer;
 use super::db::{Database, Storage};
 use super::downloads::AgentFiles;
 use super::error::AppError;
+use super::ingest::UploadStore;
 use super::live::Live;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
-    /// The database: what has moved behind the seam of issue 20 (accounts, tokens) runs on either
-    /// engine through this; the rest still reads and writes SQLite through `pool`.
+    /// SQLite or PostgreSQL.
     pub database: Database,
-    pub pool: SqlitePool,
     pub leptos_options: LeptosOptions,
     pub login_limiter: Arc<LoginLimiter>,
     pub sign_up_limiter: Arc<SignUpLimiter>,
@@ -31,18 +29,20 @@ pub struct AppState {
     pub live: Live,
     /// The agent binaries "Add a computer" offers (`downloads`).
     pub agent_files: Arc<AgentFiles>,
-    /// The upload writer, opened with the state so that its thread lives as long as the server
-    /// (`None` when the database cannot be opened for writing).
+    /// SQLite's upload writer, opened with the state so that its thread lives as long as the
+    /// server (`None` on PostgreSQL, or when the file cannot be opened for writing).
     writer: Option<Arc<Writer>>,
 }
 
 impl AppState {
-    pub fn new(pool: SqlitePool, leptos_options: LeptosOptions) -> AppState {
-        let writer = Writer::for_file(pool.connect_options().get_filename()).ok();
+    pub fn new(database: Database, leptos_options: LeptosOptions) -> AppState {
+        let writer = match &database {
+            Database::Sqlite(pool) => Writer::for_file(pool.connect_options().get_filename()).ok(),
+            Database::Postgres(_) => None,
+        };
         AppState {
             writer,
-            database: Database::Sqlite(pool.clone()),
-            pool,
+            database,
             leptos_options,
             // 10 failures per account and address, 50 per address, in 15 minutes.
             login_limiter: Arc::new(LoginLimiter::new(Duration::from_secs(15 * 60), 10, 50)),
@@ -65,12 +65,12 @@ impl AppState {
         AppState { agent_files: Arc::new(AgentFiles::in_dir(dir)), ..self }
     }
 
-    /// The writer uploads go through: the server's, or, if it could not be opened at start,
+    /// Where uploads go: on SQLite the server's writer, or, if it could not be opened at start,
     /// another try (whose error says why nothing can be stored).
-    pub fn upload_writer(&self) -> Result<Arc<Writer>, AppError> {
-        match &self.writer {
-            Some(writer) => Ok(writer.clone()),
-            None => Writer::for_file(self.pool.connect_options().get_filename()),
+    pub fn uploads(&self) -> Result<UploadStore, AppError> {
+        match (&self.database, &self.writer) {
+            (Database::Sqlite(_), Some(writer)) => Ok(UploadStore::Sqlite(writer.clone())),
+            (database, _) => UploadStore::of(database),
         }
     }
 }

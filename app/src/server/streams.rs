@@ -120,7 +120,7 @@ pub async fn team_stream(
 /// What a team page shows for today, as the viewer may see it (the same function as a reload).
 async fn team_today(state: &AppState, team_id: i64, viewer: i64) -> Result<String, AppError> {
     let today = RangeQuery { range: Some("today".into()), ..RangeQuery::default() };
-    let stats = teams::stats(&state.pool, team_id, viewer, &today, now()).await?;
+    let stats = teams::stats(&state.database, team_id, viewer, &today, now()).await?;
     serde_json::to_string(&stats).map_err(AppError::internal)
 }
 

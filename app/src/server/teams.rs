@@ -5,10 +5,8 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use keytrack_wire::{TeamRole, TeamStats, TeamSummary};
-use sqlx::SqlitePool;
-
 use super::db::{Database, Db, Transaction};
+use keytrack_wire::{TeamRole, TeamStats, TeamSummary};
 
 use super::accounts::clean_name;
 use super::auth::{INVITE_PREFIX, new_secret, token_hash};
@@ -202,12 +200,12 @@ pub async fn leave(database: &Database, team_id: i64, user_id: i64) -> Result<()
 
 /// The teams the user alone owns while others are in them: the account cannot go before each
 /// has another owner (or is deleted). Teams the user is alone in go with the account.
-pub async fn owned_alone_with_others(conn: &mut sqlx::SqliteConnection, user_id: i64) -> Result<Vec<String>, AppError> {
+pub async fn owned_alone_with_others(tx: &mut Transaction, user_id: i64) -> Result<Vec<String>, AppError> {
     let mut names = Vec::new();
-    for team in db::teams::of_user(&mut *conn, user_id).await? {
+    for team in db::teams::of_user(&mut *tx, user_id).await? {
         if role_of(&team.role)? == TeamRole::Owner
             && team.members > 1
-            && db::teams::owners(&mut *conn, team.id).await? <= 1
+            && db::teams::owners(&mut *tx, team.id).await? <= 1
         {
             names.push(team.name);
         }
@@ -276,19 +274,19 @@ pub async fn delete(database: &Database, team_id: i64, user_id: i64) -> Result<(
 /// The team's statistics over what the URL asks for, as far as consent allows (see
 /// `domain::team`).
 pub async fn stats(
-    pool: &SqlitePool,
+    database: &Database,
     team_id: i64,
     user_id: i64,
     query: &RangeQuery,
     now: i64,
 ) -> Result<TeamStats, AppError> {
-    membership(pool, team_id, user_id).await?;
-    let team_name = db::teams::name(pool, team_id).await?.ok_or(AppError::NotFound)?;
-    let account = super::accounts::account(pool, user_id).await?;
-    let (from, to) = resolve_range(pool, &account, RangeScope::Team(team_id), query, now).await?;
+    membership(database, team_id, user_id).await?;
+    let team_name = db::teams::name(database, team_id).await?.ok_or(AppError::NotFound)?;
+    let account = super::accounts::account(database, user_id).await?;
+    let (from, to) = resolve_range(database, &account, RangeScope::Team(team_id), query, now).await?;
     let (from_day, to_day) = (from.to_string(), to.to_string());
-    let members = db::teams::members(pool, team_id).await?;
-    let mut activity: Vec<MemberActivity> = members
+    let members = db::teams::members(database, team_id).await?;
+    let activity: Vec<MemberActivity> = members
         .iter()
         .map(|m| MemberActivity {
             user_id: m.user_id,
@@ -297,55 +295,25 @@ pub async fn stats(
             ..MemberActivity::default()
         })
         .collect();
-    // Day by day: only one day of the members' hour cells is in memory at a time.
-    let reader = db::reader::Reader::of_pool(pool);
     let who: Vec<(i64, bool)> = members.iter().map(|m| (m.user_id, m.shares_figures)).collect();
-    let range = (from_day.clone(), to_day.clone());
-    let (activity, tally, member_keys) = reader
-        .read(move |conn| {
-            let (from_day, to_day) = range;
-            let mut tally = TeamTally::new(&activity);
-            let mut today: Option<(String, usize)> = None;
-            let mut day_cells: Vec<(usize, HourCells)> = Vec::new();
-            // Each sharing member's presses per key over the range, for the team's ergonomic averages.
-            let mut member_keys: Vec<Vec<i64>> = vec![Vec::new(); activity.len()];
-            db::teams::each_member_day(conn, &who, &from_day, &to_day, |row| {
-                if today.as_ref().is_none_or(|(current, _)| current != row.day) {
-                    if let Some((current_day, weekday)) = today.take() {
-                        tally.add_day(&current_day, weekday, day_cells.iter().map(|(i, cells)| (*i, cells)));
-                        day_cells.clear();
-                    }
-                    let date = NaiveDate::parse_from_str(row.day, "%Y-%m-%d").map_err(AppError::internal)?;
-                    today = Some((row.day.to_string(), date.weekday().num_days_from_monday() as usize));
-                }
-                day_cells.push((row.member, db::days::decode(row.hours).map_err(AppError::internal)?));
-                if let Some(member) = activity.get_mut(row.member) {
-                    for (chord, n) in db::days::decode_chords(row.chords).map_err(AppError::internal)? {
-                        match member.chords.get_mut(chord) {
-                            Some(total) => *total += n,
-                            None => {
-                                member.chords.insert(chord.to_string(), n);
-                            }
-                        }
-                    }
-                }
-                if let (Some(totals), Some(sum)) = (row.totals, member_keys.get_mut(row.member)) {
-                    let keys = db::days::decode_keys(totals).map_err(AppError::internal)?;
-                    if sum.len() < keys.len() {
-                        sum.resize(keys.len(), 0);
-                    }
-                    for (total, n) in sum.iter_mut().zip(keys) {
-                        *total += n;
-                    }
-                }
-                Ok(())
-            })?;
-            if let Some((current_day, weekday)) = today {
-                tally.add_day(&current_day, weekday, day_cells.iter().map(|(i, cells)| (*i, cells)));
-            }
-            Ok((activity, tally, member_keys))
-        })
-        .await?;
+    let mut sums = MemberDays::new(activity);
+    match database {
+        // SQLite's pages are read on a reader thread, each blob borrowed where it lies.
+        Database::Sqlite(pool) => {
+            let range = (from_day.clone(), to_day.clone());
+            sums = db::reader::Reader::of_pool(pool)
+                .read(move |conn| {
+                    let (from_day, to_day) = range;
+                    db::teams::each_member_day(conn, &who, &from_day, &to_day, |row| sums.add(row))?;
+                    Ok(sums)
+                })
+                .await?;
+        }
+        Database::Postgres(pool) => {
+            db::teams::each_member_day_on_postgres(pool, &who, from, to, |row| sums.add(row)).await?;
+        }
+    }
+    let MemberDays { activity, tally, member_keys, .. } = sums.finish();
     let ergonomics = crate::domain::team::team_ergonomics(&member_keys);
     let days: Vec<String> = from.iter_days().take_while(|d| *d <= to).map(|d| d.to_string()).collect();
     let seen = tally.finish(&activity, &days);
@@ -362,6 +330,71 @@ pub async fn stats(
         member_figures: seen.member_figures,
         ergonomics,
     })
+}
+
+/// The members' days summed as they come, day after day: only one day of the members' hour
+/// cells is in memory at a time.
+struct MemberDays {
+    activity: Vec<MemberActivity>,
+    tally: TeamTally,
+    /// The day being read (`YYYY-MM-DD`, weekday from Monday) and its members' hour cells.
+    today: Option<(String, usize)>,
+    day_cells: Vec<(usize, HourCells)>,
+    /// Each sharing member's presses per key over the range, for the team's ergonomic averages.
+    member_keys: Vec<Vec<i64>>,
+}
+
+impl MemberDays {
+    fn new(activity: Vec<MemberActivity>) -> MemberDays {
+        MemberDays {
+            tally: TeamTally::new(&activity),
+            member_keys: vec![Vec::new(); activity.len()],
+            activity,
+            today: None,
+            day_cells: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, row: db::teams::MemberDayRow<'_>) -> Result<(), AppError> {
+        if self.today.as_ref().is_none_or(|(current, _)| current != row.day) {
+            self.close_day();
+            let date = NaiveDate::parse_from_str(row.day, "%Y-%m-%d").map_err(AppError::internal)?;
+            self.today = Some((row.day.to_string(), date.weekday().num_days_from_monday() as usize));
+        }
+        self.day_cells.push((row.member, db::days::decode(row.hours).map_err(AppError::internal)?));
+        if let Some(member) = self.activity.get_mut(row.member) {
+            for (chord, n) in db::days::decode_chords(row.chords).map_err(AppError::internal)? {
+                match member.chords.get_mut(chord) {
+                    Some(total) => *total += n,
+                    None => {
+                        member.chords.insert(chord.to_string(), n);
+                    }
+                }
+            }
+        }
+        if let (Some(totals), Some(sum)) = (row.totals, self.member_keys.get_mut(row.member)) {
+            let keys = db::days::decode_keys(totals).map_err(AppError::internal)?;
+            if sum.len() < keys.len() {
+                sum.resize(keys.len(), 0);
+            }
+            for (total, n) in sum.iter_mut().zip(keys) {
+                *total += n;
+            }
+        }
+        Ok(())
+    }
+
+    fn close_day(&mut self) {
+        if let Some((day, weekday)) = self.today.take() {
+            self.tally.add_day(&day, weekday, self.day_cells.iter().map(|(i, cells)| (*i, cells)));
+            self.day_cells.clear();
+        }
+    }
+
+    fn finish(mut self) -> MemberDays {
+        self.close_day();
+        self
+    }
 }
 
 #[cfg(test)]
@@ -512,5 +545,73 @@ mod tests {
             assert!(first.is_ok() != second.is_ok(), "round {round}: {first:?} {second:?}");
             assert_eq!(db::teams::owners(&database, team).await.expect("owners"), 1, "round {round}");
         }
+    }
+}
+
+#[cfg(test)]
+mod stats_tests {
+    use keytrack_wire::Device;
+
+    use super::*;
+    use crate::server::db::postgres::TestDatabase;
+    use crate::server::ingest::{UploadSource, UploadStore};
+    use crate::server::workload::{self, SyntheticPerson};
+
+    const NOW: i64 = 1_764_000_000;
+
+    /// A team of four with three days each (one keeps their figures to themselves), and what its
+    /// dashboard shows the owner over three ranges.
+    async fn a_team_s_figures(database: &Database) -> Vec<String> {
+        let uploads = UploadStore::of(database).expect("uploads");
+        let mut ids = Vec::new();
+        for (i, name) in ["ada", "bob", "cleo", "dan"].into_iter().enumerate() {
+            let email = format!("{name}@example.com");
+            let id = db::users::insert(database, &email, "hash", name, "Europe/Berlin", NOW)
+                .await
+                .expect("insert")
+                .expect("new");
+            let device = Device { id: "laptop".into(), name: format!("{name}'s laptop") };
+            let person = SyntheticPerson::new("Europe/Berlin", 3, NOW, 11 + i as u64).expect("person");
+            for batch in workload::uploads(&device, person, 240, usize::MAX) {
+                uploads.store(id, UploadSource::default(), batch, NOW).await.expect("stored");
+            }
+            ids.push(id);
+        }
+        let team = create(database, ids[0], "Writers").await.expect("team");
+        for (i, id) in ids.iter().enumerate().skip(1) {
+            let invite = create_invite(database, team, ids[0], 1, true).await.expect("invite");
+            join(database, *id, &invite.code, i != 2).await.expect("join");
+        }
+        let mut seen = Vec::new();
+        for range in ["today", "7d", "all"] {
+            let query = RangeQuery { range: Some(range.into()), ..RangeQuery::default() };
+            let stats = stats(database, team, ids[0], &query, NOW).await.expect("stats");
+            seen.push(format!("{range}: {stats:?}"));
+        }
+        let outsider = db::users::insert(database, "eve@example.com", "hash", "", "UTC", NOW).await.expect("eve");
+        let query = RangeQuery::default();
+        let refused = stats(database, team, outsider.expect("new"), &query, NOW).await.map_err(|e| e.code());
+        seen.push(format!("an outsider: {refused:?}"));
+        seen
+    }
+
+    #[tokio::test]
+    async fn a_team_s_figures_are_the_same_on_postgres_as_on_sqlite() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sqlite = Database::Sqlite(db::open(dir.path()).await.expect("open"));
+        let postgres = TestDatabase::create().await;
+        let on_sqlite = a_team_s_figures(&sqlite).await;
+        let on_postgres = a_team_s_figures(&Database::Postgres(postgres.pool.clone())).await;
+        for (step, (sqlite, postgres)) in on_sqlite.iter().zip(&on_postgres).enumerate() {
+            assert_eq!(sqlite, postgres, "step {step}");
+        }
+        assert_eq!(on_sqlite.len(), 4);
+        assert!(
+            on_sqlite[2].contains("members: 4, contributors: Some(") && on_sqlite[2].contains("private_members: 1"),
+            "{}",
+            &on_sqlite[2][..400]
+        );
+        assert!(on_sqlite[2].contains("totals: Some("), "the team's totals are shown: {}", &on_sqlite[2][..400]);
+        assert_eq!(on_sqlite[3], "an outsider: Err(\"not_found\")");
     }
 }

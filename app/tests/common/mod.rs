@@ -31,7 +31,8 @@ pub async fn server() -> TestServer {
 /// The router over a database that is already open (in `dir`, kept as long as the server).
 pub async fn server_on(pool: SqlitePool, dir: tempfile::TempDir) -> TestServer {
     let options = LeptosOptions::builder().output_name("keytrack").site_root("target/site").build();
-    let app = app_http::router(AppState::new(pool.clone(), options), false).await.expect("router");
+    let app =
+        app_http::router(AppState::new(db::Database::Sqlite(pool.clone()), options), false).await.expect("router");
     TestServer { app, database: db::Database::Sqlite(pool.clone()), pool, _dir: dir }
 }
 

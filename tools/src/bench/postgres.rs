@@ -39,7 +39,7 @@ pub async fn run(url: &str, options: &BenchOptions, now: i64) -> anyhow::Result<
             for batch in workload::uploads(&device, SyntheticPerson::new(TIMEZONE, days, now, seed)?, 1_440, usize::MAX)
             {
                 minutes += batch.minutes.len();
-                ingest::store_batch_on_postgres(&pool, id, UploadSource::default(), batch, now).await?;
+                ingest::UploadStore::Postgres(pool.clone()).store(id, UploadSource::default(), batch, now).await?;
             }
             anyhow::Ok(minutes)
         }

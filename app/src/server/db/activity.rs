@@ -271,9 +271,12 @@ pub async fn replace_blocks(
 }
 
 /// Deletes all the user's devices, their minute records and the day rollups made of them.
-pub async fn delete_all_activity(conn: &mut SqliteConnection, user_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM devices WHERE user_id = ?").bind(user_id).execute(&mut *conn).await?;
-    super::days::delete_all(conn, user_id).await
+pub async fn delete_all_activity<'c>(db: impl Into<Db<'c>>, user_id: i64) -> Result<(), sqlx::Error> {
+    let mut db = db.into();
+    on_engine!(db.reborrow(), |e| {
+        sqlx::query("DELETE FROM devices WHERE user_id = $1").bind(user_id).execute(e).await.map(|_| ())
+    })?;
+    super::days::delete_all(db, user_id).await
 }
 
 /// The user's most recently heard device: its name (its id when unnamed) and when it last uploaded.
@@ -348,58 +351,81 @@ pub async fn hours_between<'c>(
     Ok(hours)
 }
 
-/// Up to `limit` hours of a device's minute records starting after `after`, in order.
-pub async fn hours_of_device(
-    conn: &mut SqliteConnection,
+/// Up to `limit` hours of the user's device's minute records starting after `after`, in order.
+pub async fn hours_of_device<'c>(
+    db: impl Into<Db<'c>>,
+    user_id: i64,
     device_id: i64,
     after: i64,
     limit: i64,
 ) -> Result<Vec<HourRecords>, sqlx::Error> {
-    let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
-        "SELECT hour, records FROM activity_hours WHERE device_id = ? AND hour > ? ORDER BY hour LIMIT ?",
-    )
-    .bind(device_id)
-    .bind(after)
-    .bind(limit)
-    .fetch_all(conn)
-    .await?;
+    let rows: Vec<(i64, Vec<u8>)> = on_engine!(db.into(), |e| {
+        sqlx::query_as(
+            "SELECT hour, records FROM activity_hours WHERE user_id = $1 AND device_id = $2 AND hour > $3
+             ORDER BY hour LIMIT $4",
+        )
+        .bind(user_id)
+        .bind(device_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(e)
+        .await
+    })?;
     rows.iter().map(|(hour, stored)| Ok(HourRecords::decode(*hour, stored)?)).collect()
 }
 
 /// Stores an hour of a device's minute records (of the user) through the pool's connection;
 /// an hour left without records is deleted.
-pub async fn save_hour(
-    conn: &mut SqliteConnection,
+pub async fn save_hour<'c>(
+    db: impl Into<Db<'c>>,
     device_id: i64,
     user_id: i64,
     hour: &HourRecords,
     now: i64,
 ) -> Result<(), sqlx::Error> {
+    let db = db.into();
     let (Some(first), Some(last)) = (hour.records.first(), hour.records.last()) else {
-        sqlx::query("DELETE FROM activity_hours WHERE device_id = ? AND hour = ?")
-            .bind(device_id)
-            .bind(hour.hour)
-            .execute(conn)
-            .await?;
-        return Ok(());
+        return on_engine!(db, |e| {
+            sqlx::query("DELETE FROM activity_hours WHERE user_id = $1 AND device_id = $2 AND hour = $3")
+                .bind(user_id)
+                .bind(device_id)
+                .bind(hour.hour)
+                .execute(e)
+                .await
+                .map(|_| ())
+        });
     };
     let (minutes, keys, clicks, seconds) = hour.totals();
-    sqlx::query(REPLACE_HOUR)
-        .bind(device_id)
-        .bind(hour.hour)
-        .bind(user_id)
-        .bind(first.minute)
-        .bind(last.minute)
-        .bind(minutes)
-        .bind(keys)
-        .bind(clicks)
-        .bind(seconds)
-        .bind(hour.encode()?)
-        .bind(now)
-        .execute(conn)
-        .await?;
-    Ok(())
+    let encoded = hour.encode()?;
+    let sql = db.pick(REPLACE_HOUR, REPLACE_HOUR_POSTGRES);
+    on_engine!(db, |e| {
+        sqlx::query(sql)
+            .bind(device_id)
+            .bind(hour.hour)
+            .bind(user_id)
+            .bind(first.minute)
+            .bind(last.minute)
+            .bind(minutes)
+            .bind(keys)
+            .bind(clicks)
+            .bind(seconds)
+            .bind(&encoded)
+            .bind(now)
+            .execute(e)
+            .await
+            .map(|_| ())
+    })
 }
+
+/// [`REPLACE_HOUR`] on PostgreSQL, whose rows are keyed by user first.
+const REPLACE_HOUR_POSTGRES: &str = "INSERT INTO activity_hours
+         (device_id, hour, user_id, first_minute, last_minute, minutes, total_keys, total_clicks, active_seconds,
+          records, received_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+     ON CONFLICT (user_id, device_id, hour) DO UPDATE SET
+         first_minute = excluded.first_minute, last_minute = excluded.last_minute, minutes = excluded.minutes,
+         total_keys = excluded.total_keys, total_clicks = excluded.total_clicks,
+         active_seconds = excluded.active_seconds, records = excluded.records, received_at = excluded.received_at";
 
 /// The records of hour rows deleted, from their `minutes` (as `RETURNING minutes` gives them).
 pub(crate) fn minutes_deleted(hours: &[i64]) -> u64 {
@@ -408,42 +434,47 @@ pub(crate) fn minutes_deleted(hours: &[i64]) -> u64 {
 
 /// Deletes the user's minute records in `[start, end)`: whole hours at once, and from an hour
 /// that holds minutes outside the range too, those in it. Returns the number of records deleted.
-pub async fn delete_minutes(
-    conn: &mut SqliteConnection,
+pub async fn delete_minutes<'c>(
+    db: impl Into<Db<'c>>,
     user_id: i64,
     (start, end): (i64, i64),
     now: i64,
 ) -> Result<u64, sqlx::Error> {
-    let whole: Vec<i64> = sqlx::query_scalar(
-        "DELETE FROM activity_hours
-         WHERE user_id = ?1 AND hour >= ?2 AND hour < ?3 AND first_minute >= ?4 AND last_minute < ?3
-         RETURNING minutes",
-    )
-    .bind(user_id)
-    .bind(first_hour_of(start))
-    .bind(end)
-    .bind(start)
-    .fetch_all(&mut *conn)
-    .await?;
+    let mut db = db.into();
+    let whole: Vec<i64> = on_engine!(db.reborrow(), |e| {
+        sqlx::query_scalar(
+            "DELETE FROM activity_hours
+             WHERE user_id = $1 AND hour >= $2 AND hour < $3 AND first_minute >= $4 AND last_minute < $3
+             RETURNING minutes",
+        )
+        .bind(user_id)
+        .bind(first_hour_of(start))
+        .bind(end)
+        .bind(start)
+        .fetch_all(e)
+        .await
+    })?;
     let mut deleted = minutes_deleted(&whole);
     // What is left in the range lies in hours that reach outside it: at most the first and the
     // last hour of each device.
-    let partial: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(
-        "SELECT device_id, hour, records FROM activity_hours
-         WHERE user_id = ?1 AND hour >= ?2 AND hour < ?3 AND last_minute >= ?4 AND first_minute < ?3",
-    )
-    .bind(user_id)
-    .bind(first_hour_of(start))
-    .bind(end)
-    .bind(start)
-    .fetch_all(&mut *conn)
-    .await?;
+    let partial: Vec<(i64, i64, Vec<u8>)> = on_engine!(db.reborrow(), |e| {
+        sqlx::query_as(
+            "SELECT device_id, hour, records FROM activity_hours
+             WHERE user_id = $1 AND hour >= $2 AND hour < $3 AND last_minute >= $4 AND first_minute < $3",
+        )
+        .bind(user_id)
+        .bind(first_hour_of(start))
+        .bind(end)
+        .bind(start)
+        .fetch_all(e)
+        .await
+    })?;
     for (device_id, hour, stored) in partial {
         let mut records = HourRecords::decode(hour, &stored)?;
         let before = records.records.len();
         records.records.retain(|r| r.minute < start || r.minute >= end);
         deleted += (before - records.records.len()) as u64;
-        save_hour(conn, device_id, user_id, &records, now).await?;
+        save_hour(db.reborrow(), device_id, user_id, &records, now).await?;
     }
     Ok(deleted)
 }

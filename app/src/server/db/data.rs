@@ -1,10 +1,7 @@
 //! A user's data as a whole: their devices, the reads an export pages through, deletions (a range
 //! of days, a device, the account) and the retention of minute records.
 
-use sqlx::{SqliteConnection, SqlitePool};
-
-/// The minute a block counts in (see `rollups::block_last_minute`), in SQL.
-const BLOCK_COUNTS_AT: &str = "max(ends_at - 60, starts_at)";
+use super::{Db, on_engine};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DeviceRow {
@@ -31,25 +28,34 @@ pub const NO_DAY: (i64, i64) = (0, 0);
 
 /// The user's devices, the most recently heard first, with their counts in `[today_start,
 /// today_end)` and the token of their last upload.
-pub async fn devices(pool: &SqlitePool, user_id: i64, today: (i64, i64)) -> Result<Vec<DeviceRow>, sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    let mut devices: Vec<DeviceRow> = sqlx::query_as(
-        "SELECT d.id, d.agent_device_id, d.name, d.first_seen, d.last_seen, d.named_by_user, d.platform,
-                d.agent_version,
-                (SELECT coalesce(sum(h.minutes), 0) FROM activity_hours h WHERE h.device_id = d.id) AS minutes,
-                0 AS today_keys, 0 AS today_clicks, 0 AS today_minutes,
-                t.id AS token_id, t.name AS token_name, t.revoked_at IS NOT NULL AS token_revoked,
-                (SELECT count(*) FROM devices o WHERE o.user_id = d.user_id AND o.token_id = d.token_id AND o.id <> d.id)
-                    AS token_shared_with
-         FROM devices d
-         LEFT JOIN api_tokens t ON t.id = d.token_id AND t.user_id = d.user_id
-         WHERE d.user_id = ?1 ORDER BY d.last_seen DESC, d.id",
-    )
-    .bind(user_id)
-    .fetch_all(&mut *conn)
-    .await?;
+pub async fn devices<'c>(
+    db: impl Into<Db<'c>>,
+    user_id: i64,
+    today: (i64, i64),
+) -> Result<Vec<DeviceRow>, sqlx::Error> {
+    let mut db = db.into();
+    // (The casts: PostgreSQL sums BIGINTs as NUMERIC and writes a bare 0 as an INTEGER.)
+    let mut devices: Vec<DeviceRow> = on_engine!(db.reborrow(), |e| {
+        sqlx::query_as(
+            "SELECT d.id, d.agent_device_id, d.name, d.first_seen, d.last_seen, d.named_by_user, d.platform,
+                    d.agent_version,
+                    (SELECT CAST(coalesce(sum(h.minutes), 0) AS BIGINT) FROM activity_hours h
+                     WHERE h.user_id = d.user_id AND h.device_id = d.id) AS minutes,
+                    CAST(0 AS BIGINT) AS today_keys, CAST(0 AS BIGINT) AS today_clicks,
+                    CAST(0 AS BIGINT) AS today_minutes,
+                    t.id AS token_id, t.name AS token_name, t.revoked_at IS NOT NULL AS token_revoked,
+                    (SELECT count(*) FROM devices o
+                     WHERE o.user_id = d.user_id AND o.token_id = d.token_id AND o.id <> d.id) AS token_shared_with
+             FROM devices d
+             LEFT JOIN api_tokens t ON t.id = d.token_id AND t.user_id = d.user_id
+             WHERE d.user_id = $1 ORDER BY d.last_seen DESC, d.id",
+        )
+        .bind(user_id)
+        .fetch_all(e)
+        .await
+    })?;
     if today != NO_DAY {
-        for (device_id, hour) in super::activity::hours_between(&mut *conn, user_id, today).await? {
+        for (device_id, hour) in super::activity::hours_between(db, user_id, today).await? {
             let Some(device) = devices.iter_mut().find(|d| d.id == device_id) else { continue };
             let (minutes, keys, clicks, _) = hour.totals();
             device.today_minutes += minutes;
@@ -62,59 +68,78 @@ pub async fn devices(pool: &SqlitePool, user_id: i64, today: (i64, i64)) -> Resu
 
 /// Gives one of the user's devices a name of the person's choosing, which the agent's own name no
 /// longer replaces; false when the user has no such device.
-pub async fn rename_device(pool: &SqlitePool, user_id: i64, device_id: i64, name: &str) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query("UPDATE devices SET name = ?, named_by_user = 1 WHERE id = ? AND user_id = ?")
-        .bind(name)
-        .bind(device_id)
-        .bind(user_id)
-        .execute(pool)
-        .await?;
-    Ok(result.rows_affected() == 1)
+pub async fn rename_device<'c>(
+    db: impl Into<Db<'c>>,
+    user_id: i64,
+    device_id: i64,
+    name: &str,
+) -> Result<bool, sqlx::Error> {
+    let renamed = on_engine!(db.into(), |e| {
+        sqlx::query("UPDATE devices SET name = $1, named_by_user = TRUE WHERE id = $2 AND user_id = $3")
+            .bind(name)
+            .bind(device_id)
+            .bind(user_id)
+            .execute(e)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
+    Ok(renamed == 1)
 }
 
 /// Whether the user has this device.
-pub async fn owns_device(conn: &mut SqliteConnection, user_id: i64, device_id: i64) -> Result<bool, sqlx::Error> {
-    let owned: Option<i64> = sqlx::query_scalar("SELECT id FROM devices WHERE id = ? AND user_id = ?")
-        .bind(device_id)
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await?;
+pub async fn owns_device<'c>(db: impl Into<Db<'c>>, user_id: i64, device_id: i64) -> Result<bool, sqlx::Error> {
+    let owned: Option<i64> = on_engine!(db.into(), |e| {
+        sqlx::query_scalar("SELECT id FROM devices WHERE id = $1 AND user_id = $2")
+            .bind(device_id)
+            .bind(user_id)
+            .fetch_optional(e)
+            .await
+    })?;
     Ok(owned.is_some())
 }
 
 /// Revokes the live token the user's device last uploaded with; returns how many were revoked.
-pub async fn revoke_device_token(
-    conn: &mut SqliteConnection,
+pub async fn revoke_device_token<'c>(
+    db: impl Into<Db<'c>>,
     user_id: i64,
     device_id: i64,
     now: i64,
 ) -> Result<u64, sqlx::Error> {
-    let result = sqlx::query(
-        "UPDATE api_tokens SET revoked_at = ?1 WHERE user_id = ?2 AND revoked_at IS NULL
-             AND id = (SELECT token_id FROM devices WHERE id = ?3 AND user_id = ?2)",
-    )
-    .bind(now)
-    .bind(user_id)
-    .bind(device_id)
-    .execute(conn)
-    .await?;
-    Ok(result.rows_affected())
+    on_engine!(db.into(), |e| {
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL
+                 AND id = (SELECT token_id FROM devices WHERE id = $3 AND user_id = $2)",
+        )
+        .bind(now)
+        .bind(user_id)
+        .bind(device_id)
+        .execute(e)
+        .await
+        .map(|done| done.rows_affected())
+    })
 }
 
 /// When the account was made.
-pub async fn created_at(pool: &SqlitePool, user_id: i64) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT created_at FROM users WHERE id = ?").bind(user_id).fetch_optional(pool).await
+pub async fn created_at<'c>(db: impl Into<Db<'c>>, user_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    on_engine!(db.into(), |e| {
+        sqlx::query_scalar("SELECT created_at FROM users WHERE id = $1").bind(user_id).fetch_optional(e).await
+    })
 }
 
 /// The teams the user is in: (team name, role, shares figures, joined at).
-pub async fn memberships(pool: &SqlitePool, user_id: i64) -> Result<Vec<(String, String, bool, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT t.name, m.role, m.shares_figures, m.joined_at FROM team_members m JOIN teams t ON t.id = m.team_id
-         WHERE m.user_id = ? ORDER BY m.joined_at, t.id",
-    )
-    .bind(user_id)
-    .fetch_all(pool)
-    .await
+pub async fn memberships<'c>(
+    db: impl Into<Db<'c>>,
+    user_id: i64,
+) -> Result<Vec<(String, String, bool, i64)>, sqlx::Error> {
+    on_engine!(db.into(), |e| {
+        sqlx::query_as(
+            "SELECT t.name, m.role, m.shares_figures, m.joined_at FROM team_members m JOIN teams t ON t.id = m.team_id
+             WHERE m.user_id = $1 ORDER BY m.joined_at, t.id",
+        )
+        .bind(user_id)
+        .fetch_all(e)
+        .await
+    })
 }
 
 /// A minute's totals for the per-minute CSV.
@@ -134,33 +159,35 @@ const HOURS_PER_PAGE: i64 = 24;
 /// One page of a streamed export of the user's minute records in `[start, end)`, in (minute,
 /// device) order: those of the first [`HOURS_PER_PAGE`] hours with records from hour `from` on.
 /// Returns the page and the hour the next page starts from (`None`: this was the last).
-pub async fn minute_totals_page(
-    pool: &SqlitePool,
+pub async fn minute_totals_page<'c>(
+    db: impl Into<Db<'c>>,
     user_id: i64,
     (start, end): (i64, i64),
     from: i64,
 ) -> Result<(Vec<MinuteTotalsRow>, Option<i64>), sqlx::Error> {
-    let mut conn = pool.acquire().await?;
+    let mut db = db.into();
     let from = from.max(super::activity::first_hour_of(start));
-    let first: Option<i64> =
-        sqlx::query_scalar("SELECT min(hour) FROM activity_hours WHERE user_id = ? AND hour >= ? AND hour < ?")
+    let first: Option<i64> = on_engine!(db.reborrow(), |e| {
+        sqlx::query_scalar("SELECT min(hour) FROM activity_hours WHERE user_id = $1 AND hour >= $2 AND hour < $3")
             .bind(user_id)
             .bind(from)
             .bind(end)
-            .fetch_one(&mut *conn)
-            .await?;
+            .fetch_one(e)
+            .await
+    })?;
     let Some(first) = first else { return Ok((Vec::new(), None)) };
     let until = first.saturating_add(HOURS_PER_PAGE * 3_600).min(end);
-    let names: std::collections::HashMap<i64, String> = sqlx::query_as(
-        "SELECT id, CASE WHEN name = '' THEN agent_device_id ELSE name END FROM devices WHERE user_id = ?",
-    )
-    .bind(user_id)
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .collect();
+    let names: Vec<(i64, String)> = on_engine!(db.reborrow(), |e| {
+        sqlx::query_as(
+            "SELECT id, CASE WHEN name = '' THEN agent_device_id ELSE name END FROM devices WHERE user_id = $1",
+        )
+        .bind(user_id)
+        .fetch_all(e)
+        .await
+    })?;
+    let names: std::collections::HashMap<i64, String> = names.into_iter().collect();
     let mut rows: Vec<MinuteTotalsRow> = Vec::new();
-    for (device_id, hour) in super::activity::hours_between(&mut *conn, user_id, (start.max(first), until)).await? {
+    for (device_id, hour) in super::activity::hours_between(db, user_id, (start.max(first), until)).await? {
         let device = names.get(&device_id).cloned().unwrap_or_default();
         rows.extend(hour.records.iter().map(|r| MinuteTotalsRow {
             minute: r.minute,
@@ -175,185 +202,230 @@ pub async fn minute_totals_page(
     Ok((rows, (until < end).then_some(until)))
 }
 
-/// Up to `limit` of a device's hour blocks starting after `after`, in order, as stored.
-pub async fn blocks_of_device(
-    pool: &SqlitePool,
+/// Up to `limit` of the user's device's hour blocks starting after `after`, in order, as stored.
+pub async fn blocks_of_device<'c>(
+    db: impl Into<Db<'c>>,
+    user_id: i64,
     device_id: i64,
     after: i64,
     limit: i64,
 ) -> Result<Vec<(i64, Vec<u8>)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT starts_at, detail FROM activity_blocks WHERE device_id = ? AND starts_at > ?
-         ORDER BY starts_at LIMIT ?",
-    )
-    .bind(device_id)
-    .bind(after)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+    on_engine!(db.into(), |e| {
+        sqlx::query_as(
+            "SELECT starts_at, detail FROM activity_blocks WHERE user_id = $1 AND device_id = $2 AND starts_at > $3
+             ORDER BY starts_at LIMIT $4",
+        )
+        .bind(user_id)
+        .bind(device_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(e)
+        .await
+    })
 }
 
-/// Deletes the user's minute records in `[start, end)` and the blocks that count in it. Returns
-/// (minutes, blocks) removed.
-pub async fn delete_records_between(
-    conn: &mut SqliteConnection,
+/// Deletes the user's minute records in `[start, end)` and the blocks that count in it (at their
+/// last minute, see `rollups::block_last_minute`). Returns (minutes, blocks) removed.
+pub async fn delete_records_between<'c>(
+    db: impl Into<Db<'c>>,
     user_id: i64,
     (start, end): (i64, i64),
     now: i64,
 ) -> Result<(u64, u64), sqlx::Error> {
-    let minutes = super::activity::delete_minutes(conn, user_id, (start, end), now).await?;
-    let blocks = sqlx::query(&format!(
-        "DELETE FROM activity_blocks WHERE user_id = ? AND {BLOCK_COUNTS_AT} >= ? AND {BLOCK_COUNTS_AT} < ?"
-    ))
-    .bind(user_id)
-    .bind(start)
-    .bind(end)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    let mut db = db.into();
+    let minutes = super::activity::delete_minutes(db.reborrow(), user_id, (start, end), now).await?;
+    let sql = db.pick(
+        "DELETE FROM activity_blocks
+         WHERE user_id = $1 AND max(ends_at - 60, starts_at) >= $2 AND max(ends_at - 60, starts_at) < $3",
+        "DELETE FROM activity_blocks
+         WHERE user_id = $1 AND greatest(ends_at - 60, starts_at) >= $2 AND greatest(ends_at - 60, starts_at) < $3",
+    );
+    let blocks = on_engine!(db, |e| {
+        sqlx::query(sql).bind(user_id).bind(start).bind(end).execute(e).await.map(|done| done.rows_affected())
+    })?;
     Ok((minutes, blocks))
 }
 
-/// Deletes the day rollups (figures and grids) of the user's days `from..=to`. Returns the number
-/// of days that had figures.
-pub async fn delete_days(conn: &mut SqliteConnection, user_id: i64, from: &str, to: &str) -> Result<u64, sqlx::Error> {
-    let days = sqlx::query("DELETE FROM activity_days WHERE user_id = ? AND day >= ? AND day <= ?")
-        .bind(user_id)
-        .bind(from)
-        .bind(to)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    sqlx::query("DELETE FROM activity_day_screens WHERE user_id = ? AND day >= ? AND day <= ?")
-        .bind(user_id)
-        .bind(from)
-        .bind(to)
-        .execute(conn)
-        .await?;
+/// Deletes the day rollups (figures and grids) of the user's days `from..=to` (`YYYY-MM-DD`).
+/// Returns the number of days that had figures.
+pub async fn delete_days<'c>(db: impl Into<Db<'c>>, user_id: i64, from: &str, to: &str) -> Result<u64, sqlx::Error> {
+    let mut db = db.into();
+    let (days_sql, screens_sql) = (
+        db.pick(
+            "DELETE FROM activity_days WHERE user_id = $1 AND day >= $2 AND day <= $3",
+            "DELETE FROM activity_days WHERE user_id = $1 AND day >= $2::date AND day <= $3::date",
+        ),
+        db.pick(
+            "DELETE FROM activity_day_screens WHERE user_id = $1 AND day >= $2 AND day <= $3",
+            "DELETE FROM activity_day_screens WHERE user_id = $1 AND day >= $2::date AND day <= $3::date",
+        ),
+    );
+    let days = on_engine!(db.reborrow(), |e| {
+        sqlx::query(days_sql).bind(user_id).bind(from).bind(to).execute(e).await.map(|done| done.rows_affected())
+    })?;
+    on_engine!(db, |e| sqlx::query(screens_sql).bind(user_id).bind(from).bind(to).execute(e).await.map(|_| ()))?;
     Ok(days)
 }
 
-/// Deletes a device with its records (the caller has checked it is the user's, [`owns_device`]).
-/// Returns (minutes, blocks) removed.
-pub async fn delete_device(conn: &mut SqliteConnection, device_id: i64) -> Result<(u64, u64), sqlx::Error> {
-    let minutes: Vec<i64> = sqlx::query_scalar("DELETE FROM activity_hours WHERE device_id = ? RETURNING minutes")
-        .bind(device_id)
-        .fetch_all(&mut *conn)
-        .await?;
+/// Deletes one of the user's devices with its records (the caller has checked it is theirs,
+/// [`owns_device`]). Returns (minutes, blocks) removed.
+pub async fn delete_device<'c>(db: impl Into<Db<'c>>, user_id: i64, device_id: i64) -> Result<(u64, u64), sqlx::Error> {
+    let mut db = db.into();
+    let minutes: Vec<i64> = on_engine!(db.reborrow(), |e| {
+        sqlx::query_scalar("DELETE FROM activity_hours WHERE user_id = $1 AND device_id = $2 RETURNING minutes")
+            .bind(user_id)
+            .bind(device_id)
+            .fetch_all(e)
+            .await
+    })?;
     let minutes = super::activity::minutes_deleted(&minutes);
-    let blocks =
-        sqlx::query("DELETE FROM activity_blocks WHERE device_id = ?").bind(device_id).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM devices WHERE id = ?").bind(device_id).execute(conn).await?;
-    Ok((minutes, blocks.rows_affected()))
+    let blocks = on_engine!(db.reborrow(), |e| {
+        sqlx::query("DELETE FROM activity_blocks WHERE user_id = $1 AND device_id = $2")
+            .bind(user_id)
+            .bind(device_id)
+            .execute(e)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
+    on_engine!(db, |e| {
+        sqlx::query("DELETE FROM devices WHERE user_id = $1 AND id = $2")
+            .bind(user_id)
+            .bind(device_id)
+            .execute(e)
+            .await
+            .map(|_| ())
+    })?;
+    Ok((minutes, blocks))
 }
 
 /// Deletes the user and everything that hangs off them (tokens, devices, records, rollups, team
 /// memberships, invites they made), keeps their id from ever being given again, and deletes the
 /// teams left without members.
-pub async fn delete_user(conn: &mut SqliteConnection, user_id: i64, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT OR IGNORE INTO deleted_accounts (id, deleted_at) VALUES (?, ?)")
-        .bind(user_id)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+pub async fn delete_user<'c>(db: impl Into<Db<'c>>, user_id: i64, now: i64) -> Result<(), sqlx::Error> {
+    let mut db = db.into();
+    on_engine!(db.reborrow(), |e| {
+        sqlx::query("INSERT INTO deleted_accounts (id, deleted_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING")
+            .bind(user_id)
+            .bind(now)
+            .execute(e)
+            .await
+            .map(|_| ())
+    })?;
     // The largest tables first and by their user index, rather than through cascades that look
     // each row up again.
-    for table in ["activity_hours", "activity_blocks", "activity_day_screens", "activity_days"] {
-        sqlx::query(&format!("DELETE FROM {table} WHERE user_id = ?")).bind(user_id).execute(&mut *conn).await?;
+    for sql in [
+        "DELETE FROM activity_hours WHERE user_id = $1",
+        "DELETE FROM activity_blocks WHERE user_id = $1",
+        "DELETE FROM activity_day_screens WHERE user_id = $1",
+        "DELETE FROM activity_days WHERE user_id = $1",
+        "DELETE FROM users WHERE id = $1",
+    ] {
+        on_engine!(db.reborrow(), |e| sqlx::query(sql).bind(user_id).execute(e).await.map(|_| ()))?;
     }
-    sqlx::query("DELETE FROM users WHERE id = ?").bind(user_id).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM teams WHERE NOT EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = teams.id)")
-        .execute(conn)
-        .await?;
-    Ok(())
+    on_engine!(db, |e| {
+        sqlx::query("DELETE FROM teams WHERE NOT EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = teams.id)")
+            .execute(e)
+            .await
+            .map(|_| ())
+    })
 }
 
 /// Sets the dates of a device's first and last upload (an imported device keeps its own).
-pub async fn set_device_dates(
-    pool: &SqlitePool,
+pub async fn set_device_dates<'c>(
+    db: impl Into<Db<'c>>,
     user_id: i64,
     agent_device_id: &str,
     (first_seen, last_seen): (i64, i64),
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE devices SET first_seen = ?, last_seen = ? WHERE user_id = ? AND agent_device_id = ?")
-        .bind(first_seen)
-        .bind(last_seen)
-        .bind(user_id)
-        .bind(agent_device_id)
-        .execute(pool)
-        .await?;
-    Ok(())
+    on_engine!(db.into(), |e| {
+        sqlx::query("UPDATE devices SET first_seen = $1, last_seen = $2 WHERE user_id = $3 AND agent_device_id = $4")
+            .bind(first_seen)
+            .bind(last_seen)
+            .bind(user_id)
+            .bind(agent_device_id)
+            .execute(e)
+            .await
+            .map(|_| ())
+    })
 }
 
 /// Every user's id, for retention.
-pub async fn user_ids(pool: &SqlitePool) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM users ORDER BY id").fetch_all(pool).await
+pub async fn user_ids<'c>(db: impl Into<Db<'c>>) -> Result<Vec<i64>, sqlx::Error> {
+    on_engine!(db.into(), |e| sqlx::query_scalar("SELECT id FROM users ORDER BY id").fetch_all(e).await)
 }
 
 /// Whether the user has minute records from before `cutoff`, or blocks that ended by then (a
 /// read, so that retention takes the write lock only for users it has work for).
-pub async fn has_records_before(pool: &SqlitePool, user_id: i64, cutoff: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM activity_hours WHERE user_id = ?1 AND hour < ?2 AND first_minute < ?2)
-             OR EXISTS (SELECT 1 FROM activity_blocks WHERE user_id = ?1 AND ends_at <= ?2)",
-    )
-    .bind(user_id)
-    .bind(cutoff)
-    .fetch_one(pool)
-    .await
+pub async fn has_records_before<'c>(db: impl Into<Db<'c>>, user_id: i64, cutoff: i64) -> Result<bool, sqlx::Error> {
+    on_engine!(db.into(), |e| {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM activity_hours WHERE user_id = $1 AND hour < $2 AND first_minute < $2)
+                 OR EXISTS (SELECT 1 FROM activity_blocks WHERE user_id = $1 AND ends_at <= $2)",
+        )
+        .bind(user_id)
+        .bind(cutoff)
+        .fetch_one(e)
+        .await
+    })
 }
 
 /// Deletes up to `limit` hours of the user's minute records from before `cutoff` (and, once the
 /// whole hours are gone, the records before it in an hour that reaches past it), and up to `limit`
 /// blocks that ended by then. Returns (minutes, blocks) removed.
-pub async fn delete_records_before(
-    conn: &mut SqliteConnection,
+pub async fn delete_records_before<'c>(
+    db: impl Into<Db<'c>>,
     user_id: i64,
     cutoff: i64,
     limit: i64,
     now: i64,
 ) -> Result<(u64, u64), sqlx::Error> {
-    let hours: Vec<i64> = sqlx::query_scalar(
-        "DELETE FROM activity_hours WHERE id IN
-             (SELECT id FROM activity_hours WHERE user_id = ?1 AND hour < ?2 AND last_minute < ?2 LIMIT ?3)
-         RETURNING minutes",
-    )
-    .bind(user_id)
-    .bind(cutoff)
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
+    let mut db = db.into();
+    // SQLite's rows have an id; PostgreSQL's are keyed by user, device and start.
+    let (hours_sql, blocks_sql) = (
+        db.pick(
+            "DELETE FROM activity_hours WHERE id IN
+                 (SELECT id FROM activity_hours WHERE user_id = $1 AND hour < $2 AND last_minute < $2 LIMIT $3)
+             RETURNING minutes",
+            "DELETE FROM activity_hours WHERE (user_id, device_id, hour) IN
+                 (SELECT user_id, device_id, hour FROM activity_hours
+                  WHERE user_id = $1 AND hour < $2 AND last_minute < $2 LIMIT $3)
+             RETURNING minutes",
+        ),
+        db.pick(
+            "DELETE FROM activity_blocks WHERE id IN
+                 (SELECT id FROM activity_blocks WHERE user_id = $1 AND ends_at <= $2 LIMIT $3)",
+            "DELETE FROM activity_blocks WHERE (user_id, device_id, starts_at) IN
+                 (SELECT user_id, device_id, starts_at FROM activity_blocks
+                  WHERE user_id = $1 AND ends_at <= $2 LIMIT $3)",
+        ),
+    );
+    let hours: Vec<i64> = on_engine!(db.reborrow(), |e| {
+        sqlx::query_scalar(hours_sql).bind(user_id).bind(cutoff).bind(limit).fetch_all(e).await
+    })?;
     let mut minutes = super::activity::minutes_deleted(&hours);
     if (hours.len() as i64) < limit {
-        minutes += super::activity::delete_minutes(conn, user_id, (i64::MIN, cutoff), now).await?;
+        minutes += super::activity::delete_minutes(db.reborrow(), user_id, (i64::MIN, cutoff), now).await?;
     }
-    let blocks = sqlx::query(
-        "DELETE FROM activity_blocks WHERE id IN
-             (SELECT id FROM activity_blocks WHERE user_id = ? AND ends_at <= ? LIMIT ?)",
-    )
-    .bind(user_id)
-    .bind(cutoff)
-    .bind(limit)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    let blocks = on_engine!(db, |e| {
+        sqlx::query(blocks_sql).bind(user_id).bind(cutoff).bind(limit).execute(e).await.map(|done| done.rows_affected())
+    })?;
     Ok((minutes, blocks))
 }
 
 /// Notes that the user's records before `cutoff` are gone (see the `records_since` column).
-pub async fn set_records_since(conn: &mut SqliteConnection, user_id: i64, cutoff: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET records_since = max(coalesce(records_since, ?), ?) WHERE id = ?")
-        .bind(cutoff)
-        .bind(cutoff)
-        .bind(user_id)
-        .execute(conn)
-        .await?;
-    Ok(())
+pub async fn set_records_since<'c>(db: impl Into<Db<'c>>, user_id: i64, cutoff: i64) -> Result<(), sqlx::Error> {
+    let db = db.into();
+    let sql = db.pick(
+        "UPDATE users SET records_since = max(coalesce(records_since, $1), $1) WHERE id = $2",
+        "UPDATE users SET records_since = greatest(coalesce(records_since, $1), $1) WHERE id = $2",
+    );
+    on_engine!(db, |e| sqlx::query(sql).bind(cutoff).bind(user_id).execute(e).await.map(|_| ()))
 }
 
 /// Since when the user's records are all kept (`None`: from the start).
-pub async fn records_since(conn: &mut SqliteConnection, user_id: i64) -> Result<Option<i64>, sqlx::Error> {
-    let since: Option<Option<i64>> =
-        sqlx::query_scalar("SELECT records_since FROM users WHERE id = ?").bind(user_id).fetch_optional(conn).await?;
+pub async fn records_since<'c>(db: impl Into<Db<'c>>, user_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    let since: Option<Option<i64>> = on_engine!(db.into(), |e| {
+        sqlx::query_scalar("SELECT records_since FROM users WHERE id = $1").bind(user_id).fetch_optional(e).await
+    })?;
     Ok(since.flatten())
 }

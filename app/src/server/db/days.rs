@@ -112,41 +112,97 @@ pub struct Headline {
     pub typing_ms: i64,
 }
 
-pub async fn save(conn: &mut SqliteConnection, user_id: i64, row: &DayRow) -> Result<(), sqlx::Error> {
-    let headline = row.headline;
-    sqlx::query(SAVE_DAY)
-        .bind(user_id)
-        .bind(&row.day)
-        .bind(&row.totals)
-        .bind(headline.total_keys)
-        .bind(headline.total_clicks)
-        .bind(headline.active_seconds)
-        .bind(headline.typed_keys)
-        .bind(headline.typing_ms)
-        .bind(&row.hours)
-        .bind(&row.chords)
-        .execute(conn)
-        .await?;
+/// Stores day rollups and their grids, each replacing the stored one (rebuilds, and uploads on
+/// PostgreSQL; SQLite's uploads store theirs on the writer thread with the same statements,
+/// `db::uploads`).
+pub async fn save_rollups<'c>(
+    db: impl Into<Db<'c>>,
+    user_id: i64,
+    days: &[DayRow],
+    screens: &[ScreenRow],
+) -> Result<(), sqlx::Error> {
+    let mut db = db.into();
+    let (save_day, save_screen) = (db.pick(SAVE_DAY, SAVE_DAY_POSTGRES), db.pick(SAVE_SCREEN, SAVE_SCREEN_POSTGRES));
+    for row in days {
+        let h = row.headline;
+        on_engine!(db.reborrow(), |e| {
+            sqlx::query(save_day)
+                .bind(user_id)
+                .bind(&row.day)
+                .bind(&row.totals)
+                .bind(h.total_keys)
+                .bind(h.total_clicks)
+                .bind(h.active_seconds)
+                .bind(h.typed_keys)
+                .bind(h.typing_ms)
+                .bind(&row.hours)
+                .bind(&row.chords)
+                .execute(e)
+                .await
+                .map(|_| ())
+        })?;
+    }
+    for row in screens {
+        let p = &row.place;
+        on_engine!(db.reborrow(), |e| {
+            sqlx::query(save_screen)
+                .bind(user_id)
+                .bind(&row.day)
+                .bind(i64::from(p.desktop_width))
+                .bind(i64::from(p.desktop_height))
+                .bind(i64::from(p.x))
+                .bind(i64::from(p.y))
+                .bind(i64::from(p.width))
+                .bind(i64::from(p.height))
+                .bind(&row.clicks)
+                .bind(&row.moves)
+                .execute(e)
+                .await
+                .map(|_| ())
+        })?;
+    }
     Ok(())
 }
 
-/// Stores a day rollup (both connections use it: the pool's and the upload writer's).
-pub const SAVE_DAY: &str = "INSERT INTO activity_days (user_id, day, totals, total_keys, total_clicks, active_seconds,
-                                                        typed_keys, typing_ms, hours, chords)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (user_id, day) DO UPDATE SET totals = excluded.totals, total_keys = excluded.total_keys,
-         total_clicks = excluded.total_clicks, active_seconds = excluded.active_seconds,
-         typed_keys = excluded.typed_keys, typing_ms = excluded.typing_ms, hours = excluded.hours,
-         chords = excluded.chords";
+/// The statement that stores a day rollup, with the day as `$2` is spelled on the engine.
+macro_rules! save_day {
+    ($day:literal) => {
+        concat!(
+            "INSERT INTO activity_days (user_id, day, totals, total_keys, total_clicks, active_seconds, typed_keys,
+                 typing_ms, hours, chords)
+             VALUES ($1, ",
+            $day,
+            ", $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (user_id, day) DO UPDATE SET totals = excluded.totals, total_keys = excluded.total_keys,
+                 total_clicks = excluded.total_clicks, active_seconds = excluded.active_seconds,
+                 typed_keys = excluded.typed_keys, typing_ms = excluded.typing_ms, hours = excluded.hours,
+                 chords = excluded.chords"
+        )
+    };
+}
 
-/// Stores a day's grids on one display.
-pub const SAVE_SCREEN: &str = "INSERT INTO activity_day_screens
-         (user_id, day, desktop_width, desktop_height, x, y, width, height, clicks, moves)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (user_id, day, desktop_width, desktop_height, x, y, width, height)
-     DO UPDATE SET clicks = excluded.clicks, moves = excluded.moves";
+/// The statement that stores a day's grids on one display.
+macro_rules! save_screen {
+    ($day:literal) => {
+        concat!(
+            "INSERT INTO activity_day_screens
+                 (user_id, day, desktop_width, desktop_height, x, y, width, height, clicks, moves)
+             VALUES ($1, ",
+            $day,
+            ", $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (user_id, day, desktop_width, desktop_height, x, y, width, height)
+             DO UPDATE SET clicks = excluded.clicks, moves = excluded.moves"
+        )
+    };
+}
 
-/// The columns that name a display, in [`DisplayPlace`]'s order.
+/// Stores a day rollup on SQLite (both connections use it: the pool's and the upload writer's).
+pub const SAVE_DAY: &str = save_day!("$2");
+const SAVE_DAY_POSTGRES: &str = save_day!("$2::date");
+/// Stores a day's grids on one display on SQLite.
+pub const SAVE_SCREEN: &str = save_screen!("$2");
+const SAVE_SCREEN_POSTGRES: &str = save_screen!("$2::date");
+
 /// A grid row as read: day, the display's place (six columns), clicks, moves.
 type ScreenColumns = (String, i64, i64, i64, i64, i64, i64, Vec<u8>, Vec<u8>);
 
@@ -188,39 +244,31 @@ pub async fn headline_sum<'c>(
     on_engine!(db, |e| sqlx::query_as(sql).bind(user_id).bind(from).bind(to).fetch_one(e).await)
 }
 
-pub async fn delete_all(conn: &mut SqliteConnection, user_id: i64) -> Result<(), sqlx::Error> {
-    delete_from(conn, user_id, "").await
-}
-
-/// Deletes the user's day rollups from day `first` (`YYYY-MM-DD`) on.
-pub async fn delete_from(conn: &mut SqliteConnection, user_id: i64, first: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM activity_days WHERE user_id = ? AND day >= ?")
-        .bind(user_id)
-        .bind(first)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("DELETE FROM activity_day_screens WHERE user_id = ? AND day >= ?")
-        .bind(user_id)
-        .bind(first)
-        .execute(conn)
-        .await?;
+/// Deletes all the user's day rollups and grids.
+pub async fn delete_all<'c>(db: impl Into<Db<'c>>, user_id: i64) -> Result<(), sqlx::Error> {
+    let mut db = db.into();
+    for sql in ["DELETE FROM activity_days WHERE user_id = $1", "DELETE FROM activity_day_screens WHERE user_id = $1"] {
+        on_engine!(db.reborrow(), |e| sqlx::query(sql).bind(user_id).execute(e).await.map(|_| ()))?;
+    }
     Ok(())
 }
 
-pub async fn save_screen(conn: &mut SqliteConnection, user_id: i64, row: &ScreenRow) -> Result<(), sqlx::Error> {
-    sqlx::query(SAVE_SCREEN)
-        .bind(user_id)
-        .bind(&row.day)
-        .bind(row.place.desktop_width)
-        .bind(row.place.desktop_height)
-        .bind(row.place.x)
-        .bind(row.place.y)
-        .bind(row.place.width)
-        .bind(row.place.height)
-        .bind(&row.clicks)
-        .bind(&row.moves)
-        .execute(conn)
-        .await?;
+/// Deletes the user's day rollups and grids from day `first` (`YYYY-MM-DD`) on.
+pub async fn delete_from<'c>(db: impl Into<Db<'c>>, user_id: i64, first: &str) -> Result<(), sqlx::Error> {
+    let mut db = db.into();
+    let statements = [
+        db.pick(
+            "DELETE FROM activity_days WHERE user_id = $1 AND day >= $2",
+            "DELETE FROM activity_days WHERE user_id = $1 AND day >= $2::date",
+        ),
+        db.pick(
+            "DELETE FROM activity_day_screens WHERE user_id = $1 AND day >= $2",
+            "DELETE FROM activity_day_screens WHERE user_id = $1 AND day >= $2::date",
+        ),
+    ];
+    for sql in statements {
+        on_engine!(db.reborrow(), |e| sqlx::query(sql).bind(user_id).bind(first).execute(e).await.map(|_| ()))?;
+    }
     Ok(())
 }
 
@@ -357,39 +405,53 @@ pub async fn drop_legacy_minutes_table(conn: &mut SqliteConnection) -> Result<()
 
 /// Calls `each` with every hour block of the user that counts at or after `from` (its last minute;
 /// see `rollups::block_last_minute`), as stored (see `activity::RecordCodec`).
-pub async fn for_each_block(
-    conn: &mut SqliteConnection,
+pub async fn for_each_block<'c>(
+    db: impl Into<Db<'c>>,
     user_id: i64,
     from: i64,
     mut each: impl FnMut(&[u8]),
 ) -> Result<(), sqlx::Error> {
-    let mut rows = sqlx::query_scalar::<_, Vec<u8>>(
-        "SELECT detail FROM activity_blocks WHERE user_id = ? AND max(ends_at - 60, starts_at) >= ?",
-    )
-    .bind(user_id)
-    .bind(from)
-    .fetch(conn);
-    while let Some(detail) = rows.try_next().await? {
-        each(&detail);
-    }
-    Ok(())
+    let db = db.into();
+    let sql = db.pick(
+        "SELECT detail FROM activity_blocks WHERE user_id = $1 AND max(ends_at - 60, starts_at) >= $2",
+        "SELECT detail FROM activity_blocks WHERE user_id = $1 AND greatest(ends_at - 60, starts_at) >= $2",
+    );
+    on_engine!(db, |e| {
+        let mut rows = sqlx::query_scalar::<_, Vec<u8>>(sql).bind(user_id).bind(from).fetch(e);
+        while let Some(detail) = rows.try_next().await? {
+            each(&detail);
+        }
+        Ok(())
+    })
 }
 
 /// Calls `each` with every minute record of the user from minute `from` on, every device's, in
 /// minute order. Returns the number of stored hours that could not be read (left out).
-pub async fn for_each_minute(
-    conn: &mut SqliteConnection,
+pub async fn for_each_minute<'c>(
+    db: impl Into<Db<'c>>,
     user_id: i64,
+    from: i64,
+    each: impl FnMut(&ActivityMinute),
+) -> Result<usize, sqlx::Error> {
+    on_engine!(db.into(), |e| {
+        let rows = sqlx::query_as::<_, (i64, Vec<u8>)>(
+            "SELECT hour, records FROM activity_hours
+             WHERE user_id = $1 AND hour >= $2 AND last_minute >= $3 ORDER BY hour",
+        )
+        .bind(user_id)
+        .bind(super::activity::first_hour_of(from))
+        .bind(from)
+        .fetch(e);
+        minutes_in_order(rows, from, each).await
+    })
+}
+
+/// The records of stored hours (in hour order) from minute `from` on, in minute order, to `each`.
+async fn minutes_in_order(
+    mut rows: impl futures::Stream<Item = Result<(i64, Vec<u8>), sqlx::Error>> + Unpin,
     from: i64,
     mut each: impl FnMut(&ActivityMinute),
 ) -> Result<usize, sqlx::Error> {
-    let mut rows = sqlx::query_as::<_, (i64, Vec<u8>)>(
-        "SELECT hour, records FROM activity_hours WHERE user_id = ? AND hour >= ? AND last_minute >= ? ORDER BY hour",
-    )
-    .bind(user_id)
-    .bind(super::activity::first_hour_of(from))
-    .bind(from)
-    .fetch(conn);
     let mut unreadable = 0;
     // The devices' records of the hour at hand, put in minute order once the next hour begins.
     let mut hour: (i64, Vec<ActivityMinute>) = (i64::MIN, Vec::new());

@@ -65,6 +65,16 @@ pub enum Db<'c> {
 }
 
 impl Db<'_> {
+    /// The same handle again, for one more statement of a function that runs several.
+    pub fn reborrow(&mut self) -> Db<'_> {
+        match self {
+            Db::SqlitePool(pool) => Db::SqlitePool(pool),
+            Db::Sqlite(conn) => Db::Sqlite(conn),
+            Db::PostgresPool(pool) => Db::PostgresPool(pool),
+            Db::Postgres(conn) => Db::Postgres(conn),
+        }
+    }
+
     /// The statement in this engine's spelling.
     pub fn pick(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
         match self {

@@ -383,6 +383,37 @@ pub fn each_member_day(
     }
 }
 
+/// [`each_member_day`] on PostgreSQL: one statement whose rows come in day order, and within a
+/// day in the order of `members`, streamed (one row in memory at a time).
+pub async fn each_member_day_on_postgres(
+    pool: &sqlx::PgPool,
+    members: &[(i64, bool)],
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    mut each: impl FnMut(MemberDayRow<'_>) -> Result<(), AppError>,
+) -> Result<(), AppError> {
+    use futures::TryStreamExt;
+    let (ids, shares): (Vec<i64>, Vec<bool>) = members.iter().copied().unzip();
+    let mut rows = sqlx::query_as::<_, (i64, String, Vec<u8>, Vec<u8>, Option<Vec<u8>>)>(
+        "SELECT m.member, d.day::text, d.hours, d.chords, CASE WHEN m.shares THEN d.totals END
+         FROM unnest($1::bigint[], $2::boolean[]) WITH ORDINALITY AS m (user_id, shares, member)
+         JOIN activity_days d ON d.user_id = m.user_id
+         WHERE d.day >= $3::date AND d.day <= $4::date
+         ORDER BY d.day, m.member",
+    )
+    .bind(&ids)
+    .bind(&shares)
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch(pool);
+    while let Some((member, day, hours, chords, totals)) = rows.try_next().await? {
+        // ORDINALITY counts from 1.
+        let member = usize::try_from(member - 1).map_err(AppError::internal)?;
+        each(MemberDayRow { member, day: &day, hours: &hours, chords: &chords, totals: totals.as_deref() })?;
+    }
+    Ok(())
+}
+
 /// The first day with activity of any current member (`YYYY-MM-DD`).
 pub async fn first_day<'c>(db: impl Into<Db<'c>>, team_id: i64) -> Result<Option<String>, sqlx::Error> {
     let db = db.into();

@@ -9,7 +9,6 @@ use sqlx::PgConnection;
 
 use crate::server::db::activity::{BlockRow, HourRow};
 use crate::server::db::uploads::UploadSource;
-use crate::server::rollups::{DayRow, ScreenRow};
 
 /// Makes the uploads of one user wait for each other until the end of their transactions. An
 /// upload reads the stored hours and day rollups it merges into, and the other devices' hours of
@@ -201,62 +200,6 @@ pub async fn replace_blocks(
         .bind(presses)
         .bind(row.encoded)
         .bind(now)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
-
-/// Stores day rollups and screen grids.
-pub async fn save_rollups(
-    conn: &mut PgConnection,
-    user_id: i64,
-    days: &[DayRow],
-    screens: &[ScreenRow],
-) -> Result<(), sqlx::Error> {
-    for row in days {
-        let h = row.headline;
-        sqlx::query(
-            "INSERT INTO activity_days (user_id, day, totals, total_keys, total_clicks, active_seconds, typed_keys,
-                 typing_ms, hours, chords)
-             VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9, $10)
-             ON CONFLICT (user_id, day) DO UPDATE SET totals = excluded.totals, total_keys = excluded.total_keys,
-                 total_clicks = excluded.total_clicks, active_seconds = excluded.active_seconds,
-                 typed_keys = excluded.typed_keys, typing_ms = excluded.typing_ms, hours = excluded.hours,
-                 chords = excluded.chords",
-        )
-        .bind(user_id)
-        .bind(&row.day)
-        .bind(&row.totals)
-        .bind(h.total_keys)
-        .bind(h.total_clicks)
-        .bind(h.active_seconds)
-        .bind(h.typed_keys)
-        .bind(h.typing_ms)
-        .bind(&row.hours)
-        .bind(&row.chords)
-        .execute(&mut *conn)
-        .await?;
-    }
-    for row in screens {
-        let p = &row.place;
-        sqlx::query(
-            "INSERT INTO activity_day_screens (user_id, day, desktop_width, desktop_height, x, y, width, height,
-                 clicks, moves)
-             VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9, $10)
-             ON CONFLICT (user_id, day, desktop_width, desktop_height, x, y, width, height)
-             DO UPDATE SET clicks = excluded.clicks, moves = excluded.moves",
-        )
-        .bind(user_id)
-        .bind(&row.day)
-        .bind(i64::from(p.desktop_width))
-        .bind(i64::from(p.desktop_height))
-        .bind(i64::from(p.x))
-        .bind(i64::from(p.y))
-        .bind(i64::from(p.width))
-        .bind(i64::from(p.height))
-        .bind(&row.clicks)
-        .bind(&row.moves)
         .execute(&mut *conn)
         .await?;
     }
