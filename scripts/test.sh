@@ -30,6 +30,11 @@ fi
 cargo test -p keytrack-wire
 cargo test -p keytrack-agent
 cargo test -p keytrack-app --features ssr
+# The tests that drive the server through its router, again on PostgreSQL (KEYTRACK_TEST_ENGINE:
+# each test a database of its own; the same binaries, nothing rebuilt). upgrade, faults and cli
+# are about SQLite files and data dirs; instances runs two servers on PostgreSQL already.
+KEYTRACK_TEST_ENGINE=postgres cargo test -p keytrack-app --features ssr \
+  --test api --test data --test fuzz --test hardening --test live --test pairing --test privacy --test teams
 cargo test -p keytrack-tools
 
 step "schema-driven API fuzzing (schemathesis)"

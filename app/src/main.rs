@@ -13,9 +13,15 @@ use leptos::config::LeptosOptions;
 #[derive(Parser)]
 #[command(name = "keytrack", version, about = "KeyTrack: self-hosted keyboard and mouse activity analytics")]
 struct Cli {
-    /// Where the database lives.
+    /// Where the database lives (SQLite, the default).
     #[arg(long, global = true, env = "KEYTRACK_DATA_DIR", default_value = "data")]
     data_dir: PathBuf,
+    /// The database to run on instead: `postgres://user:password@host:port/database` (PostgreSQL
+    /// 15 or newer; its tables are made or brought up to date at start), or `sqlite://DIR` for
+    /// SQLite in DIR (the same as `--data-dir DIR`). Several `keytrack serve` on one PostgreSQL
+    /// database serve the same people (docs/scaling.md).
+    #[arg(long, global = true, env = "KEYTRACK_DATABASE_URL")]
+    database_url: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -140,6 +146,7 @@ async fn run() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
+    let place = cli.database()?;
     match cli.command {
         Command::Serve {
             addr,
@@ -158,10 +165,10 @@ async fn run() -> anyhow::Result<()> {
                 max_connections: usize::try_from(max_connections).unwrap_or(usize::MAX),
             };
             let options = ServeOptions { secure_cookies, limits, demo_typing, retain_minutes_days, agent_downloads };
-            serve(&cli.data_dir, addr, &site_dir, options).await
+            serve(&place, addr, &site_dir, options).await
         }
         Command::User { command: UserCommand::Add { email, timezone } } => {
-            let database = db::Database::Sqlite(db::open(&cli.data_dir).await?);
+            let database = place.open().await?;
             let password = read_password()?;
             let id = accounts::sign_up(&database, &email, &password, &timezone)
                 .await
@@ -170,7 +177,7 @@ async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token { command: TokenCommand::Create { email, name } } => {
-            let database = db::Database::Sqlite(db::open(&cli.data_dir).await?);
+            let database = place.open().await?;
             let user = db::users::by_email(&database, &email)
                 .await?
                 .with_context(|| format!("no user with the email {email}"))?;
@@ -181,7 +188,11 @@ async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::MigrateToPostgres { from, to } => {
-            let from = from.unwrap_or(cli.data_dir);
+            let from = match (from, &place) {
+                (Some(dir), _) => dir,
+                (None, Where::Sqlite(dir)) => dir.clone(),
+                (None, Where::Postgres(_)) => cli.data_dir,
+            };
             if !from.join(db::DATABASE_FILE).exists() {
                 bail!("{} holds no KeyTrack database", from.display());
             }
@@ -200,13 +211,10 @@ async fn run() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Import { file, email } => import(&cli.data_dir, &file, email).await,
+        Command::Import { file, email } => import(place.open().await?, &file, email).await,
         Command::Demo { seed } => {
-            let pool = db::open(&cli.data_dir).await?;
-            // Other users' rollups, if an upgrade cleared them, before the demo adds to any.
-            rollups::build_missing(&pool).await.map_err(|e| anyhow::anyhow!("cannot build the day rollups: {e}"))?;
+            let database = place.open().await?;
             let started = std::time::Instant::now();
-            let database = db::Database::Sqlite(pool);
             let summary = demo::create_demo(&database, state::now(), seed).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "demo account ready: {} / {} ({} active minutes over 90 days, and \"{}\" at /teams/{} with 4 teammates; made in {:.1} s)",
@@ -219,6 +227,47 @@ async fn run() -> anyhow::Result<()> {
             );
             Ok(())
         }
+    }
+}
+
+/// The database `--database-url` (or `--data-dir`) names.
+enum Where {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Cli {
+    fn database(&self) -> anyhow::Result<Where> {
+        match self.database_url.as_deref().map(str::trim).filter(|url| !url.is_empty()) {
+            None => Ok(Where::Sqlite(self.data_dir.clone())),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Where::Postgres(url.to_string()))
+            }
+            Some(url) => match url.strip_prefix("sqlite://").filter(|dir| !dir.is_empty()) {
+                Some(dir) => Ok(Where::Sqlite(PathBuf::from(dir))),
+                None => bail!(
+                    "--database-url {}: use postgres://user:password@host:port/database, or sqlite://DIR",
+                    db::postgres::without_password(url)
+                ),
+            },
+        }
+    }
+}
+
+impl Where {
+    /// Opens the database for an admin command, bringing it up to date first.
+    async fn open(&self) -> anyhow::Result<db::Database> {
+        Ok(match self {
+            Where::Sqlite(dir) => {
+                let pool = db::open(dir).await?;
+                // Rollups an upgrade cleared, before a command reads or adds to any.
+                rollups::build_missing(&pool)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot build the day rollups: {e}"))?;
+                db::Database::Sqlite(pool)
+            }
+            Where::Postgres(url) => db::Database::Postgres(db::postgres::open(url).await?),
+        })
     }
 }
 
@@ -238,9 +287,8 @@ fn read_password() -> anyhow::Result<String> {
 }
 
 /// Loads an export file into an account of this server (see `Command::Import`).
-async fn import(data_dir: &Path, file: &Path, email: Option<String>) -> anyhow::Result<()> {
+async fn import(database: db::Database, file: &Path, email: Option<String>) -> anyhow::Result<()> {
     use keytrack_wire::data::AccountExport;
-    let pool = db::open(data_dir).await?;
     let reader =
         std::io::BufReader::new(std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?);
     let export: AccountExport = serde_json::from_reader(reader)
@@ -248,7 +296,7 @@ async fn import(data_dir: &Path, file: &Path, email: Option<String>) -> anyhow::
     let public = |e: keytrack_app::server::error::AppError| anyhow::anyhow!("{}", e.public_message());
     export::check_export(&export).map_err(public)?;
     let email = email.unwrap_or_else(|| export.account.email.clone());
-    let user_id = match db::users::by_email(&pool, &email).await? {
+    let user_id = match db::users::by_email(&database, &email).await? {
         Some(user) => {
             eprintln!("loading into the existing account {email} (its profile stays as it is)");
             user.id
@@ -257,7 +305,6 @@ async fn import(data_dir: &Path, file: &Path, email: Option<String>) -> anyhow::
             eprintln!("making the account {email} with the export's profile");
             let password = read_password()?;
             let account = &export.account;
-            let database = db::Database::Sqlite(pool.clone());
             let id = accounts::sign_up(&database, &email, &password, &account.timezone).await.map_err(public)?;
             // An export from before layouts were kept names none: US, the default.
             let layout = if account.keyboard_layout.is_empty() { "us" } else { &account.keyboard_layout };
@@ -274,8 +321,6 @@ async fn import(data_dir: &Path, file: &Path, email: Option<String>) -> anyhow::
             id
         }
     };
-    rollups::build_missing(&pool).await.map_err(|e| anyhow::anyhow!("cannot build the day rollups: {e}"))?;
-    let database = db::Database::Sqlite(pool);
     let imported = export::import_records(&database, user_id, &export, state::now()).await.map_err(public)?;
     println!(
         "loaded {} devices, {} minute records and {} hour blocks into {email}",
@@ -297,12 +342,21 @@ struct ServeOptions {
     agent_downloads: Option<PathBuf>,
 }
 
-async fn serve(data_dir: &Path, addr: SocketAddr, site_dir: &Path, options: ServeOptions) -> anyhow::Result<()> {
+async fn serve(place: &Where, addr: SocketAddr, site_dir: &Path, options: ServeOptions) -> anyhow::Result<()> {
     let ServeOptions { secure_cookies, limits, demo_typing, retain_minutes_days, agent_downloads } = options;
-    let (pool, storage) = db::open_for_serving(data_dir).await?;
-    if storage == db::Storage::Writable {
-        rollups::build_missing(&pool).await.map_err(|e| anyhow::anyhow!("cannot build the day rollups: {e}"))?;
-    }
+    let (database, storage) = match place {
+        Where::Sqlite(data_dir) => {
+            let (pool, storage) = db::open_for_serving(data_dir).await?;
+            if storage == db::Storage::Writable {
+                rollups::build_missing(&pool)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot build the day rollups: {e}"))?;
+            }
+            (db::Database::Sqlite(pool), storage)
+        }
+        // A replica that cannot write answers writes with 503 storage_unavailable by itself.
+        Where::Postgres(_) => (place.open().await?, db::Storage::Writable),
+    };
     if !site_dir.join("pkg").exists() {
         tracing::warn!(site = %site_dir.display(), "no built site here: pages render but do not hydrate; run `scripts/build-site.sh`");
     }
@@ -314,7 +368,7 @@ async fn serve(data_dir: &Path, addr: SocketAddr, site_dir: &Path, options: Serv
         .site_pkg_dir("pkg")
         .site_addr(bound)
         .build();
-    let mut state = state::AppState::new(db::Database::Sqlite(pool.clone()), options).with_storage(storage);
+    let mut state = state::AppState::new(database.clone(), options).with_storage(storage);
     if let Some(dir) = agent_downloads {
         state = state.with_agent_downloads(dir);
     }
@@ -336,7 +390,7 @@ async fn serve(data_dir: &Path, addr: SocketAddr, site_dir: &Path, options: Serv
         live.close();
     };
     listen::serve(listener, app, limits, shutdown).await?;
-    pool.close().await;
+    database.close().await;
     Ok(())
 }
 

@@ -13,15 +13,14 @@ use keytrack_wire::{
 use leptos::config::LeptosOptions;
 use leptos::server_fn::ServerFn;
 use serde_json::{Value, json};
-use sqlx::SqlitePool;
 use tower::ServiceExt;
 
 mod common;
 
 use common::*;
 
-async fn stored_records(pool: &SqlitePool) -> i64 {
-    sqlx::query_scalar("SELECT coalesce(sum(minutes), 0) FROM activity_hours").fetch_one(pool).await.expect("count")
+async fn stored_records(database: &keytrack_app::server::db::Database) -> i64 {
+    number(database, "SELECT CAST(coalesce(sum(minutes), 0) AS BIGINT) FROM activity_hours").await
 }
 
 /// Three minutes with every part of the format filled in, and the block of Monday 9:00 with their
@@ -129,7 +128,7 @@ async fn sending_again_never_double_counts() {
     let again = post_batch(&s.app, &token, &batch).await;
     assert_eq!(again.body, json!({"accepted": 3, "replaced": 3, "blocks": 1, "never_count": []}));
     assert_eq!(stats(&s.app, &token, "2025-03-01", "2025-03-31").await, once);
-    assert_eq!(stored_records(&s.pool).await, 3);
+    assert_eq!(stored_records(&s.database).await, 3);
 
     // A record or block sent again with other counts replaces the earlier copy.
     let mut corrected = batch.clone();
@@ -201,7 +200,7 @@ async fn rollups_stay_exact_through_replaces_and_equal_a_rebuild() {
     // (3 + 3 clicks in cell [10, 5]).
     let from = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("date");
     let to = chrono::NaiveDate::from_ymd_opt(2025, 3, 31).expect("date");
-    let maps = rollups::range_heatmaps(&s.pool, user_id, from, to).await.expect("heatmaps");
+    let maps = rollups::range_heatmaps(&s.database, user_id, from, to).await.expect("heatmaps");
     assert_eq!(maps.len(), 1);
     assert_eq!((maps[0].width, maps[0].height), (1920, 1080));
     assert_eq!(maps[0].clicks[5 * 64 + 10], 6);
@@ -219,7 +218,7 @@ async fn rollups_stay_exact_through_replaces_and_equal_a_rebuild() {
     assert_eq!(after["active_minutes"], 3);
     assert_eq!(after["active_seconds"], 30 * 3);
     assert_eq!(after["typing"]["best_burst_wpm"], 60.0);
-    let maps = rollups::range_heatmaps(&s.pool, user_id, from, to).await.expect("heatmaps");
+    let maps = rollups::range_heatmaps(&s.database, user_id, from, to).await.expect("heatmaps");
     assert_eq!(maps[0].clicks.iter().sum::<u64>(), 3 + 2);
 }
 
@@ -229,7 +228,7 @@ async fn each_bad_input_gets_its_4xx_and_changes_nothing() {
     let (_, token) = user_with_token(&s.database, "ada@example.com").await;
     assert_eq!(post_batch(&s.app, &token, &sample_batch()).await.status, StatusCode::OK);
     let before = stats(&s.app, &token, "2025-03-01", "2025-03-31").await;
-    let rows_before = stored_records(&s.pool).await;
+    let rows_before = stored_records(&s.database).await;
 
     let valid = serde_json::to_value(sample_batch()).expect("json");
     let with = |change: &dyn Fn(&mut Value)| {
@@ -349,7 +348,7 @@ async fn each_bad_input_gets_its_4xx_and_changes_nothing() {
         assert_eq!(reply.body["code"], "unauthorized");
     }
 
-    assert_eq!(stored_records(&s.pool).await, rows_before);
+    assert_eq!(stored_records(&s.database).await, rows_before);
     assert_eq!(stats(&s.app, &token, "2025-03-01", "2025-03-31").await, before);
 }
 
@@ -362,8 +361,8 @@ async fn a_bad_record_rejects_the_whole_batch() {
     let reply = post_batch(&s.app, &token, &batch).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(reply.body["message"], "minutes[2].active_seconds: a minute has at most 60 seconds");
-    assert_eq!(stored_records(&s.pool).await, 0);
-    let devices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM devices").fetch_one(&s.pool).await.expect("count");
+    assert_eq!(stored_records(&s.database).await, 0);
+    let devices = number(&s.database, "SELECT COUNT(*) FROM devices").await;
     assert_eq!(devices, 0, "not even the device is written");
 }
 
@@ -467,7 +466,7 @@ async fn the_previous_period_sums_the_days_before_the_range() {
         from: Some("2025-03-12".into()),
         to: Some("2025-03-13".into()),
     };
-    let stats = keytrack_app::server::stats::stats_for_query(&s.pool, user_id, &query, MONDAY_9H + 7 * 86_400)
+    let stats = keytrack_app::server::stats::stats_for_query(&s.database, user_id, &query, MONDAY_9H + 7 * 86_400)
         .await
         .expect("stats");
     assert_eq!(stats.total_keys, 0);
@@ -719,10 +718,12 @@ async fn breaks_ergonomics_and_the_layout_come_through_the_api() {
     assert!(matches!(refused, Err(keytrack_app::server::error::AppError::BadRequest(_))), "{refused:?}");
 
     // A rollup stored in the format before active minutes (format 2: no bit list) reads with
-    // no breaks, and the start-up upgrade counts the user's days again.
+    // no breaks, and the start-up upgrade counts the user's days again. (SQLite's: a PostgreSQL
+    // database never held that format.)
+    let keytrack_app::server::db::Database::Sqlite(pool) = &s.database else { return };
     let stored: Vec<u8> = sqlx::query_scalar("SELECT totals FROM activity_days WHERE user_id = ?")
         .bind(user_id)
-        .fetch_one(&s.pool)
+        .fetch_one(pool)
         .await
         .expect("rollup");
     let mut totals: keytrack_app::domain::rollup::DayTotals =
@@ -737,13 +738,13 @@ async fn breaks_ergonomics_and_the_layout_come_through_the_api() {
     sqlx::query("UPDATE activity_days SET totals = ? WHERE user_id = ?")
         .bind(&old)
         .bind(user_id)
-        .execute(&s.pool)
+        .execute(pool)
         .await
         .expect("store the old format");
     let before_upgrade = stats(&s.app, &token, day, day).await;
     assert_eq!(before_upgrade["daily"][0]["breaks"]["work_periods"], 0);
     assert_eq!(before_upgrade["total_keys"], answer["total_keys"]);
-    rollups::build_missing(&s.pool).await.expect("upgrade");
+    rollups::build_missing(pool).await.expect("upgrade");
     assert_eq!(stats(&s.app, &token, day, day).await["daily"], german["daily"]);
 }
 

@@ -234,12 +234,12 @@ async fn bad_kinds_and_ranges_are_clear_4xx_errors() {
 async fn everything(server: &TestServer, token: &str, from: &str, to: &str) -> (Value, Value) {
     let stats = stats(&server.app, token, from, to).await;
     let me = call(&server.app, "GET", "/api/v1/me", Some(&bearer(token)), None).await;
-    let user = db::users::by_email(&server.pool, me.body["email"].as_str().expect("email"))
+    let user = db::users::by_email(&server.database, me.body["email"].as_str().expect("email"))
         .await
         .expect("query")
         .expect("user");
     let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("day");
-    let maps = rollups::range_heatmaps(&server.pool, user.id, day(from), day(to)).await.expect("heatmaps");
+    let maps = rollups::range_heatmaps(&server.database, user.id, day(from), day(to)).await.expect("heatmaps");
     (stats, serde_json::to_value(maps).expect("json"))
 }
 
@@ -312,7 +312,7 @@ async fn after_deleting_a_device_the_figures_are_those_of_the_other_device_alone
     assert_eq!(reply.body["tokens_revoked"], 1);
     let refused = call(&with.app, "GET", "/api/v1/devices", Some(&bearer(&token_with)), None).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
-    let user = db::users::by_email(&with.pool, "device@example.com").await.expect("query").expect("user").id;
+    let user = db::users::by_email(&with.database, "device@example.com").await.expect("query").expect("user").id;
     let reader = accounts::create_token(&with.database, user, "reader").await.expect("token").1;
     assert_eq!(
         everything(&with, &reader, &first, &last).await,
@@ -520,18 +520,12 @@ async fn deleting_the_account_needs_its_password_and_another_owner_for_a_shared_
         call(&server.app, "GET", "/api/v1/me", Some(&bearer(&alice_token)), None).await.status,
         StatusCode::UNAUTHORIZED
     );
-    let mut conn = server.pool.acquire().await.expect("conn");
     for table in ["activity_hours", "activity_blocks", "activity_days", "devices", "api_tokens", "team_members"] {
-        let left: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table} WHERE user_id = ?"))
-            .bind(alice)
-            .fetch_one(&mut *conn)
-            .await
-            .expect("count");
+        let left = number(&server.database, &format!("SELECT count(*) FROM {table} WHERE user_id = {alice}")).await;
         assert_eq!(left, 0, "{table} still holds the deleted account's rows");
     }
-    assert!(db::teams::name(&mut *conn, lonely).await.expect("name").is_none(), "a team left empty goes");
-    assert_eq!(db::teams::name(&mut *conn, team).await.expect("name").as_deref(), Some("Shared"));
-    drop(conn);
+    assert!(db::teams::name(&server.database, lonely).await.expect("name").is_none(), "a team left empty goes");
+    assert_eq!(db::teams::name(&server.database, team).await.expect("name").as_deref(), Some("Shared"));
     // A new account never takes the deleted one's id (an old session cookie names it).
     let (newcomer, _) = paris_user(&server, "newcomer@example.com").await;
     assert!(newcomer > bob && newcomer != alice);
@@ -762,6 +756,6 @@ async fn deleting_a_day_that_begins_inside_an_hour_keeps_the_next_days_minutes_o
         call(&server.app, "DELETE", "/api/v1/activity?from=2025-03-11&to=2025-03-11", Some(&bearer(&token)), None)
             .await;
     assert_eq!(reply.body["minutes"].as_u64(), Some(30), "{}", reply.body);
-    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM activity_hours").fetch_one(&server.pool).await.expect("n");
+    let rows = number(&server.database, "SELECT count(*) FROM activity_hours").await;
     assert_eq!(rows, 0);
 }

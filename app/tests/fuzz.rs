@@ -17,7 +17,6 @@ use common::*;
 use leptos::server_fn::ServerFn;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
-use sqlx::SqlitePool;
 
 /// One server for all cases: the router, its database and a user's token. The tests run on
 /// several threads; `turn` lets one upload at a time, so that each can count what it stored.
@@ -44,8 +43,8 @@ fn target() -> &'static Target {
     })
 }
 
-async fn stored_minutes(pool: &SqlitePool) -> i64 {
-    sqlx::query_scalar("SELECT coalesce(sum(minutes), 0) FROM activity_hours").fetch_one(pool).await.expect("count")
+async fn stored_minutes(database: &keytrack_app::server::db::Database) -> i64 {
+    number(database, "SELECT CAST(coalesce(sum(minutes), 0) AS BIGINT) FROM activity_hours").await
 }
 
 /// Posts `body` as an upload and checks the answer is a well-formed success or refusal.
@@ -53,9 +52,9 @@ fn check_upload(body: Vec<u8>) -> Result<(), TestCaseError> {
     let t = target();
     let _turn = t.turn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let (reply, before, after) = t.runtime.block_on(async {
-        let before = stored_minutes(&t.server.pool).await;
+        let before = stored_minutes(&t.server.database).await;
         let reply = call(&t.server.app, "POST", "/api/v1/activity", Some(&bearer(&t.token)), Some(body)).await;
-        (reply, before, stored_minutes(&t.server.pool).await)
+        (reply, before, stored_minutes(&t.server.database).await)
     });
     let status = reply.status.as_u16();
     prop_assert!(status == 200 || (400..500).contains(&status), "status {status}: {}", reply.body);

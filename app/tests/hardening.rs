@@ -328,7 +328,7 @@ async fn accounts_refuse_guessable_passwords_and_normalise_emails() {
     }
     let made = sign_up("ａｄａ＠Example.com", "correct horse battery").await;
     assert!(made.status.is_success() || made.status.is_redirection(), "{}", made.body);
-    let user = keytrack_app::server::db::users::by_email(&s.pool, "ada@example.com").await.expect("query");
+    let user = keytrack_app::server::db::users::by_email(&s.database, "ada@example.com").await.expect("query");
     assert!(user.is_some(), "stored as ada@example.com");
     let again = sign_up("ada@EXAMPLE.com", "correct horse battery").await;
     assert_eq!(again.status, StatusCode::CONFLICT, "the same address: {}", again.body);

@@ -97,7 +97,7 @@ async fn a_dashboards_stream_hears_its_own_uploads_and_nothing_of_anyone_else() 
     let s = server().await;
     let (alice, alice_token) = user_with_token(&s.database, "alice@example.com").await;
     let (_, bob_token) = user_with_token(&s.database, "bob@example.com").await;
-    let alice_token_id = db::tokens::list(&s.pool, alice).await.expect("tokens")[0].id;
+    let alice_token_id = db::tokens::list(&s.database, alice).await.expect("tokens")[0].id;
 
     let mut stream = Events::open(&s.app, "/api/v1/live", &bearer(&alice_token)).await;
     let hello: LiveHello = serde_json::from_str(&stream.expect("hello").await).expect("hello");
@@ -193,7 +193,7 @@ async fn a_team_stream_speaks_only_when_a_reload_would_show_something_new() {
         let (id, token) = user_with_token(&s.database, &format!("{name}@example.com")).await;
         people.push((id, token));
     }
-    let mut tx = db::begin_write(&s.pool).await.expect("tx");
+    let mut tx = s.database.begin_write().await.expect("tx");
     let team = db::teams::insert(&mut tx, "Live team", 0).await.expect("team");
     for (i, (id, _)) in people.iter().enumerate() {
         let role = if i == 0 { TeamRole::Owner } else { TeamRole::Member };

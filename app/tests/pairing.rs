@@ -91,14 +91,14 @@ async fn an_agent_pairs_by_code_and_collects_a_token_of_its_own_once() {
 
     // Stored hashed, named after the computer, listed with the person's tokens.
     let names: Vec<(String, Vec<u8>)> =
-        sqlx::query_as("SELECT name, token_hash FROM api_tokens").fetch_all(&s.pool).await.expect("tokens");
+        on_either!(&s.database, |pool| sqlx::query_as("SELECT name, token_hash FROM api_tokens").fetch_all(pool).await)
+            .expect("tokens");
     assert_eq!(names, vec![("Work laptop".to_string(), token_hash(&token))]);
 
     // One code, one token: the second question is refused and makes no second token.
     let again = poll(&s, &device_code).await;
     assert_eq!((again.status, again.body["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")), "{}", again.body);
-    let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM api_tokens").fetch_one(&s.pool).await.expect("count");
-    assert_eq!(tokens, 1);
+    assert_eq!(number(&s.database, "SELECT count(*) FROM api_tokens").await, 1);
     let used = preview(&s, &cookie, &user_code).await;
     assert_eq!(used.status, StatusCode::BAD_REQUEST, "{}", used.body);
     assert!(used.body["Rejected"].as_str().is_some_and(|m| m.contains("used already")), "{}", used.body);
@@ -116,11 +116,14 @@ async fn a_denied_expired_or_wrong_code_says_so_and_gives_no_token() {
     assert!(refused.body["message"].as_str().is_some_and(|m| m.contains("denied")), "{}", refused.body);
 
     let (late_code, late_device) = new_request(&s).await;
-    sqlx::query("UPDATE pairing_requests SET expires_at = created_at - 1 WHERE user_code = ?")
-        .bind(&late_code)
-        .execute(&s.pool)
-        .await
-        .expect("expire");
+    on_either!(&s.database, |pool| {
+        sqlx::query("UPDATE pairing_requests SET expires_at = created_at - 1 WHERE user_code = $1")
+            .bind(&late_code)
+            .execute(pool)
+            .await
+            .map(|_| ())
+    })
+    .expect("expire");
     let shown = preview(&s, &cookie, &late_code).await;
     assert_eq!(shown.status, StatusCode::BAD_REQUEST);
     assert!(shown.body["Rejected"].as_str().is_some_and(|m| m.contains("expired")), "{}", shown.body);
@@ -131,7 +134,7 @@ async fn a_denied_expired_or_wrong_code_says_so_and_gives_no_token() {
 
     let unknown = poll(&s, "ktp_0000").await;
     assert_eq!((unknown.status, unknown.body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")));
-    let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM api_tokens").fetch_one(&s.pool).await.expect("count");
+    let tokens = number(&s.database, "SELECT count(*) FROM api_tokens").await;
     assert_eq!(tokens, 0, "no token for a denied, expired or unknown code");
 
     // Nobody logged in cannot look codes up.
@@ -166,7 +169,7 @@ async fn pairing_requests_are_checked_and_limited_per_address() {
     }
     let not_json = call(&s.app, "POST", "/api/v1/pairing", None, Some(b"{".to_vec())).await;
     assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
-    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM pairing_requests").fetch_one(&s.pool).await.expect("n");
+    let stored = number(&s.database, "SELECT count(*) FROM pairing_requests").await;
     assert_eq!(stored, 0, "nothing stored for a refused request");
 
     for _ in 0..pairing::CODES_PER_ADDRESS {
@@ -175,13 +178,13 @@ async fn pairing_requests_are_checked_and_limited_per_address() {
     let limited = start(&s, json!({"device_name": "one more"})).await;
     assert_eq!((limited.status, limited.body["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
     let codes: Vec<String> =
-        sqlx::query_scalar("SELECT user_code FROM pairing_requests").fetch_all(&s.pool).await.expect("codes");
+        on_either!(&s.database, |pool| sqlx::query_scalar("SELECT user_code FROM pairing_requests")
+            .fetch_all(pool)
+            .await)
+        .expect("codes");
     let distinct: std::collections::HashSet<_> = codes.iter().collect();
     assert_eq!(distinct.len(), pairing::CODES_PER_ADDRESS, "every live code is different");
-    let hashes: i64 = sqlx::query_scalar("SELECT count(*) FROM pairing_requests WHERE length(device_code_hash) = 32")
-        .fetch_one(&s.pool)
-        .await
-        .expect("hashes");
+    let hashes = number(&s.database, "SELECT count(*) FROM pairing_requests WHERE length(device_code_hash) = 32").await;
     assert_eq!(hashes, i64::try_from(pairing::CODES_PER_ADDRESS).expect("fits"), "device codes are stored hashed");
 }
 

@@ -377,7 +377,7 @@ async fn no_combination_of_team_views_reveals_a_private_member() {
     let mut people = Vec::new();
     for i in 0..PEOPLE {
         let reply = sign_up_in_browser(&s.app, &format!("p{i}@example.com")).await;
-        let id = keytrack_app::server::db::users::by_email(&s.pool, &format!("p{i}@example.com"))
+        let id = keytrack_app::server::db::users::by_email(&s.database, &format!("p{i}@example.com"))
             .await
             .expect("query")
             .expect("user")

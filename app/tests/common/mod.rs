@@ -1,5 +1,7 @@
-//! What the integration tests share: the real router on a real SQLite file in a temp dir, and
-//! ways to call it as an agent (bearer token) or as the browser (session cookie, server functions).
+//! What the integration tests share: the real router on a real database, and ways to call it as
+//! an agent (bearer token) or as the browser (session cookie, server functions). The database is
+//! a SQLite file in a temp dir, or with `KEYTRACK_TEST_ENGINE=postgres` a PostgreSQL database of
+//! the test's own (`scratch_postgres`): `scripts/test.sh` runs these tests on both engines.
 
 #![allow(dead_code, unused_imports)] // each test binary uses its own part of these
 
@@ -15,25 +17,60 @@ use serde_json::Value;
 use sqlx::SqlitePool;
 use tower::ServiceExt;
 
+mod scratch_postgres;
+pub use scratch_postgres::ScratchDatabase;
+
 pub struct TestServer {
     pub app: Router,
     pub database: db::Database,
-    pub pool: SqlitePool,
     pub _dir: tempfile::TempDir,
+    /// The PostgreSQL database, dropped with the server.
+    _postgres: Option<ScratchDatabase>,
+}
+
+/// Whether the tests run on PostgreSQL (`KEYTRACK_TEST_ENGINE=postgres`) rather than SQLite.
+pub fn on_postgres() -> bool {
+    std::env::var("KEYTRACK_TEST_ENGINE").is_ok_and(|engine| engine == "postgres")
 }
 
 pub async fn server() -> TestServer {
     let dir = tempfile::tempdir().expect("temp dir");
-    let pool = db::open(dir.path()).await.expect("open database");
-    server_on(pool, dir).await
+    if on_postgres() {
+        let scratch = ScratchDatabase::create().await;
+        let pool = db::postgres::open(&scratch.url).await.expect("open database");
+        router_on(db::Database::Postgres(pool), dir, Some(scratch)).await
+    } else {
+        let pool = db::open(dir.path()).await.expect("open database");
+        server_on(pool, dir).await
+    }
 }
 
-/// The router over a database that is already open (in `dir`, kept as long as the server).
+/// The router over a SQLite database that is already open (in `dir`, kept as long as the server).
 pub async fn server_on(pool: SqlitePool, dir: tempfile::TempDir) -> TestServer {
+    router_on(db::Database::Sqlite(pool), dir, None).await
+}
+
+async fn router_on(database: db::Database, dir: tempfile::TempDir, postgres: Option<ScratchDatabase>) -> TestServer {
     let options = LeptosOptions::builder().output_name("keytrack").site_root("target/site").build();
-    let app =
-        app_http::router(AppState::new(db::Database::Sqlite(pool.clone()), options), false).await.expect("router");
-    TestServer { app, database: db::Database::Sqlite(pool.clone()), pool, _dir: dir }
+    let app = app_http::router(AppState::new(database.clone(), options), false).await.expect("router");
+    TestServer { app, database, _dir: dir, _postgres: postgres }
+}
+
+/// Runs `$body` with `$executor` bound to the sqlx pool of whichever engine `$database` is, so
+/// that a test's own check of the tables reads the same on both (`$1` parameters work on both).
+macro_rules! on_either {
+    ($database:expr, |$executor:ident| $body:expr) => {
+        match $database {
+            keytrack_app::server::db::Database::Sqlite($executor) => $body,
+            keytrack_app::server::db::Database::Postgres($executor) => $body,
+        }
+    };
+}
+pub(crate) use on_either;
+
+/// The number a query answers (a count, a sum cast to BIGINT), on either engine.
+pub async fn number(database: &db::Database, sql: &str) -> i64 {
+    on_either!(database, |pool| sqlx::query_scalar(sql).fetch_one(pool).await).expect(sql)
 }
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -192,10 +229,20 @@ impl ServerProcess {
         data_dir: &std::path::Path,
         log: &std::path::Path,
     ) -> std::io::Result<ServerProcess> {
+        ServerProcess::start_with(exe, &[std::ffi::OsStr::new("--data-dir"), data_dir.as_os_str()], log)
+    }
+
+    /// Starts `exe serve` with these arguments besides its address (the database's: `--data-dir
+    /// DIR` or `--database-url URL`).
+    pub fn start_with(
+        exe: &std::path::Path,
+        database: &[&std::ffi::OsStr],
+        log: &std::path::Path,
+    ) -> std::io::Result<ServerProcess> {
         use std::io::BufRead;
         let mut child = std::process::Command::new(exe)
-            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(database)
             .env("KEYTRACK_LOG", "warn")
             .stdout(std::process::Stdio::piped())
             .stderr(std::fs::File::create(log)?)

@@ -31,8 +31,12 @@ impl Database {
         })
     }
 
-    pub fn is_postgres(&self) -> bool {
-        matches!(self, Database::Postgres(_))
+    /// Closes every connection (at shutdown, after the last request).
+    pub async fn close(&self) {
+        match self {
+            Database::Sqlite(pool) => pool.close().await,
+            Database::Postgres(pool) => pool.close().await,
+        }
     }
 }
 

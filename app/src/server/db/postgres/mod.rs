@@ -35,54 +35,25 @@ pub fn without_password(url: &str) -> String {
     }
 }
 
-/// A database of its own for one test, on the PostgreSQL server the machine runs
-/// (`KEYTRACK_TEST_POSTGRES`, by default `postgres://postgres@127.0.0.1:5432/test`, the one this
-/// project's build machines run): created and migrated on [`TestDatabase::create`], dropped
-/// when the value is, even when the test fails.
+/// A migrated database of its own for one test (see `tests/common/scratch_postgres.rs`, which the
+/// integration tests share): dropped when the value is, even when the test fails.
 #[cfg(test)]
 pub struct TestDatabase {
     pub pool: PgPool,
-    admin_url: String,
-    name: String,
+    // Declared last: dropped after the pool.
+    _scratch: scratch::ScratchDatabase,
 }
+
+#[cfg(test)]
+#[path = "../../../../tests/common/scratch_postgres.rs"]
+mod scratch;
 
 #[cfg(test)]
 impl TestDatabase {
     pub async fn create() -> TestDatabase {
-        use sqlx::Connection;
-        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let admin_url = std::env::var("KEYTRACK_TEST_POSTGRES")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-        let name =
-            format!("keytrack_test_{}_{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-        let mut admin = sqlx::PgConnection::connect(&admin_url)
-            .await
-            .unwrap_or_else(|e| panic!("the tests need PostgreSQL at {admin_url} (KEYTRACK_TEST_POSTGRES): {e}"));
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await.expect("drop");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create database");
-        let _ = admin.close().await;
-        let (base, _) = admin_url.rsplit_once('/').expect("a URL that names a database");
-        let pool = open(&format!("{base}/{name}")).await.expect("open the test database");
-        TestDatabase { pool, admin_url, name }
-    }
-}
-
-#[cfg(test)]
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
-        // Drop runs inside the test's runtime, which cannot be blocked on: a thread of its own.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-            runtime.block_on(async move {
-                use sqlx::Connection;
-                if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
-                    let _ =
-                        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
-                }
-            });
-        });
-        let _ = dropped.join();
+        let scratch = scratch::ScratchDatabase::create().await;
+        let pool = open(&scratch.url).await.expect("open the test database");
+        TestDatabase { pool, _scratch: scratch }
     }
 }
 
