@@ -368,7 +368,7 @@ async fn serve(place: &Where, addr: SocketAddr, site_dir: &Path, options: ServeO
         .site_pkg_dir("pkg")
         .site_addr(bound)
         .build();
-    let mut state = state::AppState::new(database.clone(), options).with_storage(storage);
+    let mut state = state::AppState::new(database.clone(), options).await.with_storage(storage);
     if let Some(dir) = agent_downloads {
         state = state.with_agent_downloads(dir);
     }

@@ -575,7 +575,7 @@ async fn the_session_cookie_is_httponly_samesite_and_reads_only_its_user() {
 async fn logins_are_rate_limited_and_never_say_which_part_was_wrong() {
     let s = server().await;
     user_with_token(&s.database, "ada@example.com").await;
-    let state = AppState::new(s.database.clone(), LeptosOptions::builder().output_name("keytrack").build());
+    let state = AppState::new(s.database.clone(), LeptosOptions::builder().output_name("keytrack").build()).await;
     let ip = "192.0.2.7".parse().ok();
     let wrong_password = accounts::log_in(&s.database, &state.login_limiter, "ada@example.com", "nope", ip).await;
     let wrong_email = accounts::log_in(&s.database, &state.login_limiter, "who@example.com", PASSWORD, ip).await;
@@ -600,8 +600,9 @@ async fn the_sites_files_have_versioned_names_are_kept_for_a_year_and_come_compr
     std::fs::write(site.path().join("secret.txt"), "not a site file").expect("other");
     let options =
         LeptosOptions::builder().output_name("keytrack").site_root(site.path().to_string_lossy().to_string()).build();
-    let app =
-        keytrack_app::server::http::router(AppState::new(s.database.clone(), options), false).await.expect("router");
+    let app = keytrack_app::server::http::router(AppState::new(s.database.clone(), options).await, false)
+        .await
+        .expect("router");
     let version = keytrack_app::server::assets::site_version(site.path());
 
     // Pages name the files under this build's version.

@@ -1,7 +1,8 @@
 //! Two `keytrack serve` on one PostgreSQL database, as behind a load balancer (issue 20): the
 //! admin commands and both servers take `--database-url`; an upload through one reads back through
-//! the other; a session made on one is good on the other; a token revoked through one is refused
-//! by the other at once (tokens are checked in the database on every request, never cached).
+//! the other and is heard by a live dashboard open on the other (LISTEN/NOTIFY); a session made on
+//! one is good on the other; a token revoked through one is refused by the other at once (tokens
+//! are checked in the database on every request, never cached); failed log-ins count on both.
 
 use std::path::Path;
 
@@ -91,6 +92,20 @@ async fn two_servers_on_one_postgres_serve_the_same_people() {
     let client = reqwest::Client::new();
     let bearer = format!("Bearer {token}");
 
+    // A dashboard's live stream open on the second hears an upload stored by the first.
+    let mut live = client
+        .get(format!("{}/api/v1/live", second.url))
+        .header("authorization", &bearer)
+        .send()
+        .await
+        .expect("live stream");
+    assert_eq!(live.status(), StatusCode::OK);
+    let mut heard = String::new();
+    while !heard.contains("event: hello") {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), live.chunk()).await;
+        heard.push_str(&String::from_utf8_lossy(&chunk.expect("hello in time").expect("chunk").expect("open")));
+    }
+
     // An upload through the first reads back through the second.
     let batch = keytrack_wire::ActivityBatch {
         device: keytrack_wire::Device { id: "laptop".into(), name: "Laptop".into() },
@@ -110,6 +125,14 @@ async fn two_servers_on_one_postgres_serve_the_same_people() {
     let (status, read) = get(&client, &stats, ("authorization", &bearer)).await;
     assert_eq!((status, read["total_keys"].as_u64()), (200, Some(42)), "{read}\n{}", second.log_text());
 
+    while !heard.contains("event: arrival") {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), live.chunk()).await;
+        let chunk = chunk.expect("the arrival in time").expect("chunk").expect("open");
+        heard.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(heard.contains("\"device\":\"Laptop\""), "{heard}");
+    drop(live);
+
     // A session made on the first is good on the second.
     let form = format!("email=ada%40example.com&password={}", urlencode("a long enough password"));
     let (status, cookie, body) = server_fn(&client, &first.url, LogIn::PATH, "", &form).await;
@@ -124,5 +147,15 @@ async fn two_servers_on_one_postgres_serve_the_same_people() {
     assert!(status < 400, "{status} {body}");
     let (status, refused) = get(&client, &format!("{}/api/v1/me", first.url), ("authorization", &bearer)).await;
     assert_eq!((status, refused["code"].as_str()), (401, Some("unauthorized")), "{refused}");
+
+    // Failed log-ins count on both: five wrong passwords on each, and the next try on either is
+    // refused (ten per account in 15 minutes).
+    let wrong = "email=ada%40example.com&password=not+the+password";
+    for server in [&first.url, &second.url].repeat(5) {
+        let (status, _, body) = server_fn(&client, server, LogIn::PATH, "", wrong).await;
+        assert_eq!(status, 401, "{body}");
+    }
+    let (status, _, body) = server_fn(&client, &first.url, LogIn::PATH, "", &form).await;
+    assert_eq!(status, 429, "even the right password waits: {body}");
     drop((first, second));
 }

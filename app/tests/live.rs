@@ -237,7 +237,7 @@ async fn the_demo_keyboard_types_through_the_upload_path() {
         .await
         .expect("demo");
     let options = leptos::config::LeptosOptions::builder().output_name("keytrack").site_root("target/site").build();
-    let state = keytrack_app::server::state::AppState::new(s.database.clone(), options);
+    let state = keytrack_app::server::state::AppState::new(s.database.clone(), options).await;
     let mut stream = state.live.open(summary.user_id, &[summary.user_id]).expect("watch");
     let typing = tokio::spawn(keytrack_app::server::demo::keep_typing(state.clone()));
     let heard = tokio::time::timeout(Duration::from_secs(10), async {

@@ -207,7 +207,8 @@ async fn agent_downloads_are_listed_with_their_checksums_and_served() {
     std::fs::write(agents.path().join("keytrack-agent"), &linux_agent).expect("write");
     let pool = db::open(dir.path()).await.expect("open database");
     let options = LeptosOptions::builder().output_name("keytrack").site_root("target/site").build();
-    let state = AppState::new(db::Database::Sqlite(pool), options).with_agent_downloads(agents.path().to_path_buf());
+    let state =
+        AppState::new(db::Database::Sqlite(pool), options).await.with_agent_downloads(agents.path().to_path_buf());
     let app = app_http::router(state, false).await.expect("router");
 
     let anonymous = call_server_fn(&app, AgentDownloads::PATH, None, "").await;

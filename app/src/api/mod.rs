@@ -147,7 +147,7 @@ pub fn page_after_login(next: Option<&str>) -> &str {
 #[server]
 pub async fn sign_up(email: String, password: String, timezone: String, next: Option<String>) -> Result<(), UiError> {
     let state = ssr::state()?;
-    state.sign_up_limiter.attempt(ssr::client_ip())?;
+    state.sign_up_limiter.attempt(ssr::client_ip()).await?;
     let id = crate::server::accounts::sign_up(&state.database, &email, &password, &timezone).await?;
     ssr::start_session(id).await?;
     leptos_axum::redirect(page_after_login(next.as_deref()));

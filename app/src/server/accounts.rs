@@ -83,7 +83,7 @@ pub async fn log_in(
     // The same form of the address as sign-up stored (an unusable one simply finds no account).
     let email = auth::normalize_email(email).unwrap_or_else(|_| email.trim().to_string());
     let email = email.as_str();
-    limiter.check(email, ip)?;
+    limiter.check(email, ip).await?;
     let user = db::users::by_email(database, email).await?;
     let verified = match &user {
         Some(user) => auth::verify_password(password.to_string(), user.password_hash.clone()).await?,
@@ -94,11 +94,11 @@ pub async fn log_in(
     };
     match user {
         Some(user) if verified => {
-            limiter.record_success(email, ip);
+            limiter.record_success(email, ip).await?;
             Ok(user.id)
         }
         _ => {
-            limiter.record_failure(email, ip);
+            limiter.record_failure(email, ip).await?;
             Err(AppError::Unauthorized("Wrong email or password."))
         }
     }
@@ -176,7 +176,8 @@ mod tests {
 
     /// What each step of an account's life answers, in words, on `database`.
     async fn an_account_s_life(database: &Database) -> Vec<String> {
-        let limiter = LoginLimiter::new(std::time::Duration::from_secs(60), 10, 50);
+        let window = std::time::Duration::from_secs(60);
+        let limiter = LoginLimiter::new(crate::server::auth::RateLimiter::for_database(window, database), 10, 50);
         let mut seen = Vec::new();
         let ada =
             sign_up(database, "Ada@Example.com", "correct horse battery", "Europe/Berlin").await.expect("sign up");

@@ -209,49 +209,122 @@ where
     }
 }
 
-/// Counts events (failed logins, sign-ups) per key in a sliding window.
+/// Counts events (failed logins, sign-ups) per key in a sliding window: in this process's memory
+/// for one server, or in the database when several instances share one PostgreSQL database
+/// (`rate_limit_events`), so that spreading attempts over instances buys no more of them.
 pub struct RateLimiter {
     window: Duration,
-    events: Mutex<HashMap<String, Vec<Instant>>>,
+    events: Events,
+}
+
+enum Events {
+    Memory(Mutex<HashMap<String, Vec<Instant>>>),
+    Postgres(sqlx::PgPool),
 }
 
 impl RateLimiter {
+    /// A limiter of this process alone.
     pub fn new(window: Duration) -> RateLimiter {
-        RateLimiter { window, events: Mutex::new(HashMap::new()) }
+        RateLimiter { window, events: Events::Memory(Mutex::new(HashMap::new())) }
+    }
+
+    /// A limiter that counts in `database` when it is PostgreSQL (shared by every instance on it),
+    /// else in memory.
+    pub fn for_database(window: Duration, database: &Database) -> RateLimiter {
+        match database {
+            Database::Postgres(pool) => RateLimiter { window, events: Events::Postgres(pool.clone()) },
+            Database::Sqlite(_) => RateLimiter::new(window),
+        }
     }
 
     /// `Err(RateLimited)` when each key has had `limit` events or more in the window.
-    pub fn check(&self, keys: &[(&str, usize)]) -> Result<(), AppError> {
-        let now = Instant::now();
-        let mut events = self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        for (key, limit) in keys {
-            if let Some(times) = events.get_mut(*key) {
-                times.retain(|t| now.duration_since(*t) < self.window);
-                if times.len() >= *limit {
-                    let oldest = times.first().copied().unwrap_or(now);
-                    let wait = self.window.saturating_sub(now.duration_since(oldest));
-                    return Err(AppError::RateLimited(wait.as_secs().div_ceil(60).max(1)));
+    pub async fn check(&self, keys: &[(&str, usize)]) -> Result<(), AppError> {
+        let minutes = |wait: Duration| wait.as_secs().div_ceil(60).max(1);
+        match &self.events {
+            Events::Memory(events) => {
+                let now = Instant::now();
+                let mut events = events.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                for (key, limit) in keys {
+                    if let Some(times) = events.get_mut(*key) {
+                        times.retain(|t| now.duration_since(*t) < self.window);
+                        if times.len() >= *limit {
+                            let oldest = times.first().copied().unwrap_or(now);
+                            return Err(AppError::RateLimited(minutes(
+                                self.window.saturating_sub(now.duration_since(oldest)),
+                            )));
+                        }
+                    }
+                }
+            }
+            Events::Postgres(pool) => {
+                let now = unix_millis();
+                let since = now - i64::try_from(self.window.as_millis()).unwrap_or(i64::MAX);
+                for (key, limit) in keys {
+                    let (count, oldest): (i64, Option<i64>) =
+                        sqlx::query_as("SELECT count(*), min(at) FROM rate_limit_events WHERE key = $1 AND at > $2")
+                            .bind(key)
+                            .bind(since)
+                            .fetch_one(pool)
+                            .await?;
+                    if usize::try_from(count).unwrap_or(usize::MAX) >= *limit {
+                        let passed = Duration::from_millis(u64::try_from(now - oldest.unwrap_or(now)).unwrap_or(0));
+                        return Err(AppError::RateLimited(minutes(self.window.saturating_sub(passed))));
+                    }
                 }
             }
         }
         Ok(())
     }
 
-    pub fn record(&self, keys: &[&str]) {
-        let now = Instant::now();
-        let mut events = self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        // Forget old entries now and then, so the map cannot grow without bound.
-        if events.len() > 10_000 {
-            events.retain(|_, times| times.last().is_some_and(|t| now.duration_since(*t) < self.window));
+    pub async fn record(&self, keys: &[&str]) -> Result<(), AppError> {
+        match &self.events {
+            Events::Memory(events) => {
+                let now = Instant::now();
+                let mut events = events.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                // Forget old entries now and then, so the map cannot grow without bound.
+                if events.len() > 10_000 {
+                    events.retain(|_, times| times.last().is_some_and(|t| now.duration_since(*t) < self.window));
+                }
+                for key in keys {
+                    events.entry((*key).to_string()).or_default().push(now);
+                }
+            }
+            Events::Postgres(pool) => {
+                let now = unix_millis();
+                let mut tx = pool.begin().await?;
+                // What every window has forgotten goes as new attempts come (an hour is the longest).
+                sqlx::query("DELETE FROM rate_limit_events WHERE at < $1")
+                    .bind(now - 3_600_000)
+                    .execute(&mut *tx)
+                    .await?;
+                for key in keys {
+                    sqlx::query("INSERT INTO rate_limit_events (key, at) VALUES ($1, $2)")
+                        .bind(key)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+            }
         }
-        for key in keys {
-            events.entry((*key).to_string()).or_default().push(now);
-        }
+        Ok(())
     }
 
-    pub fn forget(&self, key: &str) {
-        self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(key);
+    pub async fn forget(&self, key: &str) -> Result<(), AppError> {
+        match &self.events {
+            Events::Memory(events) => {
+                events.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(key);
+            }
+            Events::Postgres(pool) => {
+                sqlx::query("DELETE FROM rate_limit_events WHERE key = $1").bind(key).execute(pool).await?;
+            }
+        }
+        Ok(())
     }
+}
+
+fn unix_millis() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 /// The key of a client address ("unknown" when the server cannot tell).
@@ -268,8 +341,8 @@ pub struct LoginLimiter {
 }
 
 impl LoginLimiter {
-    pub fn new(window: Duration, per_account: usize, per_address: usize) -> LoginLimiter {
-        LoginLimiter { failures: RateLimiter::new(window), per_account, per_address }
+    pub fn new(failures: RateLimiter, per_account: usize, per_address: usize) -> LoginLimiter {
+        LoginLimiter { failures, per_account, per_address }
     }
 
     fn keys(email: &str, ip: Option<IpAddr>) -> (String, String) {
@@ -278,18 +351,18 @@ impl LoginLimiter {
     }
 
     /// `Err(RateLimited)` when this login may not even be tried now.
-    pub fn check(&self, email: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
+    pub async fn check(&self, email: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
         let (account, address) = Self::keys(email, ip);
-        self.failures.check(&[(&account, self.per_account), (&address, self.per_address)])
+        self.failures.check(&[(&account, self.per_account), (&address, self.per_address)]).await
     }
 
-    pub fn record_failure(&self, email: &str, ip: Option<IpAddr>) {
+    pub async fn record_failure(&self, email: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
         let (account, address) = Self::keys(email, ip);
-        self.failures.record(&[&account, &address]);
+        self.failures.record(&[&account, &address]).await
     }
 
-    pub fn record_success(&self, email: &str, ip: Option<IpAddr>) {
-        self.failures.forget(&Self::keys(email, ip).0);
+    pub async fn record_success(&self, email: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
+        self.failures.forget(&Self::keys(email, ip).0).await
     }
 }
 
@@ -301,16 +374,15 @@ pub struct SignUpLimiter {
 }
 
 impl SignUpLimiter {
-    pub fn new(window: Duration, per_address: usize) -> SignUpLimiter {
-        SignUpLimiter { attempts: RateLimiter::new(window), per_address }
+    pub fn new(attempts: RateLimiter, per_address: usize) -> SignUpLimiter {
+        SignUpLimiter { attempts, per_address }
     }
 
     /// Counts an attempt, or refuses it when the address has had its share.
-    pub fn attempt(&self, ip: Option<IpAddr>) -> Result<(), AppError> {
+    pub async fn attempt(&self, ip: Option<IpAddr>) -> Result<(), AppError> {
         let address = address_key(ip);
-        self.attempts.check(&[(&address, self.per_address)])?;
-        self.attempts.record(&[&address]);
-        Ok(())
+        self.attempts.check(&[(&address, self.per_address)]).await?;
+        self.attempts.record(&[&address]).await
     }
 }
 
@@ -329,22 +401,43 @@ mod tests {
         assert_eq!(hash_a.len(), 32);
     }
 
-    #[test]
-    fn limiter_blocks_after_the_limit_per_account_and_address() {
-        let limiter = LoginLimiter::new(Duration::from_secs(900), 3, 5);
+    /// Three failures per account, five per address, with the limiter in memory or, as every
+    /// instance on one PostgreSQL database counts, in the database: `second` is another
+    /// instance's limiter (the same one in memory, where there is only one instance).
+    async fn the_login_limits_hold(first: &LoginLimiter, second: &LoginLimiter) {
         let ip: Option<IpAddr> = "127.0.0.1".parse().ok();
-        for _ in 0..3 {
-            assert!(limiter.check("A@x.org", ip).is_ok());
-            limiter.record_failure("a@x.org", ip);
+        for limiter in [first, second, first] {
+            assert!(limiter.check("A@x.org", ip).await.is_ok());
+            limiter.record_failure("a@x.org", ip).await.expect("record");
         }
-        assert!(matches!(limiter.check("a@x.org", ip), Err(AppError::RateLimited(15))));
+        assert!(matches!(first.check("a@x.org", ip).await, Err(AppError::RateLimited(15))));
+        assert!(matches!(second.check("a@x.org", ip).await, Err(AppError::RateLimited(15))));
         // Another account from the same address still has tries, until the address limit.
-        assert!(limiter.check("b@x.org", ip).is_ok());
-        limiter.record_failure("b@x.org", ip);
-        limiter.record_failure("b@x.org", ip);
-        assert!(limiter.check("c@x.org", ip).is_err());
+        assert!(second.check("b@x.org", ip).await.is_ok());
+        second.record_failure("b@x.org", ip).await.expect("record");
+        first.record_failure("b@x.org", ip).await.expect("record");
+        assert!(first.check("c@x.org", ip).await.is_err());
         // Another address is not affected.
-        assert!(limiter.check("a@x.org", "10.0.0.1".parse().ok()).is_ok());
+        assert!(second.check("a@x.org", "10.0.0.1".parse().ok()).await.is_ok());
+        // A success forgets the account's failures (not the address's).
+        let other: Option<IpAddr> = "10.0.0.2".parse().ok();
+        first.record_failure("d@x.org", other).await.expect("record");
+        second.record_success("d@x.org", other).await.expect("forget");
+        first.record_failure("d@x.org", other).await.expect("record");
+        first.record_failure("d@x.org", other).await.expect("record");
+        assert!(first.check("d@x.org", other).await.is_ok(), "two failures since the success");
+    }
+
+    #[tokio::test]
+    async fn login_limits_hold_in_memory_and_across_instances_on_postgres() {
+        let window = Duration::from_secs(900);
+        let memory = LoginLimiter::new(RateLimiter::new(window), 3, 5);
+        the_login_limits_hold(&memory, &memory).await;
+        let database = crate::server::db::postgres::TestDatabase::create().await;
+        let database = Database::Postgres(database.pool.clone());
+        let first = LoginLimiter::new(RateLimiter::for_database(window, &database), 3, 5);
+        let second = LoginLimiter::new(RateLimiter::for_database(window, &database), 3, 5);
+        the_login_limits_hold(&first, &second).await;
     }
 
     #[test]
@@ -376,14 +469,14 @@ mod tests {
         }
     }
 
-    #[test]
-    fn sign_ups_are_limited_per_address() {
-        let limiter = SignUpLimiter::new(Duration::from_secs(3600), 3);
+    #[tokio::test]
+    async fn sign_ups_are_limited_per_address() {
+        let limiter = SignUpLimiter::new(RateLimiter::new(Duration::from_secs(3600)), 3);
         let ip: Option<IpAddr> = "10.0.0.1".parse().ok();
         for _ in 0..3 {
-            assert!(limiter.attempt(ip).is_ok());
+            assert!(limiter.attempt(ip).await.is_ok());
         }
-        assert!(matches!(limiter.attempt(ip), Err(AppError::RateLimited(_))));
-        assert!(limiter.attempt("10.0.0.2".parse().ok()).is_ok(), "another address");
+        assert!(matches!(limiter.attempt(ip).await, Err(AppError::RateLimited(_))));
+        assert!(limiter.attempt("10.0.0.2".parse().ok()).await.is_ok(), "another address");
     }
 }

@@ -28,7 +28,7 @@ pub const MAX_STREAMS_PER_USER: usize = 32;
 pub const ANNOUNCE_EVERY: Duration = Duration::from_secs(10);
 
 /// What instances tell each other.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Message {
     /// An upload of the user's was stored.
     Arrived { user_id: i64, arrival: Arrival },
@@ -48,6 +48,91 @@ pub struct LocalBus(Arc<Hub>);
 impl Bus for LocalBus {
     fn send(&self, message: Message) {
         self.0.receive(message);
+    }
+}
+
+/// Several instances on one PostgreSQL database: every message is a `NOTIFY` on [`CHANNEL`], which
+/// every instance (this one too) `LISTEN`s to and hands to its hub. One task sends the messages
+/// in order; one connection listens, and comes back when it is lost. A message that cannot be sent
+/// (the database is unreachable, the queue is full) is dropped with a warning: the stored data is
+/// not touched, and a page that missed one hears the next or reloads when its stream reconnects.
+pub struct PostgresBus {
+    outbox: tokio::sync::mpsc::Sender<Message>,
+}
+
+/// The PostgreSQL notification channel of the live view.
+pub const CHANNEL: &str = "keytrack_live";
+/// Messages waiting to be sent before new ones are dropped.
+const OUTBOX: usize = 4_096;
+
+impl Bus for PostgresBus {
+    fn send(&self, message: Message) {
+        if let Err(error) = self.outbox.try_send(message) {
+            tracing::warn!(%error, "a live update was not sent to the other instances");
+        }
+    }
+}
+
+impl PostgresBus {
+    /// Starts sending and listening for `hub`; returns once this instance listens, so that no
+    /// message sent after it is missed. The tasks end with the hub.
+    async fn start(pool: sqlx::PgPool, hub: &Arc<Hub>) -> PostgresBus {
+        let (outbox, mut queue) = tokio::sync::mpsc::channel::<Message>(OUTBOX);
+        let sender = pool.clone();
+        tokio::spawn(async move {
+            while let Some(message) = queue.recv().await {
+                let Ok(payload) = serde_json::to_string(&message) else { continue };
+                let sent = sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&sender).await;
+                if let Err(error) = sent {
+                    tracing::warn!(%error, "a live update was not sent to the other instances");
+                }
+            }
+        });
+        let mut listener = listen(&pool).await;
+        let hub = Arc::downgrade(hub);
+        tokio::spawn(async move {
+            loop {
+                match listener.take() {
+                    Some(mut listening) => loop {
+                        let Some(hub) = hub.upgrade() else { return };
+                        match listening.recv().await {
+                            Ok(notification) => match serde_json::from_str::<Message>(notification.payload()) {
+                                Ok(message) => hub.receive(message),
+                                Err(error) => tracing::warn!(%error, "an unreadable live update from another instance"),
+                            },
+                            Err(error) => {
+                                tracing::warn!(%error, "the live view stopped hearing the other instances; listening again");
+                                break;
+                            }
+                        }
+                    },
+                    None if hub.strong_count() == 0 => return,
+                    None => {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        listener = listen(&pool).await;
+                    }
+                }
+            }
+        });
+        PostgresBus { outbox }
+    }
+}
+
+/// A connection that listens on [`CHANNEL`], or `None` (with a warning) when none can be had now.
+async fn listen(pool: &sqlx::PgPool) -> Option<sqlx::postgres::PgListener> {
+    let mut listener = match sqlx::postgres::PgListener::connect_with(pool).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            tracing::warn!(%error, "the live view cannot listen to the other instances yet");
+            return None;
+        }
+    };
+    match listener.listen(CHANNEL).await {
+        Ok(()) => Some(listener),
+        Err(error) => {
+            tracing::warn!(%error, "the live view cannot listen to the other instances yet");
+            None
+        }
     }
 }
 
@@ -139,6 +224,13 @@ impl Default for Live {
 }
 
 impl Live {
+    /// The live view of one instance among several on one PostgreSQL database ([`PostgresBus`]).
+    pub async fn over_postgres(pool: sqlx::PgPool) -> Live {
+        let hub = Arc::new(Hub::default());
+        let bus = PostgresBus::start(pool, &hub).await;
+        Live::with_bus(hub, Arc::new(bus))
+    }
+
     /// A live view whose messages travel on `bus` (which delivers them to `hub`, among others).
     pub fn with_bus(hub: Arc<Hub>, bus: Arc<dyn Bus>) -> Live {
         let (close, closing) = watch::channel(false);

@@ -60,8 +60,8 @@ pub async fn start(
     let platform = agent_label(&request.platform, "platform")?;
     let agent_version = agent_label(&request.agent_version, "agent_version")?;
     let address = format!("pair{}", address_key(ip));
-    limiter.check(&[(&address, CODES_PER_ADDRESS)])?;
-    limiter.record(&[&address]);
+    limiter.check(&[(&address, CODES_PER_ADDRESS)]).await?;
+    limiter.record(&[&address]).await?;
     let (device_code, hash) = new_secret(PAIRING_PREFIX);
     let expires_at = now + i64::from(PAIRING_VALID_SECONDS);
     let mut tx = database.begin_write().await?;
@@ -108,13 +108,13 @@ async fn waiting_request(
     now: i64,
 ) -> Result<PairingRow, AppError> {
     let account = format!("pair-account|{user_id}");
-    limiter.check(&[(&account, WRONG_CODES_PER_ACCOUNT)])?;
+    limiter.check(&[(&account, WRONG_CODES_PER_ACCOUNT)]).await?;
     let found = match normalize_pairing_code(typed) {
         Some(code) => db::pairings::by_user_code(database, &code).await?,
         None => None,
     };
     let Some(row) = found else {
-        limiter.record(&[&account]);
+        limiter.record(&[&account]).await?;
         return Err(AppError::BadRequest(UNKNOWN_CODE.into()));
     };
     if row.expires_at <= now {
@@ -210,7 +210,7 @@ mod tests {
     /// random), on `database`.
     async fn two_pairings(database: &Database) -> Vec<String> {
         const NOW: i64 = 1_764_000_000;
-        let limiter = RateLimiter::new(Duration::from_secs(600));
+        let limiter = RateLimiter::for_database(Duration::from_secs(600), database);
         let errors = |e: AppError| e.code();
         let ada =
             db::users::insert(database, "ada@example.com", "hash", "Ada", "UTC", 0).await.expect("ada").expect("new");

@@ -35,23 +35,30 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(database: Database, leptos_options: LeptosOptions) -> AppState {
-        let writer = match &database {
-            Database::Sqlite(pool) => Writer::for_file(pool.connect_options().get_filename()).ok(),
-            Database::Postgres(_) => None,
+    /// The state of a server on `database`. On PostgreSQL the live view reaches the other
+    /// instances on the same database (`live::PostgresBus`); it listens before this returns.
+    pub async fn new(database: Database, leptos_options: LeptosOptions) -> AppState {
+        let (writer, live) = match &database {
+            Database::Sqlite(pool) => (Writer::for_file(pool.connect_options().get_filename()).ok(), Live::default()),
+            Database::Postgres(pool) => (None, Live::over_postgres(pool.clone()).await),
         };
+        // On PostgreSQL every instance counts in the database: see `auth::RateLimiter`.
+        let limit = |window| RateLimiter::for_database(window, &database);
+        // 10 failures per account and address, 50 per address, in 15 minutes.
+        let login_limiter = Arc::new(LoginLimiter::new(limit(Duration::from_secs(15 * 60)), 10, 50));
+        // 50 an hour per address: an office signing up together is fine, a scan of who has an
+        // account is not.
+        let sign_up_limiter = Arc::new(SignUpLimiter::new(limit(Duration::from_secs(3600)), 50));
+        let pairing_limiter = Arc::new(limit(Duration::from_secs(600)));
         AppState {
             writer,
             database,
             leptos_options,
-            // 10 failures per account and address, 50 per address, in 15 minutes.
-            login_limiter: Arc::new(LoginLimiter::new(Duration::from_secs(15 * 60), 10, 50)),
-            // 50 an hour per address: an office signing up together is fine, a scan of who has
-            // an account is not.
-            sign_up_limiter: Arc::new(SignUpLimiter::new(Duration::from_secs(3600), 50)),
-            pairing_limiter: Arc::new(RateLimiter::new(Duration::from_secs(600))),
+            login_limiter,
+            sign_up_limiter,
+            pairing_limiter,
             storage: Storage::Writable,
-            live: Live::default(),
+            live,
             agent_files: Arc::new(AgentFiles::beside_server()),
         }
     }

@@ -52,7 +52,7 @@ pub async fn server_on(pool: SqlitePool, dir: tempfile::TempDir) -> TestServer {
 
 async fn router_on(database: db::Database, dir: tempfile::TempDir, postgres: Option<ScratchDatabase>) -> TestServer {
     let options = LeptosOptions::builder().output_name("keytrack").site_root("target/site").build();
-    let app = app_http::router(AppState::new(database.clone(), options), false).await.expect("router");
+    let app = app_http::router(AppState::new(database.clone(), options).await, false).await.expect("router");
     TestServer { app, database, _dir: dir, _postgres: postgres }
 }
 
