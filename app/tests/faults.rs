@@ -272,6 +272,17 @@ async fn a_read_only_data_dir_serves_statistics_and_refuses_writes_clearly() {
             .expect("store");
         pool.close().await;
     }
+    // The upload writer's thread closes its connection once the last holder lets go, a moment
+    // later: the mount goes read-only only after the last connection closed and SQLite folded
+    // its write-ahead log into the file (and removed it), as after a clean shutdown.
+    let wal = data_dir.join(format!("{}-wal", db::DATABASE_FILE));
+    for _ in 0..200 {
+        if !wal.exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(!wal.exists(), "every connection to the database closed");
     let source = data_dir.to_string_lossy().to_string();
     let Some(read_only) = Mount::new(dir.path(), "read-only", &["--bind", &source]) else { return };
     let remounted =

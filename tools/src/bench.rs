@@ -34,7 +34,6 @@ use leptos::server_fn::ServerFn;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
-use sqlx::SqlitePool;
 
 use keytrack_app::api::teams::TeamDashboard;
 use keytrack_app::api::{DashboardHeatmaps, DashboardStats, LogIn};
@@ -113,13 +112,13 @@ pub async fn run(exe: &Path, data_dir: &Path, options: &BenchOptions, now: i64) 
 
     let mut server = ServerProcess::start(exe, data_dir, &data_dir.join("server.log"))?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(usize::MAX).build()?;
-    let ingested = ingest(&client, &server, &people, options, now).await?;
+    let ingested = ingest(&client, std::slice::from_ref(&server), &people, options, now).await?;
     let mut failed = ingested.failed;
     storage(data_dir).await?;
     sqlite_limit(data_dir, options.ingest_minutes, ingested.ten_agents_per_second)?;
     queries(&client, &server, &people, options).await?;
     exports(&client, &server, &people).await?;
-    failed += load(&client, &server, &people, options, now).await?;
+    failed += load(&client, std::slice::from_ref(&server), &people, options, now).await?;
     server.stop();
     // The live figures on a fresh server: memory per stream means nothing on a heap that the load
     // test grew and left free.
@@ -177,14 +176,15 @@ struct People {
 /// Makes the users, their tokens and their team, and loads their history through the ingest path
 /// (in this process, before the server starts).
 async fn prepare(data_dir: &Path, options: &BenchOptions, now: i64) -> anyhow::Result<People> {
-    let pool = db::open(data_dir).await?;
-    let result = prepare_in(&pool, options, now).await.map_err(|e| anyhow::anyhow!("{e}"));
-    pool.close().await;
+    let database = db::Database::Sqlite(db::open(data_dir).await?);
+    let result = prepare_in(&database, options, now).await.map_err(|e| anyhow::anyhow!("{e}"));
+    database.close().await;
     result
 }
 
-async fn prepare_in(pool: &SqlitePool, options: &BenchOptions, now: i64) -> Result<People, AppError> {
-    let database = db::Database::Sqlite(pool.clone());
+/// [`prepare`] on a database of either engine.
+async fn prepare_in(database: &db::Database, options: &BenchOptions, now: i64) -> Result<People, AppError> {
+    let database = database.clone();
     let mut people = People {
         ids: Vec::new(),
         today: NaiveDate::default(),
@@ -200,9 +200,9 @@ async fn prepare_in(pool: &SqlitePool, options: &BenchOptions, now: i64) -> Resu
         people.ids.push(id);
         people.emails.push(email);
     }
-    people.today = clock::clock_of(&accounts::account(pool, people.ids[0]).await?)?.today(now);
+    people.today = clock::clock_of(&accounts::account(&database, people.ids[0]).await?)?.today(now);
     people.team = teams::create(&database, people.ids[0], "Benchmark team").await?;
-    let mut tx = db::begin_write(pool).await?;
+    let mut tx = database.begin_write().await?;
     for id in &people.ids[1..] {
         db::teams::add_member(&mut tx, people.team, *id, "member", true, now).await?;
     }
@@ -212,7 +212,7 @@ async fn prepare_in(pool: &SqlitePool, options: &BenchOptions, now: i64) -> Resu
     let hash = auth::hash_password(PASSWORD.to_string()).await?;
     for a in 0..options.load_agents {
         let email = format!("load-{a}@keytrack.local");
-        let id = db::users::insert(pool, &email, &hash, "", TIMEZONE, now)
+        let id = db::users::insert(&database, &email, &hash, "", TIMEZONE, now)
             .await?
             .ok_or_else(|| AppError::internal("a load test user exists already"))?;
         people.load_tokens.push(accounts::create_token(&database, id, "load agent").await?.1);
@@ -245,11 +245,17 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `exe serve` over `data_dir`, writing its log (warnings and errors) to `log`.
     pub fn start(exe: &Path, data_dir: &Path, log: &Path) -> anyhow::Result<ServerProcess> {
+        ServerProcess::start_with(exe, &[std::ffi::OsStr::new("--data-dir"), data_dir.as_os_str()], log)
+    }
+
+    /// Starts `exe serve` on the database these arguments name (`--data-dir DIR` or
+    /// `--database-url URL`), without a site (the benchmark calls the API and server functions).
+    pub fn start_with(exe: &Path, database: &[&std::ffi::OsStr], log: &Path) -> anyhow::Result<ServerProcess> {
         let mut child = Command::new(exe)
-            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(database)
             .arg("--site-dir")
-            .arg(data_dir.join("no-site"))
+            .arg(log.with_file_name("no-site"))
             .env("KEYTRACK_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(log)?)
@@ -327,6 +333,22 @@ impl Drop for ServerProcess {
     }
 }
 
+/// The server agent `agent` talks to: with several instances (on one PostgreSQL database), agents
+/// are spread over them in turn, as a load balancer would.
+fn url_of(servers: &[ServerProcess], agent: usize) -> String {
+    servers[agent % servers.len()].url.clone()
+}
+
+/// The servers' CPU time together.
+fn cpu_seconds(servers: &[ServerProcess]) -> f64 {
+    servers.iter().map(ServerProcess::cpu_seconds).sum()
+}
+
+/// The largest peak RSS of the servers (each is a process of its own).
+fn peak_rss_mb(servers: &[ServerProcess]) -> f64 {
+    servers.iter().map(ServerProcess::peak_rss_mb).fold(0.0, f64::max)
+}
+
 /// One upload: its status (`None` when the connection failed) and how long it took.
 async fn upload(client: &reqwest::Client, url: &str, token: &str, body: Bytes) -> (Option<StatusCode>, f64) {
     let started = Instant::now();
@@ -389,18 +411,19 @@ struct IngestFigures {
 /// Every agent sends its batches one after another, all agents at once; prints the figures.
 async fn ingest_phase(
     client: &reqwest::Client,
-    server: &ServerProcess,
+    servers: &[ServerProcess],
     label: &str,
     uploads: &[AgentUploads],
 ) -> anyhow::Result<Ingested> {
     let minutes: usize = uploads.iter().map(|u| u.minutes).sum();
-    let cpu = server.cpu_seconds();
+    let cpu = cpu_seconds(servers);
     let started = Instant::now();
     let tasks: Vec<_> = uploads
         .iter()
-        .map(|agent| {
+        .enumerate()
+        .map(|(a, agent)| {
             let (client, url, token, batches) =
-                (client.clone(), server.url.clone(), agent.token.clone(), agent.batches.clone());
+                (client.clone(), url_of(servers, a), agent.token.clone(), agent.batches.clone());
             tokio::spawn(async move {
                 let mut results = Vec::with_capacity(batches.len());
                 for body in batches {
@@ -426,25 +449,25 @@ async fn ingest_phase(
         latencies.len(),
         quantile(&latencies, 0.5),
         quantile(&latencies, 0.99),
-        server.cpu_seconds() - cpu
+        cpu_seconds(servers) - cpu
     );
     Ok(Ingested { failed: errors, minutes_per_second: minutes as f64 / seconds })
 }
 
 async fn ingest(
     client: &reqwest::Client,
-    server: &ServerProcess,
+    servers: &[ServerProcess],
     people: &People,
     options: &BenchOptions,
     now: i64,
 ) -> anyhow::Result<IngestFigures> {
-    server.reset_peak_rss();
+    servers.iter().for_each(ServerProcess::reset_peak_rss);
     let mut resend = Vec::new();
     let mut figures = IngestFigures { failed: 0, ten_agents_per_second: 0.0 };
     for (phase, agents) in [1, 10, 100].into_iter().enumerate() {
         let uploads = agent_uploads(people, options, agents, phase as u64, now);
         let label = format!("over HTTP, {agents} agent(s), new records");
-        let phase = ingest_phase(client, server, &label, &uploads).await?;
+        let phase = ingest_phase(client, servers, &label, &uploads).await?;
         figures.failed += phase.failed;
         if agents == 10 {
             figures.ten_agents_per_second = phase.minutes_per_second;
@@ -452,8 +475,8 @@ async fn ingest(
         }
     }
     let label = "over HTTP, 10 agents, records sent again (each replaces its copy)";
-    figures.failed += ingest_phase(client, server, label, &resend).await?.failed;
-    println!("memory: server peak RSS while ingesting {:.1} MB", server.peak_rss_mb());
+    figures.failed += ingest_phase(client, servers, label, &resend).await?.failed;
+    println!("memory: server peak RSS while ingesting {:.1} MB", peak_rss_mb(servers));
     Ok(figures)
 }
 
@@ -785,7 +808,7 @@ struct LoadRun {
 /// many uploads of the main run failed.
 async fn load(
     client: &reqwest::Client,
-    server: &ServerProcess,
+    servers: &[ServerProcess],
     people: &People,
     options: &BenchOptions,
     now: i64,
@@ -798,14 +821,12 @@ async fn load(
         anyhow::bail!("the load test's synthetic person had no activity");
     }
     let template = Arc::new(template);
-    let errors_before = server.log_lines_with("database is locked");
-    server.reset_peak_rss();
-    let main = load_run(client, server, people, &template, options.load_agents, options.load_seconds, true).await?;
-    println!("memory: server peak RSS under the load test {:.1} MB", server.peak_rss_mb());
-    println!(
-        "load: \"database is locked\" in the server's log: {} times",
-        server.log_lines_with("database is locked") - errors_before
-    );
+    let locked = || servers.iter().map(|server| server.log_lines_with("database is locked")).sum::<usize>();
+    let errors_before = locked();
+    servers.iter().for_each(ServerProcess::reset_peak_rss);
+    let main = load_run(client, servers, people, &template, options.load_agents, options.load_seconds, true).await?;
+    println!("memory: server peak RSS under the load test {:.1} MB", peak_rss_mb(servers));
+    println!("load: \"database is locked\" in the server's log: {} times", locked() - errors_before);
 
     // The search: runs of a quarter of the main run's length (at least 5 s).
     const P99_BUDGET_MS: f64 = 100.0;
@@ -824,7 +845,7 @@ async fn load(
         if agents == 0 {
             break;
         }
-        let run = load_run(client, server, people, &template, agents, seconds, false).await?;
+        let run = load_run(client, servers, people, &template, agents, seconds, false).await?;
         println!(
             "load search: {agents} agents for {seconds} s: p99 {:.1} ms, {} errors of {} requests",
             run.p99_ms, run.errors, run.requests
@@ -847,19 +868,19 @@ async fn load(
 /// load test's people are further computers of the same people); prints the figures when `print`.
 async fn load_run(
     client: &reqwest::Client,
-    server: &ServerProcess,
+    servers: &[ServerProcess],
     people: &People,
     template: &Arc<Vec<keytrack_wire::ActivityMinute>>,
     agents: usize,
     seconds: u64,
     print: bool,
 ) -> anyhow::Result<LoadRun> {
-    let cpu = server.cpu_seconds();
+    let cpu = cpu_seconds(servers);
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);
     let tasks: Vec<_> = (0..agents)
         .map(|a| {
-            let (client, url) = (client.clone(), server.url.clone());
+            let (client, url) = (client.clone(), url_of(servers, a));
             let people_count = people.load_tokens.len().max(1);
             let token = people.load_tokens[a % people_count].clone();
             let template = Arc::clone(template);
@@ -906,7 +927,7 @@ async fn load_run(
             quantile(&latencies, 0.5),
             run.p99_ms,
             latencies.last().copied().unwrap_or(0.0),
-            server.cpu_seconds() - cpu
+            cpu_seconds(servers) - cpu
         );
     }
     Ok(run)

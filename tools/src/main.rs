@@ -43,10 +43,13 @@ struct Cli {
     /// An empty directory for the server's database (default: a temporary one, removed after).
     #[arg(long)]
     data_dir: Option<PathBuf>,
-    /// Measure PostgreSQL instead (`postgres://...`, an empty database): what runs on it so far,
-    /// the upload path (issue 20).
+    /// Measure PostgreSQL instead (`postgres://...`, an empty database): the same people,
+    /// history, ingest phases, queries and load test, through `keytrack serve --database-url`.
     #[arg(long)]
     database_url: Option<String>,
+    /// Server instances on the PostgreSQL database (agents are spread over them in turn).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=16))]
+    instances: u64,
     /// The server binary to measure (default: `keytrack` beside this program).
     #[arg(long)]
     server: Option<PathBuf>,
@@ -97,16 +100,17 @@ async fn main() -> anyhow::Result<()> {
         seed: cli.seed,
         ..defaults
     };
-    if let Some(url) = &cli.database_url {
-        bench::print_machine(&options);
-        return bench::postgres::run(url, &options, state::now()).await;
-    }
     let server = match cli.server {
         Some(path) => path,
         None => std::env::current_exe().context("cannot find this program")?.with_file_name("keytrack"),
     };
     if !server.exists() {
         bail!("no server binary at {}: build it (scripts/bench.sh does) or pass --server", server.display());
+    }
+    if let Some(url) = &cli.database_url {
+        bench::print_machine(&options);
+        let instances = usize::try_from(cli.instances).unwrap_or(1);
+        return bench::postgres::run(&server, url, &options, instances, state::now()).await;
     }
     let temp = std::env::temp_dir().join(format!("keytrack-bench-{}", std::process::id()));
     let dir = cli.data_dir.clone().unwrap_or_else(|| temp.clone());

@@ -128,10 +128,10 @@ pub async fn live(
 
     // Ingest beside the open streams, then without them: the same kind of work on the same database.
     let label = format!("over HTTP, 10 agents, new records, {} live streams open", open.len());
-    let with = ingest_phase(client, server, &label, &uploads(people, options, 20, now)).await?;
+    let with = ingest_phase(client, std::slice::from_ref(server), &label, &uploads(people, options, 20, now)).await?;
     drop(open);
     let label = "over HTTP, 10 agents, new records, no live stream open";
-    let without = ingest_phase(client, server, label, &uploads(people, options, 21, now)).await?;
+    let without = ingest_phase(client, std::slice::from_ref(server), label, &uploads(people, options, 21, now)).await?;
     failed += with.failed + without.failed;
     println!(
         "live: ingest beside {} open streams at {:.0}% of the rate without",

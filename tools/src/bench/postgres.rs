@@ -1,97 +1,52 @@
-//! What runs on PostgreSQL so far (issue 20): the upload path. The same synthetic history as the
-//! SQLite run's, through the same ingest code, into an empty PostgreSQL database: one person's
-//! year alone, then everyone else's at once (as many people's agents catching up together), which
-//! is where a database with many writers differs from SQLite's one; then the first user's year of
-//! statistics and heatmaps as read from it.
+//! The benchmark on PostgreSQL (issue 20): the same people, history, HTTP ingest phases, queries
+//! and load test as the SQLite run, against one or several `keytrack serve` on one PostgreSQL
+//! database (agents spread over the instances in turn, as a load balancer would). What only a
+//! SQLite file has (its size on disk, the plain-SQLite limit, the rebuild, the exports and live
+//! figures, which do not depend on the engine) is left to the SQLite run.
 
-use std::time::Instant;
+use std::ffi::OsStr;
+use std::path::Path;
 
-use keytrack_wire::Device;
-
-use super::{BenchOptions, TIMEZONE, quantile, sorted, user_seed};
 use keytrack_app::server::db::{self, postgres};
-use keytrack_app::server::ingest::{self, UploadSource};
-use keytrack_app::server::workload::{self, SyntheticPerson};
-use keytrack_app::server::{clock, rollups};
 
-pub async fn run(url: &str, options: &BenchOptions, now: i64) -> anyhow::Result<()> {
-    let pool = postgres::open(url).await?;
-    let mut ids = Vec::with_capacity(options.users);
-    for i in 0..options.users {
-        // They never log in: no password hash is worth its time here.
-        let id = db::users::insert(&pool, &format!("bench-{i}@keytrack.local"), "", "", TIMEZONE, now)
-            .await?
-            .ok_or_else(|| {
-                anyhow::anyhow!(
-                    "{} already holds benchmark users: it needs an empty database",
-                    postgres::without_password(url)
-                )
-            })?;
-        ids.push(id);
+use super::{BenchOptions, ServerProcess, ingest, load, prepare_in, queries};
+
+pub async fn run(exe: &Path, url: &str, options: &BenchOptions, instances: usize, now: i64) -> anyhow::Result<()> {
+    let database = db::Database::Postgres(postgres::open(url).await?);
+    if !db::data::user_ids(&database).await?.is_empty() {
+        anyhow::bail!("{} holds accounts: the benchmark needs an empty database", postgres::without_password(url));
     }
-    let load = |index: usize, id: i64| {
-        let pool = pool.clone();
-        let seed = user_seed(options.seed, index);
-        let days = options.days;
-        async move {
-            let device = Device { id: "bench-laptop".into(), name: "Bench laptop".into() };
-            let mut minutes = 0;
-            for batch in workload::uploads(&device, SyntheticPerson::new(TIMEZONE, days, now, seed)?, 1_440, usize::MAX)
-            {
-                minutes += batch.minutes.len();
-                ingest::UploadStore::Postgres(pool.clone()).store(id, UploadSource::default(), batch, now).await?;
-            }
-            anyhow::Ok(minutes)
-        }
-    };
-
-    let started = Instant::now();
-    let minutes = load(0, ids[0]).await?;
-    let seconds = started.elapsed().as_secs_f64();
+    println!("engine: PostgreSQL, {instances} server instance(s) on one database");
+    let people = prepare_in(&database, options, now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let logs = std::env::temp_dir().join(format!("keytrack-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&logs)?;
+    let servers = (0..instances)
+        .map(|i| {
+            let log = logs.join(format!("server-{i}.log"));
+            ServerProcess::start_with(exe, &[OsStr::new("--database-url"), OsStr::new(url)], &log)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(usize::MAX).build()?;
+    let mut failed = ingest(&client, &servers, &people, options, now).await?.failed;
+    let db::Database::Postgres(pool) = &database else { unreachable!("opened on PostgreSQL above") };
+    let size: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())").fetch_one(pool).await?;
+    let minutes: i64 = sqlx::query_scalar("SELECT CAST(coalesce(sum(minutes), 0) AS BIGINT) FROM activity_hours")
+        .fetch_one(pool)
+        .await?;
     println!(
-        "postgres history, 1 user: {minutes} active minutes in {seconds:.1} s through the ingest path without HTTP ({:.0} minutes/s, one upload per user-day)",
-        minutes as f64 / seconds
+        "storage: whole database {:.1} MB, {:.0} bytes per active user-minute (everything: records, blocks, rollups, indexes)",
+        size as f64 / 1e6,
+        size as f64 / minutes.max(1) as f64
     );
-    if ids.len() > 1 {
-        let started = Instant::now();
-        let tasks: Vec<_> = ids.iter().enumerate().skip(1).map(|(i, id)| tokio::spawn(load(i, *id))).collect();
-        let mut minutes = 0;
-        for task in tasks {
-            minutes += task.await??;
-        }
-        let seconds = started.elapsed().as_secs_f64();
-        println!(
-            "postgres history, {} users at once: {minutes} active minutes in {seconds:.1} s ({:.0} minutes/s)",
-            ids.len() - 1,
-            minutes as f64 / seconds
-        );
+    queries(&client, &servers[0], &people, options).await?;
+    failed += load(&client, &servers, &people, options, now).await?;
+    for mut server in servers {
+        server.stop();
     }
-    // The dashboard's user-year as far as it reads the database: the first user's days and
-    // displays, summed, in this process (the SQLite run times it through the server).
-    let to = clock::clock_from(TIMEZONE, 0)?.today(now);
-    let from = to - chrono::Duration::days(options.days - 1);
-    let (mut stats_ms, mut heatmaps_ms) = (Vec::new(), Vec::new());
-    for _ in 0..options.repeat {
-        let started = Instant::now();
-        let stats = rollups::range_totals(&pool, ids[0], from, to).await?.finish();
-        stats_ms.push(started.elapsed().as_secs_f64() * 1e3);
-        anyhow::ensure!(stats.total_keys > 0, "the first user's range holds no activity");
-        let started = Instant::now();
-        rollups::range_heatmaps(&pool, ids[0], from, to).await?;
-        heatmaps_ms.push(started.elapsed().as_secs_f64() * 1e3);
+    database.close().await;
+    let _ = std::fs::remove_dir_all(&logs);
+    if failed > 0 {
+        anyhow::bail!("{failed} uploads failed (see the lines above)");
     }
-    for (what, times) in [("stats", stats_ms), ("heatmaps", heatmaps_ms)] {
-        let times = sorted(times);
-        println!(
-            "postgres query {} days: a user's {what}, read and summed in process: p50 {:.2} ms, p95 {:.2} ms",
-            options.days,
-            quantile(&times, 0.5),
-            quantile(&times, 0.95)
-        );
-    }
-    let size: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())").fetch_one(&pool).await?;
-    println!("postgres storage: whole database {:.1} MB", size as f64 / 1e6);
-    println!("postgres: team queries, the HTTP phases and the load test run on SQLite only so far (docs/scaling.md)");
-    pool.close().await;
     Ok(())
 }
