@@ -260,12 +260,7 @@ impl RateLimiter {
                 let now = unix_millis();
                 let since = now - i64::try_from(self.window.as_millis()).unwrap_or(i64::MAX);
                 for (key, limit) in keys {
-                    let (count, oldest): (i64, Option<i64>) =
-                        sqlx::query_as("SELECT count(*), min(at) FROM rate_limit_events WHERE key = $1 AND at > $2")
-                            .bind(key)
-                            .bind(since)
-                            .fetch_one(pool)
-                            .await?;
+                    let (count, oldest) = db::postgres::shared::attempts_since(pool, key, since).await?;
                     if usize::try_from(count).unwrap_or(usize::MAX) >= *limit {
                         let passed = Duration::from_millis(u64::try_from(now - oldest.unwrap_or(now)).unwrap_or(0));
                         return Err(AppError::RateLimited(minutes(self.window.saturating_sub(passed))));
@@ -291,20 +286,8 @@ impl RateLimiter {
             }
             Events::Postgres(pool) => {
                 let now = unix_millis();
-                let mut tx = pool.begin().await?;
                 // What every window has forgotten goes as new attempts come (an hour is the longest).
-                sqlx::query("DELETE FROM rate_limit_events WHERE at < $1")
-                    .bind(now - 3_600_000)
-                    .execute(&mut *tx)
-                    .await?;
-                for key in keys {
-                    sqlx::query("INSERT INTO rate_limit_events (key, at) VALUES ($1, $2)")
-                        .bind(key)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
+                db::postgres::shared::record_attempts(pool, keys, now, now - 3_600_000).await?;
             }
         }
         Ok(())
@@ -315,9 +298,7 @@ impl RateLimiter {
             Events::Memory(events) => {
                 events.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(key);
             }
-            Events::Postgres(pool) => {
-                sqlx::query("DELETE FROM rate_limit_events WHERE key = $1").bind(key).execute(pool).await?;
-            }
+            Events::Postgres(pool) => db::postgres::shared::forget_attempts(pool, key).await?,
         }
         Ok(())
     }

@@ -82,8 +82,7 @@ impl PostgresBus {
         tokio::spawn(async move {
             while let Some(message) = queue.recv().await {
                 let Ok(payload) = serde_json::to_string(&message) else { continue };
-                let sent = sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&sender).await;
-                if let Err(error) = sent {
+                if let Err(error) = super::db::postgres::shared::notify(&sender, CHANNEL, &payload).await {
                     tracing::warn!(%error, "a live update was not sent to the other instances");
                 }
             }

@@ -4,6 +4,7 @@
 //! differs: the upload path's transaction (`uploads`) and the copy from SQLite (`copy`).
 
 pub mod copy;
+pub mod shared;
 pub mod uploads;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
