@@ -229,17 +229,31 @@ pub struct BlockRow<'a> {
     pub encoded: &'a [u8],
 }
 
-/// Stores an hour of a device's minute records, replacing the stored row of that hour: (device,
-/// hour, user, first minute, last minute, minutes, key presses, clicks, active seconds, records,
-/// received at). One statement for the upload writer's and the pool's connections.
-pub const REPLACE_HOUR: &str = "INSERT INTO activity_hours
-         (device_id, hour, user_id, first_minute, last_minute, minutes, total_keys, total_clicks, active_seconds,
-          records, received_at)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-     ON CONFLICT (device_id, hour) DO UPDATE SET
-         first_minute = excluded.first_minute, last_minute = excluded.last_minute, minutes = excluded.minutes,
-         total_keys = excluded.total_keys, total_clicks = excluded.total_clicks,
-         active_seconds = excluded.active_seconds, records = excluded.records, received_at = excluded.received_at";
+/// The statement that stores an hour of a device's minute records, replacing the stored row of
+/// that hour (the row's key, `$conflict`, is the engine's): (device, hour, user, first minute, last
+/// minute, minutes, key presses, clicks, active seconds, records, received at).
+macro_rules! replace_hour {
+    ($conflict:literal) => {
+        concat!(
+            "INSERT INTO activity_hours
+                 (device_id, hour, user_id, first_minute, last_minute, minutes, total_keys, total_clicks,
+                  active_seconds, records, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT ",
+            $conflict,
+            " DO UPDATE SET
+                 first_minute = excluded.first_minute, last_minute = excluded.last_minute,
+                 minutes = excluded.minutes, total_keys = excluded.total_keys, total_clicks = excluded.total_clicks,
+                 active_seconds = excluded.active_seconds, records = excluded.records,
+                 received_at = excluded.received_at"
+        )
+    };
+}
+
+/// [`replace_hour!`] on SQLite, for the upload writer's and the pool's connections.
+pub const REPLACE_HOUR: &str = replace_hour!("(device_id, hour)");
+/// [`replace_hour!`] on PostgreSQL, whose rows are keyed by user first (the upload path's too).
+pub const REPLACE_HOUR_POSTGRES: &str = replace_hour!("(user_id, device_id, hour)");
 
 /// Stores the blocks of one device, each replacing a stored block with the same start.
 pub async fn replace_blocks(
@@ -416,16 +430,6 @@ pub async fn save_hour<'c>(
             .map(|_| ())
     })
 }
-
-/// [`REPLACE_HOUR`] on PostgreSQL, whose rows are keyed by user first.
-const REPLACE_HOUR_POSTGRES: &str = "INSERT INTO activity_hours
-         (device_id, hour, user_id, first_minute, last_minute, minutes, total_keys, total_clicks, active_seconds,
-          records, received_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-     ON CONFLICT (user_id, device_id, hour) DO UPDATE SET
-         first_minute = excluded.first_minute, last_minute = excluded.last_minute, minutes = excluded.minutes,
-         total_keys = excluded.total_keys, total_clicks = excluded.total_clicks,
-         active_seconds = excluded.active_seconds, records = excluded.records, received_at = excluded.received_at";
 
 /// The records of hour rows deleted, from their `minutes` (as `RETURNING minutes` gives them).
 pub(crate) fn minutes_deleted(hours: &[i64]) -> u64 {

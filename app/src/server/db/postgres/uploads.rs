@@ -150,28 +150,20 @@ pub async fn replace_hours(
         let hour = row.hour;
         let (Some(first), Some(last)) = (hour.records.first(), hour.records.last()) else { continue };
         let (minutes, keys, clicks, seconds) = hour.totals();
-        sqlx::query(
-            "INSERT INTO activity_hours (user_id, device_id, hour, first_minute, last_minute, minutes, total_keys,
-                 total_clicks, active_seconds, records, received_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-             ON CONFLICT (user_id, device_id, hour) DO UPDATE SET
-                 first_minute = excluded.first_minute, last_minute = excluded.last_minute, minutes = excluded.minutes,
-                 total_keys = excluded.total_keys, total_clicks = excluded.total_clicks,
-                 active_seconds = excluded.active_seconds, records = excluded.records, received_at = excluded.received_at",
-        )
-        .bind(user_id)
-        .bind(device_id)
-        .bind(hour.hour)
-        .bind(first.minute)
-        .bind(last.minute)
-        .bind(minutes)
-        .bind(keys)
-        .bind(clicks)
-        .bind(seconds)
-        .bind(row.encoded)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query(crate::server::db::activity::REPLACE_HOUR_POSTGRES)
+            .bind(device_id)
+            .bind(hour.hour)
+            .bind(user_id)
+            .bind(first.minute)
+            .bind(last.minute)
+            .bind(minutes)
+            .bind(keys)
+            .bind(clicks)
+            .bind(seconds)
+            .bind(row.encoded)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
