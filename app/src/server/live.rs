@@ -93,12 +93,18 @@ impl PostgresBus {
             loop {
                 match listener.take() {
                     Some(mut listening) => loop {
-                        let Some(hub) = hub.upgrade() else { return };
+                        // The hub is held only while a message is handed over: waiting keeps it
+                        // from nothing, and a hub gone ends the task at the next message.
                         match listening.recv().await {
-                            Ok(notification) => match serde_json::from_str::<Message>(notification.payload()) {
-                                Ok(message) => hub.receive(message),
-                                Err(error) => tracing::warn!(%error, "an unreadable live update from another instance"),
-                            },
+                            Ok(notification) => {
+                                let Some(hub) = hub.upgrade() else { return };
+                                match serde_json::from_str::<Message>(notification.payload()) {
+                                    Ok(message) => hub.receive(message),
+                                    Err(error) => {
+                                        tracing::warn!(%error, "an unreadable live update from another instance");
+                                    }
+                                }
+                            }
                             Err(error) => {
                                 tracing::warn!(%error, "the live view stopped hearing the other instances; listening again");
                                 break;
