@@ -232,7 +232,7 @@ pub struct BlockRow<'a> {
 /// The statement that stores an hour of a device's minute records, replacing the stored row of
 /// that hour (the row's key, `$conflict`, is the engine's): (device, hour, user, first minute, last
 /// minute, minutes, key presses, clicks, active seconds, records, received at).
-macro_rules! replace_hour {
+macro_rules! replace_hour_sql {
     ($conflict:literal) => {
         concat!(
             "INSERT INTO activity_hours
@@ -250,10 +250,10 @@ macro_rules! replace_hour {
     };
 }
 
-/// [`replace_hour!`] on SQLite, for the upload writer's and the pool's connections.
-pub const REPLACE_HOUR: &str = replace_hour!("(device_id, hour)");
-/// [`replace_hour!`] on PostgreSQL, whose rows are keyed by user first (the upload path's too).
-pub const REPLACE_HOUR_POSTGRES: &str = replace_hour!("(user_id, device_id, hour)");
+/// [`replace_hour_sql!`] on SQLite, for the upload writer's and the pool's connections.
+pub const REPLACE_HOUR: &str = replace_hour_sql!("(device_id, hour)");
+/// [`replace_hour_sql!`] on PostgreSQL, whose rows are keyed by user first.
+const REPLACE_HOUR_POSTGRES: &str = replace_hour_sql!("(user_id, device_id, hour)");
 
 /// Stores the blocks of one device, each replacing a stored block with the same start.
 pub async fn replace_blocks(
@@ -409,21 +409,35 @@ pub async fn save_hour<'c>(
                 .map(|_| ())
         });
     };
-    let (minutes, keys, clicks, seconds) = hour.totals();
     let encoded = hour.encode()?;
+    replace_hour(db, device_id, user_id, (hour, first.minute, last.minute), &encoded, now).await
+}
+
+/// Stores a non-empty hour of records (with its first and last minute), already `encoded`,
+/// replacing the stored row of that hour: rebuilds and deletions, and PostgreSQL's upload path.
+pub async fn replace_hour<'c>(
+    db: impl Into<Db<'c>>,
+    device_id: i64,
+    user_id: i64,
+    (hour, first_minute, last_minute): (&HourRecords, i64, i64),
+    encoded: &[u8],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let db = db.into();
+    let (minutes, keys, clicks, seconds) = hour.totals();
     let sql = db.pick(REPLACE_HOUR, REPLACE_HOUR_POSTGRES);
     on_engine!(db, |e| {
         sqlx::query(sql)
             .bind(device_id)
             .bind(hour.hour)
             .bind(user_id)
-            .bind(first.minute)
-            .bind(last.minute)
+            .bind(first_minute)
+            .bind(last_minute)
             .bind(minutes)
             .bind(keys)
             .bind(clicks)
             .bind(seconds)
-            .bind(&encoded)
+            .bind(encoded)
             .bind(now)
             .execute(e)
             .await

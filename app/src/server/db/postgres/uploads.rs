@@ -149,21 +149,8 @@ pub async fn replace_hours(
     for row in rows {
         let hour = row.hour;
         let (Some(first), Some(last)) = (hour.records.first(), hour.records.last()) else { continue };
-        let (minutes, keys, clicks, seconds) = hour.totals();
-        sqlx::query(crate::server::db::activity::REPLACE_HOUR_POSTGRES)
-            .bind(device_id)
-            .bind(hour.hour)
-            .bind(user_id)
-            .bind(first.minute)
-            .bind(last.minute)
-            .bind(minutes)
-            .bind(keys)
-            .bind(clicks)
-            .bind(seconds)
-            .bind(row.encoded)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
+        let minutes = (hour, first.minute, last.minute);
+        crate::server::db::activity::replace_hour(&mut *conn, device_id, user_id, minutes, row.encoded, now).await?;
     }
     Ok(())
 }
