@@ -165,7 +165,12 @@ impl Display {
 
 /// The agent's clock shift (seconds) that makes its current hour end `secs` from now.
 fn hour_ends_in(secs: i64) -> i64 {
-    -(unix_now().rem_euclid(3_600) + secs)
+    let offset = -(unix_now().rem_euclid(3_600) + secs);
+    // The hour that ends must not be the local day's last: a test that counts "today" would see
+    // its count start again at midnight (these failed when run between 00:00 and 01:00).
+    use chrono::{Local, TimeZone, Timelike};
+    let ends_the_day = Local.timestamp_opt(unix_now() + offset, 0).earliest().is_some_and(|t| t.hour() == 23);
+    if ends_the_day { offset - 3_600 } else { offset }
 }
 
 fn unix_now() -> i64 {
