@@ -11,7 +11,7 @@ use super::data::{ExportMenu, OWN_CSV_KINDS};
 use super::ergonomics::{BreaksCard, ErgonomicsCard, LayoutWhatIf, TypingDepth};
 use super::heatmap::{Layer, PointerHeatmap};
 use super::keyboard::KeyboardHeatmap;
-use super::live::{LiveBadge, use_live_feed};
+use super::live::{LiveBadge, LiveFeed};
 use super::{ErrorNote, use_auth};
 use crate::api::{MinuteTotals, UiError, dashboard_heatmaps, dashboard_stats, last_hour};
 use crate::domain::format::{count, duration};
@@ -21,18 +21,80 @@ use crate::domain::stats::{busiest_day, busiest_hour, change_percent, rhythm_con
 #[component]
 pub fn HomePage() -> impl IntoView {
     let auth = use_auth();
+    // The dashboard's data is asked for here, outside the Transition that waits for the account:
+    // a Suspense runs its children again until everything read inside has settled (three times on
+    // the server), and resources made inside were fetched and sent to the browser once per run
+    // (three copies of a user-year's figures in the page).
+    let dashboard = DashboardData::new(auth);
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
                 auth.account
                     .get()
                     .map(|account| match account {
-                        Ok(Some(_)) => view! { <Overview/> }.into_any(),
+                        Ok(Some(_)) => view! { <Overview dashboard/> }.into_any(),
                         Ok(None) => view! { <Welcome/> }.into_any(),
                         Err(error) => view! { <ErrorNote error/> }.into_any(),
                     })
             }}
         </Transition>
+    }
+}
+
+/// What the dashboard shows: the range in the URL, the live feed it follows, and the figures of
+/// that range, fetched only for someone logged in.
+#[derive(Clone, Copy)]
+struct DashboardData {
+    query: Memo<RangeQuery>,
+    feed: LiveFeed,
+    following: Memo<bool>,
+    stats: Resource<Result<ActivityStats, UiError>>,
+    heatmaps: Resource<Result<Vec<keytrack_wire::ScreenHeatmap>, UiError>>,
+    recent: Resource<Result<Vec<MinuteTotals>, UiError>>,
+}
+
+impl DashboardData {
+    fn new(auth: super::Auth) -> DashboardData {
+        let params = use_query_map();
+        let query = Memo::new(move |_| {
+            params.with(|p| RangeQuery { range: p.get("range"), from: p.get("from"), to: p.get("to") })
+        });
+        // Live while the range ends today: figures are fetched again when an upload arrives, the
+        // heatmaps when key detail does. The page listens once the dashboard shows.
+        let feed = LiveFeed::new();
+        let following = Memo::new(move |_| feed.follows(query.get().to.as_deref()));
+        let changes = Memo::new(move |_| if following.get() { feed.changes.get() } else { 0 });
+        let detail_changes = Memo::new(move |_| if following.get() { feed.detail_changes.get() } else { 0 });
+        // Someone logged out gets the welcome page, and nothing is asked of the server for them.
+        let logged_in = move || async move { matches!(auth.account.await, Ok(Some(_))) };
+        let stats = Resource::new(
+            move || (query.get(), changes.get()),
+            move |(q, _)| async move {
+                if !logged_in().await {
+                    return Err(UiError::NotLoggedIn);
+                }
+                dashboard_stats(q.range, q.from, q.to).await
+            },
+        );
+        let heatmaps = Resource::new(
+            move || (query.get(), detail_changes.get()),
+            move |(q, _)| async move {
+                if !logged_in().await {
+                    return Err(UiError::NotLoggedIn);
+                }
+                dashboard_heatmaps(q.range, q.from, q.to).await
+            },
+        );
+        let recent = Resource::new(
+            move || changes.get(),
+            move |_| async move {
+                if !logged_in().await {
+                    return Err(UiError::NotLoggedIn);
+                }
+                last_hour().await
+            },
+        );
+        DashboardData { query, feed, following, stats, heatmaps, recent }
     }
 }
 
@@ -56,20 +118,9 @@ fn Welcome() -> impl IntoView {
 
 /// The dashboard: the date filter and every widget, all following the range in the URL.
 #[component]
-fn Overview() -> impl IntoView {
-    let params = use_query_map();
-    let query =
-        Memo::new(move |_| params.with(|p| RangeQuery { range: p.get("range"), from: p.get("from"), to: p.get("to") }));
-    // Live while the range ends today: figures are fetched again when an upload arrives, the
-    // heatmaps when key detail does.
-    let feed = use_live_feed("/api/v1/live".to_string());
-    let following = Memo::new(move |_| feed.follows(query.get().to.as_deref()));
-    let changes = Memo::new(move |_| if following.get() { feed.changes.get() } else { 0 });
-    let detail_changes = Memo::new(move |_| if following.get() { feed.detail_changes.get() } else { 0 });
-    let stats = Resource::new(move || (query.get(), changes.get()), |(q, _)| dashboard_stats(q.range, q.from, q.to));
-    let heatmaps =
-        Resource::new(move || (query.get(), detail_changes.get()), |(q, _)| dashboard_heatmaps(q.range, q.from, q.to));
-    let recent = Resource::new(move || changes.get(), |_| last_hour());
+fn Overview(dashboard: DashboardData) -> impl IntoView {
+    let DashboardData { query, feed, following, stats, heatmaps, recent } = dashboard;
+    feed.listen("/api/v1/live".to_string());
     view! {
         <RangeFilter query path="/".to_string()/>
         <ExportMenu base="/api/v1".to_string() query kinds=OWN_CSV_KINDS/>

@@ -35,19 +35,37 @@ impl LiveFeed {
     }
 }
 
+impl LiveFeed {
+    /// A feed that has heard nothing yet and listens to nothing until `listen`.
+    pub fn new() -> LiveFeed {
+        LiveFeed {
+            changes: RwSignal::new(0),
+            detail_changes: RwSignal::new(0),
+            today: RwSignal::new(None),
+            last: RwSignal::new(None),
+            connected: RwSignal::new(false),
+        }
+    }
+
+    /// Listens to the stream at `url` while the calling component lives.
+    pub fn listen(self, url: String) {
+        #[cfg(feature = "hydrate")]
+        browser::listen(url, self);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (url, self);
+    }
+}
+
+impl Default for LiveFeed {
+    fn default() -> LiveFeed {
+        LiveFeed::new()
+    }
+}
+
 /// Listens to the stream at `url` while the calling component lives.
 pub fn use_live_feed(url: String) -> LiveFeed {
-    let feed = LiveFeed {
-        changes: RwSignal::new(0),
-        detail_changes: RwSignal::new(0),
-        today: RwSignal::new(None),
-        last: RwSignal::new(None),
-        connected: RwSignal::new(false),
-    };
-    #[cfg(feature = "hydrate")]
-    browser::listen(url, feed);
-    #[cfg(not(feature = "hydrate"))]
-    let _ = url;
+    let feed = LiveFeed::new();
+    feed.listen(url);
     feed
 }
 
