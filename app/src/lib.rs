@@ -15,5 +15,16 @@ pub mod ui;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    // Marks for the first-load measurement (end2end/bench/first-load.mjs): when the wasm began to
+    // run, and when hydration's walk of the page ended (effects, the charts among them, run after).
+    mark("keytrack-hydrate-start");
     leptos::mount::hydrate_body(ui::App);
+    mark("keytrack-hydrate-end");
+}
+
+#[cfg(feature = "hydrate")]
+fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+        let _ = performance.mark(name);
+    }
 }

@@ -58,7 +58,15 @@ test('the dashboard shows uploaded activity and follows the date range', async (
   await expect(page.locator('[data-widget="key-combos"]')).toContainText('Ctrl+KeyC');
   await expect(page.getByTestId('click-heatmap-total')).toHaveText('3 clicks on a 1920×1080 screen');
   await expect(page.getByTestId('movement-heatmap-total')).toHaveText('50 pointer moves on a 1920×1080 screen');
-  await expect(page.locator('[data-widget="click-heatmap"] rect.cell')).toHaveCount(1);
+  // The 3 clicks are one cell of the grid (drawn in one of the map's shades); pointing at it
+  // tells its count, pointing elsewhere that nothing was clicked there.
+  const clickMap = page.locator('[data-widget="click-heatmap"] svg');
+  await expect(page.locator('[data-widget="click-heatmap"] g[data-display]')).toHaveAttribute('data-cells', '1');
+  const box = await clickMap.boundingBox();
+  await clickMap.hover({ position: { x: (box.width * 32.5) / 64, y: (box.height * 18.5) / 36 } });
+  await expect(page.getByTestId('click-heatmap-pointed')).toHaveText('3 clicks around (975, 555)');
+  await clickMap.hover({ position: { x: 2, y: 2 } });
+  await expect(page.getByTestId('click-heatmap-pointed')).toHaveText('0 clicks around (15, 15)');
   await expect(page.locator('[data-widget="clicks-by-button"]')).toContainText('Left2Right1', { useInnerText: false });
 
   // Applications: most time first; ordered by key presses on a click; the excluded time apart.

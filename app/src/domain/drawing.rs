@@ -1,7 +1,7 @@
 //! What the dashboard's pictures and the PDF report draw alike: the keyboard's keys and where
 //! they sit, the logarithmic scale that shades keys and screen cells, and the colours.
 
-use keytrack_wire::{KEY_CODES, ScreenHeatmap, key_index};
+use keytrack_wire::{GRID_COLS, GRID_ROWS, KEY_CODES, ScreenHeatmap, key_index};
 
 use super::layouts::{KeyboardLayout, KeyboardShape};
 
@@ -279,6 +279,57 @@ pub fn pointer_colour(heat: f64) -> String {
     format!("hsla({hue:.0}, 85%, 50%, {:.2})", 0.25 + 0.65 * heat)
 }
 
+/// How many shades a pointer heatmap is drawn in. Cells of one shade are one SVG path, not an
+/// element each: a year's movement heatmap has thousands of cells, and an element per cell made
+/// the dashboard's HTML 830 KB and its hydration walk every one of them. Under the blur two
+/// neighbouring shades of 24 can't be told apart.
+pub const POINTER_SHADES: u32 = 24;
+
+/// The cells of one shade of a pointer heatmap, as one SVG path (lightest shades first).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeatShade {
+    pub fill: String,
+    /// How many of the grid's cells are in this shade.
+    pub cells: usize,
+    /// An SVG path of one closed square per cell.
+    pub path: String,
+}
+
+/// A display's grid of counts as shaded paths, lightest first, in drawing units: the display
+/// sits at (`left`, `top`) and is `width` x `height`; `max` is the largest count on the desktop
+/// (one scale for all its displays); `bleed` widens each cell so that no seam shows between
+/// neighbours where nothing blurs them (the PDF report).
+pub fn heat_shades(
+    cells: &[u64],
+    max: u64,
+    (left, top, width, height): (f64, f64, f64, f64),
+    bleed: f64,
+) -> Vec<HeatShade> {
+    use std::fmt::Write;
+    let (cell_w, cell_h) = (width / f64::from(GRID_COLS), height / f64::from(GRID_ROWS));
+    let levels = f64::from(POINTER_SHADES);
+    let mut shades: Vec<HeatShade> = (1..=POINTER_SHADES)
+        .map(|level| HeatShade { fill: pointer_colour(f64::from(level) / levels), cells: 0, path: String::new() })
+        .collect();
+    for (i, &n) in cells.iter().enumerate().filter(|(_, n)| **n > 0) {
+        // Shade 1 is the faintest that still shows: a count of 1 is never drawn as nothing.
+        let level = (log_scale(n, max) * levels).ceil().clamp(1.0, levels) as usize;
+        let (col, row) = (i % usize::from(GRID_COLS), i / usize::from(GRID_COLS));
+        let (x, y) = (left + col as f64 * cell_w, top + row as f64 * cell_h);
+        let Some(shade) = shades.get_mut(level - 1) else { continue };
+        shade.cells += 1;
+        let (w, h) = (rounded(cell_w + bleed), rounded(cell_h + bleed));
+        let _ = write!(shade.path, "M{} {}h{w}v{h}h-{w}z", rounded(x), rounded(y));
+    }
+    shades.retain(|shade| shade.cells > 0);
+    shades
+}
+
+/// A drawing coordinate to two decimals, without trailing zeros ("30", "12.5").
+fn rounded(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
 /// Displays used together: the size of one desktop and its displays' heatmaps, numbered left to
 /// right (then top to bottom).
 #[derive(Debug, Clone, PartialEq)]
@@ -292,6 +343,20 @@ impl DesktopHeat {
     /// All clicks and pointer moves on this desktop.
     pub fn use_count(&self) -> u64 {
         self.displays.iter().map(|d| d.clicks.iter().sum::<u64>() + d.moves.iter().sum::<u64>()).sum()
+    }
+
+    /// The display (its index) and the grid cell (row by row) under a point of the desktop.
+    pub fn cell_at(&self, x: f64, y: f64) -> Option<(usize, usize)> {
+        self.displays.iter().enumerate().find_map(|(i, d)| {
+            let (cx, cy) = (x - f64::from(d.x), y - f64::from(d.y));
+            let (w, h) = (f64::from(d.width), f64::from(d.height));
+            if !(0.0..w).contains(&cx) || !(0.0..h).contains(&cy) {
+                return None;
+            }
+            let col = (cx / w * f64::from(GRID_COLS)) as usize;
+            let row = (cy / h * f64::from(GRID_ROWS)) as usize;
+            Some((i, row * usize::from(GRID_COLS) + col))
+        })
     }
 
     /// "a 1920×1080 screen" or "a 4480×1440 desktop of 2 displays".
@@ -405,6 +470,43 @@ mod tests {
         let mut cells = vec![0; 2304];
         cells[0] = clicks;
         ScreenHeatmap { width, height, x, y, desktop_width, desktop_height, clicks: cells, moves: vec![0; 2304] }
+    }
+
+    #[test]
+    fn a_heatmap_is_one_path_per_shade_with_every_counted_cell_in_one() {
+        let mut cells = vec![0u64; 2304];
+        cells[0] = 1;
+        cells[1] = 1;
+        cells[65] = 1_000;
+        cells[2303] = 30;
+        let shades = heat_shades(&cells, 1_000, (100.0, 0.0, 1920.0, 1080.0), 0.0);
+        assert_eq!(shades.iter().map(|s| s.cells).sum::<usize>(), 4);
+        // Lightest first; the two single counts share the faintest shade, the largest is the
+        // hottest colour of the scale.
+        assert_eq!(shades.len(), 3);
+        assert_eq!((shades[0].cells, shades[0].path.as_str()), (2, "M100 0h30v30h-30zM130 0h30v30h-30z"));
+        assert_eq!(shades[2].fill, pointer_colour(1.0));
+        assert_eq!(shades[2].path, "M130 30h30v30h-30z");
+        // The last cell sits in the display's bottom-right corner.
+        assert!(shades[1].path.starts_with("M1990 1050h30"), "{}", shades[1].path);
+        // The report's cells bleed into their neighbours; nothing counted, nothing drawn.
+        let bled = heat_shades(&cells, 1_000, (0.0, 0.0, 64.0, 36.0), 0.4);
+        assert_eq!(bled[0].path, "M0 0h1.4v1.4h-1.4zM1 0h1.4v1.4h-1.4z");
+        assert!(heat_shades(&[0; 2304], 0, (0.0, 0.0, 64.0, 36.0), 0.0).is_empty());
+    }
+
+    #[test]
+    fn the_cell_under_a_point_is_found_on_its_display() {
+        let laptop = heat((4480, 1440, 0, 360, 1920, 1080), 5);
+        let monitor = heat((4480, 1440, 1920, 0, 2560, 1440), 20);
+        let desktop = &desktops(vec![laptop, monitor])[0];
+        assert_eq!(desktop.cell_at(0.0, 360.0), Some((0, 0)));
+        assert_eq!(desktop.cell_at(1919.0, 1439.0), Some((0, 2303)));
+        // The monitor's cells are 40 wide: x 1960 is its second column.
+        assert_eq!(desktop.cell_at(1960.0, 0.0), Some((1, 1)));
+        // Above the laptop is no display.
+        assert_eq!(desktop.cell_at(10.0, 10.0), None);
+        assert_eq!(desktop.cell_at(4480.0, 0.0), None);
     }
 
     #[test]

@@ -7,9 +7,9 @@
 
 use std::fmt::Write;
 
-use keytrack_wire::{ActivityStats, GRID_COLS, GRID_ROWS, ScreenHeatmap, TeamStats};
+use keytrack_wire::{ActivityStats, ScreenHeatmap, TeamStats};
 
-use super::drawing::{ACCENT, DesktopHeat, KeyboardDrawing, SECOND, desktops, log_scale, pointer_colour};
+use super::drawing::{ACCENT, DesktopHeat, KeyboardDrawing, SECOND, desktops, heat_shades, log_scale};
 use super::format::{count, duration, short_duration};
 use super::layouts::KeyboardLayout;
 use super::stats::change_percent;
@@ -255,19 +255,9 @@ impl Page {
             let (dx, dy) = (x + f64::from(display.x) * scale, y + f64::from(display.y) * scale);
             let (dw, dh) = (f64::from(display.width) * scale, f64::from(display.height) * scale);
             self.rounded(dx, dy, dw, dh, "#fbfbfc", LINE);
-            let (cw, ch) = (dw / f64::from(GRID_COLS), dh / f64::from(GRID_ROWS));
-            for (i, n) in cells(display).into_iter().enumerate().filter(|(_, n)| *n > 0) {
-                let (col, row) = (i % usize::from(GRID_COLS), i / usize::from(GRID_COLS));
-                let _ = write!(
-                    self.svg,
-                    // A little wider and taller than a cell, so that no seam shows between cells.
-                    "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"{:.2}\" height=\"{:.2}\" fill=\"{}\"/>",
-                    dx + col as f64 * cw,
-                    dy + row as f64 * ch,
-                    cw + 0.4,
-                    ch + 0.4,
-                    pointer_colour(log_scale(n, max))
-                );
+            // A little wider and taller than a cell, so that no seam shows between cells.
+            for shade in heat_shades(&cells(display), max, (dx, dy, dw, dh), 0.4) {
+                let _ = write!(self.svg, "<path d=\"{}\" fill=\"{}\"/>", shade.path, shade.fill);
             }
         }
         y + h

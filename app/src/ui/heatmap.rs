@@ -6,7 +6,7 @@
 use keytrack_wire::{GRID_COLS, GRID_ROWS, ScreenHeatmap};
 use leptos::prelude::*;
 
-use crate::domain::drawing::{DesktopHeat, desktops, log_scale, pointer_colour};
+use crate::domain::drawing::{DesktopHeat, desktops, heat_shades};
 use crate::domain::format::count;
 
 /// Which of a heatmap's two layers to draw.
@@ -90,9 +90,10 @@ pub fn PointerHeatmap(screens: Vec<ScreenHeatmap>, layer: Layer) -> impl IntoVie
 }
 
 /// One desktop: each display's outline where it sits, its own grid's heat inside it (on one
-/// colour scale for the whole desktop), and the counts per display below.
+/// colour scale for the whole desktop), and the counts per display below. Pointing at the map
+/// tells the count of the cell under the pointer.
 fn desktop_view(desktop: &DesktopHeat, layer: Layer) -> impl IntoView + use<> {
-    let cells_of = |d: &ScreenHeatmap| match layer {
+    let cells_of = move |d: &ScreenHeatmap| match layer {
         Layer::Clicks => d.clicks.clone(),
         Layer::Moves => d.moves.clone(),
     };
@@ -108,36 +109,19 @@ fn desktop_view(desktop: &DesktopHeat, layer: Layer) -> impl IntoView + use<> {
         .map(|(i, display)| {
             let (left, top) = (f64::from(display.x), f64::from(display.y));
             let (dw, dh) = (f64::from(display.width), f64::from(display.height));
-            let (cell_w, cell_h) = (dw / f64::from(GRID_COLS), dh / f64::from(GRID_ROWS));
             let filter = format!("blur-{}-{i}", layer.widget());
-            let heat = cells_of(display)
+            let shades = heat_shades(&cells_of(display), max, (left, top, dw, dh), 0.0);
+            let counted: usize = shades.iter().map(|shade| shade.cells).sum();
+            let heat = shades
                 .into_iter()
-                .enumerate()
-                .filter(|(_, n)| *n > 0)
-                .map(|(c, n)| {
-                    let (col, row) = (c % usize::from(GRID_COLS), c / usize::from(GRID_COLS));
-                    let (x, y) = (left + col as f64 * cell_w, top + row as f64 * cell_h);
-                    view! {
-                        <rect class="cell" x=x y=y width=cell_w height=cell_h fill=pointer_colour(log_scale(n, max))>
-                            <title>
-                                {format!(
-                                    "{} {} around ({:.0}, {:.0})",
-                                    count(n),
-                                    layer.noun(),
-                                    x - left + cell_w / 2.0,
-                                    y - top + cell_h / 2.0
-                                )}
-                            </title>
-                        </rect>
-                    }
-                })
+                .map(|shade| view! { <path class="heat" fill=shade.fill d=shade.path data-cells=shade.cells/> })
                 .collect_view();
             let clip = format!("clip-{}-{i}", layer.widget());
             view! {
-                <g data-display=i + 1>
+                <g data-display=i + 1 data-cells=counted>
                     <defs>
                         <filter id=filter.clone() x="-5%" y="-5%" width="110%" height="110%">
-                            <feGaussianBlur stdDeviation=format!("{:.1}", cell_w * 0.6)/>
+                            <feGaussianBlur stdDeviation=format!("{:.1}", dw / f64::from(GRID_COLS) * 0.6)/>
                         </filter>
                         <clipPath id=clip.clone()>
                             <rect x=left y=top width=dw height=dh/>
@@ -159,6 +143,29 @@ fn desktop_view(desktop: &DesktopHeat, layer: Layer) -> impl IntoView + use<> {
             }
         })
         .collect_view();
+    // The cell under the pointer, said in words ("1,204 pointer moves around (990, 45)").
+    let pointed = RwSignal::new(None::<String>);
+    let point_at = {
+        let desktop = desktop.clone();
+        move |ev: leptos::ev::MouseEvent| {
+            let cell = point_on_map(&ev, (w, h)).and_then(|(x, y)| desktop.cell_at(x, y));
+            pointed.set(cell.map(|(i, cell)| {
+                let display = &desktop.displays[i];
+                let n = cells_of(display).get(cell).copied().unwrap_or(0);
+                let (col, row) = (cell % usize::from(GRID_COLS), cell / usize::from(GRID_COLS));
+                let (cell_w, cell_h) =
+                    (f64::from(display.width) / f64::from(GRID_COLS), f64::from(display.height) / f64::from(GRID_ROWS));
+                let on = if several { format!(" on display {}", i + 1) } else { String::new() };
+                format!(
+                    "{} {} around ({:.0}, {:.0}){on}",
+                    count(n),
+                    layer.noun(),
+                    (col as f64 + 0.5) * cell_w,
+                    (row as f64 + 0.5) * cell_h
+                )
+            }));
+        }
+    };
     let per_display = several.then(|| {
         desktop
             .displays
@@ -190,12 +197,37 @@ fn desktop_view(desktop: &DesktopHeat, layer: Layer) -> impl IntoView + use<> {
             viewBox=format!("0 0 {w} {h}")
             role="img"
             aria-label=format!("{} {} on {described}", count(total), layer.noun())
+            on:mousemove=point_at
+            on:mouseleave=move |_| pointed.set(None)
         >
             {displays}
         </svg>
+        <p class="muted small pointed" data-testid=format!("{}-pointed", layer.widget())>
+            {move || pointed.get().unwrap_or_else(|| "Point at the map for a spot's count.".to_string())}
+        </p>
         <p class="muted small" data-testid=format!("{}-total", layer.widget())>
             {format!("{} {} on {described}", count(total), layer.noun())}
         </p>
         {per_display.map(|items| view! { <ul class="displays muted small">{items}</ul> })}
     }
+}
+
+/// Where the pointer is on the map, in the desktop's own units (the SVG keeps the desktop's
+/// proportions, so its box scales both axes alike).
+#[cfg(feature = "hydrate")]
+fn point_on_map(ev: &leptos::ev::MouseEvent, (w, h): (f64, f64)) -> Option<(f64, f64)> {
+    use wasm_bindgen::JsCast;
+    let map = ev.current_target()?.dyn_into::<web_sys::Element>().ok()?;
+    let bounds = map.get_bounding_client_rect();
+    if bounds.width() <= 0.0 || bounds.height() <= 0.0 {
+        return None;
+    }
+    let x = (f64::from(ev.client_x()) - bounds.left()) / bounds.width() * w;
+    let y = (f64::from(ev.client_y()) - bounds.top()) / bounds.height() * h;
+    Some((x, y))
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn point_on_map(_: &leptos::ev::MouseEvent, _: (f64, f64)) -> Option<(f64, f64)> {
+    None
 }
