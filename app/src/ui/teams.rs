@@ -11,7 +11,8 @@ use super::charts::Chart;
 use super::data::{ExportMenu, TEAM_CSV_KINDS};
 use super::home::{ACCENT, RangeFilter, SECOND, WeekdayHour, chart_options};
 use super::live::{LiveBadge, use_live_feed};
-use super::{DangerButton, ErrorNote, RequireLogin, action_error, site_origin};
+use super::{Auth, DangerButton, ErrorNote, RequireLogin, action_error, site_origin, use_auth};
+use crate::api::UiError;
 use crate::api::teams::{
     CreateInvite, CreateTeam, DeleteTeam, InviteSummary, JoinTeam, LeaveTeam, RemoveMember, RevokeInvite,
     SetMemberRole, SetTeamSharing, TeamDetails, my_teams, preview_invite, team_dashboard, team_page,
@@ -202,10 +203,59 @@ fn Join() -> impl IntoView {
 
 #[component]
 pub fn TeamPage() -> impl IntoView {
+    // Made here, outside RequireLogin's Transition, for the reason the dashboard's are (see
+    // `home::HomePage`): inside it, the server made, fetched and sent them three times.
+    let data = TeamData::new(use_auth());
     view! {
         <RequireLogin>
-            <Team/>
+            <Team data/>
         </RequireLogin>
+    }
+}
+
+/// What the team page shows: the team and its figures for the range in the URL, fetched only
+/// for someone logged in, and the actions that reload them.
+#[derive(Clone, Copy)]
+struct TeamData {
+    query: Memo<RangeQuery>,
+    actions: TeamActions,
+    details: Resource<Result<TeamDetails, UiError>>,
+    stats: Resource<Result<TeamStats, UiError>>,
+    /// Bumped by the team's live stream (see TeamLive) while the range ends today.
+    live_changes: RwSignal<u64>,
+}
+
+impl TeamData {
+    fn new(auth: Auth) -> TeamData {
+        let params = use_params_map();
+        let query_map = use_query_map();
+        let team_id =
+            Memo::new(move |_| params.with(|p| p.get("id")).and_then(|id| id.parse::<i64>().ok()).unwrap_or(0));
+        let query = Memo::new(move |_| {
+            query_map.with(|p| RangeQuery { range: p.get("range"), from: p.get("from"), to: p.get("to") })
+        });
+        let actions = TeamActions::new();
+        let logged_in = move || async move { matches!(auth.account.await, Ok(Some(_))) };
+        let details = Resource::new(
+            move || (team_id.get(), actions.version()),
+            move |(id, _)| async move {
+                if !logged_in().await {
+                    return Err(UiError::NotLoggedIn);
+                }
+                team_page(id).await
+            },
+        );
+        let live_changes = RwSignal::new(0u64);
+        let stats = Resource::new(
+            move || (team_id.get(), query.get(), actions.version(), live_changes.get()),
+            move |(id, q, _, _)| async move {
+                if !logged_in().await {
+                    return Err(UiError::NotLoggedIn);
+                }
+                team_dashboard(id, q.range, q.from, q.to).await
+            },
+        );
+        TeamData { query, actions, details, stats, live_changes }
     }
 }
 
@@ -248,21 +298,8 @@ impl TeamActions {
 }
 
 #[component]
-fn Team() -> impl IntoView {
-    let params = use_params_map();
-    let query_map = use_query_map();
-    let team_id = Memo::new(move |_| params.with(|p| p.get("id")).and_then(|id| id.parse::<i64>().ok()).unwrap_or(0));
-    let query = Memo::new(move |_| {
-        query_map.with(|p| RangeQuery { range: p.get("range"), from: p.get("from"), to: p.get("to") })
-    });
-    let actions = TeamActions::new();
-    let details = Resource::new(move || (team_id.get(), actions.version()), |(id, _)| team_page(id));
-    // Bumped by the team's live stream (see TeamLive) while the range ends today.
-    let live_changes = RwSignal::new(0u64);
-    let stats = Resource::new(
-        move || (team_id.get(), query.get(), actions.version(), live_changes.get()),
-        |(id, q, _, _)| team_dashboard(id, q.range, q.from, q.to),
-    );
+fn Team(data: TeamData) -> impl IntoView {
+    let TeamData { query, actions, details, stats, live_changes } = data;
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading the team…"</p> }>
             {move || {
