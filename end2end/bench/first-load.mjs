@@ -38,21 +38,25 @@ const transferred = (page) =>
     return entries.map((e) => ({ name: e.name, bytes: e.transferSize, body: e.decodedBodySize }));
   });
 
+// Run in each page before its own scripts: when it became interactive, in the page's own clock
+// (0 = navigation start), as `window.__hydratedAt` and as a mark a trace shows.
+const markInteractive = () => {
+  new MutationObserver((_, observer) => {
+    if (document.documentElement.hasAttribute('data-hydrated')) {
+      window.__hydratedAt = performance.now();
+      performance.mark('keytrack-interactive');
+      observer.disconnect();
+    }
+  }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-hydrated'] });
+};
+
 const loads = [];
 let again = null;
 for (let run = 0; run < runs; run++) {
   const context = await browser.newContext();
   await context.addCookies(cookies);
   const page = await context.newPage();
-  // When the page became interactive, in the page's own clock (0 = navigation start).
-  await page.addInitScript(() => {
-    new MutationObserver((_, observer) => {
-      if (document.documentElement.hasAttribute('data-hydrated')) {
-        window.__hydratedAt = performance.now();
-        observer.disconnect();
-      }
-    }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-hydrated'] });
-  });
+  await page.addInitScript(markInteractive);
   await page.goto(dashboard);
   await page.waitForSelector('html[data-hydrated]');
   await page.waitForLoadState('networkidle');
@@ -84,14 +88,7 @@ for (let run = 0; run < runs; run++) {
 const traced = await browser.newContext();
 await traced.addCookies(cookies);
 const tracedPage = await traced.newPage();
-await tracedPage.addInitScript(() => {
-  new MutationObserver((_, observer) => {
-    if (document.documentElement.hasAttribute('data-hydrated')) {
-      performance.mark('keytrack-interactive');
-      observer.disconnect();
-    }
-  }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-hydrated'] });
-});
+await tracedPage.addInitScript(markInteractive);
 await browser.startTracing(tracedPage, {
   categories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'v8.execute', 'blink.user_timing', 'loading'],
 });

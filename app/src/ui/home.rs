@@ -66,34 +66,15 @@ impl DashboardData {
         let changes = Memo::new(move |_| if following.get() { feed.changes.get() } else { 0 });
         let detail_changes = Memo::new(move |_| if following.get() { feed.detail_changes.get() } else { 0 });
         // Someone logged out gets the welcome page, and nothing is asked of the server for them.
-        let logged_in = move || async move { matches!(auth.account.await, Ok(Some(_))) };
         let stats = Resource::new(
             move || (query.get(), changes.get()),
-            move |(q, _)| async move {
-                if !logged_in().await {
-                    return Err(UiError::NotLoggedIn);
-                }
-                dashboard_stats(q.range, q.from, q.to).await
-            },
+            move |(q, _)| auth.when_logged_in(dashboard_stats(q.range, q.from, q.to)),
         );
         let heatmaps = Resource::new(
             move || (query.get(), detail_changes.get()),
-            move |(q, _)| async move {
-                if !logged_in().await {
-                    return Err(UiError::NotLoggedIn);
-                }
-                dashboard_heatmaps(q.range, q.from, q.to).await
-            },
+            move |(q, _)| auth.when_logged_in(dashboard_heatmaps(q.range, q.from, q.to)),
         );
-        let recent = Resource::new(
-            move || changes.get(),
-            move |_| async move {
-                if !logged_in().await {
-                    return Err(UiError::NotLoggedIn);
-                }
-                last_hour().await
-            },
-        );
+        let recent = Resource::new(move || changes.get(), move |_| auth.when_logged_in(last_hour()));
         DashboardData { query, feed, following, stats, heatmaps, recent }
     }
 }

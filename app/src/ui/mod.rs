@@ -72,6 +72,20 @@ impl Auth {
     }
 }
 
+impl Auth {
+    /// The answer of `fetch` for someone logged in; someone logged out gets `NotLoggedIn` and the
+    /// server is asked nothing (for resources made before the page knows who is there).
+    pub async fn when_logged_in<T>(
+        self,
+        fetch: impl std::future::Future<Output = Result<T, UiError>>,
+    ) -> Result<T, UiError> {
+        match self.account.await {
+            Ok(Some(_)) => fetch.await,
+            _ => Err(UiError::NotLoggedIn),
+        }
+    }
+}
+
 pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }

@@ -235,25 +235,14 @@ impl TeamData {
             query_map.with(|p| RangeQuery { range: p.get("range"), from: p.get("from"), to: p.get("to") })
         });
         let actions = TeamActions::new();
-        let logged_in = move || async move { matches!(auth.account.await, Ok(Some(_))) };
         let details = Resource::new(
             move || (team_id.get(), actions.version()),
-            move |(id, _)| async move {
-                if !logged_in().await {
-                    return Err(UiError::NotLoggedIn);
-                }
-                team_page(id).await
-            },
+            move |(id, _)| auth.when_logged_in(team_page(id)),
         );
         let live_changes = RwSignal::new(0u64);
         let stats = Resource::new(
             move || (team_id.get(), query.get(), actions.version(), live_changes.get()),
-            move |(id, q, _, _)| async move {
-                if !logged_in().await {
-                    return Err(UiError::NotLoggedIn);
-                }
-                team_dashboard(id, q.range, q.from, q.to).await
-            },
+            move |(id, q, _, _)| auth.when_logged_in(team_dashboard(id, q.range, q.from, q.to)),
         );
         TeamData { query, actions, details, stats, live_changes }
     }
