@@ -31,6 +31,14 @@ impl Layer {
         }
     }
 
+    /// This layer's grid of counts of a display.
+    fn cells(self, display: &ScreenHeatmap) -> &[u64] {
+        match self {
+            Layer::Clicks => &display.clicks,
+            Layer::Moves => &display.moves,
+        }
+    }
+
     fn noun(self) -> &'static str {
         match self {
             Layer::Clicks => "clicks",
@@ -93,12 +101,8 @@ pub fn PointerHeatmap(screens: Vec<ScreenHeatmap>, layer: Layer) -> impl IntoVie
 /// colour scale for the whole desktop), and the counts per display below. Pointing at the map
 /// tells the count of the cell under the pointer.
 fn desktop_view(desktop: &DesktopHeat, layer: Layer) -> impl IntoView + use<> {
-    let cells_of = move |d: &ScreenHeatmap| match layer {
-        Layer::Clicks => d.clicks.clone(),
-        Layer::Moves => d.moves.clone(),
-    };
-    let max = desktop.displays.iter().flat_map(|d| cells_of(d).into_iter()).max().unwrap_or(0);
-    let totals: Vec<u64> = desktop.displays.iter().map(|d| cells_of(d).iter().sum()).collect();
+    let max = desktop.displays.iter().flat_map(|d| layer.cells(d).iter().copied()).max().unwrap_or(0);
+    let totals: Vec<u64> = desktop.displays.iter().map(|d| layer.cells(d).iter().sum()).collect();
     let total: u64 = totals.iter().sum();
     let (w, h) = (f64::from(desktop.width), f64::from(desktop.height));
     let several = desktop.displays.len() > 1;
@@ -110,7 +114,7 @@ fn desktop_view(desktop: &DesktopHeat, layer: Layer) -> impl IntoView + use<> {
             let (left, top) = (f64::from(display.x), f64::from(display.y));
             let (dw, dh) = (f64::from(display.width), f64::from(display.height));
             let filter = format!("blur-{}-{i}", layer.widget());
-            let shades = heat_shades(&cells_of(display), max, (left, top, dw, dh), 0.0);
+            let shades = heat_shades(layer.cells(display), max, (left, top, dw, dh), 0.0);
             let counted: usize = shades.iter().map(|shade| shade.cells).sum();
             let heat = shades
                 .into_iter()
@@ -151,7 +155,7 @@ fn desktop_view(desktop: &DesktopHeat, layer: Layer) -> impl IntoView + use<> {
             let cell = point_on_map(&ev, (w, h)).and_then(|(x, y)| desktop.cell_at(x, y));
             pointed.set(cell.map(|(i, cell)| {
                 let display = &desktop.displays[i];
-                let n = cells_of(display).get(cell).copied().unwrap_or(0);
+                let n = layer.cells(display).get(cell).copied().unwrap_or(0);
                 let (col, row) = (cell % usize::from(GRID_COLS), cell / usize::from(GRID_COLS));
                 let (cell_w, cell_h) =
                     (f64::from(display.width) / f64::from(GRID_COLS), f64::from(display.height) / f64::from(GRID_ROWS));

@@ -55,10 +55,7 @@ struct DashboardData {
 
 impl DashboardData {
     fn new(auth: super::Auth) -> DashboardData {
-        let params = use_query_map();
-        let query = Memo::new(move |_| {
-            params.with(|p| RangeQuery { range: p.get("range"), from: p.get("from"), to: p.get("to") })
-        });
+        let query = use_range_query();
         // Live while the range ends today: figures are fetched again when an upload arrives, the
         // heatmaps when key detail does. The page listens once the dashboard shows.
         let feed = LiveFeed::new();
@@ -131,6 +128,12 @@ fn Overview(dashboard: DashboardData) -> impl IntoView {
             }}
         </Transition>
     }
+}
+
+/// The date range in the page's URL (`range=` or `from=`/`to=`).
+pub(super) fn use_range_query() -> Memo<RangeQuery> {
+    let params = use_query_map();
+    Memo::new(move |_| params.with(|p| RangeQuery { range: p.get("range"), from: p.get("from"), to: p.get("to") }))
 }
 
 /// Presets as links (bookmarkable, keyboard friendly) and a custom range as a GET form, for the

@@ -33,9 +33,7 @@ impl LiveFeed {
             (Some(_), None) => false,
         }
     }
-}
 
-impl LiveFeed {
     /// A feed that has heard nothing yet and listens to nothing until `listen`.
     pub fn new() -> LiveFeed {
         LiveFeed {

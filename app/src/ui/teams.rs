@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::charts::Chart;
 use super::data::{ExportMenu, TEAM_CSV_KINDS};
-use super::home::{ACCENT, RangeFilter, SECOND, WeekdayHour, chart_options};
+use super::home::{ACCENT, RangeFilter, SECOND, WeekdayHour, chart_options, use_range_query};
 use super::live::{LiveBadge, use_live_feed};
 use super::{Auth, DangerButton, ErrorNote, RequireLogin, action_error, site_origin, use_auth};
 use crate::api::UiError;
@@ -228,12 +228,9 @@ struct TeamData {
 impl TeamData {
     fn new(auth: Auth) -> TeamData {
         let params = use_params_map();
-        let query_map = use_query_map();
         let team_id =
             Memo::new(move |_| params.with(|p| p.get("id")).and_then(|id| id.parse::<i64>().ok()).unwrap_or(0));
-        let query = Memo::new(move |_| {
-            query_map.with(|p| RangeQuery { range: p.get("range"), from: p.get("from"), to: p.get("to") })
-        });
+        let query = use_range_query();
         let actions = TeamActions::new();
         let details = Resource::new(
             move || (team_id.get(), actions.version()),
