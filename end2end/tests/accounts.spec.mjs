@@ -75,6 +75,9 @@ test('a new user signs up, logs in, creates a token and revokes it', async ({ pa
   await page.getByLabel('Display name').fill('Ada L.');
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByText('Saved.')).toBeVisible();
+  // The header says the new name at once, and the form is the same one (still saying "Saved.").
+  await expect(page.getByTestId('who')).toHaveText('Ada L.');
+  await expect(page.getByText('Saved.')).toBeVisible();
   await page.reload();
   await expect(page.getByLabel('Display name')).toHaveValue('Ada L.');
   await expect(page.getByLabel('Time zone')).toHaveValue('Europe/Paris');

@@ -261,12 +261,7 @@ fn DeleteDaysSection(delete: ServerAction<DeleteDays>) -> impl IntoView {
 fn DeleteAccountSection() -> impl IntoView {
     let delete = ServerAction::<DeleteAccount>::new();
     // The session is gone with the account: the header and pages follow at once.
-    let auth = use_auth();
-    Effect::new(move |_| {
-        if matches!(delete.value().get(), Some(Ok(()))) {
-            auth.account.refetch();
-        }
-    });
+    use_auth().refetch_after(*delete);
     view! {
         <section class="card" data-testid="delete-account-section">
             <h2>"Delete my account"</h2>

@@ -86,6 +86,18 @@ impl Auth {
     }
 }
 
+impl Auth {
+    /// Fetches the account again each time `action` succeeds: what it changed (a display name, the
+    /// never-count list, a deleted account) shows in the header and on every page at once.
+    pub fn refetch_after<I: 'static, O: Send + Sync + 'static>(self, action: Action<I, Result<O, UiError>>) {
+        Effect::new(move |_| {
+            if action.value().with(|value| matches!(value, Some(Ok(_)))) {
+                self.account.refetch();
+            }
+        });
+    }
+}
+
 pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }
@@ -198,12 +210,18 @@ pub fn RequireLogin(children: ChildrenFn) -> impl IntoView {
     };
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || {
-                auth.account
+            {
+                // Whether someone is logged in, not the whole account: the page is made again when
+                // someone logs in or out, not each time the account is fetched again (after a saved
+                // profile, which would lose the page's state). Made inside the Transition, so that
+                // the account read through it still holds the page back until it is known.
+                let logged_in = Memo::new(move |_| auth.account.get().map(|account| account.map(|a| a.is_some())));
+                move || {
+                logged_in
                     .get()
-                    .map(|account| match account {
-                        Ok(Some(_)) => children.read_value()().into_any(),
-                        Ok(None) => {
+                    .map(|logged_in| match logged_in {
+                        Ok(true) => children.read_value()().into_any(),
+                        Ok(false) => {
                             view! {
                                 <section class="card narrow">
                                     <h1>"Please log in"</h1>
@@ -219,7 +237,8 @@ pub fn RequireLogin(children: ChildrenFn) -> impl IntoView {
                         }
                         Err(e) => view! { <ErrorNote error=e/> }.into_any(),
                     })
-            }}
+                }
+            }
         </Transition>
     }
 }

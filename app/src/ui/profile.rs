@@ -3,25 +3,31 @@
 
 use leptos::prelude::*;
 
-use super::{ErrorNote, RequireLogin, action_error};
-use crate::api::{AddNeverCount, RemoveNeverCount, SaveProfile, current_account, time_zones};
+use super::{ErrorNote, RequireLogin, action_error, use_auth};
+use crate::api::{AddNeverCount, RemoveNeverCount, SaveProfile, UiError, time_zones};
 use crate::domain::layouts::KeyboardLayout;
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
+    // Made outside RequireLogin's Transition, for the reason the dashboard's are (see
+    // `home::HomePage`): inside it, the server sent the time zones three times.
+    let auth = use_auth();
+    let zones = Resource::new(|| (), move |_| auth.when_logged_in(time_zones()));
     view! {
         <RequireLogin>
-            <Profile/>
+            <Profile zones/>
             <NeverCount/>
         </RequireLogin>
     }
 }
 
 #[component]
-fn Profile() -> impl IntoView {
+fn Profile(zones: Resource<Result<Vec<String>, UiError>>) -> impl IntoView {
     let save = ServerAction::<SaveProfile>::new();
-    let account = Resource::new(move || save.version().get(), |_| current_account());
-    let zones = Resource::new(|| (), |_| time_zones());
+    // The account the whole page (and the header's name) shows, fetched again once saved.
+    let auth = use_auth();
+    auth.refetch_after(*save);
+    let account = auth.account;
     let error = action_error(*save);
     let saved =
         move || matches!(save.value().get(), Some(Ok(()))).then(|| view! { <p class="ok" role="status">"Saved."</p> });
@@ -99,7 +105,10 @@ fn Profile() -> impl IntoView {
 fn NeverCount() -> impl IntoView {
     let add = ServerAction::<AddNeverCount>::new();
     let remove = ServerAction::<RemoveNeverCount>::new();
-    let account = Resource::new(move || (add.version().get(), remove.version().get()), |_| current_account());
+    let auth = use_auth();
+    auth.refetch_after(*add);
+    auth.refetch_after(*remove);
+    let account = auth.account;
     let add_error = action_error(*add);
     let remove_error = action_error(*remove);
     let defaults = keytrack_wire::apps::DEFAULT_NEVER_COUNT.join(", ");
