@@ -3,16 +3,21 @@
 
 use leptos::prelude::*;
 
-use super::{ErrorNote, RequireLogin, site_origin};
+use super::{ErrorNote, RequireLogin, site_origin, use_auth};
+use crate::api::UiError;
 use crate::api::data::agent_downloads;
 use crate::domain::install::{file_size, linux_commands, windows_commands};
 use crate::model::AgentDownload;
 
 #[component]
 pub fn AddComputerPage() -> impl IntoView {
+    // Made outside RequireLogin's Transition, for the reason the dashboard's are (see
+    // `home::HomePage`): inside it, the server sent the list of agents more than once.
+    let auth = use_auth();
+    let downloads = Resource::new(|| (), move |_| auth.when_logged_in(agent_downloads()));
     view! {
         <RequireLogin>
-            <AddComputer/>
+            <AddComputer downloads/>
         </RequireLogin>
     }
 }
@@ -53,7 +58,7 @@ impl System {
 }
 
 #[component]
-fn AddComputer() -> impl IntoView {
+fn AddComputer(downloads: Resource<Result<Vec<AgentDownload>, UiError>>) -> impl IntoView {
     // The address only the browser knows for sure (the server may sit behind a proxy).
     let origin = RwSignal::new(String::new());
     let system = RwSignal::new(System::Linux);
@@ -61,7 +66,6 @@ fn AddComputer() -> impl IntoView {
         origin.set(site_origin());
         system.set(System::of_browser());
     });
-    let downloads = Resource::new(|| (), |_| agent_downloads());
     view! {
         <section class="card" data-widget="add-computer">
             <h1>"Add a computer"</h1>

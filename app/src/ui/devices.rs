@@ -5,40 +5,64 @@
 use keytrack_wire::data::DeviceSummary;
 use leptos::prelude::*;
 
-use super::live::use_live_feed;
-use super::{DangerButton, ErrorNote, RequireLogin, action_error, site_origin};
+use super::live::LiveFeed;
+use super::{Auth, DangerButton, ErrorNote, RequireLogin, action_error, site_origin, use_auth};
+use crate::api::UiError;
 use crate::api::data::{RemoveDevice, RenameDevice, my_devices};
 use crate::domain::format::{count, platform_label, utc_day, utc_minute};
 
 #[component]
 pub fn DevicesPage() -> impl IntoView {
+    // Made outside RequireLogin's Transition, for the reason the dashboard's are (see
+    // `home::HomePage`): inside it, the server listed the devices and sent the list more than once.
+    let data = DevicesData::new(use_auth());
     view! {
         <RequireLogin>
-            <Devices/>
+            <Devices data/>
         </RequireLogin>
     }
 }
 
+/// The device list, fetched only for someone logged in, and what fetches it again.
+#[derive(Clone, Copy)]
+struct DevicesData {
+    rename: ServerAction<RenameDevice>,
+    remove: ServerAction<RemoveDevice>,
+    /// Which device's name is being edited, and the text so far: kept above the table, so that a
+    /// refetch does not drop it.
+    edit: Editing,
+    feed: LiveFeed,
+    devices: Resource<Result<Vec<DeviceSummary>, UiError>>,
+}
+
+impl DevicesData {
+    fn new(auth: Auth) -> DevicesData {
+        let rename = ServerAction::<RenameDevice>::new();
+        let remove = ServerAction::<RemoveDevice>::new();
+        let edit = Editing { device: RwSignal::new(None), name: RwSignal::new(String::new()) };
+        // Today's counts follow the uploads as they arrive, except while a name is being edited
+        // (the table is drawn again on each refetch, and the field would lose its focus). The page
+        // listens once the list shows.
+        let feed = LiveFeed::new();
+        let live = Memo::new(move |previous: Option<&u64>| match edit.device.get() {
+            Some(_) => previous.copied().unwrap_or_default(),
+            None => feed.changes.get(),
+        });
+        let devices = Resource::new(
+            move || (rename.version().get(), remove.version().get(), live.get()),
+            move |_| auth.when_logged_in(my_devices()),
+        );
+        DevicesData { rename, remove, edit, feed, devices }
+    }
+}
+
 #[component]
-fn Devices() -> impl IntoView {
+fn Devices(data: DevicesData) -> impl IntoView {
+    let DevicesData { rename, remove, edit, feed, devices } = data;
+    feed.listen("/api/v1/live".to_string());
     // The address only the browser knows for sure (the server may sit behind a proxy).
     let site_url = RwSignal::new("URL".to_string());
     Effect::new(move |_| site_url.set(site_origin()));
-    let rename = ServerAction::<RenameDevice>::new();
-    let remove = ServerAction::<RemoveDevice>::new();
-    // Which device's name is being edited, and the text so far: kept here, above the table, so
-    // that a refetch does not drop it.
-    let editing = RwSignal::new(None::<i64>);
-    let new_name = RwSignal::new(String::new());
-    // Today's counts follow the uploads as they arrive, except while a name is being edited (the
-    // table is drawn again on each refetch, and the field would lose its focus).
-    let feed = use_live_feed("/api/v1/live".to_string());
-    let live = Memo::new(move |previous: Option<&u64>| match editing.get() {
-        Some(_) => previous.copied().unwrap_or_default(),
-        None => feed.changes.get(),
-    });
-    let devices = Resource::new(move || (rename.version().get(), remove.version().get(), live.get()), |_| my_devices());
-    let edit = Editing { device: editing, name: new_name };
     let removing = RwSignal::new(None::<DeviceSummary>);
     let removed = move || {
         remove.value().get().and_then(Result::ok).map(|receipt| {

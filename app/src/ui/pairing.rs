@@ -4,27 +4,32 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::{ErrorNote, RequireLogin, action_error};
-use crate::api::{DecidePairing, PairingPreview, pending_pairing};
+use super::{ErrorNote, RequireLogin, action_error, use_auth};
+use crate::api::{DecidePairing, PairingPreview, UiError, pending_pairing};
 use crate::domain::format::utc_minute;
 
 #[component]
 pub fn PairPage() -> impl IntoView {
+    // Made outside RequireLogin's Transition, for the reason the dashboard's are (see
+    // `home::HomePage`): inside it, the server looked the code up more than once.
+    let auth = use_auth();
+    let query = use_query_map();
+    let code = Memo::new(move |_| query.with(|q| q.get("code")).unwrap_or_default());
+    let request = Resource::new(
+        move || code.get(),
+        move |code| async move {
+            if code.is_empty() { None } else { Some(auth.when_logged_in(pending_pairing(code)).await) }
+        },
+    );
     view! {
         <RequireLogin>
-            <Pair/>
+            <Pair request/>
         </RequireLogin>
     }
 }
 
 #[component]
-fn Pair() -> impl IntoView {
-    let query = use_query_map();
-    let code = Memo::new(move |_| query.with(|q| q.get("code")).unwrap_or_default());
-    let request = Resource::new(
-        move || code.get(),
-        |code| async move { if code.is_empty() { None } else { Some(pending_pairing(code).await) } },
-    );
+fn Pair(request: Resource<Option<Result<PairingPreview, UiError>>>) -> impl IntoView {
     let decide = ServerAction::<DecidePairing>::new();
     let decide_error = action_error(*decide);
     view! {

@@ -3,27 +3,37 @@
 use leptos::prelude::*;
 
 use super::live::{clock_time, use_live_feed};
-use super::{DangerButton, ErrorNote, RequireLogin, action_error, site_origin};
-use crate::api::{CreateToken, RevokeToken, TokenSummary, list_tokens};
+use super::{DangerButton, ErrorNote, RequireLogin, action_error, site_origin, use_auth};
+use crate::api::{CreateToken, RevokeToken, TokenSummary, UiError, list_tokens};
 use crate::domain::format::utc_minute;
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
+    // Made outside RequireLogin's Transition, for the reason the dashboard's are (see
+    // `home::HomePage`): inside it, the server listed the tokens and sent the list more than once.
+    let auth = use_auth();
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let tokens = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        move |_| auth.when_logged_in(list_tokens()),
+    );
     view! {
         <RequireLogin>
-            <Tokens/>
+            <Tokens create revoke tokens/>
         </RequireLogin>
     }
 }
 
 #[component]
-fn Tokens() -> impl IntoView {
+fn Tokens(
+    create: ServerAction<CreateToken>,
+    revoke: ServerAction<RevokeToken>,
+    tokens: Resource<Result<Vec<TokenSummary>, UiError>>,
+) -> impl IntoView {
     // The address only the browser knows for sure (the server may sit behind a proxy).
     let site_url = RwSignal::new("URL".to_string());
     Effect::new(move |_| site_url.set(site_origin()));
-    let create = ServerAction::<CreateToken>::new();
-    let revoke = ServerAction::<RevokeToken>::new();
-    let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_tokens());
     let create_error = action_error(*create);
     let revoke_error = action_error(*revoke);
     let new_token = move || {
