@@ -285,6 +285,45 @@ pub fn pointer_colour(heat: f64) -> String {
 /// neighbouring shades of 24 can't be told apart.
 pub const POINTER_SHADES: u32 = 24;
 
+/// Which of a pointer heatmap's two layers to draw: on the dashboard and in the PDF report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    Clicks,
+    Moves,
+}
+
+impl Layer {
+    /// The widget's name in the page (`data-widget`, test ids).
+    pub fn widget(self) -> &'static str {
+        match self {
+            Layer::Clicks => "click-heatmap",
+            Layer::Moves => "movement-heatmap",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Layer::Clicks => "Where you click",
+            Layer::Moves => "Where the pointer moves",
+        }
+    }
+
+    /// This layer's grid of counts of a display.
+    pub fn cells(self, display: &ScreenHeatmap) -> &[u64] {
+        match self {
+            Layer::Clicks => &display.clicks,
+            Layer::Moves => &display.moves,
+        }
+    }
+
+    pub fn noun(self) -> &'static str {
+        match self {
+            Layer::Clicks => "clicks",
+            Layer::Moves => "pointer moves",
+        }
+    }
+}
+
 /// The cells of one shade of a pointer heatmap, as one SVG path (lightest shades first).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeatShade {

@@ -9,7 +9,7 @@ use std::fmt::Write;
 
 use keytrack_wire::{ActivityStats, ScreenHeatmap, TeamStats};
 
-use super::drawing::{ACCENT, DesktopHeat, KeyboardDrawing, SECOND, desktops, heat_shades, log_scale};
+use super::drawing::{ACCENT, DesktopHeat, KeyboardDrawing, Layer, SECOND, desktops, heat_shades, log_scale};
 use super::format::{count, duration, short_duration};
 use super::layouts::KeyboardLayout;
 use super::stats::change_percent;
@@ -246,17 +246,16 @@ impl Page {
 
     /// A desktop's click or movement heatmap, each display's over its outline where it sits,
     /// `w` wide.
-    fn desktop(&mut self, (x, y, w): (f64, f64, f64), desktop: &DesktopHeat, moves: bool) -> f64 {
-        let cells = |d: &'_ ScreenHeatmap| if moves { d.moves.clone() } else { d.clicks.clone() };
+    fn desktop(&mut self, (x, y, w): (f64, f64, f64), desktop: &DesktopHeat, layer: Layer) -> f64 {
         let scale = w / f64::from(desktop.width.max(1));
         let h = f64::from(desktop.height) * scale;
-        let max = desktop.displays.iter().flat_map(|d| cells(d).into_iter()).max().unwrap_or(0);
+        let max = desktop.displays.iter().flat_map(|d| layer.cells(d)).copied().max().unwrap_or(0);
         for display in &desktop.displays {
             let (dx, dy) = (x + f64::from(display.x) * scale, y + f64::from(display.y) * scale);
             let (dw, dh) = (f64::from(display.width) * scale, f64::from(display.height) * scale);
             self.rounded(dx, dy, dw, dh, "#fbfbfc", LINE);
             // A little wider and taller than a cell, so that no seam shows between cells.
-            for shade in heat_shades(&cells(display), max, (dx, dy, dw, dh), 0.4) {
+            for shade in heat_shades(layer.cells(display), max, (dx, dy, dw, dh), 0.4) {
                 let _ = write!(self.svg, "<path d=\"{}\" fill=\"{}\"/>", shade.path, shade.fill);
             }
         }
@@ -389,15 +388,13 @@ pub fn personal_pages(title: &ReportTitle, stats: &ActivityStats, screens: &[Scr
     let mut page = Page::new(&header, 3);
     match desktops(screens.to_vec()).first() {
         Some(desktop) => {
-            let total = |moves: bool| -> u64 {
-                desktop.displays.iter().flat_map(|d| if moves { &d.moves } else { &d.clicks }).sum()
-            };
-            let note = format!("{} clicks on {}", count(total(false)), desktop.describe());
-            let y = page.heading_with(70.0, "Where you click", &note);
-            let y = page.desktop((MARGIN, y + 6.0, CONTENT), desktop, false);
-            let note = format!("{} pointer moves", count(total(true)));
-            let y = page.heading_with(y + 34.0, "Where the pointer moves", &note);
-            page.desktop((MARGIN, y + 6.0, CONTENT), desktop, true);
+            let total = |layer: Layer| -> u64 { desktop.displays.iter().flat_map(|d| layer.cells(d)).sum() };
+            let note = format!("{} {} on {}", count(total(Layer::Clicks)), Layer::Clicks.noun(), desktop.describe());
+            let y = page.heading_with(70.0, Layer::Clicks.title(), &note);
+            let y = page.desktop((MARGIN, y + 6.0, CONTENT), desktop, Layer::Clicks);
+            let note = format!("{} {}", count(total(Layer::Moves)), Layer::Moves.noun());
+            let y = page.heading_with(y + 34.0, Layer::Moves.title(), &note);
+            page.desktop((MARGIN, y + 6.0, CONTENT), desktop, Layer::Moves);
         }
         None => {
             page.heading(70.0, "Where you click and move");

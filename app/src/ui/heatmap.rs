@@ -1,51 +1,13 @@
 //! Click and movement heatmaps: the pointer's positions binned on the wire format's 64x36 grid of
 //! each display, drawn in SVG over the outlines of the displays where they sit on the desktop, on
 //! a log colour scale and softened with a blur (kept inside its display) so that the grid reads as
-//! a heat field. Each cell's count is in its tooltip.
+//! a heat field. Pointing at a cell says its count under the map.
 
 use keytrack_wire::{GRID_COLS, GRID_ROWS, ScreenHeatmap};
 use leptos::prelude::*;
 
-use crate::domain::drawing::{DesktopHeat, desktops, heat_shades};
+use crate::domain::drawing::{DesktopHeat, Layer, desktops, heat_shades};
 use crate::domain::format::count;
-
-/// Which of a heatmap's two layers to draw.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layer {
-    Clicks,
-    Moves,
-}
-
-impl Layer {
-    fn widget(self) -> &'static str {
-        match self {
-            Layer::Clicks => "click-heatmap",
-            Layer::Moves => "movement-heatmap",
-        }
-    }
-
-    fn title(self) -> &'static str {
-        match self {
-            Layer::Clicks => "Where you click",
-            Layer::Moves => "Where the pointer moves",
-        }
-    }
-
-    /// This layer's grid of counts of a display.
-    fn cells(self, display: &ScreenHeatmap) -> &[u64] {
-        match self {
-            Layer::Clicks => &display.clicks,
-            Layer::Moves => &display.moves,
-        }
-    }
-
-    fn noun(self) -> &'static str {
-        match self {
-            Layer::Clicks => "clicks",
-            Layer::Moves => "pointer moves",
-        }
-    }
-}
 
 #[component]
 pub fn PointerHeatmap(screens: Vec<ScreenHeatmap>, layer: Layer) -> impl IntoView {
