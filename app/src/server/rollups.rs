@@ -354,8 +354,7 @@ pub async fn move_minutes_into_hours(pool: &SqlitePool) -> Result<(), AppError> 
     let mut conn = pool.acquire().await?;
     db::days::drop_legacy_minutes_table(&mut conn).await?;
     if !to_fold.is_empty() {
-        sqlx::query("VACUUM").execute(&mut *conn).await?;
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *conn).await?;
+        db::days::reclaim_space(&mut conn).await?;
         tracing::info!(users = to_fold.len(), "rewrote the database without the first release's minute detail");
     }
     Ok(())

@@ -403,6 +403,14 @@ pub async fn drop_legacy_minutes_table(conn: &mut SqliteConnection) -> Result<()
     Ok(())
 }
 
+/// Rewrites the SQLite file without the space freed pages hold (after the first release's minute
+/// detail is folded away), and empties the write-ahead log into it.
+pub async fn reclaim_space(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("VACUUM").execute(&mut *conn).await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(conn).await?;
+    Ok(())
+}
+
 /// Calls `each` with every hour block of the user that counts at or after `from` (its last minute;
 /// see `rollups::block_last_minute`), as stored (see `activity::RecordCodec`).
 pub async fn for_each_block<'c>(
