@@ -5,7 +5,8 @@
 # target/site). `--release` also shrinks the wasm with wasm-opt and writes brotli and gzip copies
 # of the files pages load, which the server sends to browsers that take them. `--with-tools` builds
 # the benchmark (keytrack-tools) in the same cargo run: the server then shares one build of every
-# dependency with it and with the app's tests (app/Cargo.toml's dev-dependencies say how).
+# dependency with it. `--with-tests` (scripts/test.sh) builds everything for this machine in that
+# run: the server, the tools, the agent and every test, so that the tests compile nothing again.
 #
 # Why not cargo-leptos: it took 16 minutes of a fresh machine's setup to install, built the wasm's
 # host crates (proc macros) a second time in a target dir of its own, and did nothing here that
@@ -15,12 +16,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 release=false
-server_packages=(-p keytrack-app --bin keytrack)
+server_packages=(-p keytrack-app --bin keytrack --features keytrack-app/ssr)
 for arg in "$@"; do
   case $arg in
     --release) release=true ;;
-    --with-tools) server_packages=(-p keytrack-app -p keytrack-tools --bins) ;;
-    *) echo "usage: $0 [--release] [--with-tools]" >&2; exit 2 ;;
+    --with-tools) server_packages=(-p keytrack-app -p keytrack-tools --bins --features keytrack-app/ssr) ;;
+    --with-tests)
+      source scripts/native-packages.sh
+      server_packages=("${NATIVE_PACKAGES[@]}" --bins --tests)
+      ;;
+    *) echo "usage: $0 [--release] [--with-tools | --with-tests]" >&2; exit 2 ;;
   esac
 done
 TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
@@ -35,7 +40,7 @@ profile_dir() { [[ $1 == dev ]] && echo debug || echo "$1"; }
 
 # The two halves come from one checkout in one run: server functions' URLs hash the crate's path,
 # so a wasm from elsewhere would call URLs this server doesn't answer.
-cargo build "${server_packages[@]}" --features keytrack-app/ssr --profile "$server_profile"
+cargo build "${server_packages[@]}" --profile "$server_profile"
 cargo build -p keytrack-app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate \
   --profile "$wasm_profile"
 

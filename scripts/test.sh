@@ -9,13 +9,14 @@ scripts/setup.sh
 TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 # scripts/build-site.sh writes the site (wasm, JS, CSS) here and the server serves it from here.
 export LEPTOS_SITE_ROOT="$TARGET_DIR/site"
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Each step says when it starts (minutes into the run, setup included): where a cold run's time goes.
+step() { printf '\n\033[1m== %s (at %d:%02d)\033[0m\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 
 step "format and lints"
 scripts/lint.sh
 
-step "build the web app (server + wasm)"
-scripts/build-site.sh --with-tools
+step "build the web app (server + wasm), the tools, the agent and the tests"
+scripts/build-site.sh --with-tests
 
 step "the Windows agent (cross-built; run under Wine by the agent's and the browser tests)"
 cargo build -p keytrack-agent --target x86_64-pc-windows-gnu
@@ -27,15 +28,15 @@ if [ -z "${KEYTRACK_TEST_POSTGRES:-}" ] && ! timeout 5 bash -c '</dev/tcp/127.0.
   echo "test: PostgreSQL is not answering on 127.0.0.1:5432; start it, or set KEYTRACK_TEST_POSTGRES=postgres://user@host:port/db" >&2
   exit 1
 fi
-cargo test -p keytrack-wire
-cargo test -p keytrack-agent
-cargo test -p keytrack-app --features ssr
+# The packages as build-site.sh --with-tests named them (scripts/native-packages.sh): nothing is
+# compiled again.
+source scripts/native-packages.sh
+cargo test "${NATIVE_PACKAGES[@]}"
 # The tests that drive the server through its router, again on PostgreSQL (KEYTRACK_TEST_ENGINE:
 # each test a database of its own; the same binaries, nothing rebuilt). upgrade, faults and cli
 # are about SQLite files and data dirs; instances runs two servers on PostgreSQL already.
-KEYTRACK_TEST_ENGINE=postgres cargo test -p keytrack-app --features ssr \
+KEYTRACK_TEST_ENGINE=postgres cargo test "${NATIVE_PACKAGES[@]}" \
   --test api --test data --test fuzz --test hardening --test live --test pairing --test privacy --test teams
-cargo test -p keytrack-tools
 
 step "schema-driven API fuzzing (schemathesis)"
 scripts/api-fuzz.sh "$TARGET_DIR/debug/keytrack"
