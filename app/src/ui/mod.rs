@@ -70,9 +70,7 @@ impl Auth {
         provide_context(auth);
         auth
     }
-}
 
-impl Auth {
     /// The answer of `fetch` for someone logged in; someone logged out gets `NotLoggedIn` and the
     /// server is asked nothing (for resources made before the page knows who is there).
     pub async fn when_logged_in<T>(
@@ -84,9 +82,7 @@ impl Auth {
             _ => Err(UiError::NotLoggedIn),
         }
     }
-}
 
-impl Auth {
     /// Fetches the account again each time `action` succeeds: what it changed (a display name, the
     /// never-count list, a deleted account) shows in the header and on every page at once.
     pub fn refetch_after<I: 'static, O: Send + Sync + 'static>(self, action: Action<I, Result<O, UiError>>) {
