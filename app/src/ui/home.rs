@@ -12,7 +12,7 @@ use super::ergonomics::{BreaksCard, ErgonomicsCard, LayoutWhatIf, TypingDepth};
 use super::heatmap::PointerHeatmap;
 use super::keyboard::KeyboardHeatmap;
 use super::live::{LiveBadge, LiveFeed};
-use super::{ErrorNote, use_auth};
+use super::{ErrorNote, RequireLogin, use_auth};
 use crate::api::{MinuteTotals, UiError, dashboard_heatmaps, dashboard_stats, last_hour};
 use crate::domain::drawing::Layer;
 use crate::domain::format::{count, duration};
@@ -22,23 +22,15 @@ use crate::domain::stats::{busiest_day, busiest_hour, change_percent, rhythm_con
 #[component]
 pub fn HomePage() -> impl IntoView {
     let auth = use_auth();
-    // The dashboard's data is asked for here, outside the Transition that waits for the account:
-    // a Suspense runs its children again until everything read inside has settled (three times on
-    // the server), and resources made inside were fetched and sent to the browser once per run
-    // (three copies of a user-year's figures in the page).
+    // The dashboard's data is asked for here, outside RequireLogin's Transition, which waits for
+    // the account: a Suspense runs its children again until everything read inside has settled
+    // (three times on the server), and resources made inside were fetched and sent to the browser
+    // once per run (three copies of a user-year's figures in the page).
     let dashboard = DashboardData::new(auth);
     view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || {
-                auth.account
-                    .get()
-                    .map(|account| match account {
-                        Ok(Some(_)) => view! { <Overview dashboard/> }.into_any(),
-                        Ok(None) => view! { <Welcome/> }.into_any(),
-                        Err(error) => view! { <ErrorNote error/> }.into_any(),
-                    })
-            }}
-        </Transition>
+        <RequireLogin logged_out=|| view! { <Welcome/> }>
+            <Overview dashboard/>
+        </RequireLogin>
     }
 }
 

@@ -191,11 +191,13 @@ fn NotFound() -> impl IntoView {
     }
 }
 
-/// Shows `children` to a logged-in user, and a way to log in to anyone else.
+/// Shows `children` to a logged-in user, and to anyone else `logged_out` or, by default, a way to
+/// log in.
 #[component]
-pub fn RequireLogin(children: ChildrenFn) -> impl IntoView {
+pub fn RequireLogin(children: ChildrenFn, #[prop(optional, into)] logged_out: Option<ViewFn>) -> impl IntoView {
     let auth = use_auth();
     let children = StoredValue::new(children);
+    let logged_out = StoredValue::new(logged_out);
     // Back to this very page after logging in (a join link, say).
     let location = leptos_router::hooks::use_location();
     let here = move || {
@@ -203,6 +205,20 @@ pub fn RequireLogin(children: ChildrenFn) -> impl IntoView {
         let next =
             if search.is_empty() { location.pathname.get() } else { format!("{}?{search}", location.pathname.get()) };
         crate::domain::format::query_value(&next)
+    };
+    let please_log_in = move || {
+        view! {
+            <section class="card narrow">
+                <h1>"Please log in"</h1>
+                <p>
+                    <A href=move || format!("/login?next={}", here())>"Log in"</A>
+                    " or "
+                    <A href=move || format!("/signup?next={}", here())>"create an account"</A>
+                    " to see this page."
+                </p>
+            </section>
+        }
+        .into_any()
     };
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -213,26 +229,15 @@ pub fn RequireLogin(children: ChildrenFn) -> impl IntoView {
                 // the account read through it still holds the page back until it is known.
                 let logged_in = Memo::new(move |_| auth.account.get().map(|account| account.map(|a| a.is_some())));
                 move || {
-                logged_in
-                    .get()
-                    .map(|logged_in| match logged_in {
-                        Ok(true) => children.read_value()().into_any(),
-                        Ok(false) => {
-                            view! {
-                                <section class="card narrow">
-                                    <h1>"Please log in"</h1>
-                                    <p>
-                                        <A href=move || format!("/login?next={}", here())>"Log in"</A>
-                                        " or "
-                                        <A href=move || format!("/signup?next={}", here())>"create an account"</A>
-                                        " to see this page."
-                                    </p>
-                                </section>
-                            }
-                                .into_any()
-                        }
-                        Err(e) => view! { <ErrorNote error=e/> }.into_any(),
-                    })
+                    logged_in
+                        .get()
+                        .map(|logged_in| match logged_in {
+                            Ok(true) => children.read_value()().into_any(),
+                            Ok(false) => logged_out
+                                .with_value(|view| view.as_ref().map(ViewFn::run))
+                                .unwrap_or_else(please_log_in),
+                            Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                        })
                 }
             }
         </Transition>
