@@ -369,11 +369,17 @@ impl Aggregator {
                     typing_ms: burst.typing_ms.saturating_add(gap),
                 });
                 let minute = self.minute_at(at);
-                minute.typed_keys += 1;
-                minute.typing_ms = minute.typing_ms.saturating_add(gap);
-                let bucket =
-                    INTERVAL_BUCKETS_MS.iter().position(|bound| gap <= *bound).unwrap_or(INTERVAL_BUCKETS_MS.len() - 1);
-                minute.intervals[bucket] += 1;
+                // Past 6,200 typed keys a minute (a machine typing, not a person), a key is still a
+                // press but no more typing time: a minute holds at most what the server accepts.
+                if minute.typing_ms.saturating_add(gap) <= limits::MAX_TYPING_MS_PER_MINUTE {
+                    minute.typed_keys += 1;
+                    minute.typing_ms += gap;
+                    let bucket = INTERVAL_BUCKETS_MS
+                        .iter()
+                        .position(|bound| gap <= *bound)
+                        .unwrap_or(INTERVAL_BUCKETS_MS.len() - 1);
+                    minute.intervals[bucket] += 1;
+                }
             }
             _ => {
                 self.end_burst();
@@ -775,6 +781,27 @@ mod tests {
         press(&mut agg, T0 + 3, "KeyD");
         let typing = all(&mut agg)[0].typing.clone();
         assert_eq!((typing.typed_keys, typing.typing_ms), (2, 2 * limits::MIN_MS_PER_TYPED_KEY));
+    }
+
+    #[test]
+    fn a_machine_typing_faster_than_the_server_accepts_gives_a_minute_it_accepts() {
+        let mut agg = aggregator();
+        // 7,000 text keys 5 ms apart within one minute (xdotool, a macro): rollover's 10 ms each
+        // would be 70 s of typing time in a minute.
+        for i in 0..7_000 {
+            press(&mut agg, T0 + i * 5, "KeyA");
+        }
+        let records = all(&mut agg);
+        let record = &records[0];
+        assert_eq!(record.presses, 7_000, "every press counted");
+        assert_eq!(record.typing.typed_keys, 6_200);
+        assert_eq!(record.typing.typing_ms, limits::MAX_TYPING_MS_PER_MINUTE);
+        let batch = keytrack_wire::ActivityBatch::new(
+            keytrack_wire::Device { id: "p".into(), name: String::new() },
+            records.clone(),
+            Vec::new(),
+        );
+        assert_eq!(batch.validate(T0 / 1000 + 120), Ok(()));
     }
 
     #[test]

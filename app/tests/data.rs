@@ -589,6 +589,35 @@ async fn a_json_export_loads_into_another_server_with_identical_figures() {
     assert_eq!(again.devices, export.devices, "every record comes back as it went");
 }
 
+/// Issue 42: an export is checked as uploads are, before anything of it is stored: a forged speed
+/// or impossible device dates refuse the whole file.
+#[tokio::test]
+async fn an_export_with_forged_records_is_refused_whole() {
+    let source = server().await;
+    let (_, token) = paris_user(&source, "forger@example.com").await;
+    upload_all(&source, &token, &uploads(&device("laptop", "Laptop"), person(12, 3), 300, usize::MAX)).await;
+    let (_, _, json) = get_text(&source, "/api/v1/export.json", &token).await;
+    let good: AccountExport = serde_json::from_str(&json).expect("the export parses");
+    let target = server().await;
+    let (user, _) = paris_user(&target, "forger@example.com").await;
+    let mut fast = good.clone();
+    let minute = fast.devices[0].minutes.last_mut().expect("a minute");
+    (minute.presses, minute.typing.typed_keys, minute.typing.typing_ms) = (60_000, 60_000, 1);
+    minute.typing.intervals.clear();
+    let mut dates = good.clone();
+    dates.devices[0].last_seen = dates.devices[0].first_seen - 1;
+    for (forged, expected) in [(fast, "typing.typing_ms"), (dates, "first_seen and last_seen")] {
+        let refused = keytrack_app::server::export::import_records(&target.database, user, &forged, now()).await;
+        let message = refused.map(|_| ()).map_err(|e| (e.code(), e.public_message()));
+        assert!(message.as_ref().is_err_and(|(code, m)| *code == "bad_request" && m.contains(expected)), "{message:?}");
+        for table in ["devices", "activity_hours", "activity_blocks", "activity_days"] {
+            assert_eq!(number(&target.database, &format!("SELECT count(*) FROM {table}")).await, 0, "{table}");
+        }
+    }
+    let loaded = keytrack_app::server::export::import_records(&target.database, user, &good, now()).await;
+    assert!(loaded.is_ok_and(|i| i.minutes > 0), "the file as exported loads");
+}
+
 #[tokio::test]
 async fn retention_keeps_the_day_figures_through_a_change_of_time_zone() {
     let server = server().await;

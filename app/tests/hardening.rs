@@ -349,3 +349,455 @@ async fn accounts_refuse_guessable_passwords_and_normalise_emails() {
     // Ten attempts above came from the same (unknown) address.
     assert_eq!(limited, Some(50 - 10), "the 51st attempt of the hour is refused");
 }
+
+/// Issue 42: every rule the wire format documents (each "Rule:" in a wire type's docs) has a case
+/// in [`rule_cases`], so a rule added without one fails here.
+#[test]
+fn every_rule_the_wire_format_documents_has_a_case_through_the_route() {
+    let documented = documented_rules();
+    assert!(documented.len() > 30, "the wire types' rules were found: {documented:?}");
+    let covered: std::collections::BTreeSet<&str> = rule_cases().iter().map(|case| case.rule).collect();
+    let missing: Vec<&String> = documented.iter().filter(|rule| !covered.contains(rule.as_str())).collect();
+    assert!(missing.is_empty(), "documented rules without a case in rule_cases(): {missing:?}");
+    let unknown: Vec<&&str> = covered.iter().filter(|rule| !documented.contains(**rule)).collect();
+    assert!(unknown.is_empty(), "cases naming no documented rule: {unknown:?}");
+}
+
+/// `Type.field` (or `Type` for a rule on a whole type) of every doc comment in `wire/src` that
+/// says "Rule:".
+fn documented_rules() -> std::collections::BTreeSet<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../wire/src");
+    let mut rules = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).expect("wire/src") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read");
+        let (mut doc, mut owner) = (String::new(), None::<String>);
+        for line in text.lines().map(str::trim) {
+            if let Some(comment) = line.strip_prefix("///") {
+                doc.push_str(comment);
+                continue;
+            }
+            if line.starts_with("#[") {
+                continue;
+            }
+            if let Some(rest) = line.strip_prefix("pub struct ") {
+                let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                if doc.contains("Rule:") {
+                    rules.insert(name.clone());
+                }
+                owner = Some(name);
+            } else if let (Some(owner), Some(rest)) = (&owner, line.strip_prefix("pub ")) {
+                let field: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                if doc.contains("Rule:") && rest[field.len()..].starts_with(':') {
+                    rules.insert(format!("{owner}.{field}"));
+                }
+            }
+            if line == "}" {
+                owner = None;
+            }
+            doc.clear();
+        }
+    }
+    rules
+}
+
+/// One broken rule: which (`Type.field` as documented), how (a change to a good batch as JSON),
+/// and where the refusal must say it is (the start of its message).
+struct RuleCase {
+    rule: &'static str,
+    what: &'static str,
+    change: fn(&mut Value),
+    at: &'static str,
+}
+
+/// The server's clock now, and the starts of a minute and of an hour that are over.
+fn recent() -> (i64, i64, i64) {
+    let now = keytrack_app::server::state::now();
+    (now, now - now % 60 - 120, now - now % 3_600 - 7_200)
+}
+
+/// A good batch in today's format: a minute of totals and a block of detail, with a display, key
+/// pairs and an application.
+fn good_batch() -> Value {
+    let (_, minute, hour) = recent();
+    json!({
+        "device": {"id": "d1", "name": "d"},
+        "format": 2,
+        "minutes": [{
+            "minute": minute, "utc_offset": 60, "presses": 6,
+            "typing": {"typed_keys": 2, "typing_ms": 300, "bursts": 1, "intervals": [0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0]},
+            "clicks": {"left": 2}, "distance_px": 400, "scroll": {"vertical": 3}, "active_seconds": 12
+        }],
+        "blocks": [{
+            "start": hour, "end": hour + 3_600,
+            "keys": {"KeyC": 150, "ControlLeft": 50}, "chords": {"Ctrl+KeyC": 40},
+            "screens": [{"width": 1920, "height": 1080, "clicks": [[1, 2, 2]], "moves": [[1, 2, 5], [63, 35, 1]]}],
+            "pairs": {"alternations": 120, "inward_rolls": 30, "row_jumps": 30},
+            "apps": [{"name": "xterm", "keys": 120, "clicks": 3, "active_seconds": 90}],
+            "excluded_seconds": 30
+        }]
+    })
+}
+
+/// A good batch of the first release: no `format`, key detail in the minute record.
+fn good_first_release_batch() -> Value {
+    let (_, minute, _) = recent();
+    json!({
+        "device": {"id": "d1", "name": "d"},
+        "minutes": [{
+            "minute": minute, "utc_offset": 60,
+            "keys": {"KeyC": 3, "ControlLeft": 2, "Space": 1}, "chords": {"Ctrl+KeyC": 2},
+            "typing": {"typed_keys": 2, "typing_ms": 12, "bursts": 1},
+            "clicks": {"left": 2},
+            "screen": {"width": 1920, "height": 1080, "clicks": [[1, 2, 2]]},
+            "active_seconds": 12
+        }]
+    })
+}
+
+/// Marks a case's batch as the first release's (see [`good_first_release_batch`]).
+const FIRST_RELEASE: &str = "first release: ";
+
+fn rule_cases() -> Vec<RuleCase> {
+    fn case(rule: &'static str, what: &'static str, at: &'static str, change: fn(&mut Value)) -> RuleCase {
+        RuleCase { rule, what, change, at }
+    }
+    vec![
+        case("Device.id", "an id with a space", "device.id", |b| b["device"]["id"] = json!("has space")),
+        case("Device.id", "an id of 65 characters", "device.id", |b| b["device"]["id"] = json!("a".repeat(65))),
+        case("Device.name", "a name with a control character", "device.name", |b| {
+            b["device"]["name"] = json!("bell\u{7}")
+        }),
+        case("ActivityBatch.format", "format 3", "format", |b| b["format"] = json!(3)),
+        case("ActivityBatch.minutes", "a minute twice", "minutes[1].minute", |b| {
+            let copy = b["minutes"][0].clone();
+            b["minutes"].as_array_mut().expect("minutes").push(copy);
+        }),
+        case("ActivityBatch.minutes", "no minute and no block", "minutes", |b| {
+            b["minutes"] = json!([]);
+            b["blocks"] = json!([]);
+        }),
+        case("ActivityBatch.minutes", "1,441 minutes", "minutes", |b| {
+            let first = b["minutes"][0]["minute"].as_i64().expect("minute");
+            b["minutes"] = (0..1_441).map(|i| json!({"minute": first - 60 * i})).collect();
+        }),
+        case("ActivityBatch.blocks", "a block in a format 1 batch", "blocks", |b| b["format"] = json!(1)),
+        case("ActivityBatch.blocks", "49 blocks", "blocks", |b| {
+            let block = b["blocks"][0].clone();
+            b["blocks"] = (0..49)
+                .map(|i| {
+                    let mut copy = block.clone();
+                    copy["start"] = json!(block["start"].as_i64().expect("start") - 3_600 * i);
+                    copy["end"] = json!(copy["start"].as_i64().expect("start") + 3_600);
+                    copy
+                })
+                .collect();
+        }),
+        case("ActivityMinute.minute", "not the start of a minute", "minutes[0].minute: must be the start", |b| {
+            b["minutes"][0]["minute"] = json!(b["minutes"][0]["minute"].as_i64().expect("minute") + 1)
+        }),
+        case("ActivityMinute.minute", "before 2000", "minutes[0].minute: lies before the year 2000", |b| {
+            b["minutes"][0]["minute"] = json!(60)
+        }),
+        case("ActivityMinute.minute", "11 minutes ahead", "minutes[0].minute: lies", |b| {
+            b["minutes"][0]["minute"] = json!(recent().0 - recent().0 % 60 + 660)
+        }),
+        case("ActivityMinute.utc_offset", "UTC+15", "minutes[0].utc_offset", |b| {
+            b["minutes"][0]["utc_offset"] = json!(900)
+        }),
+        case("ActivityMinute.presses", "60,001 presses", "minutes[0].presses", |b| {
+            b["minutes"][0]["presses"] = json!(60_001)
+        }),
+        case("ActivityMinute.presses", "first release: presses beside keys", "minutes[0].presses", |b| {
+            b["minutes"][0]["presses"] = json!(6)
+        }),
+        case("ActivityMinute.keys", "keys in a format 2 minute", "minutes[0].keys", |b| {
+            b["minutes"][0]["keys"] = json!({"KeyA": 1})
+        }),
+        case("ActivityMinute.keys", "first release: an unknown key code", "minutes[0].keys: unknown key code", |b| {
+            b["minutes"][0]["keys"]["KeyÄ"] = json!(1)
+        }),
+        case("ActivityMinute.keys", "first release: 60,001 presses of KeyA", "minutes[0].keys", |b| {
+            b["minutes"][0]["keys"]["KeyA"] = json!(60_001)
+        }),
+        case("ActivityMinute.chords", "chords in a format 2 minute", "minutes[0].chords", |b| {
+            b["minutes"][0]["chords"] = json!({"Ctrl+KeyC": 1})
+        }),
+        case("ActivityMinute.chords", "first release: more chords than key presses", "minutes[0].chords", |b| {
+            b["minutes"][0]["chords"]["Ctrl+KeyC"] = json!(4)
+        }),
+        case("ActivityMinute.screen", "a screen in a format 2 minute", "minutes[0].screen", |b| {
+            b["minutes"][0]["screen"] = json!({"width": 1920, "height": 1080})
+        }),
+        case("ActivityMinute.distance_px", "50,000,001 px", "minutes[0].distance_px", |b| {
+            b["minutes"][0]["distance_px"] = json!(50_000_001)
+        }),
+        case("ActivityMinute.active_seconds", "61 active seconds", "minutes[0].active_seconds", |b| {
+            b["minutes"][0]["active_seconds"] = json!(61)
+        }),
+        case("ScrollCounts", "70,000 notches", "minutes[0].scroll", |b| {
+            b["minutes"][0]["scroll"] = json!({"horizontal": 70_000})
+        }),
+        case("ButtonCounts", "60,001 clicks", "minutes[0].clicks", |b| {
+            b["minutes"][0]["clicks"] = json!({"left": 30_000, "other": 30_001})
+        }),
+        case("TypingStats.typed_keys", "more typed keys than presses", "minutes[0].typing.typed_keys", |b| {
+            b["minutes"][0]["typing"]["typed_keys"] = json!(7)
+        }),
+        case("TypingStats.typing_ms", "over 2 s a typed key", "minutes[0].typing.typing_ms", |b| {
+            b["minutes"][0]["typing"]["typing_ms"] = json!(4_001)
+        }),
+        case("TypingStats.typing_ms", "under 10 ms a typed key", "minutes[0].typing.typing_ms", |b| {
+            b["minutes"][0]["typing"]["typing_ms"] = json!(19)
+        }),
+        case("TypingStats.typing_ms", "62,001 ms of typing in a minute", "minutes[0].typing.typing_ms", |b| {
+            let m = &mut b["minutes"][0];
+            m["presses"] = json!(40);
+            m["typing"] = json!({"typed_keys": 40, "typing_ms": 62_001});
+        }),
+        // The request of issue 42, as it came: no format (the first release's), no key detail.
+        case(
+            "TypingStats.typing_ms",
+            "first release: 60,000 typed keys in a millisecond",
+            "minutes[0].typing.typing_ms",
+            |b| {
+                let m = &mut b["minutes"][0];
+                *m = json!({"minute": m["minute"], "presses": 60_000,
+                    "typing": {"typed_keys": 60_000, "typing_ms": 1}, "active_seconds": 60});
+            },
+        ),
+        case(
+            "TypingStats.typing_ms",
+            "first release: 60,000 presses of KeyA typed in a millisecond",
+            "minutes[0].typing.typing_ms",
+            |b| {
+                let m = &mut b["minutes"][0];
+                *m = json!({"minute": m["minute"], "keys": {"KeyA": 60_000},
+                    "typing": {"typed_keys": 60_000, "typing_ms": 1}, "active_seconds": 60});
+            },
+        ),
+        case("TypingStats.bursts", "more bursts than typed keys", "minutes[0].typing.bursts", |b| {
+            b["minutes"][0]["typing"]["bursts"] = json!(3)
+        }),
+        case("TypingStats.intervals", "gap counts that add up to 3", "minutes[0].typing.intervals", |b| {
+            b["minutes"][0]["typing"]["intervals"][0] = json!(1)
+        }),
+        case("TypingStats.intervals", "two gap counts", "minutes[0].typing.intervals", |b| {
+            b["minutes"][0]["typing"]["intervals"] = json!([1, 1])
+        }),
+        case("Burst.typed_keys", "a best burst of 1 key", "minutes[0].typing.best_burst.typed_keys", |b| {
+            b["minutes"][0]["typing"]["best_burst"] = json!({"typed_keys": 1, "typing_ms": 100})
+        }),
+        case("Burst.typed_keys", "a best burst of 1,000,001 keys", "minutes[0].typing.best_burst.typed_keys", |b| {
+            b["minutes"][0]["typing"]["best_burst"] = json!({"typed_keys": 1_000_001, "typing_ms": 20_000_000})
+        }),
+        case("Burst.typing_ms", "a best burst of 20 keys in 1 ms", "minutes[0].typing.best_burst.typing_ms", |b| {
+            b["minutes"][0]["typing"]["best_burst"] = json!({"typed_keys": 20, "typing_ms": 1})
+        }),
+        case("HourBlock.start", "not a whole hour", "blocks[0].start", |b| {
+            b["blocks"][0]["start"] = json!(b["blocks"][0]["start"].as_i64().expect("start") + 60)
+        }),
+        case("HourBlock.start", "before 2000", "blocks[0].start: lies before the year 2000", |b| {
+            b["blocks"][0]["start"] = json!(0);
+            b["blocks"][0]["end"] = json!(3_600);
+        }),
+        case("HourBlock.start", "a start twice", "blocks[1].start", |b| {
+            // The same start, a longer block.
+            let mut longer = b["blocks"][0].clone();
+            longer["end"] = json!(longer["end"].as_i64().expect("end") - 3_600);
+            longer["start"] = json!(longer["start"].as_i64().expect("start") - 3_600);
+            b["blocks"][0]["start"] = longer["start"].clone();
+            b["blocks"].as_array_mut().expect("blocks").push(longer);
+        }),
+        case("HourBlock.end", "an end before its start", "blocks[0].end", |b| {
+            b["blocks"][0]["end"] = b["blocks"][0]["start"].clone()
+        }),
+        case("HourBlock.end", "an hour not over yet", "blocks[0].end: lies in the future", |b| {
+            let now = recent().0;
+            b["blocks"][0]["start"] = json!(now - now % 3_600);
+            b["blocks"][0]["end"] = json!(now - now % 3_600 + 3_600);
+        }),
+        case("HourBlock.keys", "199 presses", "blocks[0].keys: 199 key presses", |b| {
+            b["blocks"][0]["keys"]["KeyC"] = json!(149)
+        }),
+        case("HourBlock.keys", "an unknown key code", "blocks[0].keys: unknown key code", |b| {
+            b["blocks"][0]["keys"]["KeyÄ"] = json!(1)
+        }),
+        case("HourBlock.keys", "3,600,001 presses in an hour", "blocks[0].keys", |b| {
+            b["blocks"][0]["keys"]["KeyA"] = json!(3_600_001 - 200)
+        }),
+        case(
+            "HourBlock.chords",
+            "chords beyond their key's presses",
+            "blocks[0].chords: 151 chords end in KeyC",
+            |b| b["blocks"][0]["chords"]["Ctrl+Shift+KeyC"] = json!(111),
+        ),
+        case("HourBlock.chords", "modifiers out of order", "blocks[0].chords: \"Shift+Ctrl+KeyC\"", |b| {
+            b["blocks"][0]["chords"]["Shift+Ctrl+KeyC"] = json!(1)
+        }),
+        case("HourBlock.chords", "Shift alone is no chord", "blocks[0].chords: \"Shift+KeyC\"", |b| {
+            b["blocks"][0]["chords"]["Shift+KeyC"] = json!(1)
+        }),
+        case("HourBlock.screens", "a display twice", "blocks[0].screens[1]", |b| {
+            let copy = b["blocks"][0]["screens"][0].clone();
+            b["blocks"][0]["screens"].as_array_mut().expect("screens").push(copy);
+        }),
+        case("HourBlock.screens", "17 displays", "blocks[0].screens: at most 16", |b| {
+            b["blocks"][0]["screens"] = (0..17).map(|i| json!({"width": 100 + i, "height": 100})).collect();
+        }),
+        case("ScreenActivity.width", "a display 0 px wide", "blocks[0].screens[0]: width and height", |b| {
+            b["blocks"][0]["screens"][0]["width"] = json!(0)
+        }),
+        case("ScreenActivity.width", "a display 100,001 px high", "blocks[0].screens[0]: width and height", |b| {
+            b["blocks"][0]["screens"][0]["height"] = json!(100_001)
+        }),
+        case("ScreenActivity.x", "x without a desktop", "blocks[0].screens[0]: x and y need", |b| {
+            b["blocks"][0]["screens"][0]["x"] = json!(10)
+        }),
+        case(
+            "ScreenActivity.x",
+            "a display off its desktop",
+            "blocks[0].screens[0]: a 1920x1080 display at (1921, 0)",
+            |b| {
+                let s = &mut b["blocks"][0]["screens"][0];
+                s["x"] = json!(1921);
+                s["desktop_width"] = json!(3840);
+                s["desktop_height"] = json!(1080);
+            },
+        ),
+        case("ScreenActivity.y", "y without a desktop", "blocks[0].screens[0]: x and y need", |b| {
+            b["blocks"][0]["screens"][0]["y"] = json!(10)
+        }),
+        case(
+            "ScreenActivity.desktop_width",
+            "a desktop width alone",
+            "blocks[0].screens[0]: desktop_width and desktop_height go together",
+            |b| b["blocks"][0]["screens"][0]["desktop_width"] = json!(3840),
+        ),
+        case(
+            "ScreenActivity.desktop_width",
+            "a desktop 100,001 px wide",
+            "blocks[0].screens[0]: the desktop's size",
+            |b| {
+                let s = &mut b["blocks"][0]["screens"][0];
+                s["desktop_width"] = json!(100_001);
+                s["desktop_height"] = json!(1080);
+            },
+        ),
+        case(
+            "ScreenActivity.clicks",
+            "a click cell twice",
+            "blocks[0].screens[0].clicks: cell [1, 2] appears twice",
+            |b| b["blocks"][0]["screens"][0]["clicks"] = json!([[1, 2, 1], [1, 2, 1]]),
+        ),
+        case(
+            "ScreenActivity.clicks",
+            "a click cell off the grid",
+            "blocks[0].screens[0].clicks: cell [64, 0] lies off",
+            |b| b["blocks"][0]["screens"][0]["clicks"] = json!([[64, 0, 1]]),
+        ),
+        case("ScreenActivity.clicks", "3,600,001 clicks in an hour", "blocks[0].screens[0].clicks", |b| {
+            b["blocks"][0]["screens"][0]["clicks"] = json!([[0, 0, 3_600_001]])
+        }),
+        case(
+            "ScreenActivity.clicks",
+            "first release: more binned clicks than clicks",
+            "minutes[0].screen.clicks",
+            |b| b["minutes"][0]["screen"]["clicks"] = json!([[1, 2, 3]]),
+        ),
+        case(
+            "ScreenActivity.moves",
+            "a move cell twice",
+            "blocks[0].screens[0].moves: cell [1, 2] appears twice",
+            |b| b["blocks"][0]["screens"][0]["moves"] = json!([[1, 2, 1], [1, 2, 1]]),
+        ),
+        case(
+            "ScreenActivity.moves",
+            "4,294,967,295 positions in an hour",
+            "blocks[0].screens[0].moves: 4294967295 pointer positions",
+            |b| b["blocks"][0]["screens"][0]["moves"] = json!([[0, 0, u32::MAX]]),
+        ),
+        case("HourBlock.pairs", "more pairs than presses", "blocks[0].pairs: 230 key pairs from 200 presses", |b| {
+            b["blocks"][0]["pairs"]["alternations"] = json!(200)
+        }),
+        case("PairCounts", "repeats beyond the presses", "blocks[0].pairs: 351 key pairs", |b| {
+            b["blocks"][0]["pairs"]["repeats"] = json!(201)
+        }),
+        case("PairCounts.row_jumps", "more row jumps than same-hand pairs", "blocks[0].pairs.row_jumps", |b| {
+            b["blocks"][0]["pairs"]["row_jumps"] = json!(31)
+        }),
+        case("HourBlock.apps", "an application twice", "blocks[0].apps[1].name: \"xterm\" appears twice", |b| {
+            let copy = json!({"name": "xterm"});
+            b["blocks"][0]["apps"].as_array_mut().expect("apps").push(copy);
+        }),
+        case("HourBlock.apps", "257 applications", "blocks[0].apps: at most 256", |b| {
+            b["blocks"][0]["apps"] = (0..257).map(|i| json!({"name": format!("app{i:03}")})).collect();
+        }),
+        case("AppUsage.name", "a window title for a name", "blocks[0].apps[0].name: \"Firefox\"", |b| {
+            b["blocks"][0]["apps"][0]["name"] = json!("Firefox")
+        }),
+        case(
+            "AppUsage.keys",
+            "more presses in applications than in the block",
+            "blocks[0].apps: 201 key presses in applications",
+            |b| b["blocks"][0]["apps"][0]["keys"] = json!(201),
+        ),
+        case("AppUsage.clicks", "3,600,001 clicks in an hour", "blocks[0].apps[0].clicks", |b| {
+            b["blocks"][0]["apps"][0]["clicks"] = json!(3_600_001)
+        }),
+        case("AppUsage.active_seconds", "3,601 s in an hour", "blocks[0].apps[0].active_seconds", |b| {
+            b["blocks"][0]["apps"][0]["active_seconds"] = json!(3_601)
+        }),
+        case("HourBlock.excluded_seconds", "3,601 s excluded in an hour", "blocks[0].excluded_seconds", |b| {
+            b["blocks"][0]["excluded_seconds"] = json!(3_601)
+        }),
+    ]
+}
+
+/// Rows an upload would have written, on either engine.
+async fn stored_rows(database: &keytrack_app::server::db::Database) -> Vec<(&'static str, i64)> {
+    let mut rows = Vec::new();
+    for table in ["devices", "activity_hours", "activity_blocks", "activity_days", "activity_day_screens"] {
+        rows.push((table, number(database, &format!("SELECT COUNT(*) FROM {table}")).await));
+    }
+    rows
+}
+
+/// Issue 42: each documented rule, broken once in a batch that also holds good records, is
+/// refused by `POST /api/v1/activity` with 422 naming the field, and the whole batch is stored
+/// nowhere. Then the good batches themselves are stored (the refusals were the rules' doing).
+#[tokio::test]
+async fn every_rule_is_refused_by_the_upload_route_and_nothing_is_stored() {
+    let s = server().await;
+    let token = accounts_user(&s, "ada@example.com").await;
+    let nothing: Vec<(&str, i64)> = stored_rows(&s.database).await;
+    assert!(nothing.iter().all(|(_, n)| *n == 0));
+    for case in rule_cases() {
+        let mut batch = if case.what.starts_with(FIRST_RELEASE) { good_first_release_batch() } else { good_batch() };
+        (case.change)(&mut batch);
+        let body = serde_json::to_vec(&batch).expect("encode");
+        let reply = call(&s.app, "POST", "/api/v1/activity", Some(&bearer(&token)), Some(body)).await;
+        let label = format!("{} ({})", case.rule, case.what);
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{label}: {}", reply.body);
+        assert_eq!(reply.body["code"], "invalid_activity", "{label}: {}", reply.body);
+        let message = reply.body["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with(case.at), "{label}: expected {:?}, got {message:?}", case.at);
+        assert_eq!(stored_rows(&s.database).await, nothing, "{label}: nothing stored");
+    }
+    for good in [good_batch(), good_first_release_batch()] {
+        let reply = call(
+            &s.app,
+            "POST",
+            "/api/v1/activity",
+            Some(&bearer(&token)),
+            Some(serde_json::to_vec(&good).expect("encode")),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    let stored = stored_rows(&s.database).await;
+    assert!(stored.iter().all(|(_, n)| *n > 0), "the good batches were stored: {stored:?}");
+}

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use crate::{
     ActivityBatch, ActivityMinute, AppUsage, CURRENT_FORMAT, DisplayPlace, GridCount, HOUR_SECS, HourBlock,
-    LEGACY_FORMAT, MIN_BLOCK_PRESSES, ScreenActivity, limits,
+    LEGACY_FORMAT, MIN_BLOCK_PRESSES, ScreenActivity,
 };
 
 /// Adds `n` to the count of `name`, allocating the name only when it is new.
@@ -237,7 +237,7 @@ impl ActivityMinute {
 
 impl ActivityBatch {
     /// Reduces a validated first-release (format 1) batch to what the server keeps of it: each
-    /// record's totals, its typing time raised to [`limits::MIN_MS_PER_TYPED_KEY`] per typed key
+    /// record's totals, its typing time raised to [`crate::limits::MIN_MS_PER_TYPED_KEY`] per typed key
     /// where that agent measured less. Its key detail is dropped, never stored: every copy of an
     /// open minute such an agent re-sends would otherwise narrow down what was typed.
     pub fn drop_legacy_detail(&mut self) {
@@ -246,12 +246,7 @@ impl ActivityBatch {
         }
         for record in &mut self.minutes {
             drop(record.take_detail());
-            let typing = &mut record.typing;
-            let least = typing.typed_keys.saturating_mul(limits::MIN_MS_PER_TYPED_KEY);
-            typing.typing_ms = typing.typing_ms.max(least);
-            if let Some(burst) = typing.best_burst.as_mut() {
-                burst.typing_ms = burst.typing_ms.max(burst.typed_keys.saturating_mul(limits::MIN_MS_PER_TYPED_KEY));
-            }
+            record.typing = crate::validate::raised_to_the_minimum(&record.typing);
         }
         self.format = CURRENT_FORMAT;
     }

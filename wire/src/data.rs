@@ -41,9 +41,12 @@ pub struct DeviceExport {
     /// The id the agent made for itself.
     pub id: String,
     pub name: String,
+    /// Its first and last upload, Unix seconds. Checked on import: in order, from the year 2000
+    /// up to the importing server's clock.
     pub first_seen: i64,
     pub last_seen: i64,
-    /// Minute records in minute order, as uploaded (totals only).
+    /// Minute records in minute order, as uploaded (totals only). Checked on import by the upload
+    /// rules (`ActivityBatch`'s), before anything is stored.
     pub minutes: Vec<ActivityMinute>,
     /// Hour blocks in order of their start, as uploaded (the key detail).
     pub blocks: Vec<HourBlock>,

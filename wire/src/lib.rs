@@ -72,16 +72,17 @@ pub const HOUR_SECS: i64 = 3_600;
 pub struct ActivityBatch {
     pub device: Device,
     /// [`CURRENT_FORMAT`] (2) from current agents; absent or 1 from agents of the first release,
-    /// whose minute records still carry key detail (the server keeps only their totals).
+    /// whose minute records still carry key detail (the server keeps only their totals). Rule: 1
+    /// or 2.
     #[serde(default = "legacy_format")]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 2, default = 1))]
     pub format: u8,
-    /// At most [`limits::MAX_MINUTES_PER_BATCH`] records. Rule: each minute at most once; a batch
-    /// holds at least one minute or one block.
+    /// Minute records. Rule: at most [`limits::MAX_MINUTES_PER_BATCH`], each minute at most once;
+    /// a batch holds at least one minute or one block.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_items = 1440))]
     pub minutes: Vec<ActivityMinute>,
-    /// Closed hour blocks, at most [`limits::MAX_BLOCKS_PER_BATCH`]. Rule: format 2 only; each
+    /// Closed hour blocks. Rule: format 2 only; at most [`limits::MAX_BLOCKS_PER_BATCH`]; each
     /// start at most once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "openapi", schema(max_items = 48))]
@@ -104,10 +105,10 @@ impl ActivityBatch {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Device {
-    /// A stable id the agent makes once (1-64 characters of `A-Z a-z 0-9 - _`).
+    /// A stable id the agent makes once. Rule: 1-64 characters of `A-Z a-z 0-9 - _`.
     #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{1,64}$", min_length = 1, max_length = 64))]
     pub id: String,
-    /// What the user calls it, e.g. the host name (at most 100 printable characters).
+    /// What the user calls it, e.g. the host name. Rule: at most 100 printable characters.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_length = 100, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$"))]
     pub name: String,
@@ -124,15 +125,16 @@ pub struct Device {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ActivityMinute {
-    /// Start of the minute, Unix time in seconds (a multiple of 60, UTC). Rule: at most 600 s
-    /// ahead of the server's clock.
+    /// Start of the minute, Unix time in seconds, UTC. Rule: a multiple of 60, not before the year
+    /// 2000, at most 600 s ahead of the server's clock.
     pub minute: i64,
-    /// The device's offset from UTC at that minute, in minutes east (Paris in winter: 60).
+    /// The device's offset from UTC at that minute, in minutes east (Paris in winter: 60). Rule:
+    /// between -840 and 840.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(minimum = -840, maximum = 840))]
     pub utc_offset: i16,
     /// Key presses in the minute (key-down only, auto-repeat excluded), all keys together. Rule:
-    /// absent in a format 1 record that has `keys`.
+    /// at most 60,000; absent in a format 1 record that has `keys`.
     #[serde(default, skip_serializing_if = "is_zero")]
     #[cfg_attr(feature = "openapi", schema(maximum = 60000))]
     pub presses: u32,
@@ -140,17 +142,18 @@ pub struct ActivityMinute {
     pub typing: TypingStats,
     #[serde(default, skip_serializing_if = "ButtonCounts::is_empty")]
     pub clicks: ButtonCounts,
-    /// Pointer travel in pixels, jitter below 3 px ignored.
+    /// Pointer travel in pixels, jitter below 3 px ignored. Rule: at most 50,000,000.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(maximum = 50000000))]
     pub distance_px: u64,
     #[serde(default, skip_serializing_if = "ScrollCounts::is_empty")]
     pub scroll: ScrollCounts,
-    /// Seconds of this minute with any input (0-60).
+    /// Seconds of this minute with any input. Rule: at most 60.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(maximum = 60))]
     pub active_seconds: u32,
-    /// Presses per physical key. Rule: format 1 only (refused in format 2); at most 60,000 in all.
+    /// Presses per physical key. Rule: format 1 only (refused in format 2); known key codes; at
+    /// most 60,000 in all.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[cfg_attr(feature = "openapi", schema(deprecated))]
     pub keys: BTreeMap<String, u32>,
@@ -178,15 +181,16 @@ fn is_zero(n: &u32) -> bool {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HourBlock {
-    /// Start of the block's first hour, Unix seconds (a multiple of 3600). A block sent again with
-    /// the same start (a retry) replaces the earlier copy of that device's block. Rule: each start
-    /// at most once in a batch.
+    /// Start of the block's first hour, Unix seconds. A block sent again with the same start (a
+    /// retry) replaces the earlier copy of that device's block. Rule: a multiple of 3600 (as
+    /// `end`), not before the year 2000, each start at most once in a batch.
     pub start: i64,
     /// End of its last hour (a multiple of 3600). Rule: after `start`, at most 600 s ahead of the
     /// server's clock (the last hour is over).
     pub end: i64,
     /// Presses per physical key (key-down only, auto-repeat excluded), by W3C `KeyboardEvent.code`.
-    /// Rule: they add up to at least 200, and to at most 60,000 a minute of the block's hours.
+    /// Rule: known key codes ([`KEY_CODES`]); they add up to at least 200, and to at most 60,000 a
+    /// minute of the block's hours.
     #[serde(default)]
     pub keys: BTreeMap<String, u32>,
     /// Presses per chord, e.g. `Ctrl+Shift+KeyT` (see [`Chord`]). Each is also counted in `keys`.
@@ -196,7 +200,7 @@ pub struct HourBlock {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub chords: BTreeMap<String, u32>,
     /// Where the pointer clicked and moved, one entry per screen size. Rule: each size at most
-    /// once.
+    /// once, at most 16.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "openapi", schema(max_items = 16))]
     pub screens: Vec<ScreenActivity>,
@@ -229,7 +233,9 @@ pub struct TypingStats {
     /// Rule: at most the minute's `presses`.
     #[cfg_attr(feature = "openapi", schema(maximum = 60000))]
     pub typed_keys: u32,
-    /// Sum of the gaps of the typed keys. Rule: between 10 and 2,000 ms per typed key.
+    /// Sum of the gaps of the typed keys. Rule: between 10 and 2,000 ms per typed key (in a
+    /// format 1 record, after the server raises it to 10 ms per typed key), and at most 62,000 in
+    /// all (a minute, and the gap of its first typed key reaching into the minute before).
     pub typing_ms: u32,
     /// Typing bursts that ended in this minute (runs of text keys without a gap over the limit).
     /// Rule: at most `typed_keys` (a burst ends with a typed key).
@@ -309,7 +315,7 @@ impl ButtonCounts {
     }
 }
 
-/// Scroll wheel notches.
+/// Scroll wheel notches. Rule: at most 60,000 each way in a minute.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -336,7 +342,7 @@ impl ScrollCounts {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ScreenActivity {
-    /// The display's size in pixels.
+    /// The display's size in pixels. Rule: 1 to 100,000 (as `height`).
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100000))]
     pub width: u32,
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100000))]
@@ -352,7 +358,7 @@ pub struct ScreenActivity {
     #[cfg_attr(feature = "openapi", schema(maximum = 100000))]
     pub y: u32,
     /// The size of the whole desktop (all displays together, as the pointer sees them); 0 when
-    /// this display is the whole desktop. Rule: both 0 or both set.
+    /// this display is the whole desktop. Rule: both 0 or both set, at most 100,000.
     #[serde(default, skip_serializing_if = "is_zero")]
     #[cfg_attr(feature = "openapi", schema(maximum = 100000))]
     pub desktop_width: u32,

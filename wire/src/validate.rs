@@ -44,6 +44,10 @@ pub mod limits {
     /// Typing time per typed key, at least: keys pressed together (rollover) count this much
     /// apart, so no minute's typing is faster than 1,200 words a minute.
     pub const MIN_MS_PER_TYPED_KEY: u32 = 10;
+    /// A minute's typing time, at most: the gaps of the keys typed in it span the minute, and the
+    /// first of them reaches back at most one gap ([`crate::BURST_GAP_MS`]) into the one before.
+    /// With [`MIN_MS_PER_TYPED_KEY`] this caps a minute at 6,200 typed keys.
+    pub const MAX_TYPING_MS_PER_MINUTE: u32 = 60_000 + crate::BURST_GAP_MS;
 }
 
 /// Why a batch was refused: where (`minutes[3].keys`) and what.
@@ -205,9 +209,12 @@ impl ActivityMinute {
             validate_chords(&self.chords, &self.keys, &field("chords"))?;
         }
         // First-release agents did not hold typed keys apart by the minimum: the server raises
-        // their typing time to it instead (see `ActivityBatch::drop_legacy_detail`).
-        let min_ms = if format == LEGACY_FORMAT { 0 } else { limits::MIN_MS_PER_TYPED_KEY };
-        validate_typing(&self.typing, presses, min_ms, &field("typing"))?;
+        // their typing time to it (see `ActivityBatch::drop_legacy_detail`), so their minutes are
+        // checked as they will be stored, raised, by the same rules as everyone's. (A batch that
+        // names no format is a first-release batch: skipping the rules for it let 60,000 keys
+        // typed in a millisecond through, issue 42.)
+        let typing = if format == LEGACY_FORMAT { raised_to_the_minimum(&self.typing) } else { self.typing.clone() };
+        validate_typing(&typing, presses, &field("typing"))?;
         let clicks = self.clicks.total();
         if clicks > limits::MAX_CLICKS_PER_MINUTE {
             return Err(invalid(
@@ -239,14 +246,39 @@ impl ActivityMinute {
     }
 }
 
+/// A first-release record's typing as the server stores it: each typed key at least
+/// [`limits::MIN_MS_PER_TYPED_KEY`] apart (the one rule for it, shared with
+/// `ActivityBatch::drop_legacy_detail`).
+pub(crate) fn raised_to_the_minimum(typing: &TypingStats) -> TypingStats {
+    let raise = |keys: u32, ms: u32| ms.max(keys.saturating_mul(limits::MIN_MS_PER_TYPED_KEY));
+    let mut raised = typing.clone();
+    raised.typing_ms = raise(typing.typed_keys, typing.typing_ms);
+    if let Some(burst) = raised.best_burst.as_mut() {
+        burst.typing_ms = raise(burst.typed_keys, burst.typing_ms);
+    }
+    raised
+}
+
 /// Typing as a person can do it: typed keys among the minute's presses, each adding between
-/// [`limits::MIN_MS_PER_TYPED_KEY`] and [`BURST_GAP_MS`] of typing time, bursts ending in typed keys.
-fn validate_typing(typing: &TypingStats, presses: u64, min_ms: u32, at: &str) -> Result<(), InvalidActivity> {
+/// [`limits::MIN_MS_PER_TYPED_KEY`] and [`BURST_GAP_MS`] of typing time, no more of it than fits
+/// in a minute, bursts ending in typed keys.
+fn validate_typing(typing: &TypingStats, presses: u64, at: &str) -> Result<(), InvalidActivity> {
     let typed = u64::from(typing.typed_keys);
     if typed > presses {
         return Err(invalid(format!("{at}.typed_keys"), format!("{typed} typed keys but only {presses} key presses")));
     }
-    check_typing_time(typed, u64::from(typing.typing_ms), min_ms, &format!("{at}.typing_ms"))?;
+    check_typing_time(typed, u64::from(typing.typing_ms), &format!("{at}.typing_ms"))?;
+    if typing.typing_ms > limits::MAX_TYPING_MS_PER_MINUTE {
+        return Err(invalid(
+            format!("{at}.typing_ms"),
+            format!(
+                "{} ms of typing in one minute is impossible (at most {}: the minute and the gap into it); {typed} typed keys need at least {} ms",
+                typing.typing_ms,
+                limits::MAX_TYPING_MS_PER_MINUTE,
+                typed * u64::from(limits::MIN_MS_PER_TYPED_KEY)
+            ),
+        ));
+    }
     if u64::from(typing.bursts) > typed {
         return Err(invalid(
             format!("{at}.bursts"),
@@ -280,12 +312,13 @@ fn validate_typing(typing: &TypingStats, presses: u64, min_ms: u32, at: &str) ->
                 ),
             ));
         }
-        check_typing_time(u64::from(keys), u64::from(burst.typing_ms), min_ms, &format!("{at}.best_burst.typing_ms"))?;
+        check_typing_time(u64::from(keys), u64::from(burst.typing_ms), &format!("{at}.best_burst.typing_ms"))?;
     }
     Ok(())
 }
 
-fn check_typing_time(typed: u64, typing_ms: u64, min_ms: u32, at: &str) -> Result<(), InvalidActivity> {
+fn check_typing_time(typed: u64, typing_ms: u64, at: &str) -> Result<(), InvalidActivity> {
+    let min_ms = limits::MIN_MS_PER_TYPED_KEY;
     let (least, most) = (typed * u64::from(min_ms), typed * u64::from(BURST_GAP_MS));
     if typing_ms < least || typing_ms > most {
         return Err(invalid(

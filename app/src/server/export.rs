@@ -566,6 +566,17 @@ pub async fn import_records(
     check_export(export)?;
     let mut batches = Vec::new();
     for device in &export.devices {
+        // The dates a device keeps (the earliest and latest upload): as a server could have seen them.
+        let latest = now.saturating_add(limits::MAX_FUTURE_SECS);
+        if device.first_seen > device.last_seen
+            || device.first_seen < limits::EARLIEST_MINUTE
+            || device.last_seen > latest
+        {
+            return Err(AppError::BadRequest(format!(
+                "device {}: first_seen and last_seen must be in order, from the year 2000 to now",
+                device.id
+            )));
+        }
         let device_info = Device { id: device.id.clone(), name: device.name.clone() };
         let minutes = device.minutes.chunks(limits::MAX_MINUTES_PER_BATCH);
         let blocks = device.blocks.chunks(limits::MAX_BLOCKS_PER_BATCH);

@@ -521,15 +521,21 @@ fn synthetic_typing(rng: &mut StdRng, keys: &BTreeMap<String, u32>, wpm: f64) ->
         return TypingStats::default();
     }
     let bursts = (text_keys / 45).max(1);
-    let typed_keys = text_keys - bursts;
+    let text_typed = text_keys - bursts;
     let wpm = normal(rng, wpm, 7.0).clamp(20.0, 130.0);
-    let mean_gap = 12_000.0 / wpm;
+    // A minute of many keys is typed faster: its gaps fit in the minute, as a person's do.
+    let mean_gap = (12_000.0 / wpm).min(45_000.0 / f64::from(text_typed));
     let mut intervals = vec![0u32; INTERVAL_BUCKETS_MS.len()];
-    let mut typing_ms = 0u32;
-    for _ in 0..typed_keys {
+    let (mut typing_ms, mut typed_keys) = (0u32, 0u32);
+    for _ in 0..text_typed {
         // Gaps are skewed: mostly quick, some pauses to think.
         let gap = (mean_gap * normal(rng, 0.0, 0.35).exp()).clamp(20.0, f64::from(BURST_GAP_MS)) as u32;
+        // What does not fit in the minute is pressed but not typing, as the agent counts it.
+        if typing_ms + gap > limits::MAX_TYPING_MS_PER_MINUTE {
+            continue;
+        }
         typing_ms += gap;
+        typed_keys += 1;
         let bucket = INTERVAL_BUCKETS_MS.iter().position(|le| gap <= *le).unwrap_or(INTERVAL_BUCKETS_MS.len() - 1);
         intervals[bucket] += 1;
     }
