@@ -11,10 +11,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::{
-    ActivityBatch, ActivityMinute, AppUsage, CURRENT_FORMAT, DisplayPlace, GridCount, HOUR_SECS, HourBlock,
-    LEGACY_FORMAT, MIN_BLOCK_PRESSES, ScreenActivity,
+use crate::activity::{
+    ActivityBatch, ActivityMinute, CURRENT_FORMAT, DisplayPlace, GridCount, HOUR_SECS, HourBlock, LEGACY_FORMAT,
+    MIN_BLOCK_PRESSES, ScreenActivity,
 };
+use crate::apps::AppUsage;
 
 /// Adds `n` to the count of `name`, allocating the name only when it is new.
 fn add_count(map: &mut BTreeMap<String, u32>, name: &str, n: u32) {

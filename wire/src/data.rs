@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
-use crate::{Account, ActivityMinute, HourBlock, TeamRole};
+use crate::activity::{ActivityMinute, HourBlock};
+use crate::answers::Account;
+use crate::teams::TeamRole;
 
 /// [`AccountExport::format`]: what the file is.
 pub const EXPORT_FORMAT: &str = "keytrack-export";

@@ -272,7 +272,7 @@ impl PairCounts {
 
 /// The finger and row of a key that can be half of a pair.
 fn pair_key(code: &str) -> Option<(Finger, KeyRow)> {
-    finger_and_row(code).filter(|(finger, _)| !finger.is_thumb() && !crate::is_modifier_key(code))
+    finger_and_row(code).filter(|(finger, _)| !finger.is_thumb() && !crate::keys::is_modifier_key(code))
 }
 
 #[cfg(test)]
@@ -327,7 +327,7 @@ mod tests {
     #[test]
     fn every_writing_key_has_a_finger() {
         for code in WRITING_ROWS.iter().flat_map(|r| r.iter()) {
-            assert!(crate::is_known_key(code), "{code}");
+            assert!(crate::keys::is_known_key(code), "{code}");
             assert!(finger_and_row(code).is_some(), "{code}");
         }
     }

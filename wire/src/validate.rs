@@ -4,10 +4,11 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::{
-    ActivityBatch, ActivityMinute, BURST_GAP_MS, CURRENT_FORMAT, Chord, GRID_COLS, GRID_ROWS, GridCount, HOUR_SECS,
-    HourBlock, INTERVAL_BUCKETS_MS, LEGACY_FORMAT, MIN_BLOCK_PRESSES, ScreenActivity, TypingStats, is_known_key,
+use crate::activity::{
+    ActivityBatch, ActivityMinute, BURST_GAP_MS, CURRENT_FORMAT, GRID_COLS, GRID_ROWS, GridCount, HOUR_SECS, HourBlock,
+    INTERVAL_BUCKETS_MS, LEGACY_FORMAT, MIN_BLOCK_PRESSES, ScreenActivity, TypingStats,
 };
+use crate::keys::{Chord, is_known_key};
 
 /// The documented limits of `POST /api/v1/activity`.
 pub mod limits {
@@ -47,7 +48,7 @@ pub mod limits {
     /// A minute's typing time, at most: the gaps of the keys typed in it span the minute, and the
     /// first of them reaches back at most one gap ([`crate::BURST_GAP_MS`]) into the one before.
     /// With [`MIN_MS_PER_TYPED_KEY`] this caps a minute at 6,200 typed keys.
-    pub const MAX_TYPING_MS_PER_MINUTE: u32 = 60_000 + crate::BURST_GAP_MS;
+    pub const MAX_TYPING_MS_PER_MINUTE: u32 = 60_000 + crate::activity::BURST_GAP_MS;
 }
 
 /// Why a batch was refused: where (`minutes[3].keys`) and what.
@@ -564,7 +565,7 @@ fn check_cells(cells: &[GridCount], at: &str) -> Result<u64, InvalidActivity> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ButtonCounts, Device, ScrollCounts};
+    use crate::activity::{ButtonCounts, Device, ScrollCounts};
 
     const NOW: i64 = 1_790_000_000 - 1_790_000_000 % 3_600;
 
