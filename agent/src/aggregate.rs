@@ -19,7 +19,7 @@ use keytrack_wire::{
 };
 
 use crate::desktop::Desktop;
-use crate::input::{Button, Input, InputEvent, KeyCode};
+use crate::event::{Button, Input, InputEvent, KeyCode};
 
 /// Pointer moves shorter than this (in pixels, from the last counted position) are hand jitter:
 /// they add no distance and no movement.

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use crate::aggregate::Aggregator;
 use crate::config::Config;
 use crate::desktop::Desktop;
-use crate::input::{Button, Capture, CaptureError, DesktopReader, Gate, Input, InputEvent, KeyCode, now_ms};
+use crate::event::{Button, Gate, Input, InputEvent, KeyCode, now_ms};
+use crate::input::{Capture, CaptureError, DesktopReader};
 use crate::run::{RunOptions, run};
 
 pub const KEYS_PER_SEC: u32 = 10;

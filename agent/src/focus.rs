@@ -13,7 +13,7 @@ use std::time::Duration;
 use keytrack_wire::apps::PASSWORD_PROMPTS;
 use keytrack_wire::never_counts;
 
-use crate::input::{Gate, Input, InputEvent, now_ms};
+use crate::event::{Gate, Input, InputEvent, now_ms};
 
 /// How often the focus is read. Input in the first moments after a switch counts under the
 /// application switched from (or, into a never-count application, as excluded time only once

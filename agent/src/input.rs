@@ -1,59 +1,13 @@
-//! Input events as the aggregator sees them, and where they come from.
-//!
-//! An [`InputEvent`] names a physical key (a W3C `KeyboardEvent.code`), a mouse button, a pointer
-//! position or a wheel notch, and when it happened. It has no room for the character a key typed:
-//! the capture layer never reads `rdev`'s `event.name`, which holds exactly that.
+//! Where input events come from: the [`Capture`] interface and its real implementation with
+//! `rdev` (X11 on Linux, Windows), the only place `rdev` is used. The capture layer never reads
+//! `rdev`'s `event.name`, which holds the typed text: only the physical key becomes an event
+//! (`crate::event`).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use crate::desktop::Desktop;
-
-/// A physical key by its W3C code; always one of [`keytrack_wire::KEY_CODES`].
-pub type KeyCode = &'static str;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Button {
-    Left,
-    Right,
-    Middle,
-    Other,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Input {
-    KeyDown(KeyCode),
-    KeyUp(KeyCode),
-    ButtonDown(Button),
-    /// Pointer position in screen pixels.
-    Move {
-        x: f64,
-        y: f64,
-    },
-    /// Wheel notches (signed; only their number is kept).
-    Wheel {
-        dx: i64,
-        dy: i64,
-    },
-    /// The focus moved to another application (`None`: none the window system names); while
-    /// `excluded`, input in it is not counted ([`crate::focus`]).
-    Focus {
-        app: Option<Arc<str>>,
-        excluded: bool,
-    },
-    /// Some input happened while input is not counted (a never-count application has the focus):
-    /// only that, never which key, button or position.
-    Excluded,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct InputEvent {
-    /// Wall-clock time, Unix milliseconds.
-    pub at_ms: i64,
-    pub input: Input,
-}
+use crate::event::{Button, Gate, Input, InputEvent, KeyCode, unix_ms};
 
 /// What capture can fail with; each has a message a user can act on.
 #[derive(Debug, thiserror::Error)]
@@ -84,28 +38,6 @@ pub trait Capture: Send {
         gate: Gate,
         errors: Sender<CaptureError>,
     ) -> Result<(), CaptureError>;
-}
-
-/// What capture lets through, decided for each event where it is captured, so that what is not
-/// counted never travels further: nothing while paused or while the session is locked; only
-/// [`Input::Excluded`] while a never-count application has the focus.
-#[derive(Debug, Clone, Default)]
-pub struct Gate {
-    pub paused: Arc<AtomicBool>,
-    pub locked: Arc<AtomicBool>,
-    pub excluded: Arc<AtomicBool>,
-}
-
-impl Gate {
-    pub fn pass(&self, input: Input) -> Option<Input> {
-        if self.paused.load(Ordering::Relaxed) || self.locked.load(Ordering::Relaxed) {
-            None
-        } else if self.excluded.load(Ordering::SeqCst) {
-            Some(Input::Excluded)
-        } else {
-            Some(input)
-        }
-    }
 }
 
 /// Reads the desktop's displays; see [`Capture::desktop_reader`].
@@ -182,17 +114,6 @@ impl Capture for RdevCapture {
             .map_err(|e| CaptureError::Failed(format!("cannot start the capture thread: {e}")))?;
         Ok(())
     }
-}
-
-pub fn unix_ms(time: SystemTime) -> i64 {
-    match time.duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
-        Err(_) => 0,
-    }
-}
-
-pub fn now_ms() -> i64 {
-    unix_ms(SystemTime::now())
 }
 
 /// Converts an rdev event type. Only the event type is read, never `event.name` (the typed text).
@@ -328,40 +249,6 @@ pub fn key_code(key: rdev::Key) -> KeyCode {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rdev_names_unlike_w3c_map_to_codes_the_server_accepts() {
-        use rdev::Key as K;
-        let keys = [
-            K::Alt,
-            K::AltGr,
-            K::Return,
-            K::Dot,
-            K::KpDelete,
-            K::Function,
-            K::Unknown(999),
-            K::BackQuote,
-            K::SemiColon,
-            K::KpReturn,
-        ];
-        for key in keys {
-            assert!(keytrack_wire::is_known_key(key_code(key)), "{key:?}");
-        }
-    }
-
-    #[test]
-    fn wheel_buttons_are_not_clicks() {
-        assert_eq!(convert(&rdev::EventType::ButtonPress(rdev::Button::Unknown(6))), None);
-        assert_eq!(
-            convert(&rdev::EventType::ButtonPress(rdev::Button::Unknown(8))),
-            Some(Input::ButtonDown(Button::Other))
-        );
-    }
-}
-
 /// The desktop as the X server has it: the root window's size and the monitors RandR 1.5 lists
 /// (`XRRGetMonitors`, what `xrandr --listmonitors` prints); a server without RandR 1.5 is one
 /// screen. `None` when no X server answers.
@@ -411,26 +298,36 @@ fn read_desktop() -> Option<Desktop> {
     Some(Desktop::single(clamp(w), clamp(h)))
 }
 
-/// When the X server goes away (the session ends, the display server is killed), Xlib calls its
-/// I/O error handler and then exits the process, whatever the handler does; the default handler
-/// exits at once, losing what the agent holds since its last save. This handler asks the run loop
-/// to stop, which saves everything and tries a last upload, and waits for that (at most
-/// [`crate::shutdown::SAVE_WAIT`]) before letting Xlib exit.
-#[cfg(target_os = "linux")]
-#[allow(unsafe_code)] // one FFI call to install the handler, and the handler's C signature
-pub mod x_server_gone {
-    /// Installs the handler (`shutdown::on_request` does, with the other stop handlers).
-    pub(crate) fn install() {
-        // SAFETY: sets Xlib's process-wide I/O error handler to a function with the signature
-        // Xlib expects; the function touches only an atomic, a mutex with its condvar and the log.
-        unsafe {
-            x11::xlib::XSetIOErrorHandler(Some(on_io_error));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rdev_names_unlike_w3c_map_to_codes_the_server_accepts() {
+        use rdev::Key as K;
+        let keys = [
+            K::Alt,
+            K::AltGr,
+            K::Return,
+            K::Dot,
+            K::KpDelete,
+            K::Function,
+            K::Unknown(999),
+            K::BackQuote,
+            K::SemiColon,
+            K::KpReturn,
+        ];
+        for key in keys {
+            assert!(keytrack_wire::is_known_key(key_code(key)), "{key:?}");
         }
     }
 
-    unsafe extern "C" fn on_io_error(_display: *mut x11::xlib::Display) -> std::os::raw::c_int {
-        crate::log::warn("the X server went away: saving what the agent holds before it exits");
-        crate::shutdown::stop_and_wait_for_save();
-        0
+    #[test]
+    fn wheel_buttons_are_not_clicks() {
+        assert_eq!(convert(&rdev::EventType::ButtonPress(rdev::Button::Unknown(6))), None);
+        assert_eq!(
+            convert(&rdev::EventType::ButtonPress(rdev::Button::Unknown(8))),
+            Some(Input::ButtonDown(Button::Other))
+        );
     }
 }

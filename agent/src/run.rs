@@ -18,8 +18,9 @@ use rand::Rng;
 use crate::aggregate::{Aggregator, UtcOffsetAt};
 use crate::client::{Client, ClientError};
 use crate::config::{self, Config};
+use crate::event::{Gate, now_ms};
 use crate::focus::{self, NeverCountList};
-use crate::input::{Capture, CaptureError, DESKTOP_CHECK, Gate, now_ms};
+use crate::input::{Capture, CaptureError, DESKTOP_CHECK};
 use crate::log;
 use crate::spool::Spool;
 

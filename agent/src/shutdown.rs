@@ -7,7 +7,7 @@
 //!   so the handler waits for the save first. (The C runtime's `signal(SIGINT)` is not used: it
 //!   sees only Ctrl+C and Ctrl+Break, and under Wine it crashed the process.)
 //! - X11: when the X server goes away Xlib exits the process after its I/O error handler
-//!   (`input::x_server_gone`), which waits the same way.
+//!   (`x_server_gone`), which waits the same way.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
@@ -30,7 +30,7 @@ pub fn on_request() -> anyhow::Result<Arc<AtomicBool>> {
     #[cfg(windows)]
     windows_console::install()?;
     #[cfg(target_os = "linux")]
-    crate::input::x_server_gone::install();
+    x_server_gone::install();
     Ok(stop)
 }
 
@@ -110,5 +110,29 @@ mod windows_console {
             }
         }
         TRUE
+    }
+}
+
+/// When the X server goes away (the session ends, the display server is killed), Xlib calls its
+/// I/O error handler and then exits the process, whatever the handler does; the default handler
+/// exits at once, losing what the agent holds since its last save. This handler asks the run loop
+/// to stop, which saves everything and tries a last upload, and waits for that (at most
+/// [`super::SAVE_WAIT`]) before letting Xlib exit.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)] // one FFI call to install the handler, and the handler's C signature
+mod x_server_gone {
+    /// Installs the handler (`shutdown::on_request` does, with the other stop handlers).
+    pub(crate) fn install() {
+        // SAFETY: sets Xlib's process-wide I/O error handler to a function with the signature
+        // Xlib expects; the function touches only an atomic, a mutex with its condvar and the log.
+        unsafe {
+            x11::xlib::XSetIOErrorHandler(Some(on_io_error));
+        }
+    }
+
+    unsafe extern "C" fn on_io_error(_display: *mut x11::xlib::Display) -> std::os::raw::c_int {
+        crate::log::warn("the X server went away: saving what the agent holds before it exits");
+        super::stop_and_wait_for_save();
+        0
     }
 }

@@ -336,7 +336,7 @@ impl Spool {
                 params![minute, serde_json::to_string(&record)?],
             )?;
         }
-        let now = crate::input::now_ms() / 1000;
+        let now = crate::event::now_ms() / 1000;
         let mut folded = fold_hours(unsent);
         // The last block may still be short of presses or end in the hour now in progress: it
         // waits in the pending row like any detail not yet complete.
