@@ -4,6 +4,8 @@
 
 #![recursion_limit = "256"]
 
+#[cfg(feature = "ssr")]
+pub mod admin;
 pub mod api;
 pub mod domain;
 pub mod model;

@@ -1,5 +1,6 @@
 //! `keytrack`: the KeyTrack server and its admin commands (add a user, create a token, make demo
-//! data). The benchmark is a tool apart: `keytrack-bench` (the `tools/` crate).
+//! data, import, move to PostgreSQL; the longer ones live in `keytrack_app::admin`). The benchmark
+//! is a tool apart: `keytrack-bench` (the `tools/` crate).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
@@ -7,7 +8,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use keytrack_app::server::{accounts, data, db, demo, export, http, listen, move_to_postgres, rollups, state};
+use keytrack_app::admin::{demo, import, move_to_postgres};
+use keytrack_app::server::services::{accounts, data};
+use keytrack_app::server::store::{self, Place, Storage, Store};
+use keytrack_app::server::web::{self, listen, state::AppState};
 use leptos::config::LeptosOptions;
 
 #[derive(Parser)]
@@ -146,7 +150,7 @@ async fn run() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
-    let place = cli.database()?;
+    let place = Place::from_settings(cli.data_dir.clone(), cli.database_url.as_deref()).map_err(anyhow::Error::msg)?;
     match cli.command {
         Command::Serve {
             addr,
@@ -168,36 +172,33 @@ async fn run() -> anyhow::Result<()> {
             serve(&place, addr, &site_dir, options).await
         }
         Command::User { command: UserCommand::Add { email, timezone } } => {
-            let database = place.open().await?;
+            let store = Store::open(&place).await?;
             let password = read_password()?;
-            let id = accounts::sign_up(&database, &email, &password, &timezone)
+            let id = accounts::sign_up(&store.database, &email, &password, &timezone)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
             eprintln!("created user {email} (id {id})");
             Ok(())
         }
         Command::Token { command: TokenCommand::Create { email, name } } => {
-            let database = place.open().await?;
-            let user = db::users::by_email(&database, &email)
+            let store = Store::open(&place).await?;
+            let user = store::users::by_email(&store.database, &email)
                 .await?
                 .with_context(|| format!("no user with the email {email}"))?;
-            let (_, token) = accounts::create_token(&database, user.id, &name)
+            let (_, token) = accounts::create_token(&store.database, user.id, &name)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
             println!("{token}");
             Ok(())
         }
         Command::MigrateToPostgres { from, to } => {
-            let from = match (from, &place) {
-                (Some(dir), _) => dir,
-                (None, Where::Sqlite(dir)) => dir.clone(),
-                (None, Where::Postgres(_)) => cli.data_dir,
-            };
-            if !from.join(db::DATABASE_FILE).exists() {
+            // The data dir to move: the one named, else the one this command runs on.
+            let from = from.or_else(|| place.data_dir().map(Path::to_path_buf)).unwrap_or(cli.data_dir);
+            if !from.join(store::sqlite::DATABASE_FILE).exists() {
                 bail!("{} holds no KeyTrack database", from.display());
             }
-            let sqlite = db::open(&from).await?;
-            let pg = db::postgres::open(&to).await?;
+            let sqlite = store::sqlite::open(&from).await?;
+            let pg = store::postgres::open(&to).await?;
             let moved = move_to_postgres::move_to_postgres(&sqlite, &pg).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             for (table, rows) in &moved.tables {
                 println!("{table}: {rows} rows");
@@ -205,17 +206,21 @@ async fn run() -> anyhow::Result<()> {
             println!(
                 "moved {} into {}; checked: the same rows in every table, and the same statistics for {} people over {} days; sessions were not moved (people log in again)",
                 from.display(),
-                db::postgres::without_password(&to),
+                store::postgres::without_password(&to),
                 moved.people_checked,
                 moved.days_checked
             );
             Ok(())
         }
-        Command::Import { file, email } => import(place.open().await?, &file, email).await,
+        Command::Import { file, email } => {
+            import::import(&Store::open(&place).await?, &file, email, read_password).await
+        }
         Command::Demo { seed } => {
-            let database = place.open().await?;
+            let store = Store::open(&place).await?;
             let started = std::time::Instant::now();
-            let summary = demo::create_demo(&database, state::now(), seed).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let summary = demo::create_demo(&store, keytrack_app::server::now(), seed)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "demo account ready: {} / {} ({} active minutes over 90 days, and \"{}\" at /teams/{} with 4 teammates; made in {:.1} s)",
                 demo::DEMO_EMAIL,
@@ -227,47 +232,6 @@ async fn run() -> anyhow::Result<()> {
             );
             Ok(())
         }
-    }
-}
-
-/// The database `--database-url` (or `--data-dir`) names.
-enum Where {
-    Sqlite(PathBuf),
-    Postgres(String),
-}
-
-impl Cli {
-    fn database(&self) -> anyhow::Result<Where> {
-        match self.database_url.as_deref().map(str::trim).filter(|url| !url.is_empty()) {
-            None => Ok(Where::Sqlite(self.data_dir.clone())),
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Ok(Where::Postgres(url.to_string()))
-            }
-            Some(url) => match url.strip_prefix("sqlite://").filter(|dir| !dir.is_empty()) {
-                Some(dir) => Ok(Where::Sqlite(PathBuf::from(dir))),
-                None => bail!(
-                    "--database-url {}: use postgres://user:password@host:port/database, or sqlite://DIR",
-                    db::postgres::without_password(url)
-                ),
-            },
-        }
-    }
-}
-
-impl Where {
-    /// Opens the database for an admin command, bringing it up to date first.
-    async fn open(&self) -> anyhow::Result<db::Database> {
-        Ok(match self {
-            Where::Sqlite(dir) => {
-                let pool = db::open(dir).await?;
-                // Rollups an upgrade cleared, before a command reads or adds to any.
-                rollups::build_missing(&pool)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("cannot build the day rollups: {e}"))?;
-                db::Database::Sqlite(pool)
-            }
-            Where::Postgres(url) => db::Database::Postgres(db::postgres::open(url).await?),
-        })
     }
 }
 
@@ -286,53 +250,6 @@ fn read_password() -> anyhow::Result<String> {
     Ok(password)
 }
 
-/// Loads an export file into an account of this server (see `Command::Import`).
-async fn import(database: db::Database, file: &Path, email: Option<String>) -> anyhow::Result<()> {
-    use keytrack_wire::data::AccountExport;
-    let reader =
-        std::io::BufReader::new(std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?);
-    let export: AccountExport = serde_json::from_reader(reader)
-        .with_context(|| format!("{} is not a KeyTrack export (GET /api/v1/export.json)", file.display()))?;
-    let public = |e: keytrack_app::server::error::AppError| anyhow::anyhow!("{}", e.public_message());
-    export::check_export(&export).map_err(public)?;
-    let email = email.unwrap_or_else(|| export.account.email.clone());
-    let user_id = match db::users::by_email(&database, &email).await? {
-        Some(user) => {
-            eprintln!("loading into the existing account {email} (its profile stays as it is)");
-            user.id
-        }
-        None => {
-            eprintln!("making the account {email} with the export's profile");
-            let password = read_password()?;
-            let account = &export.account;
-            let id = accounts::sign_up(&database, &email, &password, &account.timezone).await.map_err(public)?;
-            // An export from before layouts were kept names none: US, the default.
-            let layout = if account.keyboard_layout.is_empty() { "us" } else { &account.keyboard_layout };
-            accounts::save_profile(
-                &database,
-                id,
-                &account.display_name,
-                &account.timezone,
-                account.day_start_hour,
-                layout,
-            )
-            .await
-            .map_err(public)?;
-            id
-        }
-    };
-    let imported = export::import_records(&database, user_id, &export, state::now()).await.map_err(public)?;
-    println!(
-        "loaded {} devices, {} minute records and {} hour blocks into {email}",
-        imported.devices, imported.minutes, imported.blocks
-    );
-    if !export.teams.is_empty() {
-        let teams: Vec<&str> = export.teams.iter().map(|t| t.team.as_str()).collect();
-        eprintln!("teams are not carried over; ask to be invited again to: {}", teams.join(", "));
-    }
-    Ok(())
-}
-
 /// What `keytrack serve` does besides listening.
 struct ServeOptions {
     secure_cookies: bool,
@@ -342,21 +259,9 @@ struct ServeOptions {
     agent_downloads: Option<PathBuf>,
 }
 
-async fn serve(place: &Where, addr: SocketAddr, site_dir: &Path, options: ServeOptions) -> anyhow::Result<()> {
+async fn serve(place: &Place, addr: SocketAddr, site_dir: &Path, options: ServeOptions) -> anyhow::Result<()> {
     let ServeOptions { secure_cookies, limits, demo_typing, retain_minutes_days, agent_downloads } = options;
-    let (database, storage) = match place {
-        Where::Sqlite(data_dir) => {
-            let (pool, storage) = db::open_for_serving(data_dir).await?;
-            if storage == db::Storage::Writable {
-                rollups::build_missing(&pool)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("cannot build the day rollups: {e}"))?;
-            }
-            (db::Database::Sqlite(pool), storage)
-        }
-        // A replica that cannot write answers writes with 503 storage_unavailable by itself.
-        Where::Postgres(_) => (place.open().await?, db::Storage::Writable),
-    };
+    let store = Store::open_for_serving(place).await?;
     if !site_dir.join("pkg").exists() {
         tracing::warn!(site = %site_dir.display(), "no built site here: pages render but do not hydrate; run `scripts/build-site.sh`");
     }
@@ -368,7 +273,7 @@ async fn serve(place: &Where, addr: SocketAddr, site_dir: &Path, options: ServeO
         .site_pkg_dir("pkg")
         .site_addr(bound)
         .build();
-    let mut state = state::AppState::new(database.clone(), options).await.with_storage(storage);
+    let mut state = AppState::new(store.clone(), options).await;
     if let Some(dir) = agent_downloads {
         state = state.with_agent_downloads(dir);
     }
@@ -376,11 +281,11 @@ async fn serve(place: &Where, addr: SocketAddr, site_dir: &Path, options: ServeO
     if demo_typing {
         tokio::spawn(demo::keep_typing(state.clone()));
     }
-    if let Some(days) = retain_minutes_days.filter(|_| storage == db::Storage::Writable) {
+    if let Some(days) = retain_minutes_days.filter(|_| store.storage == Storage::Writable) {
         tracing::info!(days, "minute records older than {days} days are removed every hour (day figures kept)");
-        tokio::spawn(data::keep_retention(state.database.clone(), days));
+        tokio::spawn(data::keep_retention(store.database.clone(), days));
     }
-    let app = http::router(state, secure_cookies).await?;
+    let app = web::router(state, secure_cookies).await?;
     println!("KeyTrack listening on http://{bound}");
     std::io::stdout().flush()?;
     // Live streams never end by themselves: end them when shutting down, so browsers reconnect
@@ -390,7 +295,7 @@ async fn serve(place: &Where, addr: SocketAddr, site_dir: &Path, options: ServeO
         live.close();
     };
     listen::serve(listener, app, limits, shutdown).await?;
-    database.close().await;
+    store.close().await;
     Ok(())
 }
 

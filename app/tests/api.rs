@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use axum::body::Body;
 use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use keytrack_app::server::{accounts, rollups, state::AppState};
+use keytrack_app::server::services::accounts;
+use keytrack_app::server::store;
+use keytrack_app::server::web::state::AppState;
 use keytrack_wire::{
     ActivityBatch, ActivityMinute, AppUsage, Burst, ButtonCounts, Device, DisplayPlace, GridCount, ScreenActivity,
     ScrollCounts, TypingStats,
@@ -19,7 +21,7 @@ mod common;
 
 use common::*;
 
-async fn stored_records(database: &keytrack_app::server::db::Database) -> i64 {
+async fn stored_records(database: &keytrack_app::server::store::Database) -> i64 {
     number(database, "SELECT CAST(coalesce(sum(minutes), 0) AS BIGINT) FROM activity_hours").await
 }
 
@@ -200,7 +202,8 @@ async fn rollups_stay_exact_through_replaces_and_equal_a_rebuild() {
     // (3 + 3 clicks in cell [10, 5]).
     let from = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("date");
     let to = chrono::NaiveDate::from_ymd_opt(2025, 3, 31).expect("date");
-    let maps = rollups::range_heatmaps(&s.database, user_id, from, to).await.expect("heatmaps");
+    let maps =
+        keytrack_app::server::services::stats::range_heatmaps(&s.database, user_id, from, to).await.expect("heatmaps");
     assert_eq!(maps.len(), 1);
     assert_eq!((maps[0].width, maps[0].height), (1920, 1080));
     assert_eq!(maps[0].clicks[5 * 64 + 10], 6);
@@ -218,7 +221,8 @@ async fn rollups_stay_exact_through_replaces_and_equal_a_rebuild() {
     assert_eq!(after["active_minutes"], 3);
     assert_eq!(after["active_seconds"], 30 * 3);
     assert_eq!(after["typing"]["best_burst_wpm"], 60.0);
-    let maps = rollups::range_heatmaps(&s.database, user_id, from, to).await.expect("heatmaps");
+    let maps =
+        keytrack_app::server::services::stats::range_heatmaps(&s.database, user_id, from, to).await.expect("heatmaps");
     assert_eq!(maps[0].clicks.iter().sum::<u64>(), 3 + 2);
 }
 
@@ -466,9 +470,10 @@ async fn the_previous_period_sums_the_days_before_the_range() {
         from: Some("2025-03-12".into()),
         to: Some("2025-03-13".into()),
     };
-    let stats = keytrack_app::server::stats::stats_for_query(&s.database, user_id, &query, MONDAY_9H + 7 * 86_400)
-        .await
-        .expect("stats");
+    let stats =
+        keytrack_app::server::services::stats::stats_for_query(&s.database, user_id, &query, MONDAY_9H + 7 * 86_400)
+            .await
+            .expect("stats");
     assert_eq!(stats.total_keys, 0);
     let previous = stats.previous.expect("a previous period");
     assert_eq!((previous.from.as_str(), previous.to.as_str()), ("2025-03-10", "2025-03-11"));
@@ -481,7 +486,7 @@ async fn the_previous_period_sums_the_days_before_the_range() {
 async fn stats_queries_are_checked() {
     let s = server().await;
     let (ada, token) = user_with_token(&s.database, "ada@example.com").await;
-    let team = keytrack_app::server::teams::create(&s.database, ada, "solo").await.expect("team");
+    let team = keytrack_app::server::services::teams::create(&s.database, ada, "solo").await.expect("team");
     for (query, needle) in [
         ("from=2025-13-01&to=2025-03-01", "from must be a date"),
         ("from=2025-03-02&to=2025-03-01", "is after"),
@@ -575,7 +580,11 @@ async fn the_session_cookie_is_httponly_samesite_and_reads_only_its_user() {
 async fn logins_are_rate_limited_and_never_say_which_part_was_wrong() {
     let s = server().await;
     user_with_token(&s.database, "ada@example.com").await;
-    let state = AppState::new(s.database.clone(), LeptosOptions::builder().output_name("keytrack").build()).await;
+    let state = AppState::new(
+        keytrack_app::server::store::Store::on(s.database.clone()),
+        LeptosOptions::builder().output_name("keytrack").build(),
+    )
+    .await;
     let ip = "192.0.2.7".parse().ok();
     let wrong_password = accounts::log_in(&s.database, &state.login_limiter, "ada@example.com", "nope", ip).await;
     let wrong_email = accounts::log_in(&s.database, &state.login_limiter, "who@example.com", PASSWORD, ip).await;
@@ -600,10 +609,13 @@ async fn the_sites_files_have_versioned_names_are_kept_for_a_year_and_come_compr
     std::fs::write(site.path().join("secret.txt"), "not a site file").expect("other");
     let options =
         LeptosOptions::builder().output_name("keytrack").site_root(site.path().to_string_lossy().to_string()).build();
-    let app = keytrack_app::server::http::router(AppState::new(s.database.clone(), options).await, false)
-        .await
-        .expect("router");
-    let version = keytrack_app::server::assets::site_version(site.path());
+    let app = keytrack_app::server::web::router(
+        AppState::new(keytrack_app::server::store::Store::on(s.database.clone()), options).await,
+        false,
+    )
+    .await
+    .expect("router");
+    let version = keytrack_app::server::web::assets::site_version(site.path());
 
     // Pages name the files under this build's version.
     let page = app.clone().oneshot(Request::get("/login").body(Body::empty()).expect("request")).await.expect("page");
@@ -637,7 +649,7 @@ async fn the_sites_files_have_versioned_names_are_kept_for_a_year_and_come_compr
     let later = std::fs::metadata(site.path().join("pkg/keytrack.js.br")).and_then(|m| m.modified()).expect("mtime")
         + std::time::Duration::from_secs(5);
     std::fs::File::options().write(true).open(&js).and_then(|f| f.set_modified(later)).expect("touch");
-    let version = keytrack_app::server::assets::site_version(site.path());
+    let version = keytrack_app::server::web::assets::site_version(site.path());
     let (status, headers, body) = get(format!("/assets/{version}/pkg/keytrack.js"), "br").await;
     assert_eq!(status, StatusCode::OK);
     assert!(headers.get("content-encoding").is_none(), "a stale copy was sent");
@@ -721,16 +733,16 @@ async fn breaks_ergonomics_and_the_layout_come_through_the_api() {
     // A rollup stored in the format before active minutes (format 2: no bit list) reads with
     // no breaks, and the start-up upgrade counts the user's days again. (SQLite's: a PostgreSQL
     // database never held that format.)
-    let keytrack_app::server::db::Database::Sqlite(pool) = &s.database else { return };
+    let keytrack_app::server::store::Database::Sqlite(pool) = &s.database else { return };
     let stored: Vec<u8> = sqlx::query_scalar("SELECT totals FROM activity_days WHERE user_id = ?")
         .bind(user_id)
         .fetch_one(pool)
         .await
         .expect("rollup");
     let mut totals: keytrack_app::domain::rollup::DayTotals =
-        keytrack_app::server::db::days::decode(&stored).expect("decode");
+        keytrack_app::server::store::days::decode(&stored).expect("decode");
     totals.active.clear();
-    let mut old = keytrack_app::server::db::days::encode(&totals).expect("encode");
+    let mut old = keytrack_app::server::store::days::encode(&totals).expect("encode");
     assert_eq!(old.pop(), Some(0), "no excluded seconds, 0");
     assert_eq!(old.pop(), Some(0), "an empty application map is its length, 0");
     assert_eq!(old.pop(), Some(0), "an empty pair list is its length, 0");
@@ -745,7 +757,7 @@ async fn breaks_ergonomics_and_the_layout_come_through_the_api() {
     let before_upgrade = stats(&s.app, &token, day, day).await;
     assert_eq!(before_upgrade["daily"][0]["breaks"]["work_periods"], 0);
     assert_eq!(before_upgrade["total_keys"], answer["total_keys"]);
-    rollups::build_missing(pool).await.expect("upgrade");
+    store::sqlite::upgrade::build_missing(pool).await.expect("upgrade");
     assert_eq!(stats(&s.app, &token, day, day).await["daily"], german["daily"]);
 }
 

@@ -9,8 +9,11 @@ mod common;
 use common::*;
 use http::StatusCode;
 use keytrack_app::domain::time::UserClock;
-use keytrack_app::server::workload::{SyntheticDay, SyntheticPerson, uploads};
-use keytrack_app::server::{accounts, data, db, rollups, state, teams};
+use keytrack_app::server::services::accounts;
+use keytrack_app::server::services::data;
+use keytrack_app::server::services::teams;
+use keytrack_app::server::store;
+use keytrack_synth::{SyntheticDay, SyntheticPerson, uploads};
 use keytrack_wire::data::AccountExport;
 use keytrack_wire::{ActivityBatch, Device};
 use leptos::server_fn::ServerFn;
@@ -20,7 +23,7 @@ const ZONE: &str = "Europe/Paris";
 const DAYS: i64 = 12;
 
 fn now() -> i64 {
-    state::now()
+    keytrack_app::server::now()
 }
 
 /// `days` days of a synthetic person on one device.
@@ -174,7 +177,7 @@ async fn csv_files_add_up_to_the_statistics_of_the_same_range() {
     assert_eq!(column_sum(&minutes, "clicks"), total("total_clicks"));
     assert!(minutes[1..].iter().any(|r| r[3] == "Desk, office"), "a name with a comma comes back whole");
     assert!(minutes[1][0].ends_with("+01:00") || minutes[1][0].ends_with("+02:00"), "local time: {:?}", minutes[1]);
-    // Rows of many pages of the stream (a page is 24 hours of records, `db::data::minute_totals_page`):
+    // Rows of many pages of the stream (a page is 24 hours of records, `store::data::minute_totals_page`):
     // the pages join without a gap or a repeat.
     let unique: std::collections::HashSet<(&str, &str)> =
         minutes[1..].iter().map(|r| (r[1].as_str(), r[3].as_str())).collect();
@@ -237,12 +240,14 @@ async fn bad_kinds_and_ranges_are_clear_4xx_errors() {
 async fn everything(server: &TestServer, token: &str, from: &str, to: &str) -> (Value, Value) {
     let stats = stats(&server.app, token, from, to).await;
     let me = call(&server.app, "GET", "/api/v1/me", Some(&bearer(token)), None).await;
-    let user = db::users::by_email(&server.database, me.body["email"].as_str().expect("email"))
+    let user = store::users::by_email(&server.database, me.body["email"].as_str().expect("email"))
         .await
         .expect("query")
         .expect("user");
     let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("day");
-    let maps = rollups::range_heatmaps(&server.database, user.id, day(from), day(to)).await.expect("heatmaps");
+    let maps = keytrack_app::server::services::stats::range_heatmaps(&server.database, user.id, day(from), day(to))
+        .await
+        .expect("heatmaps");
     (stats, serde_json::to_value(maps).expect("json"))
 }
 
@@ -315,7 +320,7 @@ async fn after_deleting_a_device_the_figures_are_those_of_the_other_device_alone
     assert_eq!(reply.body["tokens_revoked"], 1);
     let refused = call(&with.app, "GET", "/api/v1/devices", Some(&bearer(&token_with)), None).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
-    let user = db::users::by_email(&with.database, "device@example.com").await.expect("query").expect("user").id;
+    let user = store::users::by_email(&with.database, "device@example.com").await.expect("query").expect("user").id;
     let reader = accounts::create_token(&with.database, user, "reader").await.expect("token").1;
     assert_eq!(
         everything(&with, &reader, &first, &last).await,
@@ -527,8 +532,8 @@ async fn deleting_the_account_needs_its_password_and_another_owner_for_a_shared_
         let left = number(&server.database, &format!("SELECT count(*) FROM {table} WHERE user_id = {alice}")).await;
         assert_eq!(left, 0, "{table} still holds the deleted account's rows");
     }
-    assert!(db::teams::name(&server.database, lonely).await.expect("name").is_none(), "a team left empty goes");
-    assert_eq!(db::teams::name(&server.database, team).await.expect("name").as_deref(), Some("Shared"));
+    assert!(store::teams::name(&server.database, lonely).await.expect("name").is_none(), "a team left empty goes");
+    assert_eq!(store::teams::name(&server.database, team).await.expect("name").as_deref(), Some("Shared"));
     // A new account never takes the deleted one's id (an old session cookie names it).
     let (newcomer, _) = paris_user(&server, "newcomer@example.com").await;
     assert!(newcomer > bob && newcomer != alice);
@@ -574,11 +579,11 @@ async fn a_json_export_loads_into_another_server_with_identical_figures() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(String::from_utf8_lossy(&output.stdout).contains("loaded 2 devices"));
 
-    let pool = db::open(&data_dir).await.expect("open");
-    let user = db::users::by_email(&pool, "mover@example.com").await.expect("query").expect("imported user");
+    let pool = store::sqlite::open(&data_dir).await.expect("open");
+    let user = store::users::by_email(&pool, "mover@example.com").await.expect("query").expect("imported user");
     assert_eq!((user.timezone.as_str(), user.day_start_hour), (ZONE, 4));
     let (_, new_token) =
-        accounts::create_token(&keytrack_app::server::db::Database::Sqlite(pool.clone()), user.id, "after the move")
+        accounts::create_token(&keytrack_app::server::store::Database::Sqlite(pool.clone()), user.id, "after the move")
             .await
             .expect("token");
     let dir = tempfile::tempdir().expect("dir");
@@ -600,6 +605,7 @@ async fn an_export_with_forged_records_is_refused_whole() {
     let good: AccountExport = serde_json::from_str(&json).expect("the export parses");
     let target = server().await;
     let (user, _) = paris_user(&target, "forger@example.com").await;
+    let uploads = keytrack_app::server::store::uploads::Uploads::of(&target.database);
     let mut fast = good.clone();
     let minute = fast.devices[0].minutes.last_mut().expect("a minute");
     (minute.presses, minute.typing.typed_keys, minute.typing.typing_ms) = (60_000, 60_000, 1);
@@ -607,14 +613,17 @@ async fn an_export_with_forged_records_is_refused_whole() {
     let mut dates = good.clone();
     dates.devices[0].last_seen = dates.devices[0].first_seen - 1;
     for (forged, expected) in [(fast, "typing.typing_ms"), (dates, "first_seen and last_seen")] {
-        let refused = keytrack_app::server::export::import_records(&target.database, user, &forged, now()).await;
+        let refused =
+            keytrack_app::server::services::export::import_records(&target.database, &uploads, user, &forged, now())
+                .await;
         let message = refused.map(|_| ()).map_err(|e| (e.code(), e.public_message()));
         assert!(message.as_ref().is_err_and(|(code, m)| *code == "bad_request" && m.contains(expected)), "{message:?}");
         for table in ["devices", "activity_hours", "activity_blocks", "activity_days"] {
             assert_eq!(number(&target.database, &format!("SELECT count(*) FROM {table}")).await, 0, "{table}");
         }
     }
-    let loaded = keytrack_app::server::export::import_records(&target.database, user, &good, now()).await;
+    let loaded =
+        keytrack_app::server::services::export::import_records(&target.database, &uploads, user, &good, now()).await;
     assert!(loaded.is_ok_and(|i| i.minutes > 0), "the file as exported loads");
 }
 

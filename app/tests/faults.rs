@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{MONDAY_9H, ServerProcess, minute};
-use keytrack_app::server::db::writer::Writer;
-use keytrack_app::server::{accounts, db, ingest};
+use keytrack_app::server::services::accounts;
+use keytrack_app::server::services::ingest;
+use keytrack_app::server::store;
 use keytrack_wire::{ActivityBatch, Device};
 use serde_json::Value;
 
@@ -21,16 +22,16 @@ const BIN: &str = env!("CARGO_BIN_EXE_keytrack");
 
 /// A user and their token in a new database in `data_dir` (closed again before a server opens it).
 async fn user_with_token(data_dir: &Path) -> String {
-    let pool = db::open(data_dir).await.expect("open");
+    let pool = store::sqlite::open(data_dir).await.expect("open");
     let id = accounts::sign_up(
-        &keytrack_app::server::db::Database::Sqlite(pool.clone()),
+        &keytrack_app::server::store::Database::Sqlite(pool.clone()),
         "faults@example.com",
         "correct horse battery",
         "UTC",
     )
     .await
     .expect("user");
-    let token = accounts::create_token(&keytrack_app::server::db::Database::Sqlite(pool.clone()), id, "agent")
+    let token = accounts::create_token(&keytrack_app::server::store::Database::Sqlite(pool.clone()), id, "agent")
         .await
         .expect("token")
         .1;
@@ -124,7 +125,7 @@ async fn killed_mid_ingest_the_server_keeps_what_it_accepted_and_retries_double_
     assert!(acknowledged.iter().any(|n| *n < BATCHES), "the kill came in the middle of ingest: {acknowledged:?}");
 
     // The database opens again, whole.
-    let pool = db::open(dir.path()).await.expect("the database opens after the kill");
+    let pool = store::sqlite::open(dir.path()).await.expect("the database opens after the kill");
     let integrity: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await.expect("check");
     assert_eq!(integrity, "ok");
     // Each batch is all there or not at all, and every acknowledged one is there.
@@ -154,7 +155,7 @@ async fn killed_mid_ingest_the_server_keeps_what_it_accepted_and_retries_double_
     let expected: u64 = (1..=AGENTS as u64).map(|keys| keys * 60 * BATCHES as u64).sum();
     assert_eq!(total_keys(&client, &server.url, &token).await, expected, "everything once, nothing doubled");
     // The day rollups the stats read agree with the minute records themselves.
-    let pool = db::open(dir.path()).await.expect("open");
+    let pool = store::sqlite::open(dir.path()).await.expect("open");
     let in_minutes: i64 =
         sqlx::query_scalar("SELECT sum(total_keys) FROM activity_hours").fetch_one(&pool).await.expect("sum");
     assert_eq!(in_minutes as u64, expected);
@@ -259,23 +260,18 @@ async fn a_read_only_data_dir_serves_statistics_and_refuses_writes_clearly() {
     let data_dir = dir.path().join("data");
     let token = user_with_token(&data_dir).await;
     {
-        let pool = db::open(&data_dir).await.expect("open");
-        let user = db::users::by_email(&pool, "faults@example.com").await.expect("query").expect("user").id;
-        ingest::UploadStore::Sqlite(Writer::for_file(&data_dir.join(db::DATABASE_FILE)).expect("writer"))
-            .store(
-                user,
-                ingest::UploadSource::default(),
-                batches("laptop", MONDAY_9H, 1, 3).remove(0),
-                MONDAY_9H + 86_400,
-            )
-            .await
-            .expect("store");
+        let pool = store::sqlite::open(&data_dir).await.expect("open");
+        let user = store::users::by_email(&pool, "faults@example.com").await.expect("query").expect("user").id;
+        let uploads = store::uploads::Uploads::of(&store::Database::Sqlite(pool.clone()));
+        let batch = batches("laptop", MONDAY_9H, 1, 3).remove(0);
+        ingest::store(&uploads, user, ingest::UploadSource::default(), batch, MONDAY_9H + 86_400).await.expect("store");
+        drop(uploads);
         pool.close().await;
     }
     // The upload writer's thread closes its connection once the last holder lets go, a moment
     // later: the mount goes read-only only after the last connection closed and SQLite folded
     // its write-ahead log into the file (and removed it), as after a clean shutdown.
-    let wal = data_dir.join(format!("{}-wal", db::DATABASE_FILE));
+    let wal = data_dir.join(format!("{}-wal", store::sqlite::DATABASE_FILE));
     for _ in 0..200 {
         if !wal.exists() {
             break;

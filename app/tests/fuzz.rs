@@ -43,7 +43,7 @@ fn target() -> &'static Target {
     })
 }
 
-async fn stored_minutes(database: &keytrack_app::server::db::Database) -> i64 {
+async fn stored_minutes(database: &keytrack_app::server::store::Database) -> i64 {
     number(database, "SELECT CAST(coalesce(sum(minutes), 0) AS BIGINT) FROM activity_hours").await
 }
 

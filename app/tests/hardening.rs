@@ -139,7 +139,7 @@ async fn forged_figures_are_refused_or_count_as_a_person_could_have_made_them() 
     }
     // What passes the rules but no person does (1,200 WPM in every minute of an hour, 60,000
     // presses a minute) counts on team views as a person at their fastest.
-    let team = keytrack_app::server::teams::create(&s.database, 1, "racers").await.expect("team");
+    let team = keytrack_app::server::services::teams::create(&s.database, 1, "racers").await.expect("team");
     let minutes = (0..60)
         .map(|m| {
             let mut record = minute(MONDAY_9H + 60 * m, 60_000);
@@ -192,7 +192,7 @@ async fn other_sites_cannot_act_with_the_session_and_pages_cannot_be_framed() {
     }
     let (status, _, _) = raw(&s, from(Some(&format!("http://{HOST}")), CreateToken::PATH, "name=mine")).await;
     assert_eq!(status, StatusCode::OK, "from this site it works");
-    let tokens = keytrack_app::server::accounts::list_tokens(&s.database, 1).await.expect("tokens");
+    let tokens = keytrack_app::server::services::accounts::list_tokens(&s.database, 1).await.expect("tokens");
     assert_eq!(tokens.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["mine"], "nothing was made from elsewhere");
 
     // The JSON API with the session: JSON from this site only; a text/plain form post (what
@@ -328,7 +328,7 @@ async fn accounts_refuse_guessable_passwords_and_normalise_emails() {
     }
     let made = sign_up("ａｄａ＠Example.com", "correct horse battery").await;
     assert!(made.status.is_success() || made.status.is_redirection(), "{}", made.body);
-    let user = keytrack_app::server::db::users::by_email(&s.database, "ada@example.com").await.expect("query");
+    let user = keytrack_app::server::store::users::by_email(&s.database, "ada@example.com").await.expect("query");
     assert!(user.is_some(), "stored as ada@example.com");
     let again = sign_up("ada@EXAMPLE.com", "correct horse battery").await;
     assert_eq!(again.status, StatusCode::CONFLICT, "the same address: {}", again.body);
@@ -415,7 +415,7 @@ struct RuleCase {
 
 /// The server's clock now, and the starts of a minute and of an hour that are over.
 fn recent() -> (i64, i64, i64) {
-    let now = keytrack_app::server::state::now();
+    let now = keytrack_app::server::now();
     (now, now - now % 60 - 120, now - now % 3_600 - 7_200)
 }
 
@@ -758,7 +758,7 @@ fn rule_cases() -> Vec<RuleCase> {
 }
 
 /// Rows an upload would have written, on either engine.
-async fn stored_rows(database: &keytrack_app::server::db::Database) -> Vec<(&'static str, i64)> {
+async fn stored_rows(database: &keytrack_app::server::store::Database) -> Vec<(&'static str, i64)> {
     let mut rows = Vec::new();
     for table in ["devices", "activity_hours", "activity_blocks", "activity_days", "activity_day_screens"] {
         rows.push((table, number(database, &format!("SELECT COUNT(*) FROM {table}")).await));

@@ -12,7 +12,7 @@ use axum::body::Body;
 use common::*;
 use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use keytrack_app::server::db;
+use keytrack_app::server::store;
 use keytrack_wire::live::{Arrival, LiveHello, TeamChange, Watching};
 use keytrack_wire::{ActivityBatch, Device, TeamRole};
 use tower::ServiceExt;
@@ -78,7 +78,7 @@ impl Events {
 }
 
 fn this_minute() -> i64 {
-    let now = keytrack_app::server::state::now();
+    let now = keytrack_app::server::now();
     now - now.rem_euclid(60)
 }
 
@@ -97,7 +97,7 @@ async fn a_dashboards_stream_hears_its_own_uploads_and_nothing_of_anyone_else() 
     let s = server().await;
     let (alice, alice_token) = user_with_token(&s.database, "alice@example.com").await;
     let (_, bob_token) = user_with_token(&s.database, "bob@example.com").await;
-    let alice_token_id = db::tokens::list(&s.database, alice).await.expect("tokens")[0].id;
+    let alice_token_id = store::tokens::list(&s.database, alice).await.expect("tokens")[0].id;
 
     let mut stream = Events::open(&s.app, "/api/v1/live", &bearer(&alice_token)).await;
     let hello: LiveHello = serde_json::from_str(&stream.expect("hello").await).expect("hello");
@@ -174,7 +174,7 @@ async fn streams_need_a_login_and_are_limited_per_user() {
     assert_eq!(reply.body["code"], "not_found");
 
     let mut open = Vec::new();
-    for _ in 0..keytrack_app::server::live::MAX_STREAMS_PER_USER {
+    for _ in 0..keytrack_app::server::services::live::MAX_STREAMS_PER_USER {
         open.push(Events::open(&s.app, "/api/v1/live", &bearer(&token)).await);
     }
     let reply = call(&s.app, "GET", "/api/v1/live", Some(&bearer(&token)), None).await;
@@ -194,11 +194,11 @@ async fn a_team_stream_speaks_only_when_a_reload_would_show_something_new() {
         people.push((id, token));
     }
     let mut tx = s.database.begin_write().await.expect("tx");
-    let team = db::teams::insert(&mut tx, "Live team", 0).await.expect("team");
+    let team = store::teams::insert(&mut tx, "Live team", 0).await.expect("team");
     for (i, (id, _)) in people.iter().enumerate() {
         let role = if i == 0 { TeamRole::Owner } else { TeamRole::Member };
         // The last one keeps their figures private.
-        db::teams::add_member(&mut tx, team, *id, role.key(), i != 3, 0).await.expect("member");
+        store::teams::add_member(&mut tx, team, *id, role.key(), i != 3, 0).await.expect("member");
     }
     tx.commit().await.expect("commit");
     let viewer = &people[0].1;
@@ -233,17 +233,25 @@ async fn a_team_stream_speaks_only_when_a_reload_would_show_something_new() {
 #[tokio::test]
 async fn the_demo_keyboard_types_through_the_upload_path() {
     let s = server().await;
-    let summary = keytrack_app::server::demo::create_demo(&s.database, keytrack_app::server::state::now(), 1)
-        .await
-        .expect("demo");
+    let summary = keytrack_app::admin::demo::create_demo(
+        &keytrack_app::server::store::Store::on(s.database.clone()),
+        keytrack_app::server::now(),
+        1,
+    )
+    .await
+    .expect("demo");
     let options = leptos::config::LeptosOptions::builder().output_name("keytrack").site_root("target/site").build();
-    let state = keytrack_app::server::state::AppState::new(s.database.clone(), options).await;
+    let state = keytrack_app::server::web::state::AppState::new(
+        keytrack_app::server::store::Store::on(s.database.clone()),
+        options,
+    )
+    .await;
     let mut stream = state.live.open(summary.user_id, &[summary.user_id]).expect("watch");
-    let typing = tokio::spawn(keytrack_app::server::demo::keep_typing(state.clone()));
+    let typing = tokio::spawn(keytrack_app::admin::demo::keep_typing(state.clone()));
     let heard = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             match stream.next().await {
-                keytrack_app::server::live::Heard::Announce => continue,
+                keytrack_app::server::services::live::Heard::Announce => continue,
                 other => return other,
             }
         }
@@ -251,7 +259,9 @@ async fn the_demo_keyboard_types_through_the_upload_path() {
     .await
     .expect("an upload within 10 s");
     match heard {
-        keytrack_app::server::live::Heard::Arrival(_, arrival) => assert_eq!(arrival.device, "Demo keyboard (live)"),
+        keytrack_app::server::services::live::Heard::Arrival(_, arrival) => {
+            assert_eq!(arrival.device, "Demo keyboard (live)")
+        }
         other => panic!("{other:?}"),
     }
     state.live.close();

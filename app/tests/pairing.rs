@@ -6,8 +6,8 @@ mod common;
 use common::*;
 use http::StatusCode;
 use keytrack_app::api::{DecidePairing, PendingPairing};
-use keytrack_app::server::auth::token_hash;
-use keytrack_app::server::pairing;
+use keytrack_app::server::services::auth::token_hash;
+use keytrack_app::server::services::pairing;
 use leptos::server_fn::ServerFn;
 use serde_json::{Value, json};
 
@@ -197,7 +197,9 @@ async fn agent_downloads_are_listed_with_their_checksums_and_served() {
     use http::{Request, header};
     use http_body_util::BodyExt;
     use keytrack_app::api::data::AgentDownloads;
-    use keytrack_app::server::{db, http as app_http, state::AppState};
+    use keytrack_app::server::store;
+    use keytrack_app::server::web;
+    use keytrack_app::server::web::state::AppState;
     use leptos::config::LeptosOptions;
     use tower::ServiceExt;
 
@@ -205,11 +207,12 @@ async fn agent_downloads_are_listed_with_their_checksums_and_served() {
     let agents = tempfile::tempdir().expect("temp dir");
     let linux_agent = b"\x7fELF a Linux agent".repeat(1000);
     std::fs::write(agents.path().join("keytrack-agent"), &linux_agent).expect("write");
-    let pool = db::open(dir.path()).await.expect("open database");
+    let pool = store::sqlite::open(dir.path()).await.expect("open database");
     let options = LeptosOptions::builder().output_name("keytrack").site_root("target/site").build();
-    let state =
-        AppState::new(db::Database::Sqlite(pool), options).await.with_agent_downloads(agents.path().to_path_buf());
-    let app = app_http::router(state, false).await.expect("router");
+    let state = AppState::new(store::Store::on(store::Database::Sqlite(pool)), options)
+        .await
+        .with_agent_downloads(agents.path().to_path_buf());
+    let app = web::router(state, false).await.expect("router");
 
     let anonymous = call_server_fn(&app, AgentDownloads::PATH, None, "").await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);

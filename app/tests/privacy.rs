@@ -16,7 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use common::*;
 use http::StatusCode;
 use keytrack_app::api::teams::TeamDashboard;
-use keytrack_app::server::{accounts, teams};
+use keytrack_app::server::services::accounts;
+use keytrack_app::server::services::teams;
 use keytrack_wire::{ActivityBatch, ActivityMinute, Device, HourBlock};
 use leptos::server_fn::ServerFn;
 use rand::rngs::StdRng;
@@ -377,7 +378,7 @@ async fn no_combination_of_team_views_reveals_a_private_member() {
     let mut people = Vec::new();
     for i in 0..PEOPLE {
         let reply = sign_up_in_browser(&s.app, &format!("p{i}@example.com")).await;
-        let id = keytrack_app::server::db::users::by_email(&s.database, &format!("p{i}@example.com"))
+        let id = keytrack_app::server::store::users::by_email(&s.database, &format!("p{i}@example.com"))
             .await
             .expect("query")
             .expect("user")

@@ -10,7 +10,8 @@ use keytrack_app::api::teams::{
     CreateInvite, CreateTeam, DeleteTeam, JoinTeam, LeaveTeam, MyTeams, PreviewInvite, RemoveMember, RevokeInvite,
     SetMemberRole, SetTeamSharing, TeamDashboard, TeamPage,
 };
-use keytrack_app::server::{accounts, db};
+use keytrack_app::server::services::accounts;
+use keytrack_app::server::store;
 use keytrack_wire::{ActivityBatch, Device};
 use leptos::server_fn::ServerFn;
 use serde_json::{Value, json};
@@ -26,7 +27,7 @@ async fn person(s: &TestServer, name: &str) -> Person {
     let email = format!("{name}@example.com");
     let reply = sign_up_in_browser(&s.app, &email).await;
     assert!(reply.status.is_success() || reply.status.is_redirection(), "{:?} {}", reply.status, reply.body);
-    let id = db::users::by_email(&s.database, &email).await.expect("query").expect("user").id;
+    let id = store::users::by_email(&s.database, &email).await.expect("query").expect("user").id;
     let token = accounts::create_token(&s.database, id, "agent").await.expect("token").1;
     Person { id, name: name.to_string(), cookie: session_cookie(&reply), token }
 }

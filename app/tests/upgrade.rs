@@ -9,8 +9,8 @@ use std::path::Path;
 
 use common::*;
 use http::StatusCode;
-use keytrack_app::server::db::activity::{HourRecords, RecordCodec};
-use keytrack_app::server::{db, rollups};
+use keytrack_app::server::store;
+use keytrack_app::server::store::activity::{HourRecords, RecordCodec};
 use keytrack_wire::{ActivityBatch, ActivityMinute, Device, GridCount, HourBlock, ScreenActivity};
 use serde_json::json;
 
@@ -34,7 +34,7 @@ async fn old_database(dir: &Path, before: &str) -> (std::path::PathBuf, sqlx::Sq
     }
     let data_dir = dir.join("data");
     std::fs::create_dir(&data_dir).expect("dir");
-    let url = format!("sqlite://{}?mode=rwc", data_dir.join(db::DATABASE_FILE).display());
+    let url = format!("sqlite://{}?mode=rwc", data_dir.join(store::sqlite::DATABASE_FILE).display());
     let old = sqlx::SqlitePool::connect(&url).await.expect("old database");
     sqlx::migrate::Migrator::new(old_migrations.as_path())
         .await
@@ -88,10 +88,10 @@ async fn minute_records_from_before_compression_survive_the_upgrade() {
     old.close().await;
 
     // The new server opens it: migrations run, detail is folded, rollups are built.
-    let pool = db::open(&data_dir).await.expect("upgrade");
-    rollups::build_missing(&pool).await.expect("rollups");
-    let token = keytrack_app::server::accounts::create_token(
-        &keytrack_app::server::db::Database::Sqlite(pool.clone()),
+    let pool = store::sqlite::open(&data_dir).await.expect("upgrade");
+    store::sqlite::upgrade::build_missing(&pool).await.expect("rollups");
+    let token = keytrack_app::server::services::accounts::create_token(
+        &keytrack_app::server::store::Database::Sqlite(pool.clone()),
         1,
         "agent",
     )
@@ -117,7 +117,7 @@ async fn minute_records_from_before_compression_survive_the_upgrade() {
 
 async fn legacy_table_exists(pool: &sqlx::SqlitePool) -> bool {
     let mut conn = pool.acquire().await.expect("conn");
-    db::days::legacy_minutes_table_exists(&mut conn).await.expect("query")
+    store::sqlite::upgrade::legacy_minutes_table_exists(&mut conn).await.expect("query")
 }
 
 #[tokio::test]
@@ -143,10 +143,10 @@ async fn first_release_key_detail_becomes_hour_blocks_and_every_total_stays() {
     }
     old.close().await;
 
-    let pool = db::open(&data_dir).await.expect("upgrade");
-    rollups::build_missing(&pool).await.expect("fold and rollups");
-    let token = keytrack_app::server::accounts::create_token(
-        &keytrack_app::server::db::Database::Sqlite(pool.clone()),
+    let pool = store::sqlite::open(&data_dir).await.expect("upgrade");
+    store::sqlite::upgrade::build_missing(&pool).await.expect("fold and rollups");
+    let token = keytrack_app::server::services::accounts::create_token(
+        &keytrack_app::server::store::Database::Sqlite(pool.clone()),
         1,
         "agent",
     )
@@ -163,7 +163,7 @@ async fn first_release_key_detail_becomes_hour_blocks_and_every_total_stays() {
     (by_hour[9], by_hour[11]) = (210, 30);
     assert_eq!(got["by_hour"], json!(by_hour));
     let from = chrono::NaiveDate::from_ymd_opt(2025, 3, 10).expect("date");
-    let maps = rollups::range_heatmaps(&pool, 1, from, from).await.expect("heatmaps");
+    let maps = keytrack_app::server::services::stats::range_heatmaps(&pool, 1, from, from).await.expect("heatmaps");
     assert_eq!(maps[0].clicks[4 * 64 + 3], 4);
 
     // The minute rows hold totals only; the detail is in two blocks: 9:00 (210 presses) and the
@@ -190,7 +190,7 @@ async fn first_release_key_detail_becomes_hour_blocks_and_every_total_stays() {
     assert_eq!(left, 0);
 
     // A second start folds nothing again.
-    rollups::build_missing(&pool).await.expect("again");
+    store::sqlite::upgrade::build_missing(&pool).await.expect("again");
     assert_eq!(stats(&s.app, &token, "2025-03-10", "2025-03-10").await, got);
 
     // No page of the file still holds the old detail in a form that reads back: every zstd frame
@@ -231,9 +231,9 @@ async fn whole_screen_grids_kept_before_per_display_detail_read_as_one_display_a
         .expect("old grid");
     old.close().await;
 
-    let pool = db::open(&data_dir).await.expect("upgrade");
-    let token = keytrack_app::server::accounts::create_token(
-        &keytrack_app::server::db::Database::Sqlite(pool.clone()),
+    let pool = store::sqlite::open(&data_dir).await.expect("upgrade");
+    let token = keytrack_app::server::services::accounts::create_token(
+        &keytrack_app::server::store::Database::Sqlite(pool.clone()),
         1,
         "agent",
     )
@@ -307,8 +307,8 @@ async fn minute_records_move_into_hour_rows_whole_and_a_resend_still_replaces_th
     .expect("desk minute");
     old.close().await;
 
-    let pool = db::open(&data_dir).await.expect("upgrade");
-    rollups::build_missing(&pool).await.expect("move");
+    let pool = store::sqlite::open(&data_dir).await.expect("upgrade");
+    store::sqlite::upgrade::build_missing(&pool).await.expect("move");
     assert!(!legacy_table_exists(&pool).await);
     let (rows, minutes, keys): (i64, i64, i64) =
         sqlx::query_as("SELECT count(*), sum(minutes), sum(total_keys) FROM activity_hours")
@@ -328,8 +328,8 @@ async fn minute_records_move_into_hour_rows_whole_and_a_resend_still_replaces_th
         .collect();
     assert_eq!(moved, laptop, "every record, once, in order");
 
-    let token = keytrack_app::server::accounts::create_token(
-        &keytrack_app::server::db::Database::Sqlite(pool.clone()),
+    let token = keytrack_app::server::services::accounts::create_token(
+        &keytrack_app::server::store::Database::Sqlite(pool.clone()),
         1,
         "agent",
     )

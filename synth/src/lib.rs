@@ -19,7 +19,17 @@ use keytrack_wire::{
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::error::AppError;
+/// The one way making synthetic activity fails: a time zone the IANA database does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("time zone {zone}: {why}")]
+pub struct UnknownTimeZone {
+    pub zone: String,
+    pub why: String,
+}
+
+fn time_zone(zone: &str) -> Result<Tz, UnknownTimeZone> {
+    zone.parse().map_err(|e: chrono_tz::ParseError| UnknownTimeZone { zone: zone.to_string(), why: e.to_string() })
+}
 
 /// The screen everyone's pointer moves on.
 pub const SCREEN: (u32, u32) = (1920, 1080);
@@ -65,8 +75,8 @@ pub struct SyntheticPerson {
 }
 
 impl SyntheticPerson {
-    pub fn new(timezone: &str, days: i64, now: i64, seed: u64) -> Result<SyntheticPerson, AppError> {
-        let tz: Tz = timezone.parse().map_err(|e| AppError::BadRequest(format!("time zone {timezone}: {e}")))?;
+    pub fn new(timezone: &str, days: i64, now: i64, seed: u64) -> Result<SyntheticPerson, UnknownTimeZone> {
+        let tz = time_zone(timezone)?;
         let mut rng = StdRng::seed_from_u64(seed);
         let wpm = normal(&mut rng, 62.0, 10.0).clamp(35.0, 100.0);
         let last = tz.timestamp_opt(now, 0).single().map(|t| t.date_naive()).unwrap_or_default();
@@ -152,8 +162,8 @@ pub struct Typist {
 }
 
 impl Typist {
-    pub fn new(timezone: &str, seed: u64) -> Result<Typist, AppError> {
-        let tz: Tz = timezone.parse().map_err(|e| AppError::BadRequest(format!("time zone {timezone}: {e}")))?;
+    pub fn new(timezone: &str, seed: u64) -> Result<Typist, UnknownTimeZone> {
+        let tz = time_zone(timezone)?;
         let mut rng = StdRng::seed_from_u64(seed);
         let wpm = normal(&mut rng, 62.0, 10.0).clamp(35.0, 100.0);
         Ok(Typist { rng, tz, wpm, current: None, detail: HourBlock::default(), folder: BlockFolder::default() })

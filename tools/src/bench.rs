@@ -1,5 +1,5 @@
 //! `keytrack-bench`: how fast and how big KeyTrack is, on a deterministic synthetic workload (the
-//! [`workload`] generator with a fixed seed, as in `keytrack demo`).
+//! `keytrack_synth` generator with a fixed seed, as in `keytrack demo`).
 //!
 //! The server under test is the `keytrack` binary built beside this one, run as `keytrack serve`
 //! in a child process on loopback, so that the CPU time and memory printed are the server's own,
@@ -20,6 +20,7 @@
 
 mod live;
 pub mod postgres;
+pub mod sqlite;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -35,11 +36,17 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
 
+use keytrack_app::admin::demo;
 use keytrack_app::api::teams::TeamDashboard;
 use keytrack_app::api::{DashboardHeatmaps, DashboardStats, LogIn};
 use keytrack_app::server::error::AppError;
-use keytrack_app::server::workload::{self, SyntheticPerson};
-use keytrack_app::server::{accounts, auth, clock, db, demo, rollups, state, teams};
+use keytrack_app::server::services::accounts;
+use keytrack_app::server::services::auth;
+use keytrack_app::server::services::clock;
+use keytrack_app::server::services::teams;
+use keytrack_app::server::store;
+use keytrack_app::server::store::rollups;
+use keytrack_synth::SyntheticPerson;
 
 /// Every benchmark user's time zone.
 pub const TIMEZONE: &str = "Europe/Berlin";
@@ -106,35 +113,6 @@ fn sorted(mut values: Vec<f64>) -> Vec<f64> {
     values
 }
 
-pub async fn run(exe: &Path, data_dir: &Path, options: &BenchOptions, now: i64) -> anyhow::Result<()> {
-    print_machine(options);
-    let people = prepare(data_dir, options, now).await?;
-
-    let mut server = ServerProcess::start(exe, data_dir, &data_dir.join("server.log"))?;
-    let client = reqwest::Client::builder().pool_max_idle_per_host(usize::MAX).build()?;
-    let ingested = ingest(&client, std::slice::from_ref(&server), &people, options, now).await?;
-    let mut failed = ingested.failed;
-    storage(data_dir).await?;
-    sqlite_limit(data_dir, options.ingest_minutes, ingested.ten_agents_per_second)?;
-    queries(&client, &server, &people, options).await?;
-    exports(&client, &server, &people).await?;
-    failed += load(&client, std::slice::from_ref(&server), &people, options, now).await?;
-    server.stop();
-    // The live figures on a fresh server: memory per stream means nothing on a heap that the load
-    // test grew and left free.
-    let mut server = ServerProcess::start(exe, data_dir, &data_dir.join("live-server.log"))?;
-    failed += live::live(&client, &server, &people, options, now).await?;
-    server.stop();
-
-    rebuild_time(data_dir, people.ids[0]).await?;
-    agent_figures(exe, options)?;
-    // Figures of a run in which uploads failed would be figures of something else.
-    if failed > 0 {
-        anyhow::bail!("{failed} uploads failed (see the lines above and the server's log)");
-    }
-    Ok(())
-}
-
 fn read_first_line(path: &str, prefix: &str) -> Option<String> {
     let text = std::fs::read_to_string(path).ok()?;
     let line = text.lines().find(|l| l.starts_with(prefix))?;
@@ -176,14 +154,14 @@ struct People {
 /// Makes the users, their tokens and their team, and loads their history through the ingest path
 /// (in this process, before the server starts).
 async fn prepare(data_dir: &Path, options: &BenchOptions, now: i64) -> anyhow::Result<People> {
-    let database = db::Database::Sqlite(db::open(data_dir).await?);
+    let database = store::Database::Sqlite(store::sqlite::open(data_dir).await?);
     let result = prepare_in(&database, options, now).await.map_err(|e| anyhow::anyhow!("{e}"));
     database.close().await;
     result
 }
 
 /// [`prepare`] on a database of either engine.
-async fn prepare_in(database: &db::Database, options: &BenchOptions, now: i64) -> Result<People, AppError> {
+async fn prepare_in(database: &store::Database, options: &BenchOptions, now: i64) -> Result<People, AppError> {
     let database = database.clone();
     let mut people = People {
         ids: Vec::new(),
@@ -204,7 +182,7 @@ async fn prepare_in(database: &db::Database, options: &BenchOptions, now: i64) -
     people.team = teams::create(&database, people.ids[0], "Benchmark team").await?;
     let mut tx = database.begin_write().await?;
     for id in &people.ids[1..] {
-        db::teams::add_member(&mut tx, people.team, *id, "member", true, now).await?;
+        store::teams::add_member(&mut tx, people.team, *id, "member", true, now).await?;
     }
     tx.commit().await?;
 
@@ -212,7 +190,7 @@ async fn prepare_in(database: &db::Database, options: &BenchOptions, now: i64) -
     let hash = auth::hash_password(PASSWORD.to_string()).await?;
     for a in 0..options.load_agents {
         let email = format!("load-{a}@keytrack.local");
-        let id = db::users::insert(&database, &email, &hash, "", TIMEZONE, now)
+        let id = store::users::insert(&database, &email, &hash, "", TIMEZONE, now)
             .await?
             .ok_or_else(|| AppError::internal("a load test user exists already"))?;
         people.load_tokens.push(accounts::create_token(&database, id, "load agent").await?.1);
@@ -220,8 +198,9 @@ async fn prepare_in(database: &db::Database, options: &BenchOptions, now: i64) -
 
     let started = Instant::now();
     let mut minutes = 0;
+    let store = store::Store::on(database.clone());
     for (i, id) in people.ids.iter().enumerate() {
-        minutes += demo::fill_activity(&database, *id, TIMEZONE, options.days, now, user_seed(options.seed, i)).await?;
+        minutes += demo::fill_activity(&store, *id, TIMEZONE, options.days, now, user_seed(options.seed, i)).await?;
     }
     let seconds = started.elapsed().as_secs_f64();
     println!(
@@ -386,7 +365,7 @@ fn agent_uploads(people: &People, options: &BenchOptions, agents: usize, phase: 
             let seed = user_seed(options.seed, 10_000 * (phase as usize + 1) + a);
             let device = Device { id: format!("laptop-{phase}"), name: "Laptop".into() };
             let days = SyntheticPerson::new(TIMEZONE, options.days, now, seed).into_iter().flatten();
-            let batches = workload::uploads(&device, days, BATCH_MINUTES, per_agent);
+            let batches = keytrack_synth::uploads(&device, days, BATCH_MINUTES, per_agent);
             let minutes = batches.iter().map(|b| b.minutes.len()).sum();
             let batches =
                 batches.iter().map(|batch| Bytes::from(serde_json::to_vec(batch).unwrap_or_default())).collect();
@@ -488,7 +467,7 @@ async fn ingest(
 /// and the ratio of KeyTrack's 10-agent ingest over HTTP to each.
 fn sqlite_limit(data_dir: &Path, minutes: usize, keytrack_per_second: f64) -> anyhow::Result<()> {
     let server_db = rusqlite::Connection::open_with_flags(
-        data_dir.join(db::DATABASE_FILE),
+        data_dir.join(store::sqlite::DATABASE_FILE),
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
     )?;
     let schema: Vec<String> = server_db
@@ -589,7 +568,8 @@ fn sqlite_limit(data_dir: &Path, minutes: usize, keytrack_per_second: f64) -> an
 
 /// Bytes per active user-minute: of the minute records alone, and of the whole database.
 async fn storage(data_dir: &Path) -> anyhow::Result<()> {
-    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(data_dir.join(db::DATABASE_FILE)).read_only(true);
+    let options =
+        sqlx::sqlite::SqliteConnectOptions::new().filename(data_dir.join(store::sqlite::DATABASE_FILE)).read_only(true);
     let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
     // A user-minute is a minute in which a person was active; with two computers in use at once it
     // has two records, one per device.
@@ -608,7 +588,7 @@ async fn storage(data_dir: &Path) -> anyhow::Result<()> {
         let mut hours: std::collections::HashMap<i64, u64> = std::collections::HashMap::new();
         for (start, stored) in rows {
             let seen = hours.entry(start).or_default();
-            for record in db::activity::HourRecords::decode(start, &stored)?.records {
+            for record in store::activity::HourRecords::decode(start, &stored)?.records {
                 *seen |= 1 << ((record.minute - start) / 60);
             }
         }
@@ -651,7 +631,7 @@ async fn storage(data_dir: &Path) -> anyhow::Result<()> {
 
 /// The server's own time for a request, from its `Server-Timing` header.
 fn server_ms(reply: &reqwest::Response) -> Option<f64> {
-    let value = reply.headers().get(keytrack_app::server::http::SERVER_TIMING)?.to_str().ok()?;
+    let value = reply.headers().get(keytrack_app::server::web::SERVER_TIMING)?.to_str().ok()?;
     value.split("dur=").nth(1)?.parse().ok()
 }
 
@@ -894,7 +874,7 @@ async fn load_run(
                 while Instant::now() < until {
                     tick.tick().await;
                     let mut record = template[a % template.len()].clone();
-                    record.minute = state::now() / 60 * 60;
+                    record.minute = keytrack_app::server::now() / 60 * 60;
                     record.utc_offset = 60;
                     let batch = ActivityBatch::new(device.clone(), vec![record], vec![]);
                     let body = Bytes::from(serde_json::to_vec(&batch).unwrap_or_default());
@@ -935,10 +915,10 @@ async fn load_run(
 
 /// Changing the time zone rebuilds a user's rollups from every minute record.
 async fn rebuild_time(data_dir: &Path, user: i64) -> anyhow::Result<()> {
-    let pool = db::open(data_dir).await?;
+    let pool = store::sqlite::open(data_dir).await?;
     let result = async {
-        let mut tx = db::begin_write(&pool).await?;
-        let clock = clock::clock_in(&mut tx, user).await?;
+        let mut tx = store::sqlite::begin_write(&pool).await?;
+        let clock = store::users::clock_in(&mut tx, user).await?;
         let started = Instant::now();
         let days = rollups::rebuild(&mut tx, user, clock).await?;
         let took = started.elapsed();

@@ -2,7 +2,7 @@
 //! events, to feed the same activity to other activity servers (see BENCHMARKS.md).
 
 use chrono::{DateTime, SecondsFormat};
-use keytrack_app::server::workload::{SyntheticMinute, SyntheticPerson};
+use keytrack_synth::{SyntheticMinute, SyntheticPerson};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
@@ -100,7 +100,7 @@ pub fn five_second_events(minute: &SyntheticMinute, rng: &mut StdRng) -> Vec<Inp
 #[cfg(test)]
 mod tests {
     use super::*;
-    use keytrack_app::server::workload::SyntheticDay;
+    use keytrack_synth::SyntheticDay;
 
     const NOW: i64 = 1_795_500_000; // 2026-11-25
 

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use keytrack_app::server::{db, state};
+use keytrack_app::server::store;
 
 #[derive(Parser)]
 #[command(
@@ -86,7 +86,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     if let Some(Command::ExportWorkload { out, user, days, seed }) = cli.command {
-        let written = export::export_jsonl(&out, user, days.clamp(1, 3650), seed, state::now())?;
+        let written = export::export_jsonl(&out, user, days.clamp(1, 3650), seed, keytrack_app::server::now())?;
         eprintln!("wrote {written} events of 5 seconds ({days} days of benchmark user {user}, seed {seed})");
         return Ok(());
     }
@@ -110,14 +110,14 @@ async fn main() -> anyhow::Result<()> {
     if let Some(url) = &cli.database_url {
         bench::print_machine(&options);
         let instances = usize::try_from(cli.instances).unwrap_or(1);
-        return bench::postgres::run(&server, url, &options, instances, state::now()).await;
+        return bench::postgres::run(&server, url, &options, instances, keytrack_app::server::now()).await;
     }
     let temp = std::env::temp_dir().join(format!("keytrack-bench-{}", std::process::id()));
     let dir = cli.data_dir.clone().unwrap_or_else(|| temp.clone());
-    if dir.join(db::DATABASE_FILE).exists() {
+    if dir.join(store::sqlite::DATABASE_FILE).exists() {
         bail!("{} already holds a database; the benchmark needs an empty directory", dir.display());
     }
-    let result = bench::run(&server, &dir, &options, state::now()).await;
+    let result = bench::sqlite::run(&server, &dir, &options, keytrack_app::server::now()).await;
     if cli.data_dir.is_none() {
         let _ = std::fs::remove_dir_all(&temp);
     }

@@ -1,14 +1,14 @@
 //! `keytrack demo`: a demo account with 90 days of realistic synthetic activity (see
-//! [`super::workload`]), stored through the same [`ingest::UploadStore`] path as real uploads, and a
-//! demo team of it and four teammates.
+//! `keytrack_synth`), stored through the same path as real uploads (`services::ingest`), and a
+//! demo team of it and four teammates; and the demo keyboard that types while the server runs.
 
+use keytrack_synth::{SyntheticPerson, Typist};
 use keytrack_wire::{Device, TeamRole};
 
-use super::db::Database;
-use super::error::AppError;
-use super::ingest::UploadStore;
-use super::workload::{self, SyntheticPerson};
-use super::{auth, db, ingest};
+use crate::server::error::AppError;
+use crate::server::services::{auth, ingest};
+use crate::server::store::{self, Database, Store};
+use crate::server::web::state::AppState;
 
 pub const DEMO_EMAIL: &str = "demo@keytrack.local";
 pub const DEMO_PASSWORD: &str = "keytrack-demo";
@@ -43,46 +43,47 @@ async fn empty_account(
     day_start_hour: u8,
     now: i64,
 ) -> Result<i64, AppError> {
-    let user_id = match db::users::by_email(database, email).await? {
+    let user_id = match store::users::by_email(database, email).await? {
         Some(user) => {
             let mut tx = database.begin_write().await?;
-            db::activity::delete_all_activity(&mut tx, user.id).await?;
+            store::data::delete_all_activity(&mut tx, user.id).await?;
             tx.commit().await?;
             user.id
         }
         None => {
             let hash = auth::hash_password(password.to_string()).await?;
-            db::users::insert(database, email, &hash, name, timezone, now)
+            store::users::insert(database, email, &hash, name, timezone, now)
                 .await?
                 .ok_or_else(|| AppError::internal("a demo user appeared while it was being created"))?
         }
     };
-    db::users::update_profile(database, user_id, name, timezone, day_start_hour, "us").await?;
+    store::users::update_profile(database, user_id, name, timezone, day_start_hour, "us").await?;
     Ok(user_id)
 }
 
 /// Creates the demo user (or reuses it, clearing its activity) and fills the last 90 days up to
 /// `now`; then the demo team, with four teammates' last 30 days. The same seed gives the same
 /// activity for the same `now`.
-pub async fn create_demo(database: &Database, now: i64, seed: u64) -> Result<DemoSummary, AppError> {
+pub async fn create_demo(store: &Store, now: i64, seed: u64) -> Result<DemoSummary, AppError> {
+    let database = &store.database;
     let user_id = empty_account(database, DEMO_EMAIL, DEMO_PASSWORD, "Demo User", DEMO_TIMEZONE, 4, now).await?;
-    let minutes = fill_activity(database, user_id, DEMO_TIMEZONE, DAYS, now, seed).await?;
+    let minutes = fill_activity(store, user_id, DEMO_TIMEZONE, DAYS, now, seed).await?;
 
     let mut teammates = Vec::new();
     for (i, (email, name, timezone)) in TEAMMATES.into_iter().enumerate() {
         let (password, _) = auth::new_secret("");
         let id = empty_account(database, email, &password, name, timezone, 0, now).await?;
-        fill_activity(database, id, timezone, TEAMMATE_DAYS, now, seed + 1 + i as u64).await?;
+        fill_activity(store, id, timezone, TEAMMATE_DAYS, now, seed + 1 + i as u64).await?;
         teammates.push(id);
     }
     // A fresh demo team each time, everyone sharing their figures.
     let mut tx = database.begin_write().await?;
-    db::teams::delete_owned_named(&mut tx, user_id, DEMO_TEAM).await?;
-    let team_id = db::teams::insert(&mut tx, DEMO_TEAM, now).await?;
-    db::teams::add_member(&mut tx, team_id, user_id, TeamRole::Owner.key(), true, now).await?;
+    store::teams::delete_owned_named(&mut tx, user_id, DEMO_TEAM).await?;
+    let team_id = store::teams::insert(&mut tx, DEMO_TEAM, now).await?;
+    store::teams::add_member(&mut tx, team_id, user_id, TeamRole::Owner.key(), true, now).await?;
     for (id, role) in teammates.into_iter().zip([TeamRole::Admin, TeamRole::Member, TeamRole::Member, TeamRole::Member])
     {
-        db::teams::add_member(&mut tx, team_id, id, role.key(), true, now).await?;
+        store::teams::add_member(&mut tx, team_id, id, role.key(), true, now).await?;
     }
     tx.commit().await?;
     Ok(DemoSummary { user_id, minutes, team_id })
@@ -92,7 +93,7 @@ pub async fn create_demo(database: &Database, now: i64, seed: u64) -> Result<Dem
 /// and the benchmark's), about one upload per day from one laptop. Returns the number of minute
 /// records.
 pub async fn fill_activity(
-    database: &Database,
+    store: &Store,
     user_id: i64,
     timezone: &str,
     days: i64,
@@ -100,16 +101,16 @@ pub async fn fill_activity(
     seed: u64,
 ) -> Result<usize, AppError> {
     let device = Device { id: "demo-laptop".into(), name: "Demo laptop".into() };
-    let uploads = UploadStore::of(database)?;
     let mut minutes = 0;
     let mut first_upload = now;
-    for batch in workload::uploads(&device, SyntheticPerson::new(timezone, days, now, seed)?, 1_440, usize::MAX) {
+    let person = SyntheticPerson::new(timezone, days, now, seed).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    for batch in keytrack_synth::uploads(&device, person, 1_440, usize::MAX) {
         minutes += batch.minutes.len();
         first_upload = batch.minutes.iter().map(|m| m.minute).fold(first_upload, i64::min);
-        uploads.store(user_id, demo_agent("linux x86_64"), batch, now).await?;
+        ingest::store(&store.uploads, user_id, demo_agent("linux x86_64"), batch, now).await?;
     }
     // The devices page shows the laptop in use since its first minute, not since the demo was made.
-    db::data::set_device_dates(database, user_id, &device.id, (first_upload, now)).await?;
+    store::data::set_device_dates(&store.database, user_id, &device.id, (first_upload, now)).await?;
     Ok(minutes)
 }
 
@@ -130,14 +131,14 @@ const DEMO_KEYBOARD: (&str, &str) = ("demo-keyboard", "Demo keyboard (live)");
 pub const DEMO_TYPING_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Runs the demo keyboard until the server stops; does nothing without a demo account.
-pub async fn keep_typing(state: super::state::AppState) {
-    let user_id = match db::users::by_email(&state.database, DEMO_EMAIL).await {
+pub async fn keep_typing(state: AppState) {
+    let user_id = match store::users::by_email(&state.store.database, DEMO_EMAIL).await {
         Ok(Some(user)) => user.id,
         Ok(None) => return tracing::warn!("--demo-typing: no demo account here (run `keytrack demo` first)"),
         Err(error) => return tracing::warn!(%error, "--demo-typing: cannot look for the demo account"),
     };
     let device = Device { id: DEMO_KEYBOARD.0.into(), name: DEMO_KEYBOARD.1.into() };
-    let mut typist = match workload::Typist::new(DEMO_TIMEZONE, 7) {
+    let mut typist = match Typist::new(DEMO_TIMEZONE, 7) {
         Ok(typist) => typist,
         Err(error) => return tracing::warn!(%error, "--demo-typing"),
     };
@@ -150,22 +151,12 @@ pub async fn keep_typing(state: super::state::AppState) {
             _ = tick.tick() => {}
             () = &mut closed => return,
         }
-        let now = super::state::now();
-        let stored = match state.uploads() {
-            Ok(uploads) => uploads.store(user_id, demo_agent("windows x86_64"), typist.upload(&device, now), now).await,
-            Err(error) => Err(error),
-        };
-        match stored {
-            Ok(receipt) => state.live.arrived(
-                user_id,
-                keytrack_wire::live::Arrival {
-                    device: DEMO_KEYBOARD.1.into(),
-                    token_id: None,
-                    at: now,
-                    blocks: receipt.blocks,
-                },
-            ),
-            Err(error) => tracing::warn!(%error, "the demo keyboard's upload was not stored"),
+        let now = crate::server::now();
+        let batch = typist.upload(&device, now);
+        let stored =
+            ingest::upload(&state.store.uploads, &state.live, user_id, demo_agent("windows x86_64"), batch, now).await;
+        if let Err(error) = stored {
+            tracing::warn!(%error, "the demo keyboard's upload was not stored");
         }
     }
 }

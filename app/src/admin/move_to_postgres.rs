@@ -5,9 +5,10 @@
 
 use sqlx::{PgPool, SqlitePool};
 
-use super::db::postgres::copy;
-use super::error::AppError;
-use super::rollups;
+use crate::server::error::AppError;
+use crate::server::services::stats::{range_heatmaps, range_totals};
+use crate::server::store::postgres::copy;
+use crate::server::store::sqlite::upgrade::build_missing;
 
 /// What was moved and checked.
 #[derive(Debug)]
@@ -27,7 +28,7 @@ pub async fn move_to_postgres(sqlite: &SqlitePool, pg: &PgPool) -> Result<Moved,
     }
     // Data from before the current layout (minute rows, missing rollups) is brought up to date
     // first, as `keytrack serve` would at its start, so that what is copied is what is served.
-    rollups::build_missing(sqlite).await?;
+    build_missing(sqlite).await?;
     let tables = copy::copy_all(sqlite, pg).await?;
     for (table, on_sqlite, on_postgres) in copy::row_counts(sqlite, pg).await? {
         if on_sqlite != on_postgres {
@@ -43,10 +44,10 @@ pub async fn move_to_postgres(sqlite: &SqlitePool, pg: &PgPool) -> Result<Moved,
                 .map_err(|e| AppError::internal(format!("user {user_id}: the stored day {text:?}: {e}")))
         };
         let (from, to) = (day(&first)?, day(&last)?);
-        let stats = rollups::range_totals(sqlite, user_id, from, to).await?.finish();
-        let copied = rollups::range_totals(pg, user_id, from, to).await?.finish();
-        let heatmaps = rollups::range_heatmaps(sqlite, user_id, from, to).await?;
-        let copied_heatmaps = rollups::range_heatmaps(pg, user_id, from, to).await?;
+        let stats = range_totals(sqlite, user_id, from, to).await?.finish();
+        let copied = range_totals(pg, user_id, from, to).await?.finish();
+        let heatmaps = range_heatmaps(sqlite, user_id, from, to).await?;
+        let copied_heatmaps = range_heatmaps(pg, user_id, from, to).await?;
         if copied != stats || copied_heatmaps != heatmaps {
             return Err(AppError::internal(format!(
                 "user {user_id}: the statistics of {first} to {last} differ between SQLite and PostgreSQL after the copy"
@@ -63,11 +64,12 @@ mod tests {
     use keytrack_wire::Device;
 
     use super::*;
-    use crate::server::db::postgres::TestDatabase;
-    use crate::server::db::writer::Writer;
-    use crate::server::ingest::{self, UploadSource};
-    use crate::server::workload::{SyntheticPerson, uploads};
-    use crate::server::{accounts, db, teams};
+    use crate::server::services::ingest::{self, UploadSource};
+    use crate::server::services::{accounts, teams};
+    use crate::server::store::postgres::TestDatabase;
+    use crate::server::store::uploads::Uploads;
+    use crate::server::store::{self, Database};
+    use keytrack_synth::{SyntheticPerson, uploads};
 
     /// 2026-11-20 18:00 UTC.
     const NOW: i64 = 1_795_197_600;
@@ -75,22 +77,19 @@ mod tests {
     #[tokio::test]
     async fn an_installation_moves_whole_and_checked_and_only_into_an_empty_database() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let sqlite = db::open(dir.path()).await.expect("open");
+        let sqlite = store::sqlite::open(dir.path()).await.expect("open");
         let ada =
-            db::users::insert(&sqlite, "ada@example.com", "hash", "Ada", "Europe/Berlin", NOW).await.expect("ada");
-        let bob = db::users::insert(&sqlite, "Bob@Example.com", "hash", "", "UTC", NOW).await.expect("bob");
+            store::users::insert(&sqlite, "ada@example.com", "hash", "Ada", "Europe/Berlin", NOW).await.expect("ada");
+        let bob = store::users::insert(&sqlite, "Bob@Example.com", "hash", "", "UTC", NOW).await.expect("bob");
         let (ada, bob) = (ada.expect("new"), bob.expect("new"));
-        let database = db::Database::Sqlite(sqlite.clone());
+        let database = Database::Sqlite(sqlite.clone());
         accounts::create_token(&database, ada, "laptop").await.expect("token");
-        let writer = Writer::for_file(&dir.path().join(db::DATABASE_FILE)).expect("writer");
+        let writer = Uploads::of(&database);
         for (user, seed) in [(ada, 7), (bob, 8)] {
             let device = Device { id: "laptop".into(), name: "Laptop".into() };
             let days = SyntheticPerson::new("Europe/Berlin", 3, NOW, seed).expect("person");
             for batch in uploads(&device, days, 240, usize::MAX) {
-                ingest::UploadStore::Sqlite(writer.clone())
-                    .store(user, UploadSource::default(), batch, NOW)
-                    .await
-                    .expect("upload");
+                ingest::store(&writer, user, UploadSource::default(), batch, NOW).await.expect("upload");
             }
         }
         let team = teams::create(&database, ada, "Writers").await.expect("team");
@@ -132,11 +131,11 @@ mod tests {
         assert_eq!(approved, Some(true));
 
         // New rows on PostgreSQL take ids past the moved ones (and past deleted accounts').
-        let carol = crate::server::db::users::insert(&database.pool, "carol@example.com", "hash", "", "UTC", NOW)
+        let carol = crate::server::store::users::insert(&database.pool, "carol@example.com", "hash", "", "UTC", NOW)
             .await
             .expect("carol");
         assert_eq!(carol, Some(51));
-        let taken = crate::server::db::users::insert(&database.pool, "BOB@example.com", "hash", "", "UTC", NOW)
+        let taken = crate::server::store::users::insert(&database.pool, "BOB@example.com", "hash", "", "UTC", NOW)
             .await
             .expect("bob again");
         assert_eq!(taken, None, "an address is taken whatever its case");

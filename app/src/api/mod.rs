@@ -79,8 +79,8 @@ mod ssr {
     use tower_sessions::Session;
 
     use super::UiError;
-    use crate::server::auth::user_of_session;
-    use crate::server::state::AppState;
+    use crate::server::web::extract::user_of_session;
+    use crate::server::web::state::AppState;
 
     pub fn state() -> Result<AppState, UiError> {
         use_context::<AppState>().ok_or(UiError::Internal)
@@ -105,7 +105,7 @@ mod ssr {
         let session = session().await?;
         // A new id at login, so that a session id planted before login is worth nothing after.
         session.cycle_id().await.map_err(|_| UiError::Internal)?;
-        session.insert(crate::server::auth::SESSION_USER_ID, user_id).await.map_err(|_| UiError::Internal)
+        session.insert(crate::server::web::extract::SESSION_USER_ID, user_id).await.map_err(|_| UiError::Internal)
     }
 
     pub fn client_ip() -> Option<IpAddr> {
@@ -119,8 +119,8 @@ mod ssr {
 pub async fn current_account() -> Result<Option<Account>, UiError> {
     let state = ssr::state()?;
     let session = ssr::session().await?;
-    match crate::server::auth::user_of_session(&session).await? {
-        Some(id) => Ok(crate::server::accounts::account(&state.database, id).await.ok()),
+    match crate::server::web::extract::user_of_session(&session).await? {
+        Some(id) => Ok(crate::server::services::accounts::account(&state.store.database, id).await.ok()),
         None => Ok(None),
     }
 }
@@ -148,7 +148,7 @@ pub fn page_after_login(next: Option<&str>) -> &str {
 pub async fn sign_up(email: String, password: String, timezone: String, next: Option<String>) -> Result<(), UiError> {
     let state = ssr::state()?;
     state.sign_up_limiter.attempt(ssr::client_ip()).await?;
-    let id = crate::server::accounts::sign_up(&state.database, &email, &password, &timezone).await?;
+    let id = crate::server::services::accounts::sign_up(&state.store.database, &email, &password, &timezone).await?;
     ssr::start_session(id).await?;
     leptos_axum::redirect(page_after_login(next.as_deref()));
     Ok(())
@@ -157,9 +157,14 @@ pub async fn sign_up(email: String, password: String, timezone: String, next: Op
 #[server]
 pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<(), UiError> {
     let state = ssr::state()?;
-    let id =
-        crate::server::accounts::log_in(&state.database, &state.login_limiter, &email, &password, ssr::client_ip())
-            .await?;
+    let id = crate::server::services::accounts::log_in(
+        &state.store.database,
+        &state.login_limiter,
+        &email,
+        &password,
+        ssr::client_ip(),
+    )
+    .await?;
     ssr::start_session(id).await?;
     leptos_axum::redirect(page_after_login(next.as_deref()));
     Ok(())
@@ -187,8 +192,8 @@ pub async fn save_profile(
 ) -> Result<(), UiError> {
     let state = ssr::state()?;
     let id = ssr::user_id().await?;
-    crate::server::accounts::save_profile(
-        &state.database,
+    crate::server::services::accounts::save_profile(
+        &state.store.database,
         id,
         &display_name,
         &timezone,
@@ -204,7 +209,7 @@ pub async fn save_profile(
 pub async fn add_never_count(name: String) -> Result<(), UiError> {
     let state = ssr::state()?;
     let id = ssr::user_id().await?;
-    crate::server::accounts::change_never_count(&state.database, id, &name, true).await?;
+    crate::server::services::accounts::change_never_count(&state.store.database, id, &name, true).await?;
     Ok(())
 }
 
@@ -213,7 +218,7 @@ pub async fn add_never_count(name: String) -> Result<(), UiError> {
 pub async fn remove_never_count(name: String) -> Result<(), UiError> {
     let state = ssr::state()?;
     let id = ssr::user_id().await?;
-    crate::server::accounts::change_never_count(&state.database, id, &name, false).await?;
+    crate::server::services::accounts::change_never_count(&state.store.database, id, &name, false).await?;
     Ok(())
 }
 
@@ -221,14 +226,14 @@ pub async fn remove_never_count(name: String) -> Result<(), UiError> {
 pub async fn list_tokens() -> Result<Vec<TokenSummary>, UiError> {
     let state = ssr::state()?;
     let id = ssr::user_id().await?;
-    Ok(crate::server::accounts::list_tokens(&state.database, id).await?)
+    Ok(crate::server::services::accounts::list_tokens(&state.store.database, id).await?)
 }
 
 #[server]
 pub async fn create_token(name: String) -> Result<NewToken, UiError> {
     let state = ssr::state()?;
     let id = ssr::user_id().await?;
-    let (token_id, token) = crate::server::accounts::create_token(&state.database, id, &name).await?;
+    let (token_id, token) = crate::server::services::accounts::create_token(&state.store.database, id, &name).await?;
     Ok(NewToken { id: token_id, name: name.trim().to_string(), token })
 }
 
@@ -237,8 +242,9 @@ pub async fn create_token(name: String) -> Result<NewToken, UiError> {
 pub async fn pending_pairing(code: String) -> Result<PairingPreview, UiError> {
     let state = ssr::state()?;
     let user = ssr::user_id().await?;
-    let now = crate::server::state::now();
-    Ok(crate::server::pairing::preview(&state.database, &state.pairing_limiter, user, &code, now).await?)
+    let now = crate::server::now();
+    Ok(crate::server::services::pairing::preview(&state.store.database, &state.pairing_limiter, user, &code, now)
+        .await?)
 }
 
 /// Approves (the agent then gets a token of the user's) or denies an agent's pairing request.
@@ -246,8 +252,9 @@ pub async fn pending_pairing(code: String) -> Result<PairingPreview, UiError> {
 pub async fn decide_pairing(code: String, approve: bool) -> Result<bool, UiError> {
     let state = ssr::state()?;
     let user = ssr::user_id().await?;
-    let now = crate::server::state::now();
-    crate::server::pairing::decide(&state.database, &state.pairing_limiter, user, &code, approve, now).await?;
+    let now = crate::server::now();
+    crate::server::services::pairing::decide(&state.store.database, &state.pairing_limiter, user, &code, approve, now)
+        .await?;
     Ok(approve)
 }
 
@@ -255,7 +262,7 @@ pub async fn decide_pairing(code: String, approve: bool) -> Result<bool, UiError
 pub async fn revoke_token(id: i64) -> Result<(), UiError> {
     let state = ssr::state()?;
     let user = ssr::user_id().await?;
-    crate::server::accounts::revoke_token(&state.database, user, id).await?;
+    crate::server::services::accounts::revoke_token(&state.store.database, user, id).await?;
     Ok(())
 }
 
@@ -269,7 +276,7 @@ pub async fn dashboard_stats(
     let state = ssr::state()?;
     let id = ssr::user_id().await?;
     let query = crate::domain::range::RangeQuery { range, from, to };
-    Ok(crate::server::stats::stats_for_query(&state.database, id, &query, crate::server::state::now()).await?)
+    Ok(crate::server::services::stats::stats_for_query(&state.store.database, id, &query, crate::server::now()).await?)
 }
 
 /// Key presses and clicks in each of the last 60 minutes (the live dashboard's last hour).
@@ -277,7 +284,7 @@ pub async fn dashboard_stats(
 pub async fn last_hour() -> Result<Vec<MinuteTotals>, UiError> {
     let state = ssr::state()?;
     let id = ssr::user_id().await?;
-    Ok(crate::server::stats::last_hour(&state.database, id, crate::server::state::now()).await?)
+    Ok(crate::server::services::stats::last_hour(&state.store.database, id, crate::server::now()).await?)
 }
 
 /// Click and movement heatmaps over the dashboard's date range.
@@ -290,7 +297,8 @@ pub async fn dashboard_heatmaps(
     let state = ssr::state()?;
     let id = ssr::user_id().await?;
     let query = crate::domain::range::RangeQuery { range, from, to };
-    Ok(crate::server::stats::heatmaps_for_query(&state.database, id, &query, crate::server::state::now()).await?)
+    Ok(crate::server::services::stats::heatmaps_for_query(&state.store.database, id, &query, crate::server::now())
+        .await?)
 }
 
 #[cfg(test)]

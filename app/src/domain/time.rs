@@ -24,6 +24,17 @@ impl UserClock {
         Ok(UserClock { tz, day_start_hour })
     }
 
+    /// The clock of a time zone and day start as an account stores them: a zone this server no
+    /// longer knows falls back to UTC (the one place that rule is written).
+    pub fn stored(timezone: &str, day_start_hour: u8) -> Result<UserClock, String> {
+        UserClock::new(timezone, day_start_hour).or_else(|_| UserClock::new("UTC", day_start_hour))
+    }
+
+    /// The clock of an account (see [`UserClock::stored`]).
+    pub fn of_account(account: &keytrack_wire::Account) -> Result<UserClock, String> {
+        UserClock::stored(&account.timezone, account.day_start_hour)
+    }
+
     /// The instant (Unix seconds) the user's day `date` starts.
     ///
     /// A start that falls in a DST gap (02:30 on a spring-forward night) moves to the first

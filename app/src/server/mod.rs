@@ -1,29 +1,20 @@
-//! Server-only code (feature `ssr`): state, auth, ingest, stats, the HTTP router, and the SQL.
+//! Server-only code (feature `ssr`), in three wings that depend one way (docs/architecture.md):
+//!
+//! - `web`: the HTTP edge, the only place axum lives: the route table, extractors, the JSON API,
+//!   live streams, protection, the listener and the site's files.
+//! - `services`: the use cases (accounts, ingest, statistics, teams, export...), which never ask
+//!   which database engine they run on.
+//! - `store`: all SQL and the one place that chooses the engine (`store::Store::open`).
+//!
+//! `error` is the one error type all three share; `memory` the allocator's settings.
 
-pub mod accounts;
-pub mod assets;
-pub mod auth;
-pub mod clock;
-pub mod data;
-pub mod data_routes;
-pub mod db;
-pub mod demo;
-pub mod downloads;
 pub mod error;
-pub mod export;
-pub mod http;
-pub mod ingest;
-pub mod listen;
-pub mod live;
 pub mod memory;
-pub mod move_to_postgres;
-pub mod pairing;
-pub mod protect;
-pub mod report;
-pub mod rollups;
-pub mod sessions;
-pub mod state;
-pub mod stats;
-pub mod streams;
-pub mod teams;
-pub mod workload;
+pub mod services;
+pub mod store;
+pub mod web;
+
+/// The server's clock, Unix seconds.
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}

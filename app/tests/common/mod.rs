@@ -9,7 +9,10 @@ use axum::Router;
 use axum::body::Body;
 use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use keytrack_app::server::{accounts, db, http as app_http, state::AppState};
+use keytrack_app::server::services::accounts;
+use keytrack_app::server::store;
+use keytrack_app::server::web;
+use keytrack_app::server::web::state::AppState;
 use keytrack_wire::{ActivityBatch, ActivityMinute, HourBlock};
 use leptos::config::LeptosOptions;
 use leptos::server_fn::ServerFn;
@@ -22,7 +25,7 @@ pub use scratch_postgres::ScratchDatabase;
 
 pub struct TestServer {
     pub app: Router,
-    pub database: db::Database,
+    pub database: store::Database,
     pub _dir: tempfile::TempDir,
     /// The PostgreSQL database, dropped with the server.
     _postgres: Option<ScratchDatabase>,
@@ -37,22 +40,23 @@ pub async fn server() -> TestServer {
     let dir = tempfile::tempdir().expect("temp dir");
     if on_postgres() {
         let scratch = ScratchDatabase::create().await;
-        let pool = db::postgres::open(&scratch.url).await.expect("open database");
-        router_on(db::Database::Postgres(pool), dir, Some(scratch)).await
+        let pool = store::postgres::open(&scratch.url).await.expect("open database");
+        router_on(store::Database::Postgres(pool), dir, Some(scratch)).await
     } else {
-        let pool = db::open(dir.path()).await.expect("open database");
+        let pool = store::sqlite::open(dir.path()).await.expect("open database");
         server_on(pool, dir).await
     }
 }
 
 /// The router over a SQLite database that is already open (in `dir`, kept as long as the server).
 pub async fn server_on(pool: SqlitePool, dir: tempfile::TempDir) -> TestServer {
-    router_on(db::Database::Sqlite(pool), dir, None).await
+    router_on(store::Database::Sqlite(pool), dir, None).await
 }
 
-async fn router_on(database: db::Database, dir: tempfile::TempDir, postgres: Option<ScratchDatabase>) -> TestServer {
+async fn router_on(database: store::Database, dir: tempfile::TempDir, postgres: Option<ScratchDatabase>) -> TestServer {
     let options = LeptosOptions::builder().output_name("keytrack").site_root("target/site").build();
-    let app = app_http::router(AppState::new(database.clone(), options).await, false).await.expect("router");
+    let app =
+        web::router(AppState::new(store::Store::on(database.clone()), options).await, false).await.expect("router");
     TestServer { app, database, _dir: dir, _postgres: postgres }
 }
 
@@ -61,22 +65,22 @@ async fn router_on(database: db::Database, dir: tempfile::TempDir, postgres: Opt
 macro_rules! on_either {
     ($database:expr, |$executor:ident| $body:expr) => {
         match $database {
-            keytrack_app::server::db::Database::Sqlite($executor) => $body,
-            keytrack_app::server::db::Database::Postgres($executor) => $body,
+            keytrack_app::server::store::Database::Sqlite($executor) => $body,
+            keytrack_app::server::store::Database::Postgres($executor) => $body,
         }
     };
 }
 pub(crate) use on_either;
 
 /// The number a query answers (a count, a sum cast to BIGINT), on either engine.
-pub async fn number(database: &db::Database, sql: &str) -> i64 {
+pub async fn number(database: &store::Database, sql: &str) -> i64 {
     on_either!(database, |pool| sqlx::query_scalar(sql).fetch_one(pool).await).expect(sql)
 }
 
 pub const PASSWORD: &str = "correct horse battery";
 
 /// A user and a live token of theirs.
-pub async fn user_with_token(database: &db::Database, email: &str) -> (i64, String) {
+pub async fn user_with_token(database: &store::Database, email: &str) -> (i64, String) {
     let id = accounts::sign_up(database, email, PASSWORD, "UTC").await.expect("sign up");
     let token = accounts::create_token(database, id, "test agent").await.expect("token").1;
     (id, token)

@@ -1,7 +1,7 @@
 //! A PostgreSQL database of its own for one test, on the server the machine runs
 //! (`KEYTRACK_TEST_POSTGRES`, by default `postgres://postgres@127.0.0.1:5432/test`, the one this
 //! project's build machines run): created empty, dropped when the value is, even when the test
-//! fails. Shared by the unit tests (`db::postgres::TestDatabase`) and the integration tests
+//! fails. Shared by the unit tests (`store::postgres::TestDatabase`) and the integration tests
 //! (`common::server`), which include this file.
 
 use sqlx::Connection;

@@ -11,7 +11,6 @@ use keytrack_wire::live::LIVE_UPLOAD_MS;
 use keytrack_wire::{ActivityBatch, ActivityMinute, Device};
 
 use super::{AgentUploads, BenchOptions, People, ServerProcess, agent_uploads, ingest_phase, quantile, sorted, upload};
-use keytrack_app::server::state;
 
 /// An open event stream and its reader.
 async fn open_stream(client: &reqwest::Client, url: &str, token: &str) -> anyhow::Result<reqwest::Response> {
@@ -88,7 +87,7 @@ pub async fn live(
                 while Instant::now() < until {
                     tick.tick().await;
                     presses += 3;
-                    let minute = state::now() / 60 * 60;
+                    let minute = keytrack_app::server::now() / 60 * 60;
                     let record =
                         ActivityMinute { minute, utc_offset: 60, presses, active_seconds: 10, ..Default::default() };
                     let body = Bytes::from(

@@ -7,13 +7,13 @@
 use std::ffi::OsStr;
 use std::path::Path;
 
-use keytrack_app::server::db::{self, postgres};
+use keytrack_app::server::store::{self, postgres};
 
 use super::{BenchOptions, ServerProcess, ingest, load, prepare_in, queries};
 
 pub async fn run(exe: &Path, url: &str, options: &BenchOptions, instances: usize, now: i64) -> anyhow::Result<()> {
-    let database = db::Database::Postgres(postgres::open(url).await?);
-    if !db::data::user_ids(&database).await?.is_empty() {
+    let database = store::Database::Postgres(postgres::open(url).await?);
+    if !store::data::user_ids(&database).await?.is_empty() {
         anyhow::bail!("{} holds accounts: the benchmark needs an empty database", postgres::without_password(url));
     }
     println!("engine: PostgreSQL, {instances} server instance(s) on one database");
@@ -28,7 +28,7 @@ pub async fn run(exe: &Path, url: &str, options: &BenchOptions, instances: usize
         .collect::<anyhow::Result<Vec<_>>>()?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(usize::MAX).build()?;
     let mut failed = ingest(&client, &servers, &people, options, now).await?.failed;
-    let db::Database::Postgres(pool) = &database else { unreachable!("opened on PostgreSQL above") };
+    let store::Database::Postgres(pool) = &database else { unreachable!("opened on PostgreSQL above") };
     let size: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())").fetch_one(pool).await?;
     let minutes: i64 = sqlx::query_scalar("SELECT CAST(coalesce(sum(minutes), 0) AS BIGINT) FROM activity_hours")
         .fetch_one(pool)

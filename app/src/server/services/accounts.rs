@@ -5,25 +5,14 @@ use std::net::IpAddr;
 use keytrack_wire::Account;
 
 use super::auth::{self, LoginLimiter};
-use super::db::users::UserRow;
-use super::db::{self, Database, Db};
-use super::error::AppError;
-use super::state::now;
 use crate::domain::layouts::KeyboardLayout;
 use crate::domain::time::UserClock;
+use crate::server::error::AppError;
+use crate::server::now;
+use crate::server::store::users::account_of;
+use crate::server::store::{self, Database, Db};
 
 use crate::model::TokenSummary;
-
-pub(super) fn account_of(user: UserRow) -> Account {
-    Account {
-        email: user.email,
-        display_name: user.display_name,
-        timezone: user.timezone,
-        day_start_hour: u8::try_from(user.day_start_hour).unwrap_or(0),
-        keyboard_layout: KeyboardLayout::or_us(&user.keyboard_layout).id().to_string(),
-        never_count: db::users::never_count_list(&user.never_count),
-    }
-}
 
 /// Puts an application on the user's never-count list (`add`) or takes it off; their agents
 /// apply the list from their next upload on.
@@ -34,8 +23,8 @@ pub async fn change_never_count(database: &Database, user_id: i64, name: &str, a
             name.trim()
         ))
     })?;
-    let user = db::users::by_id(database, user_id).await?.ok_or(AppError::NotFound)?;
-    let mut apps = db::users::never_count_list(&user.never_count);
+    let user = store::users::by_id(database, user_id).await?.ok_or(AppError::NotFound)?;
+    let mut apps = store::users::never_count_list(&user.never_count);
     if add {
         if apps.contains(&name) {
             return Ok(());
@@ -51,12 +40,12 @@ pub async fn change_never_count(database: &Database, user_id: i64, name: &str, a
     } else {
         apps.retain(|a| *a != name);
     }
-    db::users::set_never_count(database, user_id, &apps).await?;
+    store::users::set_never_count(database, user_id, &apps).await?;
     Ok(())
 }
 
 pub async fn account<'c>(db: impl Into<Db<'c>>, user_id: i64) -> Result<Account, AppError> {
-    db::users::by_id(db, user_id).await?.map(account_of).ok_or(AppError::NotFound)
+    store::users::by_id(db, user_id).await?.map(account_of).ok_or(AppError::NotFound)
 }
 
 /// Creates an account; the time zone is the browser's (or UTC when it sent none or a bad one).
@@ -66,7 +55,7 @@ pub async fn sign_up(database: &Database, email: &str, password: &str, timezone:
     let timezone = if UserClock::new(timezone, 0).is_ok() { timezone } else { "UTC" };
     let hash = auth::hash_password(password.to_string()).await?;
     let display_name = email.split('@').next().unwrap_or_default().to_string();
-    db::users::insert(database, &email, &hash, &display_name, timezone, now())
+    store::users::insert(database, &email, &hash, &display_name, timezone, now())
         .await?
         .ok_or_else(|| AppError::Conflict("An account with this email exists already. Log in instead.".into()))
 }
@@ -84,7 +73,7 @@ pub async fn log_in(
     let email = auth::normalize_email(email).unwrap_or_else(|_| email.trim().to_string());
     let email = email.as_str();
     limiter.check(email, ip).await?;
-    let user = db::users::by_email(database, email).await?;
+    let user = store::users::by_email(database, email).await?;
     let verified = match &user {
         Some(user) => auth::verify_password(password.to_string(), user.password_hash.clone()).await?,
         None => {
@@ -121,12 +110,12 @@ pub async fn save_profile(
     }
     let clock = UserClock::new(timezone, day_start_hour).map_err(AppError::BadRequest)?;
     let mut tx = database.begin_write().await?;
-    let before = db::users::by_id(&mut tx, user_id).await?.ok_or(AppError::NotFound)?;
-    db::users::update_profile(&mut tx, user_id, display_name, timezone, day_start_hour, layout.id()).await?;
+    let before = store::users::by_id(&mut tx, user_id).await?.ok_or(AppError::NotFound)?;
+    store::users::update_profile(&mut tx, user_id, display_name, timezone, day_start_hour, layout.id()).await?;
     // The user's days move with their time zone and day start: sum them again.
     if before.timezone != timezone || before.day_start_hour != i64::from(day_start_hour) {
         let stored_in = super::clock::clock_of(&account_of(before))?;
-        super::rollups::rebuild_from(&mut tx, user_id, stored_in, clock).await?;
+        store::rollups::rebuild_from(&mut tx, user_id, stored_in, clock).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -146,12 +135,12 @@ pub async fn create_token(database: &Database, user_id: i64, name: &str) -> Resu
         AppError::BadRequest("Name the token (1 to 100 characters), e.g. after the computer it is for.".into())
     })?;
     let (token, hash) = auth::new_token();
-    let id = db::tokens::insert(database, user_id, name, &hash, now()).await?;
+    let id = store::tokens::insert(database, user_id, name, &hash, now()).await?;
     Ok((id, token))
 }
 
 pub async fn list_tokens(database: &Database, user_id: i64) -> Result<Vec<TokenSummary>, AppError> {
-    Ok(db::tokens::list(database, user_id)
+    Ok(store::tokens::list(database, user_id)
         .await?
         .into_iter()
         .map(|row| TokenSummary {
@@ -166,18 +155,19 @@ pub async fn list_tokens(database: &Database, user_id: i64) -> Result<Vec<TokenS
 
 /// Revokes one of the user's tokens; another user's token id is simply not found.
 pub async fn revoke_token(database: &Database, user_id: i64, token_id: i64) -> Result<(), AppError> {
-    if db::tokens::revoke(database, user_id, token_id, now()).await? { Ok(()) } else { Err(AppError::NotFound) }
+    if store::tokens::revoke(database, user_id, token_id, now()).await? { Ok(()) } else { Err(AppError::NotFound) }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::db::postgres::TestDatabase;
+    use crate::server::store::postgres::TestDatabase;
 
     /// What each step of an account's life answers, in words, on `database`.
     async fn an_account_s_life(database: &Database) -> Vec<String> {
         let window = std::time::Duration::from_secs(60);
-        let limiter = LoginLimiter::new(crate::server::auth::RateLimiter::for_database(window, database), 10, 50);
+        let attempts = crate::server::store::attempts::Attempts::for_database(database);
+        let limiter = LoginLimiter::new(auth::RateLimiter::new(window, attempts), 10, 50);
         let mut seen = Vec::new();
         let ada =
             sign_up(database, "Ada@Example.com", "correct horse battery", "Europe/Berlin").await.expect("sign up");
@@ -211,7 +201,7 @@ mod tests {
     #[tokio::test]
     async fn accounts_and_tokens_answer_the_same_on_postgres_as_on_sqlite() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let sqlite = Database::Sqlite(db::open(dir.path()).await.expect("open"));
+        let sqlite = Database::Sqlite(crate::server::store::sqlite::open(dir.path()).await.expect("open"));
         let postgres = TestDatabase::create().await;
         let on_sqlite = an_account_s_life(&sqlite).await;
         let on_postgres = an_account_s_life(&Database::Postgres(postgres.pool.clone())).await;

@@ -1,27 +1,19 @@
-//! Who is asking: passwords (argon2id), API tokens (random, stored as SHA-256), sessions, and the
-//! login rate limit.
+//! Who is asking: passwords (argon2id), API tokens (random, stored as SHA-256), and the rate
+//! limits of logins, sign-ups and pairing. (Sessions are the web's: `web::extract`.)
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
-use axum::extract::{FromRef, FromRequestParts};
-use axum::http::request::Parts;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-
 use subtle::ConstantTimeEq;
-use tower_sessions::Session;
 
-use super::db::{self, Database};
-use super::error::AppError;
-use super::state::{AppState, now};
-
-/// The session key holding the logged-in user's id.
-pub const SESSION_USER_ID: &str = "user_id";
+use crate::server::error::AppError;
+use crate::server::now;
+use crate::server::store::attempts::Attempts;
+use crate::server::store::{self, Database};
 
 /// Every token starts with this, so a leaked one is easy to recognise (and to scan for).
 pub const TOKEN_PREFIX: &str = "kt_";
@@ -144,7 +136,7 @@ pub fn token_hash(token: &str) -> Vec<u8> {
 /// The user a bearer token belongs to and the token's id, if it is live. Notes the use.
 pub async fn user_of_token(database: &Database, token: &str) -> Result<Option<(i64, i64)>, AppError> {
     let hash = token_hash(token);
-    let Some(live) = db::tokens::live_by_hash(database, &hash).await? else {
+    let Some(live) = store::tokens::live_by_hash(database, &hash).await? else {
         return Ok(None);
     };
     // The index found it by equality already; compare again in constant time so that no code
@@ -153,12 +145,12 @@ pub async fn user_of_token(database: &Database, token: &str) -> Result<Option<(i
         return Ok(None);
     }
     let now = now();
-    if live.last_used_at.is_some_and(|at| at > now - db::tokens::TOUCH_EVERY_SECONDS) {
+    if live.last_used_at.is_some_and(|at| at > now - store::tokens::TOUCH_EVERY_SECONDS) {
         return Ok(Some((live.user_id, live.id)));
     }
     // "Last used" is a convenience: a database that cannot write now (read-only, disk full) must
     // not lock agents and scripts out of reading.
-    if let Err(error) = db::tokens::touch(database, live.id, now).await {
+    if let Err(error) = store::tokens::touch(database, live.id, now).await {
         match AppError::from(error) {
             AppError::StorageUnavailable(why) => tracing::debug!("token use not noted: {why}"),
             other => return Err(other),
@@ -167,145 +159,38 @@ pub async fn user_of_token(database: &Database, token: &str) -> Result<Option<(i
     Ok(Some((live.user_id, live.id)))
 }
 
-/// The logged-in user of a session, if any.
-pub async fn user_of_session(session: &Session) -> Result<Option<i64>, AppError> {
-    session.get::<i64>(SESSION_USER_ID).await.map_err(AppError::internal)
-}
-
-/// The user an API request acts for: from `Authorization: Bearer TOKEN`, else from the session
-/// cookie. Rejects with 401. The second field is the token's id (`None` for a session).
-#[derive(Debug, Clone, Copy)]
-pub struct ApiUser(pub i64, pub Option<i64>);
-
-impl<S> FromRequestParts<S> for ApiUser
-where
-    S: Send + Sync,
-    AppState: FromRef<S>,
-{
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let app = AppState::from_ref(state);
-        if let Some(header) = parts.headers.get(http::header::AUTHORIZATION) {
-            let token = header
-                .to_str()
-                .ok()
-                .and_then(|h| h.strip_prefix("Bearer "))
-                .map(str::trim)
-                .ok_or(AppError::Unauthorized("the Authorization header must be \"Bearer TOKEN\""))?;
-            return user_of_token(&app.database, token)
-                .await?
-                .map(|(user_id, token_id)| ApiUser(user_id, Some(token_id)))
-                .ok_or(AppError::Unauthorized("unknown or revoked API token"));
-        }
-        let session = Session::from_request_parts(parts, state).await.map_err(|(_, why)| AppError::internal(why))?;
-        let missing = AppError::Unauthorized("send an API token as \"Authorization: Bearer TOKEN\", or log in");
-        let user_id = user_of_session(&session).await?.ok_or(missing.clone())?;
-        // A session of an account deleted meanwhile (in another browser) is a session of no one.
-        if crate::server::db::users::by_id(&app.database, user_id).await?.is_none() {
-            return Err(missing);
-        }
-        Ok(ApiUser(user_id, None))
-    }
-}
-
-/// Counts events (failed logins, sign-ups) per key in a sliding window: in this process's memory
-/// for one server, or in the database when several instances share one PostgreSQL database
-/// (`rate_limit_events`), so that spreading attempts over instances buys no more of them.
+/// Counts events (failed logins, sign-ups, pairing codes) per key in a sliding window, where the
+/// store keeps them (`store::attempts`: this process's memory, or the database shared by every
+/// instance on PostgreSQL).
 pub struct RateLimiter {
     window: Duration,
-    events: Events,
-}
-
-enum Events {
-    Memory(Mutex<HashMap<String, Vec<Instant>>>),
-    Postgres(sqlx::PgPool),
+    attempts: Attempts,
 }
 
 impl RateLimiter {
-    /// A limiter of this process alone.
-    pub fn new(window: Duration) -> RateLimiter {
-        RateLimiter { window, events: Events::Memory(Mutex::new(HashMap::new())) }
-    }
-
-    /// A limiter that counts in `database` when it is PostgreSQL (shared by every instance on it),
-    /// else in memory.
-    pub fn for_database(window: Duration, database: &Database) -> RateLimiter {
-        match database {
-            Database::Postgres(pool) => RateLimiter { window, events: Events::Postgres(pool.clone()) },
-            Database::Sqlite(_) => RateLimiter::new(window),
-        }
+    pub fn new(window: Duration, attempts: Attempts) -> RateLimiter {
+        RateLimiter { window, attempts }
     }
 
     /// `Err(RateLimited)` when each key has had `limit` events or more in the window.
     pub async fn check(&self, keys: &[(&str, usize)]) -> Result<(), AppError> {
-        let minutes = |wait: Duration| wait.as_secs().div_ceil(60).max(1);
-        match &self.events {
-            Events::Memory(events) => {
-                let now = Instant::now();
-                let mut events = events.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                for (key, limit) in keys {
-                    if let Some(times) = events.get_mut(*key) {
-                        times.retain(|t| now.duration_since(*t) < self.window);
-                        if times.len() >= *limit {
-                            let oldest = times.first().copied().unwrap_or(now);
-                            return Err(AppError::RateLimited(minutes(
-                                self.window.saturating_sub(now.duration_since(oldest)),
-                            )));
-                        }
-                    }
-                }
-            }
-            Events::Postgres(pool) => {
-                let now = unix_millis();
-                let since = now - i64::try_from(self.window.as_millis()).unwrap_or(i64::MAX);
-                for (key, limit) in keys {
-                    let (count, oldest) = db::postgres::shared::attempts_since(pool, key, since).await?;
-                    if usize::try_from(count).unwrap_or(usize::MAX) >= *limit {
-                        let passed = Duration::from_millis(u64::try_from(now - oldest.unwrap_or(now)).unwrap_or(0));
-                        return Err(AppError::RateLimited(minutes(self.window.saturating_sub(passed))));
-                    }
-                }
+        for (key, limit) in keys {
+            let (count, oldest) = self.attempts.within(key, self.window).await?;
+            if count >= *limit {
+                let wait = self.window.saturating_sub(oldest);
+                return Err(AppError::RateLimited(wait.as_secs().div_ceil(60).max(1)));
             }
         }
         Ok(())
     }
 
     pub async fn record(&self, keys: &[&str]) -> Result<(), AppError> {
-        match &self.events {
-            Events::Memory(events) => {
-                let now = Instant::now();
-                let mut events = events.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                // Forget old entries now and then, so the map cannot grow without bound.
-                if events.len() > 10_000 {
-                    events.retain(|_, times| times.last().is_some_and(|t| now.duration_since(*t) < self.window));
-                }
-                for key in keys {
-                    events.entry((*key).to_string()).or_default().push(now);
-                }
-            }
-            Events::Postgres(pool) => {
-                let now = unix_millis();
-                // What every window has forgotten goes as new attempts come (an hour is the longest).
-                db::postgres::shared::record_attempts(pool, keys, now, now - 3_600_000).await?;
-            }
-        }
-        Ok(())
+        self.attempts.record(keys).await
     }
 
     pub async fn forget(&self, key: &str) -> Result<(), AppError> {
-        match &self.events {
-            Events::Memory(events) => {
-                events.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(key);
-            }
-            Events::Postgres(pool) => db::postgres::shared::forget_attempts(pool, key).await?,
-        }
-        Ok(())
+        self.attempts.forget(key).await
     }
-}
-
-fn unix_millis() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 /// The key of a client address ("unknown" when the server cannot tell).
@@ -412,12 +297,11 @@ mod tests {
     #[tokio::test]
     async fn login_limits_hold_in_memory_and_across_instances_on_postgres() {
         let window = Duration::from_secs(900);
-        let memory = LoginLimiter::new(RateLimiter::new(window), 3, 5);
+        let memory = LoginLimiter::new(RateLimiter::new(window, Attempts::in_memory()), 3, 5);
         the_login_limits_hold(&memory, &memory).await;
-        let database = crate::server::db::postgres::TestDatabase::create().await;
-        let database = Database::Postgres(database.pool.clone());
-        let first = LoginLimiter::new(RateLimiter::for_database(window, &database), 3, 5);
-        let second = LoginLimiter::new(RateLimiter::for_database(window, &database), 3, 5);
+        let database = crate::server::store::postgres::TestDatabase::create().await;
+        let first = LoginLimiter::new(RateLimiter::new(window, Attempts::Postgres(database.pool.clone())), 3, 5);
+        let second = LoginLimiter::new(RateLimiter::new(window, Attempts::Postgres(database.pool.clone())), 3, 5);
         the_login_limits_hold(&first, &second).await;
     }
 
@@ -452,7 +336,7 @@ mod tests {
 
     #[tokio::test]
     async fn sign_ups_are_limited_per_address() {
-        let limiter = SignUpLimiter::new(RateLimiter::new(Duration::from_secs(3600)), 3);
+        let limiter = SignUpLimiter::new(RateLimiter::new(Duration::from_secs(3600), Attempts::in_memory()), 3);
         let ip: Option<IpAddr> = "10.0.0.1".parse().ok();
         for _ in 0..3 {
             assert!(limiter.attempt(ip).await.is_ok());

@@ -6,11 +6,13 @@
 use chrono::NaiveDate;
 use keytrack_wire::data::{DeletionReceipt, DeviceSummary, DeviceToday, DeviceToken};
 
-use super::db::{Database, Storage};
-use super::error::AppError;
-use super::state::now;
-use super::{accounts, auth, clock, db, rollups, teams};
+use super::{accounts, auth, teams};
 use crate::domain::time::parse_day;
+use crate::server::error::AppError;
+use crate::server::now;
+use crate::server::store;
+use crate::server::store::rollups;
+use crate::server::store::{Database, Storage};
 
 fn writable(storage: Storage) -> Result<(), AppError> {
     match storage {
@@ -23,10 +25,10 @@ fn writable(storage: Storage) -> Result<(), AppError> {
 
 /// The user's devices, the most recently heard first, each with its counts today.
 pub async fn devices(database: &Database, user_id: i64) -> Result<Vec<DeviceSummary>, AppError> {
-    let clock = clock::clock_in(database, user_id).await?;
+    let clock = store::users::clock_in(database, user_id).await?;
     let today = clock.today(now());
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
-    Ok(db::data::devices(database, user_id, clock.range(today, today))
+    Ok(store::data::devices(database, user_id, clock.range(today, today))
         .await?
         .into_iter()
         .map(|d| DeviceSummary {
@@ -66,7 +68,7 @@ pub async fn rename_device(
     writable(storage)?;
     let name = accounts::clean_name(name, 100)
         .ok_or_else(|| AppError::BadRequest("name: 1 to 100 characters, no control characters".into()))?;
-    if db::data::rename_device(database, user_id, device_id, name).await? {
+    if store::data::rename_device(database, user_id, device_id, name).await? {
         tracing::info!(user_id, device_id, "renamed a device");
         Ok(())
     } else {
@@ -101,9 +103,9 @@ pub async fn delete_days(
 ) -> Result<DeletionReceipt, AppError> {
     writable(storage)?;
     let mut tx = database.begin_write().await?;
-    let clock = clock::clock_in(&mut tx, user_id).await?;
-    let (minutes, blocks) = db::data::delete_records_between(&mut tx, user_id, clock.range(from, to), now()).await?;
-    let days = db::data::delete_days(&mut tx, user_id, &from.to_string(), &to.to_string()).await?;
+    let clock = store::users::clock_in(&mut tx, user_id).await?;
+    let (minutes, blocks) = store::data::delete_records_between(&mut tx, user_id, clock.range(from, to), now()).await?;
+    let days = store::data::delete_days(&mut tx, user_id, &from.to_string(), &to.to_string()).await?;
     tx.commit().await?;
     tracing::info!(user_id, %from, %to, minutes, blocks, days, "deleted a range of activity");
     Ok(DeletionReceipt { minutes, blocks, days, tokens_revoked: 0 })
@@ -122,15 +124,15 @@ pub async fn remove_device(
 ) -> Result<DeletionReceipt, AppError> {
     writable(storage)?;
     let mut tx = database.begin_write().await?;
-    if !db::data::owns_device(&mut tx, user_id, device_id).await? {
+    if !store::data::owns_device(&mut tx, user_id, device_id).await? {
         return Err(AppError::NotFound);
     }
-    let tokens_revoked = db::data::revoke_device_token(&mut tx, user_id, device_id, now()).await?;
+    let tokens_revoked = store::data::revoke_device_token(&mut tx, user_id, device_id, now()).await?;
     let receipt = if keep_data {
         DeletionReceipt { tokens_revoked, ..DeletionReceipt::default() }
     } else {
-        let clock = clock::clock_in(&mut tx, user_id).await?;
-        let (minutes, blocks) = db::data::delete_device(&mut tx, user_id, device_id).await?;
+        let clock = store::users::clock_in(&mut tx, user_id).await?;
+        let (minutes, blocks) = store::data::delete_device(&mut tx, user_id, device_id).await?;
         let days = rollups::rebuild(&mut tx, user_id, clock).await?;
         DeletionReceipt { minutes, blocks, days: u64::try_from(days).unwrap_or(0), tokens_revoked }
     };
@@ -148,7 +150,7 @@ pub async fn delete_account(
     password: &str,
 ) -> Result<(), AppError> {
     writable(storage)?;
-    let user = db::users::by_id(database, user_id).await?.ok_or(AppError::NotFound)?;
+    let user = store::users::by_id(database, user_id).await?.ok_or(AppError::NotFound)?;
     if !auth::verify_password(password.to_string(), user.password_hash).await? {
         return Err(AppError::Forbidden("That is not your password; the account was not deleted.".into()));
     }
@@ -160,7 +162,7 @@ pub async fn delete_account(
             blocking.iter().map(|name| format!("\u{201c}{name}\u{201d}")).collect::<Vec<_>>().join(", ")
         )));
     }
-    db::data::delete_user(&mut tx, user_id, now()).await?;
+    store::data::delete_user(&mut tx, user_id, now()).await?;
     tx.commit().await?;
     tracing::info!(user_id, "deleted an account");
     Ok(())
@@ -183,16 +185,16 @@ pub async fn apply_retention(database: &Database, days: u32, now: i64) -> Result
     let cutoff = now - i64::from(days) * 86_400;
     let cutoff = cutoff - cutoff.rem_euclid(3_600);
     let mut removed = Retained::default();
-    for user_id in db::data::user_ids(database).await? {
-        if !db::data::has_records_before(database, user_id, cutoff).await? {
+    for user_id in store::data::user_ids(database).await? {
+        if !store::data::has_records_before(database, user_id, cutoff).await? {
             continue;
         }
         loop {
             let mut tx = database.begin_write().await?;
             let (minutes, blocks) =
-                db::data::delete_records_before(&mut tx, user_id, cutoff, RETENTION_CHUNK, now).await?;
+                store::data::delete_records_before(&mut tx, user_id, cutoff, RETENTION_CHUNK, now).await?;
             if minutes + blocks > 0 {
-                db::data::set_records_since(&mut tx, user_id, cutoff).await?;
+                store::data::set_records_since(&mut tx, user_id, cutoff).await?;
             }
             tx.commit().await?;
             removed.minutes += minutes;
@@ -229,21 +231,22 @@ mod tests {
     use keytrack_wire::Device;
 
     use super::*;
-    use crate::server::db::postgres::TestDatabase;
-    use crate::server::ingest::{UploadSource, UploadStore};
-    use crate::server::workload::{self, SyntheticPerson};
+    use crate::server::services::ingest::{self, UploadSource};
+    use crate::server::store::postgres::TestDatabase;
+    use crate::server::store::uploads::Uploads;
+    use keytrack_synth::SyntheticPerson;
 
     const NOW: i64 = 1_764_000_000;
     const PASSWORD: &str = "correct horse battery";
 
     /// Three days of two computers, uploaded as the agents do.
     async fn upload_history(database: &Database, user: i64) {
-        let uploads = UploadStore::of(database).expect("uploads");
+        let uploads = Uploads::of(database);
         for (seed, id) in [(7, "laptop"), (8, "desktop")] {
             let device = Device { id: id.into(), name: format!("{id} of Ada") };
             let person = SyntheticPerson::new("Europe/Berlin", 3, NOW, seed).expect("person");
-            for batch in workload::uploads(&device, person, 120, usize::MAX) {
-                uploads.store(user, UploadSource::default(), batch, NOW).await.expect("stored");
+            for batch in keytrack_synth::uploads(&device, person, 120, usize::MAX) {
+                ingest::store(&uploads, user, UploadSource::default(), batch, NOW).await.expect("stored");
             }
         }
     }
@@ -252,15 +255,17 @@ mod tests {
     async fn what_is_shown(database: &Database, user: i64) -> String {
         let today = chrono::DateTime::from_timestamp(NOW, 0).expect("now").date_naive();
         let (from, to) = (today - Duration::days(4), today + Duration::days(1));
-        let totals = rollups::range_totals(database, user, from, to).await.expect("totals").finish();
-        let heatmaps = rollups::range_heatmaps(database, user, from, to).await.expect("heatmaps");
+        let totals =
+            crate::server::services::stats::range_totals(database, user, from, to).await.expect("totals").finish();
+        let heatmaps =
+            crate::server::services::stats::range_heatmaps(database, user, from, to).await.expect("heatmaps");
         let devices = devices(database, user).await.map_err(|e| e.code()).map(|listed| {
             listed
                 .into_iter()
                 .map(|d| (d.agent_id, d.name, d.minutes, d.renamed, d.token.is_some()))
                 .collect::<Vec<_>>()
         });
-        let since = db::data::records_since(database, user).await.expect("records since");
+        let since = store::data::records_since(database, user).await.expect("records since");
         format!("{devices:?} since {since:?} {totals:?} {heatmaps:?}")
     }
 
@@ -273,7 +278,7 @@ mod tests {
         let errors = |e: AppError| e.code();
         let writable = Storage::Writable;
         let hash = auth::hash_password(PASSWORD.into()).await.expect("hash");
-        let ada = db::users::insert(database, "ada@example.com", &hash, "Ada", "Europe/Berlin", NOW)
+        let ada = store::users::insert(database, "ada@example.com", &hash, "Ada", "Europe/Berlin", NOW)
             .await
             .expect("insert")
             .expect("new");
@@ -306,7 +311,7 @@ mod tests {
             delete_account(database, writable, ada, "nope").await.map_err(errors)
         ));
         seen.push(format!("deleted: {:?}", delete_account(database, writable, ada, PASSWORD).await.map_err(errors)));
-        seen.push(format!("after: {:?}", db::users::by_id(database, ada).await.expect("read").map(|u| u.id)));
+        seen.push(format!("after: {:?}", store::users::by_id(database, ada).await.expect("read").map(|u| u.id)));
         seen.push(what_is_shown(database, ada).await);
         seen
     }
@@ -314,7 +319,7 @@ mod tests {
     #[tokio::test]
     async fn deleting_and_retention_answer_the_same_on_postgres_as_on_sqlite() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let sqlite = Database::Sqlite(db::open(dir.path()).await.expect("open"));
+        let sqlite = Database::Sqlite(crate::server::store::sqlite::open(dir.path()).await.expect("open"));
         let postgres = TestDatabase::create().await;
         let on_sqlite = a_history_deleted_piece_by_piece(&sqlite).await;
         let on_postgres = a_history_deleted_piece_by_piece(&Database::Postgres(postgres.pool.clone())).await;

@@ -1,5 +1,6 @@
 //! The agent for download: "Add a computer" offers the agent binaries built with this server,
-//! each with its SHA-256 checksum, at `/downloads/<platform>/<file>` (and `<file>.sha256`).
+//! each with its SHA-256 checksum, at `/downloads/<platform>/<file>` (and `<file>.sha256`, served
+//! by `web::downloads`).
 //!
 //! The server looks for them where the build puts them: with `--agent-downloads` (or
 //! `KEYTRACK_AGENT_DOWNLOADS`) only in that directory; otherwise beside its own program (where cargo
@@ -12,17 +13,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
 
-use axum::body::Body;
-use axum::extract::{Path as UrlPath, State};
-use axum::http::{HeaderValue, Request, header};
-use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
-use tower::ServiceExt;
-use tower_http::services::ServeFile;
 
-use super::error::AppError;
-use super::state::AppState;
 use crate::model::{AgentDownload, AgentFile};
+use crate::server::error::AppError;
 
 /// A platform the agent is built for and offered to.
 pub struct AgentPlatform {
@@ -91,7 +85,7 @@ impl AgentFiles {
     }
 
     /// The file for `platform`, if it is there.
-    fn path(&self, platform: &AgentPlatform) -> Option<PathBuf> {
+    pub fn path(&self, platform: &AgentPlatform) -> Option<PathBuf> {
         let native = cfg!(all(target_os = "linux", target_arch = "x86_64"));
         let candidate = match (&self.place, platform.cross_target) {
             (Place::Dir(dir), _) => Some(dir.join(platform.file_name)),
@@ -129,7 +123,7 @@ impl AgentFiles {
         Ok(listed)
     }
 
-    async fn describe(&self, path: PathBuf) -> Result<AgentFile, AppError> {
+    pub async fn describe(&self, path: PathBuf) -> Result<AgentFile, AppError> {
         let meta =
             tokio::fs::metadata(&path).await.map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
         let (bytes, modified) = (meta.len(), meta.modified().ok());
@@ -184,36 +178,6 @@ fn sha256_of(path: &Path) -> std::io::Result<String> {
         hash.update(&buffer[..read]);
     }
     Ok(hash.finalize().iter().map(|byte| format!("{byte:02x}")).collect())
-}
-
-/// `GET /downloads/{platform}/{file}`: the binary (ranges and conditional requests answered by
-/// `ServeFile`), or with `.sha256` its checksum line in `sha256sum`'s format.
-pub async fn download(
-    State(state): State<AppState>,
-    UrlPath((platform, file)): UrlPath<(String, String)>,
-    request: Request<Body>,
-) -> Result<Response, AppError> {
-    let platform = AGENT_PLATFORMS.iter().find(|p| p.id == platform).ok_or(AppError::NotFound)?;
-    let path = state.agent_files.path(platform).ok_or(AppError::NotFound)?;
-    if file == format!("{}.sha256", platform.file_name) {
-        let described = state.agent_files.describe(path).await?;
-        let line = format!("{}  {}\n", described.sha256, platform.file_name);
-        return Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], line)
-            .into_response());
-    }
-    if file != platform.file_name {
-        return Err(AppError::NotFound);
-    }
-    // The type comes from the name: application/octet-stream, or for the .exe x-msdownload.
-    let response = ServeFile::new(&path).oneshot(request).await.map_err(|e| AppError::Internal(e.to_string()))?;
-    let mut response = response.map(Body::new);
-    let headers = response.headers_mut();
-    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", platform.file_name)) {
-        headers.insert(header::CONTENT_DISPOSITION, disposition);
-    }
-    // The name stays when a new build replaces the file: browsers ask again (ETag/Last-Modified).
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    Ok(response)
 }
 
 #[cfg(test)]

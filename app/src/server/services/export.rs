@@ -3,7 +3,7 @@
 //! about a user, which `keytrack import` loads into another server. Long files stream in chunks
 //! read page by page, so that a year of minutes never sits in memory.
 
-use axum::body::Bytes;
+use bytes::Bytes;
 use chrono::{Datelike, NaiveDate};
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -12,12 +12,14 @@ use keytrack_wire::{
     ActivityBatch, ActivityMinute, CURRENT_FORMAT, Device, HourBlock, TeamRole, limits, words_per_minute,
 };
 
-use super::db::Database;
-use super::db::activity::RecordCodec;
-use super::error::AppError;
-use super::ingest::UploadStore;
 use super::stats::{RangeScope, resolve_range};
-use super::{accounts, clock, db, rollups, teams};
+use super::{accounts, clock, teams};
+use crate::server::error::AppError;
+use crate::server::store;
+use crate::server::store::Database;
+use crate::server::store::activity::RecordCodec;
+use crate::server::store::uploads::Uploads;
+
 use crate::domain::csv::Csv;
 use crate::domain::range::RangeQuery;
 use crate::domain::rollup::DayTotals;
@@ -187,7 +189,7 @@ pub async fn own_csv(
             first.chain(rest).boxed()
         }
         CsvKind::Key | CsvKind::Shortcut => {
-            let stats = rollups::range_totals(database, user_id, from, to).await?.finish();
+            let stats = super::stats::range_totals(database, user_id, from, to).await?.finish();
             let (name, counts) = match kind {
                 CsvKind::Key => ("key", stats.keys),
                 _ => ("shortcut", stats.combos),
@@ -203,7 +205,7 @@ pub async fn own_csv(
             chunk(csv.take()).boxed()
         }
         CsvKind::Application => {
-            let apps = rollups::range_totals(database, user_id, from, to).await?.app_totals();
+            let apps = super::stats::range_totals(database, user_id, from, to).await?.app_totals();
             let time: u64 = apps.iter().map(|(_, [_, _, seconds])| seconds).sum();
             csv.header(&["application", "active_seconds", "key_presses", "clicks", "percent_of_time"]);
             for (name, [keys, clicks, seconds]) in apps {
@@ -222,7 +224,7 @@ pub async fn own_csv(
                 let database = database.clone();
                 async move {
                     let Some(from) = from else { return Ok(None) };
-                    let (rows, next) = db::data::minute_totals_page(&database, user_id, bounds, from).await?;
+                    let (rows, next) = store::data::minute_totals_page(&database, user_id, bounds, from).await?;
                     if rows.is_empty() && next.is_none() {
                         return Ok(None);
                     }
@@ -258,14 +260,14 @@ async fn day_rows(
     end: NaiveDate,
 ) -> Result<String, AppError> {
     let stored: std::collections::HashMap<String, Vec<u8>> =
-        db::days::range(database, user_id, &start.to_string(), &end.to_string()).await?.into_iter().collect();
+        store::days::range(database, user_id, &start.to_string(), &end.to_string()).await?.into_iter().collect();
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
     let seconds = |ms: i64| count(ms) as f64 / 1000.0;
     let mut csv = Csv::new();
     for date in start.iter_days().take_while(|d| *d <= end) {
         let name = date.to_string();
         let day = match stored.get(&name) {
-            Some(bytes) => db::days::decode::<DayTotals>(bytes).map_err(AppError::internal)?.shaped(),
+            Some(bytes) => store::days::decode::<DayTotals>(bytes).map_err(AppError::internal)?.shaped(),
             None => DayTotals::default().shaped(),
         };
         if kind == CsvKind::Day {
@@ -402,8 +404,8 @@ enum JsonPart {
 /// Everything the server keeps about the user as one JSON document ([`AccountExport`]), streamed.
 pub async fn account_json(database: &Database, user_id: i64, now: i64) -> Result<Download, AppError> {
     let account = accounts::account(database, user_id).await?;
-    let created_at = db::data::created_at(database, user_id).await?.ok_or(AppError::NotFound)?;
-    let tokens: Vec<TokenExport> = db::tokens::list(database, user_id)
+    let created_at = store::data::created_at(database, user_id).await?.ok_or(AppError::NotFound)?;
+    let tokens: Vec<TokenExport> = store::tokens::list(database, user_id)
         .await?
         .into_iter()
         .rev()
@@ -414,7 +416,7 @@ pub async fn account_json(database: &Database, user_id: i64, now: i64) -> Result
             revoked_at: t.revoked_at,
         })
         .collect();
-    let teams: Vec<MembershipExport> = db::data::memberships(database, user_id)
+    let teams: Vec<MembershipExport> = store::data::memberships(database, user_id)
         .await?
         .into_iter()
         .map(|(team, role, shares_figures, joined_at)| MembershipExport {
@@ -424,7 +426,7 @@ pub async fn account_json(database: &Database, user_id: i64, now: i64) -> Result
             joined_at,
         })
         .collect();
-    let devices = db::data::devices(database, user_id, db::data::NO_DAY).await?;
+    let devices = store::data::devices(database, user_id, store::data::NO_DAY).await?;
     // The head is the whole document but its devices (its last field), written by serde with an
     // empty list, then opened where the list begins.
     let head = AccountExport {
@@ -474,7 +476,7 @@ pub async fn account_json(database: &Database, user_id: i64, now: i64) -> Result
                 JsonPart::Minutes { index, after } => {
                     let device_id = devices[index].id;
                     let hours =
-                        db::activity::hours_of_device(&database, user_id, device_id, after, HOURS_PER_CHUNK).await?;
+                        store::activity::hours_of_device(&database, user_id, device_id, after, HOURS_PER_CHUNK).await?;
                     let mut out = String::new();
                     for (i, record) in hours.iter().flat_map(|h| &h.records).enumerate() {
                         if after != i64::MIN || i > 0 {
@@ -495,7 +497,7 @@ pub async fn account_json(database: &Database, user_id: i64, now: i64) -> Result
                 }
                 JsonPart::Blocks { index, after } => {
                     let rows =
-                        db::data::blocks_of_device(&database, user_id, devices[index].id, after, BLOCKS_PER_CHUNK)
+                        store::data::blocks_of_device(&database, user_id, devices[index].id, after, BLOCKS_PER_CHUNK)
                             .await?;
                     let mut out = String::new();
                     for (i, (_, stored)) in rows.iter().enumerate() {
@@ -559,6 +561,7 @@ pub fn check_export(export: &AccountExport) -> Result<(), AppError> {
 /// twice changes nothing). Every batch is checked before the first is stored.
 pub async fn import_records(
     database: &Database,
+    uploads: &Uploads,
     user_id: i64,
     export: &AccountExport,
     now: i64,
@@ -596,24 +599,24 @@ pub async fn import_records(
     }
     // Devices keep the dates of their first and last upload, the earliest and latest of here and
     // there, rather than the time of the import.
-    let here: std::collections::HashMap<String, (i64, i64)> = db::data::devices(database, user_id, db::data::NO_DAY)
-        .await?
-        .into_iter()
-        .map(|d| (d.agent_device_id, (d.first_seen, d.last_seen)))
-        .collect();
+    let here: std::collections::HashMap<String, (i64, i64)> =
+        store::data::devices(database, user_id, store::data::NO_DAY)
+            .await?
+            .into_iter()
+            .map(|d| (d.agent_device_id, (d.first_seen, d.last_seen)))
+            .collect();
     let mut imported = Imported { devices: export.devices.len(), ..Imported::default() };
-    let uploads = UploadStore::of(database)?;
     for batch in batches {
         imported.minutes += batch.minutes.len() as u64;
         imported.blocks += batch.blocks.len() as u64;
-        uploads.restore(user_id, batch, now).await?;
+        super::ingest::restore(uploads, user_id, batch, now).await?;
     }
     for device in &export.devices {
         let dates = match here.get(&device.id) {
             Some((first, last)) => ((*first).min(device.first_seen), (*last).max(device.last_seen)),
             None => (device.first_seen, device.last_seen),
         };
-        db::data::set_device_dates(database, user_id, &device.id, dates).await?;
+        store::data::set_device_dates(database, user_id, &device.id, dates).await?;
     }
     Ok(imported)
 }

@@ -18,7 +18,9 @@ use std::time::Duration;
 use keytrack_wire::live::Arrival;
 use tokio::sync::{Notify, broadcast, watch};
 
-use super::error::AppError;
+use crate::server::error::AppError;
+use crate::server::store::{Notifications, Store};
+
 
 /// Events waiting for a slow watcher before it is told to resync.
 pub const BACKLOG: usize = 16;
@@ -51,7 +53,7 @@ impl Bus for LocalBus {
     }
 }
 
-/// Several instances on one PostgreSQL database: every message is a `NOTIFY` on [`CHANNEL`], which
+/// Several instances on one PostgreSQL database: every message is a notification ([`Notifications`]), which
 /// every instance (this one too) `LISTEN`s to and hands to its hub. One task sends the messages
 /// in order; one connection listens, and comes back when it is lost. A message that cannot be sent
 /// (the database is unreachable, the queue is full) is dropped with a warning: the stored data is
@@ -60,8 +62,6 @@ pub struct PostgresBus {
     outbox: tokio::sync::mpsc::Sender<Message>,
 }
 
-/// The PostgreSQL notification channel of the live view.
-pub const CHANNEL: &str = "keytrack_live";
 /// Messages waiting to be sent before new ones are dropped.
 const OUTBOX: usize = 4_096;
 
@@ -76,18 +76,18 @@ impl Bus for PostgresBus {
 impl PostgresBus {
     /// Starts sending and listening for `hub`; returns once this instance listens, so that no
     /// message sent after it is missed. The tasks end with the hub.
-    async fn start(pool: sqlx::PgPool, hub: &Arc<Hub>) -> PostgresBus {
+    async fn start(notifications: Notifications, hub: &Arc<Hub>) -> PostgresBus {
         let (outbox, mut queue) = tokio::sync::mpsc::channel::<Message>(OUTBOX);
-        let sender = pool.clone();
+        let sender = notifications.clone();
         tokio::spawn(async move {
             while let Some(message) = queue.recv().await {
                 let Ok(payload) = serde_json::to_string(&message) else { continue };
-                if let Err(error) = super::db::postgres::shared::notify(&sender, CHANNEL, &payload).await {
+                if let Err(error) = sender.send(&payload).await {
                     tracing::warn!(%error, "a live update was not sent to the other instances");
                 }
             }
         });
-        let mut listener = listen(&pool).await;
+        let mut listener = notifications.listen().await;
         let hub = Arc::downgrade(hub);
         tokio::spawn(async move {
             loop {
@@ -96,9 +96,9 @@ impl PostgresBus {
                         // The hub is held only while a message is handed over: waiting keeps it
                         // from nothing, and a hub gone ends the task at the next message.
                         match listening.recv().await {
-                            Ok(notification) => {
+                            Ok(payload) => {
                                 let Some(hub) = hub.upgrade() else { return };
-                                match serde_json::from_str::<Message>(notification.payload()) {
+                                match serde_json::from_str::<Message>(&payload) {
                                     Ok(message) => hub.receive(message),
                                     Err(error) => {
                                         tracing::warn!(%error, "an unreadable live update from another instance");
@@ -114,30 +114,12 @@ impl PostgresBus {
                     None if hub.strong_count() == 0 => return,
                     None => {
                         tokio::time::sleep(Duration::from_secs(1)).await;
-                        listener = listen(&pool).await;
+                        listener = notifications.listen().await;
                     }
                 }
             }
         });
         PostgresBus { outbox }
-    }
-}
-
-/// A connection that listens on [`CHANNEL`], or `None` (with a warning) when none can be had now.
-async fn listen(pool: &sqlx::PgPool) -> Option<sqlx::postgres::PgListener> {
-    let mut listener = match sqlx::postgres::PgListener::connect_with(pool).await {
-        Ok(listener) => listener,
-        Err(error) => {
-            tracing::warn!(%error, "the live view cannot listen to the other instances yet");
-            return None;
-        }
-    };
-    match listener.listen(CHANNEL).await {
-        Ok(()) => Some(listener),
-        Err(error) => {
-            tracing::warn!(%error, "the live view cannot listen to the other instances yet");
-            None
-        }
     }
 }
 
@@ -229,11 +211,18 @@ impl Default for Live {
 }
 
 impl Live {
-    /// The live view of one instance among several on one PostgreSQL database ([`PostgresBus`]).
-    pub async fn over_postgres(pool: sqlx::PgPool) -> Live {
-        let hub = Arc::new(Hub::default());
-        let bus = PostgresBus::start(pool, &hub).await;
-        Live::with_bus(hub, Arc::new(bus))
+    /// The live view of a server on `store`: of this instance alone, or, where the store tells
+    /// instances of each other's uploads (PostgreSQL), of every instance on its database
+    /// ([`PostgresBus`]; it listens before this returns).
+    pub async fn for_store(store: &Store) -> Live {
+        match store.notifications() {
+            Some(notifications) => {
+                let hub = Arc::new(Hub::default());
+                let bus = PostgresBus::start(notifications, &hub).await;
+                Live::with_bus(hub, Arc::new(bus))
+            }
+            None => Live::default(),
+        }
     }
 
     /// A live view whose messages travel on `bus` (which delivers them to `hub`, among others).

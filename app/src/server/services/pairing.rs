@@ -16,9 +16,9 @@ use rand::Rng;
 
 use super::accounts::clean_name;
 use super::auth::{PAIRING_PREFIX, RateLimiter, address_key, new_secret, new_token, token_hash};
-use super::db::{self, Database, pairings::PairingRow};
-use super::error::AppError;
 use crate::model::PairingPreview;
+use crate::server::error::AppError;
+use crate::server::store::{self, Database, pairings::PairingRow};
 
 /// Codes an address may ask for, and wrong codes an account may type, per limiter window.
 pub const CODES_PER_ADDRESS: usize = 20;
@@ -65,12 +65,12 @@ pub async fn start(
     let (device_code, hash) = new_secret(PAIRING_PREFIX);
     let expires_at = now + i64::from(PAIRING_VALID_SECONDS);
     let mut tx = database.begin_write().await?;
-    db::pairings::delete_expired(&mut tx, now).await?;
+    store::pairings::delete_expired(&mut tx, now).await?;
     // A code taken by another live request is drawn again (one in 2.6 * 10^10 per live request).
     let mut code = user_code();
     let mut tries = 0;
     loop {
-        let new = db::pairings::NewPairing {
+        let new = store::pairings::NewPairing {
             device_code_hash: &hash,
             user_code: &code,
             device_name,
@@ -79,7 +79,7 @@ pub async fn start(
             created_at: now,
             expires_at,
         };
-        if db::pairings::insert(&mut tx, &new).await? {
+        if store::pairings::insert(&mut tx, &new).await? {
             break;
         }
         tries += 1;
@@ -110,7 +110,7 @@ async fn waiting_request(
     let account = format!("pair-account|{user_id}");
     limiter.check(&[(&account, WRONG_CODES_PER_ACCOUNT)]).await?;
     let found = match normalize_pairing_code(typed) {
-        Some(code) => db::pairings::by_user_code(database, &code).await?,
+        Some(code) => store::pairings::by_user_code(database, &code).await?,
         None => None,
     };
     let Some(row) = found else {
@@ -157,7 +157,7 @@ pub async fn decide(
     now: i64,
 ) -> Result<(), AppError> {
     let row = waiting_request(database, limiter, user_id, typed, now).await?;
-    if db::pairings::decide(database, row.id, user_id, approve, now).await? {
+    if store::pairings::decide(database, row.id, user_id, approve, now).await? {
         Ok(())
     } else {
         Err(AppError::BadRequest(EXPIRED_CODE.into()))
@@ -172,7 +172,7 @@ pub async fn collect(database: &Database, device_code: &str, now: i64) -> Result
         return Err(AppError::BadRequest(UNKNOWN.into()));
     }
     let hash = token_hash(device_code);
-    let Some(row) = db::pairings::by_device_code(database, &hash).await? else {
+    let Some(row) = store::pairings::by_device_code(database, &hash).await? else {
         return Err(AppError::BadRequest(UNKNOWN.into()));
     };
     if row.collected_at.is_some() {
@@ -183,12 +183,12 @@ pub async fn collect(database: &Database, device_code: &str, now: i64) -> Result
         (Some(true), Some(user_id)) => {
             let mut tx = database.begin_write().await?;
             let (token, token_hash) = new_token();
-            let token_id = db::tokens::insert(&mut tx, user_id, &row.device_name, &token_hash, now).await?;
-            if !db::pairings::collect(&mut tx, row.id, token_id, now).await? {
+            let token_id = store::tokens::insert(&mut tx, user_id, &row.device_name, &token_hash, now).await?;
+            if !store::pairings::collect(&mut tx, row.id, token_id, now).await? {
                 return Err(AppError::Conflict(COLLECTED.into()));
             }
             let email =
-                db::users::by_id(&mut tx, user_id).await?.ok_or_else(|| AppError::BadRequest(UNKNOWN.into()))?.email;
+                store::users::by_id(&mut tx, user_id).await?.ok_or_else(|| AppError::BadRequest(UNKNOWN.into()))?.email;
             tx.commit().await?;
             Ok(PairingState::Approved { token, email })
         }
@@ -204,16 +204,21 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::server::db::postgres::TestDatabase;
+    use crate::server::store::postgres::TestDatabase;
 
     /// What each step of two pairings answers, in words (codes and tokens left out: they are
     /// random), on `database`.
     async fn two_pairings(database: &Database) -> Vec<String> {
         const NOW: i64 = 1_764_000_000;
-        let limiter = RateLimiter::for_database(Duration::from_secs(600), database);
+        let limiter = RateLimiter::new(
+            Duration::from_secs(600),
+            crate::server::store::attempts::Attempts::for_database(database),
+        );
         let errors = |e: AppError| e.code();
-        let ada =
-            db::users::insert(database, "ada@example.com", "hash", "Ada", "UTC", 0).await.expect("ada").expect("new");
+        let ada = store::users::insert(database, "ada@example.com", "hash", "Ada", "UTC", 0)
+            .await
+            .expect("ada")
+            .expect("new");
         let request = |name: &str| PairingRequest {
             device_name: name.into(),
             platform: "linux x86_64".into(),
@@ -240,8 +245,10 @@ mod tests {
         ));
         match collect(database, &laptop.device_code, NOW + 9).await.expect("collect") {
             PairingState::Approved { token, email } => {
-                let user =
-                    crate::server::auth::user_of_token(database, &token).await.expect("check").map(|(user, _)| user);
+                let user = crate::server::services::auth::user_of_token(database, &token)
+                    .await
+                    .expect("check")
+                    .map(|(user, _)| user);
                 seen.push(format!("laptop's token: {email} {user:?}"));
             }
             PairingState::Pending => seen.push("laptop still pending".into()),
@@ -259,7 +266,7 @@ mod tests {
             decide(database, &limiter, ada, &late.user_code, true, expired).await.map_err(errors)
         ));
         let tokens: Vec<_> =
-            db::tokens::list(database, ada).await.expect("tokens").into_iter().map(|t| t.name).collect();
+            store::tokens::list(database, ada).await.expect("tokens").into_iter().map(|t| t.name).collect();
         seen.push(format!("ada's tokens: {tokens:?}"));
         seen
     }
@@ -267,7 +274,7 @@ mod tests {
     #[tokio::test]
     async fn pairing_answers_the_same_on_postgres_as_on_sqlite() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let sqlite = Database::Sqlite(db::open(dir.path()).await.expect("open"));
+        let sqlite = Database::Sqlite(crate::server::store::sqlite::open(dir.path()).await.expect("open"));
         let postgres = TestDatabase::create().await;
         let on_sqlite = two_pairings(&sqlite).await;
         assert_eq!(on_sqlite, two_pairings(&Database::Postgres(postgres.pool.clone())).await);

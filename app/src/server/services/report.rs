@@ -9,12 +9,12 @@ use krilla::metadata::Metadata;
 use krilla::page::PageSettings;
 use krilla_svg::{SurfaceExt, SvgSettings};
 
-use super::db::Database;
-use super::error::AppError;
 use super::export::Download;
 use super::{accounts, stats, teams};
 use crate::domain::range::RangeQuery;
 use crate::domain::report::{FONT, PAGE_HEIGHT, PAGE_WIDTH, ReportTitle, personal_pages, team_pages};
+use crate::server::error::AppError;
+use crate::server::store::Database;
 
 /// How usvg reads the pages: with the embedded font and nothing else (no system fonts, no files).
 static SVG_OPTIONS: LazyLock<usvg::Options<'static>> = LazyLock::new(|| {
@@ -57,7 +57,7 @@ fn made_at(timezone: &str, now: i64) -> String {
 async fn pdf_download(pages: Vec<String>, title: String, filename: String) -> Result<Download, AppError> {
     let pdf = tokio::task::spawn_blocking(move || {
         let pdf = render_pdf(&pages, &title);
-        super::memory::give_back_freed();
+        crate::server::memory::give_back_freed();
         pdf
     })
     .await

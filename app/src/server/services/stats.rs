@@ -1,14 +1,21 @@
-//! Activity statistics over a range of the user's days.
+//! Activity statistics over a range of the user's days: the read side of the day rollups (a
+//! range's days summed, its displays' grids added up) and the dashboard's questions.
 
-use chrono::NaiveDate;
-use keytrack_wire::{Account, ActivityStats, PeriodSummary, ScreenHeatmap, words_per_minute};
+use std::collections::HashMap;
 
-use super::db::Db;
-use super::error::AppError;
-use super::{accounts, clock, db, rollups};
+use chrono::{Datelike, NaiveDate};
+use keytrack_wire::{Account, ActivityStats, DisplayPlace, PeriodSummary, ScreenHeatmap, words_per_minute};
+
+use crate::domain::rollup::{DayTotals, ScreenGrid};
+use crate::domain::stats::StatsTotals;
+
+use super::{accounts, clock};
 use crate::domain::range::{Preset, RangeQuery};
 use crate::domain::time;
 use crate::model::MinuteTotals;
+use crate::server::error::AppError;
+use crate::server::store;
+use crate::server::store::Db;
 
 /// Stats for the days `from..=to` (inclusive, already checked by [`resolve_range`]) in the
 /// user's time zone.
@@ -19,7 +26,7 @@ pub async fn activity_stats<'c>(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<ActivityStats, AppError> {
-    let totals = rollups::range_totals(db, user_id, from, to).await?;
+    let totals = range_totals(db, user_id, from, to).await?;
     let mut stats = totals.finish();
     stats.from = from.to_string();
     stats.to = to.to_string();
@@ -51,8 +58,8 @@ pub async fn resolve_range<'c>(
     // Only `all` needs the first day with data.
     let first = if query.checked_preset() == Ok(Some(Preset::All)) {
         let first = match scope {
-            RangeScope::Own(user_id) => db::days::first_day(db, user_id).await?,
-            RangeScope::Team(team_id) => db::teams::first_day(db, team_id).await?,
+            RangeScope::Own(user_id) => store::days::first_day(db, user_id).await?,
+            RangeScope::Team(team_id) => store::teams::first_day(db, team_id).await?,
         };
         first.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
     } else {
@@ -74,7 +81,7 @@ pub async fn stats_for_query<'c>(
     let mut stats = activity_stats(db, &account, user_id, from, to).await?;
     let length = (to - from).num_days() + 1;
     let (before_from, before_to) = (from - chrono::Duration::days(length), from - chrono::Duration::days(1));
-    let before = db::days::headline_sum(db, user_id, &before_from.to_string(), &before_to.to_string()).await?;
+    let before = store::days::headline_sum(db, user_id, &before_from.to_string(), &before_to.to_string()).await?;
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
     stats.previous = Some(PeriodSummary {
         from: before_from.to_string(),
@@ -96,7 +103,7 @@ pub async fn heatmaps_for_query<'c>(
 ) -> Result<Vec<ScreenHeatmap>, AppError> {
     let account = accounts::account(db, user_id).await?;
     let (from, to) = resolve_range(db, &account, RangeScope::Own(user_id), query, now).await?;
-    rollups::range_heatmaps(db, user_id, from, to).await
+    range_heatmaps(db, user_id, from, to).await
 }
 
 /// Minutes in the live dashboard's "last hour" chart.
@@ -113,7 +120,7 @@ pub async fn last_hour<'c>(
     let tz: chrono_tz::Tz = account.timezone.parse().unwrap_or(chrono_tz::UTC);
     let this_minute = now - now.rem_euclid(60);
     let first = this_minute - (LAST_HOUR_MINUTES - 1) * 60;
-    let stored: std::collections::HashMap<i64, (i64, i64)> = db::activity::minute_totals_since(db, user_id, first)
+    let stored: std::collections::HashMap<i64, (i64, i64)> = store::activity::minute_totals_since(db, user_id, first)
         .await?
         .into_iter()
         .map(|(minute, keys, clicks)| (minute, (keys, clicks)))
@@ -128,4 +135,69 @@ pub async fn last_hour<'c>(
             MinuteTotals { label, keys: u64::try_from(keys).unwrap_or(0), clicks: u64::try_from(clicks).unwrap_or(0) }
         })
         .collect())
+}
+
+/// Sums the user's days `from..=to` (their days, in their time zone).
+pub async fn range_totals<'c>(
+    db: impl Into<Db<'c>>,
+    user_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<StatsTotals, AppError> {
+    let rows = store::days::range(db, user_id, &from.to_string(), &to.to_string()).await?;
+    totals_of_days(from, to, rows)
+}
+
+/// The totals of the days `from..=to`, given their stored rollups (day `YYYY-MM-DD`, encoded).
+fn totals_of_days(from: NaiveDate, to: NaiveDate, rows: Vec<(String, Vec<u8>)>) -> Result<StatsTotals, AppError> {
+    let mut stored: HashMap<String, Vec<u8>> = rows.into_iter().collect();
+    let mut totals = StatsTotals::new();
+    // Every day of the range, in order: charts over time show the quiet days too.
+    for date in from.iter_days().take_while(|d| *d <= to) {
+        let name = date.to_string();
+        let day_totals = match stored.remove(&name) {
+            Some(bytes) => store::days::decode::<DayTotals>(&bytes).map_err(AppError::internal)?.shaped(),
+            None => DayTotals::default().shaped(),
+        };
+        totals.add_day(&name, day_totals, date.weekday().num_days_from_monday() as usize);
+    }
+    Ok(totals)
+}
+
+/// Click and movement heatmaps over the days `from..=to`, one per screen size, the most used
+/// screen first.
+pub async fn range_heatmaps<'c>(
+    db: impl Into<Db<'c>>,
+    user_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<ScreenHeatmap>, AppError> {
+    let rows = store::days::screens_of_days(db, user_id, &from.to_string(), &to.to_string()).await?;
+    Ok(heatmaps_of_days(rows))
+}
+
+/// The heatmaps of days' stored grids: (day, display, clicks, moves).
+fn heatmaps_of_days(rows: Vec<(String, DisplayPlace, Vec<u8>, Vec<u8>)>) -> Vec<ScreenHeatmap> {
+    let mut sums: HashMap<DisplayPlace, ScreenGrid> = HashMap::new();
+    for (_, place, clicks, moves) in rows {
+        sums.entry(place).or_default().add_blobs(&clicks, &moves);
+    }
+    let count = |cells: &[i64]| cells.iter().map(|n| u64::try_from(*n).unwrap_or(0)).collect::<Vec<u64>>();
+    let mut maps: Vec<ScreenHeatmap> = sums
+        .into_iter()
+        // A display whose detail was all replaced away (a block sent again without it) is gone.
+        .filter(|(_, grid)| grid.clicks.iter().chain(&grid.moves).any(|n| *n != 0))
+        .map(|(place, grid)| ScreenHeatmap {
+            width: place.width,
+            height: place.height,
+            x: place.x,
+            y: place.y,
+            desktop_width: place.desktop_width,
+            desktop_height: place.desktop_height,
+            clicks: count(&grid.clicks),
+            moves: count(&grid.moves),
+        })
+        .collect();
+    maps.sort_by_key(|m| std::cmp::Reverse(m.moves.iter().sum::<u64>() + m.clicks.iter().sum::<u64>()));
+    maps
 }

@@ -5,18 +5,19 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::db::{Database, Db, Transaction};
+use crate::server::store::{Database, Db, Transaction};
 use keytrack_wire::{TeamRole, TeamStats, TeamSummary};
 
 use super::accounts::clean_name;
 use super::auth::{INVITE_PREFIX, new_secret, token_hash};
-use super::error::AppError;
 use super::stats::{RangeScope, resolve_range};
-use super::{db, state::now};
 use crate::domain::range::RangeQuery;
 use crate::domain::rollup::HourCells;
 use crate::domain::team::{InviteStatus, MemberActivity, TeamTally, may_remove, may_set_role};
 use crate::model::{InvitePreview, InviteSummary, NewInvite, TeamDetails, TeamMember};
+use crate::server::error::AppError;
+use crate::server::now;
+use crate::server::store;
 
 /// Longest validity of an invite.
 pub const MAX_INVITE_DAYS: u32 = 30;
@@ -27,7 +28,7 @@ fn role_of(stored: &str) -> Result<TeamRole, AppError> {
 
 /// The user's role in the team and whether they share their figures; `NotFound` outside it.
 pub async fn membership<'c>(db: impl Into<Db<'c>>, team_id: i64, user_id: i64) -> Result<(TeamRole, bool), AppError> {
-    let (role, shares) = db::teams::membership(db, team_id, user_id).await?.ok_or(AppError::NotFound)?;
+    let (role, shares) = store::teams::membership(db, team_id, user_id).await?.ok_or(AppError::NotFound)?;
     Ok((role_of(&role)?, shares))
 }
 
@@ -46,14 +47,14 @@ pub async fn create(database: &Database, user_id: i64, name: &str) -> Result<i64
     let name =
         clean_name(name, 80).ok_or_else(|| AppError::BadRequest("Name the team (1 to 80 characters).".into()))?;
     let mut tx = database.begin_write().await?;
-    let team_id = db::teams::insert(&mut tx, name, now()).await?;
-    db::teams::add_member(&mut tx, team_id, user_id, TeamRole::Owner.key(), true, now()).await?;
+    let team_id = store::teams::insert(&mut tx, name, now()).await?;
+    store::teams::add_member(&mut tx, team_id, user_id, TeamRole::Owner.key(), true, now()).await?;
     tx.commit().await?;
     Ok(team_id)
 }
 
 pub async fn of_user(database: &Database, user_id: i64) -> Result<Vec<TeamSummary>, AppError> {
-    db::teams::of_user(database, user_id)
+    store::teams::of_user(database, user_id)
         .await?
         .into_iter()
         .map(|row| {
@@ -68,11 +69,11 @@ pub async fn of_user(database: &Database, user_id: i64) -> Result<Vec<TeamSummar
         .collect()
 }
 
-fn invite_status(row: &db::teams::InviteRow, now: i64) -> InviteStatus {
+fn invite_status(row: &store::teams::InviteRow, now: i64) -> InviteStatus {
     InviteStatus::of(row.revoked_at.is_some(), row.expires_at, row.max_uses, row.uses, now)
 }
 
-fn invite_summary(row: db::teams::InviteRow, now: i64) -> InviteSummary {
+fn invite_summary(row: store::teams::InviteRow, now: i64) -> InviteSummary {
     let status = invite_status(&row, now);
     InviteSummary {
         id: row.id,
@@ -88,15 +89,15 @@ fn invite_summary(row: db::teams::InviteRow, now: i64) -> InviteSummary {
 /// The team page's data: members and roles for every member, invites for managers only.
 pub async fn details(database: &Database, team_id: i64, user_id: i64) -> Result<TeamDetails, AppError> {
     let (role, shares_figures) = membership(database, team_id, user_id).await?;
-    let name = db::teams::name(database, team_id).await?.ok_or(AppError::NotFound)?;
-    let members = db::teams::members(database, team_id)
+    let name = store::teams::name(database, team_id).await?.ok_or(AppError::NotFound)?;
+    let members = store::teams::members(database, team_id)
         .await?
         .into_iter()
         .map(|m| Ok(TeamMember { user_id: m.user_id, name: m.name, role: role_of(&m.role)?, joined_at: m.joined_at }))
         .collect::<Result<Vec<_>, AppError>>()?;
     let invites = if role.manages() {
         let now = now();
-        db::teams::invites(database, team_id).await?.into_iter().map(|row| invite_summary(row, now)).collect()
+        store::teams::invites(database, team_id).await?.into_iter().map(|row| invite_summary(row, now)).collect()
     } else {
         Vec::new()
     };
@@ -106,7 +107,7 @@ pub async fn details(database: &Database, team_id: i64, user_id: i64) -> Result<
 /// Changes whether the user's own figures are shown to the team; takes effect at once.
 pub async fn set_sharing(database: &Database, team_id: i64, user_id: i64, shares: bool) -> Result<(), AppError> {
     membership(database, team_id, user_id).await?;
-    db::teams::set_sharing(database, team_id, user_id, shares).await?;
+    store::teams::set_sharing(database, team_id, user_id, shares).await?;
     Ok(())
 }
 
@@ -126,25 +127,29 @@ pub async fn create_invite(
     let now = now();
     let expires_at = now + i64::from(valid_days) * 86_400;
     let max_uses = single_use.then_some(1);
-    db::teams::insert_invite(database, team_id, &hash, user_id, now, expires_at, max_uses).await?;
+    store::teams::insert_invite(database, team_id, &hash, user_id, now, expires_at, max_uses).await?;
     Ok(NewInvite { code, expires_at, single_use })
 }
 
 pub async fn revoke_invite(database: &Database, team_id: i64, user_id: i64, invite_id: i64) -> Result<(), AppError> {
     manager(database, team_id, user_id).await?;
-    if db::teams::revoke_invite(database, team_id, invite_id, now()).await? { Ok(()) } else { Err(AppError::NotFound) }
+    if store::teams::revoke_invite(database, team_id, invite_id, now()).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 const INVALID_INVITE: &str =
     "This invite is not valid: it may have expired, been used up or been revoked. Ask the team for a new one.";
 
 /// A live invite by its code, or a clear refusal.
-async fn live_invite(database: &Database, code: &str, now: i64) -> Result<db::teams::InviteRow, AppError> {
+async fn live_invite(database: &Database, code: &str, now: i64) -> Result<store::teams::InviteRow, AppError> {
     let code = code.trim();
     if !code.starts_with(INVITE_PREFIX) || code.len() > 200 {
         return Err(AppError::BadRequest(INVALID_INVITE.into()));
     }
-    let invite = db::teams::invite_by_hash(database, &token_hash(code)).await?;
+    let invite = store::teams::invite_by_hash(database, &token_hash(code)).await?;
     invite
         .filter(|i| invite_status(i, now) == InviteStatus::Active)
         .ok_or_else(|| AppError::BadRequest(INVALID_INVITE.into()))
@@ -153,8 +158,8 @@ async fn live_invite(database: &Database, code: &str, now: i64) -> Result<db::te
 /// What someone holding an invite code is about to join.
 pub async fn preview_invite(database: &Database, user_id: i64, code: &str) -> Result<InvitePreview, AppError> {
     let invite = live_invite(database, code, now()).await?;
-    let team_name = db::teams::name(database, invite.team_id).await?.ok_or(AppError::NotFound)?;
-    let members = db::teams::members(database, invite.team_id).await?;
+    let team_name = store::teams::name(database, invite.team_id).await?.ok_or(AppError::NotFound)?;
+    let members = store::teams::members(database, invite.team_id).await?;
     let already_member = members.iter().any(|m| m.user_id == user_id);
     Ok(InvitePreview {
         team_id: already_member.then_some(invite.team_id),
@@ -170,15 +175,15 @@ pub async fn join(database: &Database, user_id: i64, code: &str, shares: bool) -
     let now = now();
     let invite = live_invite(database, code, now).await?;
     let mut tx = database.begin_write().await?;
-    db::teams::lock(&mut tx, invite.team_id).await?;
-    if db::teams::membership(&mut tx, invite.team_id, user_id).await?.is_some() {
+    store::teams::lock(&mut tx, invite.team_id).await?;
+    if store::teams::membership(&mut tx, invite.team_id, user_id).await?.is_some() {
         return Err(AppError::Conflict("You are in this team already.".into()));
     }
     // Counted in the same transaction as the join, so a single-use invite admits one person.
-    if !db::teams::use_invite(&mut tx, invite.id, now).await? {
+    if !store::teams::use_invite(&mut tx, invite.id, now).await? {
         return Err(AppError::BadRequest(INVALID_INVITE.into()));
     }
-    db::teams::add_member(&mut tx, invite.team_id, user_id, TeamRole::Member.key(), shares, now).await?;
+    store::teams::add_member(&mut tx, invite.team_id, user_id, TeamRole::Member.key(), shares, now).await?;
     tx.commit().await?;
     Ok(invite.team_id)
 }
@@ -188,12 +193,12 @@ const LAST_OWNER: &str = "You are the team's last owner: make another member own
 /// Leaves the team; the last owner cannot.
 pub async fn leave(database: &Database, team_id: i64, user_id: i64) -> Result<(), AppError> {
     let mut tx = database.begin_write().await?;
-    db::teams::lock(&mut tx, team_id).await?;
-    let (role, _) = db::teams::membership(&mut tx, team_id, user_id).await?.ok_or(AppError::NotFound)?;
-    if role_of(&role)? == TeamRole::Owner && db::teams::owners(&mut tx, team_id).await? <= 1 {
+    store::teams::lock(&mut tx, team_id).await?;
+    let (role, _) = store::teams::membership(&mut tx, team_id, user_id).await?.ok_or(AppError::NotFound)?;
+    if role_of(&role)? == TeamRole::Owner && store::teams::owners(&mut tx, team_id).await? <= 1 {
         return Err(AppError::Conflict(LAST_OWNER.into()));
     }
-    db::teams::remove_member(&mut tx, team_id, user_id).await?;
+    store::teams::remove_member(&mut tx, team_id, user_id).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -202,10 +207,10 @@ pub async fn leave(database: &Database, team_id: i64, user_id: i64) -> Result<()
 /// has another owner (or is deleted). Teams the user is alone in go with the account.
 pub async fn owned_alone_with_others(tx: &mut Transaction, user_id: i64) -> Result<Vec<String>, AppError> {
     let mut names = Vec::new();
-    for team in db::teams::of_user(&mut *tx, user_id).await? {
+    for team in store::teams::of_user(&mut *tx, user_id).await? {
         if role_of(&team.role)? == TeamRole::Owner
             && team.members > 1
-            && db::teams::owners(&mut *tx, team.id).await? <= 1
+            && store::teams::owners(&mut *tx, team.id).await? <= 1
         {
             names.push(team.name);
         }
@@ -215,7 +220,7 @@ pub async fn owned_alone_with_others(tx: &mut Transaction, user_id: i64) -> Resu
 
 /// The role of another member of the team, or `NotFound`.
 async fn target_role(tx: &mut Transaction, team_id: i64, target_id: i64) -> Result<TeamRole, AppError> {
-    let (role, _) = db::teams::membership(tx, team_id, target_id).await?.ok_or(AppError::NotFound)?;
+    let (role, _) = store::teams::membership(tx, team_id, target_id).await?.ok_or(AppError::NotFound)?;
     role_of(&role)
 }
 
@@ -225,12 +230,12 @@ pub async fn remove_member(database: &Database, team_id: i64, user_id: i64, targ
         return Err(AppError::BadRequest("To leave the team yourself, use Leave team.".into()));
     }
     let mut tx = database.begin_write().await?;
-    db::teams::lock(&mut tx, team_id).await?;
+    store::teams::lock(&mut tx, team_id).await?;
     let target = target_role(&mut tx, team_id, target_id).await?;
     if !may_remove(actor, target) {
         return Err(AppError::Forbidden("Admins can remove plain members only.".into()));
     }
-    db::teams::remove_member(&mut tx, team_id, target_id).await?;
+    store::teams::remove_member(&mut tx, team_id, target_id).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -246,17 +251,17 @@ pub async fn set_role(
     let new_role = TeamRole::parse(new_role)
         .ok_or_else(|| AppError::BadRequest(format!("A role is owner, admin or member, not \"{new_role}\".")))?;
     let mut tx = database.begin_write().await?;
-    db::teams::lock(&mut tx, team_id).await?;
+    store::teams::lock(&mut tx, team_id).await?;
     let target = target_role(&mut tx, team_id, target_id).await?;
     if !may_set_role(actor, target, new_role) {
         return Err(AppError::Forbidden(
             "Admins can make members admins and admins members; owners do the rest.".into(),
         ));
     }
-    if target == TeamRole::Owner && new_role != TeamRole::Owner && db::teams::owners(&mut tx, team_id).await? <= 1 {
+    if target == TeamRole::Owner && new_role != TeamRole::Owner && store::teams::owners(&mut tx, team_id).await? <= 1 {
         return Err(AppError::Conflict(LAST_OWNER.into()));
     }
-    db::teams::set_role(&mut tx, team_id, target_id, new_role.key()).await?;
+    store::teams::set_role(&mut tx, team_id, target_id, new_role.key()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -267,7 +272,7 @@ pub async fn delete(database: &Database, team_id: i64, user_id: i64) -> Result<(
     if role != TeamRole::Owner {
         return Err(AppError::Forbidden("Only an owner can delete the team.".into()));
     }
-    db::teams::delete(database, team_id).await?;
+    store::teams::delete(database, team_id).await?;
     Ok(())
 }
 
@@ -281,11 +286,11 @@ pub async fn stats(
     now: i64,
 ) -> Result<TeamStats, AppError> {
     membership(database, team_id, user_id).await?;
-    let team_name = db::teams::name(database, team_id).await?.ok_or(AppError::NotFound)?;
+    let team_name = store::teams::name(database, team_id).await?.ok_or(AppError::NotFound)?;
     let account = super::accounts::account(database, user_id).await?;
     let (from, to) = resolve_range(database, &account, RangeScope::Team(team_id), query, now).await?;
     let (from_day, to_day) = (from.to_string(), to.to_string());
-    let members = db::teams::members(database, team_id).await?;
+    let members = store::teams::members(database, team_id).await?;
     let activity: Vec<MemberActivity> = members
         .iter()
         .map(|m| MemberActivity {
@@ -296,23 +301,8 @@ pub async fn stats(
         })
         .collect();
     let who: Vec<(i64, bool)> = members.iter().map(|m| (m.user_id, m.shares_figures)).collect();
-    let mut sums = MemberDays::new(activity);
-    match database {
-        // SQLite's pages are read on a reader thread, each blob borrowed where it lies.
-        Database::Sqlite(pool) => {
-            let range = (from_day.clone(), to_day.clone());
-            sums = db::reader::Reader::of_pool(pool)
-                .read(move |conn| {
-                    let (from_day, to_day) = range;
-                    db::teams::each_member_day(conn, &who, &from_day, &to_day, |row| sums.add(row))?;
-                    Ok(sums)
-                })
-                .await?;
-        }
-        Database::Postgres(pool) => {
-            db::teams::each_member_day_on_postgres(pool, &who, from, to, |row| sums.add(row)).await?;
-        }
-    }
+    let sums = MemberDays::new(activity);
+    let sums = store::teams::fold_member_days(database, who, from, to, sums, |sums, row| sums.add(row)).await?;
     let MemberDays { activity, tally, member_keys, .. } = sums.finish();
     let ergonomics = crate::domain::team::team_ergonomics(&member_keys);
     let days: Vec<String> = from.iter_days().take_while(|d| *d <= to).map(|d| d.to_string()).collect();
@@ -355,15 +345,15 @@ impl MemberDays {
         }
     }
 
-    fn add(&mut self, row: db::teams::MemberDayRow<'_>) -> Result<(), AppError> {
+    fn add(&mut self, row: store::teams::MemberDayRow<'_>) -> Result<(), AppError> {
         if self.today.as_ref().is_none_or(|(current, _)| current != row.day) {
             self.close_day();
             let date = NaiveDate::parse_from_str(row.day, "%Y-%m-%d").map_err(AppError::internal)?;
             self.today = Some((row.day.to_string(), date.weekday().num_days_from_monday() as usize));
         }
-        self.day_cells.push((row.member, db::days::decode(row.hours).map_err(AppError::internal)?));
+        self.day_cells.push((row.member, store::days::decode(row.hours).map_err(AppError::internal)?));
         if let Some(member) = self.activity.get_mut(row.member) {
-            for (chord, n) in db::days::decode_chords(row.chords).map_err(AppError::internal)? {
+            for (chord, n) in store::days::decode_chords(row.chords).map_err(AppError::internal)? {
                 match member.chords.get_mut(chord) {
                     Some(total) => *total += n,
                     None => {
@@ -373,7 +363,7 @@ impl MemberDays {
             }
         }
         if let (Some(totals), Some(sum)) = (row.totals, self.member_keys.get_mut(row.member)) {
-            let keys = db::days::decode_keys(totals).map_err(AppError::internal)?;
+            let keys = store::days::decode_keys(totals).map_err(AppError::internal)?;
             if sum.len() < keys.len() {
                 sum.resize(keys.len(), 0);
             }
@@ -400,13 +390,14 @@ impl MemberDays {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::db::postgres::TestDatabase;
+    use crate::server::store::postgres::TestDatabase;
 
     async fn people(database: &Database, names: &[&str]) -> Vec<i64> {
         let mut ids = Vec::new();
         for name in names {
             let email = format!("{}@example.com", name.to_lowercase());
-            let id = db::users::insert(database, &email, "hash", name, "UTC", 0).await.expect("insert").expect("new");
+            let id =
+                store::users::insert(database, &email, "hash", name, "UTC", 0).await.expect("insert").expect("new");
             ids.push(id);
         }
         ids
@@ -483,7 +474,7 @@ mod tests {
     #[tokio::test]
     async fn teams_answer_the_same_on_postgres_as_on_sqlite() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let sqlite = Database::Sqlite(db::open(dir.path()).await.expect("open"));
+        let sqlite = Database::Sqlite(crate::server::store::sqlite::open(dir.path()).await.expect("open"));
         let postgres = TestDatabase::create().await;
         let on_sqlite = a_team_s_life(&sqlite).await;
         let on_postgres = a_team_s_life(&Database::Postgres(postgres.pool.clone())).await;
@@ -543,7 +534,7 @@ mod tests {
             }
             let (first, second) = tokio::join!(leave(&database, team, ids[0]), leave(&database, team, ids[1]));
             assert!(first.is_ok() != second.is_ok(), "round {round}: {first:?} {second:?}");
-            assert_eq!(db::teams::owners(&database, team).await.expect("owners"), 1, "round {round}");
+            assert_eq!(store::teams::owners(&database, team).await.expect("owners"), 1, "round {round}");
         }
     }
 }
@@ -553,27 +544,28 @@ mod stats_tests {
     use keytrack_wire::Device;
 
     use super::*;
-    use crate::server::db::postgres::TestDatabase;
-    use crate::server::ingest::{UploadSource, UploadStore};
-    use crate::server::workload::{self, SyntheticPerson};
+    use crate::server::services::ingest::{self, UploadSource};
+    use crate::server::store::postgres::TestDatabase;
+    use crate::server::store::uploads::Uploads;
+    use keytrack_synth::SyntheticPerson;
 
     const NOW: i64 = 1_764_000_000;
 
     /// A team of four with three days each (one keeps their figures to themselves), and what its
     /// dashboard shows the owner over three ranges.
     async fn a_team_s_figures(database: &Database) -> Vec<String> {
-        let uploads = UploadStore::of(database).expect("uploads");
+        let uploads = Uploads::of(database);
         let mut ids = Vec::new();
         for (i, name) in ["ada", "bob", "cleo", "dan"].into_iter().enumerate() {
             let email = format!("{name}@example.com");
-            let id = db::users::insert(database, &email, "hash", name, "Europe/Berlin", NOW)
+            let id = store::users::insert(database, &email, "hash", name, "Europe/Berlin", NOW)
                 .await
                 .expect("insert")
                 .expect("new");
             let device = Device { id: "laptop".into(), name: format!("{name}'s laptop") };
             let person = SyntheticPerson::new("Europe/Berlin", 3, NOW, 11 + i as u64).expect("person");
-            for batch in workload::uploads(&device, person, 240, usize::MAX) {
-                uploads.store(id, UploadSource::default(), batch, NOW).await.expect("stored");
+            for batch in keytrack_synth::uploads(&device, person, 240, usize::MAX) {
+                ingest::store(&uploads, id, UploadSource::default(), batch, NOW).await.expect("stored");
             }
             ids.push(id);
         }
@@ -588,7 +580,7 @@ mod stats_tests {
             let stats = stats(database, team, ids[0], &query, NOW).await.expect("stats");
             seen.push(format!("{range}: {stats:?}"));
         }
-        let outsider = db::users::insert(database, "eve@example.com", "hash", "", "UTC", NOW).await.expect("eve");
+        let outsider = store::users::insert(database, "eve@example.com", "hash", "", "UTC", NOW).await.expect("eve");
         let query = RangeQuery::default();
         let refused = stats(database, team, outsider.expect("new"), &query, NOW).await.map_err(|e| e.code());
         seen.push(format!("an outsider: {refused:?}"));
@@ -598,7 +590,7 @@ mod stats_tests {
     #[tokio::test]
     async fn a_team_s_figures_are_the_same_on_postgres_as_on_sqlite() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let sqlite = Database::Sqlite(db::open(dir.path()).await.expect("open"));
+        let sqlite = Database::Sqlite(crate::server::store::sqlite::open(dir.path()).await.expect("open"));
         let postgres = TestDatabase::create().await;
         let on_sqlite = a_team_s_figures(&sqlite).await;
         let on_postgres = a_team_s_figures(&Database::Postgres(postgres.pool.clone())).await;

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
-use super::{Db, on_engine};
+use super::engine::{Db, on_engine};
 
 /// A stored minute record that cannot be read back.
 #[derive(Debug, thiserror::Error)]
@@ -282,15 +282,6 @@ pub async fn replace_blocks(
         .await?;
     }
     Ok(())
-}
-
-/// Deletes all the user's devices, their minute records and the day rollups made of them.
-pub async fn delete_all_activity<'c>(db: impl Into<Db<'c>>, user_id: i64) -> Result<(), sqlx::Error> {
-    let mut db = db.into();
-    on_engine!(db.reborrow(), |e| {
-        sqlx::query("DELETE FROM devices WHERE user_id = $1").bind(user_id).execute(e).await.map(|_| ())
-    })?;
-    super::days::delete_all(db, user_id).await
 }
 
 /// The user's most recently heard device: its name (its id when unnamed) and when it last uploaded.

@@ -1,7 +1,7 @@
 //! A user's data as a whole: their devices, the reads an export pages through, deletions (a range
 //! of days, a device, the account) and the retention of minute records.
 
-use super::{Db, on_engine};
+use super::engine::{Db, on_engine};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DeviceRow {
@@ -428,4 +428,13 @@ pub async fn records_since<'c>(db: impl Into<Db<'c>>, user_id: i64) -> Result<Op
         sqlx::query_scalar("SELECT records_since FROM users WHERE id = $1").bind(user_id).fetch_optional(e).await
     })?;
     Ok(since.flatten())
+}
+
+/// Deletes all the user's devices, their minute records and the day rollups made of them.
+pub async fn delete_all_activity<'c>(db: impl Into<Db<'c>>, user_id: i64) -> Result<(), sqlx::Error> {
+    let mut db = db.into();
+    on_engine!(db.reborrow(), |e| {
+        sqlx::query("DELETE FROM devices WHERE user_id = $1").bind(user_id).execute(e).await.map(|_| ())
+    })?;
+    super::days::delete_all(db, user_id).await
 }

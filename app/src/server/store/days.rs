@@ -4,12 +4,10 @@ use futures::TryStreamExt;
 use keytrack_wire::{ActivityMinute, DisplayPlace};
 
 use super::activity::HourRecords;
-use super::{Db, on_engine};
+use super::engine::{Db, on_engine};
 
-use crate::server::rollups::{DayRow, ScreenRow};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sqlx::SqliteConnection;
 
 /// The format of stored rollups: postcard's compact binary after this version byte. Rollups are
 /// sums of the minute records, so a new format comes with a migration that clears them, and the
@@ -24,7 +22,7 @@ const ROLLUP_FORMAT: u8 = 4;
 /// a format 2 rollup followed by four. The other types stored in this format did not change and
 /// ignore the extra bytes.
 const FORMAT_WITHOUT_APPS: u8 = 3;
-const FORMAT_WITHOUT_ACTIVE_MINUTES: u8 = 2;
+pub(crate) const FORMAT_WITHOUT_ACTIVE_MINUTES: u8 = 2;
 
 /// A stored rollup that does not decode.
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +98,25 @@ impl<'de> serde::Deserialize<'de> for ChordList<'de> {
         }
         deserializer.deserialize_map(Entries)
     }
+}
+
+/// A day rollup ready to store.
+pub struct DayRow {
+    pub day: String,
+    pub totals: Vec<u8>,
+    pub headline: Headline,
+    /// The day's figures per clock hour, for team statistics.
+    pub hours: Vec<u8>,
+    /// The day's chord counts, for the team's top chords.
+    pub chords: Vec<u8>,
+}
+
+/// A day's click and movement grids on one display, ready to store.
+pub struct ScreenRow {
+    pub day: String,
+    pub place: DisplayPlace,
+    pub clicks: Vec<u8>,
+    pub moves: Vec<u8>,
 }
 
 /// A day's headline figures, kept in columns beside its rollup.
@@ -316,99 +333,6 @@ pub async fn range<'c>(
          WHERE user_id = $1 AND day >= $2::date AND day <= $3::date ORDER BY day",
     );
     on_engine!(db, |e| sqlx::query_as(sql).bind(user_id).bind(from).bind(to).fetch_all(e).await)
-}
-
-/// Users that have records but no rollups (data from before rollups existed, or of an earlier
-/// rollup format).
-pub async fn users_without_rollups(conn: &mut SqliteConnection) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT id FROM users u
-         WHERE (EXISTS (SELECT 1 FROM activity_hours h WHERE h.user_id = u.id)
-                OR EXISTS (SELECT 1 FROM activity_blocks b WHERE b.user_id = u.id))
-           AND NOT EXISTS (SELECT 1 FROM activity_days d WHERE d.user_id = u.id)",
-    )
-    .fetch_all(conn)
-    .await
-}
-
-/// Users with day rollups stored in a format that lacks figures (read as well as can be, but to be
-/// counted again: format 2 lacks the active minutes that breaks are read from). Format 3 lacks
-/// nothing its blocks had: it reads as format 4 as it is.
-pub async fn users_with_old_rollups(conn: &mut SqliteConnection) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT DISTINCT user_id FROM activity_days WHERE substr(totals, 1, 1) = ? ORDER BY user_id")
-        .bind(vec![FORMAT_WITHOUT_ACTIVE_MINUTES])
-        .fetch_all(conn)
-        .await
-}
-
-/// Users whose minute records may still hold first-release key detail.
-pub async fn users_to_fold(conn: &mut SqliteConnection) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT user_id FROM minute_detail_to_fold ORDER BY user_id").fetch_all(conn).await
-}
-
-/// The user's detail is folded.
-pub async fn folded(conn: &mut SqliteConnection, user_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM minute_detail_to_fold WHERE user_id = ?").bind(user_id).execute(conn).await?;
-    Ok(())
-}
-
-/// Whether the table of minute records before hour rows (`activity_minutes`) is still there: its
-/// records are moved at start (`rollups::move_minutes_into_hours`), then it is dropped.
-pub async fn legacy_minutes_table_exists(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'activity_minutes')")
-        .fetch_one(conn)
-        .await
-}
-
-/// The user's devices with records in `activity_minutes` (before hour rows).
-pub async fn legacy_devices_with_minutes(conn: &mut SqliteConnection, user_id: i64) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT DISTINCT device_id FROM activity_minutes WHERE user_id = ? ORDER BY device_id")
-        .bind(user_id)
-        .fetch_all(conn)
-        .await
-}
-
-/// Every user with records in `activity_minutes` (before hour rows).
-pub async fn legacy_users(conn: &mut SqliteConnection) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT DISTINCT user_id FROM activity_minutes ORDER BY user_id").fetch_all(conn).await
-}
-
-/// Up to `limit` of a device's records in `activity_minutes` (before hour rows) after minute
-/// `after`, in order, as stored (see `activity::RecordCodec`).
-pub async fn legacy_minutes_of_device(
-    conn: &mut SqliteConnection,
-    device_id: i64,
-    after: i64,
-    limit: i64,
-) -> Result<Vec<(i64, Vec<u8>)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT minute, detail FROM activity_minutes WHERE device_id = ? AND minute > ? ORDER BY minute LIMIT ?",
-    )
-    .bind(device_id)
-    .bind(after)
-    .bind(limit)
-    .fetch_all(conn)
-    .await
-}
-
-/// Deletes a device's records in `activity_minutes` (before hour rows).
-pub async fn delete_legacy_minutes(conn: &mut SqliteConnection, device_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM activity_minutes WHERE device_id = ?").bind(device_id).execute(conn).await?;
-    Ok(())
-}
-
-/// Drops `activity_minutes` once its records are moved.
-pub async fn drop_legacy_minutes_table(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-    sqlx::query("DROP TABLE IF EXISTS activity_minutes").execute(conn).await?;
-    Ok(())
-}
-
-/// Rewrites the SQLite file without the space freed pages hold (after the first release's minute
-/// detail is folded away), and empties the write-ahead log into it.
-pub async fn reclaim_space(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-    sqlx::query("VACUUM").execute(&mut *conn).await?;
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(conn).await?;
-    Ok(())
 }
 
 /// Calls `each` with every hour block of the user that counts at or after `from` (its last minute;

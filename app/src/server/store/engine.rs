@@ -1,7 +1,7 @@
 //! The seam between the services and the two database engines (issue 20).
 //!
 //! A service holds a [`Database`], SQLite (the embedded default) or PostgreSQL, and calls the
-//! functions of `db::`'s modules with it, with a connection or with a [`Transaction`]: each of
+//! functions of `store`'s modules with it, with a connection or with a [`Transaction`]: each of
 //! those functions takes anything that turns into a [`Db`] and runs its statement on whichever
 //! engine that is. Where the engines spell a statement alike (sqlx numbers `$1` parameters on
 //! SQLite too) the statement is written once; where they differ (conflict targets, casts, dates)
@@ -11,7 +11,7 @@
 use sqlx::postgres::{PgConnection, PgPool};
 use sqlx::sqlite::{SqliteConnection, SqlitePool};
 
-use super::WriteTransaction;
+use super::sqlite::{self, WriteTransaction};
 
 /// The database the server runs on.
 #[derive(Clone, Debug)]
@@ -22,11 +22,11 @@ pub enum Database {
 
 impl Database {
     /// A transaction for a change of several statements. On SQLite it holds the write lock from
-    /// its first statement ([`super::begin_write`]); on PostgreSQL it is an ordinary transaction,
+    /// its first statement ([`sqlite::begin_write`]); on PostgreSQL it is an ordinary transaction,
     /// and a change that reads before it writes takes the lock it needs itself.
     pub async fn begin_write(&self) -> Result<Transaction, sqlx::Error> {
         Ok(match self {
-            Database::Sqlite(pool) => Transaction::Sqlite(super::begin_write(pool).await?),
+            Database::Sqlite(pool) => Transaction::Sqlite(sqlite::begin_write(pool).await?),
             Database::Postgres(pool) => Transaction::Postgres(pool.begin().await?),
         })
     }
@@ -141,10 +141,10 @@ impl<'c> From<&'c mut PgConnection> for Db<'c> {
 macro_rules! on_engine {
     ($db:expr, |$executor:ident| $body:expr) => {
         match $db {
-            $crate::server::db::Db::SqlitePool($executor) => $body,
-            $crate::server::db::Db::Sqlite($executor) => $body,
-            $crate::server::db::Db::PostgresPool($executor) => $body,
-            $crate::server::db::Db::Postgres($executor) => $body,
+            $crate::server::store::engine::Db::SqlitePool($executor) => $body,
+            $crate::server::store::engine::Db::Sqlite($executor) => $body,
+            $crate::server::store::engine::Db::PostgresPool($executor) => $body,
+            $crate::server::store::engine::Db::Postgres($executor) => $body,
         }
     };
 }

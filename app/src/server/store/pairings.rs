@@ -1,6 +1,6 @@
 //! Pairing requests (`pairing_requests`): an agent's code waiting for its person's approval.
 
-use super::{Db, on_engine};
+use super::engine::{Db, on_engine};
 
 /// A pairing request as the server reads it.
 #[derive(Debug, Clone, sqlx::FromRow)]

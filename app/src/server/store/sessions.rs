@@ -5,7 +5,7 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
-use super::db::Database;
+use super::engine::Database;
 
 /// The session store of the engine the server runs on (SQLite's table `tower_sessions`,
 /// PostgreSQL's `tower_sessions.session`).

@@ -1,6 +1,9 @@
 //! Teams, their members and invites, and the team sums of the members' day rollups.
 
-use super::{Db, on_engine};
+use chrono::NaiveDate;
+
+use super::engine::{Database, Db, on_engine};
+use super::sqlite::reader::Reader;
 use crate::server::error::AppError;
 
 /// How a member is named to the team: their display name, else their email.
@@ -321,7 +324,7 @@ fn unreadable(error: rusqlite::types::FromSqlError) -> AppError {
 
 /// One member-day as team statistics read it, its blobs borrowed from SQLite's page.
 pub struct MemberDayRow<'r> {
-    /// The member's index in the list given to [`each_member_day`].
+    /// The member's index in the list given to [`fold_member_days`].
     pub member: usize,
     pub day: &'r str,
     /// Figures per hour and chord counts, encoded (`db::days`).
@@ -331,11 +334,43 @@ pub struct MemberDayRow<'r> {
     pub totals: Option<&'r [u8]>,
 }
 
+/// Folds every day `from..=to` of each member (user id, shares figures) into `sums` with `add`,
+/// day after day (all members' rows of a day together, in the order of `members`), on whichever
+/// engine the database is: on SQLite on a reader thread (`sqlite::reader`), each blob borrowed
+/// where it lies; on PostgreSQL streamed.
+pub async fn fold_member_days<T, F>(
+    database: &Database,
+    members: Vec<(i64, bool)>,
+    from: NaiveDate,
+    to: NaiveDate,
+    mut sums: T,
+    mut add: F,
+) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnMut(&mut T, MemberDayRow<'_>) -> Result<(), AppError> + Send + 'static,
+{
+    match database {
+        Database::Sqlite(pool) => {
+            Reader::of_pool(pool)
+                .read(move |conn| {
+                    each_member_day(conn, &members, &from.to_string(), &to.to_string(), |row| add(&mut sums, row))?;
+                    Ok(sums)
+                })
+                .await
+        }
+        Database::Postgres(pool) => {
+            each_member_day_on_postgres(pool, &members, from, to, |row| add(&mut sums, row)).await?;
+            Ok(sums)
+        }
+    }
+}
+
 /// Calls `each` with every day `from..=to` of each member (user id, shares figures), day after day
 /// (all members' rows of a day together, in the order of `members`). Each member's rows come in
 /// day order from the `(user_id, day)` index and are merged here, one row per member in memory:
 /// nothing is sorted, and a sharing member's rollup is read from the page the row is on anyway.
-pub fn each_member_day(
+fn each_member_day(
     conn: &rusqlite::Connection,
     members: &[(i64, bool)],
     from: &str,
@@ -383,13 +418,13 @@ pub fn each_member_day(
     }
 }
 
-/// [`each_member_day`] on PostgreSQL: one statement whose rows come in day order, and within a
+/// `each_member_day` on PostgreSQL: one statement whose rows come in day order, and within a
 /// day in the order of `members`, streamed (one row in memory at a time).
-pub async fn each_member_day_on_postgres(
+async fn each_member_day_on_postgres(
     pool: &sqlx::PgPool,
     members: &[(i64, bool)],
-    from: chrono::NaiveDate,
-    to: chrono::NaiveDate,
+    from: NaiveDate,
+    to: NaiveDate,
     mut each: impl FnMut(MemberDayRow<'_>) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
     use futures::TryStreamExt;

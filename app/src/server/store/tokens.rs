@@ -1,6 +1,6 @@
 //! API tokens, stored only as their SHA-256.
 
-use super::{Db, on_engine};
+use super::engine::{Db, on_engine};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenRow {

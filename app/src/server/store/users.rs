@@ -1,6 +1,11 @@
 //! Users and their profile.
 
-use super::{Db, on_engine};
+use keytrack_wire::Account;
+
+use super::engine::{Db, on_engine};
+use crate::domain::layouts::KeyboardLayout;
+use crate::domain::time::UserClock;
+use crate::server::error::AppError;
 
 /// A user as the server sees it. Deliberately not `Serialize`: it holds the password hash.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -14,6 +19,25 @@ pub struct UserRow {
     pub keyboard_layout: String,
     /// Applications never counted, a JSON array of names.
     pub never_count: String,
+}
+
+/// The account a user row shows its owner (everything but the password hash and the id).
+pub fn account_of(user: UserRow) -> Account {
+    Account {
+        email: user.email,
+        display_name: user.display_name,
+        timezone: user.timezone,
+        day_start_hour: u8::try_from(user.day_start_hour).unwrap_or(0),
+        keyboard_layout: KeyboardLayout::or_us(&user.keyboard_layout).id().to_string(),
+        never_count: never_count_list(&user.never_count),
+    }
+}
+
+/// The user's clock, read inside a transaction (so it cannot change while the transaction writes),
+/// or through a pool; a zone the server no longer knows falls back to UTC.
+pub async fn clock_in<'c>(db: impl Into<Db<'c>>, user_id: i64) -> Result<UserClock, AppError> {
+    let user = by_id(db, user_id).await?.ok_or(AppError::NotFound)?;
+    UserClock::stored(&user.timezone, u8::try_from(user.day_start_hour).unwrap_or(0)).map_err(AppError::internal)
 }
 
 /// (`day_start_hour` is an INTEGER on PostgreSQL: the cast reads it as the BIGINT SQLite gives.)

@@ -12,12 +12,13 @@ use keytrack_wire::ApiError;
 use keytrack_wire::data::{AccountExport, DeletionReceipt, DeviceRename, DeviceSummary};
 use serde::Deserialize;
 
-use super::auth::ApiUser;
-use super::error::AppError;
-use super::export::{CsvKind, Download, TeamCsvKind};
-use super::state::{AppState, now};
-use super::{data, export, report};
+use super::extract::{ApiUser, json_body, read_query};
+use super::state::AppState;
 use crate::domain::range::RangeQuery;
+use crate::server::error::AppError;
+use crate::server::now;
+use crate::server::services::export::{CsvKind, Download, TeamCsvKind};
+use crate::server::services::{data, export, report};
 
 /// What to export, over which days (the dashboard's range rule).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -63,10 +64,6 @@ pub struct ConfirmDeletion {
     pub password: String,
 }
 
-fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, AppError> {
-    query.map(|Query(q)| q).map_err(|e| AppError::BadRequest(e.body_text()))
-}
-
 /// A download: streamed, never cached, saved under its name.
 fn download(file: Download, content_type: &'static str) -> Response {
     let mut response = Body::from_stream(file.body).into_response();
@@ -98,9 +95,9 @@ pub async fn own_csv(
     user: ApiUser,
     params: Result<Query<ExportParams>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let params = query(params)?;
+    let params = read_query(params)?;
     let kind = CsvKind::parse(params.kind.as_deref())?;
-    let file = export::own_csv(&state.database, user.0, kind, &params.range(), now()).await?;
+    let file = export::own_csv(&state.store.database, user.0, kind, &params.range(), now()).await?;
     Ok(download(file, "text/csv; charset=utf-8"))
 }
 
@@ -124,9 +121,9 @@ pub async fn team_csv(
     params: Result<Query<ExportParams>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let team_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let params = query(params)?;
+    let params = read_query(params)?;
     let kind = TeamCsvKind::parse(params.kind.as_deref())?;
-    let file = export::team_csv(&state.database, team_id, user.0, kind, &params.range(), now()).await?;
+    let file = export::team_csv(&state.store.database, team_id, user.0, kind, &params.range(), now()).await?;
     Ok(download(file, "text/csv; charset=utf-8"))
 }
 
@@ -149,8 +146,8 @@ pub async fn own_report(
     user: ApiUser,
     params: Result<Query<ExportParams>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let params = query(params)?;
-    let file = report::own_report(&state.database, user.0, &params.range(), now()).await?;
+    let params = read_query(params)?;
+    let file = report::own_report(&state.store.database, user.0, &params.range(), now()).await?;
     Ok(download(file, "application/pdf"))
 }
 
@@ -174,8 +171,8 @@ pub async fn team_report(
     params: Result<Query<ExportParams>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let team_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let params = query(params)?;
-    let file = report::team_report(&state.database, team_id, user.0, &params.range(), now()).await?;
+    let params = read_query(params)?;
+    let file = report::team_report(&state.store.database, team_id, user.0, &params.range(), now()).await?;
     Ok(download(file, "application/pdf"))
 }
 
@@ -187,7 +184,7 @@ pub async fn team_report(
     responses((status = 200, body = AccountExport, description = "The file, streamed"), (status = 401, body = ApiError))
 )]
 pub async fn account_json(State(state): State<AppState>, user: ApiUser) -> Result<Response, AppError> {
-    let file = export::account_json(&state.database, user.0, now()).await?;
+    let file = export::account_json(&state.store.database, user.0, now()).await?;
     Ok(download(file, "application/json"))
 }
 
@@ -199,7 +196,7 @@ pub async fn account_json(State(state): State<AppState>, user: ApiUser) -> Resul
     responses((status = 200, body = Vec<DeviceSummary>), (status = 401, body = ApiError))
 )]
 pub async fn devices(State(state): State<AppState>, user: ApiUser) -> Result<Json<Vec<DeviceSummary>>, AppError> {
-    Ok(Json(data::devices(&state.database, user.0).await?))
+    Ok(Json(data::devices(&state.store.database, user.0).await?))
 }
 
 /// How a device goes.
@@ -232,8 +229,8 @@ pub async fn delete_device(
     params: Result<Query<RemoveDeviceParams>, QueryRejection>,
 ) -> Result<Json<DeletionReceipt>, AppError> {
     let device_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let keep_data = query(params)?.keep_data.unwrap_or(false);
-    Ok(Json(data::remove_device(&state.database, state.storage, user.0, device_id, keep_data).await?))
+    let keep_data = read_query(params)?.keep_data.unwrap_or(false);
+    Ok(Json(data::remove_device(&state.store.database, state.store.storage, user.0, device_id, keep_data).await?))
 }
 
 /// Names a device on the server: the name the agent sends no longer replaces it.
@@ -260,9 +257,9 @@ pub async fn rename_device(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<StatusCode, AppError> {
-    let rename: DeviceRename = super::http::json_body(&headers, body)?;
+    let rename: DeviceRename = json_body(&headers, body)?;
     let device_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    data::rename_device(&state.database, state.storage, user.0, device_id, &rename.name).await?;
+    data::rename_device(&state.store.database, state.store.storage, user.0, device_id, &rename.name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -284,9 +281,9 @@ pub async fn delete_activity(
     user: ApiUser,
     params: Result<Query<DeleteParams>, QueryRejection>,
 ) -> Result<Json<DeletionReceipt>, AppError> {
-    let params = query(params)?;
+    let params = read_query(params)?;
     let (from, to) = data::deletion_days(params.from.as_deref(), params.to.as_deref())?;
-    Ok(Json(data::delete_days(&state.database, state.storage, user.0, from, to).await?))
+    Ok(Json(data::delete_days(&state.store.database, state.store.storage, user.0, from, to).await?))
 }
 
 /// Deletes the account and everything the server keeps about it; the password confirms it.
@@ -311,7 +308,7 @@ pub async fn delete_me(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<StatusCode, AppError> {
-    let confirm: ConfirmDeletion = super::http::json_body(&headers, body)?;
-    data::delete_account(&state.database, state.storage, user.0, &confirm.password).await?;
+    let confirm: ConfirmDeletion = json_body(&headers, body)?;
+    data::delete_account(&state.store.database, state.store.storage, user.0, &confirm.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

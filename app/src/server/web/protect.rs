@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::error::AppError;
+use crate::server::error::AppError;
 
 /// The Content-Security-Policy of pages: scripts only from this site, the inline hydration
 /// script by its nonce, WebAssembly compiled from this site's files; no frames, no plugins.

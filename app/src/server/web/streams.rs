@@ -18,12 +18,14 @@ use keytrack_wire::ApiError;
 use keytrack_wire::live::{Arrival, LIVE_SECS, LiveHello, TeamChange, WATCH_WAIT_SECS, Watching, event};
 use serde::Deserialize;
 
-use super::auth::ApiUser;
-use super::error::AppError;
-use super::live::{Heard, Stream};
-use super::state::{AppState, now};
-use super::{accounts, clock, db, teams};
+use super::extract::{ApiUser, read_query};
+use super::state::AppState;
 use crate::domain::range::RangeQuery;
+use crate::server::error::AppError;
+use crate::server::now;
+use crate::server::services::live::{Heard, Stream};
+use crate::server::services::{accounts, clock, teams};
+use crate::server::store;
 
 /// How soon a browser reconnects after the stream ends (a server restart, say).
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
@@ -44,7 +46,7 @@ fn sse(events: impl futures::Stream<Item = Event> + Send + 'static) -> Events {
 
 /// The user's today, as their dashboard counts days.
 async fn today_of(state: &AppState, user_id: i64) -> Result<String, AppError> {
-    let account = accounts::account(&state.database, user_id).await?;
+    let account = accounts::account(&state.store.database, user_id).await?;
     Ok(clock::clock_of(&account)?.today(now()).to_string())
 }
 
@@ -61,7 +63,7 @@ async fn today_of(state: &AppState, user_id: i64) -> Result<String, AppError> {
 )]
 pub async fn own_stream(State(state): State<AppState>, user: ApiUser) -> Result<Events, AppError> {
     let user_id = user.0;
-    let last = db::activity::last_upload(&state.database, user_id).await?.map(|(device, at)| Arrival {
+    let last = store::activity::last_upload(&state.store.database, user_id).await?.map(|(device, at)| Arrival {
         device,
         token_id: None,
         at,
@@ -103,8 +105,9 @@ pub async fn team_stream(
 ) -> Result<Events, AppError> {
     let team_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let viewer = user.0;
-    teams::membership(&state.database, team_id, viewer).await?;
-    let members: Vec<i64> = db::teams::members(&state.database, team_id).await?.iter().map(|m| m.user_id).collect();
+    teams::membership(&state.store.database, team_id, viewer).await?;
+    let members: Vec<i64> =
+        store::teams::members(&state.store.database, team_id).await?.iter().map(|m| m.user_id).collect();
     let shown = team_today(&state, team_id, viewer).await?;
     let hello = LiveHello { today: today_of(&state, viewer).await?, last: None };
     let stream = state.live.open(viewer, &members)?;
@@ -120,7 +123,7 @@ pub async fn team_stream(
 /// What a team page shows for today, as the viewer may see it (the same function as a reload).
 async fn team_today(state: &AppState, team_id: i64, viewer: i64) -> Result<String, AppError> {
     let today = RangeQuery { range: Some("today".into()), ..RangeQuery::default() };
-    let stats = teams::stats(&state.database, team_id, viewer, &today, now()).await?;
+    let stats = teams::stats(&state.store.database, team_id, viewer, &today, now()).await?;
     serde_json::to_string(&stats).map_err(AppError::internal)
 }
 
@@ -189,7 +192,7 @@ pub async fn watching(
     user: ApiUser,
     params: Result<Query<WatchParams>, QueryRejection>,
 ) -> Result<Json<Watching>, AppError> {
-    let Query(params) = params.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let params = read_query(params)?;
     let wait = params.wait.unwrap_or(WATCH_WAIT_SECS);
     if wait > WATCH_WAIT_SECS {
         return Err(AppError::BadRequest(format!("wait: at most {WATCH_WAIT_SECS} seconds")));

@@ -1,7 +1,8 @@
 //! KeyTrack on PostgreSQL (15 or newer), for installations that outgrow one SQLite file (issue
 //! 20). The schema is `migrations/postgres`. Most statements run on either engine through the
-//! functions of `db::` (see `db::engine`); what lives here is PostgreSQL's own where a whole path
-//! differs: the upload path's transaction (`uploads`) and the copy from SQLite (`copy`).
+//! functions of `store::` (see `store::engine`); what lives here is PostgreSQL's own where a whole
+//! path differs: the upload path's transaction (`uploads`), the copy from SQLite (`copy`), and
+//! what several instances share besides the data (`shared`: attempts, notifications).
 
 pub mod copy;
 pub mod shared;

@@ -1,7 +1,11 @@
 //! What several server instances on one PostgreSQL database share besides the data: the attempts
-//! rate limits count (`auth::RateLimiter`) and the live view's messages (`live::PostgresBus`).
+//! rate limits count (`store::attempts`) and the live view's messages ([`Notifications`], which
+//! `services::live::PostgresBus` sends and hears).
 
 use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+
+use crate::server::error::AppError;
 
 /// Attempts under `key` since `since` (Unix ms): how many, and the oldest one's time.
 pub async fn attempts_since(pool: &PgPool, key: &str, since: i64) -> Result<(i64, Option<i64>), sqlx::Error> {
@@ -33,8 +37,51 @@ pub async fn forget_attempts(pool: &PgPool, key: &str) -> Result<(), sqlx::Error
     Ok(())
 }
 
-/// Sends `payload` to every connection that listens on `channel`.
-pub async fn notify(pool: &PgPool, channel: &str, payload: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT pg_notify($1, $2)").bind(channel).bind(payload).execute(pool).await?;
-    Ok(())
+/// The PostgreSQL notification channel of the live view.
+pub const CHANNEL: &str = "keytrack_live";
+
+/// Messages to and from every instance on the database: `NOTIFY` and `LISTEN` on [`CHANNEL`].
+#[derive(Clone)]
+pub struct Notifications {
+    pool: PgPool,
+}
+
+impl Notifications {
+    pub fn new(pool: PgPool) -> Notifications {
+        Notifications { pool }
+    }
+
+    /// Sends `payload` to every instance that listens (this one too).
+    pub async fn send(&self, payload: &str) -> Result<(), AppError> {
+        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// A connection that listens, or `None` (with a warning) when none can be had now.
+    pub async fn listen(&self) -> Option<Listening> {
+        let mut listener = match PgListener::connect_with(&self.pool).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                tracing::warn!(%error, "the live view cannot listen to the other instances yet");
+                return None;
+            }
+        };
+        match listener.listen(CHANNEL).await {
+            Ok(()) => Some(Listening(listener)),
+            Err(error) => {
+                tracing::warn!(%error, "the live view cannot listen to the other instances yet");
+                None
+            }
+        }
+    }
+}
+
+/// A connection listening on [`CHANNEL`].
+pub struct Listening(PgListener);
+
+impl Listening {
+    /// The next message's payload; an error when the connection is lost (listen again).
+    pub async fn recv(&mut self) -> Result<String, AppError> {
+        Ok(self.0.recv().await?.payload().to_string())
+    }
 }

@@ -1,14 +1,17 @@
-//! The statements of an upload on PostgreSQL (`db::uploads` on SQLite), run in one transaction
-//! that first takes its user's lock ([`lock_user`]).
+//! An upload on PostgreSQL (`sqlite::uploads` on SQLite): its statements, run in one transaction
+//! that first takes its user's lock ([`lock_user`]), around the merge both engines share
+//! (`store::merge`).
 
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use keytrack_wire::{DisplayPlace, HourBlock};
-use sqlx::PgConnection;
+use keytrack_wire::{DisplayPlace, HourBlock, IngestReceipt};
+use sqlx::{PgConnection, PgPool};
 
-use crate::server::db::activity::{BlockRow, HourRow};
-use crate::server::db::uploads::UploadSource;
+use crate::server::error::AppError;
+use crate::server::store::activity::{BlockRow, HourRow};
+use crate::server::store::days;
+use crate::server::store::merge::{Merging, Stored, Upload, UploadSource};
 
 /// Makes the uploads of one user wait for each other until the end of their transactions. An
 /// upload reads the stored hours and day rollups it merges into, and the other devices' hours of
@@ -150,7 +153,7 @@ pub async fn replace_hours(
         let hour = row.hour;
         let (Some(first), Some(last)) = (hour.records.first(), hour.records.last()) else { continue };
         let minutes = (hour, first.minute, last.minute);
-        crate::server::db::activity::replace_hour(&mut *conn, device_id, user_id, minutes, row.encoded, now).await?;
+        crate::server::store::activity::replace_hour(&mut *conn, device_id, user_id, minutes, row.encoded, now).await?;
     }
     Ok(())
 }
@@ -183,4 +186,38 @@ pub async fn replace_blocks(
         .await?;
     }
     Ok(())
+}
+
+/// Stores an upload on PostgreSQL as SQLite's writer does (`sqlite::uploads::store`): the same rule, the same
+/// merge, the same rollups, in one transaction that first takes the user's lock, so that uploads
+/// of one person run one after another ([`lock_user`]).
+pub async fn store(pool: &PgPool, upload: Upload) -> Result<IngestReceipt, AppError> {
+    let (user_id, now) = (upload.user_id, upload.now);
+    let mut tx = pool.begin().await?;
+    let conn = &mut *tx;
+    lock_user(conn, user_id).await?;
+    let (timezone, day_start_hour, never_count) = upload_fields(conn, user_id).await?.ok_or(AppError::NotFound)?;
+    let device = &upload.batch.device;
+    let device_id = upsert_device(conn, user_id, &device.id, &device.name, &upload.source, now).await?;
+    let stored = Stored {
+        timezone,
+        day_start_hour,
+        never_count,
+        device_id,
+        hours: stored_hours(conn, user_id, &upload.hour_starts()).await?,
+        blocks: stored_blocks(conn, user_id, device_id, &upload.block_starts()).await?,
+    };
+    let merging = Merging::new(upload, stored)?;
+    let days = stored_days(conn, user_id, &merging.need_days).await?;
+    let mut screens = Vec::with_capacity(merging.need_screens.len());
+    for (day, place) in &merging.need_screens {
+        let stored = stored_screen(conn, user_id, *day, place).await?;
+        screens.push(((*day, *place), stored));
+    }
+    let merged = merging.finish(days, screens)?;
+    replace_hours(conn, merged.device_id, user_id, &merged.hour_rows(), now).await?;
+    replace_blocks(conn, merged.device_id, user_id, &merged.block_rows(), now).await?;
+    days::save_rollups(&mut *conn, user_id, &merged.day_rows, &merged.screen_rows).await?;
+    tx.commit().await?;
+    Ok(merged.receipt)
 }

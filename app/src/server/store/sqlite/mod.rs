@@ -1,22 +1,14 @@
-//! All SQL lives below this module. SQLite in WAL mode: readers never wait for the writer, and
-//! write transactions start with `BEGIN IMMEDIATE` so two writers queue on the busy timeout
-//! instead of failing with "database is locked".
+//! SQLite, the embedded default: opening a data dir's database (migrated, or read-only on a
+//! read-only file system), and this process's queue of writers. WAL mode: readers never wait for
+//! the writer, and write transactions start with `BEGIN IMMEDIATE` so two writers queue on the
+//! busy timeout instead of failing with "database is locked". Below it: the upload writer's thread
+//! (`writer`), the readers of long reads (`reader`), an upload's statements (`uploads`) and the
+//! first releases' data brought up to date (`upgrade`).
 
-pub mod activity;
-pub mod data;
-pub mod days;
-mod engine;
-pub mod pairings;
-pub mod postgres;
 pub mod reader;
-pub mod teams;
-pub mod tokens;
+pub mod upgrade;
 pub mod uploads;
-pub mod users;
 pub mod writer;
-
-pub(crate) use engine::on_engine;
-pub use engine::{Database, Db, Transaction, ping};
 
 use std::path::Path;
 use std::str::FromStr;
@@ -34,33 +26,8 @@ pub const DATABASE_FILE: &str = "keytrack.db";
 /// the operating system's cache, so a page read again costs a copy, not a disk read.
 pub const SQLITE_MEMORY_LIMIT: i64 = 8 * 1024 * 1024;
 
-/// Whether the server can write to its database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Storage {
-    Writable,
-    /// The data dir is on a read-only file system: statistics are served, uploads and anything
-    /// else that writes answer 503 `storage_unavailable`.
-    ReadOnly,
-}
-
-/// Opens the database for `keytrack serve`: as [`open`] does, or, when the data dir is read-only
-/// (a file system remounted read-only, a snapshot), read-only, so that people can still read
-/// their statistics.
-pub async fn open_for_serving(data_dir: &Path) -> anyhow::Result<(SqlitePool, Storage)> {
-    match open(data_dir).await {
-        Ok(pool) => Ok((pool, Storage::Writable)),
-        Err(error) if is_read_only_dir(data_dir) => {
-            tracing::warn!(
-                data_dir = %data_dir.display(),
-                "the data dir is read-only: serving statistics only; uploads, sign-ups and log-ins are refused until the server is restarted on a writable data dir ({error:#})"
-            );
-            Ok((open_read_only(data_dir).await?, Storage::ReadOnly))
-        }
-        Err(error) => Err(error),
-    }
-}
-
-fn is_read_only_dir(data_dir: &Path) -> bool {
+/// Whether the data dir is on a file system that refuses writes (remounted read-only, a snapshot).
+pub fn is_read_only_dir(data_dir: &Path) -> bool {
     let probe = data_dir.join(".keytrack-write-probe");
     match std::fs::File::create(&probe) {
         Ok(_) => {
@@ -73,7 +40,7 @@ fn is_read_only_dir(data_dir: &Path) -> bool {
 
 /// Opens an existing, migrated database without writing anything, not even SQLite's WAL index:
 /// `immutable`, since nothing can change a file on a read-only file system.
-async fn open_read_only(data_dir: &Path) -> anyhow::Result<SqlitePool> {
+pub async fn open_read_only(data_dir: &Path) -> anyhow::Result<SqlitePool> {
     let path = data_dir.join(DATABASE_FILE);
     if !path.exists() {
         anyhow::bail!("the data dir {} is read-only and holds no database", data_dir.display());

@@ -79,7 +79,7 @@ impl Reader {
 }
 
 /// A read-only connection; on a read-only data dir (where SQLite cannot make the WAL index) one
-/// that treats the file as immutable, as the pool does there (`db::open_for_serving`).
+/// that treats the file as immutable, as the pool does there (`Store::open_for_serving`).
 fn open(path: &Path) -> Result<Connection, AppError> {
     let read_only = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let usable = |connection: Connection| -> rusqlite::Result<Connection> {

@@ -1,15 +1,17 @@
-//! The statements of an upload, run on the upload writer's thread (`db::writer`, rusqlite): each
-//! prepared once and cached, none a round trip to another thread.
+//! An upload on SQLite: its statements, run on the upload writer's thread (`writer`, rusqlite),
+//! each prepared once and cached, none a round trip to another thread, around the merge both
+//! engines share (`store::merge`).
 
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use keytrack_wire::data::AgentIdentity;
-use keytrack_wire::{DisplayPlace, HourBlock};
+use keytrack_wire::{DisplayPlace, HourBlock, IngestReceipt};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::activity::{BlockRow, HourRow};
-use crate::server::rollups::{DayRow, ScreenRow};
+use crate::server::error::AppError;
+use crate::server::store::activity::{BlockRow, HourRow};
+use crate::server::store::days::{self, DayRow, ScreenRow};
+use crate::server::store::merge::{Merging, Stored, Upload, UploadSource};
 
 /// The list as a JSON array, for `IN (SELECT value FROM json_each(?))`: one statement for any
 /// number of values.
@@ -49,14 +51,6 @@ pub fn upsert_device(
          RETURNING id",
     )?
     .query_row(params![user_id, agent_device_id, name, now, version, platform, source.token_id], |r| r.get(0))
-}
-
-/// Who sent an upload, as far as the devices page cares: the token it came with (none for a
-/// session, the demo or an import) and what the agent said of itself in its `User-Agent`.
-#[derive(Debug, Clone, Default)]
-pub struct UploadSource {
-    pub token_id: Option<i64>,
-    pub agent: Option<AgentIdentity>,
 }
 
 /// The user's stored hours of minute records among `hours`, every device's: (device, hour, the
@@ -128,7 +122,7 @@ pub fn replace_hours(
     rows: &[HourRow<'_>],
     now: i64,
 ) -> rusqlite::Result<()> {
-    let mut statement = conn.prepare_cached(super::activity::REPLACE_HOUR)?;
+    let mut statement = conn.prepare_cached(crate::server::store::activity::REPLACE_HOUR)?;
     for row in rows {
         let hour = row.hour;
         let (Some(first), Some(last)) = (hour.records.first(), hour.records.last()) else { continue };
@@ -174,7 +168,7 @@ pub fn replace_blocks(
 
 /// Stores day rollups and screen grids.
 pub fn save_rollups(conn: &Connection, user_id: i64, days: &[DayRow], screens: &[ScreenRow]) -> rusqlite::Result<()> {
-    let mut save_day = conn.prepare_cached(super::days::SAVE_DAY)?;
+    let mut save_day = conn.prepare_cached(days::SAVE_DAY)?;
     for row in days {
         let h = row.headline;
         save_day.execute(params![
@@ -190,7 +184,7 @@ pub fn save_rollups(conn: &Connection, user_id: i64, days: &[DayRow], screens: &
             row.chords
         ])?;
     }
-    let mut save_screen = conn.prepare_cached(super::days::SAVE_SCREEN)?;
+    let mut save_screen = conn.prepare_cached(days::SAVE_SCREEN)?;
     for row in screens {
         let p = &row.place;
         save_screen.execute(params![
@@ -207,4 +201,32 @@ pub fn save_rollups(conn: &Connection, user_id: i64, days: &[DayRow], screens: &
         ])?;
     }
     Ok(())
+}
+
+/// The upload's part of a write transaction on SQLite (on the writer thread).
+pub fn store(conn: &Connection, upload: Upload) -> Result<IngestReceipt, AppError> {
+    let (user_id, now) = (upload.user_id, upload.now);
+    let (timezone, day_start_hour, never_count) = upload_fields(conn, user_id)?.ok_or(AppError::NotFound)?;
+    let device = &upload.batch.device;
+    let device_id = upsert_device(conn, user_id, &device.id, &device.name, &upload.source, now)?;
+    let stored = Stored {
+        timezone,
+        day_start_hour,
+        never_count,
+        device_id,
+        hours: stored_hours(conn, user_id, &upload.hour_starts())?,
+        blocks: stored_blocks(conn, device_id, &upload.block_starts())?,
+    };
+    let merging = Merging::new(upload, stored)?;
+    let days = stored_days(conn, user_id, &merging.need_days)?;
+    let screens = merging
+        .need_screens
+        .iter()
+        .map(|(day, place)| Ok(((*day, *place), stored_screen(conn, user_id, *day, place)?)))
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let merged = merging.finish(days, screens)?;
+    replace_hours(conn, merged.device_id, user_id, &merged.hour_rows(), now)?;
+    replace_blocks(conn, merged.device_id, user_id, &merged.block_rows(), now)?;
+    save_rollups(conn, user_id, &merged.day_rows, &merged.screen_rows)?;
+    Ok(merged.receipt)
 }

@@ -111,7 +111,7 @@ fn open(path: &Path) -> Result<Connection, AppError> {
         )
     })?;
     connection.busy_timeout(Duration::from_secs(10))?;
-    // The pool's settings (db::open): WAL (set on the file already), NORMAL, foreign keys.
+    // The pool's settings (sqlite::open): WAL (set on the file already), NORMAL, foreign keys.
     connection.pragma_update(None, "synchronous", "NORMAL")?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
     connection.set_prepared_statement_cache_capacity(64);

@@ -1,0 +1,17 @@
+//! The use cases: what people and agents do with KeyTrack, each a few plain async functions that
+//! check the rules and call the store. No HTTP here (that is `web`) and no SQL or engine (that is
+//! `store`): a service takes the store's handles (`store::Database`, `store::uploads::Uploads`,
+//! `store::attempts::Attempts`) and never asks which engine it runs on.
+
+pub mod accounts;
+pub mod auth;
+pub mod clock;
+pub mod data;
+pub mod downloads;
+pub mod export;
+pub mod ingest;
+pub mod live;
+pub mod pairing;
+pub mod report;
+pub mod stats;
+pub mod teams;
