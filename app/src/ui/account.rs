@@ -4,7 +4,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use super::{action_error, use_auth};
+use super::session::use_auth;
+use super::widgets::action_error;
 use crate::domain::format::query_value;
 
 /// The page to open after logging in or signing up (`?next=`), and the same for the link to the

@@ -3,7 +3,8 @@
 
 use leptos::prelude::*;
 
-use super::{ErrorNote, RequireLogin, site_origin, use_auth};
+use super::session::{RequireLogin, use_auth};
+use super::widgets::{ErrorNote, site_origin};
 use crate::api::UiError;
 use crate::api::data::agent_downloads;
 use crate::domain::install::{file_size, linux_commands, windows_commands};

@@ -4,7 +4,7 @@
 use keytrack_wire::AppTrend;
 use leptos::prelude::*;
 
-use super::home::Sparkline;
+use super::charts::Sparkline;
 use crate::domain::format::{count, short_duration};
 
 /// What the applications are ordered by.

@@ -5,7 +5,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::{ErrorNote, RequireLogin, action_error, use_auth};
+use super::session::{RequireLogin, use_auth};
+use super::widgets::{ErrorNote, action_error};
 use crate::api::dashboard_stats;
 use crate::api::data::{DeleteAccount, DeleteDays};
 use crate::domain::format::{count, duration, query_value};

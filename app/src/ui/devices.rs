@@ -6,7 +6,8 @@ use keytrack_wire::data::DeviceSummary;
 use leptos::prelude::*;
 
 use super::live::LiveFeed;
-use super::{Auth, DangerButton, ErrorNote, RequireLogin, action_error, site_origin, use_auth};
+use super::session::{Auth, RequireLogin, use_auth};
+use super::widgets::{DangerButton, ErrorNote, action_error, site_origin};
 use crate::api::UiError;
 use crate::api::data::{RemoveDevice, RenameDevice, my_devices};
 use crate::domain::format::{count, platform_label, utc_day, utc_minute};

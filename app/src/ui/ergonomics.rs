@@ -6,7 +6,7 @@ use keytrack_wire::{ActivityStats, DailyActivity};
 use leptos::prelude::*;
 
 use super::charts::Chart;
-use super::home::{ACCENT, SECOND, chart_options};
+use super::charts::{ACCENT, SECOND, chart_options};
 use crate::domain::breaks::{BREAK_MINUTES, LONG_BREAK_MINUTES, STRETCH_LIMIT_MINUTES};
 use crate::domain::ergonomics::{Ergonomics, Finger, KeyRow, characters, share, typed_on};
 use crate::domain::format::count;

@@ -2,21 +2,22 @@
 
 use keytrack_wire::{ActivityStats, ButtonTotals};
 use leptos::prelude::*;
-use leptos_router::components::{A, Form};
-use leptos_router::hooks::use_query_map;
+use leptos_router::components::A;
 
 use super::apps::Applications;
-use super::charts::Chart;
+use super::charts::{ACCENT, Chart, SECOND, Sparkline, WeekdayHour, chart_options};
 use super::data::{ExportMenu, OWN_CSV_KINDS};
 use super::ergonomics::{BreaksCard, ErgonomicsCard, LayoutWhatIf, TypingDepth};
 use super::heatmap::PointerHeatmap;
 use super::keyboard::KeyboardHeatmap;
 use super::live::{LiveBadge, LiveFeed};
-use super::{ErrorNote, RequireLogin, use_auth};
+use super::range::{RangeFilter, use_range_query};
+use super::session::{RequireLogin, use_auth};
+use super::widgets::ErrorNote;
 use crate::api::{MinuteTotals, UiError, dashboard_heatmaps, dashboard_stats, last_hour};
 use crate::domain::drawing::Layer;
 use crate::domain::format::{count, duration};
-use crate::domain::range::{Preset, RangeQuery};
+use crate::domain::range::RangeQuery;
 use crate::domain::stats::{busiest_day, busiest_hour, change_percent, rhythm_consistency};
 
 #[component]
@@ -47,7 +48,7 @@ struct DashboardData {
 }
 
 impl DashboardData {
-    fn new(auth: super::Auth) -> DashboardData {
+    fn new(auth: super::session::Auth) -> DashboardData {
         let query = use_range_query();
         // Live while the range ends today: figures are fetched again when an upload arrives, the
         // heatmaps when key detail does. The page listens once the dashboard shows.
@@ -120,43 +121,6 @@ fn Overview(dashboard: DashboardData) -> impl IntoView {
                     })
             }}
         </Transition>
-    }
-}
-
-/// The date range in the page's URL (`range=` or `from=`/`to=`).
-pub(super) fn use_range_query() -> Memo<RangeQuery> {
-    let params = use_query_map();
-    Memo::new(move |_| params.with(|p| RangeQuery { range: p.get("range"), from: p.get("from"), to: p.get("to") }))
-}
-
-/// Presets as links (bookmarkable, keyboard friendly) and a custom range as a GET form, for the
-/// dashboard at `path`.
-#[component]
-pub(super) fn RangeFilter(query: Memo<RangeQuery>, path: String) -> impl IntoView {
-    let form_path = path.clone();
-    view! {
-        <nav class="range" aria-label="Date range">
-            {Preset::ALL
-                .into_iter()
-                .map(|preset| {
-                    let current = move || query.get().preset() == Some(preset);
-                    view! {
-                        <A
-                            href=format!("{path}?range={}", preset.key())
-                            attr:class=move || if current() { "chip current" } else { "chip" }
-                            attr:aria-current=move || current().then_some("page")
-                        >
-                            {preset.label()}
-                        </A>
-                    }
-                })
-                .collect_view()}
-            <Form action=form_path method="GET" attr:class="custom-range">
-                <label>"From " <input type="date" name="from" prop:value=move || query.get().from.unwrap_or_default()/></label>
-                <label>"to " <input type="date" name="to" prop:value=move || query.get().to.unwrap_or_default()/></label>
-                <button type="submit">"Show"</button>
-            </Form>
-        </nav>
     }
 }
 
@@ -325,53 +289,6 @@ fn Summary(stats: ActivityStats) -> impl IntoView {
     }
 }
 
-const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-
-/// Key presses by day of the week and hour: when the user (or the team) works.
-#[component]
-pub(super) fn WeekdayHour(grid: Vec<Vec<u64>>, widget: &'static str, caption: &'static str) -> impl IntoView {
-    let max = grid.iter().flatten().copied().max().unwrap_or(0).max(1);
-    view! {
-        <section class="card" data-widget=widget>
-            <h2>"Week rhythm"</h2>
-            <table class="rhythm">
-                <caption class="muted small">{caption}</caption>
-                <thead>
-                    <tr>
-                        <th></th>
-                        {(0..24).map(|h| view! { <th scope="col">{if h % 6 == 0 { format!("{h}") } else { String::new() }}</th> }).collect_view()}
-                    </tr>
-                </thead>
-                <tbody>
-                    {grid
-                        .into_iter()
-                        .zip(WEEKDAYS)
-                        .map(|(row, day)| {
-                            view! {
-                                <tr>
-                                    <th scope="row">{day}</th>
-                                    {row
-                                        .into_iter()
-                                        .enumerate()
-                                        .map(|(hour, n)| {
-                                            view! {
-                                                <td
-                                                    title=format!("{day} {hour:02}:00: {} key presses", count(n))
-                                                    style=format!("--heat: {:.3}", n as f64 / max as f64)
-                                                ></td>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </section>
-    }
-}
-
 #[component]
 fn ClicksByButton(clicks: ButtonTotals) -> impl IntoView {
     let rows = [("Left", clicks.left), ("Right", clicks.right), ("Middle", clicks.middle), ("Other", clicks.other)];
@@ -395,28 +312,6 @@ fn ClicksByButton(clicks: ButtonTotals) -> impl IntoView {
             </dl>
         </section>
     }
-}
-
-/// Text and grid colour that reads on light and dark backgrounds alike.
-const CHART_INK: &str = "#8a94a6";
-pub(super) use crate::domain::drawing::{ACCENT, SECOND};
-
-/// Our charts' options: sized by their box, readable in light and dark mode; with `by_day`, the
-/// tooltip shows every series of the hovered day.
-pub(super) fn chart_options(by_day: bool) -> serde_json::Value {
-    let axis = serde_json::json!({ "ticks": { "color": CHART_INK }, "grid": { "color": "rgba(138,148,166,0.2)" } });
-    let mut options = serde_json::json!({
-        "responsive": true,
-        // Live pages redraw charts as data arrives: no animation from zero each time.
-        "animation": false,
-        "maintainAspectRatio": false,
-        "plugins": { "legend": { "labels": { "color": CHART_INK } } },
-        "scales": { "x": axis.clone(), "y": axis },
-    });
-    if by_day {
-        options["interaction"] = serde_json::json!({ "mode": "index", "intersect": false });
-    }
-    options
 }
 
 /// Key presses and clicks per day over the range (click a legend entry to hide a series).
@@ -516,22 +411,5 @@ fn TypingSpeed(stats: ActivityStats) -> impl IntoView {
                 "Speed is words (5 keys) per minute of typing time: the time between text keys pressed at most 2 s apart. A burst is such a run; the fastest counts from 10 keys. The lower chart spreads your keystrokes by the gap before them: a tall, narrow peak is a steady rhythm. Consistency is the share of keystrokes in the most common gap range or the two beside it."
             </p>
         </section>
-    }
-}
-
-/// A small line of values over the days of the range (the trend of one shortcut).
-#[component]
-pub(super) fn Sparkline(values: Vec<u64>, label: String) -> impl IntoView {
-    let max = values.iter().copied().max().unwrap_or(0).max(1) as f64;
-    let step = if values.len() > 1 { 100.0 / (values.len() - 1) as f64 } else { 0.0 };
-    let points: Vec<String> = values
-        .iter()
-        .enumerate()
-        .map(|(i, n)| format!("{:.1},{:.1}", i as f64 * step, 18.0 - 16.0 * *n as f64 / max))
-        .collect();
-    view! {
-        <svg class="sparkline" viewBox="0 0 100 20" preserveAspectRatio="none" role="img" aria-label=label>
-            <polyline points=points.join(" ")/>
-        </svg>
     }
 }

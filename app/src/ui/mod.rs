@@ -1,4 +1,6 @@
-//! Pages and components: views only. Data comes from the server functions in `crate::api`.
+//! Pages and components: views only. Data comes from the server functions in `crate::api`. This
+//! file is the document and the routes; what pages share lives in `session` (who is logged in),
+//! `widgets`, `charts` and `range`.
 
 mod account;
 mod add_computer;
@@ -13,16 +15,18 @@ mod keyboard;
 mod live;
 mod pairing;
 mod profile;
+mod range;
+mod session;
 mod teams;
 mod tokens;
+mod widgets;
 
-use keytrack_wire::Account;
 use leptos::prelude::*;
 use leptos_meta::{Link, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
-use crate::api::{LogIn, LogOut, SignUp, UiError, current_account};
+use self::session::{Auth, use_auth};
 
 /// The HTML document around the app (rendered on the server only). `assets` is where this build's
 /// files are (`/assets/<version>`, see `server::assets`), so browsers can keep them for good.
@@ -46,56 +50,6 @@ pub fn shell(options: LeptosOptions, assets: String) -> impl IntoView {
             </body>
         </html>
     }
-}
-
-/// Who is logged in, and the actions that change it. Provided once at the top.
-#[derive(Clone, Copy)]
-pub struct Auth {
-    pub log_in: ServerAction<LogIn>,
-    pub sign_up: ServerAction<SignUp>,
-    pub log_out: ServerAction<LogOut>,
-    pub account: Resource<Result<Option<Account>, UiError>>,
-}
-
-impl Auth {
-    fn provide() -> Auth {
-        let log_in = ServerAction::<LogIn>::new();
-        let sign_up = ServerAction::<SignUp>::new();
-        let log_out = ServerAction::<LogOut>::new();
-        let account = Resource::new(
-            move || (log_in.version().get(), sign_up.version().get(), log_out.version().get()),
-            |_| current_account(),
-        );
-        let auth = Auth { log_in, sign_up, log_out, account };
-        provide_context(auth);
-        auth
-    }
-
-    /// The answer of `fetch` for someone logged in; someone logged out gets `NotLoggedIn` and the
-    /// server is asked nothing (for resources made before the page knows who is there).
-    pub async fn when_logged_in<T>(
-        self,
-        fetch: impl std::future::Future<Output = Result<T, UiError>>,
-    ) -> Result<T, UiError> {
-        match self.account.await {
-            Ok(Some(_)) => fetch.await,
-            _ => Err(UiError::NotLoggedIn),
-        }
-    }
-
-    /// Fetches the account again each time `action` succeeds: what it changed (a display name, the
-    /// never-count list, a deleted account) shows in the header and on every page at once.
-    pub fn refetch_after<I: 'static, O: Send + Sync + 'static>(self, action: Action<I, Result<O, UiError>>) {
-        Effect::new(move |_| {
-            if action.value().with(|value| matches!(value, Some(Ok(_)))) {
-                self.account.refetch();
-            }
-        });
-    }
-}
-
-pub fn use_auth() -> Auth {
-    expect_context::<Auth>()
 }
 
 #[component]
@@ -189,98 +143,4 @@ fn NotFound() -> impl IntoView {
             <p><A href="/">"Back to the dashboard"</A></p>
         </section>
     }
-}
-
-/// Shows `children` to a logged-in user, and to anyone else `logged_out` or, by default, a way to
-/// log in.
-#[component]
-pub fn RequireLogin(children: ChildrenFn, #[prop(optional, into)] logged_out: Option<ViewFn>) -> impl IntoView {
-    let auth = use_auth();
-    let children = StoredValue::new(children);
-    let logged_out = StoredValue::new(logged_out);
-    // Back to this very page after logging in (a join link, say).
-    let location = leptos_router::hooks::use_location();
-    let here = move || {
-        let search = location.search.get();
-        let next =
-            if search.is_empty() { location.pathname.get() } else { format!("{}?{search}", location.pathname.get()) };
-        crate::domain::format::query_value(&next)
-    };
-    let please_log_in = move || {
-        view! {
-            <section class="card narrow">
-                <h1>"Please log in"</h1>
-                <p>
-                    <A href=move || format!("/login?next={}", here())>"Log in"</A>
-                    " or "
-                    <A href=move || format!("/signup?next={}", here())>"create an account"</A>
-                    " to see this page."
-                </p>
-            </section>
-        }
-        .into_any()
-    };
-    view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {
-                // Whether someone is logged in, not the whole account: the page is made again when
-                // someone logs in or out, not each time the account is fetched again (after a saved
-                // profile, which would lose the page's state). Made inside the Transition, so that
-                // the account read through it still holds the page back until it is known.
-                let logged_in = Memo::new(move |_| auth.account.get().map(|account| account.map(|a| a.is_some())));
-                move || {
-                    logged_in
-                        .get()
-                        .map(|logged_in| match logged_in {
-                            Ok(true) => children.read_value()().into_any(),
-                            Ok(false) => logged_out
-                                .with_value(|view| view.as_ref().map(ViewFn::run))
-                                .unwrap_or_else(please_log_in),
-                            Err(e) => view! { <ErrorNote error=e/> }.into_any(),
-                        })
-                }
-            }
-        </Transition>
-    }
-}
-
-/// A failed call, said plainly.
-#[component]
-pub fn ErrorNote(error: UiError) -> impl IntoView {
-    view! { <p class="error" role="alert">{error.to_string()}</p> }
-}
-
-/// The error of an action's last call, if it failed.
-pub fn action_error<I: 'static, O: Clone + Send + Sync + 'static>(
-    action: Action<I, Result<O, UiError>>,
-) -> impl Fn() -> Option<AnyView> + Copy {
-    move || action.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> }.into_any())
-}
-
-/// The red button of an action that cannot be undone (revoke, remove). `label` names what it acts
-/// on for screen readers, since a table holds several buttons with the same text; it is disabled
-/// while `pending`.
-#[component]
-pub fn DangerButton(
-    text: &'static str,
-    label: String,
-    #[prop(into)] pending: Signal<bool>,
-    on_click: Callback<()>,
-) -> impl IntoView {
-    view! {
-        <button type="button" class="danger" aria-label=label disabled=move || pending.get() on:click=move |_| on_click.run(())>
-            {text}
-        </button>
-    }
-}
-
-/// `https://host:port` of the page, for links and commands to copy (only ever called in the
-/// browser, after an action).
-pub(crate) fn site_origin() -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        window().location().origin().unwrap_or_default()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    String::new()
 }

@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::{ErrorNote, RequireLogin, action_error, use_auth};
+use super::session::{RequireLogin, use_auth};
+use super::widgets::{ErrorNote, action_error};
 use crate::api::{DecidePairing, PairingPreview, UiError, pending_pairing};
 use crate::domain::format::utc_minute;
 

@@ -3,7 +3,8 @@
 
 use leptos::prelude::*;
 
-use super::{ErrorNote, RequireLogin, action_error, use_auth};
+use super::session::{RequireLogin, use_auth};
+use super::widgets::{ErrorNote, action_error};
 use crate::api::{AddNeverCount, RemoveNeverCount, SaveProfile, UiError, time_zones};
 use crate::domain::layouts::KeyboardLayout;
 

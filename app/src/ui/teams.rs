@@ -8,10 +8,12 @@ use leptos_router::components::{A, Form};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::charts::Chart;
+use super::charts::{ACCENT, SECOND, WeekdayHour, chart_options};
 use super::data::{ExportMenu, TEAM_CSV_KINDS};
-use super::home::{ACCENT, RangeFilter, SECOND, WeekdayHour, chart_options, use_range_query};
 use super::live::{LiveBadge, use_live_feed};
-use super::{Auth, DangerButton, ErrorNote, RequireLogin, action_error, site_origin, use_auth};
+use super::range::{RangeFilter, use_range_query};
+use super::session::{Auth, RequireLogin, use_auth};
+use super::widgets::{DangerButton, ErrorNote, action_error, site_origin};
 use crate::api::UiError;
 use crate::api::teams::{
     CreateInvite, CreateTeam, DeleteTeam, InviteSummary, JoinTeam, LeaveTeam, RemoveMember, RevokeInvite,

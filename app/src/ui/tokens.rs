@@ -3,7 +3,8 @@
 use leptos::prelude::*;
 
 use super::live::{clock_time, use_live_feed};
-use super::{DangerButton, ErrorNote, RequireLogin, action_error, site_origin, use_auth};
+use super::session::{RequireLogin, use_auth};
+use super::widgets::{DangerButton, ErrorNote, action_error, site_origin};
 use crate::api::{CreateToken, RevokeToken, TokenSummary, UiError, list_tokens};
 use crate::domain::format::utc_minute;
 
