@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/native-packages.sh
 cargo fmt --all --check
+# The house's rules (docs/architecture.md): no import circles, the wings depend one way, the engine
+# is chosen in the store alone.
+python3 scripts/architecture.py
 cargo clippy "${NATIVE_PACKAGES[@]}" --all-targets -- -D warnings
 cargo clippy -p keytrack-agent --target x86_64-pc-windows-gnu -- -D warnings
 # macOS: checked to compile (no Apple linker or SDK here, so not linked or run). Apple silicon only:
