@@ -13,7 +13,8 @@ export default async function globalSetup() {
   // The demo account, as a newcomer meets it (scripts/run.sh makes the same one).
   const demo = spawnSync(binary, ['demo', '--data-dir', dataDir], { cwd: root, encoding: 'utf8' });
   if (demo.status !== 0) throw new Error(`keytrack demo failed: ${demo.stderr}`);
-  const server = spawn(binary, ['serve', '--addr', '127.0.0.1:0', '--data-dir', dataDir], {
+  // Sign-up open, as the tests sign people up (admin.spec turns it to invite-only and back).
+  const server = spawn(binary, ['serve', '--addr', '127.0.0.1:0', '--data-dir', dataDir, '--signup', 'open'], {
     cwd: root,
     env: { ...process.env, LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT || join(targetDir, 'site') },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -44,14 +44,20 @@ if [[ $(wasm-bindgen --version 2>/dev/null) != "wasm-bindgen $WASM_BINDGEN_VERSI
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
-# Schemathesis (PyPI), the schema-driven fuzzer the tests run against /api/v1/openapi.json, in a
-# virtual environment of its own.
+# From PyPI, in a virtual environment of the tests' own: schemathesis, the schema-driven fuzzer
+# the tests run against /api/v1/openapi.json, and aiosmtpd, the real SMTP server that receives the
+# password reset emails of the browser tests.
 SCHEMATHESIS_VERSION=4.32.5
+AIOSMTPD_VERSION=1.4.6
 VENV=${KEYTRACK_VENV:-$HOME/.cache/keytrack/venv}
 if [[ $("$VENV/bin/schemathesis" --version 2>/dev/null) != *" $SCHEMATHESIS_VERSION" ]]; then
   say "installing schemathesis $SCHEMATHESIS_VERSION in $VENV"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+if [[ $("$VENV/bin/python" -m aiosmtpd --version 2>/dev/null) != "aiosmtpd $AIOSMTPD_VERSION" ]]; then
+  say "installing aiosmtpd $AIOSMTPD_VERSION in $VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION"
 fi
 
 # Playwright, wasm-opt (Debian's binaryen is too old: its output breaks hydration) and the

@@ -690,6 +690,52 @@ fn pairing_again_while_running_moves_the_running_agent_to_the_new_token() {
     agent.stop();
 }
 
+/// Issue 36: while an administrator has disabled the account, its agent's uploads are refused
+/// (403 `account_disabled`) and it keeps what it counted in its spool; enabled again, every press
+/// arrives, once.
+#[test]
+fn a_disabled_account_s_agent_keeps_its_spool_and_delivers_once_enabled() {
+    let display = Display::start();
+    let server = Server::start();
+    server.cli(&["user", "add", "--email", "bob@example.com"], "violet staple orbit 9\n");
+    let bob = server.cli(&["token", "create", "--email", "bob@example.com", "--name", "desktop"], "");
+    let client = reqwest::blocking::Client::new();
+    // Ada made the server: its administrator.
+    let people: Value = client
+        .get(format!("{}/api/v1/admin/users?search=bob", server.url()))
+        .bearer_auth(&server.token)
+        .send()
+        .expect("GET /api/v1/admin/users")
+        .json()
+        .expect("people");
+    let bob_id = people["people"][0]["id"].as_i64().expect("Bob's id");
+    let set_disabled = |disabled: bool| {
+        let response = client
+            .patch(format!("{}/api/v1/admin/users/{bob_id}", server.url()))
+            .bearer_auth(&server.token)
+            .json(&serde_json::json!({ "disabled": disabled }))
+            .send()
+            .expect("PATCH /api/v1/admin/users/{id}");
+        assert_eq!(response.status(), 204);
+    };
+    let mut agent = Agent::pair(&server.url(), &bob);
+    agent.start(&display);
+    set_disabled(true);
+    display.xdotool(&["type", "--delay", "40", "disabled"]);
+    let refused = wait_for(Duration::from_secs(20), || agent.log_text().contains("account_disabled"));
+    assert!(refused, "{}", agent.log_text());
+    assert!(!agent.status().contains("waiting:     0 minutes"), "kept in the spool: {}", agent.status());
+    let bobs = || server.stats_of(&bob)["total_keys"].as_u64().unwrap_or(0);
+    set_disabled(false);
+    let arrived = wait_for(Duration::from_secs(60), || bobs() == 8);
+    assert!(arrived, "Bob's account has {} presses; agent log:\n{}", bobs(), agent.log_text());
+    display.xdotool(&["type", "--delay", "40", "ok"]);
+    let more = wait_for(Duration::from_secs(30), || bobs() == 10);
+    assert!(more, "{} presses; {}", bobs(), agent.log_text());
+    agent.stop();
+    assert_eq!(bobs(), 10, "nothing counted twice");
+}
+
 /// When the X server goes away, Xlib ends the agent, but only after the agent saved what it held
 /// and made its last upload: the minute in progress (saved only once a minute here) arrives.
 #[test]

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use keytrack_app::admin::{demo, import, move_to_postgres};
-use keytrack_app::server::services::{accounts, data};
+use keytrack_app::model::SignUpPolicy;
+use keytrack_app::server::services::passwords::ResetMail;
+use keytrack_app::server::services::{accounts, admin, audit, auth, data, mail, passwords, site};
 use keytrack_app::server::store::{self, Place, Storage, Store};
 use keytrack_app::server::web::{self, listen, state::AppState};
 use leptos::config::LeptosOptions;
@@ -62,6 +64,20 @@ enum Command {
         /// those days again (after a change of time zone or day start, or a removed device).
         #[arg(long, env = "KEYTRACK_RETAIN_MINUTES_DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]
         retain_minutes_days: Option<u32>,
+        /// Who may make an account: `open`, `invite` (only with a site or team invite link) or
+        /// `closed` (administrators add people). Stored in the database, where an administrator
+        /// can change it; given here, it is set at every start. A new server is `invite`.
+        #[arg(long, env = "KEYTRACK_SIGNUP", value_parser = parse_policy)]
+        signup: Option<SignUpPolicy>,
+        /// The address people open the server at, e.g. `https://keytrack.example.com`: links in
+        /// emails use it (never a request's Host header). Needed with `--smtp-host`.
+        #[arg(long, env = "KEYTRACK_PUBLIC_URL")]
+        public_url: Option<String>,
+        #[command(flatten)]
+        smtp: SmtpArgs,
+        /// Keep the audit log's events this many days; older ones are removed every hour.
+        #[arg(long, env = "KEYTRACK_AUDIT_RETAIN_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=36_500))]
+        audit_retain_days: u32,
         /// Where the agent binaries "Add a computer" offers are (`keytrack-agent` for Linux x86_64,
         /// `keytrack-agent.exe` for Windows x86_64). By default, where cargo builds them beside
         /// this server (`scripts/run.sh` builds both).
@@ -84,6 +100,11 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Manage site administrators.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
     },
     /// Manage API tokens.
     Token {
@@ -114,14 +135,99 @@ enum Command {
 
 #[derive(Subcommand)]
 enum UserCommand {
-    /// Add a user; the password is read from standard input (one line).
+    /// Add a user; the password is read from standard input (one line). The server's first
+    /// account is its administrator.
     Add {
         #[arg(long)]
         email: String,
         /// IANA time zone for the user's days and hours.
         #[arg(long, default_value = "UTC")]
         timezone: String,
+        /// Make the user a site administrator.
+        #[arg(long)]
+        admin: bool,
     },
+    /// Print a one-time link (valid a day) with which the user chooses a new password: the way
+    /// back in when no administrator can log in, or the server sends no email.
+    ResetLink {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Make a user a site administrator.
+    Grant { email: String },
+    /// Take the role from a user (never from the last administrator who can log in).
+    Revoke { email: String },
+}
+
+/// The SMTP settings of password reset emails (none: no email; administrators hand links over).
+#[derive(clap::Args)]
+struct SmtpArgs {
+    /// The SMTP server that sends reset links.
+    #[arg(long, env = "KEYTRACK_SMTP_HOST")]
+    smtp_host: Option<String>,
+    /// Its port (default: 587 for starttls, 465 for tls, 25 for none).
+    #[arg(long, env = "KEYTRACK_SMTP_PORT")]
+    smtp_port: Option<u16>,
+    /// `starttls` (the default), `tls` (from the first byte) or `none` (a relay on this machine).
+    #[arg(long, env = "KEYTRACK_SMTP_SECURITY", default_value = "starttls", value_parser = parse_security)]
+    smtp_security: mail::Security,
+    #[arg(long, env = "KEYTRACK_SMTP_USER")]
+    smtp_user: Option<String>,
+    #[arg(long, env = "KEYTRACK_SMTP_PASSWORD", hide_env_values = true)]
+    smtp_password: Option<String>,
+    /// The sender, e.g. `KeyTrack <keytrack@example.com>`.
+    #[arg(long, env = "KEYTRACK_SMTP_FROM")]
+    smtp_from: Option<String>,
+}
+
+impl SmtpArgs {
+    /// The mailer of reset links, when SMTP is set up; an error names what is missing.
+    fn reset_mail(self, public_url: Option<&str>) -> anyhow::Result<Option<ResetMail>> {
+        let Some(host) = self.smtp_host.filter(|host| !host.trim().is_empty()) else { return Ok(None) };
+        let public_url = public_url.context(
+            "--smtp-host needs --public-url (the address people open the server at): reset links are made with it",
+        )?;
+        let from = self.smtp_from.context("--smtp-host needs --smtp-from (the sender of reset emails)")?;
+        let port = self.smtp_port.unwrap_or(match self.smtp_security {
+            mail::Security::StartTls => 587,
+            mail::Security::Tls => 465,
+            mail::Security::None => 25,
+        });
+        let settings = mail::MailSettings {
+            host,
+            port,
+            security: self.smtp_security,
+            user: self.smtp_user,
+            password: self.smtp_password,
+            from,
+        };
+        let mailer = mail::Mailer::new(&settings).map_err(anyhow::Error::msg)?;
+        Ok(Some(ResetMail { mailer: std::sync::Arc::new(mailer), public_url: public_url.to_string() }))
+    }
+}
+
+fn parse_policy(text: &str) -> Result<SignUpPolicy, String> {
+    SignUpPolicy::parse(text).ok_or_else(|| format!("{text:?}: use open, invite or closed"))
+}
+
+fn parse_security(text: &str) -> Result<mail::Security, String> {
+    mail::Security::parse(text).ok_or_else(|| format!("{text:?}: use starttls, tls or none"))
+}
+
+/// The public URL as given: `http(s)://host[:port]`, without a trailing slash.
+fn public_url(url: Option<String>) -> anyhow::Result<Option<String>> {
+    let Some(url) = url.map(|url| url.trim().trim_end_matches('/').to_string()).filter(|url| !url.is_empty()) else {
+        return Ok(None);
+    };
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', ' ']) => Ok(Some(url)),
+        _ => bail!("--public-url {url}: use http(s)://host[:port], e.g. https://keytrack.example.com"),
+    }
 }
 
 #[derive(Subcommand)]
@@ -161,33 +267,65 @@ async fn run() -> anyhow::Result<()> {
             max_connections,
             demo_typing,
             retain_minutes_days,
+            signup,
+            public_url: url,
+            smtp,
+            audit_retain_days,
             agent_downloads,
         } => {
+            let public_url = public_url(url)?;
+            let reset_mail = smtp.reset_mail(public_url.as_deref())?;
             let limits = listen::ConnectionLimits {
                 header_timeout: std::time::Duration::from_secs(header_timeout_secs),
                 body_timeout: std::time::Duration::from_secs(body_timeout_secs),
                 max_connections: usize::try_from(max_connections).unwrap_or(usize::MAX),
             };
-            let options = ServeOptions { secure_cookies, limits, demo_typing, retain_minutes_days, agent_downloads };
+            let options = ServeOptions {
+                secure_cookies,
+                limits,
+                demo_typing,
+                retain_minutes_days,
+                signup,
+                reset_mail,
+                audit_retain_days,
+                agent_downloads,
+            };
             serve(&place, addr, &site_dir, options).await
         }
-        Command::User { command: UserCommand::Add { email, timezone } } => {
+        Command::User { command: UserCommand::Add { email, timezone, admin } } => {
             let store = Store::open(&place).await?;
             let password = read_password()?;
-            let id = accounts::sign_up(&store.database, &email, &password, &timezone)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
-            eprintln!("created user {email} (id {id})");
+            let id = accounts::sign_up(&store.database, &email, &password, &timezone).await.map_err(public)?;
+            if admin {
+                admin::set_admin(&store.database, None, id, true).await.map_err(public)?;
+            }
+            let role = if auth::is_admin(&store.database, id).await.map_err(public)? { ", administrator" } else { "" };
+            eprintln!("created user {email} (id {id}{role})");
+            Ok(())
+        }
+        Command::User { command: UserCommand::ResetLink { email } } => {
+            let store = Store::open(&place).await?;
+            let user = user_by_email(&store, &email).await?;
+            let link = passwords::reset_link(&store.database, None, user).await.map_err(public)?;
+            println!("{}", link.path);
+            eprintln!("open it on this server within a day (it works once); prefix it with the server's address");
+            Ok(())
+        }
+        Command::Admin { command } => {
+            let store = Store::open(&place).await?;
+            let (email, grant) = match command {
+                AdminCommand::Grant { email } => (email, true),
+                AdminCommand::Revoke { email } => (email, false),
+            };
+            let user = user_by_email(&store, &email).await?;
+            admin::set_admin(&store.database, None, user, grant).await.map_err(public)?;
+            eprintln!("{email} is {} site administrator", if grant { "a" } else { "no longer a" });
             Ok(())
         }
         Command::Token { command: TokenCommand::Create { email, name } } => {
             let store = Store::open(&place).await?;
-            let user = store::users::by_email(&store.database, &email)
-                .await?
-                .with_context(|| format!("no user with the email {email}"))?;
-            let (_, token) = accounts::create_token(&store.database, user.id, &name)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
+            let user = user_by_email(&store, &email).await?;
+            let (_, token) = accounts::create_token(&store.database, user, &name).await.map_err(public)?;
             println!("{token}");
             Ok(())
         }
@@ -235,6 +373,19 @@ async fn run() -> anyhow::Result<()> {
     }
 }
 
+/// What a service's error tells the person at the command line.
+fn public(error: keytrack_app::server::error::AppError) -> anyhow::Error {
+    anyhow::anyhow!("{}", error.public_message())
+}
+
+/// The id of the account with this email, or an error that says there is none.
+async fn user_by_email(store: &Store, email: &str) -> anyhow::Result<i64> {
+    Ok(store::users::by_email(&store.database, email)
+        .await?
+        .with_context(|| format!("no user with the email {email}"))?
+        .id)
+}
+
 fn read_password() -> anyhow::Result<String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
@@ -256,12 +407,29 @@ struct ServeOptions {
     limits: listen::ConnectionLimits,
     demo_typing: bool,
     retain_minutes_days: Option<u32>,
+    signup: Option<SignUpPolicy>,
+    reset_mail: Option<ResetMail>,
+    audit_retain_days: u32,
     agent_downloads: Option<PathBuf>,
 }
 
 async fn serve(place: &Place, addr: SocketAddr, site_dir: &Path, options: ServeOptions) -> anyhow::Result<()> {
-    let ServeOptions { secure_cookies, limits, demo_typing, retain_minutes_days, agent_downloads } = options;
+    let ServeOptions {
+        secure_cookies,
+        limits,
+        demo_typing,
+        retain_minutes_days,
+        signup,
+        reset_mail,
+        audit_retain_days,
+        agent_downloads,
+    } = options;
     let store = Store::open_for_serving(place).await?;
+    if let Some(policy) = signup.filter(|_| store.storage == Storage::Writable) {
+        site::set_policy(&store.database, None, policy).await.map_err(public)?;
+    }
+    let policy = site::policy(&store.database).await.map_err(public)?;
+    tracing::info!(sign_up = policy.key(), email = reset_mail.is_some(), "{}", policy.describe());
     if !site_dir.join("pkg").exists() {
         tracing::warn!(site = %site_dir.display(), "no built site here: pages render but do not hydrate; run `scripts/build-site.sh`");
     }
@@ -277,6 +445,9 @@ async fn serve(place: &Place, addr: SocketAddr, site_dir: &Path, options: ServeO
     if let Some(dir) = agent_downloads {
         state = state.with_agent_downloads(dir);
     }
+    if let Some(mail) = reset_mail {
+        state = state.with_reset_mail(mail);
+    }
     let live = state.live.clone();
     if demo_typing {
         tokio::spawn(demo::keep_typing(state.clone()));
@@ -284,6 +455,9 @@ async fn serve(place: &Place, addr: SocketAddr, site_dir: &Path, options: ServeO
     if let Some(days) = retain_minutes_days.filter(|_| store.storage == Storage::Writable) {
         tracing::info!(days, "minute records older than {days} days are removed every hour (day figures kept)");
         tokio::spawn(data::keep_retention(store.database.clone(), days));
+    }
+    if store.storage == Storage::Writable {
+        tokio::spawn(audit::keep_retention(store.database.clone(), audit_retain_days));
     }
     let app = web::router(state, secure_cookies).await?;
     println!("KeyTrack listening on http://{bound}");

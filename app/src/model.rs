@@ -124,3 +124,246 @@ pub struct AgentFile {
     pub bytes: u64,
     pub sha256: String,
 }
+
+/// Who may make an account on the server (set by an administrator, or `--signup`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum SignUpPolicy {
+    /// Anyone who reaches the server.
+    Open,
+    /// Only someone with a site invite or a team invite link (the default of a new server).
+    Invite,
+    /// Nobody: administrators add people.
+    Closed,
+}
+
+impl SignUpPolicy {
+    pub const ALL: [SignUpPolicy; 3] = [SignUpPolicy::Open, SignUpPolicy::Invite, SignUpPolicy::Closed];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            SignUpPolicy::Open => "open",
+            SignUpPolicy::Invite => "invite",
+            SignUpPolicy::Closed => "closed",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<SignUpPolicy> {
+        SignUpPolicy::ALL.into_iter().find(|policy| policy.key() == key.trim())
+    }
+
+    /// In words, for the administration page.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SignUpPolicy::Open => "Open: anyone who reaches the server can make an account.",
+            SignUpPolicy::Invite => "By invite: only someone with a site invite or a team invite link.",
+            SignUpPolicy::Closed => "Closed: administrators add people.",
+        }
+    }
+}
+
+/// A site invite just made: its code (in the link) is shown this once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewSiteInvite {
+    pub code: String,
+    /// The one address that may use it, if bound to one.
+    pub email: Option<String>,
+    pub expires_at: i64,
+}
+
+/// A site invite as the administration page lists it (never its code).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SiteInvite {
+    pub id: i64,
+    /// `open`, `used`, `expired` or `revoked`.
+    pub status: String,
+    pub email: Option<String>,
+    /// Who made it (their email; empty when their account is gone).
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// Who made an account with it.
+    pub used_by: Option<String>,
+}
+
+/// One person on the server, as administrators see them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Person {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub created_at: i64,
+    pub last_login_at: Option<i64>,
+    /// Their devices' last upload.
+    pub last_upload: Option<i64>,
+    pub devices: u64,
+    /// Bytes their minute records, hour blocks and day rollups take.
+    pub stored_bytes: u64,
+    pub admin: bool,
+    pub disabled: bool,
+    pub must_change_password: bool,
+}
+
+/// A page of the people on the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PeoplePage {
+    pub people: Vec<Person>,
+    /// People matching the search in all, and the page shown (from 1) of how many.
+    pub total: u64,
+    pub page: u64,
+    pub pages: u64,
+}
+
+/// An event of the audit log, as the pages and the API show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: i64,
+    /// E.g. `login_failed` (`GET /api/v1/admin/audit?action=` takes these).
+    pub action: String,
+    /// The action in words.
+    pub label: String,
+    /// Who did it (an email; empty for the server itself) and to whom.
+    pub actor: String,
+    pub target: String,
+    pub detail: String,
+    /// The client's address, or `command line`.
+    pub address: String,
+}
+
+/// A one-time password reset link an administrator hands over.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ResetLink {
+    /// The path on this server (`/reset?token=...`).
+    pub path: String,
+    pub expires_at: i64,
+}
+
+/// What an event of the audit log says happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    Login,
+    LoginFailed,
+    SignUp,
+    SiteInviteCreated,
+    SiteInviteRevoked,
+    PasswordChanged,
+    PasswordResetRequested,
+    PasswordReset,
+    ResetLinkCreated,
+    TokenCreated,
+    TokenRevoked,
+    PairingApproved,
+    PairingDenied,
+    DeviceRemoved,
+    DaysDeleted,
+    AccountDeleted,
+    TeamRoleChanged,
+    TeamMemberRemoved,
+    AdminGranted,
+    AdminRevoked,
+    AccountDisabled,
+    AccountEnabled,
+    MustChangePassword,
+    SignUpPolicyChanged,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 24] = [
+        AuditAction::Login,
+        AuditAction::LoginFailed,
+        AuditAction::SignUp,
+        AuditAction::SiteInviteCreated,
+        AuditAction::SiteInviteRevoked,
+        AuditAction::PasswordChanged,
+        AuditAction::PasswordResetRequested,
+        AuditAction::PasswordReset,
+        AuditAction::ResetLinkCreated,
+        AuditAction::TokenCreated,
+        AuditAction::TokenRevoked,
+        AuditAction::PairingApproved,
+        AuditAction::PairingDenied,
+        AuditAction::DeviceRemoved,
+        AuditAction::DaysDeleted,
+        AuditAction::AccountDeleted,
+        AuditAction::TeamRoleChanged,
+        AuditAction::TeamMemberRemoved,
+        AuditAction::AdminGranted,
+        AuditAction::AdminRevoked,
+        AuditAction::AccountDisabled,
+        AuditAction::AccountEnabled,
+        AuditAction::MustChangePassword,
+        AuditAction::SignUpPolicyChanged,
+    ];
+
+    /// As stored and as the API and CSV name it.
+    pub fn key(self) -> &'static str {
+        match self {
+            AuditAction::Login => "login",
+            AuditAction::LoginFailed => "login_failed",
+            AuditAction::SignUp => "sign_up",
+            AuditAction::SiteInviteCreated => "site_invite_created",
+            AuditAction::SiteInviteRevoked => "site_invite_revoked",
+            AuditAction::PasswordChanged => "password_changed",
+            AuditAction::PasswordResetRequested => "password_reset_requested",
+            AuditAction::PasswordReset => "password_reset",
+            AuditAction::ResetLinkCreated => "reset_link_created",
+            AuditAction::TokenCreated => "token_created",
+            AuditAction::TokenRevoked => "token_revoked",
+            AuditAction::PairingApproved => "pairing_approved",
+            AuditAction::PairingDenied => "pairing_denied",
+            AuditAction::DeviceRemoved => "device_removed",
+            AuditAction::DaysDeleted => "days_deleted",
+            AuditAction::AccountDeleted => "account_deleted",
+            AuditAction::TeamRoleChanged => "team_role_changed",
+            AuditAction::TeamMemberRemoved => "team_member_removed",
+            AuditAction::AdminGranted => "admin_granted",
+            AuditAction::AdminRevoked => "admin_revoked",
+            AuditAction::AccountDisabled => "account_disabled",
+            AuditAction::AccountEnabled => "account_enabled",
+            AuditAction::MustChangePassword => "must_change_password",
+            AuditAction::SignUpPolicyChanged => "sign_up_policy_changed",
+        }
+    }
+
+    /// In words, for the pages.
+    pub fn label(self) -> &'static str {
+        match self {
+            AuditAction::Login => "Logged in",
+            AuditAction::LoginFailed => "Failed login",
+            AuditAction::SignUp => "Signed up",
+            AuditAction::SiteInviteCreated => "Invite created",
+            AuditAction::SiteInviteRevoked => "Invite revoked",
+            AuditAction::PasswordChanged => "Password changed",
+            AuditAction::PasswordResetRequested => "Password reset asked for",
+            AuditAction::PasswordReset => "Password reset",
+            AuditAction::ResetLinkCreated => "Reset link made",
+            AuditAction::TokenCreated => "API token created",
+            AuditAction::TokenRevoked => "API token revoked",
+            AuditAction::PairingApproved => "Computer paired",
+            AuditAction::PairingDenied => "Pairing denied",
+            AuditAction::DeviceRemoved => "Device removed",
+            AuditAction::DaysDeleted => "Days deleted",
+            AuditAction::AccountDeleted => "Account deleted",
+            AuditAction::TeamRoleChanged => "Team role changed",
+            AuditAction::TeamMemberRemoved => "Removed from a team",
+            AuditAction::AdminGranted => "Made administrator",
+            AuditAction::AdminRevoked => "No longer administrator",
+            AuditAction::AccountDisabled => "Account disabled",
+            AuditAction::AccountEnabled => "Account enabled",
+            AuditAction::MustChangePassword => "Must change password",
+            AuditAction::SignUpPolicyChanged => "Sign-up policy changed",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|action| action.key() == key)
+    }
+}

@@ -66,9 +66,9 @@ fn check_upload(body: Vec<u8>) -> Result<(), TestCaseError> {
 }
 
 /// Every server function, with its argument names.
-const SERVER_FUNCTIONS: [(&str, &[&str]); 32] = [
+const SERVER_FUNCTIONS: [(&str, &[&str]); 49] = [
     (keytrack_app::api::CurrentAccount::PATH, &[]),
-    (keytrack_app::api::SignUp::PATH, &["email", "password", "timezone", "next"]),
+    (keytrack_app::api::SignUp::PATH, &["email", "password", "timezone", "next", "invite"]),
     (keytrack_app::api::LogIn::PATH, &["email", "password", "next"]),
     (keytrack_app::api::TimeZones::PATH, &[]),
     (keytrack_app::api::SaveProfile::PATH, &["display_name", "timezone", "day_start_hour", "keyboard_layout"]),
@@ -99,6 +99,23 @@ const SERVER_FUNCTIONS: [(&str, &[&str]); 32] = [
     (keytrack_app::api::data::RenameDevice::PATH, &["device_id", "name"]),
     (keytrack_app::api::data::RemoveDevice::PATH, &["device_id", "delete_data"]),
     (keytrack_app::api::data::DeleteAccount::PATH, &["password"]),
+    (keytrack_app::api::account::AboutServer::PATH, &[]),
+    (keytrack_app::api::account::ForgotPassword::PATH, &["email"]),
+    (keytrack_app::api::account::ResetPassword::PATH, &["token", "password"]),
+    (keytrack_app::api::account::ChangePassword::PATH, &["current", "password"]),
+    (keytrack_app::api::account::MyAuditEvents::PATH, &[]),
+    (keytrack_app::api::admin::AdminPeople::PATH, &["search", "page"]),
+    (keytrack_app::api::admin::AdminSetAdmin::PATH, &["person", "admin"]),
+    (keytrack_app::api::admin::AdminSetDisabled::PATH, &["person", "disabled"]),
+    (keytrack_app::api::admin::AdminSetMustChangePassword::PATH, &["person", "must"]),
+    (keytrack_app::api::admin::AdminResetLink::PATH, &["person"]),
+    (keytrack_app::api::admin::AdminDeletePerson::PATH, &["person"]),
+    (keytrack_app::api::admin::AdminInvites::PATH, &[]),
+    (keytrack_app::api::admin::AdminCreateInvite::PATH, &["email", "valid_days"]),
+    (keytrack_app::api::admin::AdminRevokeInvite::PATH, &["invite"]),
+    (keytrack_app::api::admin::AdminSignUpPolicy::PATH, &[]),
+    (keytrack_app::api::admin::AdminSetSignUpPolicy::PATH, &["policy"]),
+    (keytrack_app::api::admin::AdminAudit::PATH, &["action", "person", "from", "to", "before"]),
 ];
 
 /// Any JSON value, with the numbers and strings most likely to upset a decoder.

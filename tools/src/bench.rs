@@ -66,6 +66,8 @@ pub struct BenchOptions {
     pub load_agents: usize,
     pub load_seconds: u64,
     pub seed: u64,
+    /// Accounts on the server in all, for the administration page's figures.
+    pub accounts: usize,
 }
 
 impl BenchOptions {
@@ -80,6 +82,7 @@ impl BenchOptions {
             load_agents: 1_000,
             load_seconds: 60,
             seed: 42,
+            accounts: 10_000,
         }
     }
 
@@ -93,6 +96,7 @@ impl BenchOptions {
             load_agents: 100,
             load_seconds: 5,
             seed: 42,
+            accounts: 1_000,
         }
     }
 }
@@ -195,6 +199,12 @@ async fn prepare_in(database: &store::Database, options: &BenchOptions, now: i64
             .ok_or_else(|| AppError::internal("a load test user exists already"))?;
         people.load_tokens.push(accounts::create_token(&database, id, "load agent").await?.1);
     }
+    // More people, who never upload, so that the administration page lists a company's worth.
+    let mut tx = database.begin_write().await?;
+    for i in (options.users + options.load_agents)..options.accounts {
+        store::users::insert(&mut tx, &format!("person-{i:05}@corp.example"), &hash, "", TIMEZONE, now).await?;
+    }
+    tx.commit().await?;
 
     let started = Instant::now();
     let mut minutes = 0;
@@ -732,7 +742,41 @@ async fn queries(
             println!("query {name}: {what}: server time p50 {p50:.2} ms, p95 {p95:.2} ms");
         }
     }
+    administration(client, server, people, options).await?;
     println!("memory: server peak RSS while answering queries {:.1} MB", server.peak_rss_mb());
+    Ok(())
+}
+
+/// The administration page's list of people, as an administrator (the first benchmark user, the
+/// server's first account) pages through it and searches it, with every account of the run.
+async fn administration(
+    client: &reqwest::Client,
+    server: &ServerProcess,
+    people: &People,
+    options: &BenchOptions,
+) -> anyhow::Result<()> {
+    let accounts = options.accounts.max(options.users + options.load_agents);
+    let pages = accounts.div_ceil(50).max(1);
+    let admin_get = |query: String| {
+        let (client, token) = (client.clone(), people.tokens[0].clone());
+        let url = format!("{}/api/v1/admin/users?{query}", server.url);
+        move || client.get(url.clone()).bearer_auth(token.clone())
+    };
+    let mut page = 0usize;
+    let paging = move || {
+        // A different page each time, first to last.
+        page = page % pages + 1;
+        admin_get(format!("page={page}"))()
+    };
+    let timed = [
+        ("a page of 50 people", time_requests(options.repeat, paging).await?),
+        ("a search by part of an email", time_requests(options.repeat, admin_get("search=load-4".into())).await?),
+    ];
+    for (what, (p50, p95)) in timed {
+        println!(
+            "admin: the people list with {accounts} accounts, {what}: server time p50 {p50:.2} ms, p95 {p95:.2} ms (target <= 50)"
+        );
+    }
     Ok(())
 }
 
@@ -911,6 +955,15 @@ async fn load_run(
         );
     }
     Ok(run)
+}
+
+/// Events in the audit log of the database in `data_dir` (read beside the running server).
+fn audit_events(data_dir: &Path) -> anyhow::Result<i64> {
+    let connection = rusqlite::Connection::open_with_flags(
+        data_dir.join(store::sqlite::DATABASE_FILE),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )?;
+    Ok(connection.query_row("SELECT count(*) FROM audit_log", [], |row| row.get(0))?)
 }
 
 /// Changing the time zone rebuilds a user's rollups from every minute record.

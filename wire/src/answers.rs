@@ -52,6 +52,12 @@ pub struct Account {
     /// [`apps::DEFAULT_NEVER_COUNT`]).
     #[serde(default)]
     pub never_count: Vec<String>,
+    /// A site administrator of this server (the administration pages and `/api/v1/admin/...`).
+    #[serde(default)]
+    pub is_admin: bool,
+    /// An administrator asked for a new password at the next login: the pages ask for it first.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// Activity over a range of days, as `GET /api/v1/stats` answers and the dashboard shows.

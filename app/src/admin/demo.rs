@@ -67,6 +67,8 @@ async fn empty_account(
 pub async fn create_demo(store: &Store, now: i64, seed: u64) -> Result<DemoSummary, AppError> {
     let database = &store.database;
     let user_id = empty_account(database, DEMO_EMAIL, DEMO_PASSWORD, "Demo User", DEMO_TIMEZONE, 4, now).await?;
+    // A newcomer logged in as the demo sees the administration pages too.
+    store::users::set_admin(database, user_id, true).await?;
     let minutes = fill_activity(store, user_id, DEMO_TIMEZONE, DAYS, now, seed).await?;
 
     let mut teammates = Vec::new();

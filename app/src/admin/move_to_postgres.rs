@@ -64,8 +64,9 @@ mod tests {
     use keytrack_wire::Device;
 
     use super::*;
+    use crate::model::SignUpPolicy;
     use crate::server::services::ingest::{self, UploadSource};
-    use crate::server::services::{accounts, teams};
+    use crate::server::services::{accounts, passwords, site, teams};
     use crate::server::store::postgres::TestDatabase;
     use crate::server::store::uploads::Uploads;
     use crate::server::store::{self, Database};
@@ -111,6 +112,11 @@ mod tests {
             .execute(&sqlite)
             .await
             .expect("deleted");
+        // The administration's tables: a policy, a site invite, a reset link, and the audit log
+        // the steps above wrote.
+        site::set_policy(&database, Some(ada), SignUpPolicy::Invite).await.expect("policy");
+        site::create_invite(&database, ada, Some("carol@example.com"), 7).await.expect("site invite");
+        passwords::reset_link(&database, Some(ada), bob).await.expect("reset link");
 
         let database = TestDatabase::create().await;
         let moved = move_to_postgres(&sqlite, &database.pool).await.expect("moved");

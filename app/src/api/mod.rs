@@ -7,6 +7,8 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+pub mod account;
+pub mod admin;
 pub mod data;
 pub mod teams;
 
@@ -79,7 +81,8 @@ mod ssr {
     use tower_sessions::Session;
 
     use super::UiError;
-    use crate::server::web::extract::user_of_session;
+    use crate::server::store::users::UserRow;
+    use crate::server::web::extract::session_user;
     use crate::server::web::state::AppState;
 
     pub fn state() -> Result<AppState, UiError> {
@@ -90,9 +93,9 @@ mod ssr {
         leptos_axum::extract::<Session>().await.map_err(|_| UiError::Internal)
     }
 
-    /// The logged-in user, or `NotLoggedIn`.
-    pub async fn user_id() -> Result<i64, UiError> {
-        let user = user_of_session(&session().await?).await?;
+    /// The logged-in user's account, or `NotLoggedIn`.
+    pub async fn user() -> Result<UserRow, UiError> {
+        let user = session_user(&state()?.store, &session().await?).await?;
         user.ok_or_else(|| {
             if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
                 response.set_status(http::StatusCode::UNAUTHORIZED);
@@ -101,11 +104,13 @@ mod ssr {
         })
     }
 
+    /// The logged-in user, or `NotLoggedIn`.
+    pub async fn user_id() -> Result<i64, UiError> {
+        Ok(user().await?.id)
+    }
+
     pub async fn start_session(user_id: i64) -> Result<(), UiError> {
-        let session = session().await?;
-        // A new id at login, so that a session id planted before login is worth nothing after.
-        session.cycle_id().await.map_err(|_| UiError::Internal)?;
-        session.insert(crate::server::web::extract::SESSION_USER_ID, user_id).await.map_err(|_| UiError::Internal)
+        Ok(crate::server::web::extract::start_session(&state()?.store, &session().await?, user_id).await?)
     }
 
     pub fn client_ip() -> Option<IpAddr> {
@@ -119,10 +124,9 @@ mod ssr {
 pub async fn current_account() -> Result<Option<Account>, UiError> {
     let state = ssr::state()?;
     let session = ssr::session().await?;
-    match crate::server::web::extract::user_of_session(&session).await? {
-        Some(id) => Ok(crate::server::services::accounts::account(&state.store.database, id).await.ok()),
-        None => Ok(None),
-    }
+    Ok(crate::server::web::extract::session_user(&state.store, &session)
+        .await?
+        .map(crate::server::store::users::account_of))
 }
 
 /// Where to go after logging in: `next` when it is a path on this site (a join link, say), else
@@ -143,12 +147,38 @@ pub fn page_after_login(next: Option<&str>) -> &str {
     }
 }
 
-/// Creates an account and logs it in. `timezone` is the browser's; `next`, the page to open then.
+/// The invite code in a page's address (`/join?code=...`, `/signup?invite=...`), if any.
+pub fn invite_in(path: &str) -> Option<String> {
+    let query = path.split_once('?')?.1;
+    query.split('&').find_map(|pair| match pair.split_once('=') {
+        Some(("code" | "invite", value)) if !value.is_empty() => Some(value.to_string()),
+        _ => None,
+    })
+}
+
+/// Creates an account, as the server's sign-up policy allows, and logs it in. `timezone` is the
+/// browser's; `next`, the page to open then; `invite`, the site or team invite that brought them.
 #[server]
-pub async fn sign_up(email: String, password: String, timezone: String, next: Option<String>) -> Result<(), UiError> {
+pub async fn sign_up(
+    email: String,
+    password: String,
+    timezone: String,
+    next: Option<String>,
+    invite: Option<String>,
+) -> Result<(), UiError> {
     let state = ssr::state()?;
     state.sign_up_limiter.attempt(ssr::client_ip()).await?;
-    let id = crate::server::services::accounts::sign_up(&state.store.database, &email, &password, &timezone).await?;
+    // The invite of the link that brought the person: given, or the team invite they are on their
+    // way to (`next` = /join?code=...).
+    let invite = invite.filter(|code| !code.trim().is_empty()).or_else(|| next.as_deref().and_then(invite_in));
+    let id = crate::server::services::accounts::sign_up_by_policy(
+        &state.store.database,
+        &email,
+        &password,
+        &timezone,
+        invite.as_deref(),
+    )
+    .await?;
     ssr::start_session(id).await?;
     leptos_axum::redirect(page_after_login(next.as_deref()));
     Ok(())

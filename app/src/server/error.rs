@@ -28,6 +28,10 @@ pub enum AppError {
     /// 403: the user may see this but not do that (a plain member managing a team).
     #[error("{0}")]
     Forbidden(String),
+    /// 403: the account is disabled by an administrator: its tokens, pairing and uploads are
+    /// refused (an agent keeps what it has until the account is enabled again).
+    #[error("this account is disabled; ask the server's administrator")]
+    AccountDisabled,
     /// 403: a request that would change something, from another site (see `protect`).
     #[error("{0}")]
     CrossSite(String),
@@ -63,7 +67,7 @@ impl AppError {
             AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::InvalidActivity(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) | AppError::CrossSite(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::CrossSite(_) | AppError::AccountDisabled => StatusCode::FORBIDDEN,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -82,6 +86,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
+            AppError::AccountDisabled => "account_disabled",
             AppError::CrossSite(_) => "cross_site",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::NotFound => "not_found",

@@ -1,12 +1,16 @@
-//! Log in and sign up.
+//! Log in, sign up (as the server's sign-up policy allows), and the password pages: forgotten,
+//! reset with a link, changed.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::session::use_auth;
-use super::widgets::action_error;
+use super::widgets::{ErrorNote, action_error};
+use crate::api::UiError;
+use crate::api::account::{ForgotPassword, ResetPassword, ServerWelcome, about_server};
 use crate::domain::format::query_value;
+use crate::model::SignUpPolicy;
 
 /// The page to open after logging in or signing up (`?next=`), and the same for the link to the
 /// other form.
@@ -36,7 +40,11 @@ pub fn LoginPage() -> impl IntoView {
                 {error}
                 <button type="submit" disabled=move || auth.log_in.pending().get()>"Log in"</button>
             </ActionForm>
-            <p class="muted">"No account yet? " <A href=move || format!("/signup{}", suffix.get())>"Sign up"</A></p>
+            <p class="muted">
+                <A href="/forgot">"Forgot password?"</A>
+                " · No account yet? "
+                <A href=move || format!("/signup{}", suffix.get())>"Sign up"</A>
+            </p>
         </section>
     }
 }
@@ -58,6 +66,9 @@ pub fn SignupPage() -> impl IntoView {
     let auth = use_auth();
     let error = action_error(*auth.sign_up);
     let (next, suffix) = next_page();
+    let query = use_query_map();
+    let invite = Signal::derive(move || query.with(|q| q.get("invite").unwrap_or_default()));
+    let welcome = Resource::new(|| (), |_| about_server());
     let (time_zone, set_time_zone) = signal("UTC".to_string());
     Effect::new(move |_| {
         if let Some(zone) = browser_time_zone() {
@@ -67,6 +78,9 @@ pub fn SignupPage() -> impl IntoView {
     view! {
         <section class="card narrow">
             <h1>"Create your account"</h1>
+            <Transition fallback=|| ()>
+                {move || welcome.get().map(|welcome| sign_up_note(welcome, !invite.get().is_empty() || next.get().contains("code=")))}
+            </Transition>
             <ActionForm action=auth.sign_up attr:class="form" attr:data-testid="signup-form">
                 <label>"Email" <input type="email" name="email" autocomplete="username" required/></label>
                 <label>
@@ -76,11 +90,102 @@ pub fn SignupPage() -> impl IntoView {
                 </label>
                 <input type="hidden" name="timezone" prop:value=time_zone/>
                 <input type="hidden" name="next" prop:value=next/>
+                <input type="hidden" name="invite" prop:value=invite/>
                 <p class="muted">"Your days are counted in " <strong>{time_zone}</strong> "; change it later in your profile."</p>
                 {error}
                 <button type="submit" disabled=move || auth.sign_up.pending().get()>"Sign up"</button>
             </ActionForm>
             <p class="muted">"Have an account? " <A href=move || format!("/login{}", suffix.get())>"Log in"</A></p>
+        </section>
+    }
+}
+
+/// What the sign-up page says of the server's policy, before anyone types.
+fn sign_up_note(welcome: Result<ServerWelcome, UiError>, invited: bool) -> AnyView {
+    match welcome {
+        Ok(welcome) if welcome.first_account => view! {
+            <p class="ok" data-testid="sign-up-note">"This is the server's first account: it will be its administrator."</p>
+        }
+        .into_any(),
+        Ok(welcome) if invited || welcome.sign_up == SignUpPolicy::Open => ().into_any(),
+        Ok(welcome) => {
+            let text = match welcome.sign_up {
+                SignUpPolicy::Closed => "Sign-up is closed on this server: ask its administrator to add you.",
+                _ => "This server makes accounts by invitation: open the invite link you were sent, or ask its administrator for one.",
+            };
+            view! { <p class="note" data-testid="sign-up-note">{text}</p> }.into_any()
+        }
+        Err(error) => view! { <ErrorNote error/> }.into_any(),
+    }
+}
+
+/// "Forgot password?": a link to reset it is emailed, when the server sends email.
+#[component]
+pub fn ForgotPage() -> impl IntoView {
+    let forgot = ServerAction::<ForgotPassword>::new();
+    let welcome = Resource::new(|| (), |_| about_server());
+    let error = action_error(*forgot);
+    let sent = move || {
+        matches!(forgot.value().get(), Some(Ok(()))).then(|| {
+            view! {
+                <p class="ok" role="status" data-testid="forgot-sent">
+                    "If an account with that address exists, a link to reset its password is on its way. It works once, within an hour."
+                </p>
+            }
+        })
+    };
+    view! {
+        <section class="card narrow">
+            <h1>"Forgot your password?"</h1>
+            <Transition fallback=|| ()>
+                {move || {
+                    welcome.get().map(|welcome| match welcome {
+                        Ok(welcome) if !welcome.sends_email => view! {
+                            <p class="note" data-testid="no-email">
+                                "This server sends no email. Ask its administrator for a reset link: they can make one for you."
+                            </p>
+                        }
+                        .into_any(),
+                        Ok(_) => view! {
+                            <ActionForm action=forgot attr:class="form" attr:data-testid="forgot-form">
+                                <label>"Email" <input type="email" name="email" autocomplete="username" required/></label>
+                                {error}
+                                {sent}
+                                <button type="submit" disabled=move || forgot.pending().get()>"Send me a link"</button>
+                            </ActionForm>
+                        }
+                        .into_any(),
+                        Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    })
+                }}
+            </Transition>
+            <p class="muted"><A href="/login">"Back to log in"</A></p>
+        </section>
+    }
+}
+
+/// A reset link's page: a new password, then the dashboard (logged in).
+#[component]
+pub fn ResetPage() -> impl IntoView {
+    let reset = ServerAction::<ResetPassword>::new();
+    // Logged in by the reset: the header and the dashboard follow.
+    use_auth().refetch_after(*reset);
+    let query = use_query_map();
+    let token = Signal::derive(move || query.with(|q| q.get("token").unwrap_or_default()));
+    let error = action_error(*reset);
+    view! {
+        <section class="card narrow">
+            <h1>"Choose a new password"</h1>
+            <ActionForm action=reset attr:class="form" attr:data-testid="reset-form">
+                <input type="hidden" name="token" prop:value=token/>
+                <label>
+                    "New password"
+                    <input type="password" name="password" autocomplete="new-password" minlength="10" required/>
+                    <small class="muted">"At least 10 characters. Every other session of your account ends."</small>
+                </label>
+                {error}
+                <button type="submit" disabled=move || reset.pending().get()>"Set the new password"</button>
+            </ActionForm>
         </section>
     }
 }

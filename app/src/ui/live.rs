@@ -88,6 +88,10 @@ mod browser {
             return;
         };
         let mut reconnected = false;
+        // The page's account, fetched again when the stream is refused for good (an ended
+        // session: an administrator disabled the account): the page then says so.
+        let auth = use_context::<crate::ui::session::Auth>();
+        let refused = source.clone();
         let listeners: Vec<(&str, Listener)> = vec![
             (
                 event::HELLO,
@@ -136,6 +140,13 @@ mod browser {
                 "error",
                 Closure::new(move |_: web_sys::MessageEvent| {
                     feed.connected.set(false);
+                    // A browser gives up on a stream only when it is refused (not on a dropped
+                    // connection, which it retries): whoever was logged in may be no more.
+                    if refused.ready_state() == web_sys::EventSource::CLOSED
+                        && let Some(auth) = auth
+                    {
+                        auth.account.refetch();
+                    }
                 }),
             ),
         ];

@@ -4,7 +4,9 @@
 
 mod account;
 mod add_computer;
+mod admin;
 mod apps;
+mod audit;
 mod charts;
 mod data;
 mod devices;
@@ -14,6 +16,7 @@ mod home;
 mod keyboard;
 mod live;
 mod pairing;
+mod password;
 mod profile;
 mod range;
 mod session;
@@ -27,6 +30,7 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
 use self::session::{Auth, use_auth};
+use self::widgets::NotFound;
 
 /// The HTML document around the app (rendered on the server only). `assets` is where this build's
 /// files are (`/assets/<version>`, see `server::assets`), so browsers can keep them for good.
@@ -73,6 +77,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=home::HomePage/>
                     <Route path=path!("/login") view=account::LoginPage/>
                     <Route path=path!("/signup") view=account::SignupPage/>
+                    <Route path=path!("/forgot") view=account::ForgotPage/>
+                    <Route path=path!("/reset") view=account::ResetPage/>
+                    <Route path=path!("/admin") view=admin::AdminPage/>
                     <Route path=path!("/profile") view=profile::ProfilePage/>
                     <Route path=path!("/data") view=data::DataPage/>
                     <Route path=path!("/tokens") view=tokens::TokensPage/>
@@ -109,6 +116,7 @@ fn Header() -> impl IntoView {
                                         <A href="/tokens">"API tokens"</A>
                                         <A href="/profile">"Profile"</A>
                                         <A href="/data">"Your data"</A>
+                                        {account.is_admin.then(|| view! { <A href="/admin">"Administration"</A> })}
                                         <span class="who" data-testid="who">{account.display_name}</span>
                                         <ActionForm action=auth.log_out attr:class="inline">
                                             <button type="submit" class="link">"Log out"</button>
@@ -128,19 +136,5 @@ fn Header() -> impl IntoView {
                 </Transition>
             </nav>
         </header>
-    }
-}
-
-#[component]
-fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::NOT_FOUND);
-    }
-    view! {
-        <section class="card narrow">
-            <h1>"Page not found"</h1>
-            <p><A href="/">"Back to the dashboard"</A></p>
-        </section>
     }
 }

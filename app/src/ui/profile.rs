@@ -3,8 +3,11 @@
 
 use leptos::prelude::*;
 
+use super::audit::EventTable;
+use super::password::ChangePasswordForm;
 use super::session::{RequireLogin, use_auth};
 use super::widgets::{ErrorNote, action_error};
+use crate::api::account::my_audit_events;
 use crate::api::{AddNeverCount, RemoveNeverCount, SaveProfile, UiError, time_zones};
 use crate::domain::layouts::KeyboardLayout;
 
@@ -18,6 +21,8 @@ pub fn ProfilePage() -> impl IntoView {
         <RequireLogin>
             <Profile zones/>
             <NeverCount/>
+            <ChangePasswordForm heading="Password" changed=Callback::new(|()| ())/>
+            <AccountEvents/>
         </RequireLogin>
     }
 }
@@ -170,6 +175,27 @@ fn NeverCount() -> impl IntoView {
                 {add_error}
                 <button type="submit" disabled=move || add.pending().get()>"Never count it"</button>
             </ActionForm>
+        </section>
+    }
+}
+
+/// What happened to the account lately, as the audit log keeps it: logins (and failed ones),
+/// passwords, tokens, pairing, and what administrators did to it.
+#[component]
+fn AccountEvents() -> impl IntoView {
+    let events = Resource::new(|| (), |_| my_audit_events());
+    view! {
+        <section class="card" data-widget="account-events">
+            <h2>"Your account's events"</h2>
+            <p class="muted">"The latest 50: logins and failed logins, passwords, API tokens, pairing, and what an administrator did."</p>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    events.get().map(|listed| match listed {
+                        Ok(listed) => view! { <EventTable events=listed/> }.into_any(),
+                        Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    })
+                }}
+            </Transition>
         </section>
     }
 }

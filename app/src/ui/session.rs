@@ -5,6 +5,7 @@ use keytrack_wire::Account;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use super::password::ChangePasswordForm;
 use super::widgets::ErrorNote;
 use crate::api::{LogIn, LogOut, SignUp, UiError, current_account};
 
@@ -90,17 +91,27 @@ pub fn RequireLogin(children: ChildrenFn, #[prop(optional, into)] logged_out: Op
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {
-                // Whether someone is logged in, not the whole account: the page is made again when
-                // someone logs in or out, not each time the account is fetched again (after a saved
-                // profile, which would lose the page's state). Made inside the Transition, so that
+                // Whether someone is logged in (and must change their password first), not the whole
+                // account: the page is made again when someone logs in or out, not each time the
+                // account is fetched again (after a saved profile, which would lose the page's state). Made inside the Transition, so that
                 // the account read through it still holds the page back until it is known.
-                let logged_in = Memo::new(move |_| auth.account.get().map(|account| account.map(|a| a.is_some())));
+                let logged_in = Memo::new(move |_| {
+                    auth.account.get().map(|account| account.map(|a| a.map(|a| a.must_change_password)))
+                });
                 move || {
                     logged_in
                         .get()
                         .map(|logged_in| match logged_in {
-                            Ok(true) => children.read_value()().into_any(),
-                            Ok(false) => logged_out
+                            // An administrator asked for a new password: that comes first.
+                            Ok(Some(true)) => view! {
+                                <ChangePasswordForm
+                                    heading="Choose a new password first"
+                                    changed=Callback::new(move |()| auth.account.refetch())
+                                />
+                            }
+                            .into_any(),
+                            Ok(Some(false)) => children.read_value()().into_any(),
+                            Ok(None) => logged_out
                                 .with_value(|view| view.as_ref().map(ViewFn::run))
                                 .unwrap_or_else(please_log_in),
                             Err(e) => view! { <ErrorNote error=e/> }.into_any(),

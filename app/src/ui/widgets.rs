@@ -2,6 +2,7 @@
 //! cannot be undone, and the page's own address.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use crate::api::UiError;
 
@@ -44,4 +45,19 @@ pub(crate) fn site_origin() -> String {
     }
     #[cfg(not(feature = "hydrate"))]
     String::new()
+}
+
+/// A page that is not there (or not there for this person): 404, with the way back.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <section class="card narrow">
+            <h1>"Page not found"</h1>
+            <p><A href="/">"Back to the dashboard"</A></p>
+        </section>
+    }
 }

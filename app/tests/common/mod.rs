@@ -37,26 +37,41 @@ pub fn on_postgres() -> bool {
 }
 
 pub async fn server() -> TestServer {
+    server_with(|state| state).await
+}
+
+/// [`server`] with its state changed first (mail settings, say).
+pub async fn server_with(change: impl FnOnce(AppState) -> AppState) -> TestServer {
     let dir = tempfile::tempdir().expect("temp dir");
     if on_postgres() {
         let scratch = ScratchDatabase::create().await;
         let pool = store::postgres::open(&scratch.url).await.expect("open database");
-        router_on(store::Database::Postgres(pool), dir, Some(scratch)).await
+        router_on(store::Database::Postgres(pool), dir, Some(scratch), change).await
     } else {
         let pool = store::sqlite::open(dir.path()).await.expect("open database");
-        server_on(pool, dir).await
+        router_on(store::Database::Sqlite(pool), dir, None, change).await
     }
 }
 
 /// The router over a SQLite database that is already open (in `dir`, kept as long as the server).
 pub async fn server_on(pool: SqlitePool, dir: tempfile::TempDir) -> TestServer {
-    router_on(store::Database::Sqlite(pool), dir, None).await
+    router_on(store::Database::Sqlite(pool), dir, None, |state| state).await
 }
 
-async fn router_on(database: store::Database, dir: tempfile::TempDir, postgres: Option<ScratchDatabase>) -> TestServer {
+async fn router_on(
+    database: store::Database,
+    dir: tempfile::TempDir,
+    postgres: Option<ScratchDatabase>,
+    change: impl FnOnce(AppState) -> AppState,
+) -> TestServer {
+    // Anyone may sign up on the tests' servers unless a test says otherwise (a new server is
+    // invite-only).
+    keytrack_app::server::services::site::set_policy(&database, None, keytrack_app::model::SignUpPolicy::Open)
+        .await
+        .expect("sign-up open");
     let options = LeptosOptions::builder().output_name("keytrack").site_root("target/site").build();
-    let app =
-        web::router(AppState::new(store::Store::on(database.clone()), options).await, false).await.expect("router");
+    let state = change(AppState::new(store::Store::on(database.clone()), options).await);
+    let app = web::router(state, false).await.expect("router");
     TestServer { app, database, _dir: dir, _postgres: postgres }
 }
 
@@ -75,6 +90,11 @@ pub(crate) use on_either;
 /// The number a query answers (a count, a sum cast to BIGINT), on either engine.
 pub async fn number(database: &store::Database, sql: &str) -> i64 {
     on_either!(database, |pool| sqlx::query_scalar(sql).fetch_one(pool).await).expect(sql)
+}
+
+/// Runs a statement (a test's own change of the tables), on either engine.
+pub async fn execute(database: &store::Database, sql: &str) {
+    on_either!(database, |pool| sqlx::query(sql).execute(pool).await.map(|_| ())).expect(sql)
 }
 
 pub const PASSWORD: &str = "correct horse battery";

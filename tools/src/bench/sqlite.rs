@@ -6,8 +6,8 @@ use std::path::Path;
 
 use super::live;
 use super::{
-    BenchOptions, ServerProcess, agent_figures, exports, ingest, load, prepare, print_machine, queries, rebuild_time,
-    sqlite_limit, storage,
+    BenchOptions, ServerProcess, agent_figures, audit_events, exports, ingest, load, prepare, print_machine, queries,
+    rebuild_time, sqlite_limit, storage,
 };
 
 /// Runs every phase against the `keytrack` at `exe` serving a fresh database in `data_dir`.
@@ -17,7 +17,12 @@ pub async fn run(exe: &Path, data_dir: &Path, options: &BenchOptions, now: i64) 
 
     let mut server = ServerProcess::start(exe, data_dir, &data_dir.join("server.log"))?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(usize::MAX).build()?;
+    let audited = audit_events(data_dir)?;
     let ingested = ingest(&client, std::slice::from_ref(&server), &people, options, now).await?;
+    println!(
+        "audit: {} events written while the ingest phases uploaded (uploads are not audited one by one: no cost on ingest)",
+        audit_events(data_dir)? - audited
+    );
     let mut failed = ingested.failed;
     storage(data_dir).await?;
     sqlite_limit(data_dir, options.ingest_minutes, ingested.ten_agents_per_second)?;

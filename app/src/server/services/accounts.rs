@@ -4,7 +4,9 @@ use std::net::IpAddr;
 
 use keytrack_wire::Account;
 
+use super::audit::{self, Action, Who};
 use super::auth::{self, LoginLimiter};
+use super::site;
 use crate::domain::layouts::KeyboardLayout;
 use crate::domain::time::UserClock;
 use crate::server::error::AppError;
@@ -49,19 +51,63 @@ pub async fn account<'c>(db: impl Into<Db<'c>>, user_id: i64) -> Result<Account,
 }
 
 /// Creates an account; the time zone is the browser's (or UTC when it sent none or a bad one).
+/// For the command line and administrators (`keytrack user add`): no sign-up policy applies.
 pub async fn sign_up(database: &Database, email: &str, password: &str, timezone: &str) -> Result<i64, AppError> {
+    let (email, hash) = checked_new_account(email, password).await?;
+    let id = insert_account(database, &email, &hash, timezone).await?;
+    audit::record(database, Action::SignUp, Some(Who::Account(id)), None, "added on the command line").await?;
+    Ok(id)
+}
+
+/// Creates an account from the sign-up page, as the server's sign-up policy allows
+/// (`site::may_sign_up`): `invite` is the site or team invite code of the link that brought the
+/// person, if any; a site invite is used up by the account it makes.
+pub async fn sign_up_by_policy(
+    database: &Database,
+    email: &str,
+    password: &str,
+    timezone: &str,
+    invite: Option<&str>,
+) -> Result<i64, AppError> {
+    let email = auth::normalize_email(email)?;
+    let pass = site::may_sign_up(database, &email, invite).await?;
+    let (email, hash) = checked_new_account(&email, password).await?;
+    let mut tx = database.begin_write().await?;
+    let id = insert_account(&mut tx, &email, &hash, timezone).await?;
+    if let site::SignUpPass::SiteInvite(invite_id) = pass
+        && !store::site_invites::use_invite(&mut tx, invite_id, id, now()).await?
+    {
+        return Err(AppError::Forbidden("This invite was used already: ask for a new one.".into()));
+    }
+    tx.commit().await?;
+    // Signed up from the page: logged in at once.
+    store::users::note_login(database, id, now()).await?;
+    audit::record(database, Action::SignUp, Some(Who::Account(id)), None, pass.describe()).await?;
+    Ok(id)
+}
+
+const TAKEN: &str = "An account with this email exists already. Log in instead.";
+
+/// A new account's email as stored and its password's hash, once both pass the rules.
+async fn checked_new_account(email: &str, password: &str) -> Result<(String, String), AppError> {
     let email = auth::normalize_email(email)?;
     auth::check_new_password(password, &email)?;
-    let timezone = if UserClock::new(timezone, 0).is_ok() { timezone } else { "UTC" };
     let hash = auth::hash_password(password.to_string()).await?;
+    Ok((email, hash))
+}
+
+/// Stores a new account: its time zone the browser's (UTC when it sent none or a bad one), its
+/// display name the email's name part.
+async fn insert_account<'c>(db: impl Into<Db<'c>>, email: &str, hash: &str, timezone: &str) -> Result<i64, AppError> {
+    let timezone = if UserClock::new(timezone, 0).is_ok() { timezone } else { "UTC" };
     let display_name = email.split('@').next().unwrap_or_default().to_string();
-    store::users::insert(database, &email, &hash, &display_name, timezone, now())
+    store::users::insert(db, email, hash, &display_name, timezone, now())
         .await?
-        .ok_or_else(|| AppError::Conflict("An account with this email exists already. Log in instead.".into()))
+        .ok_or_else(|| AppError::Conflict(TAKEN.into()))
 }
 
 /// Checks email and password, counting failures against the rate limit. The error never says
-/// which of the two was wrong.
+/// which of the two was wrong; a disabled account says so only to whoever knows its password.
 pub async fn log_in(
     database: &Database,
     limiter: &LoginLimiter,
@@ -82,12 +128,21 @@ pub async fn log_in(
         }
     };
     match user {
+        Some(user) if verified && user.disabled_at.is_some() => {
+            audit::record(database, Action::LoginFailed, None, Some(Who::Account(user.id)), "the account is disabled")
+                .await?;
+            Err(AppError::AccountDisabled)
+        }
         Some(user) if verified => {
             limiter.record_success(email, ip).await?;
+            store::users::note_login(database, user.id, now()).await?;
+            audit::record(database, Action::Login, Some(Who::Account(user.id)), None, "with a password").await?;
             Ok(user.id)
         }
         _ => {
             limiter.record_failure(email, ip).await?;
+            let target = user.as_ref().map_or(Who::Email(email), |user| Who::Account(user.id));
+            audit::record(database, Action::LoginFailed, None, Some(target), "wrong email or password").await?;
             Err(AppError::Unauthorized("Wrong email or password."))
         }
     }
@@ -136,6 +191,7 @@ pub async fn create_token(database: &Database, user_id: i64, name: &str) -> Resu
     })?;
     let (token, hash) = auth::new_token();
     let id = store::tokens::insert(database, user_id, name, &hash, now()).await?;
+    audit::record(database, Action::TokenCreated, Some(Who::Account(user_id)), None, name).await?;
     Ok((id, token))
 }
 
@@ -155,7 +211,10 @@ pub async fn list_tokens(database: &Database, user_id: i64) -> Result<Vec<TokenS
 
 /// Revokes one of the user's tokens; another user's token id is simply not found.
 pub async fn revoke_token(database: &Database, user_id: i64, token_id: i64) -> Result<(), AppError> {
-    if store::tokens::revoke(database, user_id, token_id, now()).await? { Ok(()) } else { Err(AppError::NotFound) }
+    if !store::tokens::revoke(database, user_id, token_id, now()).await? {
+        return Err(AppError::NotFound);
+    }
+    audit::record(database, Action::TokenRevoked, Some(Who::Account(user_id)), None, &format!("token {token_id}")).await
 }
 
 #[cfg(test)]

@@ -133,7 +133,8 @@ pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-/// The user a bearer token belongs to and the token's id, if it is live. Notes the use.
+/// The user a bearer token belongs to and the token's id, if it is live. Notes the use. A token
+/// of a disabled account is `AccountDisabled`.
 pub async fn user_of_token(database: &Database, token: &str) -> Result<Option<(i64, i64)>, AppError> {
     let hash = token_hash(token);
     let Some(live) = store::tokens::live_by_hash(database, &hash).await? else {
@@ -143,6 +144,10 @@ pub async fn user_of_token(database: &Database, token: &str) -> Result<Option<(i
     // path ever compares secrets byte by byte with an early exit.
     if !bool::from(live.token_hash.ct_eq(&hash)) {
         return Ok(None);
+    }
+    // A disabled account's agents are told so (and keep what they have until it is enabled).
+    if live.account_disabled {
+        return Err(AppError::AccountDisabled);
     }
     let now = now();
     if live.last_used_at.is_some_and(|at| at > now - store::tokens::TOUCH_EVERY_SECONDS) {
@@ -250,6 +255,19 @@ impl SignUpLimiter {
         self.attempts.check(&[(&address, self.per_address)]).await?;
         self.attempts.record(&[&address]).await
     }
+}
+
+/// `NotFound` unless `user_id` is an enabled administrator.
+pub async fn require_admin(database: &Database, user_id: i64) -> Result<(), AppError> {
+    match store::users::by_id(database, user_id).await? {
+        Some(user) if user.is_admin && user.disabled_at.is_none() => Ok(()),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// Whether `user_id` is an enabled administrator (what the header's link follows).
+pub async fn is_admin(database: &Database, user_id: i64) -> Result<bool, AppError> {
+    Ok(require_admin(database, user_id).await.is_ok())
 }
 
 #[cfg(test)]

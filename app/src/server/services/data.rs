@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 use keytrack_wire::data::{DeletionReceipt, DeviceSummary, DeviceToday, DeviceToken};
 
+use super::audit::{self, Action, Who};
 use super::{accounts, auth, teams};
 use crate::domain::time::parse_day;
 use crate::server::error::AppError;
@@ -108,6 +109,7 @@ pub async fn delete_days(
     let days = store::data::delete_days(&mut tx, user_id, &from.to_string(), &to.to_string()).await?;
     tx.commit().await?;
     tracing::info!(user_id, %from, %to, minutes, blocks, days, "deleted a range of activity");
+    audit::record(database, Action::DaysDeleted, Some(Who::Account(user_id)), None, &format!("{from} to {to}")).await?;
     Ok(DeletionReceipt { minutes, blocks, days, tokens_revoked: 0 })
 }
 
@@ -138,6 +140,8 @@ pub async fn remove_device(
     };
     tx.commit().await?;
     tracing::info!(user_id, device_id, keep_data, ?receipt, "removed a device");
+    let detail = format!("device {device_id}, {}", if keep_data { "its data kept" } else { "with its data" });
+    audit::record(database, Action::DeviceRemoved, Some(Who::Account(user_id)), None, &detail).await?;
     Ok(receipt)
 }
 
@@ -154,11 +158,20 @@ pub async fn delete_account(
     if !auth::verify_password(password.to_string(), user.password_hash).await? {
         return Err(AppError::Forbidden("That is not your password; the account was not deleted.".into()));
     }
+    delete_account_of(database, storage, user_id).await?;
+    audit::record(database, Action::AccountDeleted, Some(Who::Email(&user.email)), None, "").await
+}
+
+/// Deletes an account and everything the server keeps about it (its owner asked, with their
+/// password, or an administrator did): refused while the user alone owns a team that has other
+/// members (they need an owner).
+pub async fn delete_account_of(database: &Database, storage: Storage, user_id: i64) -> Result<(), AppError> {
+    writable(storage)?;
     let mut tx = database.begin_write().await?;
     let blocking = teams::owned_alone_with_others(&mut tx, user_id).await?;
     if !blocking.is_empty() {
         return Err(AppError::Conflict(format!(
-            "You are the only owner of {}: make another member owner, or delete the team, first.",
+            "The account is the only owner of {}: make another member owner, or delete the team, first.",
             blocking.iter().map(|name| format!("\u{201c}{name}\u{201d}")).collect::<Vec<_>>().join(", ")
         )));
     }

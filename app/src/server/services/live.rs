@@ -21,7 +21,6 @@ use tokio::sync::{Notify, broadcast, watch};
 use crate::server::error::AppError;
 use crate::server::store::{Notifications, Store};
 
-
 /// Events waiting for a slow watcher before it is told to resync.
 pub const BACKLOG: usize = 16;
 /// Open streams per user (a browser tab is one; a team page adds one per member behind it).
@@ -36,6 +35,8 @@ pub enum Message {
     Arrived { user_id: i64, arrival: Arrival },
     /// Someone watches the user's data.
     Watching { user_id: i64 },
+    /// The user's own streams end (their account was disabled or deleted).
+    Ended { user_id: i64 },
 }
 
 /// The one way messages travel between server instances. Implementations deliver every message
@@ -132,6 +133,8 @@ struct UserChannel {
     watchers: AtomicUsize,
     /// Wakes agents waiting to hear that someone watches.
     watched: Notify,
+    /// Moves on when the user's own streams must end.
+    ended: watch::Sender<u64>,
 }
 
 /// This instance's watchers, by user.
@@ -155,6 +158,11 @@ impl Hub {
                     channel.watched.notify_waiters();
                 }
             }
+            Message::Ended { user_id } => {
+                if let Some(channel) = self.existing(user_id) {
+                    channel.ended.send_modify(|generation| *generation += 1);
+                }
+            }
         }
     }
 
@@ -174,6 +182,7 @@ impl Hub {
                     streams: AtomicUsize::new(0),
                     watchers: AtomicUsize::new(0),
                     watched: Notify::new(),
+                    ended: watch::channel(0).0,
                 })
             })
             .clone()
@@ -240,6 +249,12 @@ impl Live {
         self.bus.send(Message::Arrived { user_id, arrival });
     }
 
+    /// Ends the user's own streams on every instance (their account was disabled or deleted: the
+    /// page reconnects and is told it is logged out).
+    pub fn end_streams_of(&self, user_id: i64) {
+        self.bus.send(Message::Ended { user_id });
+    }
+
     /// Ends every stream (the server is shutting down: browsers reconnect to the next one).
     pub fn close(&self) {
         let _ = self.close.send(true);
@@ -272,9 +287,11 @@ impl Live {
                 Watched { user_id, channel, arrivals }
             })
             .collect();
+        let ended = own.ended.subscribe();
         Ok(Stream {
             live: self.clone(),
             viewer,
+            ended,
             own: Some(own),
             watched,
             next_announce: tokio::time::Instant::now() + ANNOUNCE_EVERY,
@@ -317,7 +334,7 @@ pub enum Heard {
     Resync,
     /// Time to say again that this stream watches.
     Announce,
-    /// The server is shutting down.
+    /// The server is shutting down, or the viewer's account can no longer watch.
     Closed,
 }
 
@@ -325,6 +342,8 @@ pub enum Heard {
 pub struct Stream {
     live: Live,
     viewer: i64,
+    /// Changes when the viewer's streams must end.
+    ended: watch::Receiver<u64>,
     own: Option<Arc<UserChannel>>,
     watched: Vec<Watched>,
     next_announce: tokio::time::Instant,
@@ -335,15 +354,18 @@ impl Stream {
     pub async fn next(&mut self) -> Heard {
         let closed = self.live.closed();
         let announce = tokio::time::sleep_until(self.next_announce);
+        let (watched, ended) = (&mut self.watched, &mut self.ended);
         let arrivals = async {
-            if self.watched.is_empty() {
+            if watched.is_empty() {
                 return std::future::pending().await;
             }
             let waiting =
-                self.watched.iter_mut().enumerate().map(|(i, w)| Box::pin(async move { (i, w.arrivals.recv().await) }));
+                watched.iter_mut().enumerate().map(|(i, w)| Box::pin(async move { (i, w.arrivals.recv().await) }));
             futures::future::select_all(waiting).await.0
         };
+        let ended = ended.changed();
         tokio::select! {
+            _ = ended => Heard::Closed,
             (index, received) = arrivals => match received {
                 Ok(arrival) => Heard::Arrival(index, arrival),
                 Err(broadcast::error::RecvError::Lagged(_)) => Heard::Resync,
@@ -430,6 +452,17 @@ mod tests {
         let _stream = live.open(7, &[1]).expect("a team page shows user 1");
         assert!(waiting.await.expect("joins"), "woken by the new watcher");
         assert!(live.wait_for_watcher(1, Duration::from_secs(30)).await, "answered at once while watched");
+    }
+
+    #[tokio::test]
+    async fn a_disabled_account_s_streams_end_and_no_one_else_s() {
+        let live = Live::default();
+        let mut own = live.open(1, &[1]).expect("opens");
+        let mut other = live.open(2, &[1, 2]).expect("a teammate watching user 1 too");
+        live.end_streams_of(1);
+        assert_eq!(own.next().await, Heard::Closed);
+        live.arrived(1, arrival(9));
+        assert_eq!(other.next().await, Heard::Arrival(0, arrival(9)), "the teammate's stream goes on");
     }
 
     #[tokio::test]

@@ -4,6 +4,8 @@
 //! `store::attempts::Attempts`) and never asks which engine it runs on.
 
 pub mod accounts;
+pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod data;
@@ -11,7 +13,10 @@ pub mod downloads;
 pub mod export;
 pub mod ingest;
 pub mod live;
+pub mod mail;
 pub mod pairing;
+pub mod passwords;
 pub mod report;
+pub mod site;
 pub mod stats;
 pub mod teams;

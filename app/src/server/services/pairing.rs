@@ -15,6 +15,7 @@ use keytrack_wire::pairing::{
 use rand::Rng;
 
 use super::accounts::clean_name;
+use super::audit::{self, Action, Who};
 use super::auth::{PAIRING_PREFIX, RateLimiter, address_key, new_secret, new_token, token_hash};
 use crate::model::PairingPreview;
 use crate::server::error::AppError;
@@ -157,11 +158,11 @@ pub async fn decide(
     now: i64,
 ) -> Result<(), AppError> {
     let row = waiting_request(database, limiter, user_id, typed, now).await?;
-    if store::pairings::decide(database, row.id, user_id, approve, now).await? {
-        Ok(())
-    } else {
-        Err(AppError::BadRequest(EXPIRED_CODE.into()))
+    if !store::pairings::decide(database, row.id, user_id, approve, now).await? {
+        return Err(AppError::BadRequest(EXPIRED_CODE.into()));
     }
+    let action = if approve { Action::PairingApproved } else { Action::PairingDenied };
+    audit::record(database, action, Some(Who::Account(user_id)), None, &row.device_name).await
 }
 
 /// The agent's question: still pending, or its new token (once).
@@ -181,6 +182,9 @@ pub async fn collect(database: &Database, device_code: &str, now: i64) -> Result
     match (row.approved, row.user_id) {
         (Some(false), _) => Err(AppError::Forbidden("the pairing was denied in the web UI".into())),
         (Some(true), Some(user_id)) => {
+            if store::users::by_id(database, user_id).await?.is_some_and(|user| user.disabled_at.is_some()) {
+                return Err(AppError::AccountDisabled);
+            }
             let mut tx = database.begin_write().await?;
             let (token, token_hash) = new_token();
             let token_id = store::tokens::insert(&mut tx, user_id, &row.device_name, &token_hash, now).await?;

@@ -9,6 +9,7 @@ use crate::server::store::{Database, Db, Transaction};
 use keytrack_wire::{TeamRole, TeamStats, TeamSummary};
 
 use super::accounts::clean_name;
+use super::audit::{self, Action, Who};
 use super::auth::{INVITE_PREFIX, new_secret, token_hash};
 use super::stats::{RangeScope, resolve_range};
 use crate::domain::range::RangeQuery;
@@ -237,7 +238,15 @@ pub async fn remove_member(database: &Database, team_id: i64, user_id: i64, targ
     }
     store::teams::remove_member(&mut tx, team_id, target_id).await?;
     tx.commit().await?;
-    Ok(())
+    let team = store::teams::name(database, team_id).await?.unwrap_or_default();
+    audit::record(
+        database,
+        Action::TeamMemberRemoved,
+        Some(Who::Account(user_id)),
+        Some(Who::Account(target_id)),
+        &team,
+    )
+    .await
 }
 
 pub async fn set_role(
@@ -263,7 +272,16 @@ pub async fn set_role(
     }
     store::teams::set_role(&mut tx, team_id, target_id, new_role.key()).await?;
     tx.commit().await?;
-    Ok(())
+    let team = store::teams::name(database, team_id).await?.unwrap_or_default();
+    let detail = format!("{team}: {} to {}", target.key(), new_role.key());
+    audit::record(
+        database,
+        Action::TeamRoleChanged,
+        Some(Who::Account(user_id)),
+        Some(Who::Account(target_id)),
+        &detail,
+    )
+    .await
 }
 
 /// Deletes the team, its memberships and invites (the members' own data stays theirs).

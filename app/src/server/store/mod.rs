@@ -7,21 +7,26 @@
 //! ([`Notifications`], PostgreSQL only).
 //!
 //! Below it: `engine` (each statement written once for both engines), a module per group of
-//! tables (`users`, `tokens`, `activity`, `days`, `data`, `teams`, `pairings`), the write side of
+//! tables (`users`, `tokens`, `activity`, `days`, `data`, `teams`, `pairings`, `settings`,
+//! `site_invites`, `password_resets`, `audit`), the write side of
 //! the day rollups (`rollups`, `merge`), and `sqlite/` and `postgres/` for what each engine does
 //! its own way.
 
 pub mod activity;
 pub mod attempts;
+pub mod audit;
 pub mod data;
 pub mod days;
 pub mod engine;
 pub mod error;
 pub mod merge;
 pub mod pairings;
+pub mod password_resets;
 pub mod postgres;
 pub mod rollups;
 pub mod sessions;
+pub mod settings;
+pub mod site_invites;
 pub mod sqlite;
 pub mod teams;
 pub mod tokens;

@@ -38,13 +38,17 @@ pub struct LiveToken {
     pub user_id: i64,
     pub token_hash: Vec<u8>,
     pub last_used_at: Option<i64>,
+    /// Its account is disabled (its requests are refused, 403 `account_disabled`).
+    pub account_disabled: bool,
 }
 
 /// The live token with this hash.
 pub async fn live_by_hash<'c>(db: impl Into<Db<'c>>, hash: &[u8]) -> Result<Option<LiveToken>, sqlx::Error> {
     on_engine!(db.into(), |e| {
         sqlx::query_as(
-            "SELECT id, user_id, token_hash, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+            "SELECT t.id, t.user_id, t.token_hash, t.last_used_at, u.disabled_at IS NOT NULL AS account_disabled
+             FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
         )
         .bind(hash)
         .fetch_optional(e)

@@ -16,7 +16,8 @@ use super::state::AppState;
 use crate::domain::range::RangeQuery;
 use crate::server::error::AppError;
 use crate::server::services::auth::user_of_token;
-use crate::server::store;
+use crate::server::store::users::UserRow;
+use crate::server::store::{self, Store};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "keytrack_session";
@@ -84,9 +85,35 @@ impl From<RangeParams> for RangeQuery {
     }
 }
 
-/// The logged-in user of a session, if any.
-pub async fn user_of_session(session: &Session) -> Result<Option<i64>, AppError> {
-    session.get::<i64>(SESSION_USER_ID).await.map_err(AppError::internal)
+/// The session key holding the generation of the account's sessions it belongs to: once the
+/// account moves on (a password reset or change, a disable), the session is over.
+pub const SESSION_GENERATION: &str = "generation";
+
+/// The logged-in user of a session, if any: their account, when it exists, is enabled and its
+/// sessions are still of the session's generation. A session that is over is emptied.
+pub async fn session_user(store: &Store, session: &Session) -> Result<Option<UserRow>, AppError> {
+    let Some(user_id) = session.get::<i64>(SESSION_USER_ID).await.map_err(AppError::internal)? else {
+        return Ok(None);
+    };
+    // Sessions from before generations are of the first: valid until the account moves on.
+    let generation = session.get::<i64>(SESSION_GENERATION).await.map_err(AppError::internal)?.unwrap_or(0);
+    match store::users::by_id(&store.database, user_id).await? {
+        Some(user) if user.disabled_at.is_none() && generation == user.session_generation => Ok(Some(user)),
+        // Deleted, disabled, or its password reset since: a session of no one.
+        _ => {
+            session.flush().await.map_err(AppError::internal)?;
+            Ok(None)
+        }
+    }
+}
+
+/// Starts the session of `user_id` (a login): a new id, so that a session id planted before login
+/// is worth nothing after, of the account's sessions' generation now.
+pub async fn start_session(store: &Store, session: &Session, user_id: i64) -> Result<(), AppError> {
+    let user = store::users::by_id(&store.database, user_id).await?.ok_or(AppError::NotFound)?;
+    session.cycle_id().await.map_err(AppError::internal)?;
+    session.insert(SESSION_USER_ID, user_id).await.map_err(AppError::internal)?;
+    session.insert(SESSION_GENERATION, user.session_generation).await.map_err(AppError::internal)
 }
 
 /// The user an API request acts for: from `Authorization: Bearer TOKEN`, else from the session
@@ -117,11 +144,7 @@ where
         }
         let session = Session::from_request_parts(parts, state).await.map_err(|(_, why)| AppError::internal(why))?;
         let missing = AppError::Unauthorized("send an API token as \"Authorization: Bearer TOKEN\", or log in");
-        let user_id = user_of_session(&session).await?.ok_or(missing.clone())?;
-        // A session of an account deleted meanwhile (in another browser) is a session of no one.
-        if store::users::by_id(&app.store.database, user_id).await?.is_none() {
-            return Err(missing);
-        }
-        Ok(ApiUser(user_id, None))
+        let user = session_user(&app.store, &session).await?.ok_or(missing)?;
+        Ok(ApiUser(user.id, None))
     }
 }

@@ -3,6 +3,7 @@
 //! and server functions, all behind one session layer; what every request passes through
 //! (`protect`), the listener (`listen`) and the site's own files (`assets`).
 
+pub mod admin_routes;
 pub mod api;
 pub mod assets;
 pub mod data_routes;
@@ -66,6 +67,17 @@ pub async fn router(state: AppState, secure_cookies: bool) -> anyhow::Result<Rou
         .route("/api/v1/live", get(streams::own_stream))
         .route("/api/v1/live/watching", get(streams::watching))
         .route("/api/v1/teams/{id}/live", get(streams::team_stream))
+        .route("/api/v1/admin/users", get(admin_routes::people))
+        .route(
+            "/api/v1/admin/users/{id}",
+            axum::routing::patch(admin_routes::change_person).delete(admin_routes::delete_person),
+        )
+        .route("/api/v1/admin/users/{id}/reset-link", post(admin_routes::reset_link))
+        .route("/api/v1/admin/invites", get(admin_routes::invites).post(admin_routes::create_invite))
+        .route("/api/v1/admin/invites/{id}", axum::routing::delete(admin_routes::revoke_invite))
+        .route("/api/v1/admin/sign-up", get(admin_routes::sign_up_policy).put(admin_routes::set_sign_up_policy))
+        .route("/api/v1/admin/audit", get(admin_routes::audit_events))
+        .route("/api/v1/admin/audit.csv", get(admin_routes::audit_csv))
         .route("/api/v1/openapi.json", get(openapi::openapi_json))
         .route("/api/v1/{*rest}", any(api::api_not_found))
         .route("/healthz", get(api::healthz))
@@ -103,6 +115,7 @@ pub async fn router(state: AppState, secure_cookies: bool) -> anyhow::Result<Rou
         // clients that take it; the site's files are compressed at build time and pass as they are.
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn(protect::same_origin))
+        .layer(axum::middleware::from_fn(protect::client_address))
         .layer(axum::middleware::from_fn(server_timing))
         .layer(axum::middleware::from_fn(protect::security_headers))
         .with_state(state);

@@ -6,7 +6,7 @@ use axum::response::IntoResponse;
 use utoipa::OpenApi;
 
 use super::extract::SESSION_COOKIE;
-use super::{api, data_routes, streams};
+use super::{admin_routes, api, data_routes, streams};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,7 +15,10 @@ use super::{api, data_routes, streams};
         api::post_activity, api::get_stats, api::get_heatmaps, api::post_pairing, api::post_pairing_token, api::get_me, api::get_teams, api::get_team_stats, streams::own_stream, streams::team_stream,
         streams::watching, data_routes::own_csv, data_routes::team_csv, data_routes::own_report,
         data_routes::team_report, data_routes::account_json,
-        data_routes::devices, data_routes::delete_device, data_routes::rename_device, data_routes::delete_activity, data_routes::delete_me, api::healthz
+        data_routes::devices, data_routes::delete_device, data_routes::rename_device, data_routes::delete_activity, data_routes::delete_me, api::healthz,
+        admin_routes::people, admin_routes::change_person, admin_routes::delete_person, admin_routes::reset_link,
+        admin_routes::invites, admin_routes::create_invite, admin_routes::revoke_invite, admin_routes::sign_up_policy,
+        admin_routes::set_sign_up_policy, admin_routes::audit_events, admin_routes::audit_csv
     ),
     modifiers(&SecuritySchemes)
 )]

@@ -14,7 +14,12 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
+
 use crate::server::error::AppError;
+use crate::server::services::audit;
 
 /// The Content-Security-Policy of pages: scripts only from this site, the inline hydration
 /// script by its nonce, WebAssembly compiled from this site's files; no frames, no plugins.
@@ -28,6 +33,13 @@ pub fn page_policy(nonce: &str) -> String {
 
 /// The policy of everything that is not a page (JSON, files): nothing runs, nothing frames it.
 const RESOURCE_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Handles every request knowing its client's address, which the audit log notes for whatever
+/// the request does (`services::audit::from_address`).
+pub async fn client_address(request: Request, next: Next) -> Response {
+    let ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+    audit::from_address(ip, next.run(request)).await
+}
 
 /// Refuses requests that change something and come from another site: any such request without
 /// a token, except one to the JSON API that carries no cookie either (it has no credentials to

@@ -10,6 +10,7 @@ use leptos::config::LeptosOptions;
 use crate::server::services::auth::{LoginLimiter, RateLimiter, SignUpLimiter};
 use crate::server::services::downloads::AgentFiles;
 use crate::server::services::live::Live;
+use crate::server::services::passwords::ResetMail;
 use crate::server::store::Store;
 
 #[derive(Clone, FromRef)]
@@ -25,6 +26,11 @@ pub struct AppState {
     pub live: Live,
     /// The agent binaries "Add a computer" offers (`downloads`).
     pub agent_files: Arc<AgentFiles>,
+    /// How reset links are emailed (`None`: no SMTP settings; administrators hand links over).
+    pub reset_mail: Option<ResetMail>,
+    /// "Forgot password?" asks and wrong reset links, per address.
+    #[from_ref(skip)]
+    pub reset_limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -40,6 +46,7 @@ impl AppState {
         // account is not.
         let sign_up_limiter = Arc::new(SignUpLimiter::new(limit(Duration::from_secs(3600)), 50));
         let pairing_limiter = Arc::new(limit(Duration::from_secs(600)));
+        let reset_limiter = Arc::new(limit(Duration::from_secs(3600)));
         AppState {
             store,
             leptos_options,
@@ -48,7 +55,14 @@ impl AppState {
             pairing_limiter,
             live,
             agent_files: Arc::new(AgentFiles::beside_server()),
+            reset_mail: None,
+            reset_limiter,
         }
+    }
+
+    /// Emails reset links (`--smtp-host` and the others, with `--public-url`).
+    pub fn with_reset_mail(self, mail: ResetMail) -> AppState {
+        AppState { reset_mail: Some(mail), ..self }
     }
 
     /// Offers the agent binaries in `dir` (`--agent-downloads`) instead of those beside the server.

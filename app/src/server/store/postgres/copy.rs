@@ -10,6 +10,7 @@ enum Kind {
     Int,
     MaybeInt,
     Text,
+    MaybeText,
     Blob,
     /// 0 or 1 on SQLite, BOOLEAN on PostgreSQL.
     Flag,
@@ -26,7 +27,7 @@ struct Table {
     columns: &'static [(&'static str, Kind)],
 }
 
-use Kind::{Blob, Day, Flag, Int, MaybeFlag, MaybeInt, Text};
+use Kind::{Blob, Day, Flag, Int, MaybeFlag, MaybeInt, MaybeText, Text};
 
 /// In an order that references are always to rows copied before.
 const TABLES: &[Table] = &[
@@ -44,8 +45,14 @@ const TABLES: &[Table] = &[
             ("records_since", MaybeInt),
             ("keyboard_layout", Text),
             ("never_count", Text),
+            ("is_admin", Flag),
+            ("disabled_at", MaybeInt),
+            ("must_change_password", Flag),
+            ("last_login_at", MaybeInt),
+            ("session_generation", Int),
         ],
     },
+    Table { name: "site_settings", key: None, columns: &[("key", Text), ("value", Text)] },
     Table { name: "deleted_accounts", key: Some("id"), columns: &[("id", Int), ("deleted_at", Int)] },
     Table {
         name: "api_tokens",
@@ -178,10 +185,63 @@ const TABLES: &[Table] = &[
             ("moves", Blob),
         ],
     },
+    Table {
+        name: "site_invites",
+        key: Some("id"),
+        columns: &[
+            ("id", Int),
+            ("code_hash", Blob),
+            ("email", MaybeText),
+            ("created_by", MaybeInt),
+            ("created_at", Int),
+            ("expires_at", Int),
+            ("used_at", MaybeInt),
+            ("used_by", MaybeInt),
+            ("revoked_at", MaybeInt),
+        ],
+    },
+    Table {
+        name: "password_resets",
+        key: Some("id"),
+        columns: &[
+            ("id", Int),
+            ("user_id", Int),
+            ("token_hash", Blob),
+            ("made_by", MaybeInt),
+            ("created_at", Int),
+            ("expires_at", Int),
+            ("used_at", MaybeInt),
+        ],
+    },
+    Table {
+        name: "audit_log",
+        key: Some("id"),
+        columns: &[
+            ("id", Int),
+            ("at", Int),
+            ("action", Text),
+            ("actor_id", MaybeInt),
+            ("actor", Text),
+            ("target_id", MaybeInt),
+            ("target", Text),
+            ("detail", Text),
+            ("address", Text),
+        ],
+    },
 ];
 
 /// The tables with an identity column `id`, whose sequence must start past the copied ids.
-const IDENTITIES: &[&str] = &["users", "api_tokens", "devices", "teams", "team_invites", "pairing_requests"];
+const IDENTITIES: &[&str] = &[
+    "users",
+    "api_tokens",
+    "devices",
+    "teams",
+    "team_invites",
+    "pairing_requests",
+    "site_invites",
+    "password_resets",
+    "audit_log",
+];
 
 /// Rows read and written at a time: at most a few MB of blobs in memory, and far below
 /// PostgreSQL's 65,535 parameters a statement.
@@ -191,6 +251,7 @@ const CHUNK: i64 = 1_000;
 enum Value {
     Int(Option<i64>),
     Text(String),
+    MaybeText(Option<String>),
     Blob(Vec<u8>),
     Flag(Option<bool>),
     Day(String),
@@ -201,6 +262,7 @@ fn read(row: &sqlx::sqlite::SqliteRow, index: usize, kind: Kind) -> Result<Value
         Int => Value::Int(Some(row.try_get(index)?)),
         MaybeInt => Value::Int(row.try_get(index)?),
         Text => Value::Text(row.try_get(index)?),
+        MaybeText => Value::MaybeText(row.try_get(index)?),
         Blob => Value::Blob(row.try_get(index)?),
         Flag => Value::Flag(Some(row.try_get::<i64, _>(index)? != 0)),
         MaybeFlag => Value::Flag(row.try_get::<Option<i64>, _>(index)?.map(|n| n != 0)),
@@ -254,6 +316,7 @@ pub async fn copy_all(sqlite: &SqlitePool, pg: &PgPool) -> Result<Vec<(&'static 
                     match value {
                         Value::Int(n) => row.push_bind(n),
                         Value::Text(text) => row.push_bind(text),
+                        Value::MaybeText(text) => row.push_bind(text),
                         Value::Blob(bytes) => row.push_bind(bytes),
                         Value::Flag(flag) => row.push_bind(flag),
                         Value::Day(day) => row.push_bind(day).push_unseparated("::date"),

@@ -1,0 +1,71 @@
+//! Server functions of one's own account beyond the profile: the password (changed, forgotten,
+//! reset with a link), what sign-up asks of a newcomer, and what happened to the account.
+
+use leptos::prelude::*;
+
+use super::UiError;
+pub use crate::model::{AuditEvent, SignUpPolicy};
+
+#[cfg(feature = "ssr")]
+use super::ssr::{client_ip, start_session, state, user_id};
+#[cfg(feature = "ssr")]
+use crate::server::services::{audit, passwords, site};
+
+/// What the sign-up and login pages say of the server: its sign-up policy, and whether it can
+/// email a reset link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServerWelcome {
+    pub sign_up: SignUpPolicy,
+    pub sends_email: bool,
+    /// No account exists yet: the first one made is the server's administrator.
+    pub first_account: bool,
+}
+
+#[server]
+pub async fn about_server() -> Result<ServerWelcome, UiError> {
+    let state = state()?;
+    let database = &state.store.database;
+    Ok(ServerWelcome {
+        sign_up: site::policy(database).await?,
+        sends_email: state.reset_mail.is_some(),
+        first_account: crate::server::store::users::count(database)
+            .await
+            .map_err(crate::server::error::AppError::from)?
+            == 0,
+    })
+}
+
+/// "Forgot password?": the same answer whether or not the address has an account.
+#[server]
+pub async fn forgot_password(email: String) -> Result<(), UiError> {
+    let state = state()?;
+    let store = &state.store;
+    store.writable()?;
+    Ok(passwords::forgot(&store.database, state.reset_mail.as_ref(), &state.reset_limiter, &email, client_ip()).await?)
+}
+
+/// A new password with a reset link's token; logs in (every other session of the account ends).
+#[server]
+pub async fn reset_password(token: String, password: String) -> Result<(), UiError> {
+    let state = state()?;
+    let user = passwords::reset(&state.store.database, &state.reset_limiter, &token, &password, client_ip()).await?;
+    start_session(user).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// A new password, the current one first; every other session of the account ends.
+#[server]
+pub async fn change_password(current: String, password: String) -> Result<(), UiError> {
+    let state = state()?;
+    let id = user_id().await?;
+    passwords::change(&state.store.database, id, &current, &password).await?;
+    // This session goes on: started again after the change.
+    start_session(id).await
+}
+
+/// The latest events of the account: done by it or to it.
+#[server]
+pub async fn my_audit_events() -> Result<Vec<AuditEvent>, UiError> {
+    Ok(audit::of_user(&state()?.store.database, user_id().await?).await?)
+}
