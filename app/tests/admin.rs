@@ -79,6 +79,22 @@ async fn people_are_listed_searched_and_paged() {
         (mia["email"].as_str(), mia["admin"].as_bool(), mia["devices"].as_u64()),
         (Some("mia@example.com"), Some(false), Some(0))
     );
+    // The schema's bounds hold: a page from 1 to 1,000,000, an event id from 1; a body is an
+    // object, never the fields in a list.
+    for query in ["users?page=0", "users?page=1000001", "audit?before=0", "audit?before=9007199254740992"] {
+        let wrong = call(&s.app, "GET", &format!("/api/v1/admin/{query}"), Some(&bearer(&token)), None).await;
+        assert_eq!(
+            (wrong.status, wrong.body["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("bad_request")),
+            "{query}"
+        );
+    }
+    let listed =
+        call(&s.app, "POST", "/api/v1/admin/invites", Some(&bearer(&token)), Some(b"[null, null]".to_vec())).await;
+    assert_eq!(
+        (listed.status, listed.body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_activity"))
+    );
     // A search is text, never SQL: quotes and wildcards find nothing.
     for odd in ["%25", "_", "%27%20OR%201%3D1--"] {
         let none = call(&s.app, "GET", &format!("/api/v1/admin/users?search={odd}"), Some(&bearer(&token)), None).await;

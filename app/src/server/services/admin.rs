@@ -15,6 +15,8 @@ use crate::server::store::{self, Database, Storage};
 
 /// People on a page of the administration page.
 pub const PEOPLE_PER_PAGE: u64 = 50;
+/// The last page asked for that is not a mistake (50 million people).
+pub const MAX_PAGE: u64 = 1_000_000;
 
 /// A page (from 1) of the people whose email or name holds `search`, by email.
 pub async fn people(database: &Database, admin: i64, search: &str, page: u64) -> Result<PeoplePage, AppError> {
@@ -23,7 +25,9 @@ pub async fn people(database: &Database, admin: i64, search: &str, page: u64) ->
     if search.chars().count() > 200 {
         return Err(AppError::BadRequest("The search is at most 200 characters.".into()));
     }
-    let page = page.max(1);
+    if !(1..=MAX_PAGE).contains(&page) {
+        return Err(AppError::BadRequest(format!("The page is a number from 1 to {MAX_PAGE}.")));
+    }
     let offset = i64::try_from((page - 1).saturating_mul(PEOPLE_PER_PAGE)).unwrap_or(i64::MAX);
     let (rows, total) = store::users::people(database, search, PEOPLE_PER_PAGE as i64, offset).await?;
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();

@@ -27,8 +27,8 @@ pub struct PeopleParams {
     /// A part of the email or name (any case); empty or absent: everyone.
     #[param(max_length = 200)]
     pub search: Option<String>,
-    /// The page, from 1 (50 people a page, by email).
-    #[param(minimum = 1)]
+    /// The page, 1 to 1,000,000 (50 people a page, by email).
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<u64>,
 }
 
@@ -76,6 +76,7 @@ pub struct PersonChange {
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 204, description = "Changed"),
+        (status = 400, description = "The body is not JSON", body = ApiError),
         (status = 401, body = ApiError),
         (status = 404, description = "No such person, or not an administrator", body = ApiError),
         (status = 409, description = "It would leave no administrator, or disable yourself", body = ApiError),
@@ -242,6 +243,7 @@ pub async fn sign_up_policy(State(state): State<AppState>, user: ApiUser) -> Res
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 204),
+        (status = 400, description = "The body is not JSON", body = ApiError),
         (status = 401, body = ApiError),
         (status = 404, body = ApiError),
         (status = 415, body = ApiError),
@@ -272,13 +274,18 @@ pub struct AuditParams {
     pub from: Option<String>,
     #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub to: Option<String>,
-    /// Events before this one (its id: the last of the previous page).
+    /// Events before this one (its id, from 1: the last of the previous page).
+    #[param(minimum = 1, maximum = 9_007_199_254_740_991_i64)]
     pub before: Option<i64>,
 }
 
 impl AuditParams {
     fn filter(&self) -> Result<crate::server::store::audit::EventFilter, AppError> {
         let text = |value: &Option<String>| value.clone().unwrap_or_default();
+        // The schema's bounds: an event id, at most JavaScript's largest exact integer.
+        if self.before.is_some_and(|before| !(1..=9_007_199_254_740_991).contains(&before)) {
+            return Err(AppError::BadRequest("before: an event's id, from 1".into()));
+        }
         audit::filter(&text(&self.action), &text(&self.person), &text(&self.from), &text(&self.to))
     }
 }

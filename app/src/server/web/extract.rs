@@ -40,12 +40,18 @@ pub fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Result<Bytes, B
             AppError::BadRequest(format!("could not read the body: {rejection}"))
         }
     })?;
+    // Every body of this API is an object; serde would also read a struct from an array of its
+    // fields in order (`[null, null]`), which no schema allows.
+    let object = bytes.iter().find(|b| !b.is_ascii_whitespace()).is_none_or(|&first| first == b'{');
     // Most bodies are fine: parse them directly, and only for a body that fails, find out why.
-    if let Ok(value) = serde_json::from_slice(&bytes) {
+    if object && let Ok(value) = serde_json::from_slice(&bytes) {
         return Ok(value);
     }
     // Not JSON at all is one mistake...
     serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).map_err(|e| AppError::InvalidJson(e.to_string()))?;
+    if !object {
+        return Err(AppError::InvalidActivity("the body must be a JSON object ({...})".into()));
+    }
     // ...JSON of the wrong shape another: parse again while tracking the path, to say where.
     let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
     let error = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
