@@ -1,5 +1,5 @@
 //! `keytrack`: the KeyTrack server and its admin commands (add a user, create a token, make demo
-//! data, import, move to PostgreSQL; the longer ones live in `keytrack_app::admin`). The benchmark
+//! data, import, back up, move to PostgreSQL; the longer ones live in `keytrack_app::admin`). The benchmark
 //! is a tool apart: `keytrack-bench` (the `tools/` crate).
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use keytrack_app::admin::{demo, import, move_to_postgres};
+use keytrack_app::admin::{backup, demo, health, import, move_to_postgres};
 use keytrack_app::model::SignUpPolicy;
 use keytrack_app::server::services::passwords::ResetMail;
 use keytrack_app::server::services::{accounts, admin, audit, auth, data, mail, passwords, site};
@@ -32,6 +32,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at start and matched at once: the size of `Serve` costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Run the web server (the dashboard and the API).
@@ -67,8 +69,9 @@ enum Command {
         /// Who may make an account: `open`, `invite` (only with a site or team invite link) or
         /// `closed` (administrators add people). Stored in the database, where an administrator
         /// can change it; given here, it is set at every start. A new server is `invite`.
+        /// Empty (`KEYTRACK_SIGNUP=`, as compose.yaml passes an unset one) is not given.
         #[arg(long, env = "KEYTRACK_SIGNUP", value_parser = parse_policy)]
-        signup: Option<SignUpPolicy>,
+        signup: Option<PolicySetting>,
         /// The address people open the server at, e.g. `https://keytrack.example.com`: links in
         /// emails use it (never a request's Host header). Needed with `--smtp-host`.
         #[arg(long, env = "KEYTRACK_PUBLIC_URL")]
@@ -78,6 +81,15 @@ enum Command {
         /// Keep the audit log's events this many days; older ones are removed every hour.
         #[arg(long, env = "KEYTRACK_AUDIT_RETAIN_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=36_500))]
         audit_retain_days: u32,
+        /// Serve Prometheus metrics at `/metrics` on this server's address to scrapers that send
+        /// `Authorization: Bearer TOKEN` (at least 16 characters). Without it (or `--metrics-addr`)
+        /// there are no metrics.
+        #[arg(long, env = "KEYTRACK_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
+        /// Serve `/metrics` without a token on an address of its own, e.g. `127.0.0.1:9464`: for a
+        /// network only the scraper reaches.
+        #[arg(long, env = "KEYTRACK_METRICS_ADDR")]
+        metrics_addr: Option<SocketAddr>,
         /// Where the agent binaries "Add a computer" offers are (`keytrack-agent` for Linux x86_64,
         /// `keytrack-agent.exe` for Windows x86_64). By default, where cargo builds them beside
         /// this server (`scripts/run.sh` builds both).
@@ -123,6 +135,31 @@ enum Command {
         /// The PostgreSQL database (`postgres://user:password@host:port/database`), empty.
         #[arg(long)]
         to: String,
+    },
+    /// Write a consistent copy of the SQLite database while the server runs and takes uploads
+    /// (an online backup: it holds every upload acknowledged before it began, and is checked
+    /// before it takes its name). Restore: stop the server, put the backup in the data dir as
+    /// `keytrack.db` (removing `keytrack.db-wal` and `keytrack.db-shm`), start it. On PostgreSQL
+    /// use `pg_dump -Fc` and `pg_restore` (README, "Backups").
+    Backup {
+        /// The file to write (it must not exist); with `--every`, the folder to write into.
+        #[arg(long)]
+        to: PathBuf,
+        /// Take a backup this often until stopped, the first at once: `30m`, `6h`, `1d`. Each is
+        /// named `keytrack-YYYYMMDD-HHMMSS.db` (UTC) in the folder `--to`.
+        #[arg(long, value_parser = backup::parse_interval)]
+        every: Option<std::time::Duration>,
+        /// With `--every`: how many backups to keep; older ones are removed.
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        keep: u64,
+    },
+    /// Ask a running server on this machine whether it is ready (`/healthz/ready`): exit 0 when
+    /// it is, 1 otherwise, saying why. The container image's health check; needs no curl.
+    Health {
+        /// The server's address, as `serve --addr` was given it (0.0.0.0 or [::] is asked on
+        /// loopback).
+        #[arg(long, env = "KEYTRACK_ADDR", default_value = "127.0.0.1:3000")]
+        addr: SocketAddr,
     },
     /// Create demo@keytrack.local with 90 days of realistic activity (replacing its old activity),
     /// and a demo team with four teammates.
@@ -210,8 +247,17 @@ impl SmtpArgs {
     }
 }
 
-fn parse_policy(text: &str) -> Result<SignUpPolicy, String> {
-    SignUpPolicy::parse(text).ok_or_else(|| format!("{text:?}: use open, invite or closed"))
+/// `--signup` as given: empty is no policy given.
+#[derive(Clone, Copy)]
+struct PolicySetting(Option<SignUpPolicy>);
+
+fn parse_policy(text: &str) -> Result<PolicySetting, String> {
+    if text.trim().is_empty() {
+        return Ok(PolicySetting(None));
+    }
+    SignUpPolicy::parse(text)
+        .map(|policy| PolicySetting(Some(policy)))
+        .ok_or_else(|| format!("{text:?}: use open, invite or closed"))
 }
 
 fn parse_security(text: &str) -> Result<mail::Security, String> {
@@ -272,8 +318,14 @@ async fn run() -> anyhow::Result<()> {
             smtp,
             audit_retain_days,
             agent_downloads,
+            metrics_token,
+            metrics_addr,
         } => {
             let public_url = public_url(url)?;
+            let metrics_token = metrics_token.filter(|token| !token.is_empty());
+            if metrics_token.as_ref().is_some_and(|token| token.len() < 16) {
+                bail!("--metrics-token: use at least 16 characters (a random one: `openssl rand -hex 16`)");
+            }
             let reset_mail = smtp.reset_mail(public_url.as_deref())?;
             let limits = listen::ConnectionLimits {
                 header_timeout: std::time::Duration::from_secs(header_timeout_secs),
@@ -285,10 +337,12 @@ async fn run() -> anyhow::Result<()> {
                 limits,
                 demo_typing,
                 retain_minutes_days,
-                signup,
+                signup: signup.and_then(|setting| setting.0),
                 reset_mail,
                 audit_retain_days,
                 agent_downloads,
+                metrics_token,
+                metrics_addr,
             };
             serve(&place, addr, &site_dir, options).await
         }
@@ -353,6 +407,34 @@ async fn run() -> anyhow::Result<()> {
         Command::Import { file, email } => {
             import::import(&Store::open(&place).await?, &file, email, read_password).await
         }
+        Command::Backup { to, every, keep } => {
+            let Some(data_dir) = place.data_dir() else {
+                bail!(
+                    "the database is PostgreSQL: back it up with `pg_dump -Fc --file FILE URL` (online, consistent) and restore with `pg_restore` (README, \"Backups\")"
+                );
+            };
+            match every {
+                None => {
+                    let made = backup::once(data_dir, &to).await?;
+                    println!("backup {} ({} bytes, checked)", made.file.display(), made.bytes);
+                }
+                Some(every) => {
+                    let keep = usize::try_from(keep).unwrap_or(usize::MAX);
+                    backup::every(data_dir, &to, every, keep, shutdown_signal()).await?;
+                }
+            }
+            Ok(())
+        }
+        Command::Health { addr } => match health::ready(addr) {
+            Ok(()) => {
+                println!("ready");
+                Ok(())
+            }
+            Err(why) => {
+                eprintln!("not ready: {why}");
+                std::process::exit(1);
+            }
+        },
         Command::Demo { seed } => {
             let store = Store::open(&place).await?;
             let started = std::time::Instant::now();
@@ -411,6 +493,8 @@ struct ServeOptions {
     reset_mail: Option<ResetMail>,
     audit_retain_days: u32,
     agent_downloads: Option<PathBuf>,
+    metrics_token: Option<String>,
+    metrics_addr: Option<SocketAddr>,
 }
 
 async fn serve(place: &Place, addr: SocketAddr, site_dir: &Path, options: ServeOptions) -> anyhow::Result<()> {
@@ -423,6 +507,8 @@ async fn serve(place: &Place, addr: SocketAddr, site_dir: &Path, options: ServeO
         reset_mail,
         audit_retain_days,
         agent_downloads,
+        metrics_token,
+        metrics_addr,
     } = options;
     let store = Store::open_for_serving(place).await?;
     if let Some(policy) = signup.filter(|_| store.storage == Storage::Writable) {
@@ -447,6 +533,16 @@ async fn serve(place: &Place, addr: SocketAddr, site_dir: &Path, options: ServeO
     }
     if let Some(mail) = reset_mail {
         state = state.with_reset_mail(mail);
+    }
+    if let Some(token) = &metrics_token {
+        state = state.with_metrics_token(token);
+    }
+    if let Some(metrics_addr) = metrics_addr {
+        let listener = tokio::net::TcpListener::bind(metrics_addr)
+            .await
+            .with_context(|| format!("cannot listen on {metrics_addr} for metrics"))?;
+        tracing::info!("metrics at http://{}/metrics", listener.local_addr()?);
+        web::metrics_route::serve_own_address(listener, state.clone());
     }
     let live = state.live.clone();
     if demo_typing {

@@ -528,6 +528,10 @@ async fn health_openapi_and_unknown_routes() {
     let s = server().await;
     let health = call(&s.app, "GET", "/healthz", None, None).await;
     assert_eq!((health.status, health.body.clone()), (StatusCode::OK, json!({"status": "ok", "storage": "writable"})));
+    let live = call(&s.app, "GET", "/healthz/live", None, None).await;
+    assert_eq!((live.status, live.body), (StatusCode::OK, json!({"status": "ok"})));
+    let ready = call(&s.app, "GET", "/healthz/ready", None, None).await;
+    assert_eq!((ready.status, ready.body), (StatusCode::OK, json!({"status": "ok", "storage": "writable"})));
     let doc = call(&s.app, "GET", "/api/v1/openapi.json", None, None).await;
     assert_eq!(doc.status, StatusCode::OK);
     assert!(doc.body["openapi"].as_str().unwrap_or_default().starts_with("3."));

@@ -254,3 +254,33 @@ fn demo_creates_a_populated_account_and_can_run_again() {
     assert!(ok, "{err}");
     assert!(again.contains("demo@keytrack.local"), "{again}");
 }
+
+/// The systemd unit of `deploy/` (README, "Deploying") is one systemd accepts as it is, every key
+/// known, and its hardening keeps the service's exposure low (`systemd-analyze security`: 0 is a
+/// sealed service, 10 an unprotected one).
+#[test]
+fn the_systemd_unit_verifies_and_is_hardened() {
+    let unit = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/keytrack.service"))
+        .expect("deploy/keytrack.service");
+    assert!(unit.contains("ExecStart=/usr/local/bin/keytrack serve"));
+    // Verified against this build's binary where the README installs it.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("keytrack.service");
+    std::fs::write(&path, unit.replace("/usr/local/bin/keytrack", BIN)).expect("write");
+    let verified = Command::new("systemd-analyze").arg("verify").arg(&path).output().expect("systemd-analyze");
+    let said = String::from_utf8_lossy(&verified.stderr);
+    assert!(verified.status.success() && said.trim().is_empty(), "systemd-analyze verify: {said}");
+    let security = Command::new("systemd-analyze")
+        .args(["security", "--offline=yes", "--no-pager"])
+        .arg(&path)
+        .output()
+        .expect("systemd-analyze security");
+    let text = String::from_utf8_lossy(&security.stdout).into_owned() + &String::from_utf8_lossy(&security.stderr);
+    let exposure: f64 = text
+        .split("Overall exposure level for keytrack.service: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|figure| figure.parse().ok())
+        .unwrap_or_else(|| panic!("no exposure level in: {text}"));
+    assert!(exposure <= 2.0, "exposure {exposure}: {text}");
+}

@@ -293,6 +293,10 @@ async fn a_read_only_data_dir_serves_statistics_and_refuses_writes_clearly() {
     let client = reqwest::Client::new();
     let health = get(&client, &format!("{}/healthz", server.url), &token).await;
     assert_eq!((health.status, health.body["storage"].as_str()), (200, Some("read-only")));
+    // Alive, but not ready: an orchestrator keeps it running and sends no uploads its way.
+    assert_eq!(get(&client, &format!("{}/healthz/live", server.url), &token).await.status, 200);
+    let ready = get(&client, &format!("{}/healthz/ready", server.url), &token).await;
+    assert_eq!((ready.status, ready.body["code"].as_str()), (503, Some("storage_unavailable")), "{}", ready.body);
     assert_eq!(total_keys(&client, &server.url, &token).await, 3 * 60);
 
     let refused =

@@ -6,10 +6,12 @@
 //!   which database engine they run on.
 //! - `store`: all SQL and the one place that chooses the engine (`store::Store::open`).
 //!
-//! `error` is the one error type all three share; `memory` the allocator's settings.
+//! `error` is the one error type all three share, `metrics` what all three count for Prometheus;
+//! `memory` the allocator's settings.
 
 pub mod error;
 pub mod memory;
+pub mod metrics;
 pub mod services;
 pub mod store;
 pub mod web;

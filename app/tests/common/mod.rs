@@ -58,6 +58,12 @@ pub async fn server_on(pool: SqlitePool, dir: tempfile::TempDir) -> TestServer {
     router_on(store::Database::Sqlite(pool), dir, None, |state| state).await
 }
 
+/// The router over a database of either engine that is open already (a PostgreSQL database the
+/// caller keeps, say).
+pub async fn server_on_database(database: store::Database) -> TestServer {
+    router_on(database, tempfile::tempdir().expect("temp dir"), None, |state| state).await
+}
+
 async fn router_on(
     database: store::Database,
     dir: tempfile::TempDir,

@@ -10,6 +10,7 @@ use keytrack_wire::{ActivityBatch, IngestReceipt};
 
 use super::live::Live;
 use crate::server::error::AppError;
+use crate::server::metrics::metrics;
 use crate::server::store::merge::Upload;
 pub use crate::server::store::merge::UploadSource;
 use crate::server::store::uploads::Uploads;
@@ -26,6 +27,10 @@ pub async fn upload(
     let device = if batch.device.name.is_empty() { batch.device.id.clone() } else { batch.device.name.clone() };
     let token_id = source.token_id;
     let receipt = store(uploads, user_id, source, batch, now).await?;
+    let counted = metrics();
+    counted.uploads.inc();
+    counted.minutes_stored.inc_by(u64::from(receipt.accepted));
+    counted.blocks_stored.inc_by(u64::from(receipt.blocks));
     live.arrived(user_id, Arrival { device, token_id, at: now, blocks: receipt.blocks });
     Ok(receipt)
 }

@@ -19,6 +19,7 @@ use keytrack_wire::live::Arrival;
 use tokio::sync::{Notify, broadcast, watch};
 
 use crate::server::error::AppError;
+use crate::server::metrics::metrics;
 use crate::server::store::{Notifications, Store};
 
 /// Events waiting for a slow watcher before it is told to resync.
@@ -288,6 +289,7 @@ impl Live {
             })
             .collect();
         let ended = own.ended.subscribe();
+        metrics().live_streams.inc();
         Ok(Stream {
             live: self.clone(),
             viewer,
@@ -398,6 +400,7 @@ impl Drop for Stream {
         if let Some(own) = self.own.take() {
             own.streams.fetch_sub(1, Ordering::SeqCst);
             self.live.hub.release(self.viewer, own);
+            metrics().live_streams.dec();
         }
     }
 }

@@ -45,6 +45,22 @@ pub async fn ping(database: &Database) -> Result<(), sqlx::Error> {
     on_engine!(Db::from(database), |e| sqlx::query("SELECT 1").execute(e).await.map(|_| ()))
 }
 
+/// Whether the database takes writes now: on SQLite, this process's write turn and the file's
+/// write lock can be taken (begun and rolled back: nothing is written); on PostgreSQL, the server
+/// is a primary, not a replica in recovery. `Ok(false)` when it does not.
+pub async fn takes_writes(database: &Database) -> Result<bool, sqlx::Error> {
+    match database {
+        Database::Sqlite(pool) => {
+            crate::server::store::sqlite::begin_write(pool).await?.rollback().await?;
+            Ok(true)
+        }
+        Database::Postgres(pool) => {
+            let replica: bool = sqlx::query_scalar("SELECT pg_is_in_recovery()").fetch_one(pool).await?;
+            Ok(!replica)
+        }
+    }
+}
+
 /// A transaction on either engine; dropped without [`Transaction::commit`], it is rolled back.
 pub enum Transaction {
     Sqlite(WriteTransaction),

@@ -8,13 +8,14 @@
 //!
 //! Below it: `engine` (each statement written once for both engines), a module per group of
 //! tables (`users`, `tokens`, `activity`, `days`, `data`, `teams`, `pairings`, `settings`,
-//! `site_invites`, `password_resets`, `audit`), the write side of
+//! `site_invites`, `password_resets`, `audit`, `census`), the write side of
 //! the day rollups (`rollups`, `merge`), and `sqlite/` and `postgres/` for what each engine does
 //! its own way.
 
 pub mod activity;
 pub mod attempts;
 pub mod audit;
+pub mod census;
 pub mod data;
 pub mod days;
 pub mod engine;
@@ -36,7 +37,7 @@ pub mod users;
 use std::path::PathBuf;
 
 use self::attempts::Attempts;
-pub use self::engine::{Database, Db, Transaction, ping};
+pub use self::engine::{Database, Db, Transaction, ping, takes_writes};
 pub use self::postgres::shared::Notifications;
 use self::sessions::Sessions;
 use self::uploads::Uploads;

@@ -214,6 +214,40 @@ pub async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::V
     Ok(Json(serde_json::json!({ "status": "ok", "storage": storage })))
 }
 
+/// Liveness for an orchestrator (Docker's health check, Kubernetes' liveness probe): the process
+/// answers requests. Nothing else is asked, so that a slow or unreachable database never gets a
+/// healthy server restarted; `/healthz/ready` says whether it can do its work.
+#[utoipa::path(get, path = "/healthz/live", responses((status = 200)))]
+pub async fn healthz_live() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// How long readiness waits for the database before it answers 503.
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Readiness: the database answers and takes writes (so uploads can be stored) within 2 s; 503
+/// `storage_unavailable` saying why otherwise (a read-only data dir, a replica, a database that
+/// does not answer).
+#[utoipa::path(get, path = "/healthz/ready", responses((status = 200), (status = 503, body = ApiError)))]
+pub async fn healthz_ready(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
+    state.store.writable()?;
+    let database = &state.store.database;
+    let checked = tokio::time::timeout(READY_WITHIN, async {
+        store::ping(database).await?;
+        store::takes_writes(database).await
+    })
+    .await;
+    match checked {
+        Ok(Ok(true)) => Ok(Json(serde_json::json!({ "status": "ok", "storage": "writable" }))),
+        Ok(Ok(false)) => Err(AppError::StorageUnavailable("the database is a replica: it does not take writes")),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "not ready: the database refused a check");
+            Err(AppError::StorageUnavailable("the database does not answer"))
+        }
+        Err(_) => Err(AppError::StorageUnavailable("the database did not answer within 2 s")),
+    }
+}
+
 pub async fn api_not_found() -> AppError {
     AppError::NotFound
 }

@@ -14,6 +14,7 @@ impl IntoResponse for AppError {
             AppError::StorageUnavailable(why) => tracing::warn!("refused a write: {why}"),
             _ => {}
         }
+        crate::server::metrics::metrics().refused(self.code());
         let body = ApiError { code: self.code().to_string(), message: self.public_message() };
         (self.status(), Json(body)).into_response()
     }

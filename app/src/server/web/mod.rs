@@ -1,7 +1,8 @@
 //! The HTTP edge, the only place axum lives: the one route table ([`router`]) of the JSON API for
-//! agents and scripts (`api`, `data_routes`, `streams`, `downloads`), `/healthz`, the Leptos pages
+//! agents and scripts (`api`, `data_routes`, `streams`, `downloads`), the health routes, the Leptos pages
 //! and server functions, all behind one session layer; what every request passes through
-//! (`protect`), the listener (`listen`) and the site's own files (`assets`).
+//! (`protect`), the listener (`listen`), the site's own files (`assets`) and `/metrics`
+//! (`metrics_route`).
 
 pub mod admin_routes;
 pub mod api;
@@ -11,6 +12,7 @@ pub mod downloads;
 pub mod error;
 pub mod extract;
 pub mod listen;
+pub mod metrics_route;
 pub mod openapi;
 pub mod protect;
 pub mod state;
@@ -81,6 +83,9 @@ pub async fn router(state: AppState, secure_cookies: bool) -> anyhow::Result<Rou
         .route("/api/v1/openapi.json", get(openapi::openapi_json))
         .route("/api/v1/{*rest}", any(api::api_not_found))
         .route("/healthz", get(api::healthz))
+        .route("/healthz/live", get(api::healthz_live))
+        .route("/healthz/ready", get(api::healthz_ready))
+        .route("/metrics", get(metrics_route::with_token))
         .route("/downloads/{platform}/{file}", get(downloads::download))
         .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES));
 
@@ -127,11 +132,15 @@ pub const SERVER_TIMING: &str = "server-timing";
 
 /// Adds `Server-Timing: app;dur=MS` to every response: the time the server spent on it up to the
 /// response's head (session included), which browsers' developer tools show and `keytrack-bench`
-/// reads, so that its figures are the server's time without the network's.
+/// reads, so that its figures are the server's time without the network's. The same time goes to
+/// the latency histogram of `/metrics`.
 async fn server_timing(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     let started = std::time::Instant::now();
+    let class = crate::server::metrics::route_class(request.uri().path());
     let mut response = next.run(request).await;
-    let value = format!("app;dur={:.3}", started.elapsed().as_secs_f64() * 1000.0);
+    let seconds = started.elapsed().as_secs_f64();
+    crate::server::metrics::metrics().request_class(class, seconds);
+    let value = format!("app;dur={:.3}", seconds * 1000.0);
     if let Ok(value) = http::HeaderValue::from_str(&value) {
         response.headers_mut().insert(SERVER_TIMING, value);
     }

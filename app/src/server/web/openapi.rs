@@ -16,6 +16,7 @@ use super::{admin_routes, api, data_routes, streams};
         streams::watching, data_routes::own_csv, data_routes::team_csv, data_routes::own_report,
         data_routes::team_report, data_routes::account_json,
         data_routes::devices, data_routes::delete_device, data_routes::rename_device, data_routes::delete_activity, data_routes::delete_me, api::healthz,
+        api::healthz_live, api::healthz_ready,
         admin_routes::people, admin_routes::change_person, admin_routes::delete_person, admin_routes::reset_link,
         admin_routes::invites, admin_routes::create_invite, admin_routes::revoke_invite, admin_routes::sign_up_policy,
         admin_routes::set_sign_up_policy, admin_routes::audit_events, admin_routes::audit_csv

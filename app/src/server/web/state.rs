@@ -31,6 +31,10 @@ pub struct AppState {
     /// "Forgot password?" asks and wrong reset links, per address.
     #[from_ref(skip)]
     pub reset_limiter: Arc<RateLimiter>,
+    /// The bearer token `GET /metrics` asks for on the server's own address (`--metrics-token`);
+    /// `None`: metrics are not served there.
+    #[from_ref(skip)]
+    pub metrics_token: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -57,12 +61,18 @@ impl AppState {
             agent_files: Arc::new(AgentFiles::beside_server()),
             reset_mail: None,
             reset_limiter,
+            metrics_token: None,
         }
     }
 
     /// Emails reset links (`--smtp-host` and the others, with `--public-url`).
     pub fn with_reset_mail(self, mail: ResetMail) -> AppState {
         AppState { reset_mail: Some(mail), ..self }
+    }
+
+    /// Serves `GET /metrics` to scrapers with this bearer token (`--metrics-token`).
+    pub fn with_metrics_token(self, token: &str) -> AppState {
+        AppState { metrics_token: Some(Arc::from(token)), ..self }
     }
 
     /// Offers the agent binaries in `dir` (`--agent-downloads`) instead of those beside the server.

@@ -2,9 +2,10 @@
 //! read-only file system), and this process's queue of writers. WAL mode: readers never wait for
 //! the writer, and write transactions start with `BEGIN IMMEDIATE` so two writers queue on the
 //! busy timeout instead of failing with "database is locked". Below it: the upload writer's thread
-//! (`writer`), the readers of long reads (`reader`), an upload's statements (`uploads`) and the
-//! first releases' data brought up to date (`upgrade`).
+//! (`writer`), the readers of long reads (`reader`), an upload's statements (`uploads`), the
+//! first releases' data brought up to date (`upgrade`) and online backups (`backup`).
 
+pub mod backup;
 pub mod reader;
 pub mod upgrade;
 pub mod uploads;

@@ -19,6 +19,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::server::error::AppError;
+use crate::server::metrics::metrics;
 
 /// Jobs one transaction takes at most: enough to share the commit, few enough to answer early.
 const MAX_JOBS_PER_TRANSACTION: usize = 64;
@@ -84,17 +85,22 @@ impl Writer {
             });
             (went, completion)
         });
+        // Counted before it is sent, so the thread never takes a job the gauge has not seen.
+        let queue = &metrics().writer_queue;
+        queue.inc();
         match self.jobs.try_send(job) {
             Ok(()) => {}
             // The queue is full: wait for a place on a blocking thread, not on the async workers.
             Err(mpsc::TrySendError::Full(job)) => {
                 let jobs = self.jobs.clone();
-                tokio::task::spawn_blocking(move || jobs.send(job))
-                    .await
-                    .map_err(AppError::internal)?
-                    .map_err(|_| AppError::internal("the database writer has stopped"))?;
+                let sent = tokio::task::spawn_blocking(move || jobs.send(job)).await;
+                if !matches!(sent, Ok(Ok(()))) {
+                    queue.dec();
+                }
+                sent.map_err(AppError::internal)?.map_err(|_| AppError::internal("the database writer has stopped"))?;
             }
             Err(mpsc::TrySendError::Disconnected(_)) => {
+                queue.dec();
                 return Err(AppError::internal("the database writer has stopped"));
             }
         }
@@ -129,6 +135,9 @@ fn run(mut connection: Connection, queue: &Receiver<Job>, turn: &Arc<tokio::sync
                 Err(_) => break,
             }
         }
+        let counted = metrics();
+        counted.writer_queue.dec_by(i64::try_from(jobs.len()).unwrap_or(i64::MAX));
+        counted.writer_batch.observe(jobs.len() as f64);
         let turn = turn.blocking_lock();
         let (completions, committed) = transaction(&mut connection, jobs);
         drop(turn);
