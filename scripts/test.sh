@@ -38,6 +38,9 @@ cargo test "${NATIVE_PACKAGES[@]}"
 KEYTRACK_TEST_ENGINE=postgres cargo test "${NATIVE_PACKAGES[@]}" \
   --test admin --test api --test data --test fuzz --test hardening --test live --test pairing --test privacy --test teams
 
+step "the container image (dockerd, a local Debian base, this run's binaries)"
+scripts/container-test.sh "$TARGET_DIR"
+
 step "schema-driven API fuzzing (schemathesis)"
 scripts/api-fuzz.sh "$TARGET_DIR/debug/keytrack"
 
