@@ -81,4 +81,24 @@ test('a new user signs up, logs in, creates a token and revokes it', async ({ pa
   await page.reload();
   await expect(page.getByLabel('Display name')).toHaveValue('Ada L.');
   await expect(page.getByLabel('Time zone')).toHaveValue('Europe/Paris');
+
+  // Every time is written in the person's zone, the one on the profile (not the browser's, not
+  // UTC): the token list as the server writes it and as the hydrated page shows it.
+  await page.getByLabel('Time zone').selectOption('Asia/Tokyo');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('Saved.')).toBeVisible();
+  const served = await (await page.request.get('/tokens')).text();
+  const createdAt = served.match(/<td>(\d{4}-\d{2}-\d{2} \d{2}:\d{2}) ([A-Z+\-0-9]+)(?:<!>)*<\/td>/);
+  expect(createdAt, 'the token list as served names a time').not.toBeNull();
+  expect(createdAt[2]).toBe('JST');
+  // Made in this test, so within a few minutes of now, in Tokyo's time.
+  const minutesAgo = (Date.now() - Date.parse(`${createdAt[1].replace(' ', 'T')}:00+09:00`)) / 60000;
+  expect(minutesAgo).toBeGreaterThanOrEqual(-1);
+  expect(minutesAgo).toBeLessThan(15);
+  expect(served).not.toMatch(/\d{2}:\d{2} UTC/);
+  await nav.getByRole('link', { name: 'API tokens' }).click();
+  const listed = page.locator('tr[data-token-name="Work laptop"]');
+  await expect(listed).toContainText(`${createdAt[1]} JST`);
+  await expect(listed.locator('.status')).toContainText(/revoked \d{4}-\d{2}-\d{2} \d{2}:\d{2} JST/);
+  await expect(listed).not.toContainText('UTC');
 });

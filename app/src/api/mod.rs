@@ -2,6 +2,8 @@
 //! call into `server::`; the rules live there, shared with the JSON API and the CLI.
 
 use keytrack_wire::{Account, ActivityStats, ScreenHeatmap};
+
+use crate::domain::format::LocalClock;
 use leptos::prelude::*;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
@@ -127,6 +129,20 @@ pub async fn current_account() -> Result<Option<Account>, UiError> {
     Ok(crate::server::web::extract::session_user(&state.store, &session)
         .await?
         .map(crate::server::store::users::account_of))
+}
+
+/// The logged-in person's clock for writing times (their time zone's offsets; see
+/// [`LocalClock`]), or UTC for someone logged out.
+#[server]
+pub async fn my_clock() -> Result<LocalClock, UiError> {
+    let state = ssr::state()?;
+    let session = ssr::session().await?;
+    let Some(user) = crate::server::web::extract::session_user(&state.store, &session).await? else {
+        return Ok(LocalClock::utc());
+    };
+    let account = crate::server::store::users::account_of(user);
+    let clock = crate::domain::time::UserClock::of_account(&account).map_err(|_| UiError::Internal)?;
+    Ok(clock.local_clock(chrono::Utc::now().timestamp()))
 }
 
 /// Where to go after logging in: `next` when it is a path on this site (a join link, say), else

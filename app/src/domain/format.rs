@@ -3,10 +3,78 @@
 
 /// `2026-11-24 10:15 UTC` for a Unix time in seconds.
 pub fn utc_minute(unix: i64) -> String {
+    minute_text(unix, "UTC")
+}
+
+/// `2026-11-24 10:15 LABEL` for a Unix time already moved to the clock `label` names.
+fn minute_text(unix: i64, label: &str) -> String {
     let days = unix.div_euclid(86_400);
     let seconds = unix.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", seconds / 3600, seconds % 3600 / 60)
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} {label}", seconds / 3600, seconds % 3600 / 60)
+}
+
+/// A person's clock, for writing times in their own time zone on every page: the UTC offsets
+/// their zone has had and will have, each from an instant on. The server makes it from the zone's
+/// rules (`domain::time::UserClock::local_clock`), so the browser writes the same local times as
+/// the server without carrying the time zone database, and hydration finds the text it expects.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LocalClock {
+    /// Oldest first; the first also holds before its `from`.
+    pub spans: Vec<ClockSpan>,
+}
+
+/// One offset of a [`LocalClock`], from an instant until the next span's.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ClockSpan {
+    /// Unix seconds.
+    pub from: i64,
+    /// Minutes east of UTC.
+    pub offset_minutes: i32,
+    /// What the zone calls itself then (`CET`, `CEST`, `+0530`).
+    pub abbreviation: String,
+}
+
+impl Default for LocalClock {
+    fn default() -> Self {
+        LocalClock::utc()
+    }
+}
+
+impl LocalClock {
+    /// UTC: the clock of someone logged out, or while the person's is not known yet.
+    pub fn utc() -> LocalClock {
+        LocalClock { spans: vec![ClockSpan { from: i64::MIN, offset_minutes: 0, abbreviation: "UTC".into() }] }
+    }
+
+    fn at(&self, unix: i64) -> (i64, &str) {
+        let index = self.spans.partition_point(|span| span.from <= unix).saturating_sub(1);
+        self.spans
+            .get(index)
+            .map_or((unix, "UTC"), |span| (unix + i64::from(span.offset_minutes) * 60, span.abbreviation.as_str()))
+    }
+
+    /// `2026-11-24 11:15 CET`.
+    pub fn minute(&self, unix: i64) -> String {
+        let (local, label) = self.at(unix);
+        minute_text(local, label)
+    }
+
+    /// `2026-11-24`, the calendar day in the person's zone.
+    pub fn day(&self, unix: i64) -> String {
+        utc_day(self.at(unix).0)
+    }
+
+    /// `11:15:42`, the time of day in the person's zone.
+    pub fn time_of_day(&self, unix: i64) -> String {
+        let seconds = self.at(unix).0.rem_euclid(86_400);
+        format!("{:02}:{:02}:{:02}", seconds / 3600, seconds % 3600 / 60, seconds % 60)
+    }
+
+    /// [`LocalClock::minute`], or `never`.
+    pub fn minute_or_never(&self, unix: Option<i64>) -> String {
+        unix.map_or_else(|| "never".to_string(), |at| self.minute(at))
+    }
 }
 
 /// `2026-11-24` (UTC) for a Unix time in seconds.

@@ -1,8 +1,10 @@
 //! The user's clock: which UTC instants a range of the user's days covers, and on which weekday
 //! and hour a minute falls, in the user's time zone and with the user's day start.
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike, Utc};
+use chrono_tz::{OffsetName, Tz};
+
+use super::format::{ClockSpan, LocalClock};
 
 use super::range::{MAX_RANGE_DAYS, Preset, RangeQuery};
 use super::stats::WeekSlot;
@@ -74,6 +76,52 @@ impl UserClock {
         self.day_of_local(self.local(now).naive_local())
     }
 
+    /// The zone's offsets from twelve years before `now` to two years after, for writing times
+    /// (see [`LocalClock`]): looked at once a day, and where two days differ, found to the second.
+    pub fn local_clock(&self, now: i64) -> LocalClock {
+        const DAY: i64 = 86_400;
+        let span_at = |unix: i64| {
+            let offset = *self.local(unix).offset();
+            let offset_minutes = offset.fix().local_minus_utc() / 60;
+            let abbreviation = offset.abbreviation().map_or_else(
+                || {
+                    format!(
+                        "{}{:02}{:02}",
+                        if offset_minutes < 0 { '-' } else { '+' },
+                        offset_minutes.abs() / 60,
+                        offset_minutes.abs() % 60
+                    )
+                },
+                str::to_string,
+            );
+            ClockSpan { from: unix, offset_minutes, abbreviation }
+        };
+        let first = now - 12 * 365 * DAY;
+        let mut spans = vec![ClockSpan { from: i64::MIN, ..span_at(first) }];
+        let mut day = first;
+        while day < now + 2 * 365 * DAY {
+            let next = day + DAY;
+            let then = span_at(next);
+            let last = spans.last().map(|s| (s.offset_minutes, s.abbreviation.clone()));
+            if last != Some((then.offset_minutes, then.abbreviation.clone())) {
+                // The change lies in (day, next]: halve until the second it happens.
+                let (mut before, mut after) = (day, next);
+                while after - before > 1 {
+                    let middle = before + (after - before) / 2;
+                    let at = span_at(middle);
+                    if Some((at.offset_minutes, at.abbreviation)) == last {
+                        before = middle;
+                    } else {
+                        after = middle;
+                    }
+                }
+                spans.push(span_at(after));
+            }
+            day = next;
+        }
+        LocalClock { spans }
+    }
+
     fn local(&self, unix: i64) -> DateTime<Tz> {
         DateTime::<Utc>::from_timestamp(unix, 0).unwrap_or_default().with_timezone(&self.tz)
     }
@@ -133,6 +181,41 @@ pub fn days_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_local_clock_writes_times_as_the_zone_read_them_across_summer_time() {
+        // 2026-03-29 01:00 UTC Paris goes from CET (+1) to CEST (+2); 2026-10-25 01:00 UTC back.
+        let spring = 1_774_746_000;
+        let autumn = 1_792_890_000;
+        let paris = UserClock::new("Europe/Paris", 0).expect("zone").local_clock(spring);
+        assert!(paris.spans.iter().any(|s| s.from == spring && s.offset_minutes == 120 && s.abbreviation == "CEST"));
+        assert!(paris.spans.iter().any(|s| s.from == autumn && s.offset_minutes == 60 && s.abbreviation == "CET"));
+        assert_eq!(paris.minute(spring - 60), "2026-03-29 01:59 CET");
+        assert_eq!(paris.minute(spring), "2026-03-29 03:00 CEST");
+        assert_eq!(paris.minute(autumn - 60), "2026-10-25 02:59 CEST");
+        assert_eq!(paris.minute(autumn), "2026-10-25 02:00 CET");
+        // Every instant of the clock's years agrees with the zone's rules, hour by hour.
+        let clock = UserClock::new("America/St_Johns", 0).expect("zone");
+        let local = clock.local_clock(spring);
+        for hour in 0..(24 * 365 * 3) {
+            let unix = spring - 365 * 86_400 + hour * 3600;
+            assert_eq!(
+                local.minute(unix),
+                format!(
+                    "{} {}",
+                    clock.local(unix).format("%Y-%m-%d %H:%M"),
+                    clock.local(unix).offset().abbreviation().unwrap_or("?")
+                )
+            );
+        }
+        // Kolkata has no summer time: one span; a zone without a name for itself writes its offset.
+        assert_eq!(UserClock::new("Asia/Kolkata", 0).expect("zone").local_clock(spring).spans.len(), 1);
+        assert_eq!(
+            UserClock::new("Asia/Kolkata", 0).expect("zone").local_clock(spring).day(1_774_740_000),
+            "2026-03-29"
+        );
+        assert_eq!(LocalClock::utc().minute(spring), "2026-03-29 01:00 UTC");
+    }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()

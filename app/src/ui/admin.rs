@@ -12,7 +12,7 @@ use crate::api::admin::{
     AdminSetMustChangePassword, AdminSetSignUpPolicy, AuditEvent, Person, SignUpPolicy, admin_audit, admin_invites,
     admin_people, admin_sign_up_policy,
 };
-use crate::domain::format::{count, query_value, utc_minute};
+use crate::domain::format::{count, query_value};
 use crate::model::AuditAction;
 
 #[component]
@@ -55,10 +55,6 @@ fn size(bytes: u64) -> String {
     }
 }
 
-fn when(at: Option<i64>) -> String {
-    at.map_or_else(|| "never".to_string(), utc_minute)
-}
-
 #[component]
 fn People() -> impl IntoView {
     let (search, set_search) = signal(String::new());
@@ -89,12 +85,13 @@ fn People() -> impl IntoView {
         action_error(*delete),
     );
     let actions = PersonActions { set_admin, set_disabled, must_change, reset_link, delete };
+    let clock = use_auth().clock();
     let link = move || {
         reset_link.value().get().and_then(Result::ok).map(|link| {
             let url = format!("{}{}", site_origin(), link.path);
             view! {
                 <p class="note" data-testid="reset-link">
-                    "Hand this link over (it works once, until " {utc_minute(link.expires_at)} "): "
+                    "Hand this link over (it works once, until " {clock.minute(link.expires_at)} "): "
                     <code>{url}</code>
                 </p>
             }
@@ -194,13 +191,14 @@ fn PersonRow(person: Person, actions: PersonActions) -> impl IntoView {
         (false, false) => "member",
     };
     let email = person.email.clone();
+    let clock = use_auth().clock();
     view! {
         <tr data-person=person.email.clone() class:disabled=person.disabled>
             <td>{person.email.clone()}</td>
             <td>{person.name.clone()}</td>
-            <td>{utc_minute(person.created_at)}</td>
-            <td>{when(person.last_login_at)}</td>
-            <td>{when(person.last_upload)}</td>
+            <td>{clock.minute(person.created_at)}</td>
+            <td>{clock.minute_or_never(person.last_login_at)}</td>
+            <td>{clock.minute_or_never(person.last_upload)}</td>
             <td>{count(person.devices)}</td>
             <td>{size(person.stored_bytes)}</td>
             <td data-role=role>
@@ -279,12 +277,13 @@ fn Invites() -> impl IntoView {
     let invites = Resource::new(move || (create.version().get(), revoke.version().get()), |_| admin_invites());
     let error = action_error(*create);
     let revoke_error = action_error(*revoke);
+    let clock = use_auth().clock();
     let made = move || {
         create.value().get().and_then(Result::ok).map(|invite| {
             let url = format!("{}/signup?invite={}", site_origin(), query_value(&invite.code));
             view! {
                 <p class="note" data-testid="new-invite">
-                    "Send this link (it works once, until " {utc_minute(invite.expires_at)}
+                    "Send this link (it works once, until " {clock.minute(invite.expires_at)}
                     {invite.email.map(|email| format!(", for {email} only"))} "): "
                     <code>{url}</code>
                 </p>
@@ -313,6 +312,7 @@ fn Invites() -> impl IntoView {
             {made}
             <Transition fallback=|| ()>
                 {move || {
+                    let clock = use_auth().clock();
                     invites.get().map(|listed| match listed {
                         Ok(listed) if listed.is_empty() => view! { <p class="muted">"No invites yet."</p> }.into_any(),
                         Ok(listed) => view! {
@@ -339,7 +339,7 @@ fn Invites() -> impl IntoView {
                                                     <td>{invite.status}</td>
                                                     <td>{invite.email.unwrap_or_else(|| "anyone".into())}</td>
                                                     <td>{invite.created_by}</td>
-                                                    <td>{utc_minute(invite.expires_at)}</td>
+                                                    <td>{clock.minute(invite.expires_at)}</td>
                                                     <td>{invite.used_by.unwrap_or_default()}</td>
                                                     <td>
                                                         <Show when=move || open>

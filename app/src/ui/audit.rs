@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
+use super::session::use_auth;
 use crate::api::admin::AuditEvent;
-use crate::domain::format::utc_minute;
 
 /// Events as a table, the newest first (the profile shows one's own the same way).
 #[component]
@@ -11,6 +11,7 @@ pub fn EventTable(events: Vec<AuditEvent>) -> impl IntoView {
     if events.is_empty() {
         return view! { <p class="muted">"No events."</p> }.into_any();
     }
+    let clock = use_auth().clock();
     view! {
         <div class="table-scroll">
             <table class="audit" data-testid="audit-events">
@@ -30,7 +31,7 @@ pub fn EventTable(events: Vec<AuditEvent>) -> impl IntoView {
                         .map(|event| {
                             view! {
                                 <tr data-action=event.action.clone()>
-                                    <td>{utc_minute(event.at)}</td>
+                                    <td>{clock.minute(event.at)}</td>
                                     <td>{event.label}</td>
                                     <td>{event.actor}</td>
                                     <td>{event.target}</td>

@@ -10,7 +10,7 @@ use super::session::{Auth, RequireLogin, use_auth};
 use super::widgets::{DangerButton, ErrorNote, action_error, site_origin};
 use crate::api::UiError;
 use crate::api::data::{RemoveDevice, RenameDevice, my_devices};
-use crate::domain::format::{count, platform_label, utc_day, utc_minute};
+use crate::domain::format::{count, platform_label};
 
 #[component]
 pub fn DevicesPage() -> impl IntoView {
@@ -157,6 +157,7 @@ fn DeviceRow(
 ) -> impl IntoView {
     let id = device.id;
     let new_name = edit.name;
+    let clock = use_auth().clock();
     let today = format!(
         "{} keys · {} clicks · {} min",
         count(device.today.keys),
@@ -213,8 +214,8 @@ fn DeviceRow(
             <td data-field="agent">
                 {if device.agent_version.is_empty() { "\u{2014}".to_string() } else { device.agent_version.clone() }}
             </td>
-            <td title=utc_minute(device.first_seen)>{utc_day(device.first_seen)}</td>
-            <td>{utc_minute(device.last_seen)}</td>
+            <td title=clock.minute(device.first_seen)>{clock.day(device.first_seen)}</td>
+            <td>{clock.minute(device.last_seen)}</td>
             <td data-field="today">{today}</td>
             <td data-field="kept">{count(device.minutes)}</td>
             <td data-field="token">{token}</td>

@@ -145,7 +145,7 @@ mod browser {
                     if refused.ready_state() == web_sys::EventSource::CLOSED
                         && let Some(auth) = auth
                     {
-                        auth.account.refetch();
+                        auth.refetch();
                     }
                 }),
             ),
@@ -168,20 +168,6 @@ mod browser {
     pub fn now() -> i64 {
         (js_sys::Date::now() / 1000.0) as i64
     }
-
-    /// `HH:MM:SS` in the browser's time zone.
-    pub fn clock_time(unix: i64) -> String {
-        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(unix as f64 * 1000.0));
-        format!("{:02}:{:02}:{:02}", date.get_hours(), date.get_minutes(), date.get_seconds())
-    }
-}
-
-/// `HH:MM:SS` of a Unix time in the browser's time zone (UTC while rendering on the server).
-pub fn clock_time(unix: i64) -> String {
-    #[cfg(feature = "hydrate")]
-    return browser::clock_time(unix);
-    #[cfg(not(feature = "hydrate"))]
-    crate::domain::format::utc_minute(unix)
 }
 
 /// Unix seconds now, by the browser's clock.
@@ -198,6 +184,8 @@ fn now() -> i64 {
 pub fn LiveBadge(feed: LiveFeed, #[prop(optional)] team: bool) -> impl IntoView {
     // A clock that moves, so that "quiet since" appears without an event.
     let tick = RwSignal::new(0u64);
+    // The person's zone, as every other time on the page.
+    let clock = crate::ui::session::use_auth().clock();
     #[cfg(feature = "hydrate")]
     {
         if let Ok(handle) =
@@ -206,7 +194,7 @@ pub fn LiveBadge(feed: LiveFeed, #[prop(optional)] team: bool) -> impl IntoView 
             on_cleanup(move || handle.clear());
         }
     }
-    let text = move || {
+    let text = Memo::new(move |_| {
         tick.track();
         if !feed.connected.get() {
             return ("live-off", "Connecting to the live view…".to_string());
@@ -214,23 +202,23 @@ pub fn LiveBadge(feed: LiveFeed, #[prop(optional)] team: bool) -> impl IntoView 
         match feed.last.get() {
             _ if team => ("live-on", "Live: updates as members' agents upload".to_string()),
             Some(last) if now() - last.at <= QUIET_AFTER_SECS => {
-                ("live-on", format!("Live · last data {} from {}", clock_time(last.at), last.device))
+                ("live-on", format!("Live · last data {} from {}", clock.time_of_day(last.at), last.device))
             }
             Some(last) => (
                 "live-quiet",
                 format!(
                     "No agent has uploaded since {} ({}); this page updates when one does",
-                    clock_time(last.at),
+                    clock.time_of_day(last.at),
                     last.device
                 ),
             ),
             None => ("live-quiet", "No agent has uploaded yet; this page updates when one does".to_string()),
         }
-    };
+    });
     view! {
-        <p class=move || format!("live-badge {}", text().0) data-testid="live-badge" role="status">
+        <p class=move || format!("live-badge {}", text.read().0) data-testid="live-badge" role="status">
             <span class="dot" aria-hidden="true"></span>
-            {move || text().1}
+            {move || text.read().1.clone()}
         </p>
     }
 }

@@ -7,7 +7,6 @@ use leptos_router::hooks::use_query_map;
 use super::session::{RequireLogin, use_auth};
 use super::widgets::{ErrorNote, action_error};
 use crate::api::{DecidePairing, PairingPreview, UiError, pending_pairing};
-use crate::domain::format::utc_minute;
 
 #[component]
 pub fn PairPage() -> impl IntoView {
@@ -68,6 +67,7 @@ fn CodeForm() -> impl IntoView {
 fn Approve(preview: PairingPreview, decide: ServerAction<DecidePairing>) -> impl IntoView {
     let code = preview.user_code.clone();
     let deny_code = code.clone();
+    let clock = use_auth().clock();
     let about = [
         (!preview.platform.is_empty()).then(|| preview.platform.clone()),
         (!preview.agent_version.is_empty()).then(|| format!("agent {}", preview.agent_version)),
@@ -85,9 +85,9 @@ fn Approve(preview: PairingPreview, decide: ServerAction<DecidePairing>) -> impl
         <p class="pairing-code" data-testid="pairing-code">{preview.user_code}</p>
         <p class="muted">
             {format!(
-                "Approve only if this code is the one shown on your computer. It was asked for at {} and expires at {} (UTC).",
-                utc_minute(preview.created_at),
-                utc_minute(preview.expires_at),
+                "Approve only if this code is the one shown on your computer. It was asked for at {} and expires at {}.",
+                clock.minute(preview.created_at),
+                clock.minute(preview.expires_at),
             )}
         </p>
         <div class="row">

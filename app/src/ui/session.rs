@@ -7,7 +7,8 @@ use leptos_router::components::A;
 
 use super::password::ChangePasswordForm;
 use super::widgets::ErrorNote;
-use crate::api::{LogIn, LogOut, SignUp, UiError, current_account};
+use crate::api::{LogIn, LogOut, SignUp, UiError, current_account, my_clock};
+use crate::domain::format::LocalClock;
 
 /// Who is logged in, and the actions that change it. Provided once at the top.
 #[derive(Clone, Copy)]
@@ -16,6 +17,8 @@ pub struct Auth {
     pub sign_up: ServerAction<SignUp>,
     pub log_out: ServerAction<LogOut>,
     pub account: Resource<Result<Option<Account>, UiError>>,
+    /// The person's clock: every time on every page is written in their own time zone.
+    pub clock: Resource<Result<LocalClock, UiError>>,
 }
 
 impl Auth {
@@ -27,7 +30,11 @@ impl Auth {
             move || (log_in.version().get(), sign_up.version().get(), log_out.version().get()),
             |_| current_account(),
         );
-        let auth = Auth { log_in, sign_up, log_out, account };
+        let clock = Resource::new(
+            move || (log_in.version().get(), sign_up.version().get(), log_out.version().get()),
+            |_| my_clock(),
+        );
+        let auth = Auth { log_in, sign_up, log_out, account, clock };
         provide_context(auth);
         auth
     }
@@ -49,9 +56,23 @@ impl Auth {
     pub fn refetch_after<I: 'static, O: Send + Sync + 'static>(self, action: Action<I, Result<O, UiError>>) {
         Effect::new(move |_| {
             if action.value().with(|value| matches!(value, Some(Ok(_)))) {
-                self.account.refetch();
+                self.refetch();
             }
         });
+    }
+
+    /// Fetches the account and its clock again (a new time zone changes every time shown).
+    pub fn refetch(self) {
+        self.account.refetch();
+        self.clock.refetch();
+    }
+
+    /// The person's clock, UTC for someone logged out. [`RequireLogin`] waits for it before it
+    /// shows a page, so a page under it has it from the start, on the server and in the browser
+    /// alike (hydration finds the same text). Read once as a page is made: a zone changed on the
+    /// profile shows on the next page.
+    pub fn clock(self) -> LocalClock {
+        self.clock.get_untracked().and_then(Result::ok).unwrap_or_default()
     }
 }
 
@@ -95,8 +116,11 @@ pub fn RequireLogin(children: ChildrenFn, #[prop(optional, into)] logged_out: Op
                 // account: the page is made again when someone logs in or out, not each time the
                 // account is fetched again (after a saved profile, which would lose the page's state). Made inside the Transition, so that
                 // the account read through it still holds the page back until it is known.
+                // The person's clock is waited for too: every time on the page is written with it.
                 let logged_in = Memo::new(move |_| {
-                    auth.account.get().map(|account| account.map(|a| a.map(|a| a.must_change_password)))
+                    let clock_known = auth.clock.get().is_some();
+                    let account = auth.account.get()?;
+                    clock_known.then(|| account.map(|a| a.map(|a| a.must_change_password)))
                 });
                 move || {
                     logged_in
@@ -106,7 +130,7 @@ pub fn RequireLogin(children: ChildrenFn, #[prop(optional, into)] logged_out: Op
                             Ok(Some(true)) => view! {
                                 <ChangePasswordForm
                                     heading="Choose a new password first"
-                                    changed=Callback::new(move |()| auth.account.refetch())
+                                    changed=Callback::new(move |()| auth.refetch())
                                 />
                             }
                             .into_any(),

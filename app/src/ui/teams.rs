@@ -19,7 +19,7 @@ use crate::api::teams::{
     CreateInvite, CreateTeam, DeleteTeam, InviteSummary, JoinTeam, LeaveTeam, RemoveMember, RevokeInvite,
     SetMemberRole, SetTeamSharing, TeamDetails, my_teams, preview_invite, team_dashboard, team_page,
 };
-use crate::domain::format::{count, duration, utc_minute};
+use crate::domain::format::{count, duration};
 use crate::domain::range::RangeQuery;
 use crate::domain::team::{InviteStatus, MemberColumn, leaderboard, may_remove, may_set_role, sort_members};
 
@@ -147,6 +147,7 @@ fn Join() -> impl IntoView {
     let preview = Resource::new(move || code.get(), preview_invite);
     let join = ServerAction::<JoinTeam>::new();
     let join_error = action_error(*join);
+    let clock = use_auth().clock();
     view! {
         <section class="card narrow">
             <Transition fallback=|| view! { <p class="muted">"Loading the invite…"</p> }>
@@ -171,7 +172,7 @@ fn Join() -> impl IntoView {
                                             preview.invited_by,
                                             preview.members,
                                             if preview.members == 1 { "" } else { "s" },
-                                            utc_minute(preview.expires_at),
+                                            clock.minute(preview.expires_at),
                                         )}
                                     </p>
                                     <h2>"What the team will see"</h2>
@@ -826,6 +827,7 @@ fn Invites(details: TeamDetails, actions: TeamActions) -> impl IntoView {
     let error = action_error(*actions.invite);
     let revoke_error = action_error(*actions.revoke);
     let team_id = details.id;
+    let clock = use_auth().clock();
     let new_invite = move || {
         actions.invite.value().get().and_then(Result::ok).map(|invite| {
             let path = format!("/join/{}", invite.code);
@@ -834,7 +836,7 @@ fn Invites(details: TeamDetails, actions: TeamActions) -> impl IntoView {
                 <div class="new-token" role="status">
                     <p>
                         {if invite.single_use { "A single-use invite" } else { "An invite for any number of people" }}
-                        {format!(", valid until {}. Copy it now: it is shown only once.", utc_minute(invite.expires_at))}
+                        {format!(", valid until {}. Copy it now: it is shown only once.", clock.minute(invite.expires_at))}
                     </p>
                     <p>"Link: " <a href=path data-testid="invite-link">{link}</a></p>
                     <p>"Code: " <code data-testid="invite-code">{invite.code}</code></p>
@@ -877,6 +879,7 @@ fn InviteTable(invites: Vec<InviteSummary>, team_id: i64, actions: TeamActions) 
     if invites.is_empty() {
         return view! { <p class="muted">"No invites yet."</p> }.into_any();
     }
+    let clock = use_auth().clock();
     view! {
         <table class="tokens" data-testid="invite-table">
             <thead>
@@ -895,12 +898,12 @@ fn InviteTable(invites: Vec<InviteSummary>, team_id: i64, actions: TeamActions) 
                     .map(|invite| {
                         let invite_id = invite.id;
                         let active = invite.status == InviteStatus::Active;
-                        let revoke_label = format!("Revoke the invite made {}", utc_minute(invite.created_at));
+                        let revoke_label = format!("Revoke the invite made {}", clock.minute(invite.created_at));
                         view! {
                             <tr class:revoked=!active>
-                                <td>{utc_minute(invite.created_at)}</td>
+                                <td>{clock.minute(invite.created_at)}</td>
                                 <td>{invite.created_by}</td>
-                                <td>{utc_minute(invite.expires_at)}</td>
+                                <td>{clock.minute(invite.expires_at)}</td>
                                 <td>{match invite.max_uses { Some(max) => format!("{} of {max}", invite.uses), None => invite.uses.to_string() }}</td>
                                 <td class="status">{invite.status.label()}</td>
                                 <td>

@@ -2,11 +2,10 @@
 
 use leptos::prelude::*;
 
-use super::live::{clock_time, use_live_feed};
+use super::live::use_live_feed;
 use super::session::{RequireLogin, use_auth};
 use super::widgets::{DangerButton, ErrorNote, action_error, site_origin};
 use crate::api::{CreateToken, RevokeToken, TokenSummary, UiError, list_tokens};
-use crate::domain::format::utc_minute;
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
@@ -97,6 +96,7 @@ fn Tokens(
 #[component]
 fn FirstUpload(token_id: i64) -> impl IntoView {
     let feed = use_live_feed("/api/v1/live".to_string());
+    let clock = use_auth().clock();
     let received = Memo::new(move |_| feed.last.get().filter(|arrival| arrival.token_id == Some(token_id)));
     // The first one is enough: later uploads do not change the message.
     let first = RwSignal::new(None);
@@ -110,7 +110,7 @@ fn FirstUpload(token_id: i64) -> impl IntoView {
     view! {
         <p class="pairing" data-testid="pairing-status" role="status">
             {move || match first.get() {
-                Some(arrival) => format!("✓ Received from {} at {}", arrival.device, clock_time(arrival.at)),
+                Some(arrival) => format!("✓ Received from {} at {}", arrival.device, clock.time_of_day(arrival.at)),
                 None => "Waiting for the first upload with this token…".to_string(),
             }}
         </p>
@@ -119,6 +119,7 @@ fn FirstUpload(token_id: i64) -> impl IntoView {
 
 #[component]
 fn TokenTable(list: Vec<TokenSummary>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+    let clock = use_auth().clock();
     view! {
         <table class="tokens" data-testid="token-table">
             <thead>
@@ -140,10 +141,10 @@ fn TokenTable(list: Vec<TokenSummary>, revoke: ServerAction<RevokeToken>) -> imp
                         view! {
                             <tr data-token-name=token.name.clone() class:revoked=revoked>
                                 <td>{token.name.clone()}</td>
-                                <td>{utc_minute(token.created_at)}</td>
-                                <td>{token.last_used_at.map_or_else(|| "never".to_string(), utc_minute)}</td>
+                                <td>{clock.minute(token.created_at)}</td>
+                                <td>{clock.minute_or_never(token.last_used_at)}</td>
                                 <td class="status">
-                                    {token.revoked_at.map_or_else(|| "active".to_string(), |at| format!("revoked {}", utc_minute(at)))}
+                                    {token.revoked_at.map_or_else(|| "active".to_string(), |at| format!("revoked {}", clock.minute(at)))}
                                 </td>
                                 <td>
                                     <Show when=move || !revoked>
