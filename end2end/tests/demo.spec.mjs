@@ -27,10 +27,32 @@ test('the demo dashboard shows every widget with data', async ({ page }) => {
   expect(movedCells).toBeGreaterThan(50);
   const wpm = await page.locator('[data-widget="typing-speed"] canvas').first().evaluate((c) => Chart.getChart(c).data.datasets[0].data.filter((v) => v > 0).length);
   expect(wpm).toBeGreaterThan(3);
-  // The gap distribution: keys typed after each length of gap, most of them under half a second.
-  const gaps = await page.locator('[data-widget="typing-speed"] canvas').nth(1).evaluate((c) => Chart.getChart(c).data.datasets[0].data);
-  expect(gaps).toHaveLength(12);
-  expect(gaps.slice(0, 10).reduce((a, b) => a + b, 0)).toBeGreaterThan(gaps[11]);
+  // The WPM axis starts at zero and says what it counts.
+  const wpmAxis = await page.locator('[data-widget="typing-speed"] canvas').first().evaluate((c) => Chart.getChart(c).scales.y);
+  expect(wpmAxis.min).toBe(0);
+  expect(wpmAxis.options.title.text).toBe('words per minute');
+  // The gap distribution as a histogram with true widths: each bucket a step as wide as its range
+  // on a linear time axis (the buckets widen from 25 ms to 1,000 ms), its area its keys; most
+  // keys come under half a second.
+  const gaps = await page.locator('[data-widget="typing-speed"] canvas').nth(1).evaluate((c) => {
+    const chart = Chart.getChart(c);
+    return { points: chart.data.datasets[0].data, x: chart.scales.x.type };
+  });
+  expect(gaps.x).toBe('linear');
+  expect(gaps.points.map((p) => p.x)).toEqual([0, 50, 75, 100, 125, 150, 200, 250, 300, 400, 500, 1000, 2000]);
+  const keysIn = (from, to) =>
+    gaps.points.slice(from, to).reduce((sum, p, i) => sum + (p.y * (gaps.points[from + i + 1].x - p.x)) / 100, 0);
+  expect(keysIn(0, 10)).toBeGreaterThan(keysIn(10, 12));
+  // Trends plot what was measured, not values rounded to one decimal (which drew a flat line with
+  // false steps): the effort per key differs by hundredths from day to day, and its axis, which
+  // does not start at zero, says so.
+  const effort = await page.locator('[data-widget="ergonomics"] canvas').nth(1).evaluate((c) => {
+    const chart = Chart.getChart(c);
+    return { values: chart.data.datasets[0].data.filter((v) => v !== null), axis: chart.scales.y.options.title.text };
+  });
+  expect(effort.values.length).toBeGreaterThan(3);
+  expect(effort.values.some((v) => Math.abs(v * 10 - Math.round(v * 10)) > 1e-6)).toBe(true);
+  expect(effort.axis).toBe('effort per key (axis not from zero)');
 
   await expect(page.locator('[data-widget="key-combos"] .sparkline').first()).toBeVisible();
   await expect(page.locator('[data-widget="typing-speed"]')).toContainText(/rhythm consistency \d+%/);

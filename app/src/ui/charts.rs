@@ -89,6 +89,74 @@ pub fn chart_options(by_day: bool) -> serde_json::Value {
     options
 }
 
+/// [`chart_options`] with the value axis named; `from_zero` starts it at 0. An axis that does not
+/// start at zero says so in its name, so that a small change is not read as a large one.
+pub fn chart_options_with_axis(by_day: bool, name: &str, from_zero: bool) -> serde_json::Value {
+    let mut options = chart_options(by_day);
+    let text = if from_zero { name.to_string() } else { format!("{name} (axis not from zero)") };
+    options["scales"]["y"]["beginAtZero"] = from_zero.into();
+    options["scales"]["y"]["title"] = serde_json::json!({ "display": true, "text": text, "color": CHART_INK });
+    options
+}
+
+/// A figure as a chart plots it: four significant digits. Fine enough that no axis shows the
+/// rounding (days of 1.615-1.654 rounded to one decimal drew as a flat line with false steps on
+/// an axis from 1.60 to 1.70), coarse enough to keep a year of daily points small in the page.
+pub fn plotted(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    // Divide or multiply by an exact power of ten, never by its inexact inverse, so that 1.615
+    // stays the double nearest 1.615 and prints as such.
+    if magnitude >= 3 {
+        let unit = 10f64.powi(magnitude - 3);
+        (x / unit).round() * unit
+    } else {
+        let scale = 10f64.powi(3 - magnitude);
+        (x * scale).round() / scale
+    }
+}
+
+/// The gaps between typed keys as a histogram with true widths. The buckets widen (25 ms wide
+/// around 100 ms, 1,000 ms at the end), so equal bars drew the rare long gaps as if they were as
+/// common as the short ones: here each bucket is a step as wide as its range on a linear time
+/// axis, as high as its keys per 100 ms of gap (its area is its share of the keys).
+pub fn gap_histogram(intervals: &[keytrack_wire::IntervalCount]) -> serde_json::Value {
+    let mut points = Vec::with_capacity(intervals.len() + 1);
+    let mut from = 0u32;
+    let mut last = 0.0;
+    for bucket in intervals {
+        let width = bucket.le_ms.saturating_sub(from).max(1);
+        last = plotted(bucket.count as f64 * 100.0 / f64::from(width));
+        points.push(serde_json::json!({ "x": from, "y": last }));
+        from = bucket.le_ms;
+    }
+    // The last step ends at the last bucket's bound.
+    points.push(serde_json::json!({ "x": from, "y": last }));
+    let mut options = chart_options_with_axis(false, "keys per 100 ms of gap", true);
+    options["scales"]["x"]["type"] = "linear".into();
+    options["scales"]["x"]["min"] = 0.into();
+    options["scales"]["x"]["max"] = from.into();
+    options["scales"]["x"]["title"] =
+        serde_json::json!({ "display": true, "text": "gap before a key (ms)", "color": CHART_INK });
+    serde_json::json!({
+        "type": "line",
+        "data": {
+            "datasets": [{
+                "label": "Keys typed after a gap of this length",
+                "data": points,
+                "stepped": "after",
+                "fill": "origin",
+                "pointRadius": 0,
+                "borderColor": SECOND,
+                "backgroundColor": "rgba(224,123,57,0.45)",
+            }],
+        },
+        "options": options,
+    })
+}
+
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 /// Key presses by day of the week and hour: when the user (or the team) works.
@@ -150,5 +218,47 @@ pub fn Sparkline(values: Vec<u64>, label: String) -> impl IntoView {
         <svg class="sparkline" viewBox="0 0 100 20" preserveAspectRatio="none" role="img" aria-label=label>
             <polyline points=points.join(" ")/>
         </svg>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use keytrack_wire::IntervalCount;
+
+    use super::{gap_histogram, plotted};
+
+    #[test]
+    fn plotted_figures_keep_four_significant_digits() {
+        assert_eq!(plotted(1.6149), 1.615);
+        assert_eq!(plotted(1.6541), 1.654);
+        // Values one decimal drew as the same 1.6 stay apart.
+        assert_ne!(plotted(1.615), plotted(1.634));
+        assert_eq!(plotted(46.537), 46.54);
+        assert_eq!(plotted(0.012_345), 0.012_35);
+        assert_eq!(plotted(123_456.0), 123_500.0);
+        assert_eq!(plotted(-7.654_32), -7.654);
+        assert_eq!(plotted(0.0), 0.0);
+        assert_eq!(serde_json::json!(plotted(1.615)).to_string(), "1.615");
+    }
+
+    #[test]
+    fn gap_steps_are_as_wide_as_their_buckets_and_as_high_as_their_density() {
+        let intervals = [
+            IntervalCount { le_ms: 50, count: 100 },
+            IntervalCount { le_ms: 75, count: 100 },
+            IntervalCount { le_ms: 1_000, count: 100 },
+        ];
+        let config = gap_histogram(&intervals);
+        let points = &config["data"]["datasets"][0]["data"];
+        let xy: Vec<(u64, f64)> = points
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| (p["x"].as_u64().unwrap_or(u64::MAX), p["y"].as_f64().unwrap_or(f64::NAN)))
+            .collect();
+        // The same 100 keys in each: 200 per 100 ms in a 50 ms bucket, 400 in a 25 ms one, 10.8 in 925 ms.
+        assert_eq!(xy, vec![(0, 200.0), (50, 400.0), (75, 10.81), (1_000, 10.81)]);
+        assert_eq!(config["options"]["scales"]["x"]["type"], "linear");
+        assert_eq!(config["options"]["scales"]["x"]["max"], 1_000);
     }
 }

@@ -6,7 +6,7 @@ use keytrack_wire::{ActivityStats, DailyActivity};
 use leptos::prelude::*;
 
 use super::charts::Chart;
-use super::charts::{ACCENT, SECOND, chart_options};
+use super::charts::{ACCENT, SECOND, chart_options, chart_options_with_axis, plotted};
 use crate::domain::breaks::{BREAK_MINUTES, LONG_BREAK_MINUTES, STRETCH_LIMIT_MINUTES};
 use crate::domain::ergonomics::{Ergonomics, Finger, KeyRow, characters, share, typed_on};
 use crate::domain::format::count;
@@ -17,17 +17,13 @@ const THIRD: &str = "#3aa876";
 const FOURTH: &str = "#9b59b6";
 const FIFTH: &str = "#c0392b";
 
-fn one_decimal(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
-}
-
 /// A day's value for a trend chart: `None` (a gap) on days without the figure.
 fn trend(
     daily: &[DailyActivity],
     has: impl Fn(&DailyActivity) -> bool,
     value: impl Fn(&DailyActivity) -> f64,
 ) -> Vec<Option<f64>> {
-    daily.iter().map(|d| has(d).then(|| one_decimal(value(d)))).collect()
+    daily.iter().map(|d| has(d).then(|| plotted(value(d)))).collect()
 }
 
 fn days(daily: &[DailyActivity]) -> Vec<String> {
@@ -79,7 +75,7 @@ pub fn ErgonomicsCard(stats: ActivityStats) -> impl IntoView {
                 { "label": "Same-finger pairs %", "data": trend(daily, |d| d.ergonomics.same_finger_share > 0.0, |d| d.ergonomics.same_finger_share), "borderColor": FIFTH, "backgroundColor": FIFTH, "spanGaps": true },
             ],
         },
-        "options": chart_options(true),
+        "options": chart_options_with_axis(true, "% of key presses", true),
     });
     let effort_config = serde_json::json!({
         "type": "line",
@@ -87,7 +83,8 @@ pub fn ErgonomicsCard(stats: ActivityStats) -> impl IntoView {
             "labels": days(daily),
             "datasets": [{ "label": "Effort per key (carpalx base effort)", "data": trend(daily, has, |d| d.ergonomics.effort), "borderColor": ACCENT, "backgroundColor": ACCENT, "spanGaps": true, "tension": 0.3 }],
         },
-        "options": chart_options(false),
+        // Days differ by a few hundredths: from zero the line would be flat.
+        "options": chart_options_with_axis(false, "effort per key", false),
     });
     view! {
         <section class="card" data-widget="ergonomics">
@@ -362,9 +359,9 @@ pub fn TypingDepth(stats: ActivityStats) -> impl IntoView {
         "type": "bar",
         "data": {
             "labels": (0..24).map(|h| format!("{h:02}")).collect::<Vec<_>>(),
-            "datasets": [{ "label": "Words per minute by hour of day", "data": stats.wpm_by_hour.iter().map(|w| one_decimal(*w)).collect::<Vec<_>>(), "backgroundColor": ACCENT }],
+            "datasets": [{ "label": "Words per minute by hour of day", "data": stats.wpm_by_hour.iter().map(|w| plotted(*w)).collect::<Vec<_>>(), "backgroundColor": ACCENT }],
         },
-        "options": chart_options(false),
+        "options": chart_options_with_axis(false, "words per minute", true),
     });
     let daily = &stats.daily;
     let typed = |d: &DailyActivity| d.wpm > 0.0;

@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::apps::Applications;
-use super::charts::{ACCENT, Chart, SECOND, Sparkline, WeekdayHour, chart_options};
+use super::charts::{
+    ACCENT, Chart, SECOND, Sparkline, WeekdayHour, chart_options, chart_options_with_axis, gap_histogram, plotted,
+};
 use super::data::{ExportMenu, OWN_CSV_KINDS};
 use super::ergonomics::{BreaksCard, ErgonomicsCard, LayoutWhatIf, TypingDepth};
 use super::heatmap::PointerHeatmap;
@@ -377,24 +379,16 @@ fn LastHour(recent: Resource<Result<Vec<MinuteTotals>, UiError>>) -> impl IntoVi
 /// Typing speed per day, and how the gaps between typed keys spread.
 #[component]
 fn TypingSpeed(stats: ActivityStats) -> impl IntoView {
-    let wpm: Vec<Option<f64>> =
-        stats.daily.iter().map(|d| (d.wpm > 0.0).then(|| (d.wpm * 10.0).round() / 10.0)).collect();
+    let wpm: Vec<Option<f64>> = stats.daily.iter().map(|d| (d.wpm > 0.0).then(|| plotted(d.wpm))).collect();
     let config = serde_json::json!({
         "type": "line",
         "data": {
             "labels": stats.daily.iter().map(|d| d.day.clone()).collect::<Vec<_>>(),
             "datasets": [{ "label": "Words per minute", "data": wpm, "borderColor": ACCENT, "backgroundColor": ACCENT, "spanGaps": true, "tension": 0.3 }],
         },
-        "options": chart_options(false),
+        "options": chart_options_with_axis(false, "words per minute", true),
     });
-    let gaps = serde_json::json!({
-        "type": "bar",
-        "data": {
-            "labels": stats.typing.intervals.iter().map(|b| format!("≤{} ms", b.le_ms)).collect::<Vec<_>>(),
-            "datasets": [{ "label": "Keys typed after a gap of", "data": stats.typing.intervals.iter().map(|b| b.count).collect::<Vec<_>>(), "backgroundColor": SECOND }],
-        },
-        "options": chart_options(false),
-    });
+    let gaps = gap_histogram(&stats.typing.intervals);
     view! {
         <section class="card" data-widget="typing-speed">
             <h2>"Typing speed"</h2>
