@@ -21,7 +21,7 @@ pub fn AdminPage() -> impl IntoView {
     view! {
         <RequireLogin>
             {move || {
-                auth.account.get().map(|account| match account {
+                auth.account().map(|account| match account {
                     Ok(Some(account)) if account.is_admin => view! { <Administration/> }.into_any(),
                     // As for a team one is not in: nothing here.
                     Ok(_) => view! { <NotFound/> }.into_any(),

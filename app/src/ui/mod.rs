@@ -105,8 +105,7 @@ fn Header() -> impl IntoView {
             <nav aria-label="Main">
                 <Transition fallback=|| ()>
                     {move || {
-                        auth.account
-                            .get()
+                        auth.account()
                             .map(|account| match account {
                                 Ok(Some(account)) => {
                                     view! {

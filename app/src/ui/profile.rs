@@ -33,7 +33,7 @@ fn Profile(zones: Resource<Result<Vec<String>, UiError>>) -> impl IntoView {
     // The account the whole page (and the header's name) shows, fetched again once saved.
     let auth = use_auth();
     auth.refetch_after(*save);
-    let account = auth.account;
+    let account = move || auth.account();
     let error = action_error(*save);
     let saved =
         move || matches!(save.value().get(), Some(Ok(()))).then(|| view! { <p class="ok" role="status">"Saved."</p> });
@@ -42,7 +42,7 @@ fn Profile(zones: Resource<Result<Vec<String>, UiError>>) -> impl IntoView {
             <h1>"Profile"</h1>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
-                    match (account.get(), zones.get()) {
+                    match (account(), zones.get()) {
                         (Some(Ok(Some(account))), Some(Ok(zones))) => {
                             view! {
                                 <ActionForm action=save attr:class="form" attr:data-testid="profile-form">
@@ -114,7 +114,7 @@ fn NeverCount() -> impl IntoView {
     let auth = use_auth();
     auth.refetch_after(*add);
     auth.refetch_after(*remove);
-    let account = auth.account;
+    let account = move || auth.account();
     let add_error = action_error(*add);
     let remove_error = action_error(*remove);
     let defaults = keytrack_wire::apps::DEFAULT_NEVER_COUNT.join(", ");
@@ -131,8 +131,7 @@ fn NeverCount() -> impl IntoView {
             </p>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
-                    account
-                        .get()
+                    account()
                         .map(|account| match account {
                             Ok(Some(account)) if account.never_count.is_empty() => {
                                 view! { <p data-testid="never-count-empty">"Nothing added for all your computers yet."</p> }.into_any()

@@ -16,9 +16,21 @@ pub struct Auth {
     pub log_in: ServerAction<LogIn>,
     pub sign_up: ServerAction<SignUp>,
     pub log_out: ServerAction<LogOut>,
-    pub account: Resource<Result<Option<Account>, UiError>>,
-    /// The person's clock: every time on every page is written in their own time zone.
-    pub clock: Resource<Result<LocalClock, UiError>>,
+    /// Who is looking: their account and their clock, fetched as one. One resource, not two, so
+    /// that a page waiting for it (as [`RequireLogin`] does) waits for both: when the clock was a
+    /// resource of its own, the server at times rendered such a page before it had the clock (an
+    /// empty page, then a hydration error).
+    pub visitor: Resource<Result<Visitor, UiError>>,
+}
+
+/// Who is looking at the page.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Visitor {
+    /// `None` for someone logged out.
+    pub account: Option<Account>,
+    /// The person's clock (UTC for someone logged out): every time on every page is written in
+    /// their own time zone.
+    pub clock: LocalClock,
 }
 
 impl Auth {
@@ -26,15 +38,11 @@ impl Auth {
         let log_in = ServerAction::<LogIn>::new();
         let sign_up = ServerAction::<SignUp>::new();
         let log_out = ServerAction::<LogOut>::new();
-        let account = Resource::new(
+        let visitor = Resource::new(
             move || (log_in.version().get(), sign_up.version().get(), log_out.version().get()),
-            |_| current_account(),
+            |_| async { Ok(Visitor { account: current_account().await?, clock: my_clock().await? }) },
         );
-        let clock = Resource::new(
-            move || (log_in.version().get(), sign_up.version().get(), log_out.version().get()),
-            |_| my_clock(),
-        );
-        let auth = Auth { log_in, sign_up, log_out, account, clock };
+        let auth = Auth { log_in, sign_up, log_out, visitor };
         provide_context(auth);
         auth
     }
@@ -45,8 +53,8 @@ impl Auth {
         self,
         fetch: impl std::future::Future<Output = Result<T, UiError>>,
     ) -> Result<T, UiError> {
-        match self.account.await {
-            Ok(Some(_)) => fetch.await,
+        match self.visitor.await {
+            Ok(Visitor { account: Some(_), .. }) => fetch.await,
             _ => Err(UiError::NotLoggedIn),
         }
     }
@@ -63,8 +71,12 @@ impl Auth {
 
     /// Fetches the account and its clock again (a new time zone changes every time shown).
     pub fn refetch(self) {
-        self.account.refetch();
-        self.clock.refetch();
+        self.visitor.refetch();
+    }
+
+    /// The logged-in account (`Ok(None)` for someone logged out), once known; tracked.
+    pub fn account(self) -> Option<Result<Option<Account>, UiError>> {
+        self.visitor.get().map(|visitor| visitor.map(|v| v.account))
     }
 
     /// The person's clock, UTC for someone logged out. [`RequireLogin`] waits for it before it
@@ -72,12 +84,32 @@ impl Auth {
     /// alike (hydration finds the same text). Read once as a page is made: a zone changed on the
     /// profile shows on the next page.
     pub fn clock(self) -> LocalClock {
-        self.clock.get_untracked().and_then(Result::ok).unwrap_or_default()
+        self.visitor.get_untracked().and_then(Result::ok).map(|v| v.clock).unwrap_or_default()
     }
 }
 
 pub fn use_auth() -> Auth {
     expect_context::<Auth>()
+}
+
+/// "Log in or create an account `to`", both coming back to this very page afterwards (a join
+/// link, say).
+#[component]
+pub fn LogInOrSignUp(to: &'static str) -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let here = move || {
+        let search = location.search.get();
+        let next =
+            if search.is_empty() { location.pathname.get() } else { format!("{}?{search}", location.pathname.get()) };
+        crate::domain::format::query_value(&next)
+    };
+    view! {
+        <A href=move || format!("/login?next={}", here())>"Log in"</A>
+        " or "
+        <A href=move || format!("/signup?next={}", here())>"create an account"</A>
+        " "
+        {to}
+    }
 }
 
 /// Shows `children` to a logged-in user, and to anyone else `logged_out` or, by default, a way to
@@ -87,24 +119,11 @@ pub fn RequireLogin(children: ChildrenFn, #[prop(optional, into)] logged_out: Op
     let auth = use_auth();
     let children = StoredValue::new(children);
     let logged_out = StoredValue::new(logged_out);
-    // Back to this very page after logging in (a join link, say).
-    let location = leptos_router::hooks::use_location();
-    let here = move || {
-        let search = location.search.get();
-        let next =
-            if search.is_empty() { location.pathname.get() } else { format!("{}?{search}", location.pathname.get()) };
-        crate::domain::format::query_value(&next)
-    };
     let please_log_in = move || {
         view! {
             <section class="card narrow">
                 <h1>"Please log in"</h1>
-                <p>
-                    <A href=move || format!("/login?next={}", here())>"Log in"</A>
-                    " or "
-                    <A href=move || format!("/signup?next={}", here())>"create an account"</A>
-                    " to see this page."
-                </p>
+                <p><LogInOrSignUp to="to see this page."/></p>
             </section>
         }
         .into_any()
@@ -115,12 +134,10 @@ pub fn RequireLogin(children: ChildrenFn, #[prop(optional, into)] logged_out: Op
                 // Whether someone is logged in (and must change their password first), not the whole
                 // account: the page is made again when someone logs in or out, not each time the
                 // account is fetched again (after a saved profile, which would lose the page's state). Made inside the Transition, so that
-                // the account read through it still holds the page back until it is known.
-                // The person's clock is waited for too: every time on the page is written with it.
+                // the account read through it still holds the page back until it is known, and the
+                // person's clock with it: every time on the page is written with it.
                 let logged_in = Memo::new(move |_| {
-                    let clock_known = auth.clock.get().is_some();
-                    let account = auth.account.get()?;
-                    clock_known.then(|| account.map(|a| a.map(|a| a.must_change_password)))
+                    auth.visitor.get().map(|visitor| visitor.map(|v| v.account.map(|a| a.must_change_password)))
                 });
                 move || {
                     logged_in
