@@ -32,6 +32,9 @@ test('a new user signs up, logs in, creates a token and revokes it', async ({ pa
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByTestId('who')).toHaveText(email.split('@')[0]);
   await expect(page.getByTestId('empty-state')).toContainText('No activity yet');
+  // The empty dashboard: a button to add a computer, and no Export menu while there is nothing to export.
+  await expect(page.getByTestId('empty-state').getByRole('link', { name: 'Add a computer' })).toHaveClass(/\bbutton\b/);
+  await expect(page.getByTestId('export-menu')).toBeHidden();
 
   await page.getByRole('button', { name: 'Log out' }).click();
   await expect(page).toHaveURL(/\/login$/);

@@ -161,3 +161,15 @@ test('Windows: the page\'s agent downloads with its checksum, pairs by code unde
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a wrong pairing code says so in plain words and keeps what was typed', async ({ page }) => {
+  await signUp(page, 'wrong-code');
+  await page.goto('/pair');
+  await page.getByLabel('Code').fill('ABCD-EFGH');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('No pairing waits for this code');
+  // Plain text on a page: no Markdown backticks around the command.
+  await expect(alert).not.toContainText('`');
+  await expect(page.getByLabel('Code')).toHaveValue('ABCD-EFGH');
+});

@@ -64,8 +64,11 @@ test('an owner invites two people; the team compares those who share, and no tot
   await expect(owner.getByTestId('invite-table')).toContainText('active');
 
   // The second person opens the link logged out, signs up from it and lands back on the invite.
+  // Logged out, the invite still says which team it is for and who sent it.
   await second.goto(invitePath);
   await hydrated(second);
+  await expect(second.getByTestId('join-team-name')).toHaveText('Join Night shift');
+  await expect(second.getByTestId('invited-by')).toHaveText(/^.+ invited you to this team\.$/);
   await second.getByRole('link', { name: 'create an account' }).click();
   await expect(second).toHaveURL(/\/signup\?next=/);
   await hydrated(second);
@@ -142,6 +145,16 @@ test('an owner invites two people; the team compares those who share, and no tot
   await owner.getByRole('button', { name: `Remove ${cy} from the team` }).click();
   await expect(owner.getByTestId('member-list')).not.toContainText(cy);
   await expect(owner.getByTestId('member-list').locator('tbody tr')).toHaveCount(2);
+});
+
+test('a team that is not there, or not yours, says so once', async ({ page }) => {
+  await signUp(page, `stranger-${Date.now()}@example.com`);
+  await page.goto('/teams/999999');
+  await expect(page.getByRole('heading', { name: 'Team not found' })).toBeVisible();
+  await expect(page.locator('main')).toContainText('There is no such team, or you are not one of its members.');
+  // One message, not a second bare "not found" under it.
+  await expect(page.locator('main [role="alert"]')).toHaveCount(0);
+  await expect(page.locator('main')).not.toContainText(/not found\./i);
 });
 
 test('the demo team shows every team widget', async ({ page }) => {

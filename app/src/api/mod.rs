@@ -24,6 +24,10 @@ pub enum UiError {
     Rejected(String),
     #[error("Please log in.")]
     NotLoggedIn,
+    /// What was asked for is not there, or not the caller's (a team they are not in): pages say
+    /// what was looked for rather than this.
+    #[error("Not found.")]
+    NotFound,
     #[error("Something went wrong on the server. Please try again.")]
     Internal,
     /// The call itself failed (network, server down).
@@ -69,6 +73,7 @@ impl From<crate::server::error::AppError> for UiError {
                 tracing::warn!("refused a write: {why}");
                 UiError::Rejected(why.to_string())
             }
+            AppError::NotFound => UiError::NotFound,
             other => UiError::Rejected(other.public_message()),
         }
     }

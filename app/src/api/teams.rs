@@ -59,9 +59,16 @@ pub async fn revoke_invite(team_id: i64, invite_id: i64) -> Result<(), UiError> 
     Ok(teams::revoke_invite(&state()?.store.database, team_id, user_id().await?, invite_id).await?)
 }
 
+/// What an invite is for. Someone logged out may see it too (the link is the secret): they learn
+/// which team invites them before they make an account or log in.
 #[server]
 pub async fn preview_invite(code: String) -> Result<InvitePreview, UiError> {
-    Ok(teams::preview_invite(&state()?.store.database, user_id().await?, &code).await?)
+    let visitor = match user_id().await {
+        Ok(id) => Some(id),
+        Err(UiError::NotLoggedIn) => None,
+        Err(other) => return Err(other),
+    };
+    Ok(teams::preview_invite(&state()?.store.database, visitor, &code).await?)
 }
 
 /// Joins with an invite code and opens the team's page.

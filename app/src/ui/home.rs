@@ -130,10 +130,11 @@ fn Overview(dashboard: DashboardData) -> impl IntoView {
 #[component]
 fn PairAnAgent() -> impl IntoView {
     view! {
-        <section class="card narrow" data-testid="empty-state">
+        <section class="card narrow empty-state" data-testid="empty-state">
             <h1>"No activity yet"</h1>
+            <p><A href="/add-computer" attr:class="button">"Add a computer"</A></p>
             <ol>
-                <li><A href="/add-computer">"Add a computer"</A> ": download the agent from this server and copy the commands it gives."</li>
+                <li>"Download the agent from this server and copy the commands the page gives."</li>
                 <li>"Run them on that computer and approve the code the agent shows."</li>
                 <li>"While this page is open, your figures appear here within seconds of your first keystrokes."</li>
             </ol>

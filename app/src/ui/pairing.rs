@@ -23,13 +23,13 @@ pub fn PairPage() -> impl IntoView {
     );
     view! {
         <RequireLogin>
-            <Pair request/>
+            <Pair request code/>
         </RequireLogin>
     }
 }
 
 #[component]
-fn Pair(request: Resource<Option<Result<PairingPreview, UiError>>>) -> impl IntoView {
+fn Pair(request: Resource<Option<Result<PairingPreview, UiError>>>, code: Memo<String>) -> impl IntoView {
     let decide = ServerAction::<DecidePairing>::new();
     let decide_error = action_error(*decide);
     view! {
@@ -42,8 +42,8 @@ fn Pair(request: Resource<Option<Result<PairingPreview, UiError>>>) -> impl Into
                         .map(|found| match (found, decide.value().get()) {
                             (_, Some(Ok(approved))) => view! { <Decided approved/> }.into_any(),
                             (Some(Ok(preview)), _) => view! { <Approve preview decide/> {decide_error} }.into_any(),
-                            (Some(Err(error)), _) => view! { <ErrorNote error/> <CodeForm/> }.into_any(),
-                            (None, _) => view! { <CodeForm/> }.into_any(),
+                            (Some(Err(error)), _) => view! { <ErrorNote error/> <CodeForm typed=code.get()/> }.into_any(),
+                            (None, _) => view! { <CodeForm typed=String::new()/> }.into_any(),
                         })
                 }}
             </Transition>
@@ -51,13 +51,14 @@ fn Pair(request: Resource<Option<Result<PairingPreview, UiError>>>) -> impl Into
     }
 }
 
-/// Where a code printed without its link is typed.
+/// Where a code printed without its link is typed; after a wrong one it still holds what was
+/// `typed`, to correct rather than type again.
 #[component]
-fn CodeForm() -> impl IntoView {
+fn CodeForm(typed: String) -> impl IntoView {
     view! {
         <p class="muted">"Type the code that " <code>"keytrack-agent pair"</code> " printed on the computer."</p>
         <form method="get" action="/pair" class="form row" data-testid="pairing-code-form">
-            <label>"Code" <input type="text" name="code" placeholder="XXXX-XXXX" maxlength="20" autocomplete="off" required/></label>
+            <label>"Code" <input type="text" name="code" value=typed placeholder="XXXX-XXXX" maxlength="20" autocomplete="off" required/></label>
             <button type="submit">"Continue"</button>
         </form>
     }

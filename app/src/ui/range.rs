@@ -1,9 +1,10 @@
 //! The range of days a dashboard shows: read from the page's URL, and chosen with presets and a
 //! custom range (the dashboard's and the team page's filter).
 
+use leptos::html::Input;
 use leptos::prelude::*;
-use leptos_router::components::{A, Form};
-use leptos_router::hooks::use_query_map;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::domain::range::{Preset, RangeQuery};
 
@@ -14,10 +15,31 @@ pub fn use_range_query() -> Memo<RangeQuery> {
 }
 
 /// Presets as links (bookmarkable, keyboard friendly) and a custom range as a GET form, for the
-/// dashboard at `path`.
+/// dashboard at `path`. The form navigates in the page once hydrated (and is a plain GET before):
+/// the router's `<Form>` also sent its nameless submit button, which put a stray `&=` in the URL.
 #[component]
 pub fn RangeFilter(query: Memo<RangeQuery>, path: String) -> impl IntoView {
     let form_path = path.clone();
+    let from_input = NodeRef::<Input>::new();
+    let to_input = NodeRef::<Input>::new();
+    let show_custom_range = {
+        let path = path.clone();
+        let navigate = use_navigate();
+        move |ev: leptos::ev::SubmitEvent| {
+            let (Some(from), Some(to)) = (from_input.get(), to_input.get()) else { return };
+            ev.prevent_default();
+            let mut url = path.clone();
+            let mut separator = '?';
+            for (name, value) in [("from", from.value()), ("to", to.value())] {
+                if !value.is_empty() {
+                    // Dates from a date input are YYYY-MM-DD: nothing in them needs escaping.
+                    url.push_str(&format!("{separator}{name}={value}"));
+                    separator = '&';
+                }
+            }
+            navigate(&url, Default::default());
+        }
+    };
     view! {
         <nav class="range" aria-label="Date range">
             {Preset::ALL
@@ -35,11 +57,11 @@ pub fn RangeFilter(query: Memo<RangeQuery>, path: String) -> impl IntoView {
                     }
                 })
                 .collect_view()}
-            <Form action=form_path method="GET" attr:class="custom-range">
-                <label>"From " <input type="date" name="from" prop:value=move || query.get().from.unwrap_or_default()/></label>
-                <label>"to " <input type="date" name="to" prop:value=move || query.get().to.unwrap_or_default()/></label>
+            <form action=form_path method="GET" class="custom-range" on:submit=show_custom_range>
+                <label>"From " <input node_ref=from_input type="date" name="from" prop:value=move || query.get().from.unwrap_or_default()/></label>
+                <label>"to " <input node_ref=to_input type="date" name="to" prop:value=move || query.get().to.unwrap_or_default()/></label>
                 <button type="submit">"Show"</button>
-            </Form>
+            </form>
         </nav>
     }
 }

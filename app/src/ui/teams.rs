@@ -12,7 +12,7 @@ use super::charts::{ACCENT, SECOND, WeekdayHour, chart_options};
 use super::data::{ExportMenu, TEAM_CSV_KINDS};
 use super::live::{LiveBadge, use_live_feed};
 use super::range::{RangeFilter, use_range_query};
-use super::session::{Auth, RequireLogin, use_auth};
+use super::session::{Auth, LogInOrSignUp, RequireLogin, use_auth};
 use super::widgets::{DangerButton, ErrorNote, action_error, site_origin};
 use crate::api::UiError;
 use crate::api::teams::{
@@ -131,19 +131,53 @@ fn TeamList() -> impl IntoView {
 #[component]
 pub fn JoinPage() -> impl IntoView {
     view! {
-        <RequireLogin>
+        <RequireLogin logged_out=|| view! { <JoinAsVisitor/> }>
             <Join/>
         </RequireLogin>
     }
 }
 
-#[component]
-fn Join() -> impl IntoView {
+/// The invite code in the page's URL.
+fn use_invite_code() -> Memo<String> {
     let params = use_params_map();
     let query = use_query_map();
-    let code = Memo::new(move |_| {
-        params.with(|p| p.get("code")).or_else(|| query.with(|q| q.get("code"))).unwrap_or_default()
-    });
+    Memo::new(move |_| params.with(|p| p.get("code")).or_else(|| query.with(|q| q.get("code"))).unwrap_or_default())
+}
+
+/// An invite opened logged out: which team invites, and the way in (back to the invite after).
+#[component]
+fn JoinAsVisitor() -> impl IntoView {
+    let code = use_invite_code();
+    let preview = Resource::new(move || code.get(), preview_invite);
+    view! {
+        <section class="card narrow">
+            <Transition fallback=|| view! { <p class="muted">"Loading the invite…"</p> }>
+                {move || {
+                    preview
+                        .get()
+                        .map(|preview| match preview {
+                            Ok(preview) => view! {
+                                <h1 data-testid="join-team-name">{format!("Join {}", preview.team_name)}</h1>
+                                <p data-testid="invited-by">{format!("{} invited you to this team.", preview.invited_by)}</p>
+                                <p><LogInOrSignUp to="to join it."/></p>
+                            }
+                            .into_any(),
+                            Err(error) => view! {
+                                <h1>"Join a team"</h1>
+                                <ErrorNote error/>
+                                <p><LogInOrSignUp to="to see your teams."/></p>
+                            }
+                            .into_any(),
+                        })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Join() -> impl IntoView {
+    let code = use_invite_code();
     let preview = Resource::new(move || code.get(), preview_invite);
     let join = ServerAction::<JoinTeam>::new();
     let join_error = action_error(*join);
@@ -323,10 +357,20 @@ fn Team(data: TeamData) -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Err(error) => {
+                        Err(UiError::NotFound) => {
                             view! {
                                 <section class="card narrow">
                                     <h1>"Team not found"</h1>
+                                    <p>"There is no such team, or you are not one of its members."</p>
+                                    <p><A href="/teams">"Your teams"</A></p>
+                                </section>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => {
+                            view! {
+                                <section class="card narrow">
+                                    <h1>"The team could not be shown"</h1>
                                     <ErrorNote error/>
                                     <p><A href="/teams">"Your teams"</A></p>
                                 </section>

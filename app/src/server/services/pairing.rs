@@ -25,9 +25,11 @@ use crate::server::store::{self, Database, pairings::PairingRow};
 pub const CODES_PER_ADDRESS: usize = 20;
 pub const WRONG_CODES_PER_ACCOUNT: usize = 10;
 
+// Shown on the pairing page as plain text (no Markdown backticks) and in the API's answers.
 const UNKNOWN_CODE: &str =
-    "No pairing waits for this code: check it, or run `keytrack-agent pair --server URL` again for a new one.";
-const EXPIRED_CODE: &str = "This pairing code has expired: run `keytrack-agent pair` again for a new one.";
+    "No pairing waits for this code: check it, or run \"keytrack-agent pair\" on the computer again for a new one.";
+const EXPIRED_CODE: &str =
+    "This pairing code has expired: run \"keytrack-agent pair\" on the computer again for a new one.";
 
 fn user_code() -> String {
     let mut rng = rand::rngs::OsRng;
@@ -123,7 +125,8 @@ async fn waiting_request(
     }
     if row.approved.is_some() {
         return Err(AppError::BadRequest(
-            "This pairing code was used already: run `keytrack-agent pair` again for a new one.".into(),
+            "This pairing code was used already: run \"keytrack-agent pair\" on the computer again for a new one."
+                .into(),
         ));
     }
     Ok(row)

@@ -157,11 +157,11 @@ async fn live_invite(database: &Database, code: &str, now: i64) -> Result<store:
 }
 
 /// What someone holding an invite code is about to join.
-pub async fn preview_invite(database: &Database, user_id: i64, code: &str) -> Result<InvitePreview, AppError> {
+pub async fn preview_invite(database: &Database, user_id: Option<i64>, code: &str) -> Result<InvitePreview, AppError> {
     let invite = live_invite(database, code, now()).await?;
     let team_name = store::teams::name(database, invite.team_id).await?.ok_or(AppError::NotFound)?;
     let members = store::teams::members(database, invite.team_id).await?;
-    let already_member = members.iter().any(|m| m.user_id == user_id);
+    let already_member = user_id.is_some_and(|user_id| members.iter().any(|m| m.user_id == user_id));
     Ok(InvitePreview {
         team_id: already_member.then_some(invite.team_id),
         team_name,
@@ -435,7 +435,7 @@ mod tests {
             "a member invites: {:?}",
             create_invite(database, team, ada, 7, false).await.map_err(errors)
         ));
-        let preview = preview_invite(database, ada, &open.code).await.expect("preview");
+        let preview = preview_invite(database, Some(ada), &open.code).await.expect("preview");
         seen.push(format!(
             "preview: {} {} {} {:?}",
             preview.team_name, preview.members, preview.invited_by, preview.team_id
