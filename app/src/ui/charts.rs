@@ -118,6 +118,20 @@ pub fn plotted(x: f64) -> f64 {
     }
 }
 
+/// A day's value for a trend chart: `None` (a gap) on days without the figure.
+pub fn trend(
+    daily: &[keytrack_wire::DailyActivity],
+    has: impl Fn(&keytrack_wire::DailyActivity) -> bool,
+    value: impl Fn(&keytrack_wire::DailyActivity) -> f64,
+) -> Vec<Option<f64>> {
+    daily.iter().map(|d| has(d).then(|| plotted(value(d)))).collect()
+}
+
+/// The days of a trend chart, its labels.
+pub fn days(daily: &[keytrack_wire::DailyActivity]) -> Vec<String> {
+    daily.iter().map(|d| d.day.clone()).collect()
+}
+
 /// The gaps between typed keys as a histogram with true widths. The buckets widen (25 ms wide
 /// around 100 ms, 1,000 ms at the end), so equal bars drew the rare long gaps as if they were as
 /// common as the short ones: here each bucket is a step as wide as its range on a linear time

@@ -6,7 +6,7 @@ use keytrack_wire::{ActivityStats, DailyActivity};
 use leptos::prelude::*;
 
 use super::charts::Chart;
-use super::charts::{ACCENT, SECOND, chart_options, chart_options_with_axis, plotted};
+use super::charts::{ACCENT, SECOND, chart_options, chart_options_with_axis, days, plotted, trend};
 use crate::domain::breaks::{BREAK_MINUTES, LONG_BREAK_MINUTES, STRETCH_LIMIT_MINUTES};
 use crate::domain::ergonomics::{Ergonomics, Finger, KeyRow, characters, share, typed_on};
 use crate::domain::format::count;
@@ -16,19 +16,6 @@ use crate::domain::layouts::KeyboardLayout;
 const THIRD: &str = "#3aa876";
 const FOURTH: &str = "#9b59b6";
 const FIFTH: &str = "#c0392b";
-
-/// A day's value for a trend chart: `None` (a gap) on days without the figure.
-fn trend(
-    daily: &[DailyActivity],
-    has: impl Fn(&DailyActivity) -> bool,
-    value: impl Fn(&DailyActivity) -> f64,
-) -> Vec<Option<f64>> {
-    daily.iter().map(|d| has(d).then(|| plotted(value(d)))).collect()
-}
-
-fn days(daily: &[DailyActivity]) -> Vec<String> {
-    daily.iter().map(|d| d.day.clone()).collect()
-}
 
 /// A horizontal bar with its label and value, `share` in 0-100.
 #[component]

@@ -6,7 +6,7 @@ use leptos_router::components::A;
 
 use super::apps::Applications;
 use super::charts::{
-    ACCENT, Chart, SECOND, Sparkline, WeekdayHour, chart_options, chart_options_with_axis, gap_histogram, plotted,
+    ACCENT, Chart, SECOND, Sparkline, WeekdayHour, chart_options, chart_options_with_axis, days, gap_histogram, trend,
 };
 use super::data::{ExportMenu, OWN_CSV_KINDS};
 use super::ergonomics::{BreaksCard, ErgonomicsCard, LayoutWhatIf, TypingDepth};
@@ -323,7 +323,7 @@ fn ActivityTimeline(daily: Vec<keytrack_wire::DailyActivity>) -> impl IntoView {
     let config = serde_json::json!({
         "type": "bar",
         "data": {
-            "labels": daily.iter().map(|d| d.day.clone()).collect::<Vec<_>>(),
+            "labels": days(&daily),
             "datasets": [
                 { "label": "Key presses", "data": daily.iter().map(|d| d.keys).collect::<Vec<_>>(), "backgroundColor": ACCENT },
                 { "label": "Clicks", "data": daily.iter().map(|d| d.clicks).collect::<Vec<_>>(), "backgroundColor": SECOND },
@@ -380,11 +380,11 @@ fn LastHour(recent: Resource<Result<Vec<MinuteTotals>, UiError>>) -> impl IntoVi
 /// Typing speed per day, and how the gaps between typed keys spread.
 #[component]
 fn TypingSpeed(stats: ActivityStats) -> impl IntoView {
-    let wpm: Vec<Option<f64>> = stats.daily.iter().map(|d| (d.wpm > 0.0).then(|| plotted(d.wpm))).collect();
+    let wpm = trend(&stats.daily, |d| d.wpm > 0.0, |d| d.wpm);
     let config = serde_json::json!({
         "type": "line",
         "data": {
-            "labels": stats.daily.iter().map(|d| d.day.clone()).collect::<Vec<_>>(),
+            "labels": days(&stats.daily),
             "datasets": [{ "label": "Words per minute", "data": wpm, "borderColor": ACCENT, "backgroundColor": ACCENT, "spanGaps": true, "tension": 0.3 }],
         },
         "options": chart_options_with_axis(false, "words per minute", true),
