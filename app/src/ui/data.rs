@@ -5,34 +5,19 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use super::range::{range_params, url_with_range};
 use super::session::{RequireLogin, use_auth};
 use super::widgets::{ErrorNote, action_error};
 use crate::api::dashboard_stats;
 use crate::api::data::{DeleteAccount, DeleteDays};
-use crate::domain::format::{count, duration, query_value};
+use crate::domain::format::{count, duration};
 use crate::domain::range::RangeQuery;
-
-/// The range of `query` as query parameters (`range=30d`, `from=...&to=...`).
-fn range_params(query: &RangeQuery) -> Vec<String> {
-    [("range", &query.range), ("from", &query.from), ("to", &query.to)]
-        .into_iter()
-        .filter_map(|(name, value)| {
-            value.as_deref().filter(|v| !v.is_empty()).map(|v| format!("{name}={}", query_value(v)))
-        })
-        .collect()
-}
 
 /// The URL of an export of `kind` over the range of `query`, under `base` (an API route).
 pub fn export_url(base: &str, kind: &str, query: &RangeQuery) -> String {
     let mut params = vec![format!("kind={kind}")];
     params.extend(range_params(query));
     format!("{base}?{}", params.join("&"))
-}
-
-/// The URL of a PDF report over the range of `query`, at `path`.
-pub fn report_url(path: &str, query: &RangeQuery) -> String {
-    let params = range_params(query);
-    if params.is_empty() { path.to_string() } else { format!("{path}?{}", params.join("&")) }
 }
 
 /// The dashboards' Export menu: the PDF report and a CSV file per kind, over the range the
@@ -51,7 +36,7 @@ pub fn ExportMenu(
             <summary>"Export"</summary>
             <ul>
                 <li>
-                    <a href=move || report_url(&report, &query.get()) download="" rel="external" data-kind="pdf">
+                    <a href=move || url_with_range(&report, &query.get()) download="" rel="external" data-kind="pdf">
                         "PDF report"
                     </a>
                 </li>
@@ -142,7 +127,7 @@ fn ExportSection() -> impl IntoView {
                     })
                     .collect_view()}
                 <li>
-                    <a href=move || report_url("/api/v1/report.pdf", &query.get()) download="" rel="external" data-kind="pdf">
+                    <a href=move || url_with_range("/api/v1/report.pdf", &query.get()) download="" rel="external" data-kind="pdf">
                         "PDF report: the dashboard on paper"
                     </a>
                 </li>

@@ -6,12 +6,29 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+use crate::domain::format::query_value;
 use crate::domain::range::{Preset, RangeQuery};
 
 /// The date range in the page's URL (`range=` or `from=`/`to=`).
 pub fn use_range_query() -> Memo<RangeQuery> {
     let params = use_query_map();
     Memo::new(move |_| params.with(|p| RangeQuery { range: p.get("range"), from: p.get("from"), to: p.get("to") }))
+}
+
+/// The range of `query` as query parameters (`range=30d`, `from=...&to=...`).
+pub fn range_params(query: &RangeQuery) -> Vec<String> {
+    [("range", &query.range), ("from", &query.from), ("to", &query.to)]
+        .into_iter()
+        .filter_map(|(name, value)| {
+            value.as_deref().filter(|v| !v.is_empty()).map(|v| format!("{name}={}", query_value(v)))
+        })
+        .collect()
+}
+
+/// `path` over the range of `query` (a dashboard, a PDF report).
+pub fn url_with_range(path: &str, query: &RangeQuery) -> String {
+    let params = range_params(query);
+    if params.is_empty() { path.to_string() } else { format!("{path}?{}", params.join("&")) }
 }
 
 /// Presets as links (bookmarkable, keyboard friendly) and a custom range as a GET form, for the
@@ -28,16 +45,8 @@ pub fn RangeFilter(query: Memo<RangeQuery>, path: String) -> impl IntoView {
         move |ev: leptos::ev::SubmitEvent| {
             let (Some(from), Some(to)) = (from_input.get(), to_input.get()) else { return };
             ev.prevent_default();
-            let mut url = path.clone();
-            let mut separator = '?';
-            for (name, value) in [("from", from.value()), ("to", to.value())] {
-                if !value.is_empty() {
-                    // Dates from a date input are YYYY-MM-DD: nothing in them needs escaping.
-                    url.push_str(&format!("{separator}{name}={value}"));
-                    separator = '&';
-                }
-            }
-            navigate(&url, Default::default());
+            let chosen = RangeQuery { range: None, from: Some(from.value()), to: Some(to.value()) };
+            navigate(&url_with_range(&path, &chosen), Default::default());
         }
     };
     view! {
