@@ -22,6 +22,7 @@ use crate::api::teams::{
 use crate::domain::format::{count, duration};
 use crate::domain::range::RangeQuery;
 use crate::domain::team::{InviteStatus, MemberColumn, leaderboard, may_remove, may_set_role, sort_members};
+use crate::model::InvitePreview;
 
 /// What a member shares, said the same way when joining and when changing it later.
 #[component]
@@ -130,25 +131,23 @@ fn TeamList() -> impl IntoView {
 /// `/join/CODE` (a link) or `/join?code=CODE` (typed in): what the team is and what joining shares.
 #[component]
 pub fn JoinPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let code = Memo::new(move |_| {
+        params.with(|p| p.get("code")).or_else(|| query.with(|q| q.get("code"))).unwrap_or_default()
+    });
+    // One look-up for both views, made outside RequireLogin (as `PairPage`'s is).
+    let preview = Resource::new(move || code.get(), preview_invite);
     view! {
-        <RequireLogin logged_out=|| view! { <JoinAsVisitor/> }>
-            <Join/>
+        <RequireLogin logged_out=move || view! { <JoinAsVisitor preview/> }>
+            <Join code preview/>
         </RequireLogin>
     }
 }
 
-/// The invite code in the page's URL.
-fn use_invite_code() -> Memo<String> {
-    let params = use_params_map();
-    let query = use_query_map();
-    Memo::new(move |_| params.with(|p| p.get("code")).or_else(|| query.with(|q| q.get("code"))).unwrap_or_default())
-}
-
 /// An invite opened logged out: which team invites, and the way in (back to the invite after).
 #[component]
-fn JoinAsVisitor() -> impl IntoView {
-    let code = use_invite_code();
-    let preview = Resource::new(move || code.get(), preview_invite);
+fn JoinAsVisitor(preview: Resource<Result<InvitePreview, UiError>>) -> impl IntoView {
     view! {
         <section class="card narrow">
             <Transition fallback=|| view! { <p class="muted">"Loading the invite…"</p> }>
@@ -176,9 +175,7 @@ fn JoinAsVisitor() -> impl IntoView {
 }
 
 #[component]
-fn Join() -> impl IntoView {
-    let code = use_invite_code();
-    let preview = Resource::new(move || code.get(), preview_invite);
+fn Join(code: Memo<String>, preview: Resource<Result<InvitePreview, UiError>>) -> impl IntoView {
     let join = ServerAction::<JoinTeam>::new();
     let join_error = action_error(*join);
     let clock = use_auth().clock();
