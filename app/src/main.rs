@@ -73,7 +73,8 @@ enum Command {
         #[arg(long, env = "KEYTRACK_SIGNUP", value_parser = parse_policy)]
         signup: Option<PolicySetting>,
         /// The address people open the server at, e.g. `https://keytrack.example.com`: links in
-        /// emails use it (never a request's Host header). Needed with `--smtp-host`.
+        /// emails use it (never a request's Host header), and so do the commands and links pages
+        /// give to copy ("Add a computer", pairing, invites). Needed with `--smtp-host`.
         #[arg(long, env = "KEYTRACK_PUBLIC_URL")]
         public_url: Option<String>,
         #[command(flatten)]
@@ -343,6 +344,7 @@ async fn run() -> anyhow::Result<()> {
                 agent_downloads,
                 metrics_token,
                 metrics_addr,
+                public_url,
             };
             serve(&place, addr, &site_dir, options).await
         }
@@ -495,6 +497,7 @@ struct ServeOptions {
     agent_downloads: Option<PathBuf>,
     metrics_token: Option<String>,
     metrics_addr: Option<SocketAddr>,
+    public_url: Option<String>,
 }
 
 async fn serve(place: &Place, addr: SocketAddr, site_dir: &Path, options: ServeOptions) -> anyhow::Result<()> {
@@ -509,6 +512,7 @@ async fn serve(place: &Place, addr: SocketAddr, site_dir: &Path, options: ServeO
         agent_downloads,
         metrics_token,
         metrics_addr,
+        public_url,
     } = options;
     let store = Store::open_for_serving(place).await?;
     if let Some(policy) = signup.filter(|_| store.storage == Storage::Writable) {
@@ -536,6 +540,9 @@ async fn serve(place: &Place, addr: SocketAddr, site_dir: &Path, options: ServeO
     }
     if let Some(token) = &metrics_token {
         state = state.with_metrics_token(token);
+    }
+    if let Some(url) = &public_url {
+        state = state.with_public_url(url);
     }
     if let Some(metrics_addr) = metrics_addr {
         let listener = tokio::net::TcpListener::bind(metrics_addr)

@@ -482,6 +482,56 @@ async fn the_previous_period_sums_the_days_before_the_range() {
     assert!((previous.wpm - 120.0).abs() < 1e-9);
 }
 
+/// Today so far is set against yesterday up to the same time of day, not against all of
+/// yesterday; "this year" starts when the data does.
+#[tokio::test]
+async fn today_is_compared_with_yesterday_by_the_same_time_and_the_year_starts_with_the_data() {
+    let s = server().await;
+    let (user_id, token) = user_with_token(&s.database, "ada@example.com").await;
+    // Monday (UTC, the new account's zone): 10 keys at 08:00, 20 at 10:59, 40 at 15:00.
+    // Tuesday: 7 keys at 08:30, and it is 11:00 now.
+    let (monday_0h, tuesday_0h) = (MONDAY_9H - 9 * 3600, MONDAY_9H + 15 * 3600);
+    let minutes = vec![
+        minute(monday_0h + 8 * 3600, 10),
+        minute(monday_0h + 10 * 3600 + 59 * 60, 20),
+        minute(monday_0h + 15 * 3600, 40),
+        minute(tuesday_0h + 8 * 3600 + 1800, 7),
+    ];
+    let batch = ActivityBatch::new(Device { id: "laptop".into(), name: String::new() }, minutes, vec![]);
+    assert_eq!(post_batch(&s.app, &token, &batch).await.status, StatusCode::OK);
+    let ask = |range: &str, now: i64| {
+        let query = keytrack_app::domain::range::RangeQuery { range: Some(range.into()), ..Default::default() };
+        let database = s.database.clone();
+        async move {
+            keytrack_app::server::services::stats::stats_for_query(&database, user_id, &query, now)
+                .await
+                .expect("stats")
+        }
+    };
+
+    let today = ask("today", tuesday_0h + 11 * 3600).await;
+    assert_eq!(today.total_keys, 7);
+    let yesterday = today.previous.expect("yesterday");
+    assert_eq!(yesterday.until.as_deref(), Some("11:00"));
+    assert_eq!(yesterday.total_keys, 30, "08:00 and 10:59, not 15:00");
+    assert_eq!(yesterday.active_seconds, 60);
+    // Late in the evening all of yesterday counts.
+    let evening = ask("today", tuesday_0h + 23 * 3600).await.previous.expect("yesterday");
+    assert_eq!((evening.total_keys, evening.until.as_deref()), (70, Some("23:00")));
+    // Other ranges compare whole days and say no time.
+    let week = ask("7d", tuesday_0h + 11 * 3600).await.previous.expect("the week before");
+    assert_eq!(week.until, None);
+
+    // In November the year starts on the first day with data, 10 March, not on 1 January.
+    let november = ask("year", MONDAY_9H + 250 * 86_400).await;
+    assert_eq!(november.from, "2025-03-10");
+    assert_eq!(november.daily.first().map(|day| day.day.as_str()), Some("2025-03-10"));
+    assert_eq!(november.daily.len(), 251);
+    // The next year starts on its 1 January (the data began the year before).
+    let next_year = ask("year", MONDAY_9H + 400 * 86_400).await;
+    assert_eq!(next_year.from, "2026-01-01");
+}
+
 #[tokio::test]
 async fn stats_queries_are_checked() {
     let s = server().await;

@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  agentBinary, approve, bringToFront, buildProcessPrngShim, pairingLink, sha256, signUp, startDisplay, startWine, targetDir, waitFor,
-  xdotool,
+  agentBinary, approve, bringToFront, buildProcessPrngShim, pairingLink, sha256, signUp, startDisplay, startServer, startWine,
+  targetDir, waitFor, xdotool,
 } from './desktop.mjs';
 
 async function openAddComputer(page) {
@@ -49,6 +49,11 @@ test('Linux: the copied commands install this server\'s agent, pair it by code, 
 
     const commands = page.getByTestId('install-commands');
     await expect(commands).toContainText(`pair --server ${origin}`);
+    // This test server has no public URL and the page is open at 127.0.0.1: a warning says the
+    // commands work on this computer only. Linux says which sessions it counts on.
+    await expect(page.getByTestId('loopback-warning')).toContainText(`opened at ${origin}, an address only this computer reaches`);
+    await expect(page.getByTestId('loopback-warning')).toContainText('--public-url');
+    await expect(page.getByTestId('linux-session-note')).toContainText('Wayland');
     await page.getByTestId('copy-commands').click();
     await expect(page.getByTestId('copy-status')).toHaveText('Copied to the clipboard.');
     await expect(page.getByTestId('copy-commands')).toHaveText('Copied');
@@ -172,4 +177,37 @@ test('a wrong pairing code says so in plain words and keeps what was typed', asy
   // Plain text on a page: no Markdown backticks around the command.
   await expect(alert).not.toContainText('`');
   await expect(page.getByLabel('Code')).toHaveValue('ABCD-EFGH');
+});
+
+test('with --public-url, every command and link to copy names it, and the loopback warning is gone', async ({ browser }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'keytrack-e2e-public-'));
+  const publicUrl = 'https://keytrack.example.com';
+  const { server, url } = await startServer(join(dir, 'data'), ['--signup', 'open', '--public-url', publicUrl]);
+  const context = await browser.newContext({ baseURL: url });
+  try {
+    const page = await context.newPage();
+    await signUp(page, 'public-url');
+    await openAddComputer(page);
+    const commands = page.getByTestId('install-commands');
+    await expect(commands).toContainText(`pair --server ${publicUrl}`);
+    await expect(commands).toContainText(`${publicUrl}/downloads/`);
+    await expect(commands).not.toContainText('127.0.0.1');
+    await expect(page.getByTestId('loopback-warning')).toHaveCount(0);
+    // macOS: how to get the agent, and the permissions macOS asks for.
+    await page.getByRole('button', { name: 'macOS' }).click();
+    await expect(commands).toContainText(`pair --server ${publicUrl}`);
+    await expect(page.getByTestId('macos-permissions')).toContainText('Input Monitoring');
+    await expect(page.getByTestId('macos-permissions')).toContainText('Accessibility');
+    // The devices page's pairing command and a new token's.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' }).click();
+    await expect(page.getByTestId('pair-this-server')).toHaveText(`keytrack-agent pair --server ${publicUrl}`);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API tokens' }).click();
+    await page.getByLabel('Name').fill('script');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await expect(page.locator('.new-token')).toContainText(`pair --server ${publicUrl} --token kt_`);
+  } finally {
+    await context.close();
+    server.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

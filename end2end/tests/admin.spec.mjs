@@ -6,11 +6,10 @@
 import { test, expect } from '@playwright/test';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logInAsDemo } from './demo-login.mjs';
-import { hydrated, serverBinary, signUp, waitFor } from './desktop.mjs';
+import { freePort, hydrated, signUp, startServer, waitFor } from './desktop.mjs';
 
 const password = 'correct horse battery';
 
@@ -105,18 +104,6 @@ test('a disabled person loses their session and live stream at once, and is back
   }
 });
 
-/// A free loopback port.
-async function freePort() {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => done(port));
-    });
-    probe.on('error', fail);
-  });
-}
-
 test('a password reset by email: the link arrives, works once, and the new password replaces the old', async ({ browser }) => {
   const dir = mkdtempSync(join(tmpdir(), 'keytrack-e2e-mail-'));
   const children = [];
@@ -144,24 +131,18 @@ test('a password reset by email: the link arrives, works once, and the new passw
     children.push(smtp);
     await waitFor('the SMTP server to listen', () => spawnSync('bash', ['-c', `</dev/tcp/127.0.0.1/${smtpPort}`]).status === 0);
 
-    // A server of its own that sends reset links through it.
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const data = join(dir, 'data');
-    const server = spawn(serverBinary, [
-      'serve', '--addr', `127.0.0.1:${port}`, '--data-dir', data, '--signup', 'open', '--public-url', url,
+    // A server of its own that sends reset links through it, at the address it is opened at.
+    const smtpArgs = [
       '--smtp-host', 'localhost', '--smtp-port', String(smtpPort), '--smtp-security', 'starttls',
       '--smtp-from', 'KeyTrack <keytrack@example.com>',
-    ], { env: { ...process.env, SSL_CERT_FILE: join(dir, 'ca.pem') }, stdio: ['ignore', 'pipe', 'inherit'] });
+    ];
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const { server } = await startServer(join(dir, 'data'), ['--signup', 'open', '--public-url', url, ...smtpArgs], {
+      ...process.env,
+      SSL_CERT_FILE: join(dir, 'ca.pem'),
+    }, port);
     children.push(server);
-    await new Promise((done, fail) => {
-      let seen = '';
-      server.stdout.on('data', (chunk) => {
-        seen += chunk;
-        if (seen.includes('listening on')) done();
-      });
-      server.on('exit', (code) => fail(new Error(`the server exited with ${code}`)));
-    });
 
     const context = await browser.newContext({ baseURL: url });
     const page = await context.newPage();

@@ -71,7 +71,9 @@ test('ergonomics, breaks and typing depth show the demo data; the layout relabel
   // The layout in the profile relabels the keyboard; the counts stay the same.
   const key = (code) => page.locator(`[data-widget="keyboard-heatmap"] [data-key="${code}"]`);
   await expect(key('KeyY').locator('text')).toHaveText('Y');
-  const countOf = async (code) => key(code).locator('title').textContent();
+  // "Z: 855 presses": the key's name as printed in the layout, then its count.
+  const countOf = async (code) => (await key(code).locator('title').textContent()).split(': ')[1];
+  const nameOf = async (code) => (await key(code).locator('title').textContent()).split(': ')[0];
   const before = { y: await countOf('KeyY'), z: await countOf('KeyZ'), semicolon: await countOf('Semicolon') };
   expect(await page.locator('[data-widget="keyboard-heatmap"] [data-key="IntlBackslash"]').count()).toBe(0);
   try {
@@ -84,6 +86,8 @@ test('ergonomics, breaks and typing depth show the demo data; the layout relabel
     // An ISO keyboard: the key left of Z is drawn.
     await expect(key('IntlBackslash')).toHaveCount(1);
     expect({ y: await countOf('KeyY'), z: await countOf('KeyZ'), semicolon: await countOf('Semicolon') }).toEqual(before);
+    // The same counts, named as the German keyboard prints them.
+    expect([await nameOf('KeyY'), await nameOf('KeyZ'), await nameOf('Semicolon')]).toEqual(['Z', 'Y', 'Ö']);
     // The "what if" now starts from German.
     await expect(page.locator('[data-widget="layout-what-if"]')).toContainText('typed on German (QWERTZ)');
   } finally {

@@ -55,7 +55,7 @@ test('the dashboard shows uploaded activity and follows the date range', async (
   await expect(total).toHaveText('10');
   await expect(page.getByTestId('busiest-day')).toHaveText(/\(10\)$/);
   await expect(page.getByTestId('corrections')).toHaveText('0.0 per 100 keys');
-  await expect(page.locator('[data-widget="key-combos"]')).toContainText('Ctrl+KeyC');
+  await expect(page.locator('[data-widget="key-combos"] li[data-key="Ctrl+KeyC"] kbd')).toHaveText('Ctrl+C');
   await expect(page.getByTestId('click-heatmap-total')).toHaveText('3 clicks on a 1920×1080 screen');
   await expect(page.getByTestId('movement-heatmap-total')).toHaveText('50 pointer moves on a 1920×1080 screen');
   // The 3 clicks are one cell of the grid (drawn in one of the map's shades); pointing at it
@@ -124,8 +124,8 @@ test('the dashboard shows uploaded activity and follows the date range', async (
   await expect.poll(() => chart('clicksShown')).toBe(false);
 
   // Hovering a key shows its count.
-  await page.locator('[data-key="KeyA"]').hover();
-  await expect(page.getByTestId('key-readout')).toHaveText('KeyA: 190 presses');
+  await page.locator('[data-widget="keyboard-heatmap"] [data-key="KeyA"]').hover();
+  await expect(page.getByTestId('key-readout')).toHaveText('A: 190 presses');
 
   // A custom range around the older day only.
   const day = new Date((now - 10 * 86400) * 1000).toLocaleDateString('en-CA', { timeZone: 'Europe/Paris' });

@@ -144,9 +144,9 @@ test('exports download from the dashboard and the data page, and deletions go as
   expect(everything.devices.map((d) => d.minutes.length)).toEqual([9, 9]);
   expect(json.text).not.toContain(token);
   const csv = await download(page, page.getByTestId('export-section').getByRole('link', { name: 'CSV: per key' }));
-  expect(parseCsv(csv.text)[0]).toEqual(['key', 'presses', 'percent']);
+  expect(parseCsv(csv.text)[0]).toEqual(['key', 'code', 'presses', 'percent']);
   const shortcuts = await download(page, page.getByTestId('export-section').getByRole('link', { name: 'CSV: per shortcut' }));
-  expect(parseCsv(shortcuts.text)[0]).toEqual(['shortcut', 'presses', 'percent']);
+  expect(parseCsv(shortcuts.text)[0]).toEqual(['shortcut', 'code', 'presses', 'percent']);
   const apps = await download(page, page.getByTestId('export-section').getByRole('link', { name: 'CSV: per application' }));
   expect(parseCsv(apps.text)[0]).toEqual(['application', 'active_seconds', 'key_presses', 'clicks', 'percent_of_time']);
 
@@ -224,4 +224,61 @@ test("a team's Export menu gives its dashboard's figures as CSV and PDF", async 
   const text = execFileSync('pdftotext', ['-layout', await pdfFile.path(), '-']).toString();
   expect(text).toContain('Demo team');
   expect(text).toContain(stats.totals.total_keys.toLocaleString('en-US'));
+});
+
+test("keys are named as printed in the person's layout: dashboard, team page, PDF and CSV", async ({ page }) => {
+  await logInAsDemo(page);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  const setLayout = async (name) => {
+    await nav.getByRole('link', { name: 'Profile' }).click();
+    await page.getByLabel('Keyboard layout').selectOption({ label: name });
+    await page.getByRole('button', { name: 'Save' }).first().click();
+    await expect(page.getByText('Saved')).toBeVisible();
+  };
+  await setLayout('German (QWERTZ)');
+  try {
+    await nav.getByRole('link', { name: 'Dashboard' }).click();
+    // Top keys and shortcuts say what is on the key (no "KeyE", no "Ctrl+KeyC"), the code kept
+    // as data for scripts; on a German board the key US calls Z prints Y.
+    const topKeys = page.locator('section:has(h2:text-is("Top keys")) li');
+    await expect(topKeys.first()).toBeVisible();
+    const names = await topKeys.locator('kbd').allTextContents();
+    expect(names.length).toBeGreaterThan(5);
+    for (const name of names) expect(name).not.toMatch(/^(Key|Digit)/);
+    await expect(page.locator('section:has(h2:text-is("Top keys")) li[data-key="KeyE"] kbd')).toHaveText('E');
+    const shortcuts = page.locator('[data-widget="key-combos"]');
+    await expect(shortcuts.locator('li[data-key="Ctrl+KeyC"] kbd')).toHaveText('Ctrl+C');
+    await expect(shortcuts.locator('li[data-key="Ctrl+KeyZ"] kbd')).toHaveText('Ctrl+Y');
+    // The heatmap's readout names the focused key as printed.
+    await page.locator('[data-widget="keyboard-heatmap"] [data-key="KeyY"]').focus();
+    await expect(page.getByTestId('key-readout')).toHaveText(/^Z: [\d,]+ presses$/);
+
+    // The team page's shortcuts, in the reader's layout.
+    await nav.getByRole('link', { name: 'Teams' }).click();
+    await page.getByRole('link', { name: 'Demo team' }).click();
+    const teamShortcuts = page.locator('[data-widget="team-combos"]');
+    await expect(teamShortcuts.locator('li[data-key="Ctrl+KeyZ"] kbd')).toHaveText('Ctrl+Y');
+    for (const name of await teamShortcuts.locator('kbd').allTextContents()) expect(name).not.toMatch(/Key[A-Z]/);
+
+    // The PDF report and the CSV files.
+    await nav.getByRole('link', { name: 'Dashboard' }).click();
+    const menu = page.getByTestId('export-menu');
+    await menu.locator('summary').click();
+    const [pdfFile] = await Promise.all([page.waitForEvent('download'), menu.getByRole('link', { name: 'PDF report' }).click()]);
+    const text = execFileSync('pdftotext', ['-layout', await pdfFile.path(), '-']).toString();
+    expect(text).toContain('Ctrl+Y');
+    expect(text).not.toMatch(/\bKey[A-Z]\b|Digit\d/);
+    await menu.locator('summary').click();
+    await menu.locator('summary').click();
+    const perKey = parseCsv((await download(page, menu.getByRole('link', { name: 'CSV: per key' }))).text);
+    expect(perKey[0]).toEqual(['key', 'code', 'presses', 'percent']);
+    expect(perKey.find((row) => row[1] === 'KeyY')[0]).toBe('Z');
+    expect(perKey.find((row) => row[1] === 'KeyZ')[0]).toBe('Y');
+    await menu.locator('summary').click();
+    await menu.locator('summary').click();
+    const perShortcut = parseCsv((await download(page, menu.getByRole('link', { name: 'CSV: per shortcut' }))).text);
+    expect(perShortcut.find((row) => row[1] === 'Ctrl+KeyZ')[0]).toBe('Ctrl+Y');
+  } finally {
+    await setLayout('US (QWERTY)');
+  }
 });

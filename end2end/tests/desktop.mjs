@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { expect } from '@playwright/test';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -13,6 +14,39 @@ export const agentBinary = process.env.KEYTRACK_AGENT_BIN || join(targetDir, 'de
 export const serverBinary = process.env.KEYTRACK_BIN || join(targetDir, 'debug', 'keytrack');
 
 export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+/// A free loopback port.
+export async function freePort() {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => done(port));
+    });
+    probe.on('error', fail);
+  });
+}
+
+/// A server of the test's own on a loopback port (`port`, or a free one), serving the built site,
+/// with `args` after `serve --addr ... --data-dir DATA`; resolves once it listens, with its process
+/// and address.
+export async function startServer(data, args, env = process.env, chosenPort = undefined) {
+  const port = chosenPort ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  const server = spawn(serverBinary, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', data, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise((done, fail) => {
+    let seen = '';
+    server.stdout.on('data', (chunk) => {
+      seen += chunk;
+      if (seen.includes('listening on')) done();
+    });
+    server.on('exit', (code) => fail(new Error(`the server exited with ${code}`)));
+  });
+  return { server, url };
+}
 
 export async function waitFor(what, check, ms = 15_000) {
   const until = Date.now() + ms;

@@ -156,6 +156,10 @@ pub struct ComboTrend {
 pub struct PeriodSummary {
     pub from: String,
     pub to: String,
+    /// For `range=today`: the time of day (`HH:MM`, the user's clock) the comparison stops at,
+    /// yesterday up to the time it is now, so that a morning is not set against a whole day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
     pub total_keys: u64,
     pub total_clicks: u64,
     pub active_seconds: u64,

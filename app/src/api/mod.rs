@@ -150,6 +150,13 @@ pub async fn my_clock() -> Result<LocalClock, UiError> {
     Ok(clock.local_clock(chrono::Utc::now().timestamp()))
 }
 
+/// The address the server is opened at when it was given one (`--public-url`): the commands and
+/// links pages give to copy use it rather than the address this browser used.
+#[server]
+pub async fn public_url() -> Result<Option<String>, UiError> {
+    Ok(ssr::state()?.public_url.as_deref().map(str::to_string))
+}
+
 /// Where to go after logging in: `next` when it is a path on this site (a join link, say), else
 /// the dashboard. Never another site, and never a header-breaking value: only printable ASCII
 /// (URLs are percent-encoded), starting with one `/` (`//host`, `/\\host` and `/<TAB>/host`,

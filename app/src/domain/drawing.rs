@@ -267,6 +267,70 @@ impl KeyboardDrawing {
     }
 }
 
+/// Where an arrow key (or Home, End) moves the focus on a drawing made of boxes (the keyboard
+/// heatmap is one tab stop; the arrows walk its keys as they lie).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Left,
+    Right,
+    Up,
+    Down,
+    RowStart,
+    RowEnd,
+}
+
+impl Step {
+    /// The step a key of the keyboard asks for (`KeyboardEvent.key`), if it is one.
+    pub fn from_key(key: &str) -> Option<Step> {
+        Some(match key {
+            "ArrowLeft" => Step::Left,
+            "ArrowRight" => Step::Right,
+            "ArrowUp" => Step::Up,
+            "ArrowDown" => Step::Down,
+            "Home" => Step::RowStart,
+            "End" => Step::RowEnd,
+            _ => return None,
+        })
+    }
+}
+
+impl PlacedKey {
+    fn centre(&self) -> (f64, f64) {
+        (self.x + self.width / 2.0, self.y + self.height / 2.0)
+    }
+}
+
+/// The key `step` moves to from key `from`: the next one in its row (keys that reach across the
+/// row's middle, such as a tall Enter, are in it), or the closest one of the nearest row above
+/// or below. None at an edge.
+pub fn step_between(keys: &[PlacedKey], from: usize, step: Step) -> Option<usize> {
+    let here = keys.get(from)?;
+    let (cx, cy) = here.centre();
+    let in_row = |k: &PlacedKey| k.y <= cy && cy <= k.y + k.height;
+    let nearest = |candidates: &mut dyn Iterator<Item = (usize, f64)>| {
+        candidates.min_by(|a, b| a.1.total_cmp(&b.1)).map(|(i, _)| i)
+    };
+    let others = || keys.iter().enumerate().filter(move |(i, _)| *i != from);
+    match step {
+        Step::Right => nearest(&mut others().filter(|(_, k)| in_row(k) && k.centre().0 > cx).map(|(i, k)| (i, k.x))),
+        Step::Left => nearest(&mut others().filter(|(_, k)| in_row(k) && k.centre().0 < cx).map(|(i, k)| (i, -k.x))),
+        Step::RowStart => nearest(&mut keys.iter().enumerate().filter(|(_, k)| in_row(k)).map(|(i, k)| (i, k.x))),
+        Step::RowEnd => nearest(&mut keys.iter().enumerate().filter(|(_, k)| in_row(k)).map(|(i, k)| (i, -k.x))),
+        Step::Down | Step::Up => {
+            // Rows by their top edge: the nearest one beyond this key's middle, then the key in
+            // it closest across.
+            let beyond = |k: &PlacedKey| if step == Step::Down { k.y > cy } else { k.y + k.height < cy };
+            let row_distance = |k: &PlacedKey| if step == Step::Down { k.y - cy } else { cy - k.y };
+            let row = keys.iter().filter(|k| beyond(k)).map(row_distance).min_by(f64::total_cmp)?;
+            nearest(
+                &mut others()
+                    .filter(|(_, k)| beyond(k) && (row_distance(k) - row).abs() < 1.0)
+                    .map(|(i, k)| (i, (k.centre().0 - cx).abs())),
+            )
+        }
+    }
+}
+
 /// 0 for nothing, 1 for the largest count, logarithmic in between: a few keys (or screen cells)
 /// take most of the counts, and a linear scale would leave the rest blank.
 pub fn log_scale(n: u64, max: u64) -> f64 {
@@ -488,6 +552,37 @@ mod tests {
         assert!(KeyboardDrawing::new(KeyboardLayout::Us, ["IntlBackslash"]).has("IntlBackslash"));
         // A name that is no key code is not drawn.
         assert!(!KeyboardDrawing::new(KeyboardLayout::Us, ["NoSuchKey"]).has("NoSuchKey"));
+    }
+
+    #[test]
+    fn arrows_walk_the_keys_as_they_lie() {
+        for layout in [KeyboardLayout::or_us("us"), KeyboardLayout::or_us("de")] {
+            let drawing = KeyboardDrawing::new(layout, []);
+            let at = |code: &str| drawing.keys.iter().position(|k| k.code == code).expect(code);
+            let go = |from: &str, step: Step| step_between(&drawing.keys, at(from), step).map(|i| drawing.keys[i].code);
+            assert_eq!(go("KeyQ", Step::Right), Some("KeyW"));
+            assert_eq!(go("KeyW", Step::Left), Some("KeyQ"));
+            assert_eq!(go("KeyQ", Step::Down), Some("KeyA"));
+            assert_eq!(go("KeyA", Step::Up), Some("KeyQ"));
+            assert_eq!(go("KeyA", Step::RowStart), Some("CapsLock"));
+            assert_eq!(go("Escape", Step::Left), None, "the first key of the first row");
+            assert_eq!(go("Escape", Step::Up), None);
+            assert_eq!(go("ArrowUp", Step::Down), Some("ArrowDown"));
+            // The home row reaches Enter in either shape (a tall one on ISO boards).
+            assert_eq!(
+                go("Quote", Step::Right),
+                Some(if layout.shape() == KeyboardShape::Iso { "Backslash" } else { "Enter" })
+            );
+            assert_eq!(go("KeyP", Step::Right).and_then(|code| go(code, Step::Right)), Some("BracketRight"));
+            assert!(
+                go("KeyL", Step::RowEnd).is_some_and(|code| code.starts_with("Numpad")),
+                "rows go on into the numpad"
+            );
+        }
+        for key in ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End"] {
+            assert!(Step::from_key(key).is_some(), "{key}");
+        }
+        assert_eq!(Step::from_key("a"), None);
     }
 
     #[test]

@@ -40,6 +40,22 @@ pub fn file_size(bytes: u64) -> String {
     if bytes >= 1_000_000 { format!("{:.1} MB", bytes as f64 / 1e6) } else { format!("{} KB", bytes.div_ceil(1000)) }
 }
 
+/// Whether `origin` (`http://host:port`) names this very computer (`localhost`, `127.x.x.x`,
+/// `[::1]`): a command carrying it works nowhere else.
+pub fn is_loopback(origin: &str) -> bool {
+    let host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    let host = host.split(['/', '?', '#']).next().unwrap_or_default();
+    // `[::1]:3000` keeps its brackets; `127.0.0.1:3000` loses its port.
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    let host = host.to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|address| address.is_loopback())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +87,27 @@ mod tests {
         assert!(text.contains(&format!("-Algorithm SHA256).Hash -ne \"{SHA}\") {{ Remove-Item")));
         assert!(text.ends_with("& \"$env:LOCALAPPDATA\\KeyTrack\\keytrack-agent.exe\" install-service"));
         assert!(text.contains("pair --server http://10.0.0.5:3000\n"));
+    }
+
+    #[test]
+    fn loopback_addresses_are_told_apart_from_ones_other_computers_reach() {
+        for here in [
+            "http://127.0.0.1:3000",
+            "http://localhost:3000",
+            "http://[::1]:3000",
+            "https://LOCALHOST",
+            "http://127.1.2.3",
+        ] {
+            assert!(is_loopback(here), "{here}");
+        }
+        for there in [
+            "http://192.168.1.20:3000",
+            "https://keytrack.example.com",
+            "http://[fe80::1]:3000",
+            "http://localhost.example.com",
+        ] {
+            assert!(!is_loopback(there), "{there}");
+        }
     }
 
     #[test]

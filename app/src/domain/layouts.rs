@@ -126,10 +126,52 @@ impl KeyboardLayout {
             None => functional_label(code).to_string(),
         }
     }
+
+    /// What a person calls the key `code` in this layout, where a key is named in words rather
+    /// than drawn (top keys, the heatmap's readout, the PDF, the CSV): what is printed on it
+    /// (`E`, `Z` for `KeyY` on a German board), with the side or the numpad said where two keys
+    /// print the same (`Left Shift`, `Numpad 1`). A code KeyTrack does not know stays as it is.
+    pub fn key_name(self, code: &str) -> String {
+        if let Some(c) = self.character(code) {
+            return c.to_uppercase().collect();
+        }
+        let spelled = match code {
+            "ShiftLeft" => "Left Shift",
+            "ShiftRight" => "Right Shift",
+            "ControlLeft" => "Left Ctrl",
+            "ControlRight" => "Right Ctrl",
+            "MetaLeft" => "Left Meta",
+            "MetaRight" => "Right Meta",
+            "ArrowUp" => "Up arrow",
+            "ArrowDown" => "Down arrow",
+            "ArrowLeft" => "Left arrow",
+            "ArrowRight" => "Right arrow",
+            "NumLock" => "Num Lock",
+            "NumpadEnter" => "Numpad Enter",
+            "CapsLock" => "Caps Lock",
+            _ => "",
+        };
+        if !spelled.is_empty() {
+            return spelled.to_string();
+        }
+        match code.strip_prefix("Numpad") {
+            Some(_) => format!("Numpad {}", functional_label(code)),
+            None => functional_label(code).to_string(),
+        }
+    }
+
+    /// A shortcut as a person writes it in this layout: `Ctrl+KeyZ` is `Ctrl+Y` on a German
+    /// board. The modifiers keep their names; only the last key is a key code.
+    pub fn shortcut_name(self, chord: &str) -> String {
+        match chord.rsplit_once('+') {
+            Some((modifiers, key)) if !key.is_empty() => format!("{modifiers}+{}", self.key_name(key)),
+            _ => self.key_name(chord),
+        }
+    }
 }
 
 /// Labels of the keys whose meaning no layout changes.
-pub fn functional_label(code: &'static str) -> &'static str {
+pub fn functional_label(code: &str) -> &str {
     match code {
         "Escape" => "Esc",
         "Backspace" => "Backspace",
@@ -226,6 +268,36 @@ mod tests {
         assert_eq!(KeyboardLayout::German.label("ShiftLeft"), "Shift");
         assert_eq!(KeyboardLayout::Us.label("F7"), "F7");
         assert_eq!(KeyboardLayout::or_us("klingon"), KeyboardLayout::Us);
+    }
+
+    #[test]
+    fn keys_and_shortcuts_are_named_as_printed_in_the_layout() {
+        assert_eq!(KeyboardLayout::Us.key_name("KeyE"), "E");
+        assert_eq!(KeyboardLayout::Us.key_name("KeyO"), "O");
+        assert_eq!(KeyboardLayout::German.key_name("KeyY"), "Z");
+        assert_eq!(KeyboardLayout::French.key_name("KeyQ"), "A");
+        assert_eq!(KeyboardLayout::Us.key_name("ShiftLeft"), "Left Shift");
+        assert_eq!(KeyboardLayout::Us.key_name("Numpad1"), "Numpad 1");
+        assert_eq!(KeyboardLayout::Us.key_name("NumpadAdd"), "Numpad +");
+        assert_eq!(KeyboardLayout::Us.key_name("Space"), "Space");
+        assert_eq!(KeyboardLayout::Us.key_name("F5"), "F5");
+        assert_eq!(KeyboardLayout::Us.key_name("ArrowUp"), "Up arrow");
+        assert_eq!(KeyboardLayout::Us.shortcut_name("Ctrl+KeyC"), "Ctrl+C");
+        assert_eq!(KeyboardLayout::German.shortcut_name("Ctrl+Shift+KeyY"), "Ctrl+Shift+Z");
+        assert_eq!(KeyboardLayout::Dvorak.shortcut_name("Meta+KeyS"), "Meta+O");
+        assert_eq!(KeyboardLayout::Us.shortcut_name("Alt+Tab"), "Alt+Tab");
+        // Every key of the whole keyboard has a name of its own: no two keys read alike.
+        for layout in KeyboardLayout::ALL {
+            let mut seen = std::collections::BTreeMap::new();
+            for code in keytrack_wire::KEY_CODES {
+                let name = layout.key_name(code);
+                assert!(!name.is_empty(), "{layout:?} {code}");
+                if let Some(other) = seen.insert(name.clone(), *code) {
+                    let same_key_twice = [other, *code].iter().all(|c| ["Backslash", "IntlBackslash"].contains(c));
+                    assert!(same_key_twice, "{layout:?}: {other} and {code} both read {name}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -279,13 +279,16 @@ pub struct ReportTitle {
     pub clock: String,
     /// When it was made, as the reader's clock shows it.
     pub made: String,
+    /// The reader's keyboard layout, which names the keys and shortcuts listed.
+    pub layout: KeyboardLayout,
 }
 
-fn top(map: &std::collections::BTreeMap<String, u64>, n: usize) -> Vec<(String, u64)> {
+/// The `n` most pressed, named by `name` (a key or a shortcut as printed in the reader's layout).
+fn top(map: &std::collections::BTreeMap<String, u64>, n: usize, name: impl Fn(&str) -> String) -> Vec<(String, u64)> {
     let mut items: Vec<(String, u64)> = map.iter().filter(|(_, v)| **v > 0).map(|(k, v)| (k.clone(), *v)).collect();
     items.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     items.truncate(n);
-    items
+    items.into_iter().map(|(code, count)| (name(&code), count)).collect()
 }
 
 /// A user's report: the pages, as SVG documents.
@@ -354,8 +357,12 @@ pub fn personal_pages(title: &ReportTitle, stats: &ActivityStats, screens: &[Scr
     let y = page.heading_with(y + 34.0, "Week rhythm", "Key presses per weekday and hour, darker is more.");
     let y = page.rhythm((MARGIN, y + 6.0, CONTENT), &stats.by_weekday_hour);
     let half = (CONTENT - 24.0) / 2.0;
-    let left = page.ranking((MARGIN, y + 28.0, half), "Top keys", &top(&stats.keys, 12));
-    let right = page.ranking((MARGIN + half + 24.0, y + 28.0, half), "Top shortcuts", &top(&stats.combos, 12));
+    let left = page.ranking((MARGIN, y + 28.0, half), "Top keys", &top(&stats.keys, 12, |k| title.layout.key_name(k)));
+    let right = page.ranking(
+        (MARGIN + half + 24.0, y + 28.0, half),
+        "Top shortcuts",
+        &top(&stats.combos, 12, |c| title.layout.shortcut_name(c)),
+    );
     let y = left.max(right) + 18.0;
     let b = &stats.clicks_by_button;
     let buttons = [("Left", b.left), ("Right", b.right), ("Middle", b.middle), ("Other", b.other)]
@@ -468,7 +475,8 @@ pub fn team_pages(title: &ReportTitle, stats: &TeamStats) -> Vec<String> {
             page.text(MARGIN, y + 83.0, 8.0, MUTED, "start", false, &per_member);
             y = page.heading(y + 104.0, "Week rhythm");
             y = page.rhythm((MARGIN, y + 6.0, CONTENT), &totals.by_weekday_hour);
-            let chords: Vec<(String, u64)> = totals.top_chords.iter().map(|c| (c.chord.clone(), c.count)).collect();
+            let chords: Vec<(String, u64)> =
+                totals.top_chords.iter().map(|c| (title.layout.shortcut_name(&c.chord), c.count)).collect();
             y = page.ranking((MARGIN, y + 28.0, CONTENT / 2.0), "Top shortcuts", &chords);
         }
         None => {
@@ -514,7 +522,12 @@ mod tests {
         };
         stats.keys.insert("KeyA".into(), 500);
         stats.by_weekday_hour = vec![vec![1; 24]; 7];
-        let title = ReportTitle { who: "Ada <ada@example.com>".into(), clock: "UTC".into(), made: "today".into() };
+        let title = ReportTitle {
+            who: "Ada <ada@example.com>".into(),
+            clock: "UTC".into(),
+            made: "today".into(),
+            layout: KeyboardLayout::Us,
+        };
         let pages = personal_pages(&title, &stats, &[]);
         assert_eq!(pages.len(), 3);
         assert!(pages[0].contains(">12,345<"), "{}", pages[0]);

@@ -122,6 +122,11 @@ impl UserClock {
         LocalClock { spans }
     }
 
+    /// `14:05`, the time of day on this clock.
+    pub fn hour_minute(&self, unix: i64) -> String {
+        self.local(unix).format("%H:%M").to_string()
+    }
+
     fn local(&self, unix: i64) -> DateTime<Tz> {
         DateTime::<Utc>::from_timestamp(unix, 0).unwrap_or_default().with_timezone(&self.tz)
     }
@@ -142,7 +147,7 @@ pub fn parse_day(name: &str, value: &str) -> Result<NaiveDate, String> {
 }
 
 /// The days a query asks for, by the rule of `domain::range`: `today` is the asking user's, and
-/// `first_day` the first day with data (asked only for `range=all`).
+/// `first_day` the first day with data (asked only for `range=all` and `range=year`).
 pub fn days_of(
     query: &RangeQuery,
     today: NaiveDate,
@@ -152,7 +157,12 @@ pub fn days_of(
         Some(Preset::Today) => (today, today),
         Some(Preset::Last7Days) => (today - Duration::days(6), today),
         Some(Preset::Last30Days) => (today - Duration::days(29), today),
-        Some(Preset::ThisYear) => (today.with_ordinal(1).unwrap_or(today), today),
+        // From 1 January, or from the first day with data when that came later: a chart of a
+        // year that began in September starts in September, not with eight empty months.
+        Some(Preset::ThisYear) => {
+            let new_year = today.with_ordinal(1).unwrap_or(today);
+            (first_day().map_or(new_year, |first| first.max(new_year)).min(today), today)
+        }
         // The newest ten years of it, at most.
         Some(Preset::All) => {
             let first = first_day().unwrap_or(today);
@@ -277,6 +287,10 @@ mod tests {
         assert_eq!(ask(Some("today"), None, None), Ok((today, today)));
         assert_eq!(ask(Some("30d"), None, None), Ok((date(2026, 11, 1), today)));
         assert_eq!(ask(Some("year"), None, None), Ok((date(2026, 1, 1), today)));
+        // This year starts at the data when that began after 1 January.
+        let year = RangeQuery { range: Some("year".into()), ..RangeQuery::default() };
+        assert_eq!(days_of(&year, today, || Some(date(2026, 9, 3))), Ok((date(2026, 9, 3), today)));
+        assert_eq!(days_of(&year, today, || None), Ok((date(2026, 1, 1), today)), "no data yet: the whole year");
         // All: from the first day with data, ten years at most.
         assert_eq!(ask(Some("all"), None, None), Ok((today - Duration::days(MAX_RANGE_DAYS - 1), today)));
         let query = RangeQuery { range: Some("all".into()), ..RangeQuery::default() };

@@ -4,10 +4,10 @@
 use leptos::prelude::*;
 
 use super::session::{RequireLogin, use_auth};
-use super::widgets::{ErrorNote, site_origin};
+use super::widgets::ErrorNote;
 use crate::api::UiError;
 use crate::api::data::agent_downloads;
-use crate::domain::install::{file_size, linux_commands, windows_commands};
+use crate::domain::install::{file_size, is_loopback, linux_commands, windows_commands};
 use crate::model::AgentDownload;
 
 #[component]
@@ -60,13 +60,31 @@ impl System {
 
 #[component]
 fn AddComputer(downloads: Resource<Result<Vec<AgentDownload>, UiError>>) -> impl IntoView {
-    // The address only the browser knows for sure (the server may sit behind a proxy).
+    // The server's public URL, or else the address only the browser knows for sure (the server
+    // may sit behind a proxy).
+    let auth = use_auth();
     let origin = RwSignal::new(String::new());
     let system = RwSignal::new(System::Linux);
     Effect::new(move |_| {
-        origin.set(site_origin());
+        origin.set(auth.site_url());
         system.set(System::of_browser());
     });
+    // Opened on the server itself without a public URL, the commands would name an address that
+    // only the server reaches: say so before someone copies them to another computer.
+    let loopback = move || {
+        let origin = origin.get();
+        (auth.public_url().is_none() && is_loopback(&origin)).then(|| {
+            view! {
+                <p class="note warning" role="alert" data-testid="loopback-warning">
+                    "This page was opened at " <code>{origin}</code>
+                    ", an address only this computer reaches, so the commands below work on no other computer. "
+                    "Open KeyTrack at the address other computers use (its name or address on your network), "
+                    "or start the server with " <code>"--public-url https://keytrack.example.com"</code>
+                    " (or " <code>"KEYTRACK_PUBLIC_URL"</code> ") and every command and link uses that."
+                </p>
+            }
+        })
+    };
     view! {
         <section class="card" data-widget="add-computer">
             <h1>"Add a computer"</h1>
@@ -74,6 +92,7 @@ fn AddComputer(downloads: Resource<Result<Vec<AgentDownload>, UiError>>) -> impl
                 "Install the agent on the computer you want to count, pair it with your account, and it starts with your session. "
                 "It counts keys, clicks and time; it never records what you type."
             </p>
+            {loopback}
             <div class="toggle" role="group" aria-label="The computer runs">
                 {System::ALL
                     .into_iter()
@@ -144,6 +163,17 @@ fn Platform(download: AgentDownload, origin: RwSignal<String>) -> impl IntoView 
         <p class="checksum">"SHA-256: " <code data-testid="agent-sha256">{file.sha256.clone()}</code></p>
         <p>{shell}</p>
         <CopyableCommands commands=Signal::derive(commands)/>
+        {(!windows)
+            .then(|| {
+                view! {
+                    <p class="muted" data-testid="linux-session-note">
+                        "The agent counts on an X11 session. On a Wayland session (the default of Ubuntu, Fedora and Debian's GNOME and KDE) "
+                        "it sees only the windows that run through XWayland and undercounts; until it reads the input devices itself, "
+                        "choose the Xorg session (\"Ubuntu on Xorg\") at the login screen. "
+                        "It starts with your desktop session and stops counting while the screen is locked."
+                    </p>
+                }
+            })}
         {windows
             .then(|| {
                 view! {
@@ -169,6 +199,11 @@ fn FromSource(origin: RwSignal<String>) -> impl IntoView {
         <CopyableCommands commands=Signal::derive(move || {
             format!("target/release/keytrack-agent pair --server {}\ntarget/release/keytrack-agent install-service", origin.get())
         })/>
+        <p class="muted" data-testid="macos-permissions">
+            "macOS asks before any program may see the keyboard: the first time the agent runs, allow it (or the terminal that "
+            "starts it) under System Settings → Privacy & Security → " <strong>"Input Monitoring"</strong> " and "
+            <strong>"Accessibility"</strong> ", then start it again. Without them it counts nothing."
+        </p>
     }
 }
 
@@ -191,7 +226,7 @@ fn CopyableCommands(commands: Signal<String>) -> impl IntoView {
     };
     view! {
         <div class="commands">
-            <pre node_ref=block data-testid="install-commands">{move || commands.get()}</pre>
+            <pre node_ref=block data-testid="install-commands" tabindex="0">{move || commands.get()}</pre>
             <button type="button" data-testid="copy-commands" on:click=copy>
                 {move || if copied.get() == Some(COPIED) { "Copied" } else { "Copy" }}
             </button>

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::audit::EventTable;
 use super::session::{RequireLogin, use_auth};
-use super::widgets::{DangerButton, ErrorNote, NotFound, action_error, site_origin};
+use super::widgets::{DangerButton, ErrorNote, NotFound, action_error};
 use crate::api::admin::{
     AdminCreateInvite, AdminDeletePerson, AdminResetLink, AdminRevokeInvite, AdminSetAdmin, AdminSetDisabled,
     AdminSetMustChangePassword, AdminSetSignUpPolicy, AuditEvent, Person, SignUpPolicy, admin_audit, admin_invites,
@@ -85,10 +85,11 @@ fn People() -> impl IntoView {
         action_error(*delete),
     );
     let actions = PersonActions { set_admin, set_disabled, must_change, reset_link, delete };
-    let clock = use_auth().clock();
+    let auth = use_auth();
+    let clock = auth.clock();
     let link = move || {
         reset_link.value().get().and_then(Result::ok).map(|link| {
-            let url = format!("{}{}", site_origin(), link.path);
+            let url = format!("{}{}", auth.site_url(), link.path);
             view! {
                 <p class="note" data-testid="reset-link">
                     "Hand this link over (it works once, until " {clock.minute(link.expires_at)} "): "
@@ -277,10 +278,11 @@ fn Invites() -> impl IntoView {
     let invites = Resource::new(move || (create.version().get(), revoke.version().get()), |_| admin_invites());
     let error = action_error(*create);
     let revoke_error = action_error(*revoke);
-    let clock = use_auth().clock();
+    let auth = use_auth();
+    let clock = auth.clock();
     let made = move || {
         create.value().get().and_then(Result::ok).map(|invite| {
-            let url = format!("{}/signup?invite={}", site_origin(), query_value(&invite.code));
+            let url = format!("{}/signup?invite={}", auth.site_url(), query_value(&invite.code));
             view! {
                 <p class="note" data-testid="new-invite">
                     "Send this link (it works once, until " {clock.minute(invite.expires_at)}

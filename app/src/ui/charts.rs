@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 
 use crate::domain::format::count;
+use crate::ui::widgets::{HeatLegend, focus_stop};
 
 /// A Chart.js chart from its configuration (as Chart.js documents it, in JSON).
 #[component]
@@ -62,13 +63,29 @@ mod chart_js {
     }
 
     pub fn draw(canvas: &JsValue, config: &str) -> Result<Chart, JsValue> {
-        let config = js_sys::JSON::parse(config)?;
+        let config = match page_ink() {
+            Some(ink) => config.replace(super::CHART_INK, &ink),
+            None => config.to_string(),
+        };
+        let config = js_sys::JSON::parse(&config)?;
         Chart::new(canvas, &config)
+    }
+
+    /// The page's muted ink (`--muted`), which dark mode makes lighter: a canvas cannot read
+    /// the stylesheet's colours itself.
+    fn page_ink() -> Option<String> {
+        let window = web_sys::window()?;
+        let root = window.document()?.document_element()?;
+        let ink = window.get_computed_style(&root).ok()??.get_property_value("--muted").ok()?;
+        let ink = ink.trim();
+        (!ink.is_empty()).then(|| ink.to_string())
     }
 }
 
-/// Text and grid colour that reads on light and dark backgrounds alike.
-const CHART_INK: &str = "#8a94a6";
+/// The axes' and legends' text: the stylesheet's `--muted` of light mode (5.4:1 on a card). In the
+/// browser each chart takes the page's own `--muted` instead, lighter in dark mode, so that it
+/// reads at 4.5:1 or more on either.
+const CHART_INK: &str = "#5f6b7a";
 pub use crate::domain::drawing::{ACCENT, SECOND};
 
 /// Our charts' options: sized by their box, readable in light and dark mode; with `by_day`, the
@@ -132,6 +149,90 @@ pub fn days(daily: &[keytrack_wire::DailyActivity]) -> Vec<String> {
     daily.iter().map(|d| d.day.clone()).collect()
 }
 
+/// How a chart over many days sums its bars: a bar a day, a week (seven days from the range's
+/// first, labelled by that day) or a calendar month (labelled `2026-09`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    Day,
+    Week,
+    Month,
+}
+
+impl Grouping {
+    pub const ALL: [Grouping; 3] = [Grouping::Day, Grouping::Week, Grouping::Month];
+
+    /// The grouping a range of `days` days reads best in: a bar a day up to two months, a week
+    /// up to a year (at most 53 bars), a month beyond.
+    pub fn for_days(days: usize) -> Grouping {
+        match days {
+            0..=62 => Grouping::Day,
+            63..=371 => Grouping::Week,
+            _ => Grouping::Month,
+        }
+    }
+
+    /// "per day", as a chart's label says it.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Grouping::Day => "per day",
+            Grouping::Week => "per week",
+            Grouping::Month => "per month",
+        }
+    }
+
+    /// The labels of the bars and each series summed into them (`days` and every series are
+    /// day by day, in order).
+    pub fn group(self, days: &[String], series: &[Vec<u64>]) -> (Vec<String>, Vec<Vec<u64>>) {
+        let mut labels: Vec<String> = Vec::new();
+        let mut sums: Vec<Vec<u64>> = vec![Vec::new(); series.len()];
+        for (i, day) in days.iter().enumerate() {
+            let starts_bar = match self {
+                Grouping::Day => true,
+                Grouping::Week => i % 7 == 0,
+                Grouping::Month => labels.last().is_none_or(|last| !day.starts_with(last.as_str())),
+            };
+            if starts_bar {
+                labels.push(if self == Grouping::Month { day.chars().take(7).collect() } else { day.clone() });
+                sums.iter_mut().for_each(|s| s.push(0));
+            }
+            for (sum, values) in sums.iter_mut().zip(series) {
+                if let Some(last) = sum.last_mut() {
+                    *last += values.get(i).copied().unwrap_or(0);
+                }
+            }
+        }
+        (labels, sums)
+    }
+}
+
+/// The buttons that choose a chart's [`Grouping`].
+#[component]
+pub fn GroupingToggle(grouping: RwSignal<Grouping>) -> impl IntoView {
+    view! {
+        <div class="toggle" role="group" aria-label="Group by">
+            {Grouping::ALL
+                .into_iter()
+                .map(|choice| {
+                    let label = match choice {
+                        Grouping::Day => "Per day",
+                        Grouping::Week => "Per week",
+                        Grouping::Month => "Per month",
+                    };
+                    view! {
+                        <button
+                            type="button"
+                            aria-pressed=move || (grouping.get() == choice).to_string()
+                            on:click=move |_| grouping.set(choice)
+                        >
+                            {label}
+                        </button>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
+}
+
 /// The gaps between typed keys as a histogram with true widths. The buckets widen (25 ms wide
 /// around 100 ms, 1,000 ms at the end), so equal bars drew the rare long gaps as if they were as
 /// common as the short ones: here each bucket is a step as wide as its range on a linear time
@@ -173,26 +274,58 @@ pub fn gap_histogram(intervals: &[keytrack_wire::IntervalCount]) -> serde_json::
 
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
-/// Key presses by day of the week and hour: when the user (or the team) works.
+/// Key presses by day of the week and hour: when the user (or the team) works. The grid is one
+/// tab stop; the arrow keys, Home and End move between its hours and days, and the line under it
+/// says the figure of the cell pointed at or focused.
 #[component]
 pub fn WeekdayHour(grid: Vec<Vec<u64>>, widget: &'static str, caption: &'static str) -> impl IntoView {
     let max = grid.iter().flatten().copied().max().unwrap_or(0).max(1);
+    let describe = |day: &str, hour: usize, n: u64| format!("{day} {hour:02}:00: {} key presses", count(n));
+    let busiest =
+        grid.iter().flatten().enumerate().max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i))).map_or(0, |(i, _)| i);
+    let stop = RwSignal::new(busiest);
+    let pointed = RwSignal::new(None::<String>);
+    let cells = grid.len() * 24;
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        let at = stop.get_untracked();
+        let next = match ev.key().as_str() {
+            "ArrowLeft" if at % 24 > 0 => at - 1,
+            "ArrowRight" if at % 24 < 23 => at + 1,
+            "ArrowUp" if at >= 24 => at - 24,
+            "ArrowDown" if at + 24 < cells => at + 24,
+            "Home" => at - at % 24,
+            "End" => at - at % 24 + 23,
+            _ => return,
+        };
+        stop.set(next);
+        focus_stop(&ev, next);
+    };
     view! {
         <section class="card" data-widget=widget>
             <h2>"Week rhythm"</h2>
-            <table class="rhythm">
+            <table class="rhythm" data-roving="" on:keydown=on_keydown>
                 <caption class="muted small">{caption}</caption>
                 <thead>
                     <tr>
                         <th></th>
-                        {(0..24).map(|h| view! { <th scope="col">{if h % 6 == 0 { format!("{h}") } else { String::new() }}</th> }).collect_view()}
+                        {(0..24)
+                            .map(|h| {
+                                view! {
+                                    <th scope="col">
+                                        <span aria-hidden="true">{if h % 6 == 0 { format!("{h}") } else { String::new() }}</span>
+                                        <span class="sr-only">{format!("{h:02}:00")}</span>
+                                    </th>
+                                }
+                            })
+                            .collect_view()}
                     </tr>
                 </thead>
                 <tbody>
                     {grid
                         .into_iter()
                         .zip(WEEKDAYS)
-                        .map(|(row, day)| {
+                        .enumerate()
+                        .map(|(d, (row, day))| {
                             view! {
                                 <tr>
                                     <th scope="row">{day}</th>
@@ -200,10 +333,21 @@ pub fn WeekdayHour(grid: Vec<Vec<u64>>, widget: &'static str, caption: &'static 
                                         .into_iter()
                                         .enumerate()
                                         .map(|(hour, n)| {
+                                            let i = d * 24 + hour;
+                                            let said = describe(day, hour, n);
+                                            let (hovered, focused) = (said.clone(), said.clone());
                                             view! {
                                                 <td
-                                                    title=format!("{day} {hour:02}:00: {} key presses", count(n))
+                                                    title=said.clone()
+                                                    aria-label=said
+                                                    tabindex=move || if stop.get() == i { "0" } else { "-1" }
+                                                    data-stop=i
                                                     style=format!("--heat: {:.3}", n as f64 / max as f64)
+                                                    on:mouseenter=move |_| pointed.set(Some(hovered.clone()))
+                                                    on:focus=move |_| {
+                                                        stop.set(i);
+                                                        pointed.set(Some(focused.clone()));
+                                                    }
                                                 ></td>
                                             }
                                         })
@@ -214,6 +358,10 @@ pub fn WeekdayHour(grid: Vec<Vec<u64>>, widget: &'static str, caption: &'static 
                         .collect_view()}
                 </tbody>
             </table>
+            <HeatLegend class="keys"/>
+            <p class="muted small" data-testid=format!("{widget}-readout") aria-live="polite">
+                {move || pointed.get().unwrap_or_else(|| "Point at or focus an hour to see its key presses.".to_string())}
+            </p>
         </section>
     }
 }

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::live::LiveFeed;
 use super::session::{Auth, RequireLogin, use_auth};
-use super::widgets::{DangerButton, ErrorNote, action_error, site_origin};
+use super::widgets::{DangerButton, ErrorNote, action_error};
 use crate::api::UiError;
 use crate::api::data::{RemoveDevice, RenameDevice, my_devices};
 use crate::domain::format::{count, platform_label};
@@ -61,9 +61,10 @@ impl DevicesData {
 fn Devices(data: DevicesData) -> impl IntoView {
     let DevicesData { rename, remove, edit, feed, devices } = data;
     feed.listen("/api/v1/live".to_string());
-    // The address only the browser knows for sure (the server may sit behind a proxy).
+    // The public URL, or the address only the browser knows for sure (the server may sit behind a proxy).
+    let auth = use_auth();
     let site_url = RwSignal::new("URL".to_string());
-    Effect::new(move |_| site_url.set(site_origin()));
+    Effect::new(move |_| site_url.set(auth.site_url()));
     let removing = RwSignal::new(None::<DeviceSummary>);
     let removed = move || {
         remove.value().get().and_then(Result::ok).map(|receipt| {

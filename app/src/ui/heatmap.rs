@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use crate::domain::drawing::{DesktopHeat, Layer, desktops, heat_shades};
 use crate::domain::format::count;
+use crate::ui::widgets::HeatLegend;
 
 #[component]
 pub fn PointerHeatmap(screens: Vec<ScreenHeatmap>, layer: Layer) -> impl IntoView {
@@ -54,6 +55,7 @@ pub fn PointerHeatmap(screens: Vec<ScreenHeatmap>, layer: Layer) -> impl IntoVie
             <h2>{layer.title()}</h2>
             {choice}
             {drawn}
+            <HeatLegend class="pointer"/>
         </section>
     }
     .into_any()

@@ -71,8 +71,10 @@ pub fn App() -> impl IntoView {
         <Title text="KeyTrack"/>
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Router>
+            // The first stop of Tab: past the navigation, straight to the page.
+            <a class="skip-link" href="#content" on:click=skip_to_content>"Skip to content"</a>
             <Header/>
-            <main>
+            <main id="content" tabindex="-1">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=home::HomePage/>
                     <Route path=path!("/login") view=account::LoginPage/>
@@ -96,13 +98,41 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Moves the focus to the page itself. The router takes over a link's click, so the browser's own
+/// jump to `#content` (which would move the focus there) never happens.
+fn skip_to_content(ev: leptos::ev::MouseEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(content) =
+            document().get_element_by_id("content").and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            ev.prevent_default();
+            let _ = content.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
+}
+
 #[component]
 fn Header() -> impl IntoView {
     let auth = use_auth();
+    // On a phone the links fold into a menu (style/main.css); following one folds it again.
+    let menu_open = RwSignal::new(false);
     view! {
         <header class="topbar">
             <A href="/" attr:class="brand">"KeyTrack"</A>
-            <nav aria-label="Main">
+            <button
+                type="button"
+                class="menu-toggle"
+                aria-controls="main-nav"
+                aria-expanded=move || menu_open.get().to_string()
+                on:click=move |_| menu_open.update(|open| *open = !*open)
+            >
+                "Menu"
+            </button>
+            <nav id="main-nav" aria-label="Main" class:open=move || menu_open.get() on:click=move |_| menu_open.set(false)>
                 <Transition fallback=|| ()>
                     {move || {
                         auth.account()

@@ -6,9 +6,10 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::password::ChangePasswordForm;
-use super::widgets::ErrorNote;
-use crate::api::{LogIn, LogOut, SignUp, UiError, current_account, my_clock};
+use super::widgets::{ErrorNote, site_origin};
+use crate::api::{LogIn, LogOut, SignUp, UiError, current_account, my_clock, public_url};
 use crate::domain::format::LocalClock;
+use crate::domain::layouts::KeyboardLayout;
 
 /// Who is logged in, and the actions that change it. Provided once at the top.
 #[derive(Clone, Copy)]
@@ -31,6 +32,8 @@ pub struct Visitor {
     /// The person's clock (UTC for someone logged out): every time on every page is written in
     /// their own time zone.
     pub clock: LocalClock,
+    /// The server's `--public-url`, if it was given one (see [`Auth::site_url`]).
+    pub public_url: Option<String>,
 }
 
 impl Auth {
@@ -40,7 +43,10 @@ impl Auth {
         let log_out = ServerAction::<LogOut>::new();
         let visitor = Resource::new(
             move || (log_in.version().get(), sign_up.version().get(), log_out.version().get()),
-            |_| async { Ok(Visitor { account: current_account().await?, clock: my_clock().await? }) },
+            |_| async {
+                let (account, clock, public_url) = (current_account().await?, my_clock().await?, public_url().await?);
+                Ok(Visitor { account, clock, public_url })
+            },
         );
         let auth = Auth { log_in, sign_up, log_out, visitor };
         provide_context(auth);
@@ -85,6 +91,25 @@ impl Auth {
     /// profile shows on the next page.
     pub fn clock(self) -> LocalClock {
         self.visitor.get_untracked().and_then(Result::ok).map(|v| v.clock).unwrap_or_default()
+    }
+
+    /// `https://host[:port]` for commands and links to copy: the server's `--public-url`, else
+    /// the address this browser opened the page at (only known in the browser: call it in an
+    /// effect or after an action).
+    pub fn site_url(self) -> String {
+        self.public_url().unwrap_or_else(site_origin)
+    }
+
+    /// The server's `--public-url`, if it was given one.
+    pub fn public_url(self) -> Option<String> {
+        self.visitor.get_untracked().and_then(Result::ok).and_then(|v| v.public_url)
+    }
+
+    /// The person's keyboard layout, which names keys where a page lists them (US for someone
+    /// logged out). Read once as a page is made, as [`Auth::clock`] is.
+    pub fn layout(self) -> KeyboardLayout {
+        let account = self.visitor.get_untracked().and_then(Result::ok).and_then(|v| v.account);
+        account.map_or_else(KeyboardLayout::default, |a| KeyboardLayout::or_us(&a.keyboard_layout))
     }
 }
 

@@ -7,13 +7,12 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::charts::Chart;
-use super::charts::{ACCENT, SECOND, WeekdayHour, chart_options};
+use super::charts::{ACCENT, Chart, Grouping, GroupingToggle, SECOND, WeekdayHour, chart_options};
 use super::data::{ExportMenu, TEAM_CSV_KINDS};
 use super::live::{LiveBadge, use_live_feed};
 use super::range::{RangeFilter, use_range_query};
 use super::session::{Auth, LogInOrSignUp, RequireLogin, use_auth};
-use super::widgets::{DangerButton, ErrorNote, action_error, site_origin};
+use super::widgets::{DangerButton, ErrorNote, action_error};
 use crate::api::UiError;
 use crate::api::teams::{
     CreateInvite, CreateTeam, DeleteTeam, InviteSummary, JoinTeam, LeaveTeam, RemoveMember, RevokeInvite,
@@ -438,7 +437,7 @@ fn TeamDashboard(stats: Resource<Result<TeamStats, crate::api::UiError>>) -> imp
     }
 }
 
-/// The team's key presses over time, per day or per week, with each sharing member's own trend
+/// The team's key presses over time, per day, week or month, with each sharing member's own trend
 /// beside it. The team's series holds only the hours that count (see the team rules).
 #[component]
 fn TeamActivity(stats: TeamStats) -> impl IntoView {
@@ -448,19 +447,18 @@ fn TeamActivity(stats: TeamStats) -> impl IntoView {
     let days = stats.days.clone();
     let members: Vec<(String, Vec<u64>)> =
         stats.member_figures.iter().map(|m| (m.name.clone(), m.daily_keys.clone())).collect();
-    let weekly = RwSignal::new(false);
+    let grouping = RwSignal::new(Grouping::for_days(days.len()));
     let config = move || {
-        // Per week: seven days at a time from the range's first day, labelled by that day.
-        let step = if weekly.get() { 7 } else { 1 };
-        let fold = |series: &[u64]| -> Vec<u64> { series.chunks(step).map(|c| c.iter().sum()).collect() };
-        let labels: Vec<String> = days.chunks(step).map(|c| c.first().cloned().unwrap_or_default()).collect();
+        let mut series = vec![team.clone()];
+        series.extend(members.iter().map(|(_, daily)| daily.clone()));
+        let (labels, sums) = grouping.get().group(&days, &series);
         let mut datasets = vec![serde_json::json!({
-            "type": "bar", "label": "Team (hours with 3+ members)", "data": fold(&team), "backgroundColor": ACCENT, "order": 2,
+            "type": "bar", "label": "Team (hours with 3+ members)", "data": sums[0], "backgroundColor": ACCENT, "order": 2,
         })];
-        for (i, (name, series)) in members.iter().enumerate() {
+        for (i, ((name, _), data)) in members.iter().zip(&sums[1..]).enumerate() {
             let colour = [SECOND, "#3aa876", "#9b59b6", "#c0392b", "#16a085", "#7f8c8d"][i % 6];
             datasets.push(serde_json::json!({
-                "type": "line", "label": name, "data": fold(series), "borderColor": colour, "backgroundColor": colour, "order": 1, "tension": 0.3,
+                "type": "line", "label": name, "data": data, "borderColor": colour, "backgroundColor": colour, "order": 1, "tension": 0.3,
             }));
         }
         serde_json::json!({ "type": "bar", "data": { "labels": labels, "datasets": datasets }, "options": chart_options(true) })
@@ -468,16 +466,9 @@ fn TeamActivity(stats: TeamStats) -> impl IntoView {
     view! {
         <section class="card wide" data-widget="team-activity">
             <h2>"Activity over time"</h2>
-            <div class="toggle" role="group" aria-label="Group by">
-                <button type="button" aria-pressed=move || (!weekly.get()).to_string() on:click=move |_| weekly.set(false)>
-                    "Per day"
-                </button>
-                <button type="button" aria-pressed=move || weekly.get().to_string() on:click=move |_| weekly.set(true)>
-                    "Per week"
-                </button>
-            </div>
+            <GroupingToggle grouping/>
             {move || {
-                let label = if weekly.get() { "per week" } else { "per day" };
+                let label = grouping.get().noun();
                 view! {
                     <div data-testid="team-activity-chart" data-grouping=label>
                         <Chart config=config() label=format!("The team's key presses {label}, with each sharing member's")/>
@@ -590,6 +581,7 @@ fn TeamSummaryCard(stats: TeamStats) -> impl IntoView {
 
 #[component]
 fn TopChords(totals: keytrack_wire::TeamTotals) -> impl IntoView {
+    let layout = use_auth().layout();
     view! {
         <section class="card" data-widget="team-combos">
             <h2>"Top shortcuts of the team"</h2>
@@ -601,7 +593,14 @@ fn TopChords(totals: keytrack_wire::TeamTotals) -> impl IntoView {
                         {totals
                             .top_chords
                             .into_iter()
-                            .map(|c| view! { <li><code>{c.chord}</code><span>{count(c.count)}</span></li> })
+                            .map(|c| {
+                                view! {
+                                    <li data-key=c.chord.clone()>
+                                        <kbd>{layout.shortcut_name(&c.chord)}</kbd>
+                                        <span>{count(c.count)}</span>
+                                    </li>
+                                }
+                            })
                             .collect_view()}
                     </ol>
                 }
@@ -868,11 +867,12 @@ fn Invites(details: TeamDetails, actions: TeamActions) -> impl IntoView {
     let error = action_error(*actions.invite);
     let revoke_error = action_error(*actions.revoke);
     let team_id = details.id;
-    let clock = use_auth().clock();
+    let auth = use_auth();
+    let clock = auth.clock();
     let new_invite = move || {
         actions.invite.value().get().and_then(Result::ok).map(|invite| {
             let path = format!("/join/{}", invite.code);
-            let link = format!("{}{path}", site_origin());
+            let link = format!("{}{path}", auth.site_url());
             view! {
                 <div class="new-token" role="status">
                     <p>

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::live::use_live_feed;
 use super::session::{RequireLogin, use_auth};
-use super::widgets::{DangerButton, ErrorNote, action_error, site_origin};
+use super::widgets::{DangerButton, ErrorNote, action_error};
 use crate::api::{CreateToken, RevokeToken, TokenSummary, UiError, list_tokens};
 
 #[component]
@@ -31,14 +31,15 @@ fn Tokens(
     revoke: ServerAction<RevokeToken>,
     tokens: Resource<Result<Vec<TokenSummary>, UiError>>,
 ) -> impl IntoView {
-    // The address only the browser knows for sure (the server may sit behind a proxy).
+    // The public URL, or the address only the browser knows for sure (the server may sit behind a proxy).
+    let auth = use_auth();
     let site_url = RwSignal::new("URL".to_string());
-    Effect::new(move |_| site_url.set(site_origin()));
+    Effect::new(move |_| site_url.set(auth.site_url()));
     let create_error = action_error(*create);
     let revoke_error = action_error(*revoke);
     let new_token = move || {
         create.value().get().and_then(Result::ok).map(|new| {
-            let pair_command = format!("keytrack-agent pair --server {} --token {}", site_origin(), new.token);
+            let pair_command = format!("keytrack-agent pair --server {} --token {}", auth.site_url(), new.token);
             view! {
                 <div class="new-token" role="status">
                     <p>

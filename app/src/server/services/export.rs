@@ -21,6 +21,7 @@ use crate::server::store::activity::RecordCodec;
 use crate::server::store::uploads::Uploads;
 
 use crate::domain::csv::Csv;
+use crate::domain::layouts::KeyboardLayout;
 use crate::domain::range::RangeQuery;
 use crate::domain::rollup::DayTotals;
 
@@ -190,17 +191,19 @@ pub async fn own_csv(
         }
         CsvKind::Key | CsvKind::Shortcut => {
             let stats = super::stats::range_totals(database, user_id, from, to).await?.finish();
-            let (name, counts) = match kind {
-                CsvKind::Key => ("key", stats.keys),
-                _ => ("shortcut", stats.combos),
+            // Named as printed in the person's layout, with the code the API uses beside it.
+            let layout = KeyboardLayout::or_us(&account.keyboard_layout);
+            let (column, counts, name): (_, _, fn(KeyboardLayout, &str) -> String) = match kind {
+                CsvKind::Key => ("key", stats.keys, KeyboardLayout::key_name),
+                _ => ("shortcut", stats.combos, KeyboardLayout::shortcut_name),
             };
             let total: u64 = counts.values().sum();
             let mut rows: Vec<(String, u64)> = counts.into_iter().filter(|(_, n)| *n > 0).collect();
             rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            csv.header(&[name, "presses", "percent"]);
-            for (label, presses) in rows {
+            csv.header(&[column, "code", "presses", "percent"]);
+            for (code, presses) in rows {
                 let percent = if total == 0 { 0.0 } else { presses as f64 * 100.0 / total as f64 };
-                csv.text(&label).number(presses).decimal(percent, 2).end_row();
+                csv.text(&name(layout, &code)).text(&code).number(presses).decimal(percent, 2).end_row();
             }
             chunk(csv.take()).boxed()
         }
@@ -367,9 +370,10 @@ pub async fn team_csv(
             }
         }
         TeamCsvKind::Shortcuts => {
-            csv.header(&["shortcut", "presses"]);
+            csv.header(&["shortcut", "code", "presses"]);
+            let layout = KeyboardLayout::or_us(&accounts::account(database, user_id).await?.keyboard_layout);
             for chord in stats.totals.iter().flat_map(|t| &t.top_chords) {
-                csv.text(&chord.chord).number(chord.count).end_row();
+                csv.text(&layout.shortcut_name(&chord.chord)).text(&chord.chord).number(chord.count).end_row();
             }
         }
     }

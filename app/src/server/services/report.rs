@@ -11,6 +11,7 @@ use krilla_svg::{SurfaceExt, SvgSettings};
 
 use super::export::Download;
 use super::{accounts, stats, teams};
+use crate::domain::layouts::KeyboardLayout;
 use crate::domain::range::RangeQuery;
 use crate::domain::report::{FONT, PAGE_HEIGHT, PAGE_WIDTH, ReportTitle, personal_pages, team_pages};
 use crate::server::error::AppError;
@@ -79,6 +80,7 @@ pub async fn own_report(database: &Database, user_id: i64, query: &RangeQuery, n
         who,
         clock: format!("{}, each day starting at {:02}:00", account.timezone, account.day_start_hour),
         made: made_at(&account.timezone, now),
+        layout: KeyboardLayout::or_us(&account.keyboard_layout),
     };
     let pages = personal_pages(&title, &stats, &screens);
     let filename = format!("keytrack-report-{}-to-{}.pdf", stats.from, stats.to);
@@ -95,7 +97,12 @@ pub async fn team_report(
 ) -> Result<Download, AppError> {
     let stats = teams::stats(database, team_id, user_id, query, now).await?;
     let account = accounts::account(database, user_id).await?;
-    let title = ReportTitle { who: account.email.clone(), clock: String::new(), made: made_at(&account.timezone, now) };
+    let title = ReportTitle {
+        who: account.email.clone(),
+        clock: String::new(),
+        made: made_at(&account.timezone, now),
+        layout: KeyboardLayout::or_us(&account.keyboard_layout),
+    };
     let pages = team_pages(&title, &stats);
     let filename = format!("keytrack-team-{team_id}-report-{}-to-{}.pdf", stats.from, stats.to);
     pdf_download(pages, format!("KeyTrack team report: {}", stats.team_name), filename).await

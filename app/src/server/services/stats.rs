@@ -55,8 +55,8 @@ pub async fn resolve_range<'c>(
     now: i64,
 ) -> Result<(NaiveDate, NaiveDate), AppError> {
     let today = clock::clock_of(account)?.today(now);
-    // Only `all` needs the first day with data.
-    let first = if query.checked_preset() == Ok(Some(Preset::All)) {
+    // Only `all` and `year` need the first day with data.
+    let first = if matches!(query.checked_preset(), Ok(Some(Preset::All | Preset::ThisYear))) {
         let first = match scope {
             RangeScope::Own(user_id) => store::days::first_day(db, user_id).await?,
             RangeScope::Team(team_id) => store::teams::first_day(db, team_id).await?,
@@ -81,11 +81,21 @@ pub async fn stats_for_query<'c>(
     let mut stats = activity_stats(db, &account, user_id, from, to).await?;
     let length = (to - from).num_days() + 1;
     let (before_from, before_to) = (from - chrono::Duration::days(length), from - chrono::Duration::days(1));
-    let before = store::days::headline_sum(db, user_id, &before_from.to_string(), &before_to.to_string()).await?;
+    let (before, until) = if query.checked_preset() == Ok(Some(Preset::Today)) {
+        // Today so far against yesterday up to the same time of the day, not all of yesterday.
+        let clock = clock::clock_of(&account)?;
+        let (today_start, yesterday_start) = (clock.day_start(from), clock.day_start(before_from));
+        let end = (yesterday_start + (now - today_start)).clamp(yesterday_start, today_start);
+        let until = clock.hour_minute(end);
+        (store::days::headline_between(db, user_id, (yesterday_start, end)).await?, Some(until))
+    } else {
+        (store::days::headline_sum(db, user_id, &before_from.to_string(), &before_to.to_string()).await?, None)
+    };
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
     stats.previous = Some(PeriodSummary {
         from: before_from.to_string(),
         to: before_to.to_string(),
+        until,
         total_keys: count(before.total_keys),
         total_clicks: count(before.total_clicks),
         active_seconds: count(before.active_seconds),

@@ -261,6 +261,27 @@ pub async fn headline_sum<'c>(
     on_engine!(db, |e| sqlx::query_as(sql).bind(user_id).bind(from).bind(to).fetch_one(e).await)
 }
 
+/// The headline figures of the user's minutes in `[start, end)`: a part of a day, which the day
+/// rollups cannot give (today so far against yesterday up to the same time).
+pub async fn headline_between<'c>(
+    db: impl Into<Db<'c>>,
+    user_id: i64,
+    (start, end): (i64, i64),
+) -> Result<Headline, sqlx::Error> {
+    let mut sum = Headline::default();
+    let add = |total: &mut i64, n: u64| *total = total.saturating_add(i64::try_from(n).unwrap_or(i64::MAX));
+    for (_, hour) in super::activity::hours_between(db, user_id, (start, end)).await? {
+        for record in hour.records.iter().filter(|r| (start..end).contains(&r.minute)) {
+            add(&mut sum.total_keys, record.total_presses());
+            add(&mut sum.total_clicks, record.clicks.total());
+            add(&mut sum.active_seconds, u64::from(record.active_seconds));
+            add(&mut sum.typed_keys, u64::from(record.typing.typed_keys));
+            add(&mut sum.typing_ms, u64::from(record.typing.typing_ms));
+        }
+    }
+    Ok(sum)
+}
+
 /// Deletes all the user's day rollups and grids.
 pub async fn delete_all<'c>(db: impl Into<Db<'c>>, user_id: i64) -> Result<(), sqlx::Error> {
     let mut db = db.into();

@@ -35,6 +35,10 @@ pub struct AppState {
     /// `None`: metrics are not served there.
     #[from_ref(skip)]
     pub metrics_token: Option<Arc<str>>,
+    /// The address people open the server at (`--public-url`): the commands and links pages give
+    /// to copy use it. `None`: the address the browser used.
+    #[from_ref(skip)]
+    pub public_url: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -62,12 +66,18 @@ impl AppState {
             reset_mail: None,
             reset_limiter,
             metrics_token: None,
+            public_url: None,
         }
     }
 
     /// Emails reset links (`--smtp-host` and the others, with `--public-url`).
     pub fn with_reset_mail(self, mail: ResetMail) -> AppState {
         AppState { reset_mail: Some(mail), ..self }
+    }
+
+    /// Gives `url` (`--public-url`, checked) in the commands and links pages show.
+    pub fn with_public_url(self, url: &str) -> AppState {
+        AppState { public_url: Some(Arc::from(url)), ..self }
     }
 
     /// Serves `GET /metrics` to scrapers with this bearer token (`--metrics-token`).
