@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use keytrack_app::admin::{backup, demo, health, import, move_to_postgres};
 use keytrack_app::model::SignUpPolicy;
 use keytrack_app::server::services::passwords::ResetMail;
-use keytrack_app::server::services::{accounts, admin, audit, auth, data, mail, passwords, site};
+use keytrack_app::server::services::{accounts, admin, audit, auth, data, mail, passwords, site, two_factor};
 use keytrack_app::server::store::{self, Place, Storage, Store};
 use keytrack_app::server::web::{self, listen, state::AppState};
 use leptos::config::LeptosOptions;
@@ -191,6 +191,12 @@ enum UserCommand {
         #[arg(long)]
         email: String,
     },
+    /// Turn off the user's two-factor sign-in (a lost phone and lost recovery codes): the next
+    /// login asks for the password alone. Audited.
+    ResetTwoFactor {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -365,6 +371,16 @@ async fn run() -> anyhow::Result<()> {
             let link = passwords::reset_link(&store.database, None, user).await.map_err(public)?;
             println!("{}", link.path);
             eprintln!("open it on this server within a day (it works once); prefix it with the server's address");
+            Ok(())
+        }
+        Command::User { command: UserCommand::ResetTwoFactor { email } } => {
+            let store = Store::open(&place).await?;
+            let user = user_by_email(&store, &email).await?;
+            if two_factor::reset(&store.database, None, user).await.map_err(public)? {
+                eprintln!("two-factor sign-in of {email} is off: the next login asks for the password alone");
+            } else {
+                eprintln!("{email} had no two-factor sign-in");
+            }
             Ok(())
         }
         Command::Admin { command } => {

@@ -206,6 +206,9 @@ pub struct Person {
     pub admin: bool,
     pub disabled: bool,
     pub must_change_password: bool,
+    /// Two-factor sign-in is on for the account.
+    #[serde(default)]
+    pub two_factor: bool,
 }
 
 /// A page of the people on the server.
@@ -235,6 +238,25 @@ pub struct AuditEvent {
     pub detail: String,
     /// The client's address, or `command line`.
     pub address: String,
+}
+
+/// An account's two-factor sign-in as its profile shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorStatus {
+    pub on: bool,
+    pub recovery_codes_left: u32,
+    /// The server requires it of every password account (it can be reset, not turned off).
+    pub required: bool,
+}
+
+/// A new two-factor secret being set up, shown once: the QR code of its `otpauth://` address for
+/// an authenticator app, and the secret (base32) to type into an app that cannot scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorSetup {
+    pub secret: String,
+    pub address: String,
+    /// An SVG drawing of the QR code, made by the server (no script or link in it).
+    pub qr_svg: String,
 }
 
 /// A one-time password reset link an administrator hands over.
@@ -273,10 +295,17 @@ pub enum AuditAction {
     AccountEnabled,
     MustChangePassword,
     SignUpPolicyChanged,
+    TwoFactorOn,
+    TwoFactorOff,
+    TwoFactorReset,
+    RecoveryCodesRenewed,
+    RecoveryCodeUsed,
+    TwoFactorFailed,
+    TwoFactorRequired,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 31] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::SignUp,
@@ -301,6 +330,13 @@ impl AuditAction {
         AuditAction::AccountEnabled,
         AuditAction::MustChangePassword,
         AuditAction::SignUpPolicyChanged,
+        AuditAction::TwoFactorOn,
+        AuditAction::TwoFactorOff,
+        AuditAction::TwoFactorReset,
+        AuditAction::RecoveryCodesRenewed,
+        AuditAction::RecoveryCodeUsed,
+        AuditAction::TwoFactorFailed,
+        AuditAction::TwoFactorRequired,
     ];
 
     /// As stored and as the API and CSV name it.
@@ -330,6 +366,13 @@ impl AuditAction {
             AuditAction::AccountEnabled => "account_enabled",
             AuditAction::MustChangePassword => "must_change_password",
             AuditAction::SignUpPolicyChanged => "sign_up_policy_changed",
+            AuditAction::TwoFactorOn => "two_factor_on",
+            AuditAction::TwoFactorOff => "two_factor_off",
+            AuditAction::TwoFactorReset => "two_factor_reset",
+            AuditAction::RecoveryCodesRenewed => "recovery_codes_renewed",
+            AuditAction::RecoveryCodeUsed => "recovery_code_used",
+            AuditAction::TwoFactorFailed => "two_factor_failed",
+            AuditAction::TwoFactorRequired => "two_factor_required",
         }
     }
 
@@ -360,6 +403,13 @@ impl AuditAction {
             AuditAction::AccountEnabled => "Account enabled",
             AuditAction::MustChangePassword => "Must change password",
             AuditAction::SignUpPolicyChanged => "Sign-up policy changed",
+            AuditAction::TwoFactorOn => "Two-factor sign-in turned on",
+            AuditAction::TwoFactorOff => "Two-factor sign-in turned off",
+            AuditAction::TwoFactorReset => "Two-factor sign-in reset",
+            AuditAction::RecoveryCodesRenewed => "New recovery codes",
+            AuditAction::RecoveryCodeUsed => "Recovery code used",
+            AuditAction::TwoFactorFailed => "Wrong sign-in code",
+            AuditAction::TwoFactorRequired => "Two-factor sign-in required",
         }
     }
 

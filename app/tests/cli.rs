@@ -284,3 +284,44 @@ fn the_systemd_unit_verifies_and_is_hardened() {
         .unwrap_or_else(|| panic!("no exposure level in: {text}"));
     assert!(exposure <= 2.0, "exposure {exposure}: {text}");
 }
+
+/// The way back in for an administrator who lost both phone and recovery codes: `keytrack user
+/// reset-two-factor` on the server, audited as the command line's.
+#[test]
+fn user_reset_two_factor_turns_it_off_from_the_command_line() {
+    use keytrack_app::server::services::two_factor;
+    use keytrack_app::server::store;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (ok, _, err) = keytrack(dir.path(), &["user", "add", "--email", "ops@example.com"], "a long enough password\n");
+    assert!(ok, "user add failed: {err}");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let database = runtime.block_on(async {
+        let database = store::Database::Sqlite(store::sqlite::open(dir.path()).await.expect("open"));
+        let id = store::users::by_email(&database, "ops@example.com").await.expect("read").expect("added").id;
+        let setup = two_factor::begin_setup(&database, id).await.expect("setup");
+        let secret = totp_rs::Secret::Encoded(setup.secret).to_bytes().expect("base32");
+        let app = totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 0, 30, secret, None, String::new());
+        let code = app.generate_current().expect("clock");
+        two_factor::confirm_setup(&database, id, &code).await.expect("on");
+        assert!(two_factor::is_on(&database, id).await.expect("read"));
+        (database, id)
+    });
+    let (ok, _, err) = keytrack(dir.path(), &["user", "reset-two-factor", "--email", "ops@example.com"], "");
+    assert!(ok && err.contains("is off"), "{err}");
+    let (ok, _, err) = keytrack(dir.path(), &["user", "reset-two-factor", "--email", "ops@example.com"], "");
+    assert!(ok && err.contains("had no two-factor"), "{err}");
+    let (ok, _, err) = keytrack(dir.path(), &["user", "reset-two-factor", "--email", "nobody@example.com"], "");
+    assert!(!ok && err.contains("nobody@example.com"), "{err}");
+    runtime.block_on(async {
+        let (database, id) = database;
+        assert!(!two_factor::is_on(&database, id).await.expect("read"), "off");
+        let sql = format!(
+            "SELECT count(*) FROM audit_log WHERE action = 'two_factor_reset' AND target_id = {id} AND actor_id IS NULL"
+        );
+        let (audited,): (i64,) = match &database {
+            store::Database::Sqlite(pool) => sqlx::query_as(&sql).fetch_one(pool).await.expect("count"),
+            store::Database::Postgres(_) => unreachable!("a SQLite file"),
+        };
+        assert_eq!(audited, 1);
+    });
+}

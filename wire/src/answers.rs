@@ -58,6 +58,13 @@ pub struct Account {
     /// An administrator asked for a new password at the next login: the pages ask for it first.
     #[serde(default)]
     pub must_change_password: bool,
+    /// Two-factor sign-in is on: a login asks for a code after the password.
+    #[serde(default)]
+    pub two_factor: bool,
+    /// The server requires two-factor sign-in and the account has none yet: the pages ask to set
+    /// it up first.
+    #[serde(default)]
+    pub must_set_up_two_factor: bool,
 }
 
 /// Activity over a range of days, as `GET /api/v1/stats` answers and the dashboard shows.

@@ -66,7 +66,7 @@ mod tests {
     use super::*;
     use crate::model::SignUpPolicy;
     use crate::server::services::ingest::{self, UploadSource};
-    use crate::server::services::{accounts, passwords, site, teams};
+    use crate::server::services::{accounts, passwords, site, teams, two_factor};
     use crate::server::store::postgres::TestDatabase;
     use crate::server::store::uploads::Uploads;
     use crate::server::store::{self, Database};
@@ -117,6 +117,11 @@ mod tests {
         site::set_policy(&database, Some(ada), SignUpPolicy::Invite).await.expect("policy");
         site::create_invite(&database, ada, Some("carol@example.com"), 7).await.expect("site invite");
         passwords::reset_link(&database, Some(ada), bob).await.expect("reset link");
+        // Ada's second factor and recovery codes (confirmed with her app's code of now).
+        let setup = two_factor::begin_setup(&database, ada).await.expect("two-factor setup");
+        let secret = totp_rs::Secret::Encoded(setup.secret).to_bytes().expect("base32");
+        let app = totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 0, 30, secret, None, String::new());
+        two_factor::confirm_setup(&database, ada, &app.generate_current().expect("clock")).await.expect("on");
 
         let database = TestDatabase::create().await;
         let moved = move_to_postgres(&sqlite, &database.pool).await.expect("moved");

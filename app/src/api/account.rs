@@ -4,12 +4,14 @@
 use leptos::prelude::*;
 
 use super::UiError;
-pub use crate::model::{AuditEvent, SignUpPolicy};
+pub use crate::model::{AuditEvent, SignUpPolicy, TwoFactorSetup, TwoFactorStatus};
 
 #[cfg(feature = "ssr")]
-use super::ssr::{client_ip, start_session, state, user_id};
+use super::ssr::{client_ip, continue_login, start_session, state, user_id};
 #[cfg(feature = "ssr")]
-use crate::server::services::{audit, passwords, site};
+use crate::server::services::accounts::LoginStep;
+#[cfg(feature = "ssr")]
+use crate::server::services::{audit, passwords, site, two_factor};
 
 /// What the sign-up and login pages say of the server: its sign-up policy, and whether it can
 /// email a reset link.
@@ -49,9 +51,13 @@ pub async fn forgot_password(email: String) -> Result<(), UiError> {
 pub async fn reset_password(token: String, password: String) -> Result<(), UiError> {
     let state = state()?;
     let user = passwords::reset(&state.store.database, &state.reset_limiter, &token, &password, client_ip()).await?;
-    start_session(user).await?;
-    leptos_axum::redirect("/");
-    Ok(())
+    // A reset link proves the email, not the second factor: with it on, the code is asked next.
+    let step = if two_factor::is_on(&state.store.database, user).await? {
+        LoginStep::CodeNeeded(user)
+    } else {
+        LoginStep::LoggedIn(user)
+    };
+    continue_login(step, None).await
 }
 
 /// A new password, the current one first; every other session of the account ends.
@@ -68,4 +74,37 @@ pub async fn change_password(current: String, password: String) -> Result<(), Ui
 #[server]
 pub async fn my_audit_events() -> Result<Vec<AuditEvent>, UiError> {
     Ok(audit::of_user(&state()?.store.database, user_id().await?).await?)
+}
+
+/// Whether the account has two-factor sign-in on, its recovery codes left, and whether the server
+/// requires it.
+#[server]
+pub async fn my_two_factor() -> Result<TwoFactorStatus, UiError> {
+    Ok(two_factor::status(&state()?.store.database, user_id().await?).await?)
+}
+
+/// A new secret to set up two-factor sign-in with (shown once; on only once a code confirms it).
+#[server]
+pub async fn begin_two_factor() -> Result<TwoFactorSetup, UiError> {
+    let state = state()?;
+    state.store.writable()?;
+    Ok(two_factor::begin_setup(&state.store.database, user_id().await?).await?)
+}
+
+/// Confirms the setup with a code from the app: on, and these are the recovery codes (shown once).
+#[server]
+pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, UiError> {
+    Ok(two_factor::confirm_setup(&state()?.store.database, user_id().await?, &code).await?)
+}
+
+/// New recovery codes (the password first); the earlier ones stop working.
+#[server]
+pub async fn renew_recovery_codes(password: String) -> Result<Vec<String>, UiError> {
+    Ok(two_factor::renew_recovery_codes(&state()?.store.database, user_id().await?, &password).await?)
+}
+
+/// Turns two-factor sign-in off (the password first).
+#[server]
+pub async fn turn_off_two_factor(password: String) -> Result<(), UiError> {
+    Ok(two_factor::turn_off(&state()?.store.database, user_id().await?, &password).await?)
 }

@@ -9,7 +9,7 @@ pub use crate::model::{AuditEvent, NewSiteInvite, PeoplePage, Person, ResetLink,
 #[cfg(feature = "ssr")]
 use super::ssr::{state, user_id};
 #[cfg(feature = "ssr")]
-use crate::server::services::{admin, audit, auth, site};
+use crate::server::services::{admin, audit, auth, site, two_factor};
 
 /// A page (from 1) of the people on the server whose email or name holds `search`.
 #[server]
@@ -38,6 +38,27 @@ pub async fn admin_set_must_change_password(person: i64, must: bool) -> Result<(
 #[server]
 pub async fn admin_reset_link(person: i64) -> Result<ResetLink, UiError> {
     Ok(admin::reset_link(&state()?.store.database, user_id().await?, person).await?)
+}
+
+/// Removes a person's second factor (a lost phone): they log in with the password alone, and set
+/// it up again when the server requires it.
+#[server]
+pub async fn admin_reset_two_factor(person: i64) -> Result<(), UiError> {
+    two_factor::reset(&state()?.store.database, Some(user_id().await?), person).await?;
+    Ok(())
+}
+
+/// Whether the server requires two-factor sign-in of every password account.
+#[server]
+pub async fn admin_two_factor_required() -> Result<bool, UiError> {
+    let state = state()?;
+    auth::require_admin(&state.store.database, user_id().await?).await?;
+    Ok(two_factor::required(&state.store.database).await?)
+}
+
+#[server]
+pub async fn admin_require_two_factor(required: bool) -> Result<(), UiError> {
+    Ok(two_factor::set_required(&state()?.store.database, user_id().await?, required).await?)
 }
 
 #[server]

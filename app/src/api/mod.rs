@@ -120,6 +120,32 @@ mod ssr {
         Ok(crate::server::web::extract::start_session(&state()?.store, &session().await?, user_id).await?)
     }
 
+    /// After a right password (a login, or a reset link): logged in and on to `next`, or on to
+    /// the code page when a second factor is asked for.
+    pub async fn continue_login(
+        step: crate::server::services::accounts::LoginStep,
+        next: Option<&str>,
+    ) -> Result<(), UiError> {
+        use crate::server::services::accounts::LoginStep;
+        let next = super::page_after_login(next);
+        match step {
+            LoginStep::LoggedIn(id) => {
+                start_session(id).await?;
+                leptos_axum::redirect(next);
+            }
+            LoginStep::CodeNeeded(id) => {
+                crate::server::web::extract::start_pending_login(&state()?.store, &session().await?, id).await?;
+                let next = if next == "/" {
+                    String::new()
+                } else {
+                    format!("?next={}", crate::domain::format::query_value(next))
+                };
+                leptos_axum::redirect(&format!("/login/code{next}"));
+            }
+        }
+        Ok(())
+    }
+
     pub fn client_ip() -> Option<IpAddr> {
         use_context::<http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
@@ -131,9 +157,10 @@ mod ssr {
 pub async fn current_account() -> Result<Option<Account>, UiError> {
     let state = ssr::state()?;
     let session = ssr::session().await?;
-    Ok(crate::server::web::extract::session_user(&state.store, &session)
-        .await?
-        .map(crate::server::store::users::account_of))
+    let Some(user) = crate::server::web::extract::session_user(&state.store, &session).await? else {
+        return Ok(None);
+    };
+    Ok(Some(crate::server::services::accounts::account_shown(&state.store.database, user).await?))
 }
 
 /// The logged-in person's clock for writing times (their time zone's offsets; see
@@ -212,17 +239,30 @@ pub async fn sign_up(
     Ok(())
 }
 
+/// The first step of a login: email and password. With two-factor sign-in on, the code page
+/// comes next (the session holds the half-done login, no one is logged in yet).
 #[server]
 pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<(), UiError> {
+    use crate::server::services::accounts;
     let state = ssr::state()?;
-    let id = crate::server::services::accounts::log_in(
-        &state.store.database,
-        &state.login_limiter,
-        &email,
-        &password,
-        ssr::client_ip(),
-    )
-    .await?;
+    let step =
+        accounts::log_in(&state.store.database, &state.login_limiter, &email, &password, ssr::client_ip()).await?;
+    ssr::continue_login(step, next.as_deref()).await
+}
+
+/// The second step of a login: a code of the person's authenticator app, or a recovery code.
+#[server]
+pub async fn log_in_with_code(code: String, next: Option<String>) -> Result<(), UiError> {
+    let state = ssr::state()?;
+    let session = ssr::session().await?;
+    let Some(id) = crate::server::web::extract::pending_login(&state.store, &session).await? else {
+        return Err(crate::server::error::AppError::Unauthorized(
+            "Log in with your email and password first: the code must follow within ten minutes.",
+        )
+        .into());
+    };
+    crate::server::services::accounts::log_in_with_code(&state.store.database, &state.two_factor_limiter, id, &code)
+        .await?;
     ssr::start_session(id).await?;
     leptos_axum::redirect(page_after_login(next.as_deref()));
     Ok(())

@@ -49,6 +49,30 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
+/// The second step of a login with two-factor sign-in on: a code of the app, or a recovery code.
+#[component]
+pub fn LoginCodePage() -> impl IntoView {
+    let auth = use_auth();
+    let error = action_error(*auth.log_in_code);
+    let (next, _) = next_page();
+    view! {
+        <section class="card narrow">
+            <h1>"Two-factor sign-in"</h1>
+            <p>"Type the 6-digit code your authenticator app shows for KeyTrack, or one of your recovery codes."</p>
+            <ActionForm action=auth.log_in_code attr:class="form" attr:data-testid="code-form">
+                <label>
+                    "Code"
+                    <input type="text" name="code" autocomplete="one-time-code" maxlength="32" required autofocus/>
+                </label>
+                <input type="hidden" name="next" prop:value=next/>
+                {error}
+                <button type="submit" disabled=move || auth.log_in_code.pending().get()>"Log in"</button>
+            </ActionForm>
+            <p class="muted"><A href="/login">"Log in again from the start"</A></p>
+        </section>
+    }
+}
+
 /// The browser's IANA time zone, for a new account's default (UTC before hydration).
 fn browser_time_zone() -> Option<String> {
     #[cfg(feature = "hydrate")]

@@ -1,6 +1,6 @@
 //! The administration page (`/admin`, site administrators only; "Page not found" for anyone
 //! else): the people on the server and what an administrator does with them, site invites, the
-//! sign-up policy, and the audit log.
+//! sign-up policy, whether two-factor sign-in is required, and the audit log.
 
 use leptos::prelude::*;
 
@@ -8,9 +8,9 @@ use super::audit::EventTable;
 use super::session::{RequireLogin, use_auth};
 use super::widgets::{DangerButton, ErrorNote, NotFound, action_error};
 use crate::api::admin::{
-    AdminCreateInvite, AdminDeletePerson, AdminResetLink, AdminRevokeInvite, AdminSetAdmin, AdminSetDisabled,
-    AdminSetMustChangePassword, AdminSetSignUpPolicy, AuditEvent, Person, SignUpPolicy, admin_audit, admin_invites,
-    admin_people, admin_sign_up_policy,
+    AdminCreateInvite, AdminDeletePerson, AdminRequireTwoFactor, AdminResetLink, AdminResetTwoFactor,
+    AdminRevokeInvite, AdminSetAdmin, AdminSetDisabled, AdminSetMustChangePassword, AdminSetSignUpPolicy, AuditEvent,
+    Person, SignUpPolicy, admin_audit, admin_invites, admin_people, admin_sign_up_policy, admin_two_factor_required,
 };
 use crate::domain::format::{count, query_value};
 use crate::model::AuditAction;
@@ -40,6 +40,7 @@ fn Administration() -> impl IntoView {
             <People/>
             <Invites/>
             <Policy/>
+            <TwoFactorPolicy/>
             <AuditLog/>
         </div>
     }
@@ -64,6 +65,7 @@ fn People() -> impl IntoView {
     let must_change = ServerAction::<AdminSetMustChangePassword>::new();
     let reset_link = ServerAction::<AdminResetLink>::new();
     let delete = ServerAction::<AdminDeletePerson>::new();
+    let reset_two_factor = ServerAction::<AdminResetTwoFactor>::new();
     let people = Resource::new(
         move || {
             (
@@ -73,6 +75,7 @@ fn People() -> impl IntoView {
                 set_disabled.version().get(),
                 must_change.version().get(),
                 delete.version().get(),
+                reset_two_factor.version().get(),
             )
         },
         |(search, page, ..)| admin_people(search, page),
@@ -83,8 +86,9 @@ fn People() -> impl IntoView {
         action_error(*must_change),
         action_error(*reset_link),
         action_error(*delete),
+        action_error(*reset_two_factor),
     );
-    let actions = PersonActions { set_admin, set_disabled, must_change, reset_link, delete };
+    let actions = PersonActions { set_admin, set_disabled, must_change, reset_link, delete, reset_two_factor };
     let auth = use_auth();
     let clock = auth.clock();
     let link = move || {
@@ -180,6 +184,7 @@ struct PersonActions {
     must_change: ServerAction<AdminSetMustChangePassword>,
     reset_link: ServerAction<AdminResetLink>,
     delete: ServerAction<AdminDeletePerson>,
+    reset_two_factor: ServerAction<AdminResetTwoFactor>,
 }
 
 #[component]
@@ -205,6 +210,7 @@ fn PersonRow(person: Person, actions: PersonActions) -> impl IntoView {
             <td data-role=role>
                 {role}
                 {person.must_change_password.then(|| view! { <small class="muted">" (new password at next login)"</small> })}
+                {person.two_factor.then(|| view! { <small class="muted" data-two-factor="on">" · two-factor"</small> })}
             </td>
             <td class="actions">
                 <button
@@ -237,6 +243,18 @@ fn PersonRow(person: Person, actions: PersonActions) -> impl IntoView {
                 >
                     {if person.must_change_password { "No new password needed" } else { "Ask for a new password" }}
                 </button>
+                {person.two_factor.then(|| view! {
+                    <button
+                        type="button"
+                        class="link"
+                        data-action="reset-two-factor"
+                        on:click=move |_| {
+                            actions.reset_two_factor.dispatch(AdminResetTwoFactor { person: id });
+                        }
+                    >
+                        "Reset two-factor"
+                    </button>
+                })}
                 <button
                     type="button"
                     class="link"
@@ -407,6 +425,47 @@ fn Policy() -> impl IntoView {
             </Transition>
             {error}
             {saved}
+        </section>
+    }
+}
+
+/// Whether every password account must have two-factor sign-in: people without it set it up at
+/// their next page.
+#[component]
+fn TwoFactorPolicy() -> impl IntoView {
+    let save = ServerAction::<AdminRequireTwoFactor>::new();
+    let required = Resource::new(move || save.version().get(), |_| admin_two_factor_required());
+    let error = action_error(*save);
+    view! {
+        <section class="card" data-widget="admin-two-factor">
+            <h2>"Two-factor sign-in"</h2>
+            <Transition fallback=|| ()>
+                {move || {
+                    required.get().map(|required| match required {
+                        Ok(required) => view! {
+                            <p data-testid="two-factor-required">
+                                {if required {
+                                    "Required of every password account: people without it set it up before anything else."
+                                } else {
+                                    "Optional: each person turns it on from their profile. Requiring it asks you too, at your next page."
+                                }}
+                            </p>
+                            <button
+                                type="button"
+                                disabled=move || save.pending().get()
+                                on:click=move |_| {
+                                    save.dispatch(AdminRequireTwoFactor { required: !required });
+                                }
+                            >
+                                {if required { "Make it optional" } else { "Require it of everyone" }}
+                            </button>
+                        }
+                        .into_any(),
+                        Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    })
+                }}
+            </Transition>
+            {error}
         </section>
     }
 }

@@ -22,6 +22,7 @@ mod range;
 mod session;
 mod teams;
 mod tokens;
+mod two_factor;
 mod widgets;
 
 use leptos::prelude::*;
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=home::HomePage/>
                     <Route path=path!("/login") view=account::LoginPage/>
+                    <Route path=path!("/login/code") view=account::LoginCodePage/>
                     <Route path=path!("/signup") view=account::SignupPage/>
                     <Route path=path!("/forgot") view=account::ForgotPage/>
                     <Route path=path!("/reset") view=account::ResetPage/>

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::audit::EventTable;
 use super::password::ChangePasswordForm;
 use super::session::{RequireLogin, use_auth};
+use super::two_factor::TwoFactorCard;
 use super::widgets::{ErrorNote, action_error};
 use crate::api::account::my_audit_events;
 use crate::api::{AddNeverCount, RemoveNeverCount, SaveProfile, UiError, time_zones};
@@ -22,6 +23,7 @@ pub fn ProfilePage() -> impl IntoView {
             <Profile zones/>
             <NeverCount/>
             <ChangePasswordForm heading="Password" changed=Callback::new(|()| ())/>
+            <TwoFactorCard heading="Two-factor sign-in"/>
             <AccountEvents/>
         </RequireLogin>
     }

@@ -6,8 +6,9 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::password::ChangePasswordForm;
+use super::two_factor::TwoFactorCard;
 use super::widgets::{ErrorNote, site_origin};
-use crate::api::{LogIn, LogOut, SignUp, UiError, current_account, my_clock, public_url};
+use crate::api::{LogIn, LogInWithCode, LogOut, SignUp, UiError, current_account, my_clock, public_url};
 use crate::domain::format::LocalClock;
 use crate::domain::layouts::KeyboardLayout;
 
@@ -15,6 +16,8 @@ use crate::domain::layouts::KeyboardLayout;
 #[derive(Clone, Copy)]
 pub struct Auth {
     pub log_in: ServerAction<LogIn>,
+    /// The second step of a login with two-factor sign-in on.
+    pub log_in_code: ServerAction<LogInWithCode>,
     pub sign_up: ServerAction<SignUp>,
     pub log_out: ServerAction<LogOut>,
     /// Who is looking: their account and their clock, fetched as one. One resource, not two, so
@@ -39,16 +42,19 @@ pub struct Visitor {
 impl Auth {
     pub fn provide() -> Auth {
         let log_in = ServerAction::<LogIn>::new();
+        let log_in_code = ServerAction::<LogInWithCode>::new();
         let sign_up = ServerAction::<SignUp>::new();
         let log_out = ServerAction::<LogOut>::new();
         let visitor = Resource::new(
-            move || (log_in.version().get(), sign_up.version().get(), log_out.version().get()),
+            move || {
+                (log_in.version().get(), log_in_code.version().get(), sign_up.version().get(), log_out.version().get())
+            },
             |_| async {
                 let (account, clock, public_url) = (current_account().await?, my_clock().await?, public_url().await?);
                 Ok(Visitor { account, clock, public_url })
             },
         );
-        let auth = Auth { log_in, sign_up, log_out, visitor };
+        let auth = Auth { log_in, log_in_code, sign_up, log_out, visitor };
         provide_context(auth);
         auth
     }
@@ -162,21 +168,31 @@ pub fn RequireLogin(children: ChildrenFn, #[prop(optional, into)] logged_out: Op
                 // the account read through it still holds the page back until it is known, and the
                 // person's clock with it: every time on the page is written with it.
                 let logged_in = Memo::new(move |_| {
-                    auth.visitor.get().map(|visitor| visitor.map(|v| v.account.map(|a| a.must_change_password)))
+                    auth.visitor.get().map(|visitor| {
+                        visitor.map(|v| v.account.map(|a| (a.must_change_password, a.must_set_up_two_factor)))
+                    })
                 });
                 move || {
                     logged_in
                         .get()
                         .map(|logged_in| match logged_in {
                             // An administrator asked for a new password: that comes first.
-                            Ok(Some(true)) => view! {
+                            Ok(Some((true, _))) => view! {
                                 <ChangePasswordForm
                                     heading="Choose a new password first"
                                     changed=Callback::new(move |()| auth.refetch())
                                 />
                             }
                             .into_any(),
-                            Ok(Some(false)) => children.read_value()().into_any(),
+                            // The server requires a second factor: set up before anything else.
+                            Ok(Some((false, true))) => view! {
+                                <TwoFactorCard
+                                    heading="Set up two-factor sign-in first"
+                                    done=Callback::new(move |()| auth.refetch())
+                                />
+                            }
+                            .into_any(),
+                            Ok(Some((false, false))) => children.read_value()().into_any(),
                             Ok(None) => logged_out
                                 .with_value(|view| view.as_ref().map(ViewFn::run))
                                 .unwrap_or_else(please_log_in),

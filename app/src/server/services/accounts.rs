@@ -7,6 +7,7 @@ use keytrack_wire::Account;
 use super::audit::{self, Action, Who};
 use super::auth::{self, LoginLimiter};
 use super::site;
+use super::two_factor;
 use crate::domain::layouts::KeyboardLayout;
 use crate::domain::time::UserClock;
 use crate::server::error::AppError;
@@ -106,6 +107,27 @@ async fn insert_account<'c>(db: impl Into<Db<'c>>, email: &str, hash: &str, time
         .ok_or_else(|| AppError::Conflict(TAKEN.into()))
 }
 
+/// Where a right password leads: the account is logged in, or (two-factor sign-in is on) a code
+/// is asked for first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginStep {
+    LoggedIn(i64),
+    CodeNeeded(i64),
+}
+
+impl LoginStep {
+    pub fn user_id(self) -> i64 {
+        match self {
+            LoginStep::LoggedIn(id) | LoginStep::CodeNeeded(id) => id,
+        }
+    }
+}
+
+async fn logged_in(database: &Database, user_id: i64, how: &str) -> Result<(), AppError> {
+    store::users::note_login(database, user_id, now()).await?;
+    audit::record(database, Action::Login, Some(Who::Account(user_id)), None, how).await
+}
+
 /// Checks email and password, counting failures against the rate limit. The error never says
 /// which of the two was wrong; a disabled account says so only to whoever knows its password.
 pub async fn log_in(
@@ -114,7 +136,7 @@ pub async fn log_in(
     email: &str,
     password: &str,
     ip: Option<IpAddr>,
-) -> Result<i64, AppError> {
+) -> Result<LoginStep, AppError> {
     // The same form of the address as sign-up stored (an unusable one simply finds no account).
     let email = auth::normalize_email(email).unwrap_or_else(|_| email.trim().to_string());
     let email = email.as_str();
@@ -135,9 +157,11 @@ pub async fn log_in(
         }
         Some(user) if verified => {
             limiter.record_success(email, ip).await?;
-            store::users::note_login(database, user.id, now()).await?;
-            audit::record(database, Action::Login, Some(Who::Account(user.id)), None, "with a password").await?;
-            Ok(user.id)
+            if user.two_factor_on {
+                return Ok(LoginStep::CodeNeeded(user.id));
+            }
+            logged_in(database, user.id, "with a password").await?;
+            Ok(LoginStep::LoggedIn(user.id))
         }
         _ => {
             limiter.record_failure(email, ip).await?;
@@ -146,6 +170,35 @@ pub async fn log_in(
             Err(AppError::Unauthorized("Wrong email or password."))
         }
     }
+}
+
+/// The second step of a login with two-factor sign-in on: a code of the person's app or a
+/// recovery code (`two_factor::check_login_code`), for the account whose password was right.
+pub async fn log_in_with_code(
+    database: &Database,
+    limiter: &auth::RateLimiter,
+    user_id: i64,
+    code: &str,
+) -> Result<(), AppError> {
+    let user = store::users::by_id(database, user_id).await?.ok_or(AppError::NotFound)?;
+    if user.disabled_at.is_some() {
+        return Err(AppError::AccountDisabled);
+    }
+    two_factor::check_login_code(database, limiter, user_id, code).await?;
+    logged_in(database, user_id, "with a password and a second factor").await
+}
+
+/// The account as its owner sees it (`GET /api/v1/account`), with what the server requires of it.
+pub async fn own_account(database: &Database, user_id: i64) -> Result<Account, AppError> {
+    let user = store::users::by_id(database, user_id).await?.ok_or(AppError::NotFound)?;
+    account_shown(database, user).await
+}
+
+/// The account as its owner's pages see it: with what the server requires of it.
+pub async fn account_shown(database: &Database, user: store::users::UserRow) -> Result<Account, AppError> {
+    let mut account = account_of(user);
+    account.must_set_up_two_factor = !account.two_factor && two_factor::required(database).await?;
+    Ok(account)
 }
 
 pub async fn save_profile(
@@ -270,7 +323,7 @@ mod tests {
             "signed up: 1",
             "the address again: Err(\"conflict\")",
             "bob: 2, Ok(\"UTC\")",
-            "log in ada@example.com correct horse battery: Ok(1)",
+            "log in ada@example.com correct horse battery: Ok(LoggedIn(1))",
             "log in ada@example.com wrong password: Err(\"unauthorized\")",
             "tokens 1 2",
             "token is ada's: Some((1, 1))",

@@ -48,6 +48,7 @@ pub async fn people(database: &Database, admin: i64, search: &str, page: u64) ->
             admin: row.is_admin,
             disabled: row.disabled_at.is_some(),
             must_change_password: row.must_change_password,
+            two_factor: row.two_factor_on,
         })
         .collect();
     let total = count(total);

@@ -20,3 +20,4 @@ pub mod report;
 pub mod site;
 pub mod stats;
 pub mod teams;
+pub mod two_factor;

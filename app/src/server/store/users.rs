@@ -29,6 +29,8 @@ pub struct UserRow {
     /// The generation of the account's sessions: a session of an earlier one is over (moved on
     /// by a password reset or change, and a disable).
     pub session_generation: i64,
+    /// Two-factor sign-in is on (confirmed): a login asks for a code after the password.
+    pub two_factor_on: bool,
 }
 
 /// The account a user row shows its owner (everything but the password hash and the id).
@@ -42,6 +44,9 @@ pub fn account_of(user: UserRow) -> Account {
         never_count: never_count_list(&user.never_count),
         is_admin: user.is_admin,
         must_change_password: user.must_change_password,
+        two_factor: user.two_factor_on,
+        // What the server requires is the service's to add (`accounts::account_shown`).
+        must_set_up_two_factor: false,
     }
 }
 
@@ -58,7 +63,9 @@ macro_rules! select_user {
         concat!(
             "SELECT id, email, password_hash, display_name, timezone,
                     CAST(day_start_hour AS BIGINT) AS day_start_hour, keyboard_layout, never_count,
-                    is_admin, disabled_at, must_change_password, last_login_at, session_generation
+                    is_admin, disabled_at, must_change_password, last_login_at, session_generation,
+                    EXISTS (SELECT 1 FROM two_factor t WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL)
+                        AS two_factor_on
              FROM users ",
             $where
         )
@@ -234,6 +241,7 @@ pub struct PersonRow {
     pub is_admin: bool,
     pub disabled_at: Option<i64>,
     pub must_change_password: bool,
+    pub two_factor_on: bool,
     /// Their devices' last upload.
     pub last_upload: Option<i64>,
     pub devices: i64,
@@ -258,7 +266,9 @@ pub async fn people<'c>(
     let order = db.pick("email", "lower(email)");
     let page_sql = format!(
         "SELECT u.id, u.email, u.display_name, u.created_at, u.last_login_at, u.is_admin, u.disabled_at,
-                u.must_change_password,
+                u.must_change_password, EXISTS (
+                    SELECT 1 FROM two_factor t WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL
+                ) AS two_factor_on,
                 (SELECT max(d.last_seen) FROM devices d WHERE d.user_id = u.id) AS last_upload,
                 (SELECT count(*) FROM devices d WHERE d.user_id = u.id) AS devices
          FROM (SELECT * FROM users WHERE {matches} ORDER BY {order} LIMIT $2 OFFSET $3) u

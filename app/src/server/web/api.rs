@@ -162,7 +162,7 @@ pub async fn post_pairing_token(
     responses((status = 200, body = Account), (status = 401, body = ApiError))
 )]
 pub async fn get_me(State(state): State<AppState>, user: ApiUser) -> Result<Json<Account>, AppError> {
-    Ok(Json(accounts::account(&state.store.database, user.0).await?))
+    Ok(Json(accounts::own_account(&state.store.database, user.0).await?))
 }
 
 /// The teams the user is in.

@@ -118,8 +118,41 @@ pub async fn session_user(store: &Store, session: &Session) -> Result<Option<Use
 pub async fn start_session(store: &Store, session: &Session, user_id: i64) -> Result<(), AppError> {
     let user = store::users::by_id(&store.database, user_id).await?.ok_or(AppError::NotFound)?;
     session.cycle_id().await.map_err(AppError::internal)?;
+    session.remove::<(i64, i64, i64)>(PENDING_LOGIN).await.map_err(AppError::internal)?;
     session.insert(SESSION_USER_ID, user_id).await.map_err(AppError::internal)?;
     session.insert(SESSION_GENERATION, user.session_generation).await.map_err(AppError::internal)
+}
+
+/// The session key of a login half done: the account whose password was right, its sessions'
+/// generation and when, while a second factor is asked for. Not a login: [`session_user`] reads
+/// only [`SESSION_USER_ID`].
+const PENDING_LOGIN: &str = "pending_login";
+
+/// How long the code may take after the password.
+const PENDING_LOGIN_SECONDS: i64 = 600;
+
+/// The password of `user_id` was right and a code is asked for next: the session (a new id) holds
+/// the account, for [`pending_login`] to read, and no one is logged in.
+pub async fn start_pending_login(store: &Store, session: &Session, user_id: i64) -> Result<(), AppError> {
+    let user = store::users::by_id(&store.database, user_id).await?.ok_or(AppError::NotFound)?;
+    session.flush().await.map_err(AppError::internal)?;
+    session.cycle_id().await.map_err(AppError::internal)?;
+    let pending = (user_id, user.session_generation, crate::server::now());
+    session.insert(PENDING_LOGIN, pending).await.map_err(AppError::internal)
+}
+
+/// The account of the session's half-done login, if it is recent and the account has not moved on
+/// (a password change, a disable) since.
+pub async fn pending_login(store: &Store, session: &Session) -> Result<Option<i64>, AppError> {
+    let pending = session.get::<(i64, i64, i64)>(PENDING_LOGIN).await.map_err(AppError::internal)?;
+    let Some((user_id, generation, since)) = pending else { return Ok(None) };
+    if crate::server::now() - since > PENDING_LOGIN_SECONDS {
+        return Ok(None);
+    }
+    Ok(store::users::by_id(&store.database, user_id)
+        .await?
+        .filter(|user| user.session_generation == generation && user.disabled_at.is_none())
+        .map(|user| user.id))
 }
 
 /// The user an API request acts for: from `Authorization: Bearer TOKEN`, else from the session

@@ -31,6 +31,9 @@ pub struct AppState {
     /// "Forgot password?" asks and wrong reset links, per address.
     #[from_ref(skip)]
     pub reset_limiter: Arc<RateLimiter>,
+    /// Wrong second-factor codes per account (`two_factor`).
+    #[from_ref(skip)]
+    pub two_factor_limiter: Arc<RateLimiter>,
     /// The bearer token `GET /metrics` asks for on the server's own address (`--metrics-token`);
     /// `None`: metrics are not served there.
     #[from_ref(skip)]
@@ -55,6 +58,7 @@ impl AppState {
         let sign_up_limiter = Arc::new(SignUpLimiter::new(limit(Duration::from_secs(3600)), 50));
         let pairing_limiter = Arc::new(limit(Duration::from_secs(600)));
         let reset_limiter = Arc::new(limit(Duration::from_secs(3600)));
+        let two_factor_limiter = Arc::new(crate::server::services::two_factor::limiter(store.attempts()));
         AppState {
             store,
             leptos_options,
@@ -65,6 +69,7 @@ impl AppState {
             agent_files: Arc::new(AgentFiles::beside_server()),
             reset_mail: None,
             reset_limiter,
+            two_factor_limiter,
             metrics_token: None,
             public_url: None,
         }

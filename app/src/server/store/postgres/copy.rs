@@ -214,6 +214,22 @@ const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "two_factor",
+        key: Some("user_id"),
+        columns: &[
+            ("user_id", Int),
+            ("secret", Blob),
+            ("created_at", Int),
+            ("confirmed_at", MaybeInt),
+            ("last_step", Int),
+        ],
+    },
+    Table {
+        name: "recovery_codes",
+        key: Some("id"),
+        columns: &[("id", Int), ("user_id", Int), ("code_hash", Blob), ("used_at", MaybeInt)],
+    },
+    Table {
         name: "audit_log",
         key: Some("id"),
         columns: &[
@@ -240,6 +256,7 @@ const IDENTITIES: &[&str] = &[
     "pairing_requests",
     "site_invites",
     "password_resets",
+    "recovery_codes",
     "audit_log",
 ];
 
