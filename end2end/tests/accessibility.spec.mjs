@@ -2,23 +2,11 @@
 // mode; Tab reaches "Skip to content" first; the keyboard heatmap and the week rhythm are one tab
 // stop each, walked with the arrow keys, and every heatmap has a legend.
 import { test, expect } from '@playwright/test';
-import { createRequire } from 'node:module';
 import { logInAsDemo } from './demo-login.mjs';
+import { seriousProblems } from './axe.mjs';
 
-const axeScript = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 // The server's Content-Security-Policy allows only its own scripts; axe is added by the test.
 test.use({ bypassCSP: true });
-
-// The page's serious and critical axe violations, each with the first elements it names.
-async function seriousProblems(page) {
-  await page.waitForSelector('html[data-hydrated]');
-  await page.waitForLoadState('networkidle');
-  await page.addScriptTag({ path: axeScript });
-  const violations = await page.evaluate(async () => (await axe.run(document, { resultTypes: ['violations'] })).violations);
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 for (const colorScheme of ['light', 'dark']) {
   test(`no page has a serious accessibility problem in ${colorScheme} mode`, async ({ page }) => {

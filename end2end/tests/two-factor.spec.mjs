@@ -9,7 +9,11 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { seriousProblems } from './axe.mjs';
 import { hydrated, signUp, startServer } from './desktop.mjs';
+
+// axe-core checks the setup and the code page (the server's CSP allows only its own scripts).
+test.use({ bypassCSP: true });
 
 const password = 'correct horse battery';
 
@@ -68,6 +72,7 @@ test('two-factor sign-in is set up on the profile and asked for at login, with r
   await expect(card.getByTestId('two-factor-setup').locator('.qr svg')).toBeVisible();
   const secret = (await card.getByTestId('two-factor-secret').textContent()).trim();
   expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+  expect(await seriousProblems(page)).toEqual([]);
 
   // A wrong code leaves it off and says why; the app's code turns it on.
   const confirm = card.getByTestId('two-factor-confirm');
@@ -92,6 +97,7 @@ test('two-factor sign-in is set up on the profile and asked for at login, with r
   await logOut(page);
   await logInWithPassword(page, email);
   const form = page.getByTestId('code-form');
+  expect(await seriousProblems(page)).toEqual([]);
   await form.getByLabel('Code').fill('123456');
   await form.getByRole('button', { name: 'Log in' }).click();
   await expect(form.getByRole('alert')).toContainText('not right');
