@@ -28,14 +28,19 @@ export async function freePort() {
 }
 
 /// A server of the test's own on a loopback port (`port`, or a free one), serving the built site,
-/// with `args` after `serve --addr ... --data-dir DATA`; resolves once it listens, with its process
-/// and address.
+/// with `args` after `serve --addr ... --data-dir DATA`; resolves once it listens, with its process,
+/// address and what it has logged so far (`logged.text`, growing; also shown as the tests run).
 export async function startServer(data, args, env = process.env, chosenPort = undefined) {
   const port = chosenPort ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const server = spawn(serverBinary, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', data, ...args], {
     env,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logged = { text: '' };
+  server.stderr.on('data', (chunk) => {
+    logged.text += chunk;
+    process.stderr.write(chunk);
   });
   await new Promise((done, fail) => {
     let seen = '';
@@ -45,7 +50,7 @@ export async function startServer(data, args, env = process.env, chosenPort = un
     });
     server.on('exit', (code) => fail(new Error(`the server exited with ${code}`)));
   });
-  return { server, url };
+  return { server, url, logged };
 }
 
 export async function waitFor(what, check, ms = 15_000) {

@@ -138,14 +138,17 @@ async function setUpOnCard(page, card) {
   await confirm.getByRole('textbox').fill(totp(secret, stepNow()));
   await confirm.getByRole('button', { name: 'Turn on' }).click();
   await expect(card.getByTestId('recovery-codes').locator('li')).toHaveCount(10);
-  return secret;
+  const codes = await card.getByTestId('recovery-codes').locator('li code').allTextContents();
+  return [secret, ...codes.map((code) => code.trim())];
 }
 
 test('an administrator requires two-factor sign-in of everyone, and resets a lost one', async ({ browser }) => {
   // A server of its own: the policy is the whole server's, and the other tests' demo account must
   // not be asked for a code.
   const data = mkdtempSync(join(tmpdir(), 'keytrack-e2e-2fa-'));
-  const { server, url } = await startServer(data, ['--signup', 'open']);
+  // Everything the server logs, at its most detailed, to search for the secrets afterwards.
+  const { server, url, logged } = await startServer(data, ['--signup', 'open'], { ...process.env, KEYTRACK_LOG: 'debug' });
+  const secrets = [];
   const adminContext = await browser.newContext({ baseURL: url });
   const personContext = await browser.newContext({ baseURL: url });
   try {
@@ -169,7 +172,7 @@ test('an administrator requires two-factor sign-in of everyone, and resets a los
     const card = person.locator('[data-widget="two-factor"]');
     await expect(card.getByRole('heading', { name: 'Set up two-factor sign-in first' })).toBeVisible();
     await expect(person.getByTestId('empty-state')).toHaveCount(0);
-    await setUpOnCard(person, card);
+    secrets.push(...(await setUpOnCard(person, card)));
     await person.getByRole('button', { name: 'I have saved them: go on' }).click();
     await expect(person.getByTestId('empty-state')).toBeVisible();
     // Required: the profile offers no way to turn it off.
@@ -185,7 +188,7 @@ test('an administrator requires two-factor sign-in of everyone, and resets a los
     await hydrated(admin);
     const adminCard = admin.locator('[data-widget="two-factor"]');
     await expect(adminCard.getByRole('heading', { name: 'Set up two-factor sign-in first' })).toBeVisible();
-    await setUpOnCard(admin, adminCard);
+    secrets.push(...(await setUpOnCard(admin, adminCard)));
     await admin.getByRole('button', { name: 'I have saved them: go on' }).click();
     await expect(admin.locator('[data-widget="admin-two-factor"]')).toBeVisible();
     const row = admin.locator(`tr[data-person="${email}"]`);
@@ -201,6 +204,13 @@ test('an administrator requires two-factor sign-in of everyone, and resets a los
     await person.getByRole('button', { name: 'Log in' }).click();
     await expect(card.getByRole('heading', { name: 'Set up two-factor sign-in first' })).toBeVisible();
     await expect(person).not.toHaveURL(/\/login\/code/);
+    // No secret or recovery code was logged, in any form.
+    expect(secrets).toHaveLength(22);
+    const log = logged.text;
+    expect(log).toContain('two_factor'); // the statements that stored them were logged
+    for (const secret of secrets) {
+      for (const form of [secret, secret.replaceAll('-', ''), secret.toUpperCase()]) expect(log).not.toContain(form);
+    }
   } finally {
     await adminContext.close();
     await personContext.close();
