@@ -183,14 +183,23 @@ async fn metrics_are_off_by_default_and_open_on_an_address_of_their_own() {
         let off = client.get(format!("{}/metrics", plain.url)).bearer_auth(METRICS_TOKEN).send().await.expect("get");
         assert_eq!(off.status(), 404, "no metrics unless asked for");
     }
-    let port = free_port();
-    let own = format!("127.0.0.1:{port}");
-    let server = ServerProcess::start_with(
-        Path::new(BIN),
-        &["--data-dir".as_ref(), data_dir.as_os_str(), "--metrics-addr".as_ref(), own.as_ref()],
-        &dir.path().join("own.log"),
-    )
-    .expect("server");
+    // A free port is free only until someone takes it (the other test here starts servers and
+    // Prometheus at the same time): another one if the server finds it taken.
+    let mut started = Err(std::io::Error::other("not tried"));
+    let mut own = String::new();
+    for _ in 0..5 {
+        own = format!("127.0.0.1:{}", free_port());
+        started = ServerProcess::start_with(
+            Path::new(BIN),
+            &["--data-dir".as_ref(), data_dir.as_os_str(), "--metrics-addr".as_ref(), own.as_ref()],
+            &dir.path().join("own.log"),
+        );
+        match &started {
+            Err(error) if error.to_string().contains("in use") => continue,
+            _ => break,
+        }
+    }
+    let server = started.expect("server");
     let scraped = client.get(format!("http://{own}/metrics")).send().await.expect("scrape");
     assert_eq!(scraped.status(), 200);
     let text = scraped.text().await.expect("text");
