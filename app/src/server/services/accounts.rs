@@ -188,7 +188,7 @@ pub async fn log_in_with_code(
     logged_in(database, user_id, "with a password and a second factor").await
 }
 
-/// The account as its owner sees it (`GET /api/v1/account`), with what the server requires of it.
+/// The account as its owner sees it (`GET /api/v1/me`), with what the server requires of it.
 pub async fn own_account(database: &Database, user_id: i64) -> Result<Account, AppError> {
     let user = store::users::by_id(database, user_id).await?.ok_or(AppError::NotFound)?;
     account_shown(database, user).await
