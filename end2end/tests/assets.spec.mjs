@@ -1,5 +1,6 @@
 // The site's files (wasm, JavaScript, style sheet, Chart.js) are kept by the browser: the next
 // visit downloads none of them again, and the page they make from the cache still answers clicks.
+// Chart.js comes only with the pages that draw charts, or when the browser moves to one.
 import { test, expect } from '@playwright/test';
 
 const isSiteFile = (url) => new URL(url).pathname.startsWith('/assets/');
@@ -13,7 +14,8 @@ test('the next visit takes the site files from the cache and still works', async
   await page.waitForSelector('html[data-hydrated]');
   await page.waitForLoadState('networkidle');
   const names = served.map((r) => new URL(r.url()).pathname.split('/').pop()).sort();
-  expect(names).toEqual(expect.arrayContaining(['chart.umd.min.js', 'keytrack.css', 'keytrack.js', 'keytrack.wasm']));
+  expect(names).toEqual(expect.arrayContaining(['keytrack.css', 'keytrack.js', 'keytrack.wasm']));
+  expect(names).not.toContain('chart.umd.min.js'); // the login page draws no chart
   for (const response of served) {
     expect(response.status(), response.url()).toBe(200);
     expect(response.headers()['cache-control'], response.url()).toBe('public, max-age=31536000, immutable');
@@ -29,7 +31,7 @@ test('the next visit takes the site files from the cache and still works', async
       .filter((e) => new URL(e.name).pathname.startsWith('/assets/'))
       .map((e) => ({ name: e.name, transferSize: e.transferSize })),
   );
-  expect(again.length).toBeGreaterThanOrEqual(4);
+  expect(again.length).toBeGreaterThanOrEqual(3);
   expect(again.filter((e) => e.transferSize > 0)).toEqual([]);
 
   // The page hydrated from the cache answers a click.
@@ -37,4 +39,35 @@ test('the next visit takes the site files from the cache and still works', async
   await next.getByLabel('Password').fill('keytrack-demo');
   await next.getByRole('button', { name: 'Log in' }).click();
   await expect(next.getByTestId('who')).toHaveText('Demo User');
+});
+
+const chartsDrawn = () =>
+  [...document.querySelectorAll('canvas')].filter((canvas) => window.Chart && window.Chart.getChart(canvas)).length;
+const chartJsLoads = () => performance.getEntriesByType('resource').filter((e) => e.name.includes('chart.umd')).length;
+
+test('Chart.js comes with the pages that draw charts only, and loads once when the browser moves to one', async ({ page }) => {
+  // The login page: no Chart.js. Logging in moves the browser to the dashboard, which loads it
+  // once for all its charts and draws them.
+  await page.goto('/login');
+  await page.waitForSelector('html[data-hydrated]');
+  expect(await page.locator('script[src*="chart.umd"]').count()).toBe(0);
+  await page.getByLabel('Email').fill('demo@keytrack.local');
+  await page.getByLabel('Password').fill('keytrack-demo');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByTestId('who')).toHaveText('Demo User');
+  await page.waitForFunction(chartsDrawn);
+  expect(await page.evaluate(chartJsLoads)).toBe(1);
+  // Loaded by the charts (no new document came: the login page's had none).
+  expect(await page.locator('head script[src*="chart.umd"]').count()).toBe(0);
+  expect(await page.locator('body > script[src*="chart.umd"]').count()).toBe(1);
+  // Opened directly, the dashboard has it in its HTML, before the app's script.
+  await page.reload();
+  await page.waitForSelector('html[data-hydrated]');
+  expect(await page.locator('head script[src*="chart.umd"][defer]').count()).toBe(1);
+  await page.waitForFunction(chartsDrawn);
+  expect(await page.evaluate(chartsDrawn)).toBeGreaterThan(1);
+  // Another page without charts, opened directly, has none.
+  await page.goto('/devices');
+  await page.waitForSelector('html[data-hydrated]');
+  expect(await page.locator('script[src*="chart.umd"]').count()).toBe(0);
 });

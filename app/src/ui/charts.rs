@@ -21,13 +21,27 @@ pub fn Chart(
     {
         let config = config.to_string();
         let drawn = StoredValue::new_local(None::<chart_js::Chart>);
+        let draw =
+            move |element: web_sys::HtmlCanvasElement, config: &str| match chart_js::draw(&element.into(), config) {
+                Ok(chart) => drawn.set_value(Some(chart)),
+                Err(error) => leptos::logging::error!("the chart could not be drawn: {error:?}"),
+            };
         Effect::new(move |_| {
-            if let Some(element) = canvas.get() {
-                match chart_js::draw(&element.into(), &config) {
-                    Ok(chart) => drawn.set_value(Some(chart)),
-                    Err(error) => leptos::logging::error!("the chart could not be drawn: {error:?}"),
-                }
+            let Some(element) = canvas.get() else { return };
+            if chart_js::loaded() {
+                draw(element, &config);
+                return;
             }
+            // Reached from a page without charts: Chart.js is loaded first (once for the page).
+            let config = config.clone();
+            leptos::task::spawn_local(async move {
+                match chart_js::load().await {
+                    // Gone meanwhile (the person moved on): nothing to draw.
+                    Ok(()) if drawn.is_disposed() => {}
+                    Ok(()) => draw(element, &config),
+                    Err(error) => leptos::logging::error!("Chart.js could not be loaded: {error:?}"),
+                }
+            });
         });
         on_cleanup(move || {
             drawn.update_value(|chart| {
@@ -52,7 +66,7 @@ mod chart_js {
 
     #[wasm_bindgen]
     extern "C" {
-        /// `window.Chart`, loaded by the page's `<script>`.
+        /// `window.Chart`, loaded by the page's `<script>` or by [`load`].
         pub type Chart;
 
         #[wasm_bindgen(constructor, catch)]
@@ -60,6 +74,48 @@ mod chart_js {
 
         #[wasm_bindgen(method)]
         pub fn destroy(this: &Chart);
+    }
+
+    thread_local! {
+        /// The loading of Chart.js on this page, once started.
+        static LOADING: std::cell::RefCell<Option<js_sys::Promise>> = const { std::cell::RefCell::new(None) };
+    }
+
+    /// Whether `window.Chart` is there (the pages with charts load it with the page).
+    pub fn loaded() -> bool {
+        web_sys::window().is_some_and(|window| js_sys::Reflect::has(&window, &"Chart".into()).unwrap_or(false))
+    }
+
+    /// Loads Chart.js from the address the page's `<html data-chart-js>` gives, once however many
+    /// charts wait for it; a failed load is tried again by the next chart.
+    pub async fn load() -> Result<(), JsValue> {
+        let loading = LOADING.with(|loading| loading.borrow_mut().get_or_insert_with(script_loaded).clone());
+        let loaded = wasm_bindgen_futures::JsFuture::from(loading).await.map(|_| ());
+        if loaded.is_err() {
+            LOADING.with(|loading| loading.borrow_mut().take());
+        }
+        loaded
+    }
+
+    fn script_loaded() -> js_sys::Promise {
+        js_sys::Promise::new(&mut |resolve, reject| {
+            let added = (|| -> Result<(), JsValue> {
+                let document = web_sys::window().and_then(|window| window.document()).ok_or("no document")?;
+                let address = document
+                    .document_element()
+                    .and_then(|html| html.get_attribute("data-chart-js"))
+                    .ok_or("the page does not say where Chart.js is")?;
+                let script = document.create_element("script")?;
+                script.set_attribute("src", &address)?;
+                script.add_event_listener_with_callback("load", &resolve)?;
+                script.add_event_listener_with_callback("error", &reject)?;
+                document.body().ok_or("no body")?.append_child(&script)?;
+                Ok(())
+            })();
+            if let Err(error) = added {
+                let _ = reject.call1(&JsValue::NULL, &error);
+            }
+        })
     }
 
     pub fn draw(canvas: &JsValue, config: &str) -> Result<Chart, JsValue> {

@@ -36,17 +36,22 @@ use self::widgets::NotFound;
 /// The HTML document around the app (rendered on the server only). `assets` is where this build's
 /// files are (`/assets/<version>`, see `server::assets`), so browsers can keep them for good.
 pub fn shell(options: LeptosOptions, assets: String) -> impl IntoView {
+    let chart_js = format!("{assets}/vendor/chart.umd.min.js");
+    // Chart.js (copied from npm at build time) comes with the pages that draw charts only: `defer`
+    // runs it before the app's module script. Every other page is lighter by it.
+    let chart_script = page_draws_charts().then(|| view! { <script src=chart_js.clone() defer></script> });
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        // Where Chart.js is, for a page with charts that the browser moves to from one without
+        // (`charts::Chart` loads it then).
+        <html lang="en" data-chart-js=chart_js.clone()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <AutoReload options=options.clone()/>
                 <link rel="stylesheet" id="leptos" href=format!("{assets}/pkg/keytrack.css")/>
-                // Chart.js, copied from npm at build time; `defer` runs it before the app's module script.
-                <script src=format!("{assets}/vendor/chart.umd.min.js") defer></script>
+                {chart_script}
                 <HydrationScripts options root=assets/>
                 <MetaTags/>
             </head>
@@ -55,6 +60,19 @@ pub fn shell(options: LeptosOptions, assets: String) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Whether the page being rendered draws Chart.js charts: the dashboard and a team's page.
+fn page_draws_charts() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>().is_some_and(|request| {
+            let path = request.uri.path();
+            path == "/" || path.starts_with("/teams/")
+        })
+    }
+    #[cfg(not(feature = "ssr"))]
+    false
 }
 
 #[component]
