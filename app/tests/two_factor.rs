@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use common::*;
 use http::{StatusCode, header};
-use keytrack_app::api::account::{BeginTwoFactor, ConfirmTwoFactor, MyTwoFactor, RenewRecoveryCodes, TurnOffTwoFactor};
+use keytrack_app::api::account::{
+    BeginTwoFactor, ConfirmTwoFactor, MyTwoFactor, RenewRecoveryCodes, ResetPassword, TurnOffTwoFactor,
+};
 use keytrack_app::api::admin::{AdminRequireTwoFactor, AdminResetTwoFactor};
 use keytrack_app::api::{CurrentAccount, LogIn, LogInWithCode};
 use keytrack_app::server::services::auth::RateLimiter;
@@ -297,4 +299,25 @@ async fn an_administrator_requires_it_resets_it_and_it_cannot_be_turned_off_whil
     // API tokens are unchanged by all of this (per device, revocable).
     let (_, token) = user_with_token(&s.database, "lee@example.com").await;
     assert_eq!(call(&s.app, "GET", "/api/v1/me", Some(&bearer(&token)), None).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_password_reset_link_asks_for_the_code_too() {
+    let s = server().await;
+    let (_, root_token) = user_with_token(&s.database, "root@example.com").await;
+    let (mia, _) = user_with_token(&s.database, "mia@example.com").await;
+    let (_, app, _) = set_up(&s, "mia@example.com").await;
+    let link =
+        call(&s.app, "POST", &format!("/api/v1/admin/users/{mia}/reset-link"), Some(&bearer(&root_token)), None).await;
+    assert_eq!(link.status, StatusCode::OK, "{}", link.body);
+    let token = link.body["path"].as_str().and_then(|path| path.strip_prefix("/reset?token=")).expect("a reset path");
+    // The link proves the email, not the phone: the new password is set, the code comes next.
+    let form = format!("token={}&password={}", urlencode(token), urlencode("a brand new passphrase"));
+    let done = call_server_fn(&s.app, ResetPassword::PATH, None, &form).await;
+    assert_eq!(location(&done), Some("/login/code"), "{} {:?}", done.body, done.headers);
+    let pending = session_cookie(&done);
+    assert_eq!(account_of(&s, &pending).await, Value::Null, "not logged in by the link alone");
+    let logged_in = give_code(&s, &pending, &app.code(1)).await;
+    assert_eq!(logged_in.status, StatusCode::OK, "{}", logged_in.body);
+    assert_eq!(account_of(&s, &session_cookie(&logged_in)).await["email"], "mia@example.com");
 }
