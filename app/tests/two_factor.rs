@@ -169,7 +169,7 @@ async fn a_recovery_code_works_once_and_no_secret_is_stored_or_shown_again() {
     assert_eq!(status["recovery_codes_left"], 9);
     // New codes need the password, and the old ones stop working.
     let refused = call_server_fn(&s.app, RenewRecoveryCodes::PATH, Some(&cookie), "password=guess").await;
-    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
     let form = format!("password={}", urlencode(PASSWORD));
     let renewed = call_server_fn(&s.app, RenewRecoveryCodes::PATH, Some(&cookie), &form).await;
     let renewed: Vec<String> = serde_json::from_value(renewed.body).expect("new codes");
@@ -290,7 +290,7 @@ async fn an_administrator_requires_it_resets_it_and_it_cannot_be_turned_off_whil
     call_server_fn(&s.app, AdminRequireTwoFactor::PATH, Some(&root_cookie), "required=false").await;
     let (mia_session, _, _) = set_up(&s, "mia@example.com").await;
     let wrong = call_server_fn(&s.app, TurnOffTwoFactor::PATH, Some(&mia_session), "password=guess").await;
-    assert_eq!(wrong.status, StatusCode::BAD_REQUEST, "{}", wrong.body);
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN, "{}", wrong.body);
     let form = format!("password={}", urlencode(PASSWORD));
     let off = call_server_fn(&s.app, TurnOffTwoFactor::PATH, Some(&mia_session), &form).await;
     assert_eq!(off.status, StatusCode::OK, "{}", off.body);

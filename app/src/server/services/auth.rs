@@ -44,6 +44,21 @@ pub async fn verify_password(password: String, stored_hash: String) -> Result<bo
     .map_err(AppError::internal)?
 }
 
+/// A logged-in person confirms a grave step (deleting the account, a new password, turning
+/// two-factor sign-in off) with their password: their account, or `Forbidden(refusal)`.
+pub async fn confirm_own_password(
+    database: &Database,
+    user_id: i64,
+    password: &str,
+    refusal: &str,
+) -> Result<store::users::UserRow, AppError> {
+    let user = store::users::by_id(database, user_id).await?.ok_or(AppError::NotFound)?;
+    if !verify_password(password.to_string(), user.password_hash.clone()).await? {
+        return Err(AppError::Forbidden(refusal.into()));
+    }
+    Ok(user)
+}
+
 /// A hash to verify against when the email is unknown, so that a wrong email takes as long as a
 /// wrong password and does not reveal which accounts exist.
 pub async fn spend_like_a_verification(password: String) {

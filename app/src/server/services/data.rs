@@ -154,10 +154,8 @@ pub async fn delete_account(
     password: &str,
 ) -> Result<(), AppError> {
     writable(storage)?;
-    let user = store::users::by_id(database, user_id).await?.ok_or(AppError::NotFound)?;
-    if !auth::verify_password(password.to_string(), user.password_hash).await? {
-        return Err(AppError::Forbidden("That is not your password; the account was not deleted.".into()));
-    }
+    let refusal = "That is not your password; the account was not deleted.";
+    let user = auth::confirm_own_password(database, user_id, password, refusal).await?;
     delete_account_of(database, storage, user_id).await?;
     audit::record(database, Action::AccountDeleted, Some(Who::Email(&user.email)), None, "").await
 }

@@ -154,10 +154,7 @@ pub async fn reset(
 /// The user changes their password on the profile: the current one first. Every other session
 /// of the account is over (the caller starts the current one again).
 pub async fn change(database: &Database, user_id: i64, current: &str, new: &str) -> Result<(), AppError> {
-    let user = store::users::by_id(database, user_id).await?.ok_or(AppError::NotFound)?;
-    if !auth::verify_password(current.to_string(), user.password_hash.clone()).await? {
-        return Err(AppError::Forbidden("That is not your current password.".into()));
-    }
+    let user = auth::confirm_own_password(database, user_id, current, "That is not your current password.").await?;
     if current == new {
         return Err(AppError::BadRequest("Choose a password other than the current one.".into()));
     }

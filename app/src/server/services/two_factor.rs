@@ -146,14 +146,9 @@ pub async fn confirm_setup(database: &Database, user_id: i64, code: &str) -> Res
     Ok(codes)
 }
 
-/// Checks the account's password (turning the second factor off, or new recovery codes, asks for
-/// it again).
+/// Turning the second factor off, or new recovery codes, asks for the account's password again.
 async fn check_password(database: &Database, user_id: i64, password: &str) -> Result<(), AppError> {
-    let user = store::users::by_id(database, user_id).await?.ok_or(AppError::NotFound)?;
-    if !auth::verify_password(password.to_string(), user.password_hash).await? {
-        return Err(AppError::BadRequest("The password is not right.".into()));
-    }
-    Ok(())
+    auth::confirm_own_password(database, user_id, password, "That is not your password.").await.map(|_| ())
 }
 
 /// New recovery codes for an account with two-factor sign-in on (the earlier ones stop working).
