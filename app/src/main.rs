@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use keytrack_app::admin::{backup, demo, health, import, move_to_postgres};
 use keytrack_app::model::SignUpPolicy;
 use keytrack_app::server::services::passwords::ResetMail;
-use keytrack_app::server::services::{accounts, admin, audit, auth, data, mail, passwords, site, two_factor};
+use keytrack_app::server::services::{accounts, admin, audit, auth, data, mail, passwords, site, sso, two_factor};
 use keytrack_app::server::store::{self, Place, Storage, Store};
 use keytrack_app::server::web::{self, listen, state::AppState};
 use leptos::config::LeptosOptions;
@@ -79,6 +79,8 @@ enum Command {
         public_url: Option<String>,
         #[command(flatten)]
         smtp: SmtpArgs,
+        #[command(flatten)]
+        oidc: OidcArgs,
         /// Keep the audit log's events this many days; older ones are removed every hour.
         #[arg(long, env = "KEYTRACK_AUDIT_RETAIN_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=36_500))]
         audit_retain_days: u32,
@@ -254,6 +256,82 @@ impl SmtpArgs {
     }
 }
 
+/// Single sign-on with an OpenID Connect provider (README, "Single sign-on").
+#[derive(clap::Args)]
+struct OidcArgs {
+    /// The provider's issuer URL, e.g. `https://accounts.google.com` or
+    /// `https://keycloak.example.com/realms/staff`: its settings are read from
+    /// `ISSUER/.well-known/openid-configuration`. Needs `--public-url`; the redirect URL to
+    /// register with the provider is `PUBLIC_URL/auth/sso/callback`.
+    #[arg(long, env = "KEYTRACK_OIDC_ISSUER")]
+    oidc_issuer: Option<String>,
+    /// KeyTrack's client id at the provider.
+    #[arg(long, env = "KEYTRACK_OIDC_CLIENT_ID", default_value = "")]
+    oidc_client_id: String,
+    /// Its client secret (sent to the provider's token endpoint alone, never logged).
+    #[arg(long, env = "KEYTRACK_OIDC_CLIENT_SECRET", hide_env_values = true, default_value = "")]
+    oidc_client_secret: String,
+    /// The login page's button says "Sign in with NAME".
+    #[arg(long, env = "KEYTRACK_OIDC_NAME", default_value = "single sign-on")]
+    oidc_name: String,
+    /// The scopes asked for besides `openid`, separated by spaces or commas.
+    #[arg(long, env = "KEYTRACK_OIDC_SCOPES", default_value = "email profile")]
+    oidc_scopes: String,
+    /// Email domains (comma-separated, e.g. `example.com,example.org`) whose verified addresses
+    /// make an account at their first sign-in whatever the sign-up policy (but `closed`); other
+    /// addresses need what the policy asks (`open`, or an invite link).
+    #[arg(long, env = "KEYTRACK_OIDC_ALLOWED_DOMAINS", default_value = "")]
+    oidc_allowed_domains: String,
+    /// Members of this group are site administrators and others are not, set at each sign-in
+    /// (the last administrator keeps the role). Read from the `--oidc-groups-claim` claim.
+    #[arg(long, env = "KEYTRACK_OIDC_ADMIN_GROUP")]
+    oidc_admin_group: Option<String>,
+    /// The claim that lists a person's groups (in the ID token or the user info).
+    #[arg(long, env = "KEYTRACK_OIDC_GROUPS_CLAIM", default_value = "groups")]
+    oidc_groups_claim: String,
+    /// `off`: people sign in with single sign-on only (no password login, sign-up or reset
+    /// email). The way back in when the provider fails: `keytrack user reset-link` on the
+    /// server, whose link logs in.
+    #[arg(long, env = "KEYTRACK_PASSWORD_LOGIN", default_value = "on", value_parser = parse_on_off)]
+    password_login: bool,
+}
+
+impl OidcArgs {
+    /// The provider, when one is configured, and whether password login stays on; an error
+    /// names what is missing.
+    fn sso(self, public_url: Option<&str>) -> anyhow::Result<(Option<sso::Sso>, bool)> {
+        let Some(issuer) = self.oidc_issuer.filter(|issuer| !issuer.trim().is_empty()) else {
+            if !self.password_login {
+                bail!("--password-login off needs single sign-on (--oidc-issuer): nobody could log in");
+            }
+            return Ok((None, true));
+        };
+        let public_url = public_url.context(
+            "--oidc-issuer needs --public-url (the address people open the server at): the redirect URL is made from it",
+        )?;
+        let settings = sso::SsoSettings {
+            issuer,
+            client_id: self.oidc_client_id,
+            client_secret: self.oidc_client_secret,
+            name: self.oidc_name.trim().to_string(),
+            scopes: vec![self.oidc_scopes],
+            allowed_domains: vec![self.oidc_allowed_domains],
+            admin_group: self.oidc_admin_group,
+            groups_claim: self.oidc_groups_claim,
+            public_url: public_url.to_string(),
+        };
+        Ok((Some(sso::Sso::new(settings).map_err(anyhow::Error::msg)?), self.password_login))
+    }
+}
+
+fn parse_on_off(text: &str) -> Result<bool, String> {
+    match text.trim() {
+        "on" | "" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(format!("{text:?}: use on or off")),
+    }
+}
+
 /// `--signup` as given: empty is no policy given.
 #[derive(Clone, Copy)]
 struct PolicySetting(Option<SignUpPolicy>);
@@ -323,12 +401,14 @@ async fn run() -> anyhow::Result<()> {
             signup,
             public_url: url,
             smtp,
+            oidc,
             audit_retain_days,
             agent_downloads,
             metrics_token,
             metrics_addr,
         } => {
             let public_url = public_url(url)?;
+            let (sso, password_login) = oidc.sso(public_url.as_deref())?;
             let metrics_token = metrics_token.filter(|token| !token.is_empty());
             if metrics_token.as_ref().is_some_and(|token| token.len() < 16) {
                 bail!("--metrics-token: use at least 16 characters (a random one: `openssl rand -hex 16`)");
@@ -351,6 +431,8 @@ async fn run() -> anyhow::Result<()> {
                 metrics_token,
                 metrics_addr,
                 public_url,
+                sso,
+                password_login,
             };
             serve(&place, addr, &site_dir, options).await
         }
@@ -514,6 +596,8 @@ struct ServeOptions {
     metrics_token: Option<String>,
     metrics_addr: Option<SocketAddr>,
     public_url: Option<String>,
+    sso: Option<sso::Sso>,
+    password_login: bool,
 }
 
 async fn serve(place: &Place, addr: SocketAddr, site_dir: &Path, options: ServeOptions) -> anyhow::Result<()> {
@@ -529,6 +613,8 @@ async fn serve(place: &Place, addr: SocketAddr, site_dir: &Path, options: ServeO
         metrics_token,
         metrics_addr,
         public_url,
+        sso,
+        password_login,
     } = options;
     let store = Store::open_for_serving(place).await?;
     if let Some(policy) = signup.filter(|_| store.storage == Storage::Writable) {
@@ -559,6 +645,20 @@ async fn serve(place: &Place, addr: SocketAddr, site_dir: &Path, options: ServeO
     }
     if let Some(url) = &public_url {
         state = state.with_public_url(url);
+    }
+    if let Some(sso) = sso {
+        // Read now so that a wrong issuer shows in the log at once; sign-ins read it again.
+        match sso.metadata().await {
+            Ok(_) => tracing::info!(
+                issuer = sso.issuer(),
+                redirect_url = sso.redirect_url(),
+                password_login,
+                "single sign-on with {}",
+                sso.name()
+            ),
+            Err(_) => tracing::warn!(issuer = sso.issuer(), "single sign-on: the provider is not reachable yet"),
+        }
+        state = state.with_sso(sso, password_login);
     }
     if let Some(metrics_addr) = metrics_addr {
         let listener = tokio::net::TcpListener::bind(metrics_addr)

@@ -302,10 +302,12 @@ pub enum AuditAction {
     RecoveryCodeUsed,
     TwoFactorFailed,
     TwoFactorRequired,
+    SsoLinked,
+    SsoRefused,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 31] = [
+    pub const ALL: [AuditAction; 33] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::SignUp,
@@ -337,6 +339,8 @@ impl AuditAction {
         AuditAction::RecoveryCodeUsed,
         AuditAction::TwoFactorFailed,
         AuditAction::TwoFactorRequired,
+        AuditAction::SsoLinked,
+        AuditAction::SsoRefused,
     ];
 
     /// As stored and as the API and CSV name it.
@@ -373,6 +377,8 @@ impl AuditAction {
             AuditAction::RecoveryCodeUsed => "recovery_code_used",
             AuditAction::TwoFactorFailed => "two_factor_failed",
             AuditAction::TwoFactorRequired => "two_factor_required",
+            AuditAction::SsoLinked => "sso_linked",
+            AuditAction::SsoRefused => "sso_refused",
         }
     }
 
@@ -410,6 +416,8 @@ impl AuditAction {
             AuditAction::RecoveryCodeUsed => "Recovery code used",
             AuditAction::TwoFactorFailed => "Wrong sign-in code",
             AuditAction::TwoFactorRequired => "Two-factor sign-in required",
+            AuditAction::SsoLinked => "Linked to single sign-on",
+            AuditAction::SsoRefused => "Single sign-on refused",
         }
     }
 

@@ -37,10 +37,38 @@ pub async fn about_server() -> Result<ServerWelcome, UiError> {
     })
 }
 
+/// Where the "Sign in with NAME" button leads (`server::services::sso`).
+pub const SSO_START_PATH: &str = "/auth/sso/start";
+
+/// How the login and sign-up pages offer to sign in.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SignInChoices {
+    /// The "Sign in with NAME" button's name, when the server has single sign-on.
+    pub sso_name: Option<String>,
+    /// Whether email and password work (`--password-login`).
+    pub password_login: bool,
+    /// Why the last single sign-on in this browser was refused (said once).
+    pub sso_refusal: Option<String>,
+}
+
+#[server]
+pub async fn sign_in_options() -> Result<SignInChoices, UiError> {
+    let state = state()?;
+    let session = super::ssr::session().await?;
+    let refusal = crate::server::web::sso_routes::REFUSAL;
+    let sso_refusal = session.remove::<String>(refusal).await.ok().flatten();
+    Ok(SignInChoices {
+        sso_name: state.sso.as_ref().map(|sso| sso.name().to_string()),
+        password_login: state.password_login,
+        sso_refusal,
+    })
+}
+
 /// "Forgot password?": the same answer whether or not the address has an account.
 #[server]
 pub async fn forgot_password(email: String) -> Result<(), UiError> {
     let state = state()?;
+    super::ssr::password_login_on(&state)?;
     let store = &state.store;
     store.writable()?;
     Ok(passwords::forgot(&store.database, state.reset_mail.as_ref(), &state.reset_limiter, &email, client_ip()).await?)

@@ -146,6 +146,18 @@ mod ssr {
         Ok(())
     }
 
+    /// `Forbidden` on a server where people sign in with single sign-on only.
+    pub fn password_login_on(state: &AppState) -> Result<(), UiError> {
+        if state.password_login {
+            return Ok(());
+        }
+        let name = state.sso.as_ref().map_or("single sign-on", |sso| sso.name());
+        Err(crate::server::error::AppError::Forbidden(format!(
+            "This server signs people in with {name} only: use the \"Sign in with {name}\" button."
+        ))
+        .into())
+    }
+
     pub fn client_ip() -> Option<IpAddr> {
         use_context::<http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
@@ -222,6 +234,7 @@ pub async fn sign_up(
     invite: Option<String>,
 ) -> Result<(), UiError> {
     let state = ssr::state()?;
+    ssr::password_login_on(&state)?;
     state.sign_up_limiter.attempt(ssr::client_ip()).await?;
     // The invite of the link that brought the person: given, or the team invite they are on their
     // way to (`next` = /join?code=...).
@@ -245,6 +258,7 @@ pub async fn sign_up(
 pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<(), UiError> {
     use crate::server::services::accounts;
     let state = ssr::state()?;
+    ssr::password_login_on(&state)?;
     let step =
         accounts::log_in(&state.store.database, &state.login_limiter, &email, &password, ssr::client_ip()).await?;
     ssr::continue_login(step, next.as_deref()).await

@@ -1,5 +1,5 @@
-//! Log in, sign up (as the server's sign-up policy allows), and the password pages: forgotten,
-//! reset with a link, changed.
+//! Log in (with a password, or single sign-on's button), sign up (as the server's sign-up policy
+//! allows), and the password pages: forgotten, reset with a link, changed.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -8,7 +8,10 @@ use leptos_router::hooks::use_query_map;
 use super::session::use_auth;
 use super::widgets::{ErrorNote, action_error};
 use crate::api::UiError;
-use crate::api::account::{ForgotPassword, ResetPassword, ServerWelcome, about_server};
+use crate::api::account::{
+    ForgotPassword, ResetPassword, SSO_START_PATH, ServerWelcome, SignInChoices, about_server, sign_in_options,
+};
+use crate::api::page_after_login;
 use crate::domain::format::query_value;
 use crate::model::SignUpPolicy;
 
@@ -28,9 +31,9 @@ pub fn LoginPage() -> impl IntoView {
     let auth = use_auth();
     let error = action_error(*auth.log_in);
     let (next, suffix) = next_page();
-    view! {
-        <section class="card narrow">
-            <h1>"Log in"</h1>
+    let choices = Resource::new(|| (), |_| sign_in_options());
+    let password_form = move || {
+        view! {
             <ActionForm action=auth.log_in attr:class="form" attr:data-testid="login-form">
                 <label>"Email" <input type="email" name="email" autocomplete="username" required/></label>
                 <label>
@@ -45,7 +48,63 @@ pub fn LoginPage() -> impl IntoView {
                 " · No account yet? "
                 <A href=move || format!("/signup{}", suffix.get())>"Sign up"</A>
             </p>
+        }
+    };
+    view! {
+        <section class="card narrow">
+            <h1>"Log in"</h1>
+            <Transition fallback=|| ()>
+                {move || {
+                    choices.get().map(|choices| match choices {
+                        Ok(choices) => {
+                            let password = choices.password_login;
+                            view! {
+                                <SsoChoice choices next invite=Signal::derive(String::new)/>
+                                {password.then(password_form)}
+                            }
+                            .into_any()
+                        }
+                        Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    })
+                }}
+            </Transition>
         </section>
+    }
+}
+
+/// Single sign-on on the login and sign-up pages, when the server has it: why the last try was
+/// refused, and the "Sign in with NAME" button (a plain link: the browser leaves for the
+/// provider). `invite`: the invite of the link that brought the person, carried through.
+#[component]
+fn SsoChoice(choices: SignInChoices, next: Signal<String>, invite: Signal<String>) -> impl IntoView {
+    let (time_zone, set_time_zone) = signal(String::new());
+    Effect::new(move |_| {
+        if let Some(zone) = browser_time_zone() {
+            set_time_zone.set(zone);
+        }
+    });
+    let refusal = choices.sso_refusal.map(|text| {
+        view! { <p class="error" role="alert" data-testid="sso-refusal">{text}</p> }
+    });
+    let button = choices.sso_name.map(|name| {
+        let href = move || {
+            let mut href = format!("{SSO_START_PATH}?next={}", query_value(&page_after_login(Some(&next.get()))));
+            for (key, value) in [("invite", invite.get()), ("timezone", time_zone.get())] {
+                if !value.is_empty() {
+                    href.push_str(&format!("&{key}={}", query_value(&value)));
+                }
+            }
+            href
+        };
+        let or = choices.password_login.then(|| view! { <p class="muted or">"or with your email and password:"</p> });
+        view! {
+            <p><a class="button" rel="external" href=href data-testid="sso-button">{format!("Sign in with {name}")}</a></p>
+            {or}
+        }
+    });
+    view! {
+        {refusal}
+        {button}
     }
 }
 
@@ -93,18 +152,15 @@ pub fn SignupPage() -> impl IntoView {
     let query = use_query_map();
     let invite = Signal::derive(move || query.with(|q| q.get("invite").unwrap_or_default()));
     let welcome = Resource::new(|| (), |_| about_server());
+    let choices = Resource::new(|| (), |_| sign_in_options());
     let (time_zone, set_time_zone) = signal("UTC".to_string());
     Effect::new(move |_| {
         if let Some(zone) = browser_time_zone() {
             set_time_zone.set(zone);
         }
     });
-    view! {
-        <section class="card narrow">
-            <h1>"Create your account"</h1>
-            <Transition fallback=|| ()>
-                {move || welcome.get().map(|welcome| sign_up_note(welcome, !invite.get().is_empty() || next.get().contains("code=")))}
-            </Transition>
+    let password_form = move || {
+        view! {
             <ActionForm action=auth.sign_up attr:class="form" attr:data-testid="signup-form">
                 <label>"Email" <input type="email" name="email" autocomplete="username" required/></label>
                 <label>
@@ -119,6 +175,27 @@ pub fn SignupPage() -> impl IntoView {
                 {error}
                 <button type="submit" disabled=move || auth.sign_up.pending().get()>"Sign up"</button>
             </ActionForm>
+        }
+    };
+    view! {
+        <section class="card narrow">
+            <h1>"Create your account"</h1>
+            <Transition fallback=|| ()>
+                {move || welcome.get().map(|welcome| sign_up_note(welcome, !invite.get().is_empty() || next.get().contains("code=")))}
+                {move || {
+                    choices.get().map(|choices| match choices {
+                        Ok(choices) => {
+                            let password = choices.password_login;
+                            view! {
+                                <SsoChoice choices next invite/>
+                                {password.then(password_form)}
+                            }
+                            .into_any()
+                        }
+                        Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    })
+                }}
+            </Transition>
             <p class="muted">"Have an account? " <A href=move || format!("/login{}", suffix.get())>"Log in"</A></p>
         </section>
     }

@@ -55,7 +55,7 @@ pub async fn account<'c>(db: impl Into<Db<'c>>, user_id: i64) -> Result<Account,
 /// For the command line and administrators (`keytrack user add`): no sign-up policy applies.
 pub async fn sign_up(database: &Database, email: &str, password: &str, timezone: &str) -> Result<i64, AppError> {
     let (email, hash) = checked_new_account(email, password).await?;
-    let id = insert_account(database, &email, &hash, timezone).await?;
+    let id = insert_account(database, &email, &hash, timezone, None).await?;
     audit::record(database, Action::SignUp, Some(Who::Account(id)), None, "added on the command line").await?;
     Ok(id)
 }
@@ -74,7 +74,7 @@ pub async fn sign_up_by_policy(
     let pass = site::may_sign_up(database, &email, invite).await?;
     let (email, hash) = checked_new_account(&email, password).await?;
     let mut tx = database.begin_write().await?;
-    let id = insert_account(&mut tx, &email, &hash, timezone).await?;
+    let id = insert_account(&mut tx, &email, &hash, timezone, None).await?;
     if let site::SignUpPass::SiteInvite(invite_id) = pass
         && !store::site_invites::use_invite(&mut tx, invite_id, id, now()).await?
     {
@@ -87,6 +87,48 @@ pub async fn sign_up_by_policy(
     Ok(id)
 }
 
+/// An account made at its first single sign-on: who the provider says the person is.
+pub struct NewSsoAccount<'a> {
+    /// Normalised.
+    pub email: &'a str,
+    pub display_name: Option<&'a str>,
+    pub timezone: &'a str,
+    pub issuer: &'a str,
+    pub subject: &'a str,
+}
+
+/// Creates the account of a first single sign-on, linked to the provider's person, with no
+/// password (none matches its empty hash). `pass`: why the sign-up policy lets it be made (`None`:
+/// an address of `--oidc-allowed-domains`); a site invite is used up by it.
+pub async fn sign_up_with_sso(
+    database: &Database,
+    new: NewSsoAccount<'_>,
+    pass: Option<site::SignUpPass>,
+) -> Result<i64, AppError> {
+    let mut tx = database.begin_write().await?;
+    let name = new.display_name.and_then(|name| clean_name(name, 100));
+    let id = insert_account(&mut tx, new.email, NO_PASSWORD, new.timezone, name).await?;
+    if let Some(site::SignUpPass::SiteInvite(invite_id)) = pass
+        && !store::site_invites::use_invite(&mut tx, invite_id, id, now()).await?
+    {
+        return Err(AppError::Forbidden("This invite was used already: ask for a new one.".into()));
+    }
+    if !store::sso::link(&mut tx, id, new.issuer, new.subject, new.email, now()).await? {
+        return Err(AppError::Conflict("This identity signed in at the same moment: sign in again.".into()));
+    }
+    tx.commit().await?;
+    let how = match pass {
+        Some(pass) => format!("single sign-on ({}), {}", new.issuer, pass.describe()),
+        None => format!("single sign-on ({}), an allowed email domain", new.issuer),
+    };
+    audit::record(database, Action::SignUp, Some(Who::Account(id)), None, &how).await?;
+    Ok(id)
+}
+
+/// The password hash of an account without a password (made by single sign-on): no password
+/// matches it (`auth::verify_password`).
+pub const NO_PASSWORD: &str = "";
+
 const TAKEN: &str = "An account with this email exists already. Log in instead.";
 
 /// A new account's email as stored and its password's hash, once both pass the rules.
@@ -98,11 +140,17 @@ async fn checked_new_account(email: &str, password: &str) -> Result<(String, Str
 }
 
 /// Stores a new account: its time zone the browser's (UTC when it sent none or a bad one), its
-/// display name the email's name part.
-async fn insert_account<'c>(db: impl Into<Db<'c>>, email: &str, hash: &str, timezone: &str) -> Result<i64, AppError> {
+/// display name the one given or else the email's name part.
+async fn insert_account<'c>(
+    db: impl Into<Db<'c>>,
+    email: &str,
+    hash: &str,
+    timezone: &str,
+    display_name: Option<&str>,
+) -> Result<i64, AppError> {
     let timezone = if UserClock::new(timezone, 0).is_ok() { timezone } else { "UTC" };
-    let display_name = email.split('@').next().unwrap_or_default().to_string();
-    store::users::insert(db, email, hash, &display_name, timezone, now())
+    let display_name = display_name.unwrap_or_else(|| email.split('@').next().unwrap_or_default());
+    store::users::insert(db, email, hash, display_name, timezone, now())
         .await?
         .ok_or_else(|| AppError::Conflict(TAKEN.into()))
 }
@@ -196,8 +244,11 @@ pub async fn own_account(database: &Database, user_id: i64) -> Result<Account, A
 
 /// The account as its owner's pages see it: with what the server requires of it.
 pub async fn account_shown(database: &Database, user: store::users::UserRow) -> Result<Account, AppError> {
+    // What is required of password accounts: one that signs in with single sign-on alone has its
+    // provider's own second factor.
+    let has_password = user.password_hash != NO_PASSWORD;
     let mut account = account_of(user);
-    account.must_set_up_two_factor = !account.two_factor && two_factor::required(database).await?;
+    account.must_set_up_two_factor = has_password && !account.two_factor && two_factor::required(database).await?;
     Ok(account)
 }
 

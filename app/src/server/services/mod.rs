@@ -18,6 +18,7 @@ pub mod pairing;
 pub mod passwords;
 pub mod report;
 pub mod site;
+pub mod sso;
 pub mod stats;
 pub mod teams;
 pub mod two_factor;

@@ -8,7 +8,7 @@
 //!
 //! Below it: `engine` (each statement written once for both engines), a module per group of
 //! tables (`users`, `tokens`, `activity`, `days`, `data`, `teams`, `pairings`, `settings`,
-//! `site_invites`, `password_resets`, `two_factor`, `audit`, `census`), the write side of
+//! `site_invites`, `password_resets`, `two_factor`, `sso`, `audit`, `census`), the write side of
 //! the day rollups (`rollups`, `merge`), and `sqlite/` and `postgres/` for what each engine does
 //! its own way.
 
@@ -29,6 +29,7 @@ pub mod sessions;
 pub mod settings;
 pub mod site_invites;
 pub mod sqlite;
+pub mod sso;
 pub mod teams;
 pub mod tokens;
 pub mod two_factor;

@@ -1,6 +1,6 @@
 //! The HTTP edge, the only place axum lives: the one route table ([`router`]) of the JSON API for
 //! agents and scripts (`api`, `data_routes`, `streams`, `downloads`), the health routes, the Leptos pages
-//! and server functions, all behind one session layer; what every request passes through
+//! and server functions, single sign-on's two routes (`sso_routes`), all behind one session layer; what every request passes through
 //! (`protect`), the listener (`listen`), the site's own files (`assets`) and `/metrics`
 //! (`metrics_route`).
 
@@ -15,6 +15,7 @@ pub mod listen;
 pub mod metrics_route;
 pub mod openapi;
 pub mod protect;
+pub mod sso_routes;
 pub mod state;
 pub mod streams;
 
@@ -87,6 +88,8 @@ pub async fn router(state: AppState, secure_cookies: bool) -> anyhow::Result<Rou
         .route("/healthz/ready", get(api::healthz_ready))
         .route("/metrics", get(metrics_route::with_token))
         .route("/downloads/{platform}/{file}", get(downloads::download))
+        .route(crate::server::services::sso::START_PATH, get(sso_routes::start))
+        .route(crate::server::services::sso::CALLBACK_PATH, get(sso_routes::callback))
         .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES));
 
     let routes = generate_route_list(App);

@@ -11,6 +11,7 @@ use crate::server::services::auth::{LoginLimiter, RateLimiter, SignUpLimiter};
 use crate::server::services::downloads::AgentFiles;
 use crate::server::services::live::Live;
 use crate::server::services::passwords::ResetMail;
+use crate::server::services::sso::Sso;
 use crate::server::store::Store;
 
 #[derive(Clone, FromRef)]
@@ -42,6 +43,14 @@ pub struct AppState {
     /// to copy use it. `None`: the address the browser used.
     #[from_ref(skip)]
     pub public_url: Option<Arc<str>>,
+    /// The identity provider people sign in with (`--oidc-issuer` and the others); `None`: no
+    /// single sign-on.
+    #[from_ref(skip)]
+    pub sso: Option<Arc<Sso>>,
+    /// Whether people may log in (and sign up, and ask for a reset email) with a password
+    /// (`--password-login`); reset links an administrator makes work either way.
+    #[from_ref(skip)]
+    pub password_login: bool,
 }
 
 impl AppState {
@@ -72,6 +81,8 @@ impl AppState {
             two_factor_limiter,
             metrics_token: None,
             public_url: None,
+            sso: None,
+            password_login: true,
         }
     }
 
@@ -83,6 +94,11 @@ impl AppState {
     /// Gives `url` (`--public-url`, checked) in the commands and links pages show.
     pub fn with_public_url(self, url: &str) -> AppState {
         AppState { public_url: Some(Arc::from(url)), ..self }
+    }
+
+    /// Signs people in with `sso`; `password_login: false` leaves it the only way.
+    pub fn with_sso(self, sso: Sso, password_login: bool) -> AppState {
+        AppState { sso: Some(Arc::new(sso)), password_login, ..self }
     }
 
     /// Serves `GET /metrics` to scrapers with this bearer token (`--metrics-token`).

@@ -230,6 +230,19 @@ const TABLES: &[Table] = &[
         columns: &[("id", Int), ("user_id", Int), ("code_hash", Blob), ("used_at", MaybeInt)],
     },
     Table {
+        name: "sso_identities",
+        key: Some("id"),
+        columns: &[
+            ("id", Int),
+            ("user_id", Int),
+            ("issuer", Text),
+            ("subject", Text),
+            ("email", Text),
+            ("created_at", Int),
+            ("last_login_at", MaybeInt),
+        ],
+    },
+    Table {
         name: "audit_log",
         key: Some("id"),
         columns: &[
@@ -257,6 +270,7 @@ const IDENTITIES: &[&str] = &[
     "site_invites",
     "password_resets",
     "recovery_codes",
+    "sso_identities",
     "audit_log",
 ];
 
