@@ -36,7 +36,7 @@ cargo test "${NATIVE_PACKAGES[@]}"
 # each test a database of its own; the same binaries, nothing rebuilt). upgrade, faults and cli
 # are about SQLite files and data dirs; instances runs two servers on PostgreSQL already.
 KEYTRACK_TEST_ENGINE=postgres cargo test "${NATIVE_PACKAGES[@]}" \
-  --test admin --test api --test data --test fuzz --test hardening --test live --test pairing --test privacy --test teams --test two_factor
+  --test admin --test api --test data --test fuzz --test hardening --test live --test pairing --test privacy --test teams --test two_factor --test sso
 
 step "the container image (dockerd, a local Debian base, this run's binaries)"
 scripts/container-test.sh "$TARGET_DIR"

@@ -292,7 +292,7 @@ struct OidcArgs {
     /// `off`: people sign in with single sign-on only (no password login, sign-up or reset
     /// email). The way back in when the provider fails: `keytrack user reset-link` on the
     /// server, whose link logs in.
-    #[arg(long, env = "KEYTRACK_PASSWORD_LOGIN", default_value = "on", value_parser = parse_on_off)]
+    #[arg(long, env = "KEYTRACK_PASSWORD_LOGIN", default_value = "on", value_parser = parse_on_off, action = clap::ArgAction::Set)]
     password_login: bool,
 }
 
