@@ -425,3 +425,7 @@ impl AuditAction {
         AuditAction::ALL.into_iter().find(|action| action.key() == key)
     }
 }
+
+/// Where the "Sign in with NAME" button of the login and sign-up pages leads
+/// (`server::services::sso`).
+pub const SSO_START_PATH: &str = "/auth/sso/start";

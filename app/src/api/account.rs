@@ -37,9 +37,6 @@ pub async fn about_server() -> Result<ServerWelcome, UiError> {
     })
 }
 
-/// Where the "Sign in with NAME" button leads (`server::services::sso`).
-pub const SSO_START_PATH: &str = "/auth/sso/start";
-
 /// How the login and sign-up pages offer to sign in.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SignInChoices {

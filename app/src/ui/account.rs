@@ -8,12 +8,10 @@ use leptos_router::hooks::use_query_map;
 use super::session::use_auth;
 use super::widgets::{ErrorNote, action_error};
 use crate::api::UiError;
-use crate::api::account::{
-    ForgotPassword, ResetPassword, SSO_START_PATH, ServerWelcome, SignInChoices, about_server, sign_in_options,
-};
+use crate::api::account::{ForgotPassword, ResetPassword, ServerWelcome, SignInChoices, about_server, sign_in_options};
 use crate::api::page_after_login;
 use crate::domain::format::query_value;
-use crate::model::SignUpPolicy;
+use crate::model::{SSO_START_PATH, SignUpPolicy};
 
 /// The page to open after logging in or signing up (`?next=`), and the same for the link to the
 /// other form.
@@ -88,7 +86,7 @@ fn SsoChoice(choices: SignInChoices, next: Signal<String>, invite: Signal<String
     });
     let button = choices.sso_name.map(|name| {
         let href = move || {
-            let mut href = format!("{SSO_START_PATH}?next={}", query_value(&page_after_login(Some(&next.get()))));
+            let mut href = format!("{SSO_START_PATH}?next={}", query_value(page_after_login(Some(&next.get()))));
             for (key, value) in [("invite", invite.get()), ("timezone", time_zone.get())] {
                 if !value.is_empty() {
                     href.push_str(&format!("&{key}={}", query_value(&value)));

@@ -28,7 +28,7 @@ use crate::server::store::{self, Database};
 
 /// Where the login page's button leads, and where the provider sends the person back (the
 /// redirect URL to register with the provider is the public URL followed by this).
-pub const START_PATH: &str = crate::api::account::SSO_START_PATH;
+pub const START_PATH: &str = crate::model::SSO_START_PATH;
 pub const CALLBACK_PATH: &str = "/auth/sso/callback";
 
 /// How long a person may spend at the provider between the button and the way back.
