@@ -122,6 +122,9 @@ mod tests {
         let secret = totp_rs::Secret::Encoded(setup.secret).to_bytes().expect("base32");
         let app = totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 0, 30, secret, None, String::new());
         two_factor::confirm_setup(&database, ada, &app.generate_current().expect("clock")).await.expect("on");
+        // Bob's single sign-on identity.
+        let linked = crate::server::store::sso::link(&database, bob, "https://id.example.com", "sub-bob", "b@x.org", 1);
+        assert!(linked.await.expect("link"), "bob is linked");
 
         let database = TestDatabase::create().await;
         let moved = move_to_postgres(&sqlite, &database.pool).await.expect("moved");
