@@ -51,13 +51,3 @@ pub async fn note_login<'c>(db: impl Into<Db<'c>>, issuer: &str, subject: &str, 
             .map(|_| ())
     })
 }
-
-/// Whether the account signs in with single sign-on (for the administrator's list of people).
-pub async fn is_linked<'c>(db: impl Into<Db<'c>>, user_id: i64) -> Result<bool, sqlx::Error> {
-    on_engine!(db.into(), |e| {
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sso_identities WHERE user_id = $1)")
-            .bind(user_id)
-            .fetch_one(e)
-            .await
-    })
-}
