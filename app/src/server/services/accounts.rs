@@ -171,7 +171,8 @@ impl LoginStep {
     }
 }
 
-async fn logged_in(database: &Database, user_id: i64, how: &str) -> Result<(), AppError> {
+/// A login done (with a password, a second factor or single sign-on): noted and audited.
+pub(crate) async fn logged_in(database: &Database, user_id: i64, how: &str) -> Result<(), AppError> {
     store::users::note_login(database, user_id, now()).await?;
     audit::record(database, Action::Login, Some(Who::Account(user_id)), None, how).await
 }

@@ -401,9 +401,7 @@ pub async fn sign_in(
         }
     }
     store::sso::note_login(database, issuer, &identity.subject, now()).await?;
-    store::users::note_login(database, id, now()).await?;
-    audit::record(database, Action::Login, Some(Who::Account(id)), None, &format!("with single sign-on ({issuer})"))
-        .await?;
+    super::accounts::logged_in(database, id, &format!("with single sign-on ({issuer})")).await?;
     Ok(id)
 }
 
