@@ -75,11 +75,7 @@ pub async fn sign_up_by_policy(
     let (email, hash) = checked_new_account(&email, password).await?;
     let mut tx = database.begin_write().await?;
     let id = insert_account(&mut tx, &email, &hash, timezone, None).await?;
-    if let site::SignUpPass::SiteInvite(invite_id) = pass
-        && !store::site_invites::use_invite(&mut tx, invite_id, id, now()).await?
-    {
-        return Err(AppError::Forbidden("This invite was used already: ask for a new one.".into()));
-    }
+    use_up_site_invite(&mut tx, Some(pass), id).await?;
     tx.commit().await?;
     // Signed up from the page: logged in at once.
     store::users::note_login(database, id, now()).await?;
@@ -108,11 +104,7 @@ pub async fn sign_up_with_sso(
     let mut tx = database.begin_write().await?;
     let name = new.display_name.and_then(|name| clean_name(name, 100));
     let id = insert_account(&mut tx, new.email, NO_PASSWORD, new.timezone, name).await?;
-    if let Some(site::SignUpPass::SiteInvite(invite_id)) = pass
-        && !store::site_invites::use_invite(&mut tx, invite_id, id, now()).await?
-    {
-        return Err(AppError::Forbidden("This invite was used already: ask for a new one.".into()));
-    }
+    use_up_site_invite(&mut tx, pass, id).await?;
     if !store::sso::link(&mut tx, id, new.issuer, new.subject, new.email, now()).await? {
         return Err(AppError::Conflict("This identity signed in at the same moment: sign in again.".into()));
     }
@@ -128,6 +120,21 @@ pub async fn sign_up_with_sso(
 /// The password hash of an account without a password (made by single sign-on): no password
 /// matches it (`auth::verify_password`).
 pub const NO_PASSWORD: &str = "";
+
+/// A site invite that let `account` be made is used up by it, in the transaction that makes it
+/// (two sign-ups racing with one invite: one of them is refused and makes nothing).
+async fn use_up_site_invite<'c>(
+    db: impl Into<Db<'c>>,
+    pass: Option<site::SignUpPass>,
+    account: i64,
+) -> Result<(), AppError> {
+    if let Some(site::SignUpPass::SiteInvite(invite_id)) = pass
+        && !store::site_invites::use_invite(db, invite_id, account, now()).await?
+    {
+        return Err(AppError::Forbidden("This invite was used already: ask for a new one.".into()));
+    }
+    Ok(())
+}
 
 const TAKEN: &str = "An account with this email exists already. Log in instead.";
 

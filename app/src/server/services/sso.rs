@@ -13,8 +13,8 @@ use base64::Engine as _;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreProviderMetadata};
 use openidconnect::{
     AccessTokenHash, AdditionalClaims, AsyncHttpClient, AuthorizationCode, ClientId, ClientSecret, CsrfToken,
-    HttpRequest, HttpResponse, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
-    Scope, TokenResponse,
+    EndpointMaybeSet, EndpointNotSet, EndpointSet, HttpRequest, HttpResponse, IssuerUrl, Nonce, OAuth2TokenResponse,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 
@@ -58,6 +58,11 @@ pub struct SsoSettings {
     /// The address people open the server at (`--public-url`): the redirect URL is made from it.
     pub public_url: String,
 }
+
+/// The client `from_provider_metadata` makes: authorization endpoint set, token and user info
+/// endpoints as discovery found them.
+type ProviderClient =
+    CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
 
 /// The configured provider, ready to sign people in.
 pub struct Sso {
@@ -197,6 +202,14 @@ impl Sso {
         Ok(metadata)
     }
 
+    /// KeyTrack as the provider's client: its endpoints (discovery), id, secret and redirect URL.
+    async fn client(&self) -> Result<ProviderClient, AppError> {
+        let metadata = self.metadata().await?;
+        let secret = Some(self.client_secret.clone());
+        Ok(CoreClient::from_provider_metadata(metadata, self.client_id.clone(), secret)
+            .set_redirect_uri(self.redirect.clone()))
+    }
+
     /// Where to send the person to sign in, and what the session keeps until they are back.
     pub async fn begin(
         &self,
@@ -204,10 +217,7 @@ impl Sso {
         invite: Option<String>,
         timezone: &str,
     ) -> Result<(String, SignInFlow), AppError> {
-        let metadata = self.metadata().await?;
-        let client =
-            CoreClient::from_provider_metadata(metadata, self.client_id.clone(), Some(self.client_secret.clone()))
-                .set_redirect_uri(self.redirect.clone());
+        let client = self.client().await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request =
             client.authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random);
@@ -257,10 +267,7 @@ impl Sso {
             }));
         }
         let code = answer.code.filter(|code| !code.is_empty()).ok_or_else(|| refused(START_AGAIN))?;
-        let metadata = self.metadata().await?;
-        let client =
-            CoreClient::from_provider_metadata(metadata, self.client_id.clone(), Some(self.client_secret.clone()))
-                .set_redirect_uri(self.redirect.clone());
+        let client = self.client().await?;
         let exchange = client.exchange_code(AuthorizationCode::new(code)).map_err(|e| {
             tracing::warn!(error = %e, "single sign-on: the provider has no token endpoint");
             refused(NOT_VERIFIED)
