@@ -36,10 +36,14 @@ fn free_port() -> u16 {
 struct Prometheus {
     child: Child,
     url: String,
+    log: std::path::PathBuf,
 }
 
 impl Prometheus {
-    fn start(dir: &Path, target: &str) -> Prometheus {
+    /// Starts Prometheus and waits until it says it is ready. Its port is picked free beforehand
+    /// (it cannot be told port 0), so another one when something took it meanwhile (the other
+    /// test here starts servers at the same time); its log is in the panic when it will not start.
+    async fn start(dir: &Path, target: &str, client: &reqwest::Client) -> Prometheus {
         let config = dir.join("prometheus.yml");
         std::fs::write(
             &config,
@@ -50,16 +54,42 @@ impl Prometheus {
             ),
         )
         .expect("config");
-        let port = free_port();
-        let child = Command::new("prometheus")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.tsdb.path={}", dir.join("tsdb").display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.join("prometheus.log")).expect("log"))
-            .spawn()
-            .expect("the tests need Prometheus (Debian's prometheus package; scripts/setup.sh installs it)");
-        Prometheus { child, url: format!("http://127.0.0.1:{port}") }
+        let log = dir.join("prometheus.log");
+        for _ in 0..5 {
+            let port = free_port();
+            let child = Command::new("prometheus")
+                .arg(format!("--config.file={}", config.display()))
+                .arg(format!("--storage.tsdb.path={}", dir.join("tsdb").display()))
+                .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(&log).expect("log"))
+                .spawn()
+                .expect("the tests need Prometheus (Debian's prometheus package; scripts/setup.sh installs it)");
+            let mut prometheus = Prometheus { child, url: format!("http://127.0.0.1:{port}"), log: log.clone() };
+            // A loaded machine may take a while to open the database: up to two minutes.
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(120) {
+                if let Ok(Some(_)) = prometheus.child.try_wait() {
+                    break;
+                }
+                let ready = client.get(format!("{}/-/ready", prometheus.url)).send().await;
+                if ready.is_ok_and(|reply| reply.status() == 200) {
+                    return prometheus;
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            let said = prometheus.said();
+            drop(prometheus);
+            if !said.contains("address already in use") {
+                panic!("Prometheus did not start:\n{said}");
+            }
+        }
+        panic!("Prometheus found no free port in five tries:\n{}", std::fs::read_to_string(&log).unwrap_or_default());
+    }
+
+    /// What Prometheus wrote to its log (for a failure's message).
+    fn said(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// The value of an instant query's first series, once Prometheus has one.
@@ -146,8 +176,9 @@ async fn a_real_prometheus_scrapes_the_upload_counter() {
     let text = text.text().await.expect("text");
     assert!(!text.contains(&token) && !text.contains("ops@example.com"), "metrics hold counts only");
 
-    let prometheus = Prometheus::start(dir.path(), server.url.trim_start_matches("http://"));
-    assert_eq!(prometheus.wait_for(&client, "up{job=\"keytrack\"}", 1.0).await, Some(1.0), "the scrape works");
+    let prometheus = Prometheus::start(dir.path(), server.url.trim_start_matches("http://"), &client).await;
+    let up = prometheus.wait_for(&client, "up{job=\"keytrack\"}", 1.0).await;
+    assert_eq!(up, Some(1.0), "the scrape works; Prometheus said:\n{}", prometheus.said());
     assert_eq!(prometheus.wait_for(&client, "keytrack_uploads_total", 3.0).await, Some(3.0));
     assert_eq!(prometheus.wait_for(&client, "keytrack_minutes_stored_total", 3.0).await, Some(3.0));
     let refusals = "keytrack_refusals_total{code=\"invalid_activity\"}";
