@@ -67,6 +67,8 @@ pub struct Aggregator {
     pointer: Option<(f64, f64)>,
     /// Last position that counted as movement (jitter is measured from here).
     anchor: Option<(f64, f64)>,
+    /// Where relative motion ([`Input::Motion`]) has led, from (0, 0) at the start.
+    relative_pointer: (f64, f64),
     /// The application with the focus, which input counts under.
     app: Option<Arc<str>>,
     /// A never-count application has the focus: input arrives only as [`Input::Excluded`].
@@ -206,6 +208,7 @@ impl Aggregator {
             burst: None,
             pointer: None,
             anchor: None,
+            relative_pointer: (0.0, 0.0),
             app: None,
             excluded: false,
         }
@@ -225,6 +228,27 @@ impl Aggregator {
     /// The displays changed (a monitor plugged in or out): positions from now on bin on these.
     pub fn set_desktop(&mut self, desktop: Desktop) {
         self.desktop = desktop;
+    }
+
+    /// Counts a move of the pointer to (x, y): its distance from the last place counted, unless
+    /// that is jitter (under [`JITTER_PX`]); whether it counted.
+    fn moved_to(&mut self, at: i64, x: f64, y: f64) -> bool {
+        let moved = match self.anchor {
+            None => Some(0.0),
+            Some((ax, ay)) => {
+                let d = (x - ax).hypot(y - ay);
+                (d >= JITTER_PX && d.is_finite()).then_some(d)
+            }
+        };
+        let Some(distance) = moved else {
+            return false;
+        };
+        self.anchor = Some((x, y));
+        let minute = self.minute_at(at);
+        minute.distance_px += distance;
+        minute.mark_active(at);
+        self.count_in_app(at, AppInput::Other);
+        true
     }
 
     /// Forgets which keys are held, e.g. after a pause during which key-ups went unseen.
@@ -256,23 +280,19 @@ impl Aggregator {
             }
             Input::Move { x, y } => {
                 self.pointer = Some((x, y));
-                let moved = match self.anchor {
-                    None => Some(0.0),
-                    Some((ax, ay)) => {
-                        let d = (x - ax).hypot(y - ay);
-                        (d >= JITTER_PX && d.is_finite()).then_some(d)
-                    }
-                };
-                if let Some(distance) = moved {
-                    self.anchor = Some((x, y));
-                    let minute = self.minute_at(at);
-                    minute.distance_px += distance;
-                    minute.mark_active(at);
+                if self.moved_to(at, x, y) {
                     let (display, cell) = self.desktop.locate(x, y);
                     let count = self.detail_at(at).cells(display).1.entry(cell).or_default();
                     *count = count.saturating_add(1);
-                    self.count_in_app(at, AppInput::Other);
                 }
+            }
+            Input::Motion { dx, dy } => {
+                // Motion adds up to a place of its own, not on any screen: distance counts as for
+                // positions (jitter included), with no cell.
+                let (x, y) = self.relative_pointer;
+                self.relative_pointer = (x + dx, y + dy);
+                let (x, y) = self.relative_pointer;
+                self.moved_to(at, x, y);
             }
             Input::Wheel { dx, dy } => {
                 let minute = self.minute_at(at);
@@ -960,6 +980,30 @@ mod tests {
         assert_eq!(record.scroll, ScrollCounts { vertical: 1, horizontal: 1 });
         let (_, pending) = blocks(&mut agg);
         assert_eq!(pending.map(|b| b.screens[0].moves.len()), Some(2));
+    }
+
+    #[test]
+    fn relative_motion_adds_distance_in_small_steps_and_no_place() {
+        let mut agg = aggregator();
+        // A mouse at 1,000 reports a second sends a step of a pixel or two: 40 steps right and 30
+        // down, each under the jitter threshold alone, make a path of 70 px (counted in steps of
+        // 3 from the first); shaking in place adds nothing.
+        for i in 0..40 {
+            agg.handle(&ev(T0 + i, Input::Motion { dx: 1.0, dy: 0.0 }));
+        }
+        for i in 0..30 {
+            agg.handle(&ev(T0 + 40 + i, Input::Motion { dx: 0.0, dy: 1.0 }));
+        }
+        for i in 0..20 {
+            let dx = if i % 2 == 0 { 1.0 } else { -1.0 };
+            agg.handle(&ev(T0 + 100 + i, Input::Motion { dx, dy: 0.0 }));
+        }
+        agg.handle(&ev(T0 + 200, Input::ButtonDown(Button::Left)));
+        let record = &all(&mut agg)[0];
+        assert!((69..=70).contains(&record.distance_px), "{}", record.distance_px);
+        assert_eq!(record.clicks.left, 1);
+        let (_, pending) = blocks(&mut agg);
+        assert!(pending.is_none_or(|b| b.screens.iter().all(|s| s.moves.is_empty() && s.clicks.is_empty())));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The agent's directory (mode 0700): `config.json` (server, token, device; mode 0600),
-//! `pause.json` and the running agent's `pause.ack`, `agent.lock` (held by the running agent) and
-//! the spool. From `--config-dir`, `KEYTRACK_AGENT_DIR`, or the platform's config dir.
+//! `pause.json` and the running agent's `pause.ack`, `agent.lock` (held by the running agent),
+//! `capture.txt` (how the running agent captures, for `status`) and the spool. From `--config-dir`, `KEYTRACK_AGENT_DIR`, or the platform's config dir.
 
 use std::path::{Path, PathBuf};
 
@@ -237,6 +237,16 @@ pub fn agent_running(dir: &Path) -> bool {
 /// The id of the last pause or resume the running agent applied.
 pub fn load_pause_ack(dir: &Path) -> Option<u64> {
     std::fs::read_to_string(dir.join("pause.ack")).ok()?.trim().parse().ok()
+}
+
+/// Says how the running agent captures (which backend and why, which devices), for `status`.
+pub fn save_capture_report(dir: &Path, text: &str) -> anyhow::Result<()> {
+    write_private(&dir.join("capture.txt"), text.as_bytes())
+}
+
+/// What the running agent said of its capture last.
+pub fn load_capture_report(dir: &Path) -> Option<String> {
+    std::fs::read_to_string(dir.join("capture.txt")).ok()
 }
 
 pub fn save_pause_ack(dir: &Path, id: u64) -> anyhow::Result<()> {

@@ -28,6 +28,12 @@ pub enum Input {
         x: f64,
         y: f64,
     },
+    /// Pointer motion where the position is not known (the kernel's input devices report motion,
+    /// not where the pointer is): it adds distance, never a place on the screen.
+    Motion {
+        dx: f64,
+        dy: f64,
+    },
     /// Wheel notches (signed; only their number is kept).
     Wheel {
         dx: i64,

@@ -16,6 +16,12 @@ pub enum CaptureError {
         "no display to capture from: start the agent inside your desktop session (on Linux, DISPLAY must name a running X server)"
     )]
     NoDisplay,
+    #[error(
+        "no permission to read the input devices in /dev/input: add yourself to the `input` group (`sudo usermod -aG input $USER`, then log in again) or install the udev rule in the README; either lets programs you run read what you type, which is what the agent needs"
+    )]
+    NoPermission,
+    #[error("no input devices in /dev/input to capture from")]
+    NoInputDevices,
     #[error("input capture stopped: {0}")]
     Failed(String),
 }
@@ -45,6 +51,54 @@ pub type DesktopReader = Box<dyn FnMut() -> Result<Desktop, CaptureError> + Send
 
 /// How often the run loop reads the displays again.
 pub const DESKTOP_CHECK: Duration = Duration::from_secs(10);
+
+/// Which capture `keytrack-agent run --capture` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CaptureChoice {
+    /// The kernel's input devices on a Wayland session or without X, X11 otherwise (Linux); the
+    /// system's hooks elsewhere.
+    Auto,
+    /// X11 (rdev): every X client's input, and where the pointer is.
+    X11,
+    /// The kernel's input devices (`/dev/input`): every application's input on any desktop, no
+    /// pointer positions.
+    Evdev,
+}
+
+/// The capture that runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// rdev: X11 on Linux, the system's hooks on Windows and macOS.
+    Rdev,
+    /// The kernel's input devices (Linux).
+    Evdev,
+}
+
+/// The capture `choice` means in a session with these variables (`XDG_SESSION_TYPE`,
+/// `WAYLAND_DISPLAY`, `DISPLAY`), and why, in words for `status` and the log.
+pub fn choose_backend(choice: CaptureChoice, var: impl Fn(&str) -> Option<String>) -> (Backend, String) {
+    let set = |name: &str| var(name).filter(|v| !v.is_empty());
+    if !cfg!(target_os = "linux") {
+        return (Backend::Rdev, "the system's input hooks".into());
+    }
+    match choice {
+        CaptureChoice::X11 => (Backend::Rdev, "X11, as asked (--capture x11)".into()),
+        CaptureChoice::Evdev => (Backend::Evdev, "the kernel's input devices, as asked (--capture evdev)".into()),
+        CaptureChoice::Auto => {
+            if set("XDG_SESSION_TYPE").as_deref() == Some("wayland") || set("WAYLAND_DISPLAY").is_some() {
+                (
+                    Backend::Evdev,
+                    "the kernel's input devices: a Wayland session (X11 capture would see only XWayland windows)"
+                        .into(),
+                )
+            } else if let Some(display) = set("DISPLAY") {
+                (Backend::Rdev, format!("X11 (DISPLAY={display})"))
+            } else {
+                (Backend::Evdev, "the kernel's input devices: no X display".into())
+            }
+        }
+    }
+}
 
 /// Capture with `rdev` (X11 on Linux; the same code covers Windows and macOS).
 pub struct RdevCapture;
@@ -320,6 +374,23 @@ mod tests {
         for key in keys {
             assert!(keytrack_wire::is_known_key(key_code(key)), "{key:?}");
         }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn auto_capture_reads_the_kernel_s_devices_on_wayland_and_without_x() {
+        let session = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+        };
+        let auto = |vars| choose_backend(CaptureChoice::Auto, session(vars)).0;
+        assert_eq!(auto(&[("XDG_SESSION_TYPE", "wayland"), ("DISPLAY", ":0")]), Backend::Evdev);
+        assert_eq!(auto(&[("WAYLAND_DISPLAY", "wayland-1"), ("DISPLAY", ":0")]), Backend::Evdev);
+        assert_eq!(auto(&[("XDG_SESSION_TYPE", "x11"), ("DISPLAY", ":0")]), Backend::Rdev);
+        assert_eq!(auto(&[("DISPLAY", "")]), Backend::Evdev);
+        assert_eq!(auto(&[]), Backend::Evdev);
+        let (backend, why) = choose_backend(CaptureChoice::X11, session(&[("WAYLAND_DISPLAY", "wayland-1")]));
+        assert_eq!(backend, Backend::Rdev);
+        assert!(why.contains("--capture x11"), "{why}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The KeyTrack agent: captures keyboard and mouse input, keeps only per-minute counts, saves them
 //! in a spool and uploads them to the KeyTrack server.
 //!
-//! `input` (capture, the only place `rdev` is used; `desktop`: which display a position is on;
+//! `input` (capture, the only place `rdev` is used; `evdev`: capture from the kernel's input
+//! devices, on Wayland and without X; `desktop`: which display a position is on;
 //! `focus`: which application has it) -> `event` (what capture hands on, through its gate) ->
 //! `aggregate` (pure, tested without a display) -> `spool` (SQLite on disk) -> `run`'s uploader
 //! (`client`). `shutdown`: how the agent is asked to stop and saves first.
@@ -11,6 +12,8 @@ pub mod bench;
 pub mod client;
 pub mod config;
 pub mod desktop;
+#[cfg(target_os = "linux")]
+pub mod evdev;
 pub mod event;
 pub mod focus;
 pub mod input;

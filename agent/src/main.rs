@@ -11,14 +11,14 @@ use keytrack_agent::aggregate::{BreakState, break_state, local_utc_offset};
 use keytrack_agent::client::{Client, ClientError, this_agent};
 use keytrack_agent::config::{self, Config, Pause};
 use keytrack_agent::event::now_ms;
-use keytrack_agent::input::{CaptureError, RdevCapture};
+use keytrack_agent::input::{Backend, Capture, CaptureChoice, CaptureError, RdevCapture, choose_backend};
 use keytrack_agent::run::{RunError, RunOptions, resolve_dir, run};
 use keytrack_agent::shutdown;
 use keytrack_agent::spool::Spool;
 use keytrack_agent::{bench, service};
 use keytrack_wire::pairing::{PairingRequest, PairingState};
 
-/// Exit code when there is no display to capture from.
+/// Exit code when there is nothing to capture from: no display, or no readable input device.
 const EXIT_NO_DISPLAY: u8 = 3;
 
 #[derive(Parser)]
@@ -55,6 +55,11 @@ enum Command {
         /// Save to the spool and try to upload every N seconds.
         #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
         flush_secs: u64,
+        /// Where input is read (Linux): `evdev`, the kernel's input devices (every application on
+        /// any desktop; needs permission, see the README), or `x11`; `auto` takes evdev on a
+        /// Wayland session or without X, X11 otherwise.
+        #[arg(long, value_enum, default_value_t = CaptureChoice::Auto, env = "KEYTRACK_CAPTURE")]
+        capture: CaptureChoice,
     },
     /// The paired server, the last upload, what waits in the spool, today's counts.
     Status,
@@ -105,7 +110,12 @@ fn main() -> ExitCode {
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let no_display = matches!(e.downcast_ref::<RunError>(), Some(RunError::Capture(CaptureError::NoDisplay)));
+            let no_display = matches!(
+                e.downcast_ref::<RunError>(),
+                Some(RunError::Capture(
+                    CaptureError::NoDisplay | CaptureError::NoPermission | CaptureError::NoInputDevices
+                ))
+            );
             eprintln!("keytrack-agent: {e:#}");
             if keytrack_agent::log::in_file() {
                 keytrack_agent::log::error(&format!("stopped: {e:#}"));
@@ -152,15 +162,33 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Run { flush_secs } => {
+        Command::Run { flush_secs, capture } => {
             let config = config::load(&dir)?;
+            let (backend, why) = choose_backend(capture, |name| std::env::var(name).ok());
             #[cfg(windows)]
             if shutdown::leave_a_console_of_its_own(&dir)? {
                 keytrack_agent::log::info("running in the background; this log is its only window");
             }
-            let options = RunOptions { dir, flush: Duration::from_secs(flush_secs) };
+            let options = RunOptions { dir: dir.clone(), flush: Duration::from_secs(flush_secs) };
             let stop = shutdown::on_request()?;
-            let outcome = run(&options, &config, Box::new(RdevCapture), local_utc_offset(), &stop);
+            keytrack_agent::log::info(&format!("capture: {why}"));
+            config::save_capture_report(&dir, &why)?;
+            let capture: Box<dyn Capture> = match backend {
+                Backend::Rdev => Box::new(RdevCapture),
+                #[cfg(target_os = "linux")]
+                Backend::Evdev => {
+                    let report_dir = dir.clone();
+                    Box::new(keytrack_agent::evdev::EvdevCapture::new(
+                        keytrack_agent::evdev::INPUT_DIR,
+                        Box::new(move |devices| {
+                            let _ = config::save_capture_report(&report_dir, &format!("{why}\n{devices}"));
+                        }),
+                    ))
+                }
+                #[cfg(not(target_os = "linux"))]
+                Backend::Evdev => anyhow::bail!("the kernel's input devices are read only on Linux"),
+            };
+            let outcome = run(&options, &config, capture, local_utc_offset(), &stop);
             shutdown::saved();
             outcome?;
             Ok(())
@@ -282,6 +310,17 @@ fn status(dir: &std::path::Path) -> anyhow::Result<()> {
         _ => "on".to_string(),
     };
     println!("capture:     {capture}");
+    if config::agent_running(dir)
+        && let Some(report) = config::load_capture_report(dir)
+    {
+        let mut lines = report.lines();
+        if let Some(how) = lines.next() {
+            println!("reading:     {how}");
+        }
+        for device in lines {
+            println!("             {device}");
+        }
+    }
     let last =
         spool.fact("last_upload")?.and_then(|t| t.parse::<i64>().ok()).map_or_else(|| "never".to_string(), local_time);
     println!("last upload: {last}");
