@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # will not load. (The site is built by scripts/build-site.sh with plain cargo and this CLI; the
 # cargo-leptos tool took 16 of a fresh machine's setup minutes to install and is not needed.)
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
-APT_PACKAGES=(pkg-config libx11-dev libxtst-dev libxi-dev libxrandr-dev xvfb xdotool xterm x11-apps i3lock chromium faketime poppler-utils gcc-mingw-w64-x86-64 wine wine64 prometheus systemd docker.io debootstrap)
+APT_PACKAGES=(pkg-config libx11-dev libxtst-dev libxi-dev libxrandr-dev xvfb xdotool xterm x11-apps i3lock chromium faketime poppler-utils gcc-mingw-w64-x86-64 wine wine64 prometheus systemd docker.io debootstrap qemu-system-x86 busybox-static cpio)
 
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
@@ -58,6 +58,28 @@ fi
 if [[ $("$VENV/bin/python" -m aiosmtpd --version 2>/dev/null) != "aiosmtpd $AIOSMTPD_VERSION" ]]; then
   say "installing aiosmtpd $AIOSMTPD_VERSION in $VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION"
+fi
+
+# A real kernel's input devices for the agent's evdev test (agent/tests/evdev_vm.rs): Debian's
+# kernel and its evdev and uinput modules, booted under QEMU (this machine has no /dev/uinput).
+# One package is downloaded and unpacked; nothing is installed.
+VM_KERNEL_DIR=${KEYTRACK_VM_KERNEL:-$HOME/.cache/keytrack/vm-kernel}
+if [[ ! -f $VM_KERNEL_DIR/vmlinuz || ! -f $VM_KERNEL_DIR/uinput.ko ]]; then
+  say "fetching Debian's kernel for the evdev test into $VM_KERNEL_DIR"
+  kernel_package=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/ { print $2; exit }')
+  unpack=$(mktemp -d)
+  (cd "$unpack" && apt-get download -q "$kernel_package" && dpkg-deb -x ./*.deb root)
+  mkdir -p "$VM_KERNEL_DIR"
+  cp "$unpack"/root/boot/vmlinuz-* "$VM_KERNEL_DIR/vmlinuz"
+  for module in drivers/input/evdev.ko drivers/input/misc/uinput.ko; do
+    found=$(find "$unpack"/root/lib/modules -path "*/kernel/$module*" | head -1)
+    [[ -n $found ]] || { echo "setup: $module is not in $kernel_package" >&2; exit 1; }
+    case $found in
+      *.xz) xz -dc "$found" >"$VM_KERNEL_DIR/$(basename "$module")" ;;
+      *) cp "$found" "$VM_KERNEL_DIR/$(basename "$module")" ;;
+    esac
+  done
+  rm -rf "$unpack"
 fi
 
 # Playwright, wasm-opt (Debian's binaryen is too old: its output breaks hydration) and the

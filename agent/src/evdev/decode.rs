@@ -86,21 +86,26 @@ pub struct Copies {
 }
 
 impl Copies {
-    /// Whether `input` from `device` at `at_us` repeats another device's event; remembers it
-    /// either way (a copy of a copy is a copy too).
-    pub fn is_copy(&mut self, device: usize, input: &Input, at_us: i64) -> bool {
+    /// Whether `input` from `device` at `at_us` repeats another device's event (then it is not
+    /// counted), and which of the two made the copy: the later one (threads reading two devices
+    /// may hand on the copy first). Remembers the event either way.
+    pub fn copy_by(&mut self, device: usize, input: &Input, at_us: i64) -> Option<usize> {
         while self.recent.front().is_some_and(|(_, _, at)| at_us.saturating_sub(*at) > COPY_WINDOW_US) {
             self.recent.pop_front();
         }
-        let copy = self.recent.iter().any(|(other, seen, at)| {
-            *other != device && seen == input && at_us.abs_diff(*at) <= COPY_WINDOW_US.unsigned_abs()
-        });
+        let copier = self
+            .recent
+            .iter()
+            .find(|(other, seen, at)| {
+                *other != device && seen == input && at_us.abs_diff(*at) <= COPY_WINDOW_US.unsigned_abs()
+            })
+            .map(|(other, _, at)| if at_us >= *at { device } else { *other });
         // Bounded: a burst within the window (a fast mouse sends 1,000 frames a second) keeps the last 256.
         if self.recent.len() >= 256 {
             self.recent.pop_front();
         }
         self.recent.push_back((device, input.clone(), at_us));
-        copy
+        copier
     }
 }
 
@@ -158,11 +163,16 @@ mod tests {
     fn a_second_device_s_copy_is_not_counted_but_its_own_typing_is() {
         let mut copies = Copies::default();
         let a = Input::KeyDown("KeyA");
-        assert!(!copies.is_copy(0, &a, 1_000_000));
-        assert!(copies.is_copy(1, &a, 1_000_800), "the virtual copy, 0.8 ms later");
+        assert_eq!(copies.copy_by(0, &a, 1_000_000), None);
+        assert_eq!(copies.copy_by(1, &a, 1_000_800), Some(1), "the virtual copy, 0.8 ms later");
         // The same device pressing again, and the other device later on: both count.
-        assert!(!copies.is_copy(0, &Input::KeyUp("KeyA"), 1_050_000));
-        assert!(!copies.is_copy(0, &a, 1_100_000));
-        assert!(!copies.is_copy(1, &a, 1_200_000));
+        assert_eq!(copies.copy_by(0, &Input::KeyUp("KeyA"), 1_050_000), None);
+        assert_eq!(copies.copy_by(0, &a, 1_100_000), None);
+        assert_eq!(copies.copy_by(1, &a, 1_200_000), None);
+        // The copy's thread handed its event on first: the one not counted is the original's,
+        // and the copy is still the later one.
+        let b = Input::KeyDown("KeyB");
+        assert_eq!(copies.copy_by(1, &b, 2_000_500), None);
+        assert_eq!(copies.copy_by(0, &b, 2_000_000), Some(1));
     }
 }

@@ -258,13 +258,15 @@ fn read(
                 Err(_) => 0,
             };
             let copy = match devices.lock() {
-                Ok(mut d) => {
-                    let copy = d.copies.is_copy(id, &input, at_us);
-                    if copy && let Some((_, shown)) = d.reading.get_mut(path) {
-                        shown.copies += 1;
+                Ok(mut d) => match d.copies.copy_by(id, &input, at_us) {
+                    Some(copier) => {
+                        if let Some((_, shown)) = d.reading.values_mut().find(|(device, _)| *device == copier) {
+                            shown.copies += 1;
+                        }
+                        true
                     }
-                    copy
-                }
+                    None => false,
+                },
                 Err(_) => false,
             };
             if copy {
