@@ -195,11 +195,12 @@ mod host {
 
         // Every key, once: the mirrored keyboard's copies are not counted again.
         let keys: Value = json!({
-            "KeyH": 1, "KeyE": 1, "KeyL": 3, "KeyO": 2, "Space": 1, "KeyW": 1, "KeyR": 1, "KeyD": 1,
+            "KeyH": 1, "KeyE": 1, "KeyL": 3, "KeyO": 2, "Space": 2, "KeyW": 1, "KeyR": 1, "KeyD": 1,
             "ControlLeft": 1, "KeyC": 2, "Enter": 1, "KeyA": 1, "KeyB": 1, "KeyX": 1, "KeyY": 1, "KeyZ": 1,
+            "KeyQ": 1, "KeyV": 1, "KeyJ": 1, "Digit7": 1, "Digit4": 1, "Digit8": 1, "KeyK": 1, "KeyF": 1,
         });
         assert_eq!(result["keys"], keys, "{context}");
-        assert_eq!(result["presses"], 20, "{context}");
+        assert_eq!(result["presses"], 29, "{context}");
         assert_eq!(result["chords"], json!({ "Ctrl+KeyC": 1 }), "{context}");
         assert_eq!(result["clicks"], json!([3, 2, 1, 1]), "{context}");
         assert_eq!(result["scroll"], json!([4, 1]), "{context}");
@@ -221,6 +222,11 @@ mod host {
         }
         assert!(seen.contains("the kernel's input devices: no X display"), "{context}");
         assert!(seen.contains("6 events repeated another device's and were not counted"), "{context}");
+        // The privacy attack on this path: the secret is nowhere, and no key was named on disk
+        // while the agent ran (the spool was read ten times a second).
+        assert!(result["states_watched"].as_u64().unwrap_or(0) > 50, "{context}");
+        assert_eq!(result["secret_found"], json!([]), "{context}");
+        assert_eq!(result["named_while_running"], json!([]), "{context}");
         let unplugged = result["after_unplug"].as_str().unwrap_or_default();
         assert!(!unplugged.contains("KeyTrack test keyboard 2 ("), "{context}");
     }
@@ -230,6 +236,9 @@ mod host {
 mod in_vm {
     use super::*;
     use anyhow::Context;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
     use evdev::uinput::VirtualDevice;
     use evdev::{AttributeSet, InputEvent, KeyCode, RelativeAxisCode};
     use keytrack_agent::evdev::decode::{
@@ -241,6 +250,8 @@ mod in_vm {
     /// Where the running agent's standard error goes.
     pub const AGENT_ERRORS: &str = "/tmp/agent.stderr";
     const BTN_SIDE: u16 = 0x113;
+    /// What the person types alone (its keys: q v j 7 space 4 8 k f).
+    const SECRET: &str = "qvj7 48kf";
     const KEY_LEFTCTRL: u16 = 29;
 
     fn keyboard(name: &str) -> anyhow::Result<(VirtualDevice, PathBuf)> {
@@ -296,6 +307,15 @@ mod in_vm {
         std::os::unix::process::CommandExt::uid(&mut command, USER);
         std::os::unix::process::CommandExt::gid(&mut command, USER);
         command
+    }
+
+    fn files_under(dir: &Path) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() { files.extend(files_under(&path)) } else { files.push(path) }
+        }
+        files
     }
 
     fn capture_report() -> String {
@@ -370,6 +390,20 @@ mod in_vm {
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(AGENT_ERRORS)?)
             .spawn()?;
+        let watching = Arc::new(AtomicBool::new(true));
+        let snapshots = {
+            let watching = Arc::clone(&watching);
+            std::thread::spawn(move || {
+                let mut states: Vec<(String, Vec<u8>)> = Vec::new();
+                while watching.load(Ordering::Relaxed) {
+                    for file in files_under(Path::new(DIR)) {
+                        states.push((file.display().to_string(), std::fs::read(&file).unwrap_or_default()));
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                states
+            })
+        };
         let mut seen = String::new();
         wait_report(&mut seen, "KeyTrack test keyboard (", true)?;
         wait_report(&mut seen, "KeyTrack test mouse (", true)?;
@@ -413,6 +447,12 @@ mod in_vm {
         wait_report(&mut seen, "KeyTrack test keyboard 2 (", false)?;
         let after_unplug = capture_report();
 
+        // A secret typed alone, as a password would be.
+        type_keys(&mut [&mut keyboard_1], &[16, 47, 36, 8, 57, 5, 9, 37, 33])?;
+        std::thread::sleep(Duration::from_millis(1_500));
+        watching.store(false, Ordering::Relaxed);
+        let states = snapshots.join().map_err(|_| anyhow::anyhow!("the snapshot thread panicked"))?;
+
         // Stopped as the desktop stops it: everything is saved first.
         Command::new("/bin/kill").args(["-TERM", &running.id().to_string()]).status()?;
         let started = Instant::now();
@@ -421,6 +461,34 @@ mod in_vm {
             std::thread::sleep(Duration::from_millis(50));
         }
         drop((keyboard_1, mouse, copy));
+
+        // What the secret could be found as: the text and each 4-character piece of its words,
+        // in any file the agent wrote, while it ran or after, or in what it said.
+        let mut haystacks = states.clone();
+        for file in files_under(Path::new(DIR)) {
+            haystacks.push((file.display().to_string(), std::fs::read(&file)?));
+        }
+        haystacks.push(("the agent's standard error".into(), std::fs::read(AGENT_ERRORS)?));
+        let mut found = Vec::new();
+        for (name, bytes) in &haystacks {
+            let lower = bytes.to_ascii_lowercase();
+            for needle in [SECRET, "qvj7", "48kf"] {
+                if lower.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                    found.push(format!("{needle} in {name}"));
+                }
+            }
+        }
+        // While the agent ran, no key was named on disk (key detail is kept in memory until a
+        // closed block of enough presses leaves).
+        let named_while_running: Vec<String> = states
+            .iter()
+            .filter(|(_, bytes)| {
+                ["KeyQ", "KeyJ", "Digit7", "KeyK"]
+                    .iter()
+                    .any(|code| bytes.windows(code.len()).any(|w| w == code.as_bytes()))
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
 
         let mut spool = keytrack_agent::spool::Spool::open(Path::new(DIR))?;
         let minutes = spool.since(0)?;
@@ -451,6 +519,9 @@ mod in_vm {
             "cells": cells,
             "capture": seen,
             "after_unplug": after_unplug,
+            "states_watched": states.len(),
+            "secret_found": found,
+            "named_while_running": named_while_running,
         });
         println!("RESULT {result}");
         Ok(())
