@@ -153,6 +153,26 @@ impl Display {
         std::thread::sleep(Duration::from_millis(500));
     }
 
+    /// Presses and releases each X key code (XTest), in order: keys xdotool cannot name.
+    #[allow(unsafe_code)] // XTest calls on a connection opened and closed here
+    fn press_keycodes(&self, keycodes: &[u8]) {
+        use x11::{xlib, xtest};
+        let name = std::ffi::CString::new(self.name.clone()).expect("display name");
+        // SAFETY: the connection is checked for null, used only here and closed before returning.
+        unsafe {
+            let display = xlib::XOpenDisplay(name.as_ptr());
+            assert!(!display.is_null(), "cannot open {}", self.name);
+            for keycode in keycodes {
+                for press in [xlib::True, xlib::False] {
+                    xtest::XTestFakeKeyEvent(display, u32::from(*keycode), press, 0);
+                    xlib::XSync(display, xlib::False);
+                    std::thread::sleep(Duration::from_millis(8));
+                }
+            }
+            xlib::XCloseDisplay(display);
+        }
+    }
+
     fn xdotool(&self, args: &[&str]) {
         let status = Command::new("xdotool")
             .args(args)
@@ -450,6 +470,9 @@ impl Agent {
         command
             .args(["run", "--flush-secs", &flush_secs.to_string()])
             .env("DISPLAY", &display.name)
+            // An X11 session, whatever session the tests run in (`--capture auto` reads the rest).
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("XDG_SESSION_TYPE")
             .stdout(log.try_clone().expect("log"))
             .stderr(log);
         if let Some(shift) = shift {
@@ -830,6 +853,48 @@ fn typing_chords_clicks_and_moves_arrive_exactly() {
     assert!(screen.moves.iter().any(|c| (c.0, c.1) == (16, 3)), "{:?}", screen.moves);
     assert!(screen.moves.iter().map(|c| c.2).sum::<u32>() >= 19, "{:?}", screen.moves);
     assert_eq!(screen.clicks.iter().map(|c| c.2).sum::<u32>(), 4);
+}
+
+/// One table names the keys for both captures: each key the kernel table (`evdev::keys`) names,
+/// pressed on the X server by its X key code (the kernel's plus 8), arrives from the X11 capture
+/// under the same name, or as `Unidentified` where rdev names no key (the right Meta key, F13-F24
+/// and others, which the evdev capture names).
+#[test]
+fn the_kernel_s_key_codes_name_each_key_as_the_x11_capture_does() {
+    let display = Display::start();
+    let server = Server::start();
+    let mut agent = Agent::pair(&server.url(), &server.token);
+    agent.start_with_clock(&display, Some(hour_ends_in(40)));
+    // X key codes end at 255; twice over, to fill a block of key detail.
+    let kernel: Vec<u16> = keytrack_agent::evdev::keys::named_codes().filter(|code| *code <= 247).collect();
+    let keycodes: Vec<u8> = kernel.iter().filter_map(|code| u8::try_from(code + 8).ok()).collect();
+    assert_eq!(keycodes.len(), kernel.len());
+    let mut twice = keycodes.clone();
+    twice.extend(&keycodes);
+    display.press_keycodes(&twice);
+
+    let presses = 2 * kernel.len() as u64;
+    let named = wait_for(Duration::from_secs(60), || !server.keys().is_empty());
+    assert!(
+        named,
+        "no key detail arrived; the server counts {} presses; agent log:\n{}",
+        server.total_keys(),
+        agent.log_text()
+    );
+    let keys = server.keys();
+    let mut expected_unidentified = 0;
+    for code in &kernel {
+        let name = keytrack_agent::evdev::keys::key_code(*code).expect("named");
+        match keys.get(name) {
+            Some(count) => assert_eq!(*count, 2, "{name} (kernel code {code}): {keys:?}"),
+            None => expected_unidentified += 2,
+        }
+    }
+    assert_eq!(keys.get("Unidentified").copied().unwrap_or(0), expected_unidentified, "{keys:?}");
+    assert_eq!(keys.values().sum::<u64>(), presses, "every press arrived, under one name each: {keys:?}");
+    // rdev names most of the keyboard: the table is checked against real names, not against silence.
+    assert!(keys.len() > 90, "{} keys named: {keys:?}", keys.len());
+    agent.stop();
 }
 
 /// Key code names a text or its keys could appear as in a file or on the wire.
