@@ -1,6 +1,8 @@
 //! `keytrack-agent bench`: what the agent costs. Two figures under a synthetic stream of 10 keys
 //! and 125 pointer moves a second (a fast typist who also uses the mouse):
 //! - aggregation CPU time per input event (a tight loop over an hour of simulated input);
+//! - on Linux, the same for the evdev capture's path as a whole: the kernel's events of that
+//!   stream decoded, checked for copies under the devices' lock, gated and aggregated;
 //! - the peak resident memory of the whole agent (capture thread, aggregation, spool, uploader)
 //!   running that stream in real time.
 
@@ -126,6 +128,59 @@ pub fn aggregation_ns_per_event(seconds: u32) -> (f64, u64) {
     (spent.as_nanos() as f64 / count as f64, count)
 }
 
+/// Nanoseconds of CPU per input event on the evdev capture's path, from the kernel's events (a
+/// key's press, release and their frames; a move's x, y and frame) to the aggregator, over
+/// `seconds` of simulated input: what a device's thread does with each event, the lock included.
+#[cfg(target_os = "linux")]
+pub fn evdev_ns_per_event(seconds: u32) -> (f64, u64) {
+    use crate::evdev::decode::{BTN_LEFT, Copies, Decoder, EV_KEY, EV_REL, EV_SYN, REL_X, REL_Y};
+    use crate::evdev::keys::{key_code, named_codes};
+    let kernel_code = |key: KeyCode| named_codes().find(|code| key_code(*code) == Some(key)).unwrap_or(0);
+    let mut stream = Stream::new();
+    let mut aggregator = Aggregator::new(Desktop::single(1, 1), Box::new(|_| 0));
+    let (mut decoder, copies, gate) = (Decoder::default(), std::sync::Mutex::new(Copies::default()), Gate::default());
+    let start_ms = 1_795_514_400_000;
+    let (mut events, mut kernel) = (Vec::with_capacity(256), Vec::with_capacity(1024));
+    let (mut x, mut y) = (960.0, 540.0);
+    let (mut count, mut spent) = (0u64, Duration::ZERO);
+    for s in 0..i64::from(seconds) {
+        stream.second(start_ms + s * 1000, &mut events);
+        // The kernel's events of this second, made before the clock runs.
+        kernel.clear();
+        for event in &events {
+            let at_us = event.at_ms * 1000;
+            match event.input {
+                Input::KeyDown(key) => kernel.push((at_us, EV_KEY, kernel_code(key), 1)),
+                Input::KeyUp(key) => kernel.push((at_us, EV_KEY, kernel_code(key), 0)),
+                Input::ButtonDown(_) => kernel.push((at_us, EV_KEY, BTN_LEFT, 1)),
+                Input::Move { x: to_x, y: to_y } => {
+                    kernel.push((at_us, EV_REL, REL_X, (to_x - x) as i32));
+                    kernel.push((at_us, EV_REL, REL_Y, (to_y - y) as i32));
+                    (x, y) = (to_x, to_y);
+                }
+                _ => continue,
+            }
+            kernel.push((at_us, EV_SYN, 0, 0));
+        }
+        let began = Instant::now();
+        for (at_us, kind, code, value) in &kernel {
+            let Some(input) = decoder.feed(*kind, *code, *value) else {
+                continue;
+            };
+            let copy = copies.lock().map(|mut c| c.copy_by(0, &input, *at_us).is_some()).unwrap_or(false);
+            if let Some(input) = gate.pass(input).filter(|_| !copy) {
+                aggregator.handle(&InputEvent { at_ms: at_us / 1000, input });
+                count += 1;
+            }
+        }
+        let finished = aggregator.take_finished(start_ms + (s + 1) * 1000);
+        let blocks = aggregator.take_blocks(start_ms + (s + 1) * 1000);
+        spent += began.elapsed();
+        std::hint::black_box((finished, blocks));
+    }
+    (spent.as_nanos() as f64 / count as f64, count)
+}
+
 /// Feeds the stream in real time for a while, then asks the agent to stop.
 struct RealTimeSynthetic {
     seconds: u32,
@@ -202,6 +257,13 @@ pub fn run_bench(seconds: u32, rss_seconds: u32) -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&dir);
     let (ns, events) = aggregation_ns_per_event(seconds);
     println!("aggregation: {ns:.0} ns per input event ({events} events, {seconds} s of input)");
+    #[cfg(target_os = "linux")]
+    {
+        let (ns, events) = evdev_ns_per_event(seconds);
+        println!(
+            "evdev capture: {ns:.0} ns per input event from the kernel's events to the aggregator (decode, copy check, gate, aggregation; {events} events, {seconds} s of input)"
+        );
+    }
 
     Ok(())
 }

@@ -204,15 +204,22 @@ pub fn watch(
 /// How often logind is asked whether the session is locked (a `loginctl` call), in focus checks.
 const LOGIND_CHECK_EVERY: u32 = 10;
 
-/// logind's `LockedHint` for the session (set by desktops that lock through logind, e.g. GNOME
-/// and KDE); false where `loginctl` is missing or does not answer.
+/// Whether logind says the session is locked (`LockedHint`, set by desktops that lock through
+/// logind, e.g. GNOME and KDE) or not the seat's active one (another user's session, or a text
+/// console, has the keyboard: the kernel's input devices would count that person's typing); false
+/// where `loginctl` is missing or does not answer.
 fn logind_says_locked(session: &str) -> bool {
     std::process::Command::new("loginctl")
-        .args(["show-session", session, "--property", "LockedHint", "--value"])
+        .args(["show-session", session, "--property", "LockedHint", "--property", "Active"])
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .output()
-        .is_ok_and(|out| out.status.success() && out.stdout.trim_ascii() == b"yes")
+        .is_ok_and(|out| out.status.success() && logind_answer_is_locked(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// Reads `loginctl show-session`'s `NAME=value` lines (in whatever order it prints them).
+fn logind_answer_is_locked(answer: &str) -> bool {
+    answer.lines().any(|line| matches!(line.trim(), "LockedHint=yes" | "Active=no"))
 }
 
 /// What the process table says, on systems with `/proc`.
@@ -542,6 +549,15 @@ mod tests {
         assert!(!descends_with_prompt(&table, 12), "a prompt is looked for below, not at, the terminal");
         // A table with a loop (a pid reused as its own ancestor) ends.
         assert!(!descends_with_prompt(&[(5, 6, false), (6, 5, false)], 5));
+    }
+
+    #[test]
+    fn a_locked_or_inactive_session_counts_nothing() {
+        assert!(!logind_answer_is_locked("LockedHint=no\nActive=yes\n"));
+        assert!(logind_answer_is_locked("LockedHint=yes\nActive=yes\n"));
+        // Another user switched in (or a text console has the keyboard).
+        assert!(logind_answer_is_locked("Active=no\nLockedHint=no\n"));
+        assert!(!logind_answer_is_locked(""));
     }
 
     #[test]

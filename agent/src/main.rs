@@ -164,7 +164,13 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Run { flush_secs, capture } => {
             let config = config::load(&dir)?;
-            let (backend, why) = choose_backend(capture, |name| std::env::var(name).ok());
+            let (backend, mut why) = choose_backend(capture, |name| std::env::var(name).ok());
+            if backend == Backend::Evdev {
+                // Said where the person looks (status, the log): this capture cannot keep the promise.
+                why.push_str(
+                    "; which application has the focus is unknown here, so the never-count list cannot apply (pause the agent before typing a password)",
+                );
+            }
             #[cfg(windows)]
             if shutdown::leave_a_console_of_its_own(&dir)? {
                 keytrack_agent::log::info("running in the background; this log is its only window");

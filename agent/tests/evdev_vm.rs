@@ -227,6 +227,16 @@ mod host {
         assert!(result["states_watched"].as_u64().unwrap_or(0) > 50, "{context}");
         assert_eq!(result["secret_found"], json!([]), "{context}");
         assert_eq!(result["named_while_running"], json!([]), "{context}");
+        // `status` says the same to the person.
+        let status = result["status"].as_str().unwrap_or_default();
+        for said in [
+            "reading:     the kernel's input devices: no X display; which application has the focus is unknown here",
+            "             keyboard: KeyTrack test keyboard (/dev/input/",
+            "             pointer: KeyTrack test mouse (/dev/input/",
+            "             not readable: /dev/input/",
+        ] {
+            assert!(status.contains(said), "status does not say {said:?}; {context}");
+        }
         let unplugged = result["after_unplug"].as_str().unwrap_or_default();
         assert!(!unplugged.contains("KeyTrack test keyboard 2 ("), "{context}");
     }
@@ -441,6 +451,8 @@ mod in_vm {
         wait_report(&mut seen, "KeyTrack virtual copy (", true)?;
         type_keys(&mut [&mut keyboard_1, &mut copy], &[45, 21, 44])?;
         wait_report(&mut seen, "6 events repeated", true)?;
+        let status = agent(&["status"]).output()?;
+        let status = String::from_utf8_lossy(&status.stdout).into_owned();
 
         // Unplugged: no longer read.
         drop(keyboard_2);
@@ -519,6 +531,7 @@ mod in_vm {
             "cells": cells,
             "capture": seen,
             "after_unplug": after_unplug,
+            "status": status,
             "states_watched": states.len(),
             "secret_found": found,
             "named_while_running": named_while_running,
