@@ -7,6 +7,15 @@ use keytrack_wire::live::Watching;
 use keytrack_wire::pairing::{PairingPoll, PairingRequest, PairingStarted, PairingState};
 use keytrack_wire::{Account, ActivityBatch, ApiError, IngestReceipt};
 
+/// How this agent captures, said to the server in every request's `KeyTrack-Capture` header
+/// (set once, by `run`, before its first upload).
+static CAPTURE: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// Names this agent's capture to the server from now on (`x11`, `evdev`, `hooks`).
+pub fn announce_capture(name: &'static str) {
+    let _ = CAPTURE.set(name);
+}
+
 pub struct Client {
     http: reqwest::blocking::Client,
     server: String,
@@ -39,8 +48,13 @@ impl Client {
     }
 
     pub fn new(server: &str, token: &str) -> anyhow::Result<Client> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(capture) = CAPTURE.get() {
+            headers.insert(keytrack_wire::data::CAPTURE_HEADER, reqwest::header::HeaderValue::from_static(capture));
+        }
         let http = reqwest::blocking::Client::builder()
             .user_agent(this_agent().user_agent())
+            .default_headers(headers)
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
             .build()?;

@@ -74,6 +74,17 @@ pub enum Backend {
     Evdev,
 }
 
+impl Backend {
+    /// What the server is told of it (`keytrack_wire::data::CAPTURE_HEADER`).
+    pub fn capture_name(self) -> &'static str {
+        match self {
+            Backend::Rdev if cfg!(target_os = "linux") => "x11",
+            Backend::Rdev => "hooks",
+            Backend::Evdev => keytrack_wire::data::CAPTURE_WITHOUT_POSITIONS,
+        }
+    }
+}
+
 /// The capture `choice` means in a session with these variables (`XDG_SESSION_TYPE`,
 /// `WAYLAND_DISPLAY`, `DISPLAY`), and why, in words for `status` and the log.
 pub fn choose_backend(choice: CaptureChoice, var: impl Fn(&str) -> Option<String>) -> (Backend, String) {
@@ -391,6 +402,7 @@ mod tests {
         let (backend, why) = choose_backend(CaptureChoice::X11, session(&[("WAYLAND_DISPLAY", "wayland-1")]));
         assert_eq!(backend, Backend::Rdev);
         assert!(why.contains("--capture x11"), "{why}");
+        assert_eq!((Backend::Rdev.capture_name(), Backend::Evdev.capture_name()), ("x11", "evdev"));
     }
 
     #[test]

@@ -178,6 +178,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             let options = RunOptions { dir: dir.clone(), flush: Duration::from_secs(flush_secs) };
             let stop = shutdown::on_request()?;
             keytrack_agent::log::info(&format!("capture: {why}"));
+            keytrack_agent::client::announce_capture(backend.capture_name());
             config::save_capture_report(&dir, &why)?;
             let capture: Box<dyn Capture> = match backend {
                 Backend::Rdev => Box::new(RdevCapture),

@@ -895,6 +895,11 @@ fn the_kernel_s_key_codes_name_each_key_as_the_x11_capture_does() {
     // rdev names most of the keyboard: the table is checked against real names, not against silence.
     assert!(keys.len() > 90, "{} keys named: {keys:?}", keys.len());
     agent.stop();
+    // The agent said how it captures, and the server keeps it (it knows the positions: no note on
+    // the dashboard).
+    let db = rusqlite::Connection::open(server.database()).expect("server database");
+    let capture: String = db.query_row("SELECT capture FROM devices", [], |r| r.get(0)).expect("the device");
+    assert_eq!(capture, "x11");
 }
 
 /// Key code names a text or its keys could appear as in a file or on the wire.

@@ -86,6 +86,15 @@ pub struct InvitePreview {
     pub team_id: Option<i64>,
 }
 
+/// The dashboard's click and movement heatmaps over its range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointerMaps {
+    pub screens: Vec<keytrack_wire::ScreenHeatmap>,
+    /// The computers heard from in the range that know no pointer positions (their agent reads the
+    /// kernel's input devices, as on Wayland): their clicks count in the figures, not on the maps.
+    pub without_positions: Vec<String>,
+}
+
 /// An agent's pairing request as the person asked to approve it sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PairingPreview {

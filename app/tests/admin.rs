@@ -7,18 +7,12 @@ mod common;
 use common::*;
 use http::StatusCode;
 use keytrack_app::api::account::{ChangePassword, ForgotPassword, ResetPassword};
-use keytrack_app::api::{CurrentAccount, LogIn, SignUp};
+use keytrack_app::api::{CurrentAccount, SignUp};
 use keytrack_app::model::SignUpPolicy;
 use keytrack_app::server::services::{accounts, site};
 use keytrack_app::server::store;
 use leptos::server_fn::ServerFn;
 use serde_json::{Value, json};
-
-/// Logs in through the real server function; the session cookie.
-async fn log_in(s: &TestServer, email: &str, password: &str) -> Reply {
-    let form = format!("email={}&password={}", urlencode(email), urlencode(password));
-    call_server_fn(&s.app, LogIn::PATH, None, &form).await
-}
 
 async fn account_of(s: &TestServer, cookie: &str) -> Value {
     call_server_fn(&s.app, CurrentAccount::PATH, Some(cookie), "").await.body

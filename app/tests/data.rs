@@ -335,6 +335,56 @@ async fn after_deleting_a_device_the_figures_are_those_of_the_other_device_alone
     assert_eq!(again.status, StatusCode::NOT_FOUND);
 }
 
+/// A computer whose agent reads the kernel's input devices (Wayland) knows no pointer positions:
+/// the dashboard's heatmaps name it, once it was heard from in the range, instead of leaving its
+/// clicks unexplained; computers that say nothing of their capture, or an odd one, are not named.
+#[tokio::test]
+async fn a_computer_without_pointer_positions_is_named_beside_the_heatmaps() {
+    let server = server().await;
+    let (user, laptop_token) = paris_user(&server, "wayland@example.com").await;
+    let desk_token = accounts::create_token(&server.database, user, "desk").await.expect("token").1;
+    let now = now();
+    let batch = |id: &str, name: &str| {
+        ActivityBatch::new(device(id, name), vec![minute(now - now.rem_euclid(60) - 60, 30)], Vec::new())
+    };
+    let agent = ("user-agent", "keytrack-agent/0.2.0 (linux x86_64)");
+    let evdev = [agent, (keytrack_wire::data::CAPTURE_HEADER, "evdev")];
+    let reply = post_batch_with(&server.app, &laptop_token, &evdev, &batch("laptop-1", "Laptop")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let odd = [agent, (keytrack_wire::data::CAPTURE_HEADER, "EVDEV; x")];
+    let reply = post_batch_with(&server.app, &desk_token, &odd, &batch("desk-1", "Desk")).await;
+    assert_eq!(reply.status, StatusCode::OK, "an odd capture is ignored, the upload kept: {}", reply.body);
+    // A script's upload without the header keeps what the agent said.
+    let reply = post_batch(&server.app, &laptop_token, &batch("laptop-1", "Laptop")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+
+    let cookie = session_cookie(&log_in(&server, "wayland@example.com", PASSWORD).await);
+    let maps = |range: &'static str| {
+        let cookie = cookie.clone();
+        let app = server.app.clone();
+        async move {
+            let reply = call_server_fn(
+                &app,
+                keytrack_app::api::DashboardHeatmaps::PATH,
+                Some(&cookie),
+                &format!("range={range}"),
+            )
+            .await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            reply.body
+        }
+    };
+    let week = maps("7d").await;
+    assert_eq!(week["without_positions"], serde_json::json!(["Laptop"]), "{week}");
+    assert_eq!(week["screens"], serde_json::json!([]), "{week}");
+    // Heard from before the range: not named.
+    execute(&server.database, "UPDATE devices SET last_seen = last_seen - 40 * 86400").await;
+    let later = maps("7d").await;
+    assert_eq!(later["without_positions"], serde_json::json!([]), "{later}");
+    assert_eq!(number(&server.database, "SELECT count(*) FROM devices WHERE capture = 'evdev'").await, 1);
+    assert_eq!(number(&server.database, "SELECT count(*) FROM devices WHERE capture = ''").await, 1);
+}
+
 /// The device list as the API gives it, by name.
 async fn devices_by_name(server: &TestServer, token: &str) -> std::collections::HashMap<String, Value> {
     let listed = call(&server.app, "GET", "/api/v1/devices", Some(&bearer(token)), None).await;

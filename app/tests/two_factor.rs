@@ -15,17 +15,12 @@ use keytrack_app::api::account::{
     BeginTwoFactor, ConfirmTwoFactor, MyTwoFactor, RenewRecoveryCodes, ResetPassword, TurnOffTwoFactor,
 };
 use keytrack_app::api::admin::{AdminRequireTwoFactor, AdminResetTwoFactor};
-use keytrack_app::api::{CurrentAccount, LogIn, LogInWithCode};
+use keytrack_app::api::{CurrentAccount, LogInWithCode};
 use keytrack_app::server::services::auth::RateLimiter;
 use keytrack_app::server::store::attempts::Attempts;
 use leptos::server_fn::ServerFn;
 use serde_json::Value;
 use totp_rs::{Algorithm, Secret, TOTP};
-
-async fn log_in(s: &TestServer, email: &str, password: &str) -> Reply {
-    let form = format!("email={}&password={}", urlencode(email), urlencode(password));
-    call_server_fn(&s.app, LogIn::PATH, None, &form).await
-}
 
 async fn account_of(s: &TestServer, cookie: &str) -> Value {
     call_server_fn(&s.app, CurrentAccount::PATH, Some(cookie), "").await.body

@@ -68,6 +68,8 @@ test('the dashboard shows uploaded activity and follows the date range', async (
   await clickMap.hover({ position: { x: 2, y: 2 } });
   await expect(page.getByTestId('click-heatmap-pointed')).toHaveText('0 clicks around (15, 15)');
   await expect(page.locator('[data-widget="clicks-by-button"]')).toContainText('Left2Right1', { useInnerText: false });
+  // Every computer's positions are known: no word on the maps.
+  await expect(page.getByTestId('no-positions')).toHaveCount(0);
 
   // Applications: most time first; ordered by key presses on a click; the excluded time apart.
   const apps = page.locator('[data-widget="applications"]');
@@ -92,7 +94,22 @@ test('the dashboard shows uploaded activity and follows the date range', async (
   await expect(page.getByTestId('never-count-list')).toHaveText('xterm×');
   await neverCount.getByRole('button', { name: 'Count xterm again' }).click();
   await expect(page.getByTestId('never-count-empty')).toBeVisible();
+
+  // A computer on a Wayland desktop (its agent reads the kernel's input devices, which report no
+  // positions) clicks once: the dashboard says why its clicks are not on the maps.
+  const wayland = await page.request.post('/api/v1/activity', {
+    headers: { Authorization: `Bearer ${token}`, 'KeyTrack-Capture': 'evdev' },
+    data: {
+      device: { id: 'e2e-wayland', name: 'Wayland laptop' },
+      format: 2,
+      minutes: [{ minute: now - 180, utc_offset: 60, clicks: { left: 1 }, active_seconds: 5 }],
+    },
+  });
+  expect(wayland.status()).toBe(200);
   await nav.getByRole('link', { name: 'Dashboard' }).click();
+  await expect(page.getByTestId('no-positions')).toHaveText(
+    'Pointer positions are not available from Wayland laptop (Wayland): its clicks by button, distance and scrolling count, but not on these maps.',
+  );
 
   // A preset: the numbers and the URL change together.
   await page.getByRole('navigation', { name: 'Date range' }).getByRole('link', { name: '30 days' }).click();

@@ -173,6 +173,21 @@ impl AgentIdentity {
     }
 }
 
+/// The header an agent names its capture in: `x11`, `evdev` (the kernel's input devices, on
+/// Wayland desktops and without X) or `hooks` (Windows, macOS). Servers that do not know it ignore
+/// it; this one keeps it per device, to say why a computer's pointer heatmaps are empty.
+pub const CAPTURE_HEADER: &str = "keytrack-capture";
+
+/// The capture that knows no pointer positions (the kernel reports motion, not places).
+pub const CAPTURE_WITHOUT_POSITIONS: &str = "evdev";
+
+/// A capture name as the header carries it: 1 to 16 of `a-z 0-9 -`; `None` otherwise.
+pub fn capture_from_header(value: &str) -> Option<&str> {
+    ((1..=16).contains(&value.len())
+        && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+    .then_some(value)
+}
+
 /// What a deletion removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -191,6 +206,15 @@ pub struct DeletionReceipt {
 #[cfg(test)]
 mod agent_identity_tests {
     use super::AgentIdentity;
+
+    #[test]
+    fn a_capture_is_a_short_lowercase_name() {
+        use super::capture_from_header;
+        assert_eq!(capture_from_header("evdev"), Some("evdev"));
+        for odd in ["", "EVDEV", "x11; drop", "a-very-long-capture-name"] {
+            assert_eq!(capture_from_header(odd), None, "{odd}");
+        }
+    }
 
     #[test]
     fn the_agents_user_agent_reads_back() {

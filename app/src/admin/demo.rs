@@ -123,7 +123,7 @@ fn demo_agent(platform: &str) -> ingest::UploadSource {
         version: env!("CARGO_PKG_VERSION").to_string(),
         platform: platform.to_string(),
     };
-    ingest::UploadSource { token_id: None, agent: Some(agent) }
+    ingest::UploadSource { token_id: None, agent: Some(agent), capture: Some("x11".into()) }
 }
 
 /// The demo account's second device, which types while the server runs with `--demo-typing`, so

@@ -1,7 +1,7 @@
 //! Server functions: what the web UI calls. Each is a few lines that find the session user and
 //! call into `server::`; the rules live there, shared with the JSON API and the CLI.
 
-use keytrack_wire::{Account, ActivityStats, ScreenHeatmap};
+use keytrack_wire::{Account, ActivityStats};
 
 use crate::domain::format::LocalClock;
 use leptos::prelude::*;
@@ -399,17 +399,18 @@ pub async fn last_hour() -> Result<Vec<MinuteTotals>, UiError> {
     Ok(crate::server::services::stats::last_hour(&state.store.database, id, crate::server::now()).await?)
 }
 
-/// Click and movement heatmaps over the dashboard's date range.
+/// Click and movement heatmaps over the dashboard's date range, and the computers whose positions
+/// are not known.
 #[server]
 pub async fn dashboard_heatmaps(
     range: Option<String>,
     from: Option<String>,
     to: Option<String>,
-) -> Result<Vec<ScreenHeatmap>, UiError> {
+) -> Result<crate::model::PointerMaps, UiError> {
     let state = ssr::state()?;
     let id = ssr::user_id().await?;
     let query = crate::domain::range::RangeQuery { range, from, to };
-    Ok(crate::server::services::stats::heatmaps_for_query(&state.store.database, id, &query, crate::server::now())
+    Ok(crate::server::services::stats::dashboard_pointer_maps(&state.store.database, id, &query, crate::server::now())
         .await?)
 }
 

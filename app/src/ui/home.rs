@@ -47,7 +47,7 @@ struct DashboardData {
     feed: LiveFeed,
     following: Memo<bool>,
     stats: Resource<Result<ActivityStats, UiError>>,
-    heatmaps: Resource<Result<Vec<keytrack_wire::ScreenHeatmap>, UiError>>,
+    heatmaps: Resource<Result<crate::model::PointerMaps, UiError>>,
     recent: Resource<Result<Vec<MinuteTotals>, UiError>>,
 }
 
@@ -137,7 +137,7 @@ fn PairAnAgent() -> impl IntoView {
 
 /// The two pointer heatmaps, loaded on their own (they are the largest part of the dashboard).
 #[component]
-fn Heatmaps(heatmaps: Resource<Result<Vec<keytrack_wire::ScreenHeatmap>, crate::api::UiError>>) -> impl IntoView {
+fn Heatmaps(heatmaps: Resource<Result<crate::model::PointerMaps, crate::api::UiError>>) -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading the heatmaps…"</p> }>
             {move || {
@@ -145,10 +145,20 @@ fn Heatmaps(heatmaps: Resource<Result<Vec<keytrack_wire::ScreenHeatmap>, crate::
                     .get()
                     .map(|maps| match maps {
                         Ok(maps) => {
+                            let unplaced = (!maps.without_positions.is_empty())
+                                .then(|| without_positions_note(&maps.without_positions));
                             view! {
+                                {unplaced
+                                    .map(|note| {
+                                        view! {
+                                            <p class="muted" data-testid="no-positions">
+                                                {note}
+                                            </p>
+                                        }
+                                    })}
                                 <div class="columns">
-                                    <PointerHeatmap screens=maps.clone() layer=Layer::Clicks/>
-                                    <PointerHeatmap screens=maps layer=Layer::Moves/>
+                                    <PointerHeatmap screens=maps.screens.clone() layer=Layer::Clicks/>
+                                    <PointerHeatmap screens=maps.screens layer=Layer::Moves/>
                                 </div>
                             }
                                 .into_any()
@@ -160,13 +170,25 @@ fn Heatmaps(heatmaps: Resource<Result<Vec<keytrack_wire::ScreenHeatmap>, crate::
     }
 }
 
+/// Why some computers are not on the pointer heatmaps: their agent reads the kernel's input
+/// devices (Wayland desktops), which report motion, never where the pointer is.
+fn without_positions_note(names: &[String]) -> String {
+    let (these, are) = match names {
+        [one] => (format!("from {one}"), "its"),
+        _ => (format!("from {}", names.join(", ")), "their"),
+    };
+    format!(
+        "Pointer positions are not available {these} (Wayland): {are} clicks by button, distance and scrolling count, but not on these maps."
+    )
+}
+
 /// Every widget, the headline ones first (the figures, the keyboard, where the pointer clicks and
 /// moves), then two stacks that each flow on their own, so that a tall card never leaves blank
 /// beside a short one (cards side by side in a row stretched to the tallest).
 #[component]
 fn Widgets(
     stats: ActivityStats,
-    heatmaps: Resource<Result<Vec<keytrack_wire::ScreenHeatmap>, UiError>>,
+    heatmaps: Resource<Result<crate::model::PointerMaps, UiError>>,
     recent: Resource<Result<Vec<MinuteTotals>, UiError>>,
     following: Memo<bool>,
 ) -> impl IntoView {

@@ -144,15 +144,21 @@ pub fn bearer(token: &str) -> String {
 
 /// Posts a batch as the agent does, naming itself in `User-Agent`.
 pub async fn post_batch_as(app: &Router, token: &str, user_agent: &str, batch: &ActivityBatch) -> Reply {
-    let request = Request::builder()
+    post_batch_with(app, token, &[(header::USER_AGENT.as_str(), user_agent)], batch).await
+}
+
+/// Posts a batch with these headers besides the token (the agent's `User-Agent`, its capture).
+pub async fn post_batch_with(app: &Router, token: &str, headers: &[(&str, &str)], batch: &ActivityBatch) -> Reply {
+    let mut request = Request::builder()
         .method("POST")
         .uri("/api/v1/activity")
         .header(header::HOST, HOST)
         .header(header::AUTHORIZATION, bearer(token))
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::USER_AGENT, user_agent)
-        .body(Body::from(serde_json::to_vec(batch).expect("encode")))
-        .expect("request");
+        .header(header::CONTENT_TYPE, "application/json");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request.body(Body::from(serde_json::to_vec(batch).expect("encode"))).expect("request");
     let response = app.clone().oneshot(request).await.expect("response");
     let status = response.status();
     let headers = response.headers().clone();
@@ -225,6 +231,12 @@ pub async fn call_server_fn_as(
 pub async fn sign_up_in_browser(app: &Router, email: &str) -> Reply {
     let form = format!("email={}&password=correct+horse+battery&timezone=Europe%2FParis", email.replace('@', "%40"));
     call_server_fn(app, keytrack_app::api::SignUp::PATH, None, &form).await
+}
+
+/// Logs in through the real server function (the reply carries the session cookie).
+pub async fn log_in(s: &TestServer, email: &str, password: &str) -> Reply {
+    let form = format!("email={}&password={}", urlencode(email), urlencode(password));
+    call_server_fn(&s.app, keytrack_app::api::LogIn::PATH, None, &form).await
 }
 
 /// The `name=value` of a reply's session cookie.

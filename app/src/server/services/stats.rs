@@ -12,7 +12,7 @@ use crate::domain::stats::StatsTotals;
 use super::{accounts, clock};
 use crate::domain::range::{Preset, RangeQuery};
 use crate::domain::time;
-use crate::model::MinuteTotals;
+use crate::model::{MinuteTotals, PointerMaps};
 use crate::server::error::AppError;
 use crate::server::store;
 use crate::server::store::Db;
@@ -114,6 +114,22 @@ pub async fn heatmaps_for_query<'c>(
     let account = accounts::account(db, user_id).await?;
     let (from, to) = resolve_range(db, &account, RangeScope::Own(user_id), query, now).await?;
     range_heatmaps(db, user_id, from, to).await
+}
+
+/// The dashboard's pointer heatmaps for what a query asks for, and the computers heard from in
+/// that range whose capture knows no pointer positions (their clicks count, but not on the maps).
+pub async fn dashboard_pointer_maps<'c>(
+    db: impl Into<Db<'c>> + Copy,
+    user_id: i64,
+    query: &RangeQuery,
+    now: i64,
+) -> Result<PointerMaps, AppError> {
+    let account = accounts::account(db, user_id).await?;
+    let (from, to) = resolve_range(db, &account, RangeScope::Own(user_id), query, now).await?;
+    let screens = range_heatmaps(db, user_id, from, to).await?;
+    let (since, _) = store::users::clock_in(db, user_id).await?.range(from, to);
+    let without_positions = store::data::devices_without_positions(db, user_id, since).await?;
+    Ok(PointerMaps { screens, without_positions })
 }
 
 /// Minutes in the live dashboard's "last hour" chart.

@@ -66,6 +66,26 @@ pub async fn devices<'c>(
     Ok(devices)
 }
 
+/// The names of the user's devices heard from at or after `since` (Unix seconds) whose agent
+/// captures without pointer positions ([`keytrack_wire::data::CAPTURE_WITHOUT_POSITIONS`]).
+pub async fn devices_without_positions<'c>(
+    db: impl Into<Db<'c>>,
+    user_id: i64,
+    since: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    on_engine!(db.into(), |e| {
+        sqlx::query_scalar(
+            "SELECT CASE WHEN name = '' THEN agent_device_id ELSE name END FROM devices
+             WHERE user_id = $1 AND capture = $2 AND last_seen >= $3 ORDER BY name, id",
+        )
+        .bind(user_id)
+        .bind(keytrack_wire::data::CAPTURE_WITHOUT_POSITIONS)
+        .bind(since)
+        .fetch_all(e)
+        .await
+    })
+}
+
 /// Gives one of the user's devices a name of the person's choosing, which the agent's own name no
 /// longer replaces; false when the user has no such device.
 pub async fn rename_device<'c>(

@@ -23,6 +23,8 @@ use crate::server::error::AppError;
 pub struct UploadSource {
     pub token_id: Option<i64>,
     pub agent: Option<AgentIdentity>,
+    /// How the agent captures (its `KeyTrack-Capture` header), when it says.
+    pub capture: Option<String>,
 }
 
 /// An upload ready to store: valid, its blocks encoded and its minute records grouped by hour (the

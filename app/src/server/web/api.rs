@@ -26,6 +26,9 @@ use crate::server::store::{self, Storage};
     post,
     path = "/api/v1/activity",
     request_body = ActivityBatch,
+    params(
+        ("KeyTrack-Capture" = Option<String>, Header, description = "How the agent captures: `x11`, `evdev` (the kernel's input devices, which know no pointer positions) or `hooks`; 1-16 of `a-z 0-9 -`, anything else is ignored. The server keeps it per device."),
+    ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "All records stored (each replaces an earlier copy of its device and minute)", body = IngestReceipt),
@@ -50,7 +53,12 @@ pub async fn post_activity(
         .get(http::header::USER_AGENT)
         .and_then(|value| value.to_str().ok())
         .and_then(AgentIdentity::from_user_agent);
-    let source = ingest::UploadSource { token_id: user.1, agent };
+    let capture = headers
+        .get(keytrack_wire::data::CAPTURE_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(keytrack_wire::data::capture_from_header)
+        .map(str::to_string);
+    let source = ingest::UploadSource { token_id: user.1, agent, capture };
     let receipt = ingest::upload(&state.store.uploads, &state.live, user.0, source, batch, now()).await?;
     tracing::debug!(accepted = receipt.accepted, replaced = receipt.replaced, "stored a batch");
     Ok(Json(receipt))

@@ -81,6 +81,7 @@ const TABLES: &[Table] = &[
             ("agent_version", Text),
             ("token_id", MaybeInt),
             ("named_by_user", Flag),
+            ("capture", Text),
         ],
     },
     Table { name: "teams", key: Some("id"), columns: &[("id", Int), ("name", Text), ("created_at", Int)] },

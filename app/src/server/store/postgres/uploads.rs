@@ -44,14 +44,16 @@ pub async fn upsert_device(
     let (version, platform) =
         source.agent.as_ref().map_or(("", ""), |agent| (agent.version.as_str(), agent.platform.as_str()));
     sqlx::query_scalar(
-        "INSERT INTO devices (user_id, agent_device_id, name, first_seen, last_seen, agent_version, platform, token_id)
-         VALUES ($1, $2, $3, $4, $4, $5, $6, $7)
+        "INSERT INTO devices (user_id, agent_device_id, name, first_seen, last_seen, agent_version, platform, token_id,
+                              capture)
+         VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)
          ON CONFLICT (user_id, agent_device_id) DO UPDATE SET
              name = CASE WHEN excluded.name = '' OR devices.named_by_user THEN devices.name ELSE excluded.name END,
              last_seen = excluded.last_seen,
              agent_version = CASE WHEN excluded.agent_version = '' THEN devices.agent_version ELSE excluded.agent_version END,
              platform = CASE WHEN excluded.platform = '' THEN devices.platform ELSE excluded.platform END,
-             token_id = coalesce(excluded.token_id, devices.token_id)
+             token_id = coalesce(excluded.token_id, devices.token_id),
+             capture = CASE WHEN excluded.capture = '' THEN devices.capture ELSE excluded.capture END
          RETURNING id",
     )
     .bind(user_id)
@@ -61,6 +63,7 @@ pub async fn upsert_device(
     .bind(version)
     .bind(platform)
     .bind(source.token_id)
+    .bind(source.capture.as_deref().unwrap_or(""))
     .fetch_one(conn)
     .await
 }

@@ -27,8 +27,8 @@ pub fn upload_fields(conn: &Connection, user_id: i64) -> rusqlite::Result<Option
 }
 
 /// Finds or creates the user's device with the agent's id, keeping its name (unless the person
-/// renamed it on the server), its agent's version and platform, and the token it uploads with
-/// current. An empty name or agent and no token keep what is stored.
+/// renamed it on the server), its agent's version, platform and capture, and the token it uploads
+/// with current. An empty name, agent or capture and no token keep what is stored.
 pub fn upsert_device(
     conn: &Connection,
     user_id: i64,
@@ -40,17 +40,22 @@ pub fn upsert_device(
     let (version, platform) =
         source.agent.as_ref().map_or(("", ""), |agent| (agent.version.as_str(), agent.platform.as_str()));
     conn.prepare_cached(
-        "INSERT INTO devices (user_id, agent_device_id, name, first_seen, last_seen, agent_version, platform, token_id)
-         VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)
+        "INSERT INTO devices (user_id, agent_device_id, name, first_seen, last_seen, agent_version, platform, token_id,
+                              capture)
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (user_id, agent_device_id) DO UPDATE SET
              name = CASE WHEN excluded.name = '' OR devices.named_by_user THEN devices.name ELSE excluded.name END,
              last_seen = excluded.last_seen,
              agent_version = CASE WHEN excluded.agent_version = '' THEN devices.agent_version ELSE excluded.agent_version END,
              platform = CASE WHEN excluded.platform = '' THEN devices.platform ELSE excluded.platform END,
-             token_id = coalesce(excluded.token_id, devices.token_id)
+             token_id = coalesce(excluded.token_id, devices.token_id),
+             capture = CASE WHEN excluded.capture = '' THEN devices.capture ELSE excluded.capture END
          RETURNING id",
     )?
-    .query_row(params![user_id, agent_device_id, name, now, version, platform, source.token_id], |r| r.get(0))
+    .query_row(
+        params![user_id, agent_device_id, name, now, version, platform, source.token_id, source.capture.as_deref().unwrap_or("")],
+        |r| r.get(0),
+    )
 }
 
 /// The user's stored hours of minute records among `hours`, every device's: (device, hour, the
