@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # will not load. (The site is built by scripts/build-site.sh with plain cargo and this CLI; the
 # cargo-leptos tool took 16 of a fresh machine's setup minutes to install and is not needed.)
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
-APT_PACKAGES=(pkg-config libx11-dev libxtst-dev libxi-dev libxrandr-dev xvfb xdotool xterm x11-apps i3lock chromium faketime poppler-utils gcc-mingw-w64-x86-64 wine wine64 prometheus systemd docker.io debootstrap qemu-system-x86 busybox-static cpio)
+APT_PACKAGES=(pkg-config libx11-dev libxtst-dev libxi-dev libxrandr-dev xvfb xdotool xterm x11-apps i3lock chromium faketime poppler-utils gcc-mingw-w64-x86-64 wine wine64 prometheus systemd docker.io debootstrap qemu-system-x86 busybox-static cpio sway foot)
 
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 

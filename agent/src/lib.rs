@@ -3,6 +3,7 @@
 //!
 //! `input` (capture, the only place `rdev` is used; `evdev`: capture from the kernel's input
 //! devices, on Wayland and without X; `desktop`: which display a position is on;
+//! `wayland_focus`: the focused application on wlroots compositors;
 //! `focus`: which application has it) -> `event` (what capture hands on, through its gate) ->
 //! `aggregate` (pure, tested without a display) -> `spool` (SQLite on disk) -> `run`'s uploader
 //! (`client`). `shutdown`: how the agent is asked to stop and saves first.
@@ -22,3 +23,5 @@ pub mod run;
 pub mod service;
 pub mod shutdown;
 pub mod spool;
+#[cfg(target_os = "linux")]
+pub mod wayland_focus;

@@ -164,13 +164,23 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Run { flush_secs, capture } => {
             let config = config::load(&dir)?;
-            let (backend, mut why) = choose_backend(capture, |name| std::env::var(name).ok());
-            if backend == Backend::Evdev {
+            let (backend, why) = choose_backend(capture, |name| std::env::var(name).ok());
+            #[cfg(target_os = "linux")]
+            let wayland_focus = (backend == Backend::Evdev)
+                .then(|| keytrack_agent::wayland_focus::session_socket(|name| std::env::var(name).ok()))
+                .flatten()
+                .and_then(|socket| keytrack_agent::wayland_focus::WlrFocus::connect(&socket));
+            #[cfg(target_os = "linux")]
+            let why = match (backend, wayland_focus.is_some()) {
+                (Backend::Evdev, true) => {
+                    format!("{why}; the focused application from the compositor (wlr-foreign-toplevel-management)")
+                }
                 // Said where the person looks (status, the log): this capture cannot keep the promise.
-                why.push_str(
-                    "; which application has the focus is unknown here, so the never-count list cannot apply (pause the agent before typing a password)",
-                );
-            }
+                (Backend::Evdev, false) => format!(
+                    "{why}; which application has the focus is unknown here, so the never-count list cannot apply (pause the agent before typing a password)"
+                ),
+                (Backend::Rdev, _) => why,
+            };
             #[cfg(windows)]
             if shutdown::leave_a_console_of_its_own(&dir)? {
                 keytrack_agent::log::info("running in the background; this log is its only window");
@@ -190,6 +200,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                         Box::new(move |devices| {
                             let _ = config::save_capture_report(&report_dir, &format!("{why}\n{devices}"));
                         }),
+                        wayland_focus,
                     ))
                 }
                 #[cfg(not(target_os = "linux"))]

@@ -111,15 +111,28 @@ pub struct EvdevCapture {
     dir: PathBuf,
     /// Rewritten with the devices read whenever they change (see `config::save_capture_report`).
     report: Box<dyn Fn(&str) + Send>,
+    /// Where the focus is read from, when the compositor says (wlroots); handed out once.
+    focus: Mutex<Option<crate::wayland_focus::WlrFocus>>,
 }
 
 impl EvdevCapture {
-    pub fn new(dir: impl Into<PathBuf>, report: Box<dyn Fn(&str) + Send>) -> EvdevCapture {
-        EvdevCapture { dir: dir.into(), report }
+    pub fn new(
+        dir: impl Into<PathBuf>,
+        report: Box<dyn Fn(&str) + Send>,
+        focus: Option<crate::wayland_focus::WlrFocus>,
+    ) -> EvdevCapture {
+        EvdevCapture { dir: dir.into(), report, focus: Mutex::new(focus) }
     }
 }
 
 impl Capture for EvdevCapture {
+    fn focus_reader(&self) -> Box<dyn crate::focus::FocusReader> {
+        match self.focus.lock().ok().and_then(|mut focus| focus.take()) {
+            Some(reader) => Box::new(reader),
+            None => Box::new(crate::focus::NoFocus),
+        }
+    }
+
     fn desktop_reader(&self) -> DesktopReader {
         // No position is ever known: every click and move is off any screen, so none is binned.
         Box::new(|| Ok(Desktop::single(1, 1)))
@@ -131,7 +144,7 @@ impl Capture for EvdevCapture {
         gate: Gate,
         errors: Sender<CaptureError>,
     ) -> Result<(), CaptureError> {
-        let EvdevCapture { dir, report: write_report } = *self;
+        let EvdevCapture { dir, report: write_report, .. } = *self;
         let devices = Arc::new(Mutex::new(Devices::default()));
         let opened = scan(&dir, &devices, &sink, &gate)?;
         if opened == 0 {
