@@ -85,6 +85,7 @@ test('the dashboard shows uploaded activity and follows the date range', async (
   await nav.getByRole('link', { name: 'Profile' }).click();
   const neverCount = page.locator('[data-widget="never-count"]');
   await expect(page.getByTestId('never-count-empty')).toBeVisible();
+  await expect(page.getByTestId('never-count-wayland')).toContainText('On GNOME and KDE the agent cannot know');
   await neverCount.getByLabel('Application').fill('XTerm');
   await neverCount.getByRole('button', { name: 'Never count it' }).click();
   await expect(page.getByTestId('never-count-list')).toHaveText('xterm×');

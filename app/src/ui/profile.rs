@@ -131,6 +131,12 @@ fn NeverCount() -> impl IntoView {
                 {defaults}
                 ", and terminals while sudo, su, doas, passwd or pkexec runs in them."
             </p>
+            <p class="muted" data-testid="never-count-wayland">
+                "On Wayland desktops the list applies where the desktop says which application is active: sway, Hyprland and other wlroots desktops. "
+                "On GNOME and KDE the agent cannot know (its "
+                <code>"keytrack-agent status"</code>
+                " says so) and counts that time under no application: pause it before typing a password there."
+            </p>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
                     account()
