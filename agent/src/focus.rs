@@ -265,8 +265,9 @@ fn is_locker(comm: &str) -> bool {
 }
 
 /// Whether the locker process at `/proc/PID` locks `display`: it runs on the same X display
-/// (`:1` and `:1.0` are one), or names none (a console or Wayland locker). A process of another
-/// user (its environment unreadable) locks another session.
+/// (`:1` and `:1.0` are one), or names none (a console or Wayland locker), or the agent names
+/// none (it reads the kernel's devices). A process of another user (its environment unreadable)
+/// locks another session.
 fn locks_display(process: &std::path::Path, display: Option<&str>) -> bool {
     let Ok(environ) = std::fs::read(process.join("environ")) else {
         return false;
@@ -280,7 +281,9 @@ fn locks_display(process: &std::path::Path, display: Option<&str>) -> bool {
     match (theirs, display) {
         (None, _) => true,
         (Some(theirs), Some(ours)) => screen(&theirs) == screen(ours),
-        (Some(_), None) => false,
+        // An agent that names no display reads the kernel's input devices, which carry every
+        // session's typing: any locker of its user locks it.
+        (Some(_), None) => true,
     }
 }
 
@@ -569,7 +572,7 @@ mod tests {
         assert!(locks_display(&dir, Some(":7")));
         assert!(locks_display(&dir, Some(":7.0")));
         assert!(!locks_display(&dir, Some(":8")));
-        assert!(!locks_display(&dir, None));
+        assert!(locks_display(&dir, None), "the kernel's devices carry every display's typing");
         std::fs::write(dir.join("environ"), b"HOME=/root\0").expect("environ");
         assert!(locks_display(&dir, Some(":8")), "a locker without a display locks the console");
         std::fs::remove_dir_all(&dir).expect("clean up");
