@@ -382,6 +382,9 @@ async fn a_computer_without_pointer_positions_is_named_beside_the_heatmaps() {
     let later = maps("7d").await;
     assert_eq!(later["without_positions"], serde_json::json!([]), "{later}");
     assert_eq!(number(&server.database, "SELECT count(*) FROM devices WHERE capture = 'evdev'").await, 1);
+    // The devices list says it too.
+    let listed = devices_by_name(&server, &laptop_token).await;
+    assert_eq!((listed["Laptop"]["capture"].as_str(), listed["Desk"]["capture"].as_str()), (Some("evdev"), Some("")));
     assert_eq!(number(&server.database, "SELECT count(*) FROM devices WHERE capture = ''").await, 1);
 }
 

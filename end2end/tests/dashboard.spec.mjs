@@ -111,6 +111,13 @@ test('the dashboard shows uploaded activity and follows the date range', async (
   await expect(page.getByTestId('no-positions')).toHaveText(
     'Pointer positions are not available from Wayland laptop (Wayland): its clicks by button, distance and scrolling count, but not on these maps.',
   );
+  // The devices page says it of that computer alone.
+  await nav.getByRole('link', { name: 'Devices' }).click();
+  await expect(page.locator('tr[data-device-name="Wayland laptop"] [data-field="capture"]')).toHaveText(
+    ' (Wayland: no pointer positions)',
+  );
+  await expect(page.locator('tr[data-device-name="e2e"] [data-field="capture"]')).toHaveCount(0);
+  await nav.getByRole('link', { name: 'Dashboard' }).click();
 
   // A preset: the numbers and the URL change together.
   await page.getByRole('navigation', { name: 'Date range' }).getByRole('link', { name: '30 days' }).click();

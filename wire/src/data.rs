@@ -98,6 +98,10 @@ pub struct DeviceSummary {
     /// The version of its agent, from its last upload; empty when not known.
     #[serde(default)]
     pub agent_version: String,
+    /// How its agent captures ([`CAPTURE_HEADER`]): `x11`, `evdev` (no pointer positions) or
+    /// `hooks`; empty when not known.
+    #[serde(default)]
+    pub capture: String,
     /// Its counts today, in the user's time zone and day start.
     #[serde(default)]
     pub today: DeviceToday,

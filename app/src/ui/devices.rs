@@ -211,7 +211,11 @@ fn DeviceRow(
     view! {
         <tr data-device-name=device.name.clone()>
             <td>{name_cell}</td>
-            <td data-field="platform">{platform_label(&device.platform)}</td>
+            <td data-field="platform">
+                {platform_label(&device.platform)}
+                {(device.capture == keytrack_wire::data::CAPTURE_WITHOUT_POSITIONS)
+                    .then(|| view! { <small class="muted" data-field="capture">" (Wayland: no pointer positions)"</small> })}
+            </td>
             <td data-field="agent">
                 {if device.agent_version.is_empty() { "\u{2014}".to_string() } else { device.agent_version.clone() }}
             </td>

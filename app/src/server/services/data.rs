@@ -42,6 +42,7 @@ pub async fn devices(database: &Database, user_id: i64) -> Result<Vec<DeviceSumm
             renamed: d.named_by_user,
             platform: d.platform,
             agent_version: d.agent_version,
+            capture: d.capture,
             today: DeviceToday {
                 keys: count(d.today_keys),
                 clicks: count(d.today_clicks),

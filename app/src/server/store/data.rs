@@ -14,6 +14,7 @@ pub struct DeviceRow {
     pub named_by_user: bool,
     pub platform: String,
     pub agent_version: String,
+    pub capture: String,
     pub today_keys: i64,
     pub today_clicks: i64,
     pub today_minutes: i64,
@@ -38,7 +39,7 @@ pub async fn devices<'c>(
     let mut devices: Vec<DeviceRow> = on_engine!(db.reborrow(), |e| {
         sqlx::query_as(
             "SELECT d.id, d.agent_device_id, d.name, d.first_seen, d.last_seen, d.named_by_user, d.platform,
-                    d.agent_version,
+                    d.agent_version, d.capture,
                     (SELECT CAST(coalesce(sum(h.minutes), 0) AS BIGINT) FROM activity_hours h
                      WHERE h.user_id = d.user_id AND h.device_id = d.id) AS minutes,
                     CAST(0 AS BIGINT) AS today_keys, CAST(0 AS BIGINT) AS today_clicks,
