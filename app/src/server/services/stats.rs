@@ -127,7 +127,7 @@ pub async fn dashboard_pointer_maps<'c>(
     let account = accounts::account(db, user_id).await?;
     let (from, to) = resolve_range(db, &account, RangeScope::Own(user_id), query, now).await?;
     let screens = range_heatmaps(db, user_id, from, to).await?;
-    let (since, _) = store::users::clock_in(db, user_id).await?.range(from, to);
+    let (since, _) = clock::clock_of(&account)?.range(from, to);
     let without_positions = store::data::devices_without_positions(db, user_id, since).await?;
     Ok(PointerMaps { screens, without_positions })
 }
