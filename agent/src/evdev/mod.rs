@@ -80,8 +80,12 @@ struct DeviceShown {
 struct Devices {
     /// By device node.
     reading: BTreeMap<PathBuf, (usize, DeviceShown)>,
-    /// Nodes that could not be opened, and why (said once each in the log).
+    /// Nodes that could not be opened, and why (said once each in the log; tried again at each
+    /// rescan, since udev may give them to the person a moment after they appear).
     refused: BTreeMap<PathBuf, String>,
+    /// Nodes of devices not counted (power buttons, lid switches), by their inode when seen: not
+    /// opened again at each rescan unless the node was made anew (another device plugged in).
+    ignored: BTreeMap<PathBuf, u64>,
     copies: Copies,
     next_id: usize,
 }
@@ -194,7 +198,10 @@ fn scan(
         .collect();
     nodes.sort();
     for path in nodes {
-        if devices.lock().map_or(true, |d| d.reading.contains_key(&path)) {
+        let inode = std::fs::metadata(&path).map(|m| std::os::unix::fs::MetadataExt::ino(&m)).ok();
+        let known =
+            |d: &Devices| d.reading.contains_key(&path) || inode.is_some_and(|i| d.ignored.get(&path) == Some(&i));
+        if devices.lock().map_or(true, |d| known(&d)) {
             continue;
         }
         let device = match evdev::raw_stream::RawDevice::open(&path) {
@@ -214,6 +221,10 @@ fn scan(
             }
         };
         let Some(kind) = DeviceKind::of(&device) else {
+            if let (Ok(mut d), Some(inode)) = (devices.lock(), inode) {
+                d.refused.remove(&path);
+                d.ignored.insert(path, inode);
+            }
             continue;
         };
         let name = device.name().unwrap_or("unnamed device").to_string();
@@ -222,6 +233,7 @@ fn scan(
                 continue;
             };
             d.refused.remove(&path);
+            d.ignored.remove(&path);
             let id = d.next_id;
             d.next_id += 1;
             d.reading.insert(path.clone(), (id, DeviceShown { name: name.clone(), kind, copies: 0 }));
