@@ -1,6 +1,7 @@
 //! The agent's directory (mode 0700): `config.json` (server, token, device; mode 0600),
 //! `pause.json` and the running agent's `pause.ack`, `agent.lock` (held by the running agent),
-//! `capture.txt` (how the running agent captures, for `status`) and the spool. From `--config-dir`, `KEYTRACK_AGENT_DIR`, or the platform's config dir.
+//! `capture.txt` (how the running agent captures, for `status`) and the spool. From
+//! `--config-dir`, `KEYTRACK_AGENT_DIR`, or the platform's config dir.
 
 use std::path::{Path, PathBuf};
 

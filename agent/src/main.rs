@@ -110,7 +110,7 @@ fn main() -> ExitCode {
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let no_display = matches!(
+            let nothing_to_capture = matches!(
                 e.downcast_ref::<RunError>(),
                 Some(RunError::Capture(
                     CaptureError::NoDisplay | CaptureError::NoPermission | CaptureError::NoInputDevices
@@ -120,7 +120,7 @@ fn main() -> ExitCode {
             if keytrack_agent::log::in_file() {
                 keytrack_agent::log::error(&format!("stopped: {e:#}"));
             }
-            if no_display { ExitCode::from(EXIT_NO_DISPLAY) } else { ExitCode::FAILURE }
+            if nothing_to_capture { ExitCode::from(EXIT_NO_DISPLAY) } else { ExitCode::FAILURE }
         }
     }
 }
