@@ -12,15 +12,22 @@
 # host crates (proc macros) a second time in a target dir of its own, and did nothing here that
 # these few steps don't. The layout is the one it wrote: site/pkg/keytrack.{js,wasm,css}, and
 # app/public's files at the site's root.
+#
+# The wasm is split as cargo-leptos's `--split` does (tools/wasm-split): the main module (the
+# framework and the frame of every page) becomes keytrack.{js,wasm}; each part of the app
+# (app/src/ui/pages.rs) a chunk split_*.wasm (and chunk_*.wasm for code parts share), fetched by
+# the loader __wasm_split.*.js when a page of that part is first shown; __wasm_split_manifest.json
+# says which files each part needs, for the server to preload them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 release=false
-server_packages=(-p keytrack-app --bin keytrack --features keytrack-app/ssr)
+# The splitter is a program for this machine: it is built in the server's cargo run.
+server_packages=(-p keytrack-app --bin keytrack -p keytrack-wasm-split --bin keytrack-wasm-split --features keytrack-app/ssr)
 for arg in "$@"; do
   case $arg in
     --release) release=true ;;
-    --with-tools) server_packages=(-p keytrack-app -p keytrack-tools --bins --features keytrack-app/ssr) ;;
+    --with-tools) server_packages=(-p keytrack-app -p keytrack-tools -p keytrack-wasm-split --bins --features keytrack-app/ssr) ;;
     --with-tests)
       source scripts/native-packages.sh
       server_packages=("${NATIVE_PACKAGES[@]}" --bins --tests)
@@ -45,15 +52,25 @@ cargo build -p keytrack-app --lib --target wasm32-unknown-unknown --no-default-f
   --profile "$wasm_profile"
 
 pkg="$SITE/pkg"
+# Made anew: a chunk of an earlier build must not linger (its part may now be named otherwise).
+rm -rf "$pkg"
 mkdir -p "$pkg"
 wasm="$TARGET_DIR/wasm32-unknown-unknown/$(profile_dir "$wasm_profile")/keytrack_app.wasm"
-wasm-bindgen --target web --no-typescript --out-name keytrack --out-dir "$pkg" "$wasm"
+main_wasm="$TARGET_DIR/wasm-split/keytrack_app_main.wasm"
+mkdir -p "$(dirname "$main_wasm")"
+"$TARGET_DIR/$(profile_dir "$server_profile")/keytrack-wasm-split" "$wasm" "$pkg" "$main_wasm"
+# --keep-lld-exports --no-demangle: the chunks call the main module's functions by the names the
+# linker gave them.
+wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle --out-name keytrack \
+  --out-dir "$pkg" "$main_wasm"
 # The page asks for pkg/keytrack.wasm (leptos names it after LEPTOS_OUTPUT_NAME, .cargo/config.toml).
 mv -f "$pkg/keytrack_bg.wasm" "$pkg/keytrack.wasm"
 if $release; then
   # binaryen from npm (end2end/package.json): Debian's wasm-opt is too old and breaks hydration.
-  end2end/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    "$pkg/keytrack.wasm" -o "$pkg/keytrack.wasm"
+  for module in "$pkg"/*.wasm; do
+    end2end/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+      "$module" -o "$module"
+  done
 fi
 cp style/main.css "$pkg/keytrack.css"
 cp -R app/public/. "$SITE/"

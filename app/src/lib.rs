@@ -20,8 +20,20 @@ pub fn hydrate() {
     // Marks for the first-load measurement (end2end/bench/first-load.mjs): when the wasm began to
     // run, and when hydration's walk of the page ended (effects, the charts among them, run after).
     mark("keytrack-hydrate-start");
-    leptos::mount::hydrate_body(ui::App);
-    mark("keytrack-hydrate-end");
+    // The page's route may be in a chunk of the wasm not fetched yet (`ui::pages`): hydration
+    // waits for it, so it runs as a task (what `leptos::mount::hydrate_lazy` does, with the marks).
+    // wasm-bindgen's own: leptos' executor is set up by the hydration that the task starts.
+    wasm_bindgen_futures::spawn_local(async {
+        leptos::mount::hydrate_from_async(leptos::tachys::dom::body(), ui::App).await.forget();
+        mark("keytrack-hydrate-end");
+        // `<html data-hydrated>` tells the browser tests and the first-load measurement that the
+        // page answers clicks from now on: set once the effects hydration queued have run.
+        leptos::task::spawn_local(async {
+            if let Some(html) = leptos::prelude::document().document_element() {
+                let _ = html.set_attribute("data-hydrated", "");
+            }
+        });
+    });
 }
 
 #[cfg(feature = "hydrate")]

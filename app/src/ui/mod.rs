@@ -15,6 +15,7 @@ mod heatmap;
 mod home;
 mod keyboard;
 mod live;
+mod pages;
 mod pairing;
 mod password;
 mod profile;
@@ -28,7 +29,7 @@ mod widgets;
 use leptos::prelude::*;
 use leptos_meta::{Link, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, path};
 
 use self::session::{Auth, use_auth};
 use self::widgets::NotFound;
@@ -79,13 +80,6 @@ fn page_draws_charts() -> bool {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     Auth::provide();
-    // Effects run in the browser only, once the page has hydrated: `<html data-hydrated>` tells the
-    // browser tests and the first-load measurement that the page answers clicks from now on.
-    Effect::new(|_| {
-        if let Some(html) = document().document_element() {
-            let _ = html.set_attribute("data-hydrated", "");
-        }
-    });
     view! {
         <Title text="KeyTrack"/>
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
@@ -95,23 +89,23 @@ pub fn App() -> impl IntoView {
             <Header/>
             <main id="content" tabindex="-1">
                 <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=path!("/") view=home::HomePage/>
-                    <Route path=path!("/login") view=account::LoginPage/>
-                    <Route path=path!("/login/code") view=account::LoginCodePage/>
-                    <Route path=path!("/signup") view=account::SignupPage/>
-                    <Route path=path!("/forgot") view=account::ForgotPage/>
-                    <Route path=path!("/reset") view=account::ResetPage/>
-                    <Route path=path!("/admin") view=admin::AdminPage/>
-                    <Route path=path!("/profile") view=profile::ProfilePage/>
-                    <Route path=path!("/data") view=data::DataPage/>
-                    <Route path=path!("/tokens") view=tokens::TokensPage/>
-                    <Route path=path!("/devices") view=devices::DevicesPage/>
-                    <Route path=path!("/add-computer") view=add_computer::AddComputerPage/>
-                    <Route path=path!("/pair") view=pairing::PairPage/>
-                    <Route path=path!("/teams") view=teams::TeamsPage/>
-                    <Route path=path!("/teams/:id") view=teams::TeamPage/>
-                    <Route path=path!("/join") view=teams::JoinPage/>
-                    <Route path=path!("/join/:code") view=teams::JoinPage/>
+                    <Route path=path!("/") view={Lazy::<pages::Home>::new()}/>
+                    <Route path=path!("/login") view={Lazy::<pages::Login>::new()}/>
+                    <Route path=path!("/login/code") view={Lazy::<pages::LoginCode>::new()}/>
+                    <Route path=path!("/signup") view={Lazy::<pages::Signup>::new()}/>
+                    <Route path=path!("/forgot") view={Lazy::<pages::Forgot>::new()}/>
+                    <Route path=path!("/reset") view={Lazy::<pages::Reset>::new()}/>
+                    <Route path=path!("/admin") view={Lazy::<pages::Admin>::new()}/>
+                    <Route path=path!("/profile") view={Lazy::<pages::Profile>::new()}/>
+                    <Route path=path!("/data") view={Lazy::<pages::Data>::new()}/>
+                    <Route path=path!("/tokens") view={Lazy::<pages::Tokens>::new()}/>
+                    <Route path=path!("/devices") view={Lazy::<pages::Devices>::new()}/>
+                    <Route path=path!("/add-computer") view={Lazy::<pages::AddComputer>::new()}/>
+                    <Route path=path!("/pair") view={Lazy::<pages::Pair>::new()}/>
+                    <Route path=path!("/teams") view={Lazy::<pages::Teams>::new()}/>
+                    <Route path=path!("/teams/:id") view={Lazy::<pages::Team>::new()}/>
+                    <Route path=path!("/join") view={Lazy::<pages::Join>::new()}/>
+                    <Route path=path!("/join/:code") view={Lazy::<pages::Join>::new()}/>
                 </Routes>
             </main>
         </Router>
