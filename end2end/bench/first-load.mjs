@@ -1,7 +1,9 @@
 // The first dashboard load as a browser sees it: a user-year (benchmark user 0, whose history
 // keytrack-bench made), an empty cache, loopback. Prints the bytes transferred (the page, the site's files and the data), the
 // time from navigation to an interactive page (`<html data-hydrated>`, set once the app has
-// hydrated), and what the next load downloads again. Run by scripts/bench.sh against a release
+// hydrated), and what the next load downloads again. Also the login page with an empty cache, and
+// what moving from the dashboard to the devices page downloads (the wasm is split into a chunk
+// per part of the app: app/src/ui/pages.rs). Run by scripts/bench.sh against a release
 // build; usage: node first-load.mjs <server url> <email> <password> [runs]
 import { chromium } from '@playwright/test';
 
@@ -12,6 +14,33 @@ const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
 });
+
+const kb = (bytes) => (bytes / 1024).toFixed(1);
+const byFile = (label, entries) => {
+  for (const e of entries) {
+    console.log(`${label}: ${kb(e.bytes)} KB transferred (${kb(e.body)} KB decoded) ${new URL(e.name).pathname}`);
+  }
+};
+
+// Bytes on the wire for everything the page loaded (headers and encoded bodies).
+const transferred = (page) =>
+  page.evaluate(() => {
+    const entries = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
+    return entries.map((e) => ({ name: e.name, bytes: e.transferSize, body: e.decodedBodySize }));
+  });
+
+// The login page, an empty cache: what someone not logged in downloads.
+{
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${url}/login`);
+  await page.waitForSelector('html[data-hydrated]');
+  await page.waitForLoadState('networkidle');
+  const entries = await transferred(page);
+  byFile('login page', entries);
+  console.log(`login page: ${kb(entries.reduce((sum, e) => sum + e.bytes, 0))} KB transferred in all (${entries.length} files), empty cache`);
+  await context.close();
+}
 
 // Log in once; every measured load starts from a fresh browser context (an empty cache) that
 // carries only the session cookie.
@@ -30,13 +59,6 @@ const day = (date) => date.toISOString().slice(0, 10);
 const today = new Date();
 const yearAgo = new Date(today.getTime() - 364 * 86_400_000);
 const dashboard = `${url}/?from=${day(yearAgo)}&to=${day(today)}`;
-
-// Bytes on the wire for everything the page loaded since `since` (headers and encoded bodies).
-const transferred = (page) =>
-  page.evaluate(() => {
-    const entries = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
-    return entries.map((e) => ({ name: e.name, bytes: e.transferSize, body: e.decodedBodySize }));
-  });
 
 // Run in each page before its own scripts: when it became interactive, in the page's own clock
 // (0 = navigation start), as `window.__hydratedAt` and as a mark a trace shows.
@@ -82,6 +104,25 @@ for (let run = 0; run < runs; run++) {
   await context.close();
 }
 
+// Moving from the dashboard to the devices page (the router's, no new document): the site's files
+// it downloads are the settings part's chunks only.
+let move;
+{
+  const context = await browser.newContext();
+  await context.addCookies(cookies);
+  const page = await context.newPage();
+  await page.goto(dashboard);
+  await page.waitForSelector('html[data-hydrated]');
+  await page.waitForLoadState('networkidle');
+  const before = (await transferred(page)).length;
+  await page.getByRole('link', { name: 'Devices' }).click();
+  await page.getByRole('heading', { name: 'Devices' }).waitFor();
+  await page.waitForLoadState('networkidle');
+  const files = (await transferred(page)).slice(before).filter((e) => new URL(e.name).pathname.startsWith('/assets/'));
+  move = { files, bytes: files.reduce((sum, e) => sum + e.bytes, 0) };
+  await context.close();
+}
+
 // One more load with Chromium's tracing on: where the main thread's time went from navigation to
 // an interactive page (self time of each traced task, grouped), the rest being waits (network,
 // the server, the wasm compiling on other threads).
@@ -99,16 +140,18 @@ await traced.close();
 await browser.close();
 const breakdown = mainThreadBreakdown(trace);
 
-const kb = (bytes) => (bytes / 1024).toFixed(1);
 const first = loads[0];
-for (const e of first.entries) {
-  console.log(`first load: ${kb(e.bytes)} KB transferred (${kb(e.body)} KB decoded) ${new URL(e.name).pathname}`);
-}
+byFile('first load', first.entries);
 const times = loads.map((l) => l.hydratedAt).sort((a, b) => a - b);
 console.log(
   `first load: ${kb(first.bytes)} KB transferred for a user-year dashboard (${first.keys.trim()} keys); ` +
     `interactive after ${times[Math.floor(times.length / 2)].toFixed(0)} ms (median of ${runs} loads with an empty cache, ` +
     `min ${times[0].toFixed(0)}, max ${times[times.length - 1].toFixed(0)})`,
+);
+byFile('dashboard -> devices', move.files);
+console.log(
+  `dashboard -> devices: ${kb(move.bytes)} KB of the site's files downloaded (${move.files.length} files: ` +
+    `${move.files.map((e) => new URL(e.name).pathname.split('/').pop()).join(', ')})`,
 );
 console.log(`next load: ${again.bytes} bytes of the site's files downloaded again (${again.files} files, all from the cache when 0)`);
 
