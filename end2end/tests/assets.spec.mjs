@@ -5,8 +5,10 @@ import { test, expect } from '@playwright/test';
 import { logInAsDemo } from './demo-login.mjs';
 
 const isSiteFile = (url) => new URL(url).pathname.startsWith('/assets/');
+const fileName = (response) => new URL(response.url()).pathname.split('/').pop();
 
-test('the next visit takes the site files from the cache and still works', async ({ page, context }) => {
+// Opens the login page and gathers the responses for site files the page gets from then on.
+async function openLoginGathering(page) {
   const served = [];
   page.on('response', (response) => {
     if (isSiteFile(response.url())) served.push(response);
@@ -14,7 +16,12 @@ test('the next visit takes the site files from the cache and still works', async
   await page.goto('/login');
   await page.waitForSelector('html[data-hydrated]');
   await page.waitForLoadState('networkidle');
-  const names = served.map((r) => new URL(r.url()).pathname.split('/').pop()).sort();
+  return served;
+}
+
+test('the next visit takes the site files from the cache and still works', async ({ page, context }) => {
+  const served = await openLoginGathering(page);
+  const names = served.map(fileName).sort();
   expect(names).toEqual(expect.arrayContaining(['keytrack.css', 'keytrack.js', 'keytrack.wasm']));
   expect(names).not.toContain('chart.umd.min.js'); // the login page draws no chart
   for (const response of served) {
@@ -75,18 +82,12 @@ test('Chart.js comes with the pages that draw charts only, and loads once when t
 
 // The wasm is split into a chunk per part of the app (app/src/ui/pages.rs): a page downloads the
 // main module and its own part's chunk (with the shared chunks it needs), not the whole app.
-const wasmFiles = (responses) => responses.map((r) => new URL(r.url()).pathname.split('/').pop()).filter((name) => name.endsWith('.wasm'));
+const wasmFiles = (responses) => responses.map(fileName).filter((name) => name.endsWith('.wasm'));
 const nav = (page) => page.getByRole('navigation', { name: 'Main' });
 const parts = (names) => names.filter((name) => name.startsWith('split_')).sort();
 
 test("each page brings its part's chunk of the app, and moving to another part fetches only that part's", async ({ page }) => {
-  const served = [];
-  page.on('response', (response) => {
-    if (isSiteFile(response.url())) served.push(response);
-  });
-  await page.goto('/login');
-  await page.waitForSelector('html[data-hydrated]');
-  await page.waitForLoadState('networkidle');
+  const served = await openLoginGathering(page);
   // The sign-in part is preloaded from the page's head, with the loader that fetches chunks.
   expect(await page.locator('head link[rel="preload"][href$="/split_sign_in.wasm"]').count()).toBe(1);
   expect(await page.locator('head link[rel="modulepreload"][href*="__wasm_split"]').count()).toBe(1);
