@@ -22,6 +22,9 @@ const byFile = (label, entries) => {
   }
 };
 
+// The site's own files (wasm, JavaScript, style sheet, Chart.js), under their versioned URLs.
+const isSiteFile = (e) => new URL(e.name).pathname.startsWith('/assets/');
+
 // Bytes on the wire for everything the page loaded (headers and encoded bodies).
 const transferred = (page) =>
   page.evaluate(() => {
@@ -98,7 +101,7 @@ for (let run = 0; run < runs; run++) {
     await next.goto(dashboard);
     await next.waitForSelector('html[data-hydrated]');
     await next.waitForLoadState('networkidle');
-    const files = (await transferred(next)).filter((e) => new URL(e.name).pathname.startsWith('/assets/'));
+    const files = (await transferred(next)).filter(isSiteFile);
     again = { files: files.length, bytes: files.reduce((sum, e) => sum + e.bytes, 0) };
   }
   await context.close();
@@ -118,7 +121,7 @@ let move;
   await page.getByRole('link', { name: 'Devices' }).click();
   await page.getByRole('heading', { name: 'Devices' }).waitFor();
   await page.waitForLoadState('networkidle');
-  const files = (await transferred(page)).slice(before).filter((e) => new URL(e.name).pathname.startsWith('/assets/'));
+  const files = (await transferred(page)).slice(before).filter(isSiteFile);
   move = { files, bytes: files.reduce((sum, e) => sum + e.bytes, 0) };
   await context.close();
 }
